@@ -1,0 +1,177 @@
+"""The application factory: everything is built here from a Settings object, nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import DESK_KEY, Context, FabDesk, get_desk, screen
+from bot.handlers import booking, manager, menu, my_bookings
+from bot.handlers.errors import on_error
+from bot.i18n import LANGUAGES, N_, Texts
+from bot.settings import Settings
+from models.base import utcnow
+from models.bookings import BookingRules
+from models.db import create_engine, session_factory
+from scheduler.reminders import send_due_reminders
+
+log = logging.getLogger(__name__)
+
+MEMBER_COMMANDS = [
+    ("book", N_("Book a machine")),
+    ("mybookings", N_("My bookings")),
+    ("language", N_("Choose your language")),
+    ("help", N_("What I can do")),
+    ("cancel", N_("Leave what you are doing")),
+]
+MANAGER_COMMANDS = [
+    ("machines", N_("Machines and today's bookings")),
+    ("authorize", N_("Authorize a member on a machine")),
+]
+# What updates the bot asks Telegram for (the rest is never fetched).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, engine: AsyncEngine | None = None
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot: database, handlers, jobs. Nothing is started."""
+    engine = engine or create_engine(settings.database_url)
+    desk = FabDesk(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        clock=clock,
+        rules=BookingRules(
+            tz=settings.tz,
+            horizon_days=settings.booking_horizon_days,
+            reminder_lead=timedelta(minutes=settings.reminder_minutes),
+        ),
+    )
+    application = (
+        Application.builder()
+        .token(settings.token())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.file_base_url)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(settings.concurrent_updates)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[DESK_KEY] = desk
+    register_handlers(application)
+    schedule_jobs(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """Register every handler, in the order they are tried."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    commands = {
+        # member commands
+        "start": menu.start,
+        "help": menu.help_screen,
+        "cancel": menu.cancel_command,
+        "language": menu.language_screen,
+        "book": booking.machine_list,
+        "mybookings": my_bookings.my_bookings,
+        # manager commands (the screens refuse members)
+        "machines": manager.machines_today,
+        "authorize": manager.pick_machine,
+    }
+    for name, render in commands.items():
+        application.add_handler(CommandHandler(name, screen(render), filters=private))
+
+    buttons = {
+        "menu": menu.menu,
+        "close": menu.close,
+        "help": menu.help_screen,
+        "lang": menu.language_screen,
+        "lang:fr": menu.set_language,
+        "lang:en": menu.set_language,
+        "lang:auto": menu.set_language,
+        "bk": booking.machine_list,
+        "bk:m": booking.choose_day,
+        "bk:d": booking.choose_start,
+        "bk:s": booking.choose_length,
+        "bk:l": booking.confirm,
+        "bk:ok": booking.book,
+        "tr": booking.request_training,
+        "my": my_bookings.my_bookings,
+        "my:c": my_bookings.ask_cancel,
+        "my:y": my_bookings.cancel,
+        "mg": manager.machines_today,
+        "au": manager.pick_machine,
+        "au:m": manager.pick_member,
+        "au:g": manager.grant,
+    }
+    for action, render in buttons.items():
+        application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
+    # Anything else pressed: an old keyboard, another bot's data, or forged data.
+    application.add_handler(CallbackQueryHandler(screen(menu.stale_button)))
+
+    application.add_handler(MessageHandler(private & filters.COMMAND, screen(menu.unknown_command)))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, screen(menu.plain_text)))
+    application.add_error_handler(on_error)
+
+
+def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
+    """Start the time-driven jobs: they read what is due from the database, so `first` can be soon."""
+    desk: FabDesk = application.bot_data[DESK_KEY]
+    job_queue = application.job_queue
+    if job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    job_queue.run_repeating(
+        send_due_reminders, interval=desk.settings.reminder_interval_seconds, first=2, name="reminders"
+    )
+
+
+def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(name, texts.gettext(description)) for name, description in entries]
+
+
+async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menus: member commands for everyone, manager ones in managers' chats."""
+    desk: FabDesk = application.bot_data[DESK_KEY]
+    bot = application.bot
+    for language in LANGUAGES:
+        texts = Texts(language, desk.settings.tz)
+        code = None if language == desk.settings.default_language else language
+        members_menu = _commands(texts, MEMBER_COMMANDS)
+        managers_menu = members_menu + _commands(texts, MANAGER_COMMANDS)
+        await bot.set_my_commands(members_menu, scope=BotCommandScopeDefault(), language_code=code)
+        for chat_id in desk.settings.manager_ids:
+            try:
+                await bot.set_my_commands(
+                    managers_menu, scope=BotCommandScopeChat(chat_id), language_code=code
+                )
+            except TelegramError as exc:  # the manager has not opened a chat with the bot yet
+                log.warning("could not set the manager commands for chat %s: %s", chat_id, exc)
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    try:
+        await publish_commands(application)
+    except TelegramError as exc:
+        log.warning("could not publish the command menu: %s", exc)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot_data[DESK_KEY].engine.dispose()
+
+
+__all__ = ["ALLOWED_UPDATES", "Context", "build_application", "get_desk", "publish_commands"]

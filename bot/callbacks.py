@@ -1,0 +1,76 @@
+"""Callback data: short, structured, built and parsed here only.
+
+Data looks like "bk:s:12:29567040" (action "bk:s", integer arguments). Anything that does not
+parse exactly is rejected; what parses is still re-checked by the domain on every press.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# action -> number of integer arguments
+ACTIONS: dict[str, int] = {
+    "menu": 0,  # main menu
+    "close": 0,  # leave the current screen
+    "help": 0,
+    "bk": 0,  # booking: list machines
+    "bk:m": 1,  # machine chosen -> days  (machine)
+    "bk:d": 2,  # day chosen -> start times  (machine, yyyymmdd)
+    "bk:s": 2,  # start chosen -> lengths  (machine, start as epoch minutes)
+    "bk:l": 3,  # length chosen -> confirmation  (machine, start, minutes)
+    "bk:ok": 3,  # confirmed -> book  (machine, start, minutes)
+    "tr": 1,  # ask for a training  (machine)
+    "my": 0,  # my bookings
+    "my:c": 1,  # ask to cancel  (booking)
+    "my:y": 1,  # cancel confirmed  (booking)
+    "mg": 0,  # manager: machines and today's bookings
+    "au": 1,  # manager: authorize, pick machine  (page)
+    "au:m": 2,  # manager: machine picked, pick member  (machine, page)
+    "au:g": 2,  # manager: grant  (machine, member)
+    "lang": 0,  # language choices
+    "lang:fr": 0,
+    "lang:en": 0,
+    "lang:auto": 0,
+}
+
+MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes
+_INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: str
+    args: tuple[int, ...]
+
+
+def build(action: str, *args: int) -> str:
+    """Build callback data for an action; a wrong arity is a programming error."""
+    if ACTIONS.get(action) != len(args) or any(a < 0 for a in args):
+        raise ValueError(f"bad callback {action}{args}")
+    data = ":".join([action, *map(str, args)])
+    if len(data.encode()) > MAX_LENGTH:
+        raise ValueError(f"callback data too long: {data}")
+    return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """Parse callback data, or return None for anything malformed, unknown or forged."""
+    if not data or len(data) > MAX_LENGTH:
+        return None
+    parts = data.split(":")
+    for split in range(len(parts), 0, -1):
+        action = ":".join(parts[:split])
+        arity = ACTIONS.get(action)
+        if arity is None:
+            continue
+        raw = parts[split:]
+        if len(raw) != arity or not all(_INT.match(p) for p in raw):
+            return None
+        return Callback(action, tuple(int(p) for p in raw))
+    return None
+
+
+def pattern(prefix: str) -> str:
+    """A regex for CallbackQueryHandler matching one family of actions ("bk" matches "bk" and "bk:...")."""
+    return rf"^{re.escape(prefix)}(:|$)"

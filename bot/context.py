@@ -1,0 +1,180 @@
+"""What a handler works with: the application's state, one transaction per update, and the reply.
+
+A screen is an async function `(Turn) -> Reply`. `screen()` turns it into a PTB callback that opens
+the update's transaction, registers the member, turns domain refusals into friendly answers (after
+rolling back, so a refusal changes nothing) and delivers the reply once the transaction is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.i18n import Texts, pick_language
+from bot.refusals import refusal_reply
+from bot.reply import Notice, Reply
+from bot.settings import Settings
+from models import members
+from models.bookings import BookingRules
+from models.errors import DomainError
+from models.members import Member
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+DESK_KEY = "fabdesk"
+
+
+@dataclass
+class FabDesk:
+    """The application's state, kept in bot_data: settings, database, clock and booking rules."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime]
+    rules: BookingRules
+
+    def texts(self, member: Member | None = None, telegram_language: str | None = None) -> Texts:
+        language = pick_language(
+            member.language if member else None,
+            member.telegram_language if member else telegram_language,
+            self.settings.default_language,
+        )
+        return Texts(language, self.settings.tz)
+
+
+def get_desk(context: Context) -> FabDesk:
+    desk: FabDesk = context.bot_data[DESK_KEY]
+    return desk
+
+
+@dataclass
+class Turn:
+    """One update being handled: its transaction, its member, its time, its language."""
+
+    desk: FabDesk
+    session: AsyncSession
+    member: Member
+    now: datetime
+    texts: Texts
+    update: Update
+    callback: callbacks.Callback | None
+
+    def _(self, message: str) -> str:
+        return self.texts.gettext(message)
+
+    @property
+    def args(self) -> tuple[int, ...]:
+        return self.callback.args if self.callback else ()
+
+    async def texts_of(self, member: Member) -> Texts:
+        """The texts to use when writing to another member."""
+        return self.desk.texts(member)
+
+
+@asynccontextmanager
+async def open_turn(update: Update, context: Context) -> AsyncIterator[Turn]:
+    """Open the update's transaction and register (or refresh) the member who sent it."""
+    desk = get_desk(context)
+    user = update.effective_user
+    if user is None:  # pragma: no cover - screens are only registered for updates with a user
+        raise RuntimeError("update without a user")
+    now = desk.clock()
+    query = update.callback_query
+    async with desk.sessions.begin() as session:
+        member = await members.register(
+            session,
+            telegram_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            telegram_language=user.language_code,
+            manager_ids=desk.settings.manager_ids,
+            now=now,
+        )
+        yield Turn(
+            desk=desk,
+            session=session,
+            member=member,
+            now=now,
+            texts=desk.texts(member),
+            update=update,
+            callback=callbacks.parse(query.data) if query else None,
+        )
+
+
+Screen = Callable[[Turn], Awaitable[Reply]]
+
+
+def screen(render: Screen) -> Callable[[Update, Context], Awaitable[None]]:
+    """Make a PTB callback from a screen function (see the module docstring)."""
+
+    async def callback(update: Update, context: Context) -> None:
+        turn: Turn | None = None
+        try:
+            async with open_turn(update, context) as turn:
+                if update.callback_query is not None and turn.callback is None:
+                    reply = Reply(toast=turn._("This button is no longer valid."), alert=True)
+                else:
+                    reply = await render(turn)
+        except DomainError as refusal:
+            if turn is None:
+                raise
+            reply = refusal_reply(turn.texts, refusal)
+        await deliver(update, context, reply)
+
+    callback.__name__ = getattr(render, "__name__", "screen")
+    callback.__doc__ = render.__doc__
+    return callback
+
+
+async def deliver(update: Update, context: Context, reply: Reply) -> None:
+    """Show the reply: answer the button press, edit or send the screen, then send the notices."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(reply.toast, show_alert=reply.alert)
+        except BadRequest as exc:  # "query is too old": the screen below still updates
+            log.info("could not answer callback query: %s", exc.message)
+    if reply.text is not None:
+        message = query.message if query is not None else None
+        if message is not None and not reply.new_message and message.is_accessible:
+            try:
+                await context.bot.edit_message_text(
+                    reply.text,
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    reply_markup=reply.markup,
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+        elif (chat := update.effective_chat) is not None:
+            await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
+    elif reply.toast and query is None and (chat := update.effective_chat) is not None:
+        await context.bot.send_message(chat.id, reply.toast)
+    for notice in reply.notices:
+        await send_notice(context, notice)
+
+
+async def send_notice(context: Context, notice: Notice) -> bool:
+    """Send a message to someone else; a person who blocked the bot is logged, not retried."""
+    try:
+        await context.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.markup)
+    except Forbidden:
+        log.info("chat %s blocked the bot; notice not delivered", notice.chat_id)
+        return False
+    except TelegramError as exc:
+        log.warning("could not send a notice to chat %s: %s", notice.chat_id, exc)
+        return False
+    return True

@@ -1,0 +1,195 @@
+"""Booking a machine in a few taps: machine → day → start → length → confirm."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot import keyboards
+from bot.context import Turn
+from bot.keyboards import KIND_NAMES
+from bot.reply import Notice, Reply
+from models import bookings, machines, members
+from models.errors import NotFound, SlotTaken
+
+
+def _start_of(epoch_minutes: int) -> datetime:
+    return datetime.fromtimestamp(epoch_minutes * 60, UTC)
+
+
+def _day_of(code: int) -> date:
+    try:
+        return date(code // 10000, code // 100 % 100, code % 100)
+    except ValueError:
+        raise NotFound(f"day {code}") from None
+
+
+async def machine_list(turn: Turn) -> Reply:
+    """Show every machine, kind by kind, marking those out of service or needing a training."""
+    _ = turn._
+    listed = await machines.list_machines(turn.session)
+    if not listed:
+        return Reply(
+            text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
+            markup=keyboards.back_to_menu(turn.texts),
+        )
+    entries = [(m, await machines.is_authorized(turn.session, turn.member, m)) for m in listed]
+    kinds = []
+    for machine in listed:
+        name = f"{keyboards.KIND_ICONS[machine.kind]} {_(KIND_NAMES[machine.kind])}"
+        if name not in kinds:
+            kinds.append(name)
+    legend = [_("Which machine would you like to book?"), " · ".join(kinds)]
+    if not all(ok for _m, ok in entries):
+        legend.append("🎓 " + _("needs a training"))
+    return Reply(text="\n".join(legend), markup=keyboards.machines(turn.texts, entries))
+
+
+async def _machine_header(turn: Turn, machine: machines.Machine) -> str:
+    lines = [keyboards.machine_title(machine)]
+    if machine.location:
+        lines.append("📍 " + machine.location)
+    if machine.description:
+        lines.append(machine.description)
+    return "\n".join(lines)
+
+
+async def choose_day(turn: Turn) -> Reply:
+    """Show the days of the horizon for the chosen machine (or why it cannot be booked)."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    if not machine.bookable:
+        return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
+    header = await _machine_header(turn, machine)
+    if not await machines.is_authorized(turn.session, turn.member, machine):
+        return Reply(
+            text=header
+            + "\n\n"
+            + _(
+                "This machine needs a training before you can book it. "
+                "Ask for one and a fab manager will get back to you."
+            ),
+            markup=keyboards.ask_training(turn.texts, machine),
+        )
+    days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
+    if not any(d.open for d in days):
+        text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
+    else:
+        text = header + "\n\n" + _("Which day?")
+    return Reply(text=text, markup=keyboards.days(turn.texts, machine, days))
+
+
+async def choose_start(turn: Turn) -> Reply:
+    """Show the free start times of the chosen day."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    await machines.check_bookable(turn.session, turn.member, machine)
+    day = _day_of(turn.args[1])
+    if day not in turn.desk.rules.bookable_days(turn.now):
+        return Reply(toast=_("That day cannot be booked any more. Pick another one."), alert=True)
+    (availability,) = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now, [day])
+    header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
+    if not availability.free_starts:
+        text = header + "\n\n" + _("No free slot left that day. Pick another day.")
+    else:
+        text = header + "\n\n" + _("Free start times:")
+    return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, availability.free_starts))
+
+
+async def choose_length(turn: Turn) -> Reply:
+    """Show how long the member can book from the chosen start."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    await machines.check_bookable(turn.session, turn.member, machine)
+    start = _start_of(turn.args[1])
+    options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
+    if not options:
+        return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    text = (
+        f"{keyboards.machine_title(machine)} — {turn.texts.day(start)}, {turn.texts.time(start)}"
+        + "\n\n"
+        + _("For how long?")
+    )
+    return Reply(text=text, markup=keyboards.lengths(turn.texts, machine, start, options))
+
+
+def _summary(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> str:
+    end = start + timedelta(minutes=minutes)
+    return f"{keyboards.machine_title(machine)}\n🗓 {turn.texts.when(start, end)}"
+
+
+async def confirm(turn: Turn) -> Reply:
+    """Show the booking about to be made, with Confirm."""
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    start, minutes = _start_of(turn.args[1]), turn.args[2]
+    await machines.check_bookable(turn.session, turn.member, machine)
+    await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
+    text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
+    return Reply(text=text, markup=keyboards.confirm(turn.texts, machine, start, minutes))
+
+
+async def book(turn: Turn) -> Reply:
+    """Book the slot; if someone was faster, say so and offer the next free slots."""
+    _ = turn._
+    machine_id, start, minutes = turn.args[0], _start_of(turn.args[1]), turn.args[2]
+    try:
+        booking = await bookings.book(
+            turn.session, turn.member, machine_id, start, minutes, turn.desk.rules, turn.now
+        )
+    except SlotTaken as taken:
+        machine = await machines.get_machine(turn.session, machine_id)
+        text = _("Sorry, that slot was just taken by someone else.")
+        if taken.alternatives:
+            text += "\n\n" + _("The next free slots of the same length:")
+        else:
+            text += "\n\n" + _("No other slot of that length is free in the coming days.")
+        return Reply(
+            text=text,
+            markup=keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
+            toast=_("That slot was just taken."),
+        )
+    text = (
+        "✅ "
+        + _("Your booking is confirmed.")
+        + "\n\n"
+        + _summary(turn, booking.machine, booking.start_at, booking.minutes)
+    )
+    if turn.desk.rules.reminder_lead and booking.remind_at is not None:
+        text += "\n\n" + _("I will remind you {minutes} minutes before.").format(
+            minutes=int(turn.desk.rules.reminder_lead.total_seconds() // 60)
+        )
+    return Reply(text=text, markup=keyboards.booked(turn.texts), toast=_("Booked!"))
+
+
+async def request_training(turn: Turn) -> Reply:
+    """Record the member's training request and pass it on to the fab managers."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    _request, created = await machines.request_training(turn.session, turn.member, machine, now=turn.now)
+    if not created:
+        return Reply(
+            text=_("Your request for a training on {machine} is already with the fab managers.").format(
+                machine=machine.name
+            ),
+            markup=keyboards.back_to_menu(turn.texts),
+        )
+    notices = []
+    manager_ids = await members.manager_telegram_ids(turn.session, turn.desk.settings.manager_ids)
+    for chat_id in manager_ids:
+        manager = await members.find_by_telegram_id(turn.session, chat_id)
+        texts = turn.desk.texts(manager)
+        who = turn.member.display_name + (f" (@{turn.member.username})" if turn.member.username else "")
+        notices.append(
+            Notice(
+                chat_id,
+                "🎓 "
+                + texts.gettext("{member} asks for a training on {machine}.").format(
+                    member=who, machine=machine.name
+                ),
+                keyboards.grant_request(texts, machine, turn.member),
+            )
+        )
+    return Reply(
+        text=_("Your request was sent to the fab managers. You will get a message when you are authorized."),
+        markup=keyboards.back_to_menu(turn.texts),
+        notices=notices,
+    )

@@ -1,0 +1,111 @@
+"""Fab manager screens: machines with today's bookings, training authorizations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import keyboards
+from bot.context import Turn
+from bot.reply import Notice, Reply
+from models import bookings, machines, members
+from models.machines import MachineStatus
+from models.opening import local_datetime
+
+PAGE_SIZE = 8
+
+
+async def machines_today(turn: Turn) -> Reply:
+    """List every machine with its status and today's bookings."""
+    _ = turn._
+    members.require_manager(turn.member)
+    today = turn.desk.rules.today(turn.now)
+    day_start = local_datetime(today, 0, turn.texts.tz)
+    todays = await bookings.bookings_between(turn.session, day_start, day_start + timedelta(days=1))
+    lines = [_("Machines — {day}").format(day=turn.texts.day(today)), ""]
+    listed = await machines.list_machines(turn.session)
+    if not listed:
+        lines.append(_("No machine is set up yet."))
+    status_names = {
+        MachineStatus.AVAILABLE: _("available"),
+        MachineStatus.OUT_OF_SERVICE: _("out of service"),
+        MachineStatus.RETIRED: _("retired"),
+    }
+    for machine in listed:
+        flags = " 🎓" if machine.requires_training else ""
+        lines.append(f"{keyboards.machine_title(machine)}{flags} — {status_names[machine.status]}")
+        booked = [b for b in todays if b.machine_id == machine.id]
+        for b in booked:
+            lines.append(
+                f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.display_name}"
+            )
+        if not booked:
+            lines.append("    " + _("no booking today"))
+    return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(turn.texts))
+
+
+async def pick_machine(turn: Turn) -> Reply:
+    """Start an authorization: pick a machine that needs a training."""
+    _ = turn._
+    members.require_manager(turn.member)
+    page = turn.args[0] if turn.args else 0
+    candidates = await machines.machines_needing_training(turn.session)
+    if not candidates:
+        return Reply(
+            text=_("No machine needs a training: every member can book every machine."),
+            markup=keyboards.back_to_menu(turn.texts),
+        )
+    shown = candidates[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    has_next = len(candidates) > (page + 1) * PAGE_SIZE
+    return Reply(
+        text=_("Authorize a member — which machine?"),
+        markup=keyboards.authorize_machines(turn.texts, shown, page, has_next),
+    )
+
+
+async def pick_member(turn: Turn) -> Reply:
+    """Pick the member to authorize on the machine (those not yet authorized)."""
+    _ = turn._
+    members.require_manager(turn.member)
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    page = turn.args[1]
+    people, total = await machines.members_to_authorize(
+        turn.session, machine, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    if not people:
+        text = _("Every member who talked to the bot is already authorized on {machine}.").format(
+            machine=machine.name
+        )
+    else:
+        text = _("Who did the training on {machine}?").format(machine=machine.name)
+    has_next = total > (page + 1) * PAGE_SIZE
+    return Reply(text=text, markup=keyboards.authorize_members(turn.texts, machine, people, page, has_next))
+
+
+async def grant(turn: Turn) -> Reply:
+    """Authorize the member on the machine and tell them."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    member = await members.get_member(turn.session, turn.args[1])
+    created = await machines.authorize(turn.session, turn.member, member, machine=machine, now=turn.now)
+    if not created:
+        return Reply(
+            toast=_("{member} was already authorized on {machine}.").format(
+                member=member.display_name, machine=machine.name
+            ),
+            alert=True,
+        )
+    their = turn.desk.texts(member)
+    notice = Notice(
+        member.telegram_id,
+        "🎓 "
+        + their.gettext("You are now authorized on {machine}: you can book it.").format(machine=machine.name),
+        keyboards.InlineKeyboardMarkup([[keyboards.button("📅 " + their.gettext("Book a machine"), "bk")]]),
+    )
+    return Reply(
+        text="✅ "
+        + _("{member} is now authorized on {machine}.").format(
+            member=member.display_name, machine=machine.name
+        ),
+        markup=keyboards.back_to_menu(turn.texts),
+        notices=[notice],
+    )

@@ -1,0 +1,104 @@
+"""Greeting, main menu, help, language, /cancel, and answers to what the bot does not understand."""
+
+from __future__ import annotations
+
+from bot import keyboards
+from bot.context import Turn
+from bot.reply import Reply
+from models import members
+
+
+def _menu_text(turn: Turn) -> str:
+    return turn._("What would you like to do?")
+
+
+async def start(turn: Turn) -> Reply:
+    """Greet the member (registered on the way in) and show the main menu."""
+    greeting = turn._(
+        "Hello {name}! I am the front desk of the fab lab: book a machine, see or cancel your bookings."
+    ).format(name=turn.member.first_name)
+    return Reply(
+        text=f"{greeting}\n\n{_menu_text(turn)}",
+        markup=keyboards.main_menu(turn.texts, turn.member),
+        new_message=True,
+    )
+
+
+async def menu(turn: Turn) -> Reply:
+    """Show the main menu in place of the current screen."""
+    return Reply(text=_menu_text(turn), markup=keyboards.main_menu(turn.texts, turn.member))
+
+
+async def close(turn: Turn) -> Reply:
+    """Leave the current screen; nothing was changed."""
+    return Reply(text=turn._("Cancelled. Nothing was changed."), markup=keyboards.back_to_menu(turn.texts))
+
+
+async def cancel_command(turn: Turn) -> Reply:
+    """/cancel: leave whatever was under way (screens hold no state, so there is nothing to undo)."""
+    return Reply(
+        text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
+        markup=keyboards.main_menu(turn.texts, turn.member),
+    )
+
+
+async def help_screen(turn: Turn) -> Reply:
+    """Explain what the bot does and its commands."""
+    _ = turn._
+    lines = [
+        _("I am the fab lab's front desk."),
+        "",
+        "/book — " + _("book a machine"),
+        "/mybookings — " + _("see or cancel your bookings"),
+        "/language — " + _("choose French or English"),
+        "/cancel — " + _("leave what you are doing"),
+    ]
+    if turn.member.is_manager:
+        lines += [
+            "",
+            _("For fab managers:"),
+            "/machines — " + _("machines and today's bookings"),
+            "/authorize — " + _("authorize a member on a machine that needs a training"),
+        ]
+    reminder = turn.desk.settings.reminder_minutes
+    if reminder:
+        lines += ["", _("I remind you {minutes} minutes before each booking.").format(minutes=reminder)]
+    return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(turn.texts))
+
+
+async def language_screen(turn: Turn) -> Reply:
+    """Offer the languages the bot speaks."""
+    return Reply(text=turn._("Which language should I use?"), markup=keyboards.languages(turn.texts))
+
+
+async def set_language(turn: Turn) -> Reply:
+    """Store the chosen language and answer in it."""
+    assert turn.callback is not None
+    choice = turn.callback.action.removeprefix("lang:")
+    await members.set_language(turn.session, turn.member, None if choice == "auto" else choice)
+    turn.texts = turn.desk.texts(turn.member)
+    return Reply(
+        text=turn._("I will speak English with you.") + "\n\n" + _menu_text(turn),
+        markup=keyboards.main_menu(turn.texts, turn.member),
+    )
+
+
+async def unknown_command(turn: Turn) -> Reply:
+    """Answer a command the bot does not know."""
+    return Reply(
+        text=turn._("I do not know that command. Here is what I can do:"),
+        markup=keyboards.main_menu(turn.texts, turn.member),
+    )
+
+
+async def plain_text(turn: Turn) -> Reply:
+    """Answer free text: everything here is done with buttons."""
+    return Reply(
+        text=turn._("I work with buttons: pick what you want below."),
+        markup=keyboards.main_menu(turn.texts, turn.member),
+    )
+
+
+async def stale_button(turn: Turn) -> Reply:
+    """Answer a press on a button this bot does not know (old, foreign or forged)."""
+    return Reply(toast=turn._("This button is no longer valid."), alert=True)

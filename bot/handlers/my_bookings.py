@@ -1,0 +1,47 @@
+"""My bookings: the member's upcoming bookings, each with a Cancel button (and a confirmation)."""
+
+from __future__ import annotations
+
+from bot import keyboards
+from bot.context import Turn
+from bot.reply import Reply
+from models import bookings
+
+
+async def my_bookings(turn: Turn) -> Reply:
+    """List the member's upcoming bookings."""
+    _ = turn._
+    upcoming = await bookings.upcoming_for_member(turn.session, turn.member, turn.now)
+    if not upcoming:
+        text = _("You have no upcoming booking.")
+    else:
+        lines = [_("Your upcoming bookings:"), ""]
+        lines += [f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}" for b in upcoming]
+        text = "\n".join(lines)
+    future = [b for b in upcoming if b.start_at > turn.now]
+    return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future))
+
+
+async def ask_cancel(turn: Turn) -> Reply:
+    """Ask the member to confirm cancelling one of their bookings."""
+    _ = turn._
+    booking = await bookings.get_own_booking(turn.session, turn.member, turn.args[0])
+    if booking.status is bookings.BookingStatus.CANCELLED:
+        return Reply(toast=_("This booking was already cancelled."), alert=True)
+    text = (
+        _("Cancel this booking?")
+        + f"\n\n{booking.machine.name}\n🗓 {turn.texts.when(booking.start_at, booking.end_at)}"
+    )
+    return Reply(text=text, markup=keyboards.confirm_cancel(turn.texts, booking))
+
+
+async def cancel(turn: Turn) -> Reply:
+    """Cancel the booking, then show the list again."""
+    booking = await bookings.cancel(turn.session, turn.member, turn.args[0], turn.now)
+    reply = await my_bookings(turn)
+    done = turn._("Your booking of {machine} on {when} is cancelled.").format(
+        machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)
+    )
+    reply.text = f"🗑 {done}\n\n{reply.text}"
+    reply.toast = turn._("Booking cancelled.")
+    return reply

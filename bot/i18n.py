@@ -1,0 +1,95 @@
+"""Translations (gettext catalogs kept as .po files, compiled in memory by Babel) and formatting."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "fabdesk"
+LANGUAGES = ("fr", "en")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+@cache
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of a language (English msgids are the source, so English may have none)."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        messages = read_po(handle, locale=language, domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, messages, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def pick_language(chosen: str | None, telegram_language: str | None, default: str) -> str:
+    """The member's choice, else their Telegram language if fabdesk speaks it, else the lab default."""
+    if chosen in LANGUAGES:
+        return chosen
+    if telegram_language:
+        base = telegram_language.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Everything needed to talk to one person: their language and the lab's time zone."""
+
+    language: str
+    tz: ZoneInfo
+
+    def gettext(self, message: str) -> str:
+        return catalog(self.language).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return catalog(self.language).ngettext(singular, plural, n)
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(self.language)
+
+    def day(self, value: date | datetime) -> str:
+        """ "mardi 24 novembre" / "Tuesday 24 November"."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return format_date(value, "EEEE d MMMM", locale=self.locale)
+
+    def short_day(self, value: date) -> str:
+        """ "mar. 24 nov." / "Tue 24 Nov", for buttons."""
+        return format_date(value, "EEE d MMM", locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        """24-hour local time, "14:30"."""
+        return format_time(value.astimezone(self.tz), "HH:mm", locale=self.locale)
+
+    def when(self, start: datetime, end: datetime) -> str:
+        """ "mardi 24 novembre, 14:00–16:00"."""
+        return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
+
+    def duration(self, minutes: int) -> str:
+        """ "1 h 30" / "45 min"."""
+        hours, rest = divmod(minutes, 60)
+        if not hours:
+            return self.gettext("{minutes} min").format(minutes=rest)
+        if not rest:
+            return self.gettext("{hours} h").format(hours=hours)
+        return self.gettext("{hours} h {minutes} min").format(hours=hours, minutes=f"{rest:02d}")

@@ -1,0 +1,272 @@
+"""Inline keyboards: pure functions from data to InlineKeyboardMarkup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import N_, Texts
+from models.bookings import Booking, DayAvailability
+from models.machines import Machine, MachineKind
+from models.members import Member
+
+KIND_ICONS = {
+    MachineKind.PRINTER_3D: "🧱",
+    MachineKind.LASER_CUTTER: "⚡",
+    MachineKind.CNC: "⚙️",
+    MachineKind.PC: "💻",
+    MachineKind.ELECTRONICS_BENCH: "🔌",
+    MachineKind.OTHER: "🔧",
+}
+KIND_NAMES = {
+    MachineKind.PRINTER_3D: N_("3D printers"),
+    MachineKind.LASER_CUTTER: N_("Laser cutters"),
+    MachineKind.CNC: N_("CNC machines"),
+    MachineKind.PC: N_("Computers"),
+    MachineKind.ELECTRONICS_BENCH: N_("Electronics benches"),
+    MachineKind.OTHER: N_("Other equipment"),
+}
+MAX_LENGTH_BUTTONS = 12
+
+
+def button(text: str, action: str, *args: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.build(action, *args))
+
+
+def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def nav_row(texts: Texts, back: tuple[str, tuple[int, ...]] | None) -> list[InlineKeyboardButton]:
+    """The Back / Cancel row every screen ends with."""
+    _ = texts.gettext
+    row = [button("⬅️ " + _("Back"), back[0], *back[1])] if back else []
+    row.append(button("✖️ " + _("Cancel"), "close"))
+    return row
+
+
+def epoch_minutes(moment: datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def date_code(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    keyboard = [
+        [button("📅 " + _("Book a machine"), "bk")],
+        [button("🗂 " + _("My bookings"), "my")],
+    ]
+    if member.is_manager:
+        keyboard.append([button("🛠 " + _("Machines today"), "mg"), button("🎓 " + _("Authorize"), "au", 0)])
+    keyboard.append([button("❓ " + _("Help"), "help"), button("🌐 " + _("Language"), "lang")])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def back_to_menu(texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button("🏠 " + texts.gettext("Main menu"), "menu")]])
+
+
+def machine_title(machine: Machine) -> str:
+    """ "🧱 Prusa MK4": the kind's icon and the machine's name."""
+    return f"{KIND_ICONS[machine.kind]} {machine.name}"
+
+
+def machine_label(texts: Texts, machine: Machine, authorized: bool) -> str:
+    label = machine_title(machine)
+    if not machine.bookable:
+        return "⛔ " + label + " — " + texts.gettext("out of service")
+    if not authorized:
+        return label + " 🎓"
+    return label
+
+
+def machines(texts: Texts, entries: Sequence[tuple[Machine, bool]]) -> InlineKeyboardMarkup:
+    """One button per machine, kind after kind; `entries` pairs a machine with "member is authorized"."""
+    keyboard = [[button(machine_label(texts, m, ok), "bk:m", m.id)] for m, ok in entries]
+    keyboard.append(nav_row(texts, ("menu", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def days(texts: Texts, machine: Machine, availability: Sequence[DayAvailability]) -> InlineKeyboardMarkup:
+    """Open days of the horizon; a full day says so."""
+    day_buttons = []
+    for entry in availability:
+        if not entry.open:
+            continue
+        label = texts.short_day(entry.day)
+        if not entry.free_starts:
+            label += " · " + texts.gettext("full")
+        day_buttons.append(button(label, "bk:d", machine.id, date_code(entry.day)))
+    keyboard = rows(day_buttons, 2)
+    keyboard.append(nav_row(texts, ("bk", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def start_times(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
+    keyboard = rows([button(texts.time(s), "bk:s", machine.id, epoch_minutes(s)) for s in starts], 4)
+    keyboard.append(nav_row(texts, ("bk:m", (machine.id,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> list[int]:
+    """Keep a readable set of lengths: all when few, else the first ones and whole hours."""
+    if len(lengths) <= limit:
+        return list(lengths)
+    kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
+    return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
+
+
+def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[int]) -> InlineKeyboardMarkup:
+    minute = epoch_minutes(start)
+    buttons = [
+        button(
+            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
+            "bk:l",
+            machine.id,
+            minute,
+            m,
+        )
+        for m in pick_lengths(options)
+    ]
+    keyboard = rows(buttons, 2)
+    keyboard.append(nav_row(texts, ("bk:d", (machine.id, date_code(start.astimezone(texts.tz).date())))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm(texts: Texts, machine: Machine, start: datetime, minutes: int) -> InlineKeyboardMarkup:
+    minute = epoch_minutes(start)
+    return InlineKeyboardMarkup(
+        [
+            [button("✅ " + texts.gettext("Confirm"), "bk:ok", machine.id, minute, minutes)],
+            nav_row(texts, ("bk:s", (machine.id, minute))),
+        ]
+    )
+
+
+def alternatives(
+    texts: Texts, machine: Machine, starts: Sequence[datetime], minutes: int
+) -> InlineKeyboardMarkup:
+    """The next free slots of the same length, one tap from the confirmation."""
+    keyboard = [
+        [
+            button(
+                f"{texts.short_day(s.astimezone(texts.tz).date())} {texts.time(s)}",
+                "bk:l",
+                machine.id,
+                epoch_minutes(s),
+                minutes,
+            )
+        ]
+        for s in starts
+    ]
+    keyboard.append(nav_row(texts, ("bk:m", (machine.id,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def ask_training(texts: Texts, machine: Machine) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("🎓 " + texts.gettext("Ask for a training"), "tr", machine.id)],
+            nav_row(texts, ("bk", ())),
+        ]
+    )
+
+
+def booked(texts: Texts) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [[button("🗂 " + _("My bookings"), "my"), button("🏠 " + _("Main menu"), "menu")]]
+    )
+
+
+def my_bookings(texts: Texts, bookings: Sequence[Booking]) -> InlineKeyboardMarkup:
+    keyboard = [
+        [
+            button(
+                "❌ " + texts.gettext("Cancel") + f" · {b.machine.name}, "
+                f"{texts.short_day(b.start_at.astimezone(texts.tz).date())} {texts.time(b.start_at)}",
+                "my:c",
+                b.id,
+            )
+        ]
+        for b in bookings
+    ]
+    keyboard.append([button("📅 " + texts.gettext("Book a machine"), "bk")])
+    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm_cancel(texts: Texts, booking: Booking) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🗑 " + _("Yes, cancel it"), "my:y", booking.id)],
+            [button("⬅️ " + _("No, keep it"), "my")],
+        ]
+    )
+
+
+def languages(texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("🇫🇷 Français", "lang:fr"), button("🇬🇧 English", "lang:en")],
+            [button("🔄 " + texts.gettext("Follow my Telegram language"), "lang:auto")],
+            [button("🏠 " + texts.gettext("Main menu"), "menu")],
+        ]
+    )
+
+
+def pager(
+    texts: Texts, action: str, fixed: tuple[int, ...], page: int, has_next: bool
+) -> list[InlineKeyboardButton]:
+    row = []
+    if page > 0:
+        row.append(button("◀️ " + texts.gettext("Previous"), action, *fixed, page - 1))
+    if has_next:
+        row.append(button(texts.gettext("Next") + " ▶️", action, *fixed, page + 1))
+    return row
+
+
+def authorize_machines(
+    texts: Texts, machines_: Sequence[Machine], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    keyboard = [[button(machine_title(m), "au:m", m.id, 0)] for m in machines_]
+    if row := pager(texts, "au", (), page, has_next):
+        keyboard.append(row)
+    keyboard.append(nav_row(texts, ("menu", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def authorize_members(
+    texts: Texts, machine: Machine, people: Sequence[Member], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    keyboard = [
+        [button(p.display_name + (f" (@{p.username})" if p.username else ""), "au:g", machine.id, p.id)]
+        for p in people
+    ]
+    if row := pager(texts, "au:m", (machine.id,), page, has_next):
+        keyboard.append(row)
+    keyboard.append(nav_row(texts, ("au", (0,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def grant_request(texts: Texts, machine: Machine, member: Member) -> InlineKeyboardMarkup:
+    """The button a manager gets with a training request."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    "✅ " + texts.gettext("Authorize {name}").format(name=member.first_name),
+                    "au:g",
+                    machine.id,
+                    member.id,
+                )
+            ]
+        ]
+    )

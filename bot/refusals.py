@@ -1,0 +1,43 @@
+"""The friendly answer to each domain refusal, in the member's language."""
+
+from __future__ import annotations
+
+from bot.i18n import Texts
+from bot.reply import Reply
+from models import errors
+
+
+def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
+    """One short sentence saying why nothing happened."""
+    _ = texts.gettext
+    match refusal:
+        case errors.NotFound():
+            return _("This is no longer available. Nothing was changed.")
+        case errors.NotAllowed():
+            return _("Only the fab managers can do that.")
+        case errors.MachineUnavailable():
+            return _("This machine is out of service for now. Nothing was booked.")
+        case errors.TrainingRequired():
+            return _("This machine needs a training first. Nothing was booked.")
+        case errors.OutsideOpeningHours():
+            return _("The lab is not open at that time. Nothing was booked.")
+        case errors.InThePast():
+            return _("That time has already passed. Nothing was booked.")
+        case errors.BeyondHorizon():
+            return _("That day is too far ahead to book yet. Nothing was booked.")
+        case errors.BadLength() | errors.Misaligned():
+            return _("That slot does not fit this machine's booking grid. Nothing was booked.")
+        case errors.SlotTaken():
+            return _("Sorry, that slot was just taken by someone else.")
+        case errors.AlreadyCancelled():
+            return _("This booking was already cancelled.")
+        case errors.AlreadyStarted():
+            return _("This booking has already started; it can no longer be cancelled.")
+        case errors.AlreadyAuthorized():
+            return _("You are already authorized on this machine: you can book it.")
+    return _("That cannot be done. Nothing was changed.")
+
+
+def refusal_reply(texts: Texts, refusal: errors.DomainError) -> Reply:
+    """A refusal shown as a dialog on a button press, or as a message to a command."""
+    return Reply(toast=refusal_text(texts, refusal), alert=True)

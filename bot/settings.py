@@ -1,0 +1,121 @@
+"""fabdesk settings: one class, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("fr", "en")
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Everything fabdesk reads from its environment (prefix `FABDESK_`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FABDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///fabdesk.db"
+    manager_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Europe/Paris"
+    default_language: Literal["fr", "en"] = "fr"
+    reminder_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    booking_horizon_days: int = Field(default=14, ge=1, le=90)
+    reminder_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    error_reports: bool = True
+    concurrent_updates: int = Field(default=8, ge=1, le=256)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("manager_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            try:
+                return [int(p) for p in parts if p]
+            except ValueError:
+                raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from None
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the usual URL spellings and pick the async driver fabdesk uses."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("telegram_base_url", "telegram_base_file_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def file_base_url(self) -> str:
+        """The file download URL, derived from the API URL unless set."""
+        if self.telegram_base_file_url:
+            return self.telegram_base_file_url
+        base = self.telegram_base_url
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+
+    def token(self) -> str:
+        """Return the bot token, or fail with a line naming the setting."""
+        if self.bot_token is None:
+            raise SettingsError(
+                "FABDESK_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env"
+            )
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one clear line per setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"FABDESK_{field.upper()}: {message}")
+        raise SettingsError("; ".join(lines)) from None

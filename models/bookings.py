@@ -1,0 +1,388 @@
+"""Bookings: free slots, booking, cancelling, reminders. No double booking, ever."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from models.base import Base, enum_type
+from models.errors import (
+    AlreadyCancelled,
+    AlreadyStarted,
+    BadLength,
+    BeyondHorizon,
+    InThePast,
+    Misaligned,
+    NotFound,
+    OutsideOpeningHours,
+    SlotTaken,
+)
+from models.machines import Machine, check_bookable, get_machine
+from models.members import Member
+from models.opening import LabCalendar, local_datetime
+
+# A booking lies inside one opening interval, so within one day: a range query on start_at
+# bounded by this span finds every booking overlapping a window without scanning history.
+MAX_BOOKING_SPAN = timedelta(days=1)
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Booking(Base):
+    """A member's reservation of a machine for [start_at, end_at)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        Index("ix_bookings_machine_start", "machine_id", "start_at"),
+        Index("ix_bookings_member_start", "member_id", "start_at"),
+        Index("ix_bookings_status_start", "status", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[BookingStatus] = mapped_column(
+        enum_type(BookingStatus, "booking_status"), default=BookingStatus.CONFIRMED
+    )
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    # When the reminder falls due (None: booked too late to need one) and when it was handled.
+    remind_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(lazy="raise")
+    machine: Mapped[Machine] = relationship(lazy="raise")
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+
+# PostgreSQL refuses two overlapping confirmed bookings of one machine by itself. SQLite has no
+# exclusion constraints: the migration adds triggers there, and every SQLite transaction begins
+# IMMEDIATE (see models.db), so the check-and-insert below is serialized.
+Booking.__table__.append_constraint(
+    ExcludeConstraint(
+        (Booking.__table__.c.machine_id, "="),
+        (
+            func.tstzrange(Booking.__table__.c.start_at, Booking.__table__.c.end_at, literal_column("'[)'")),
+            "&&",
+        ),
+        where=text("status = 'confirmed'"),
+        using="gist",
+        name="bookings_no_overlap",
+    ).ddl_if(dialect="postgresql")
+)
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    """The lab-wide settings the booking rules depend on."""
+
+    tz: ZoneInfo
+    horizon_days: int = 14
+    reminder_lead: timedelta = timedelta(minutes=30)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    def bookable_days(self, now: datetime) -> list[date]:
+        """Today and the following days members may book."""
+        first = self.today(now)
+        return [first + timedelta(days=n) for n in range(self.horizon_days)]
+
+    def horizon_end(self, now: datetime) -> datetime:
+        """The first instant members may not book any more (midnight after the last bookable day)."""
+        return local_datetime(self.bookable_days(now)[-1], 24 * 60, self.tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    day: date
+    open: bool
+    free_starts: list[datetime]
+
+
+Interval = tuple[datetime, datetime]
+
+
+async def _busy(session: AsyncSession, machine_id: int, start: datetime, end: datetime) -> list[Interval]:
+    """Confirmed bookings of the machine overlapping [start, end), by an indexed range on start_at."""
+    rows = await session.execute(
+        select(Booking.start_at, Booking.end_at)
+        .where(
+            Booking.machine_id == machine_id,
+            Booking.start_at >= start - MAX_BOOKING_SPAN,
+            Booking.start_at < end,
+            Booking.end_at > start,
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .order_by(Booking.start_at)
+    )
+    return [(row.start_at, row.end_at) for row in rows]
+
+
+def _overlaps(busy: list[Interval], start: datetime, end: datetime) -> bool:
+    return any(b_start < end and start < b_end for b_start, b_end in busy)
+
+
+def _grid(opens: datetime, closes: datetime, step: timedelta, length: timedelta) -> list[datetime]:
+    """Starts on the slot grid of an opening interval such that [start, start+length) fits in it."""
+    starts, t = [], opens
+    while t + length <= closes:
+        starts.append(t)
+        t += step
+    return starts
+
+
+def _free_starts(
+    intervals: list[Interval], machine: Machine, busy: list[Interval], now: datetime, minutes: int
+) -> list[datetime]:
+    step, length = timedelta(minutes=machine.slot_minutes), timedelta(minutes=minutes)
+    return [
+        start
+        for opens, closes in intervals
+        for start in _grid(opens, closes, step, length)
+        if start >= now and not _overlaps(busy, start, start + length)
+    ]
+
+
+async def availability(
+    session: AsyncSession,
+    machine: Machine,
+    rules: BookingRules,
+    now: datetime,
+    days: list[date] | None = None,
+) -> list[DayAvailability]:
+    """Free slot starts of the machine, day by day, over the booking horizon (one query for all days)."""
+    days = days or rules.bookable_days(now)
+    calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
+    window_start = local_datetime(days[0], 0, rules.tz).astimezone(UTC)
+    window_end = local_datetime(days[-1], 24 * 60, rules.tz).astimezone(UTC)
+    busy = await _busy(session, machine.id, window_start, window_end)
+    result = []
+    for day in days:
+        intervals = calendar.intervals(day)
+        free = _free_starts(intervals, machine, busy, now, machine.slot_minutes)
+        result.append(DayAvailability(day=day, open=bool(intervals), free_starts=free))
+    return result
+
+
+async def free_lengths(
+    session: AsyncSession, machine: Machine, start: datetime, rules: BookingRules, now: datetime
+) -> list[int]:
+    """Booking lengths (minutes) possible from `start`: contiguous free slots, up to the machine's maximum."""
+    calendar = await LabCalendar.load(session, *(2 * [start.astimezone(rules.tz).date()]), rules.tz)
+    interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
+    if interval is None or start < now:
+        return []
+    busy = await _busy(session, machine.id, start, interval[1])
+    lengths = []
+    for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
+        end = start + timedelta(minutes=minutes)
+        if end > interval[1] or _overlaps(busy, start, end):
+            break
+        lengths.append(minutes)
+    return lengths
+
+
+async def next_free_starts(
+    session: AsyncSession,
+    machine: Machine,
+    minutes: int,
+    after: datetime,
+    rules: BookingRules,
+    now: datetime,
+    limit: int = 4,
+) -> list[datetime]:
+    """The next starts, from `after` on, where the machine is free for `minutes`."""
+    days = [d for d in rules.bookable_days(now) if d >= after.astimezone(rules.tz).date()]
+    if not days:
+        return []
+    calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
+    busy = await _busy(session, machine.id, after, rules.horizon_end(now))
+    found: list[datetime] = []
+    for day in days:
+        found += [s for s in _free_starts(calendar.intervals(day), machine, busy, now, minutes) if s >= after]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+async def validate_slot(
+    session: AsyncSession, machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime
+) -> None:
+    """Refuse a slot that breaks a rule: length, past, horizon, opening hours, slot grid."""
+    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.max_booking_minutes:
+        raise BadLength(f"{minutes} min on {machine.name}")
+    end = start + timedelta(minutes=minutes)
+    if start < now:
+        raise InThePast(start.isoformat())
+    if end > rules.horizon_end(now):
+        raise BeyondHorizon(start.isoformat())
+    day = start.astimezone(rules.tz).date()
+    calendar = await LabCalendar.load(session, day, day, rules.tz)
+    interval = calendar.interval_containing(start, end)
+    if interval is None:
+        raise OutsideOpeningHours(start.isoformat())
+    if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
+        raise Misaligned(start.isoformat())
+
+
+async def book(
+    session: AsyncSession,
+    member: Member,
+    machine_id: int,
+    start: datetime,
+    minutes: int,
+    rules: BookingRules,
+    now: datetime,
+) -> Booking:
+    """Book the machine for the member, or refuse with the reason.
+
+    When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
+    carries the next free starts of the same length.
+    """
+    machine = await get_machine(session, machine_id)
+    await check_bookable(session, member, machine)
+    await validate_slot(session, machine, start, minutes, rules, now)
+    end = start + timedelta(minutes=minutes)
+    if _overlaps(await _busy(session, machine.id, start, end), start, end):
+        raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now))
+    remind_at = start - rules.reminder_lead
+    booking = Booking(
+        member_id=member.id,
+        machine_id=machine.id,
+        start_at=start,
+        end_at=end,
+        status=BookingStatus.CONFIRMED,
+        created_at=now,
+        remind_at=remind_at if remind_at > now else None,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(booking)
+    except IntegrityError as exc:
+        if "overlap" not in str(exc.orig).lower() and "exclusion" not in str(exc.orig).lower():
+            raise
+        # The database's own guard fired: another transaction won the race.
+        raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now)) from None
+    booking.member, booking.machine = member, machine
+    return booking
+
+
+async def get_own_booking(session: AsyncSession, member: Member, booking_id: int) -> Booking:
+    """The member's own booking; another member's booking is NotFound, exactly like a missing one."""
+    booking = await session.scalar(
+        select(Booking)
+        .options(joinedload(Booking.machine))
+        .where(Booking.id == booking_id, Booking.member_id == member.id)
+    )
+    if booking is None:
+        raise NotFound(f"booking {booking_id}")
+    return booking
+
+
+async def cancel(session: AsyncSession, member: Member, booking_id: int, now: datetime) -> Booking:
+    """Cancel one of the member's upcoming bookings."""
+    booking = await get_own_booking(session, member, booking_id)
+    if booking.status is BookingStatus.CANCELLED:
+        raise AlreadyCancelled(str(booking_id))
+    if booking.start_at <= now:
+        raise AlreadyStarted(str(booking_id))
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    await session.flush()
+    return booking
+
+
+async def upcoming_for_member(
+    session: AsyncSession, member: Member, now: datetime, limit: int = 20
+) -> list[Booking]:
+    """The member's confirmed bookings not yet over, soonest first."""
+    rows = await session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.machine))
+        .where(
+            Booking.member_id == member.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at >= now - MAX_BOOKING_SPAN,
+            Booking.end_at > now,
+        )
+        .order_by(Booking.start_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def bookings_between(session: AsyncSession, start: datetime, end: datetime) -> list[Booking]:
+    """Confirmed bookings of every machine overlapping [start, end), with member and machine."""
+    rows = await session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.machine), joinedload(Booking.member))
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at >= start - MAX_BOOKING_SPAN,
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
+        .order_by(Booking.start_at)
+    )
+    return list(rows)
+
+
+async def due_reminders(session: AsyncSession, now: datetime, limit: int = 500) -> list[Booking]:
+    """Bookings whose reminder is due and not yet handled, and that have not started."""
+    rows = await session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.machine), joinedload(Booking.member))
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at > now,
+            Booking.reminded_at.is_(None),
+            Booking.remind_at <= now,
+        )
+        .order_by(Booking.start_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -> None:
+    """Record that the booking's reminder was handled (sent, or undeliverable)."""
+    booking = await session.get(Booking, booking_id)
+    if booking is not None and booking.reminded_at is None:
+        booking.reminded_at = now
+
+
+__all__ = [
+    "Booking",
+    "BookingRules",
+    "BookingStatus",
+    "DayAvailability",
+    "availability",
+    "book",
+    "bookings_between",
+    "cancel",
+    "due_reminders",
+    "free_lengths",
+    "get_own_booking",
+    "mark_reminded",
+    "next_free_starts",
+    "upcoming_for_member",
+    "validate_slot",
+]

@@ -1,0 +1,239 @@
+"""Machines, training authorizations and training requests."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, enum_type
+from models.errors import AlreadyAuthorized, MachineUnavailable, NotFound, TrainingRequired
+from models.members import Member, require_manager
+
+
+class MachineKind(enum.StrEnum):
+    PRINTER_3D = "3d_printer"
+    LASER_CUTTER = "laser_cutter"
+    CNC = "cnc"
+    PC = "pc"
+    ELECTRONICS_BENCH = "electronics_bench"
+    OTHER = "other"
+
+
+class MachineStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    OUT_OF_SERVICE = "out_of_service"
+    RETIRED = "retired"
+
+
+# The order machines are listed in, kind by kind.
+KIND_ORDER = list(MachineKind)
+
+
+class Machine(Base):
+    """A bookable piece of equipment."""
+
+    __tablename__ = "machines"
+    __table_args__ = (
+        CheckConstraint("slot_minutes > 0 AND slot_minutes <= 1440", name="slot_minutes_range"),
+        CheckConstraint(
+            "max_booking_minutes >= slot_minutes AND max_booking_minutes <= 1440",
+            name="max_booking_minutes_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[MachineKind] = mapped_column(enum_type(MachineKind, "machine_kind"))
+    location: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[MachineStatus] = mapped_column(
+        enum_type(MachineStatus, "machine_status"), default=MachineStatus.AVAILABLE
+    )
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    max_booking_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    requires_training: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def bookable(self) -> bool:
+        return self.status is MachineStatus.AVAILABLE
+
+
+class Authorization(Base):
+    """A manager's word that a member was trained on one machine, or on every machine of a kind."""
+
+    __tablename__ = "authorizations"
+    __table_args__ = (
+        CheckConstraint("(machine_id IS NULL) <> (machine_kind IS NULL)", name="machine_or_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    machine_id: Mapped[int | None] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    machine_kind: Mapped[MachineKind | None] = mapped_column(enum_type(MachineKind, "authorization_kind"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime]
+
+
+class TrainingRequest(Base):
+    """A member asking to be trained on a machine; open until a manager authorizes them."""
+
+    __tablename__ = "training_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    requested_at: Mapped[datetime]
+    granted_at: Mapped[datetime | None]
+
+
+async def list_machines(session: AsyncSession, *, include_retired: bool = False) -> list[Machine]:
+    """Every machine, kind by kind then by name; retired ones only when asked."""
+    query = select(Machine)
+    if not include_retired:
+        query = query.where(Machine.status != MachineStatus.RETIRED)
+    machines = list(await session.scalars(query))
+    return sorted(machines, key=lambda m: (KIND_ORDER.index(m.kind), m.name.lower()))
+
+
+async def get_machine(session: AsyncSession, machine_id: int) -> Machine:
+    """Return the machine, or NotFound (also for retired machines, which are gone for members)."""
+    machine = await session.get(Machine, machine_id)
+    if machine is None or machine.status is MachineStatus.RETIRED:
+        raise NotFound(f"machine {machine_id}")
+    return machine
+
+
+async def is_authorized(session: AsyncSession, member: Member, machine: Machine) -> bool:
+    """Whether the member may book the machine as far as training goes."""
+    if not machine.requires_training:
+        return True
+    found = await session.scalar(
+        select(Authorization.id)
+        .where(
+            Authorization.member_id == member.id,
+            or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def check_bookable(session: AsyncSession, member: Member, machine: Machine) -> None:
+    """Refuse if the machine cannot be booked by this member right now (status, training)."""
+    if not machine.bookable:
+        raise MachineUnavailable(machine.name)
+    if not await is_authorized(session, member, machine):
+        raise TrainingRequired(machine.name)
+
+
+async def authorize(
+    session: AsyncSession,
+    manager: Member,
+    member: Member,
+    *,
+    machine: Machine | None = None,
+    kind: MachineKind | None = None,
+    now: datetime,
+) -> bool:
+    """Authorize the member on a machine or a kind; return False if they already were.
+
+    Open training requests the authorization covers are marked granted.
+    """
+    require_manager(manager)
+    if (machine is None) == (kind is None):
+        raise ValueError("authorize a machine or a kind, not both")
+    existing = await session.scalar(
+        select(Authorization.id).where(
+            Authorization.member_id == member.id,
+            Authorization.machine_id == machine.id
+            if machine is not None
+            else Authorization.machine_kind == kind,
+        )
+    )
+    if existing is None:
+        session.add(
+            Authorization(
+                member_id=member.id,
+                machine_id=machine.id if machine is not None else None,
+                machine_kind=kind,
+                granted_by_id=manager.id,
+                granted_at=now,
+            )
+        )
+    covered = select(Machine.id).where(
+        Machine.id == machine.id if machine is not None else Machine.kind == kind
+    )
+    requests = await session.scalars(
+        select(TrainingRequest).where(
+            TrainingRequest.member_id == member.id,
+            TrainingRequest.granted_at.is_(None),
+            TrainingRequest.machine_id.in_(covered),
+        )
+    )
+    for request in requests:
+        request.granted_at = now
+    await session.flush()
+    return existing is None
+
+
+async def request_training(
+    session: AsyncSession, member: Member, machine: Machine, *, now: datetime
+) -> tuple[TrainingRequest, bool]:
+    """Record that the member asks for a training; return (request, created).
+
+    Asking again while a request is open returns the open one, so managers are not spammed.
+    """
+    if not machine.requires_training:
+        raise NotFound(f"machine {machine.id} needs no training")
+    if await is_authorized(session, member, machine):
+        raise AlreadyAuthorized(machine.name)
+    pending = await session.scalar(
+        select(TrainingRequest).where(
+            TrainingRequest.member_id == member.id,
+            TrainingRequest.machine_id == machine.id,
+            TrainingRequest.granted_at.is_(None),
+        )
+    )
+    if pending is not None:
+        return pending, False
+    request = TrainingRequest(member_id=member.id, machine_id=machine.id, requested_at=now)
+    session.add(request)
+    await session.flush()
+    return request, True
+
+
+async def machines_needing_training(session: AsyncSession) -> list[Machine]:
+    """Machines a manager can authorize members on."""
+    return [m for m in await list_machines(session) if m.requires_training]
+
+
+async def get_any_machine(session: AsyncSession, machine_id: int) -> Machine:
+    """Return the machine whatever its status (for managers)."""
+    machine = await session.get(Machine, machine_id)
+    if machine is None:
+        raise NotFound(f"machine {machine_id}")
+    return machine
+
+
+async def members_to_authorize(
+    session: AsyncSession, machine: Machine, *, offset: int = 0, limit: int = 8
+) -> tuple[list[Member], int]:
+    """Members not yet authorized on the machine: those who asked for a training first, then by name."""
+    authorized = select(Authorization.member_id).where(
+        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind)
+    )
+    asked = select(TrainingRequest.member_id).where(
+        TrainingRequest.machine_id == machine.id, TrainingRequest.granted_at.is_(None)
+    )
+    query = select(Member).where(Member.id.not_in(authorized))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(Member.id.not_in(asked), func.lower(Member.first_name), Member.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total

@@ -1,0 +1,148 @@
+"""Members: who they are, their role and language."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, enum_type
+from models.errors import NotAllowed, NotFound
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class Member(Base):
+    """A person who talked to the bot."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str] = mapped_column(String(128))
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    # The language the member chose with /language; None means "follow Telegram".
+    language: Mapped[str | None] = mapped_column(String(8))
+    telegram_language: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), default=Role.MEMBER)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role is Role.MANAGER
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or (f"@{self.username}" if self.username else f"#{self.id}")
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else value
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    telegram_language: str | None,
+    manager_ids: Iterable[int],
+    now: datetime,
+) -> Member:
+    """Create the member on first contact, refresh their profile afterwards.
+
+    Telegram ids listed in the settings are always managers.
+    """
+    member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    if member is None:
+        member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
+        _refresh(member, first_name, last_name, username, telegram_language, now)
+        try:
+            async with session.begin_nested():
+                session.add(member)
+        except IntegrityError:
+            # Two first updates of one person raced: the other one created the row.
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is None:  # pragma: no cover - the unique index says it exists
+                raise
+    _refresh(member, first_name, last_name, username, telegram_language, now)
+    if telegram_id in set(manager_ids):
+        member.role = Role.MANAGER
+    return member
+
+
+def _refresh(
+    member: Member,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    telegram_language: str | None,
+    now: datetime,
+) -> None:
+    member.first_name = _clip(first_name, 128) or "?"
+    member.last_name = _clip(last_name, 128)
+    member.username = _clip(username, 64)
+    member.telegram_language = _clip(telegram_language, 16)
+    member.last_seen_at = now
+
+
+async def set_language(session: AsyncSession, member: Member, language: str | None) -> None:
+    """Record the member's choice of language (None: follow Telegram's)."""
+    member.language = language
+
+
+async def get_member(session: AsyncSession, member_id: int) -> Member:
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"member {member_id}")
+    return member
+
+
+def require_manager(member: Member) -> None:
+    """Refuse unless the member is a fab manager."""
+    if not member.is_manager:
+        raise NotAllowed("managers only")
+
+
+async def manager_telegram_ids(session: AsyncSession, configured: Iterable[int]) -> list[int]:
+    """Every manager to alert: those in the settings and those promoted in the database."""
+    promoted = await session.scalars(select(Member.telegram_id).where(Member.role == Role.MANAGER))
+    return sorted(set(configured) | set(promoted))
+
+
+async def find_members(
+    session: AsyncSession, *, search: str | None = None, offset: int = 0, limit: int = 8
+) -> tuple[list[Member], int]:
+    """Return one page of members sorted by name, and how many match in all."""
+    query = select(Member)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Member.first_name).like(pattern),
+                func.lower(func.coalesce(Member.last_name, "")).like(pattern),
+                func.lower(func.coalesce(Member.username, "")).like(pattern),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(func.lower(Member.first_name), Member.id).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))

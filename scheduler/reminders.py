@@ -1,0 +1,71 @@
+"""Booking reminders: sent once, N minutes before each booking, whatever restarts happen.
+
+What is due is read from the database (`remind_at <= now`, not yet `reminded_at`), and each
+reminder is recorded in its own transaction right after Telegram accepted it. A restart resends
+nothing already recorded and catches up on anything that fell due while the bot was down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot import keyboards
+from bot.context import Context, FabDesk, get_desk
+from models import bookings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    booking_id: int
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+async def due_reminders(desk: FabDesk) -> list[Reminder]:
+    """Render the reminders due now, each in its member's language."""
+    now = desk.clock()
+    async with desk.sessions.begin() as session:
+        due = await bookings.due_reminders(session, now)
+        reminders = []
+        for booking in due:
+            texts = desk.texts(booking.member)
+            text = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.").format(
+                machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at)
+            )
+            reminders.append(Reminder(booking.id, booking.member.telegram_id, text, keyboards.booked(texts)))
+    return reminders
+
+
+async def record(desk: FabDesk, booking_id: int) -> None:
+    async with desk.sessions.begin() as session:
+        await bookings.mark_reminded(session, booking_id, desk.clock())
+
+
+async def send_due_reminders(context: Context) -> int:
+    """Job: send every due reminder once; return how many were delivered."""
+    desk = get_desk(context)
+    sent = 0
+    for reminder in await due_reminders(desk):
+        try:
+            await context.bot.send_message(reminder.chat_id, reminder.text, reply_markup=reminder.markup)
+        except RetryAfter:
+            # Telegram asks us to slow down: leave the rest for the next run (nothing is lost).
+            log.warning("rate limited while sending reminders; the rest waits for the next run")
+            break
+        except (Forbidden, BadRequest) as exc:
+            # Blocked the bot, or the chat is gone: retrying would never succeed.
+            log.info("reminder for booking %s not deliverable: %s", reminder.booking_id, exc.message)
+        except TelegramError as exc:
+            log.warning("reminder for booking %s failed, will retry: %s", reminder.booking_id, exc)
+            continue
+        else:
+            sent += 1
+        await record(desk, reminder.booking_id)
+    return sent

@@ -1,0 +1,117 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when asked).
+
+Set FABDESK_TEST_DATABASE_URL=postgresql://user:pass@host/db to run the suite on PostgreSQL; the
+role needs CREATEDB. The schema is migrated once into a template; each test gets its own copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import migrations
+from models.db import create_engine, session_factory
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ["no_proxy"] = os.environ["NO_PROXY"]
+
+PG_URL = os.environ.get("FABDESK_TEST_DATABASE_URL")
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _async_url(url: str, database: str) -> str:
+    return (
+        make_url(url)
+        .set(drivername="postgresql+asyncpg", database=database)
+        .render_as_string(hide_password=False)
+    )
+
+
+async def _pg_admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head once per run: a SQLite file, or a PostgreSQL template database."""
+    if PG_URL:
+        name = f"fabdesk_tpl_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}"'))
+        migrations.upgrade(_async_url(PG_URL, name))
+        yield name
+        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "fabdesk.db"
+        migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    if PG_URL:
+        name = f"fabdesk_t_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        yield _async_url(PG_URL, name)
+        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path / "fabdesk.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) for migration tests."""
+    if PG_URL:
+        name = f"fabdesk_e_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}"'))
+        yield _async_url(PG_URL, name)
+        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One open transaction, committed at the end of the test (like a handler's)."""
+    async with sessions.begin() as session:
+        yield session
