@@ -21,7 +21,11 @@ class Settings(BaseSettings):
     """Everything fabdesk reads from its environment (prefix `FABDESK_`)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="FABDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="FABDESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     bot_token: SecretStr | None = None

@@ -1,0 +1,1 @@
+"""fabdesk's Telegram adapter: app factory, settings, handlers, keyboards, texts and CLI."""
