@@ -14,11 +14,15 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import migrations
 from models.db import create_engine, session_factory
+from models.machines import MachineKind
+from tests.factories import make_machine, open_every_day
+from tests.fakebot import FakeBotApi
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
@@ -115,3 +119,20 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
     """One open transaction, committed at the end of the test (like a handler's)."""
     async with sessions.begin() as session:
         yield session
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API server for one test."""
+    async with FakeBotApi() as api:
+        yield api
+    assert api.errors == []
+
+
+@pytest_asyncio.fixture
+async def lab(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """A lab open 09:00–19:00 every day, with a printer and a laser that needs a training."""
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        await make_machine(session, "Prusa MK4", slot_minutes=30, max_booking_minutes=120)
+        await make_machine(session, "Trotec Speedy", kind=MachineKind.LASER_CUTTER, requires_training=True)

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import Settings
 from tests.factories import NOW
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 
 MANAGER = FakeUser(900, "Morgane", username="morgane", language_code="fr")
 ALICE = FakeUser(1001, "Alice", username="alice", language_code="en")
@@ -59,6 +59,8 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Applica
     application = build_application(settings, clock=clock)
     assert application.job_queue is not None
     async with application:
+        if application.post_init is not None:  # run_polling() would call it; so do we
+            await application.post_init(application)
         for job in application.job_queue.jobs():
             job.schedule_removal()  # the tests run jobs themselves, at the fake clock's time
         await application.start()
@@ -69,8 +71,48 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Applica
         finally:
             await application.updater.stop()
             await application.stop()
+    if application.post_shutdown is not None:  # run_polling() would call it after shutdown
+        await application.post_shutdown(application)
 
 
 def job_context(application: Application) -> CallbackContext:  # type: ignore[type-arg]
     """A context like the one the JobQueue gives a job."""
     return CallbackContext(application)
+
+
+async def tap(fake: FakeBotApi, user: FakeUser, button: str) -> ApiCall:
+    """Press a button on the user's latest bot message and return the bot's next screen for them."""
+    message = fake.last_message(user.id)
+    assert message is not None, f"no message for {user.first_name}"
+    mark = fake.mark()
+    fake.press_button(user, message, button)
+    await fake.wait_for_call("answerCallbackQuery", after=mark)
+    return await fake.wait_for(
+        lambda c: c.method in {"editMessageText", "sendMessage"} and c.chat_id == user.id, after=mark
+    )
+
+
+async def press_data(fake: FakeBotApi, user: FakeUser, data: str) -> ApiCall:
+    """Press raw (possibly forged) callback data on the user's latest message; return the answer."""
+    mark = fake.mark()
+    fake.press(user, fake.last_message(user.id) or {}, data)
+    return await fake.wait_for_call("answerCallbackQuery", after=mark)
+
+
+async def say(fake: FakeBotApi, user: FakeUser, text: str) -> ApiCall:
+    """Send a text message as the user and return the bot's answer."""
+    mark = fake.mark()
+    fake.send_message(user, text)
+    return await fake.wait_for_call("sendMessage", user.id, after=mark)
+
+
+async def book_through_buttons(
+    fake: FakeBotApi, user: FakeUser, day_label: str, start: str, length: str, machine: str = "Prusa MK4"
+) -> ApiCall:
+    """Go from /start to the confirmation screen of a slot."""
+    await say(fake, user, "/start")
+    await tap(fake, user, "Book a machine")
+    await tap(fake, user, machine)
+    await tap(fake, user, day_label)
+    await tap(fake, user, start)
+    return await tap(fake, user, length)

@@ -1,0 +1,206 @@
+"""Menus, commands, languages, managers' screens and every kind of odd input, end to end."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import bookings
+from models.bookings import Booking
+from models.members import Member
+from tests.fakebot import FakeBotApi, FakeUser
+from tests.harness import (
+    ALICE,
+    BOB,
+    MANAGER,
+    Clock,
+    book_through_buttons,
+    press_data,
+    running_bot,
+    say,
+    tap,
+    test_settings,
+)
+
+
+async def test_command_menus_are_published_for_members_and_managers(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await fake.wait_for(lambda c: c.method == "setMyCommands" and "chat" in str(c.params.get("scope")))
+    published = {
+        (call.params["scope"]["type"], call.params.get("language_code")): [
+            c["command"] for c in call.params["commands"]
+        ]
+        for call in fake.calls_of("setMyCommands")
+    }
+    assert published[("default", None)] == ["book", "mybookings", "language", "help", "cancel"]
+    assert published[("default", "en")] == published[("default", None)]
+    assert published[("chat", None)][-2:] == ["machines", "authorize"]
+    manager_call = next(c for c in fake.calls_of("setMyCommands") if c.params["scope"]["type"] == "chat")
+    assert manager_call.params["scope"]["chat_id"] == MANAGER.id
+
+
+async def test_manager_sees_machines_with_todays_bookings_and_members_are_refused(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await book_through_buttons(fake, ALICE, "Mon 4 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+
+        overview = await say(fake, MANAGER, "/machines")
+        assert "Prusa MK4" in (overview.text or "") and "Trotec Speedy" in (overview.text or "")
+        assert "10:00–11:00 · Alice" in (overview.text or "")
+
+        refused = await say(fake, ALICE, "/machines")
+        assert "Only the fab managers can do that." in (refused.text or "")
+        forged = await press_data(fake, ALICE, "au:g:2:1")
+        assert "Only the fab managers" in forged.params.get("text", "")
+
+
+async def test_manager_authorizes_a_member_by_buttons(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await say(fake, BOB, "/start")
+        manager = FakeUser(MANAGER.id, MANAGER.first_name, language_code="en")
+        await say(fake, manager, "/authorize")
+        await tap(fake, manager, "Trotec Speedy")
+        picked = await tap(fake, manager, "Bob Martin")
+        assert "Bob Martin is now authorized on Trotec Speedy" in (picked.text or "")
+        told = await fake.wait_for_call("sendMessage", BOB.id, text_contains="authorized on Trotec Speedy")
+        assert told.buttons()[0][0].endswith("Book a machine")
+        # The list no longer offers Bob.
+        await say(fake, manager, "/authorize")
+        members = await tap(fake, manager, "Trotec Speedy")
+        assert not any("Bob" in label for label, _d in members.buttons())
+
+
+async def test_language_switch_changes_every_following_answer(fake: FakeBotApi, database_url: str) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, ALICE, "/language")
+        chosen = await tap(fake, ALICE, "Français")
+        assert "Je vous parlerai en français." in (chosen.text or "")
+        helped = await say(fake, ALICE, "/help")
+        assert "/book" in (helped.text or "") and "réserver" in (helped.text or "")
+        back = await say(fake, ALICE, "/language")
+        english = await tap(fake, back and ALICE, "English")
+        assert "I will speak English with you." in (english.text or "")
+
+
+async def test_french_telegram_users_are_answered_in_french_and_others_in_the_default(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="fr"), Clock()):
+        french = await say(fake, FakeUser(2001, "Léa", language_code="fr-FR"), "/start")
+        german = await say(fake, FakeUser(2002, "Jonas", language_code="de"), "/start")
+        english = await say(fake, FakeUser(2003, "Sam", language_code="en-GB"), "/start")
+    assert "Bonjour Léa" in (french.text or "")
+    assert "Bonjour Jonas" in (german.text or "")
+    assert "Hello Sam" in (english.text or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/frobnicate",
+        "hello there",
+        "/book@someone_elses_bot extra words",
+        "🙂" * 3000,
+        "\u202e\u0000 odd \ufeff text",
+    ],
+)
+async def test_odd_messages_get_a_friendly_answer_and_change_nothing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None, text: str
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        answer = await say(fake, ALICE, text)
+    assert answer.status == 200
+    assert answer.buttons(), "the answer offers the main menu"
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "zzz",
+        "bk:ok",
+        "bk:ok:1:abc:30",
+        "bk:ok:1:-5:30",
+        "bk:ok:999:29000000:30",
+        "bk:ok:1:1:30",  # 1970: in the past
+        "bk:ok:1:99999999999:30",  # far future
+        "bk:d:1:20301345",  # no such date
+        "my:y:424242",
+        "au:g:1:1",
+        "x" * 64,
+    ],
+)
+async def test_forged_or_stale_buttons_are_refused_clearly_and_change_nothing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None, data: str
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, ALICE, "/start")
+        answer = await press_data(fake, ALICE, data)
+    assert answer.params.get("show_alert") is True
+    assert answer.params.get("text"), "the press is answered with a reason"
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+async def test_group_messages_are_ignored(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        mark = fake.mark()
+        fake.send_message(ALICE, "/start", chat_id=-100123, chat_type="supergroup")
+        fake.send_message(BOB, "/start")
+        await fake.wait_for_call("sendMessage", BOB.id, after=mark)
+        await fake.wait_until_idle()
+    assert fake.calls_of("sendMessage", -100123) == []
+
+
+async def test_unexpected_error_is_apologised_for_and_reported_to_managers(
+    fake: FakeBotApi,
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    lab: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*_args: object, **_kwargs: object) -> list[Booking]:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bookings, "upcoming_for_member", broken)
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        sorry = await say(fake, ALICE, "/mybookings")
+        report = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="disk on fire")
+    assert "Something went wrong" in (sorry.text or "")
+    assert "RuntimeError" in (report.text or "")
+    async with sessions() as session:  # the failed update's transaction was rolled back
+        assert await session.scalar(select(func.count()).select_from(Member)) == 0
+
+
+async def test_a_full_day_and_a_closed_day_are_shown_as_such(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    from datetime import date
+
+    from models.opening import Closure
+    from tests.factories import NOW, RULES, make_member, paris
+
+    async with sessions.begin() as session:
+        session.add(Closure(day=date(2030, 3, 6), reason="Inventaire"))
+        someone = await make_member(session, "Zoé")
+        for hour in range(9, 19, 2):
+            await bookings.book(session, someone, 1, paris(5, hour), 120, RULES, NOW)
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, ALICE, "/book")
+        days = await tap(fake, ALICE, "Prusa MK4")
+        labels = [label for label, _d in days.buttons()]
+        assert "Tue 5 Mar · full" in labels
+        assert not any(label.startswith("Wed 6 Mar") for label in labels)
+        full = await tap(fake, ALICE, "Tue 5 Mar")
+        assert "No free slot left that day" in (full.text or "")

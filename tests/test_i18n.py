@@ -1,0 +1,97 @@
+"""Every user-facing string has a French translation, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALE_DIR, Texts, pick_language
+
+ROOT = Path(__file__).parent.parent
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
+PLACEHOLDER = re.compile(r"\{[a-z_]+[^}]*\}")
+
+
+def source_messages() -> set[str]:
+    """Message ids as `pybabel extract` finds them in the code."""
+    found: set[str] = set()
+    for folder in ("bot", "scheduler"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            found.update([message] if isinstance(message, str) else [m for m in message if m])
+    return found
+
+
+def catalog(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "fabdesk.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def test_code_has_messages_to_translate() -> None:
+    assert len(source_messages()) > 50
+    assert "Your booking is confirmed." in source_messages()
+
+
+def test_every_message_id_has_a_french_translation() -> None:
+    french = catalog("fr")
+    untranslated = sorted(
+        m for m in source_messages() if (entry := french.get(m)) is None or not entry.string or entry.fuzzy
+    )
+    assert untranslated == [], "run `pybabel update` and translate these in bot/locale/fr"
+
+
+def test_french_keeps_the_placeholders() -> None:
+    for entry in catalog("fr"):
+        if entry.id and entry.string:
+            assert sorted(PLACEHOLDER.findall(str(entry.id))) == sorted(
+                PLACEHOLDER.findall(str(entry.string))
+            ), entry.id
+
+
+def test_template_lists_every_message() -> None:
+    with (LOCALE_DIR / "fabdesk.pot").open("rb") as handle:
+        template = {entry.id for entry in read_po(handle) if entry.id}
+    assert source_messages() <= template, "run `pybabel extract` (see README, Translations)"
+
+
+def test_english_catalog_exists_and_falls_back_to_the_source_text() -> None:
+    english = Texts("en", ZoneInfo("Europe/Paris"))
+    assert catalog("en") is not None
+    assert english.gettext("Your booking is confirmed.") == "Your booking is confirmed."
+
+
+def test_french_dates_and_times_read_naturally() -> None:
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    start = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+    end = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+    assert french.when(start, end) == "mardi 24 novembre, 14:00–16:30"
+    assert french.gettext("Your booking is confirmed.") == "Votre réservation est confirmée."
+    assert (
+        french.duration(90) == "1 h 30" and french.duration(45) == "45 min" and french.duration(120) == "2 h"
+    )
+    english = Texts("en", ZoneInfo("Europe/Paris"))
+    assert english.day(date(2026, 11, 24)) == "Tuesday 24 November"
+    assert english.duration(90) == "1 h 30 min"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "telegram", "default", "expected"),
+    [
+        ("en", "fr", "fr", "en"),
+        (None, "fr-CA", "en", "fr"),
+        (None, "de", "fr", "fr"),
+        (None, None, "en", "en"),
+    ],
+)
+def test_language_follows_choice_then_telegram_then_lab_default(
+    chosen: str | None, telegram: str | None, default: str, expected: str
+) -> None:
+    assert pick_language(chosen, telegram, default) == expected

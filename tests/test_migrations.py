@@ -1,0 +1,63 @@
+"""Migrations: the stairway (upgrade, downgrade, upgrade) works and matches the models exactly."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from alembic import command
+from bot import migrations
+from models import Base
+from models.db import create_engine
+
+
+async def _table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def _differences(url: str) -> list[object]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+
+            def compare(sync_connection):  # type: ignore[no-untyped-def]
+                context = MigrationContext.configure(
+                    sync_connection,
+                    opts={"compare_type": True, "include_object": _include_object},
+                )
+                return compare_metadata(context, Base.metadata)
+
+            return await connection.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    return not (type_ == "index" and name == "bookings_no_overlap")
+
+
+def test_every_revision_upgrades_downgrades_and_upgrades_again(empty_database_url: str) -> None:
+    config = migrations.alembic_config(empty_database_url)
+    revisions = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+    assert revisions, "there is at least one migration"
+    for revision in revisions:
+        command.upgrade(config, revision.revision)
+        command.downgrade(config, revision.down_revision or "base")
+        command.upgrade(config, revision.revision)
+    assert {"members", "machines", "bookings"} <= asyncio.run(_table_names(empty_database_url))
+    command.downgrade(config, "base")
+    assert asyncio.run(_table_names(empty_database_url)) <= {"alembic_version"}
+
+
+def test_models_and_migrations_agree(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+    assert asyncio.run(_differences(empty_database_url)) == []

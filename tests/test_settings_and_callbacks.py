@@ -1,0 +1,126 @@
+"""Settings validation and callback data parsing: bad values are refused with a clear message."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import callbacks
+from bot.settings import Settings, SettingsError, load_settings
+
+TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("FABDESK_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_are_safe_and_documented_ones() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///fabdesk.db"
+    assert settings.timezone == "Europe/Paris" and settings.default_language == "fr"
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+    assert settings.file_base_url == "https://api.telegram.org/file/bot"
+    assert settings.reminder_minutes == 30 and settings.manager_ids == []
+    with pytest.raises(SettingsError, match=r"^FABDESK_BOT_TOKEN is not set"):
+        settings.token()
+
+
+def test_values_come_from_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".env").write_text(f"FABDESK_BOT_TOKEN={TOKEN}\nFABDESK_MANAGER_IDS=11, 22;33\n")
+    monkeypatch.setenv("FABDESK_DATABASE_URL", "postgresql://u:p@db/fab")
+    monkeypatch.setenv("FABDESK_TELEGRAM_BASE_URL", "http://127.0.0.1:8081/bot")
+    settings = load_settings()
+    assert settings.token() == TOKEN
+    assert settings.manager_ids == [11, 22, 33]
+    assert settings.database_url == "postgresql+asyncpg://u:p@db/fab"
+    assert settings.file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("FABDESK_BOT_TOKEN", "not-a-token", "FABDESK_BOT_TOKEN"),
+        ("FABDESK_MANAGER_IDS", "12,abc", "FABDESK_MANAGER_IDS"),
+        ("FABDESK_TIMEZONE", "Europe/Atlantis", "FABDESK_TIMEZONE"),
+        ("FABDESK_DEFAULT_LANGUAGE", "de", "FABDESK_DEFAULT_LANGUAGE"),
+        ("FABDESK_DATABASE_URL", "mysql://x/y", "FABDESK_DATABASE_URL"),
+        ("FABDESK_REMINDER_MINUTES", "-5", "FABDESK_REMINDER_MINUTES"),
+        ("FABDESK_TELEGRAM_BASE_URL", "ftp://x", "FABDESK_TELEGRAM_BASE_URL"),
+    ],
+)
+def test_a_malformed_value_stops_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith(named + ":") and "\n" not in message
+    assert "Traceback" not in message
+
+
+def test_settings_class_is_the_one_place_settings_come_from() -> None:
+    assert set(Settings.model_fields) >= {
+        "bot_token",
+        "telegram_base_url",
+        "database_url",
+        "manager_ids",
+        "timezone",
+        "default_language",
+        "reminder_minutes",
+    }
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    from pathlib import Path
+
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"FABDESK_{name.upper()}=" in example, name
+
+
+@pytest.mark.parametrize(
+    ("action", "args"),
+    [("menu", ()), ("bk:m", (3,)), ("bk:ok", (12, 29567040, 90)), ("my:y", (7,)), ("lang:fr", ())],
+)
+def test_callback_data_round_trips(action: str, args: tuple[int, ...]) -> None:
+    data = callbacks.build(action, *args)
+    assert len(data.encode()) <= 64
+    assert callbacks.parse(data) == callbacks.Callback(action, args)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "nope",
+        "bk:m",
+        "bk:m:1:2",
+        "bk:m:x",
+        "bk:m:-1",
+        "bk:m:01",
+        "bk:m:1.5",
+        "my:y:" + "9" * 13,
+        "a" * 65,
+        "bk:m: 1",
+        "lang:de",
+        "menu:",
+    ],
+)
+def test_malformed_callback_data_is_rejected(data: str | None) -> None:
+    assert callbacks.parse(data) is None
+
+
+def test_building_bad_callback_data_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        callbacks.build("bk:m")
+    with pytest.raises(ValueError):
+        callbacks.build("unknown", 1)
