@@ -1,0 +1,118 @@
+"""The `fabdesk` command as a fab manager runs it: a real process, real settings, the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakebot import FakeBotApi, FakeUser
+
+ROOT = Path(__file__).parent.parent
+
+
+def fabdesk_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FABDESK_")}
+    env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    env.update({f"FABDESK_{k.upper()}": v for k, v in values.items()})
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+def test_console_script_is_installed() -> None:
+    assert shutil.which("fabdesk", path=str(Path(sys.executable).parent)) is not None
+
+
+async def test_help_lists_the_commands(tmp_path: Path) -> None:
+    code, out, _err = await run_cli("--help", env=fabdesk_env(tmp_path), cwd=tmp_path)
+    assert code == 0
+    for command in ("run", "db", "import"):
+        assert command in out
+
+
+async def test_run_without_token_stops_with_one_clear_line(tmp_path: Path) -> None:
+    code, out, err = await run_cli("run", env=fabdesk_env(tmp_path), cwd=tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "fabdesk: FABDESK_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env"
+    ]
+    assert "Traceback" not in err + out
+
+
+async def test_malformed_setting_is_named_without_traceback(tmp_path: Path) -> None:
+    env = fabdesk_env(tmp_path, timezone="Paris/Nowhere")
+    code, _out, err = await run_cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert code == 2
+    assert err.startswith("fabdesk: FABDESK_TIMEZONE: unknown time zone") and "Traceback" not in err
+
+
+@pytest.mark.skipif(bool(os.environ.get("FABDESK_TEST_DATABASE_URL")), reason="exercises the SQLite default")
+async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        # The default database (a SQLite file in the working directory), .env read from there too.
+        (tmp_path / ".env").write_text(
+            f"FABDESK_BOT_TOKEN={fake.token}\nFABDESK_TELEGRAM_BASE_URL={fake.base_url}\nFABDESK_LOG_LEVEL=DEBUG\n"
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=fabdesk_env(tmp_path),
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await fake.wait_for_call("getUpdates", timeout=30)
+            member = FakeUser(4242, "Camille", language_code="fr")
+            fake.send_message(member, "/start")
+            answer = await fake.wait_for_call("sendMessage", member.id, timeout=15)
+            assert "Bonjour Camille" in (answer.text or "")
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, err.decode()[-2000:]
+        logs = out.decode() + err.decode()
+        assert (tmp_path / "fabdesk.db").exists()
+        assert "Calling Bot API endpoint" in logs, "debug logging is on, so requests are logged"
+        assert fake.token not in logs
+        assert fake.token.split(":")[1] not in logs
+
+
+def test_token_is_redacted_even_where_a_library_logs_it(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from bot.cli import RedactToken
+
+    token = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactToken(token))
+    logger = logging.getLogger("tests.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning('HTTP Request: POST https://api.telegram.org/bot%s/getMe "HTTP/1.1 200 OK"', token)
+    finally:
+        logger.removeHandler(handler)
+    logged = capsys.readouterr().err
+    assert "bot<token>/getMe" in logged and token not in logged
