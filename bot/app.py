@@ -23,6 +23,7 @@ from bot.handlers import booking, manager, menu, my_bookings
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.settings import Settings
+from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
@@ -164,6 +165,9 @@ async def publish_commands(application: Application) -> None:  # type: ignore[ty
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    desk: FabDesk = application.bot_data[DESK_KEY]
+    async with desk.sessions.begin() as session:
+        await members.sync_managers(session, desk.settings.manager_ids)
     try:
         await publish_commands(application)
     except TelegramError as exc:

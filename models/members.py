@@ -64,9 +64,9 @@ async def register(
 ) -> Member:
     """Create the member on first contact, refresh their profile afterwards.
 
-    Telegram ids listed in the settings are always managers.
+    The settings say who the managers are: an id listed there is a manager, one removed is not any more.
     """
-    member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    member = await find_by_telegram_id(session, telegram_id)
     if member is None:
         member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
         _refresh(member, first_name, last_name, username, telegram_language, now)
@@ -75,12 +75,11 @@ async def register(
                 session.add(member)
         except IntegrityError:
             # Two first updates of one person raced: the other one created the row.
-            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            member = await find_by_telegram_id(session, telegram_id)
             if member is None:  # pragma: no cover - the unique index says it exists
                 raise
     _refresh(member, first_name, last_name, username, telegram_language, now)
-    if telegram_id in set(manager_ids):
-        member.role = Role.MANAGER
+    member.role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
     return member
 
 
@@ -97,6 +96,17 @@ def _refresh(
     member.username = _clip(username, 64)
     member.telegram_language = _clip(telegram_language, 16)
     member.last_seen_at = now
+
+
+async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> None:
+    """Make the stored roles match the settings (run at start-up, before anyone is alerted)."""
+    ids = set(manager_ids)
+    for member in await session.scalars(select(Member).where(Member.role == Role.MANAGER)):
+        if member.telegram_id not in ids:
+            member.role = Role.MEMBER
+    if ids:
+        for member in await session.scalars(select(Member).where(Member.telegram_id.in_(ids))):
+            member.role = Role.MANAGER
 
 
 async def set_language(session: AsyncSession, member: Member, language: str | None) -> None:

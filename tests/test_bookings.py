@@ -335,3 +335,16 @@ async def test_database_guard_turns_into_slot_taken_when_the_python_check_is_byp
     assert taken.value.alternatives[0] == paris(5, 11)
     # The transaction is still usable after the refused insert (savepoint).
     assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+async def test_manager_role_follows_the_settings(session: AsyncSession) -> None:
+    from models import members
+
+    morgane = await make_member(session, "Morgane", manager=True)
+    assert morgane.is_manager
+    assert await members.manager_telegram_ids(session, [42]) == sorted([42, morgane.telegram_id])
+    await members.sync_managers(session, [42])  # Morgane left the settings
+    assert not morgane.is_manager
+    assert await members.manager_telegram_ids(session, [42]) == [42]
+    await members.sync_managers(session, [morgane.telegram_id])
+    assert morgane.is_manager
