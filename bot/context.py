@@ -8,9 +8,10 @@ rolling back, so a refusal changes nothing) and delivers the reply once the tran
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -116,7 +117,7 @@ async def open_turn(update: Update, context: Context) -> AsyncIterator[Turn]:
 Screen = Callable[[Turn], Awaitable[Reply]]
 
 
-def screen(render: Screen) -> Callable[[Update, Context], Awaitable[None]]:
+def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """Make a PTB callback from a screen function (see the module docstring)."""
 
     async def callback(update: Update, context: Context) -> None:

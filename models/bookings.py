@@ -75,7 +75,7 @@ class Booking(Base):
 # PostgreSQL refuses two overlapping confirmed bookings of one machine by itself. SQLite has no
 # exclusion constraints: the migration adds triggers there, and every SQLite transaction begins
 # IMMEDIATE (see models.db), so the check-and-insert below is serialized.
-Booking.__table__.append_constraint(
+Booking.__table__.append_constraint(  # type: ignore[attr-defined]
     ExcludeConstraint(
         (Booking.__table__.c.machine_id, "="),
         (
@@ -186,7 +186,8 @@ async def free_lengths(
     session: AsyncSession, machine: Machine, start: datetime, rules: BookingRules, now: datetime
 ) -> list[int]:
     """Booking lengths (minutes) possible from `start`: contiguous free slots, up to the machine's maximum."""
-    calendar = await LabCalendar.load(session, *(2 * [start.astimezone(rules.tz).date()]), rules.tz)
+    day = start.astimezone(rules.tz).date()
+    calendar = await LabCalendar.load(session, day, day, rules.tz)
     interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
     if interval is None or start < now:
         return []
