@@ -79,7 +79,7 @@ def cmd_import(settings: Settings, path: Path) -> int:
     try:
         inventory = parse_inventory(text, source=str(path))
     except InventoryError as exc:
-        print(f"fabdesk: {path} was not imported, nothing was changed:\n{exc}", file=sys.stderr)
+        print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
     migrations.upgrade(settings.database_url)
 

@@ -116,3 +116,20 @@ def test_token_is_redacted_even_where_a_library_logs_it(capsys: pytest.CaptureFi
         logger.removeHandler(handler)
     logged = capsys.readouterr().err
     assert "bot<token>/getMe" in logged and token not in logged
+
+
+async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_path: Path) -> None:
+    env = fabdesk_env(tmp_path)
+    example = str(ROOT / "examples" / "inventory.yaml")
+    code, first, err = await run_cli("import", example, env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "created 7 machines" in first
+    code, second, _err = await run_cli("import", example, env=env, cwd=tmp_path)
+    assert code == 0 and second.startswith("Nothing to change")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("machines:\n  - name: New lathe\n    kind: lathe\n")
+    code, _out, err = await run_cli("import", str(bad), env=env, cwd=tmp_path)
+    assert code == 2 and "line 3, machines[0].kind" in err and "Traceback" not in err
+    code, third, _err = await run_cli("import", example, env=env, cwd=tmp_path)
+    assert third.startswith("Nothing to change"), "the refused file changed nothing"

@@ -1,0 +1,718 @@
+"""Import the lab's inventory (machines, opening hours, closure days) from a YAML file.
+
+`parse_inventory` checks the whole file and reports every problem at once with its line;
+`apply_inventory` then brings the database in line with it, writing only what differs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from typing import Annotated, Any, ClassVar, TypeVar
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from models.machines import Machine, MachineKind, MachineStatus
+from models.opening import MINUTES_PER_DAY, Closure, OpeningHours
+
+MAX_TEXT_BYTES = 1_000_000
+MAX_MACHINES = 500
+MAX_CLOSURES = 1000
+MAX_INTERVALS_PER_DAY = 12
+# Aliases let a small file expand into a huge structure; this bounds the work whatever the file does.
+MAX_YAML_NODES = 100_000
+
+NAME_MAX = 100
+LOCATION_MAX = 100
+DESCRIPTION_MAX = 2000
+REASON_MAX = 200
+DEFAULT_SLOT_MINUTES = 30
+DEFAULT_MAX_BOOKING_MINUTES = 120
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAY_NUMBERS = {name: number for names in (WEEKDAYS, WEEKDAYS_FR) for number, name in enumerate(names)}
+
+_TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Validation context flag: parse_inventory has reported the whole-file checks already, with their lines.
+_CROSS_CHECKED = "cross_checked"
+_E = TypeVar("_E", MachineKind, MachineStatus)
+
+
+class InventoryError(Exception):
+    """The inventory file cannot be imported; `problems` lists each reason, with its line."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        count = _plural(len(problems), "problem")
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"{source}: {count}, nothing was imported:\n{lines}")
+
+
+# --- Field validators: each raises one readable message, so errors need no rewording later. ---
+
+
+def _problem(message: str, kind: str = "inventory") -> PydanticCustomError:
+    # The message travels as context, not as the template, so braces in user input stay literal.
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _shown(value: object) -> str:
+    """Quote a user value for a message, cut short."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return repr(text) if isinstance(value, str) else text
+
+
+def _text(max_length: int, *, required: bool = False, one_line: bool = True) -> Callable[[object], str]:
+    def validate(value: object) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str):
+            raise _problem(f"must be text, not {_shown(value)} (put it in quotes)")
+        value = value.strip()
+        if required and not value:
+            raise _problem("must not be empty")
+        if len(value) > max_length:
+            raise _problem(f"is too long ({len(value)} characters, at most {max_length})")
+        if one_line and _CONTROL.search(value):
+            raise _problem("must be a single line of text")
+        return value
+
+    return validate
+
+
+def _minutes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MINUTES_PER_DAY:
+        raise _problem(
+            f"must be a positive number of minutes, at most {MINUTES_PER_DAY} (24 hours), not {_shown(value)}"
+        )
+    return value
+
+
+def _choice(enum_cls: type[_E]) -> Callable[[object], _E]:
+    def validate(value: object) -> _E:
+        allowed = ", ".join(member.value for member in enum_cls)
+        if isinstance(value, str):
+            try:
+                return enum_cls(value.strip().lower())
+            except ValueError:
+                pass
+        raise _problem(f"unknown value {_shown(value)}; expected one of: {allowed}")
+
+    return validate
+
+
+def _weekday(value: object) -> int:
+    if isinstance(value, str) and (number := WEEKDAY_NUMBERS.get(value.strip().lower())) is not None:
+        return number
+    hint = ""
+    if isinstance(value, str) and (close := difflib.get_close_matches(value.lower(), WEEKDAY_NUMBERS, n=1)):
+        hint = f" (did you mean {close[0]!r}?)"
+    raise _problem(f"unknown weekday {_shown(value)}{hint}; use monday..sunday or lundi..dimanche")
+
+
+def _clock(hours: str, minutes: str) -> int | None:
+    """Minutes after midnight for HH:MM, or None if it is no time of day (24:00 is the end of the day)."""
+    h, m = int(hours), int(minutes)
+    if m >= 60 or h > 24 or (h == 24 and m):
+        return None
+    return h * 60 + m
+
+
+def _interval(value: object) -> tuple[int, int]:
+    if not isinstance(value, str):
+        raise _problem(f'must be a time range in quotes like "14:00-19:00", not {_shown(value)}')
+    match = _TIME_RANGE.match(value)
+    if match is None:
+        raise _problem(f'{_shown(value)} is not a time range like "14:00-19:00"')
+    opens, closes = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
+    for clock, text in ((opens, match.group(1, 2)), (closes, match.group(3, 4))):
+        if clock is None:
+            raise _problem(f"{':'.join(text)} is not a time of day (00:00 to 24:00)")
+    assert opens is not None and closes is not None
+    if opens == MINUTES_PER_DAY:
+        raise _problem(f"{_shown(value)} cannot start at 24:00")
+    if opens >= closes:
+        raise _problem(f"{_shown(value)} must start before it ends (a range cannot cross midnight)")
+    return opens, closes
+
+
+def _day_list(value: object) -> object:
+    # `monday:` with nothing after it reads as "closed", and one range needs no list.
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise _problem(f'must be a list of time ranges like ["14:00-19:00"], not {_shown(value)}')
+    return value
+
+
+def _no_overlap(intervals: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    if len(intervals) > MAX_INTERVALS_PER_DAY:
+        raise _problem(f"has {len(intervals)} time ranges, at most {MAX_INTERVALS_PER_DAY}")
+    ordered = tuple(sorted(intervals))
+    for before, after in pairwise(ordered):
+        if after[0] < before[1]:
+            raise _problem(f"time ranges {_range(before)} and {_range(after)} overlap")
+    return ordered
+
+
+def _weekly(value: object, info: ValidationInfo) -> object:
+    if value is None:
+        raise _problem("is empty; write `opening_hours: {}` to close every day, or remove the section")
+    if not isinstance(value, dict):
+        raise _problem('must map weekdays to time ranges, like `tuesday: ["14:00-19:00"]`')
+    if info.context and info.context.get(_CROSS_CHECKED):
+        return value
+    seen: dict[int, str] = {}
+    for key in value:
+        number = WEEKDAY_NUMBERS.get(key.strip().lower()) if isinstance(key, str) else None
+        if number is None:
+            continue  # the key validator reports it
+        if number in seen:
+            raise _problem(f"{seen[number]!r} and {key!r} are the same day")
+        seen[number] = key
+    return value
+
+
+def _section(what: str) -> Callable[[object], object]:
+    def validate(value: object) -> object:
+        # An empty section is more often a slip than a wish to wipe everything: ask for [] instead.
+        if value is None:
+            raise _problem(f"is empty; write `[]` for no {what}, or remove the section")
+        return value
+
+    return validate
+
+
+def _iso_day(value: object) -> date:
+    if isinstance(value, str) and _ISO_DAY.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise _problem(f"{_shown(value)} is not a real day") from None
+    raise _problem(f"must be a day like 2026-12-25, not {_shown(value)}")
+
+
+def _range(interval: tuple[int, int]) -> str:
+    return "-".join(f"{minute // 60:02d}:{minute % 60:02d}" for minute in interval)
+
+
+Name = Annotated[str, PlainValidator(_text(NAME_MAX, required=True))]
+Location = Annotated[str, PlainValidator(_text(LOCATION_MAX))]
+Description = Annotated[str, PlainValidator(_text(DESCRIPTION_MAX, one_line=False))]
+Reason = Annotated[str, PlainValidator(_text(REASON_MAX))]
+Minutes = Annotated[int, PlainValidator(_minutes)]
+Kind = Annotated[MachineKind, PlainValidator(_choice(MachineKind))]
+Status = Annotated[MachineStatus, PlainValidator(_choice(MachineStatus))]
+Day = Annotated[date, PlainValidator(_iso_day)]
+Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
+DayHours = Annotated[tuple[Interval, ...], BeforeValidator(_day_list), AfterValidator(_no_overlap)]
+Weekday = Annotated[int, PlainValidator(_weekday)]
+
+
+class MachineEntry(BaseModel):
+    """One machine as the file describes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    kind: Kind
+    location: Location = ""
+    description: Description = ""
+    slot_minutes: Minutes = DEFAULT_SLOT_MINUTES
+    max_booking_minutes: Minutes | None = None
+    requires_training: StrictBool = False
+    # None keeps the status in the database: a machine a manager took out of service stays so.
+    status: Status | None = None
+
+    @field_validator("max_booking_minutes")
+    @classmethod
+    def _whole_slots(cls, value: int | None, info: ValidationInfo) -> int | None:
+        slot = info.data.get("slot_minutes")
+        if value is None or slot is None:
+            return value  # a bad slot_minutes is reported on its own
+        if value < slot or value % slot:
+            raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
+        return value
+
+    @property
+    def booking_limit(self) -> int:
+        """The longest booking: as given, else the most whole slots within 120 minutes (one slot at least)."""
+        if self.max_booking_minutes is not None:
+            return self.max_booking_minutes
+        return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
+
+
+class ClosureEntry(BaseModel):
+    """One day the lab is closed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    day: Day = Field(alias="date")
+    reason: Reason = ""
+
+
+class Inventory(BaseModel):
+    """A whole inventory file; a section left out leaves that part of the database alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    opening_hours: Annotated[dict[Weekday, DayHours] | None, BeforeValidator(_weekly)] = None
+    closures: Annotated[
+        tuple[ClosureEntry, ...] | None,
+        BeforeValidator(_section("closure days")),
+        Field(max_length=MAX_CLOSURES),
+    ] = None
+    machines: Annotated[
+        tuple[MachineEntry, ...], BeforeValidator(_section("machines")), Field(max_length=MAX_MACHINES)
+    ] = ()
+
+    @model_validator(mode="after")
+    def _unique(self, info: ValidationInfo) -> Inventory:
+        if info.context and info.context.get(_CROSS_CHECKED):
+            return self
+        # parse_inventory reports these with their lines; this guards inventories built in code.
+        names = Counter(machine.name.casefold() for machine in self.machines)
+        days = Counter(closure.day for closure in self.closures or ())
+        twice = [name for name, n in names.items() if n > 1] + [str(d) for d, n in days.items() if n > 1]
+        if twice:
+            raise _problem(f"listed more than once: {', '.join(twice)}")
+        return self
+
+    def hours_by_weekday(self) -> dict[int, list[tuple[int, int]]] | None:
+        """Opening intervals by weekday (0 = Monday), every day present; None when the file has no hours."""
+        if self.opening_hours is None:
+            return None
+        return {day: list(self.opening_hours.get(day, ())) for day in range(7)}
+
+
+# --- Parsing: YAML to nodes (for lines) and data, then one validation pass collecting everything. ---
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that leaves dates as text, so a bad date is reported with its line, not a crash."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+Loc = tuple[str | int, ...]
+
+
+def parse_inventory(text: str, source: str = "inventory") -> Inventory:
+    """Read an inventory file; raise InventoryError listing every problem, each with its line."""
+    if len(text) > MAX_TEXT_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+        raise InventoryError(source, [f"the file is larger than {MAX_TEXT_BYTES // 1_000_000} MB"])
+    root, data, problems = _load(text, source)
+    if not isinstance(data, dict):
+        raise InventoryError(
+            source,
+            [f"line {_line(root)}: the file must be a mapping with opening_hours, closures and/or machines"],
+        )
+    if not data:
+        problems.append((_line(root), "the file has none of the sections opening_hours, closures, machines"))
+
+    def where(loc: Loc) -> tuple[int, str]:
+        return _locate(root, loc, text)
+
+    for loc, message in _cross_checks(data, where):
+        problems.append((where(loc)[0], f"{_path(loc)}: {message}"))
+    try:
+        inventory = Inventory.model_validate(data, context={_CROSS_CHECKED: True})
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line, _ = where(loc)
+            problems.append((line, f"{_path(loc)}: {_message(error, loc)}"))
+    if problems:
+        problems.sort(key=lambda problem: problem[0])
+        raise InventoryError(source, [f"line {line}, {message}" for line, message in problems])
+    return inventory
+
+
+def _load(text: str, source: str) -> tuple[Node, Any, list[tuple[int, str]]]:
+    """Parse YAML into its node tree and its data, with the problems found on the way."""
+    try:
+        loader = _Loader(text)  # checks every character is allowed
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                raise InventoryError(source, ["the file is empty"])
+            problems = _check_nodes(root, source)
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise InventoryError(source, [_yaml_problem(exc)]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        problem = f"line {line}: character U+{exc.character:04X} is not allowed"
+        raise InventoryError(source, [problem]) from None
+    except RecursionError:
+        raise InventoryError(source, ["the file is nested too deeply"]) from None
+    return root, data, problems
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    # PyYAML words problems as the second half of a sentence ("but found ..."); stand them alone.
+    problem = (exc.problem or exc.context or "").removeprefix("but ")
+    message = f"{where}YAML syntax error: {problem}"
+    if exc.context and exc.problem and exc.context_mark is not None:
+        message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+    return message
+
+
+def _check_nodes(root: Node, source: str) -> list[tuple[int, str]]:
+    """Bound the expanded size of the tree and find keys given twice (YAML would keep the last silently)."""
+    problems: list[tuple[int, str]] = []
+    checked: set[int] = set()
+    stack: list[Node] = [root]
+    visited = 0
+    while stack:
+        node = stack.pop()
+        visited += 1
+        if visited > MAX_YAML_NODES:
+            raise InventoryError(source, [f"the file expands to more than {MAX_YAML_NODES} values"])
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            if id(node) not in checked:
+                checked.add(id(node))
+                problems.extend(_duplicate_keys(node))
+            for key, value in node.value:
+                stack.extend((key, value))
+    return problems
+
+
+def _duplicate_keys(node: MappingNode) -> Iterator[tuple[int, str]]:
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key.start_mark.line + 1
+        if key.value in first:
+            yield line, f"key {key.value!r} is given twice (also on line {first[key.value]})"
+        else:
+            first[key.value] = line
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _locate(root: Node, loc: Loc, text: str) -> tuple[int, str]:
+    """The line of the deepest node `loc` reaches, and the rest of that node's source line."""
+    node, line = root, _line(root)
+    for part in loc:
+        if isinstance(node, MappingNode):
+            # The last match wins, as when YAML builds the mapping (merged keys come first).
+            pairs = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)]
+            if not pairs:
+                break
+            key, node = pairs[-1]
+            line = _line(key)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = _line(node)
+        else:
+            break
+    end = node.end_mark.index
+    newline = text.find("\n", end)
+    return line, text[end : newline if newline >= 0 else len(text)]
+
+
+def _path(loc: Loc) -> str:
+    """machines[2].slot_minutes, from pydantic's ('machines', 2, 'slot_minutes')."""
+    path = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "file"
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    if len(loc) == 3 and loc[0] == "machines":
+        return list(MachineEntry.model_fields)
+    if len(loc) == 3 and loc[0] == "closures":
+        return ["date", "reason"]
+    return list(Inventory.model_fields)
+
+
+def _message(error: Any, loc: Loc) -> str:
+    """Word pydantic's own errors for a person editing the file (ours are worded already)."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key, allowed = str(loc[-1]), _allowed_keys(loc)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
+        return f"unknown key ({hint})"
+    if kind == "missing":
+        return "is required"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping of keys to values"
+    if kind in ("list_type", "tuple_type"):
+        return "must be a list"
+    if kind == "bool_type":
+        return f"must be true or false, not {_shown(error.get('input'))}"
+    if kind == "too_long":
+        return f"has too many entries (at most {error['ctx']['max_length']})"
+    return str(error["msg"])
+
+
+def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]]) -> Iterator[tuple[Loc, str]]:
+    """Find what only the whole file shows: names, closure days and weekdays given twice."""
+    hours = data.get("opening_hours")
+    weekdays: dict[int, str] = {}
+    for key in hours if isinstance(hours, dict) else {}:
+        number = WEEKDAY_NUMBERS.get(key.strip().lower()) if isinstance(key, str) else None
+        if number is None:
+            continue  # the key validator reports it
+        if number in weekdays:
+            first, line = weekdays[number], where(("opening_hours", weekdays[number]))[0]
+            yield ("opening_hours", key), f"same day as {first!r} on line {line}"
+        else:
+            weekdays[number] = key
+    machines = data.get("machines")
+    seen: dict[str, Loc] = {}
+    for index, entry in enumerate(machines if isinstance(machines, list) else []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        loc: Loc = ("machines", index, "name")
+        key = name.strip().casefold()
+        if key not in seen:
+            seen[key] = loc
+            continue
+        _, rest = where(loc)
+        # A plain `name: Prusa MK4 #2` loses "#2" to a comment; the duplicate is the usual symptom.
+        hint = " (a ' #' starts a comment: put the name in quotes)" if re.match(r"\s+#", rest) else ""
+        yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
+    closures = data.get("closures")
+    days: dict[str, Loc] = {}
+    for index, entry in enumerate(closures if isinstance(closures, list) else []):
+        day = entry.get("date") if isinstance(entry, dict) else None
+        if not isinstance(day, str):
+            continue
+        loc = ("closures", index, "date")
+        if day.strip() in days:
+            yield loc, f"{day.strip()} is already listed on line {where(days[day.strip()])[0]}"
+        else:
+            days[day.strip()] = loc
+
+
+# --- Applying: compare first, then write only the differences. ---
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, by machine name and closure day."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    opening_hours_changed: bool = False
+    closures_added: list[date] = field(default_factory=list)
+    closures_removed: list[date] = field(default_factory=list)
+    closures_updated: list[date] = field(default_factory=list)  # same day, new reason
+    not_in_file: list[str] = field(default_factory=list)  # machines left untouched (retired ones aside)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created
+            or self.updated
+            or self.opening_hours_changed
+            or self.closures_added
+            or self.closures_removed
+            or self.closures_updated
+        )
+
+    def summary(self) -> str:
+        """One short paragraph for the command line."""
+        sentences: list[str] = []
+        if not self.changed and self.unchanged:
+            unchanged = _plural(len(self.unchanged), "machine")
+            sentences.append(f"Nothing to change: {unchanged} already up to date.")
+        elif not self.changed:
+            sentences.append("Nothing to change.")
+        else:
+            machines = []
+            if self.created:
+                created = _plural(len(self.created), "machine")
+                machines.append(f"created {created} ({', '.join(self.created)})")
+            if self.updated:
+                machines.append(f"updated {len(self.updated)} ({', '.join(self.updated)})")
+            if self.unchanged:
+                machines.append(f"{len(self.unchanged)} unchanged")
+            if machines:
+                text = "; ".join(machines)
+                sentences.append(f"Machines: {text}.")
+            if self.opening_hours_changed:
+                sentences.append("Opening hours replaced.")
+            days = [
+                f"{len(items)} {verb}"
+                for items, verb in (
+                    (self.closures_added, "added"),
+                    (self.closures_removed, "removed"),
+                    (self.closures_updated, "with a new reason"),
+                )
+                if items
+            ]
+            if days:
+                sentences.append(f"Closure days: {', '.join(days)}.")
+        if self.not_in_file:
+            sentences.append(f"Not in the file, left as they are: {', '.join(self.not_in_file)}.")
+        return " ".join(sentences)
+
+
+async def apply_inventory(session: AsyncSession, inventory: Inventory) -> ImportReport:
+    """Create or update machines by name and replace the sections the file gives; never commit."""
+    report = ImportReport()
+    existing = list(await session.scalars(select(Machine).order_by(Machine.id)))
+    matches = _match_machines(existing, inventory.machines)
+    # Every check is done above; from here on nothing can be refused, so nothing is half written.
+    for entry, machine in zip(inventory.machines, matches, strict=True):
+        if machine is None:
+            session.add(
+                Machine(
+                    name=entry.name,
+                    kind=entry.kind,
+                    location=entry.location,
+                    description=entry.description,
+                    status=entry.status or MachineStatus.AVAILABLE,
+                    slot_minutes=entry.slot_minutes,
+                    max_booking_minutes=entry.booking_limit,
+                    requires_training=entry.requires_training,
+                )
+            )
+            report.created.append(entry.name)
+        elif _update_machine(machine, entry):
+            report.updated.append(entry.name)
+        else:
+            report.unchanged.append(entry.name)
+    if "machines" in inventory.model_fields_set:
+        # Worth a word only when the file lists machines: a forgotten one may have been meant.
+        matched = {id(machine) for machine in matches if machine is not None}
+        report.not_in_file = [
+            m.name for m in existing if id(m) not in matched and m.status is not MachineStatus.RETIRED
+        ]
+    if (hours := inventory.hours_by_weekday()) is not None:
+        report.opening_hours_changed = await _replace_hours(session, hours)
+    if inventory.closures is not None:
+        await _replace_closures(session, inventory.closures, report)
+    await session.flush()
+    return report
+
+
+def _match_machines(existing: list[Machine], entries: tuple[MachineEntry, ...]) -> list[Machine | None]:
+    """The machine each entry updates (None: create it): the same name, else the same name ignoring case."""
+    exact = {machine.name: machine for machine in existing}
+    folded: dict[str, list[Machine]] = {}
+    for machine in existing:
+        folded.setdefault(machine.name.strip().casefold(), []).append(machine)
+    matches: list[Machine | None] = []
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        candidates = [exact[entry.name]] if entry.name in exact else folded.get(entry.name.casefold(), [])
+        if len(candidates) > 1:
+            names = ", ".join(repr(m.name) for m in candidates)
+            problems.append(f"machines[{index}].name: {entry.name!r} could be any of {names} in the database")
+        matches.append(candidates[0] if candidates else None)
+    if problems:
+        raise InventoryError("inventory", problems)
+    return matches
+
+
+def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
+    """Set the fields that differ; return whether any did."""
+    wanted: dict[str, object] = {
+        "name": entry.name,
+        "kind": entry.kind,
+        "location": entry.location,
+        "description": entry.description,
+        "slot_minutes": entry.slot_minutes,
+        "max_booking_minutes": entry.booking_limit,
+        "requires_training": entry.requires_training,
+    }
+    if entry.status is not None:
+        wanted["status"] = entry.status
+    changed = False
+    for attribute, value in wanted.items():
+        if getattr(machine, attribute) != value:
+            setattr(machine, attribute, value)
+            changed = True
+    return changed
+
+
+async def _replace_hours(session: AsyncSession, hours: dict[int, list[tuple[int, int]]]) -> bool:
+    """Make the weekly hours exactly these, keeping rows that already match; return whether any changed."""
+    missing = Counter((day, opens, closes) for day, intervals in hours.items() for opens, closes in intervals)
+    changed = False
+    for row in await session.scalars(select(OpeningHours).order_by(OpeningHours.id)):
+        key = (row.weekday, row.opens_minute, row.closes_minute)
+        if missing[key] > 0:
+            missing[key] -= 1
+        else:
+            await session.delete(row)
+            changed = True
+    for (day, opens, closes), count in sorted(missing.items()):
+        for _ in range(count):
+            session.add(OpeningHours(weekday=day, opens_minute=opens, closes_minute=closes))
+            changed = True
+    return changed
+
+
+async def _replace_closures(
+    session: AsyncSession, closures: tuple[ClosureEntry, ...], report: ImportReport
+) -> None:
+    """Make the closure days exactly these, recording what was added, removed or reworded."""
+    wanted = {closure.day: closure.reason for closure in closures}
+    for row in await session.scalars(select(Closure).order_by(Closure.day)):
+        if row.day not in wanted:
+            await session.delete(row)
+            report.closures_removed.append(row.day)
+        else:
+            if row.reason != wanted[row.day]:
+                row.reason = wanted[row.day]
+                report.closures_updated.append(row.day)
+            del wanted[row.day]
+    for day, reason in sorted(wanted.items()):
+        session.add(Closure(day=day, reason=reason))
+        report.closures_added.append(day)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
