@@ -66,10 +66,9 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_import(settings: Settings, path: Path) -> int:
     """Create or update machines, opening hours and closures from an inventory file, all or nothing."""
-    from models.inventory import InventoryError, apply_inventory, parse_inventory
-
     from bot import migrations
     from models.db import create_engine, session_factory
+    from models.inventory import InventoryError, apply_inventory, parse_inventory
 
     try:
         text = path.read_text(encoding="utf-8")
