@@ -71,6 +71,10 @@ class Booking(Base):
     def minutes(self) -> int:
         return int((self.end_at - self.start_at).total_seconds() // 60)
 
+    def cancellable(self, now: datetime) -> bool:
+        """A confirmed booking can be cancelled until it starts."""
+        return self.status is BookingStatus.CONFIRMED and self.start_at > now
+
 
 # PostgreSQL refuses two overlapping confirmed bookings of one machine by itself. SQLite has no
 # exclusion constraints: the migration adds triggers there, and every SQLite transaction begins
@@ -180,6 +184,18 @@ async def availability(
         free = _free_starts(intervals, machine, busy, now, machine.slot_minutes)
         result.append(DayAvailability(day=day, open=bool(intervals), free_starts=free))
     return result
+
+
+async def day_availability(
+    session: AsyncSession, machine: Machine, day: date, rules: BookingRules, now: datetime
+) -> DayAvailability:
+    """Free starts of one day; a day outside the bookable days is refused."""
+    if day < rules.today(now):
+        raise InThePast(day.isoformat())
+    if day not in rules.bookable_days(now):
+        raise BeyondHorizon(day.isoformat())
+    (availability_of_day,) = await availability(session, machine, rules, now, [day])
+    return availability_of_day
 
 
 async def free_lengths(
@@ -303,7 +319,7 @@ async def cancel(session: AsyncSession, member: Member, booking_id: int, now: da
     booking = await get_own_booking(session, member, booking_id)
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking_id))
-    if booking.start_at <= now:
+    if not booking.cancellable(now):
         raise AlreadyStarted(str(booking_id))
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -376,6 +392,7 @@ __all__ = [
     "BookingStatus",
     "DayAvailability",
     "availability",
+    "day_availability",
     "book",
     "bookings_between",
     "cancel",

@@ -348,3 +348,23 @@ async def test_manager_role_follows_the_settings(session: AsyncSession) -> None:
     assert await members.manager_telegram_ids(session, [42]) == [42]
     await members.sync_managers(session, [morgane.telegram_id])
     assert morgane.is_manager
+
+
+async def test_only_the_bookable_days_can_be_opened(session: AsyncSession) -> None:
+    await open_every_day(session)
+    machine = await make_machine(session)
+    with pytest.raises(InThePast):
+        await bookings.day_availability(session, machine, date(2030, 3, 3), RULES, NOW)
+    with pytest.raises(BeyondHorizon):
+        await bookings.day_availability(session, machine, date(2030, 3, 18), RULES, NOW)
+    last = await bookings.day_availability(session, machine, date(2030, 3, 17), RULES, NOW)
+    assert last.free_starts[0] == paris(17, 9)
+
+
+async def test_a_booking_is_cancellable_until_it_starts(session: AsyncSession) -> None:
+    await open_every_day(session)
+    machine = await make_machine(session)
+    booking = await bookings.book(
+        session, await make_member(session), machine.id, paris(5, 10), 30, RULES, NOW
+    )
+    assert booking.cancellable(paris(5, 9, 59)) and not booking.cancellable(paris(5, 10))

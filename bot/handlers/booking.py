@@ -84,9 +84,7 @@ async def choose_start(turn: Turn) -> Reply:
     machine = await machines.get_machine(turn.session, turn.args[0])
     await machines.check_bookable(turn.session, turn.member, machine)
     day = _day_of(turn.args[1])
-    if day not in turn.desk.rules.bookable_days(turn.now):
-        return Reply(toast=_("That day cannot be booked any more. Pick another one."), alert=True)
-    (availability,) = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now, [day])
+    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
     if not availability.free_starts:
         text = header + "\n\n" + _("No free slot left that day. Pick another day.")

@@ -18,7 +18,7 @@ async def my_bookings(turn: Turn) -> Reply:
         lines = [_("Your upcoming bookings:"), ""]
         lines += [f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}" for b in upcoming]
         text = "\n".join(lines)
-    future = [b for b in upcoming if b.start_at > turn.now]
+    future = [b for b in upcoming if b.cancellable(turn.now)]
     return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future))
 
 
