@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 DESK_KEY = "fabdesk"
+MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in characters
 
 
 @dataclass
@@ -148,6 +149,7 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         except BadRequest as exc:  # "query is too old": the screen below still updates
             log.info("could not answer callback query: %s", exc.message)
     if reply.text is not None:
+        reply.text = fit_message(reply.text)
         message = query.message if query is not None else None
         if message is not None and not reply.new_message and message.is_accessible:
             try:
@@ -168,10 +170,27 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         await send_notice(context, notice)
 
 
+def fit_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """Cut a text to Telegram's message limit at a line break, saying that more was left out.
+
+    Telegram counts UTF-16 code units (an emoji may count twice).
+    """
+    if _utf16_length(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    while _utf16_length(cut) > limit - 2 or (cut and text[len(cut)] != "\n" and "\n" in cut):
+        cut = cut[: cut.rfind("\n")] if "\n" in cut else cut[: len(cut) // 2]
+    return cut + "\n…"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 async def send_notice(context: Context, notice: Notice) -> bool:
     """Send a message to someone else; a person who blocked the bot is logged, not retried."""
     try:
-        await context.bot.send_message(notice.chat_id, notice.text, reply_markup=notice.markup)
+        await context.bot.send_message(notice.chat_id, fit_message(notice.text), reply_markup=notice.markup)
     except Forbidden:
         log.info("chat %s blocked the bot; notice not delivered", notice.chat_id)
         return False

@@ -124,3 +124,17 @@ def test_building_bad_callback_data_is_a_programming_error() -> None:
         callbacks.build("bk:m")
     with pytest.raises(ValueError):
         callbacks.build("unknown", 1)
+
+
+def test_long_texts_are_cut_to_telegrams_limit_at_a_line_break() -> None:
+    from bot.context import MAX_MESSAGE_LENGTH, fit_message
+
+    short = "one\ntwo"
+    assert fit_message(short) is short
+    long = "\n".join(f"line {i:05d}" for i in range(2000))
+    cut = fit_message(long)
+    assert len(cut) <= MAX_MESSAGE_LENGTH
+    assert cut.endswith("\n…") and cut.splitlines()[-2].startswith("line ")
+    assert len(fit_message("x" * 5000)) <= MAX_MESSAGE_LENGTH
+    emoji = fit_message("🧱" * 3000)
+    assert len(emoji.encode("utf-16-le")) // 2 <= MAX_MESSAGE_LENGTH
