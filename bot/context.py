@@ -151,6 +151,7 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
     if reply.text is not None:
         reply.text = fit_message(reply.text)
         message = query.message if query is not None else None
+        edited = False
         if message is not None and not reply.new_message and message.is_accessible:
             try:
                 await context.bot.edit_message_text(
@@ -159,10 +160,14 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
                     message_id=message.message_id,
                     reply_markup=reply.markup,
                 )
+                edited = True
             except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    raise
-        elif (chat := update.effective_chat) is not None:
+                # "not modified": the screen is already right. Anything else (a message too old to
+                # edit, deleted meanwhile...): show the screen as a new message instead.
+                edited = "not modified" in exc.message.lower()
+                if not edited:
+                    log.info("could not edit the pressed message (%s); sending a new one", exc.message)
+        if not edited and (chat := update.effective_chat) is not None:
             await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
     elif reply.toast and query is None and (chat := update.effective_chat) is not None:
         await context.bot.send_message(chat.id, reply.toast)

@@ -204,3 +204,16 @@ async def test_a_full_day_and_a_closed_day_are_shown_as_such(
         assert not any(label.startswith("Wed 6 Mar") for label in labels)
         full = await tap(fake, ALICE, "Tue 5 Mar")
         assert "No free slot left that day" in (full.text or "")
+
+
+async def test_a_screen_that_cannot_be_edited_any_more_arrives_as_a_new_message(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, ALICE, "/start")
+        fake.fail_next("editMessageText", description="Bad Request: message can't be edited")
+        mark = fake.mark()
+        failed = await tap(fake, ALICE, "My bookings")
+        assert failed.method == "editMessageText" and failed.status == 400
+        screen = await fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "You have no upcoming booking." in (screen.text or "")
