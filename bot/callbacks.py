@@ -35,7 +35,10 @@ ACTIONS: dict[str, int] = {
 }
 
 MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes
-_INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
+# Every argument (ids, yyyymmdd dates, epoch minutes) fits a signed 32-bit integer column; anything
+# larger is forged and would make PostgreSQL refuse the query.
+MAX_ARG = 2**31 - 1
+_INT = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Callback:
 
 def build(action: str, *args: int) -> str:
     """Build callback data for an action; a wrong arity is a programming error."""
-    if ACTIONS.get(action) != len(args) or any(a < 0 for a in args):
+    if ACTIONS.get(action) != len(args) or any(not 0 <= a <= MAX_ARG for a in args):
         raise ValueError(f"bad callback {action}{args}")
     data = ":".join([action, *map(str, args)])
     if len(data.encode()) > MAX_LENGTH:
@@ -67,7 +70,10 @@ def parse(data: str | None) -> Callback | None:
         raw = parts[split:]
         if len(raw) != arity or not all(_INT.match(p) for p in raw):
             return None
-        return Callback(action, tuple(int(p) for p in raw))
+        args = tuple(int(p) for p in raw)
+        if any(a > MAX_ARG for a in args):
+            return None
+        return Callback(action, args)
     return None
 
 

@@ -8,65 +8,94 @@ import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from telegram.error import InvalidToken
+
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("fabdesk")
 
 
-class RedactToken(logging.Filter):
-    """Hide the bot token wherever it would appear in a log line (httpx logs full URLs)."""
+class RedactingFormatter(logging.Formatter):
+    """Hide the bot token wherever it would appear in a log line, tracebacks included
+    (httpx logs full URLs; PTB puts the token in InvalidToken's message)."""
 
-    def __init__(self, token: str) -> None:
-        super().__init__()
+    def __init__(self, token: str | None) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+            # `fabdesk run` reports a rejected token in one line of its own.
+            record.exc_info = record.exc_text = None
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
 
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    if settings.bot_token is not None:
-        handler.addFilter(RedactToken(settings.bot_token.get_secret_value()))
+    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
+    handler.setFormatter(RedactingFormatter(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
     # httpx logs every request URL, token included, at INFO: keep it to warnings.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_run(settings: Settings) -> int:
     """Apply pending migrations, then long-poll Telegram until stopped."""
-    from bot import migrations
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.token()  # fail early, with one line, when the token is missing
     configure_logging(settings)
-    migrations.upgrade(settings.database_url)
+    upgrade_database(settings)
     application = build_application(settings)
-    log.info("fabdesk is starting (database: %s)", _safe_url(settings.database_url))
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    log.info(
+        "fabdesk is starting (database: %s); connecting to Telegram at %s (waiting until it answers)",
+        _safe_url(settings.database_url),
+        settings.telegram_base_url,
+    )
+    try:
+        # bootstrap_retries=-1: when the network is not up yet (a Raspberry Pi booting), wait for it.
+        application.run_polling(
+            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=-1
+        )
+    except InvalidToken:
+        raise SettingsError(
+            "FABDESK_BOT_TOKEN was rejected by Telegram (revoked or mistyped?): copy it again from @BotFather"
+        ) from None
     return 0
 
 
-def cmd_db_upgrade(settings: Settings) -> int:
+def upgrade_database(settings: Settings) -> None:
+    """Apply pending migrations; a database that cannot be opened is one line naming the setting."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot import migrations
 
-    migrations.upgrade(settings.database_url)
+    try:
+        migrations.upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        password = make_url(settings.database_url).password
+        if password:
+            reason = reason.replace(str(password), "***")
+        raise SettingsError(
+            f"FABDESK_DATABASE_URL: cannot open the database {_safe_url(settings.database_url)}: {reason}"
+        ) from None
+
+
+def cmd_db_upgrade(settings: Settings) -> int:
+    upgrade_database(settings)
     print(f"Database {_safe_url(settings.database_url)} is up to date.")
     return 0
 
 
 def cmd_import(settings: Settings, path: Path) -> int:
     """Create or update machines, opening hours and closures from an inventory file, all or nothing."""
-    from bot import migrations
     from models.db import create_engine, session_factory
     from models.inventory import InventoryError, apply_inventory, parse_inventory
 
@@ -80,7 +109,7 @@ def cmd_import(settings: Settings, path: Path) -> int:
     except InventoryError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
-    migrations.upgrade(settings.database_url)
+    upgrade_database(settings)
 
     async def apply() -> str:
         engine = create_engine(settings.database_url)
@@ -96,8 +125,6 @@ def cmd_import(settings: Settings, path: Path) -> int:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -132,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_import(settings, args.file)
     except SettingsError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print("fabdesk: .env is not UTF-8 text: save it as UTF-8 in your editor", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

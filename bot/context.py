@@ -36,6 +36,10 @@ DESK_KEY = "fabdesk"
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in characters
 
 
+class AnswerFailed(Exception):
+    """Delivering a reply failed after the update's transaction was committed (the cause is chained)."""
+
+
 @dataclass
 class FabDesk:
     """The application's state, kept in bot_data: settings, database, clock and booking rules."""
@@ -133,7 +137,10 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
             if turn is None:
                 raise
             reply = refusal_reply(turn.texts, refusal)
-        await deliver(update, context, reply)
+        try:
+            await deliver(update, context, reply)
+        except Exception as exc:
+            raise AnswerFailed("the reply could not be delivered") from exc
 
     callback.__name__ = getattr(render, "__name__", "screen")
     callback.__doc__ = render.__doc__

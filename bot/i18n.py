@@ -68,25 +68,32 @@ class Texts:
         return Locale.parse(self.language)
 
     def day(self, value: date | datetime) -> str:
-        """ "mardi 24 novembre" / "Tuesday 24 November"."""
+        """The day in full: « mardi 24 novembre », "Tuesday 24 November"."""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()
-        return format_date(value, "EEEE d MMMM", locale=self.locale)
+        return self._date(value, "EEEE", "MMMM")
 
     def short_day(self, value: date) -> str:
-        """ "mar. 24 nov." / "Tue 24 Nov", for buttons."""
-        return format_date(value, "EEE d MMM", locale=self.locale)
+        """The day for a button: « mar. 24 nov. », "Tue 24 Nov"."""
+        return self._date(value, "EEE", "MMM")
+
+    def _date(self, value: date, weekday: str, month: str) -> str:
+        # French writes the first day of a month as an ordinal: « lundi 1er avril ».
+        number = "1er" if self.language == "fr" and value.day == 1 else str(value.day)
+        weekday_name = format_date(value, weekday, locale=self.locale)
+        month_name = format_date(value, month, locale=self.locale)
+        return f"{weekday_name} {number} {month_name}"
 
     def time(self, value: datetime) -> str:
         """24-hour local time, "14:30"."""
         return format_time(value.astimezone(self.tz), "HH:mm", locale=self.locale)
 
     def when(self, start: datetime, end: datetime) -> str:
-        """ "mardi 24 novembre, 14:00–16:00"."""
+        """A slot: « mardi 24 novembre, 14:00–16:00 »."""
         return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
 
     def duration(self, minutes: int) -> str:
-        """ "1 h 30" / "45 min"."""
+        """A length: « 1 h 30 », "45 min"."""
         hours, rest = divmod(minutes, 60)
         if not hours:
             return self.gettext("{minutes} min").format(minutes=rest)

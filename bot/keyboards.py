@@ -73,7 +73,7 @@ def back_to_menu(texts: Texts) -> InlineKeyboardMarkup:
 
 
 def machine_title(machine: Machine) -> str:
-    """ "🧱 Prusa MK4": the kind's icon and the machine's name."""
+    """The icon of the kind and the name of the machine, e.g. 🧱 Prusa MK4."""
     return f"{KIND_ICONS[machine.kind]} {machine.name}"
 
 

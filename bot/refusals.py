@@ -29,6 +29,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("That slot does not fit this machine's booking grid. Nothing was booked.")
         case errors.SlotTaken():
             return _("Sorry, that slot was just taken by someone else.")
+        case errors.OverlapsOwnBooking():
+            return _("You already booked this machine for part of that time: see My bookings.")
         case errors.AlreadyCancelled():
             return _("This booking was already cancelled.")
         case errors.AlreadyStarted():

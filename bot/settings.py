@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -79,9 +80,13 @@ class Settings(BaseSettings):
             ("sqlite://", "sqlite+aiosqlite://"),
         ):
             if value.startswith(plain):
-                return driver + value[len(plain) :]
+                value = driver + value[len(plain) :]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
+        try:
+            make_url(value).port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise ValueError("is not a valid database URL (check the host and port)") from None
         return value
 
     @field_validator("telegram_base_url", "telegram_base_file_url")

@@ -23,6 +23,7 @@ from models.errors import (
     Misaligned,
     NotFound,
     OutsideOpeningHours,
+    OverlapsOwnBooking,
     SlotTaken,
 )
 from models.machines import Machine, check_bookable, get_machine
@@ -60,8 +61,8 @@ class Booking(Base):
     )
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
-    # When the reminder falls due (None: booked too late to need one) and when it was handled.
-    remind_at: Mapped[datetime | None]
+    # When the reminder was handled (sent, or found undeliverable). When it falls due is derived
+    # from the current reminder lead, so changing the setting applies to existing bookings too.
     reminded_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise")
@@ -100,6 +101,10 @@ class BookingRules:
     tz: ZoneInfo
     horizon_days: int = 14
     reminder_lead: timedelta = timedelta(minutes=30)
+
+    def gets_reminder(self, booking: Booking) -> bool:
+        """Whether the booking is reminded: reminders are on and it was made before its reminder fell due."""
+        return bool(self.reminder_lead) and booking.created_at < booking.start_at - self.reminder_lead
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -279,8 +284,7 @@ async def book(
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if _overlaps(await _busy(session, machine.id, start, end), start, end):
-        raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now))
-    remind_at = start - rules.reminder_lead
+        return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
     booking = Booking(
         member_id=member.id,
         machine_id=machine.id,
@@ -288,7 +292,6 @@ async def book(
         end_at=end,
         status=BookingStatus.CONFIRMED,
         created_at=now,
-        remind_at=remind_at if remind_at > now else None,
     )
     try:
         async with session.begin_nested():
@@ -296,10 +299,41 @@ async def book(
     except IntegrityError as exc:
         if "overlap" not in str(exc.orig).lower() and "exclusion" not in str(exc.orig).lower():
             raise
-        # The database's own guard fired: another transaction won the race.
-        raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now)) from None
+        # The database's own guard fired: another transaction won the race (maybe the same
+        # member pressing Confirm twice at once).
+        return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
     booking.member, booking.machine = member, machine
     return booking
+
+
+async def _same_booking_or_refuse(
+    session: AsyncSession,
+    member: Member,
+    machine: Machine,
+    start: datetime,
+    minutes: int,
+    rules: BookingRules,
+    now: datetime,
+) -> Booking:
+    """Resolve a clash: the member's own identical booking is returned (Confirm pressed twice);
+    their own overlapping booking, or someone else's, is a refusal."""
+    end = start + timedelta(minutes=minutes)
+    own = await session.scalar(
+        select(Booking).where(
+            Booking.member_id == member.id,
+            Booking.machine_id == machine.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at >= start - MAX_BOOKING_SPAN,
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
+    )
+    if own is not None and (own.start_at, own.end_at) == (start, end):
+        own.member, own.machine = member, machine
+        return own
+    if own is not None:
+        raise OverlapsOwnBooking(str(own.id))
+    raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now))
 
 
 async def get_own_booking(session: AsyncSession, member: Member, booking_id: int) -> Booking:
@@ -362,21 +396,55 @@ async def bookings_between(session: AsyncSession, start: datetime, end: datetime
     return list(rows)
 
 
-async def due_reminders(session: AsyncSession, now: datetime, limit: int = 500) -> list[Booking]:
-    """Bookings whose reminder is due and not yet handled, and that have not started."""
+class ReminderNote(enum.StrEnum):
+    """Why a due reminder must warn instead of just remind."""
+
+    MACHINE_UNAVAILABLE = "machine_unavailable"
+    LAB_CLOSED = "lab_closed"
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    booking: Booking
+    note: ReminderNote | None
+
+
+async def due_reminders(
+    session: AsyncSession, rules: BookingRules, now: datetime, limit: int = 500
+) -> list[DueReminder]:
+    """Bookings whose reminder is due, not yet handled, not started; each says if the lab can still honour it.
+
+    A booking on a machine now out of service, or at a time the lab is now closed, is reminded
+    with a warning rather than as if nothing had changed.
+    """
+    if not rules.reminder_lead:
+        return []
     rows = await session.scalars(
         select(Booking)
         .options(joinedload(Booking.machine), joinedload(Booking.member))
         .where(
             Booking.status == BookingStatus.CONFIRMED,
             Booking.start_at > now,
+            Booking.start_at <= now + rules.reminder_lead,
             Booking.reminded_at.is_(None),
-            Booking.remind_at <= now,
         )
         .order_by(Booking.start_at)
         .limit(limit)
     )
-    return list(rows)
+    due = [b for b in rows if rules.gets_reminder(b)]
+    if not due:
+        return []
+    days = sorted({b.start_at.astimezone(rules.tz).date() for b in due})
+    calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
+    result = []
+    for booking in due:
+        note = None
+        if not booking.machine.bookable:
+            note = ReminderNote.MACHINE_UNAVAILABLE
+        elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
+            note = ReminderNote.LAB_CLOSED
+        result.append(DueReminder(booking, note))
+    return result
 
 
 async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -> None:
@@ -391,6 +459,8 @@ __all__ = [
     "BookingRules",
     "BookingStatus",
     "DayAvailability",
+    "DueReminder",
+    "ReminderNote",
     "availability",
     "book",
     "bookings_between",

@@ -53,6 +53,10 @@ class SlotTaken(DomainError):
         self.alternatives = alternatives
 
 
+class OverlapsOwnBooking(DomainError):
+    """The member already holds this machine for part of that time."""
+
+
 class AlreadyCancelled(DomainError):
     """The booking was cancelled before."""
 

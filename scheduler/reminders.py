@@ -1,8 +1,9 @@
 """Booking reminders: sent once, N minutes before each booking, whatever restarts happen.
 
-What is due is read from the database (`remind_at <= now`, not yet `reminded_at`), and each
-reminder is recorded in its own transaction right after Telegram accepted it. A restart resends
-nothing already recorded and catches up on anything that fell due while the bot was down.
+What is due is derived from the database (bookings starting within the reminder lead, not yet
+`reminded_at`), and each reminder is recorded in its own transaction right after Telegram
+accepted it. A restart resends nothing already recorded and catches up on anything that fell
+due while the bot was down.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot import keyboards
 from bot.context import Context, FabDesk, get_desk
 from models import bookings
+from models.bookings import ReminderNote
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,22 @@ async def due_reminders(desk: FabDesk) -> list[Reminder]:
     """Render the reminders due now, each in its member's language."""
     now = desk.clock()
     async with desk.sessions.begin() as session:
-        due = await bookings.due_reminders(session, now)
         reminders = []
-        for booking in due:
-            texts = desk.texts(booking.member)
+        for due in await bookings.due_reminders(session, desk.rules, now):
+            booking, texts = due.booking, desk.texts(due.booking.member)
             text = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.").format(
                 machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at)
             )
+            if due.note is ReminderNote.MACHINE_UNAVAILABLE:
+                text = "⚠️ " + texts.gettext(
+                    "About your booking of {machine} on {when}: this machine is out of service for now. "
+                    "Please check with the fab managers before coming."
+                ).format(machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at))
+            elif due.note is ReminderNote.LAB_CLOSED:
+                text = "⚠️ " + texts.gettext(
+                    "About your booking of {machine} on {when}: the lab is closed at that time now. "
+                    "Please check with the fab managers before coming."
+                ).format(machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at))
             reminders.append(Reminder(booking.id, booking.member.telegram_id, text, keyboards.booked(texts)))
     return reminders
 

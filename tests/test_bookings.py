@@ -23,6 +23,7 @@ from models.errors import (
     NotAllowed,
     NotFound,
     OutsideOpeningHours,
+    OverlapsOwnBooking,
     SlotTaken,
     TrainingRequired,
 )
@@ -288,16 +289,49 @@ async def test_reminders_fall_due_once_and_not_for_late_bookings(session: AsyncS
     early = await bookings.book(session, alice, machine.id, paris(5, 10), 30, RULES, NOW)
     # Booked 20 minutes before it starts: inside the 30-minute lead, no reminder needed.
     late = await bookings.book(session, alice, machine.id, paris(5, 14), 30, RULES, paris(5, 13, 40))
-    assert early.remind_at == paris(5, 9, 30) and late.remind_at is None
+    assert RULES.gets_reminder(early) and not RULES.gets_reminder(late)
 
-    assert await bookings.due_reminders(session, paris(5, 9, 29)) == []
-    due = await bookings.due_reminders(session, paris(5, 9, 31))
-    assert [b.id for b in due] == [early.id] and due[0].member.telegram_id == alice.telegram_id
+    async def due_ids(now: datetime, rules: bookings.BookingRules = RULES) -> list[int]:
+        return [d.booking.id for d in await bookings.due_reminders(session, rules, now)]
+
+    assert await due_ids(paris(5, 9, 29)) == []
+    due = await bookings.due_reminders(session, RULES, paris(5, 9, 31))
+    assert [d.booking.id for d in due] == [early.id] and due[0].note is None
+    assert due[0].booking.member.telegram_id == alice.telegram_id
+    # The lead is the current setting's: longer, the reminder is due earlier; zero, never.
+    hour_ahead = bookings.BookingRules(tz=PARIS, reminder_lead=timedelta(hours=1))
+    assert await due_ids(paris(5, 9, 1), hour_ahead) == [early.id]
+    assert await due_ids(paris(5, 9, 31), bookings.BookingRules(tz=PARIS, reminder_lead=timedelta(0))) == []
     await bookings.mark_reminded(session, early.id, paris(5, 9, 31))
-    assert await bookings.due_reminders(session, paris(5, 9, 45)) == []
+    assert await due_ids(paris(5, 9, 45)) == []
+    assert await due_ids(paris(5, 13, 50)) == []  # the late booking
     # A booking that started while the bot was down gets no late reminder.
     missed = await bookings.book(session, alice, machine.id, paris(6, 10), 30, RULES, NOW)
-    assert missed.id not in [b.id for b in await bookings.due_reminders(session, paris(6, 10, 1))]
+    assert missed.id not in await due_ids(paris(6, 10, 1))
+
+
+async def test_a_due_reminder_warns_when_the_lab_can_no_longer_honour_the_booking(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    printer, laser = await make_machine(session, "Printer"), await make_machine(session, "Laser")
+    alice = await make_member(session)
+    await bookings.book(session, alice, printer.id, paris(5, 10), 30, RULES, NOW)
+    await bookings.book(session, alice, laser.id, paris(5, 10), 30, RULES, NOW)
+    await bookings.book(session, alice, printer.id, paris(6, 10), 30, RULES, NOW)
+    laser.status = MachineStatus.OUT_OF_SERVICE
+    session.add(Closure(day=date(2030, 3, 6), reason="Dégât des eaux"))
+    await session.flush()
+    notes = {
+        (d.booking.machine.name, d.booking.start_at.day): d.note
+        for now in (paris(5, 9, 45), paris(6, 9, 45))
+        for d in await bookings.due_reminders(session, RULES, now)
+    }
+    assert notes == {
+        ("Printer", 5): None,
+        ("Laser", 5): bookings.ReminderNote.MACHINE_UNAVAILABLE,
+        ("Printer", 6): bookings.ReminderNote.LAB_CLOSED,
+    }
 
 
 async def test_bookings_between_uses_a_bounded_window(session: AsyncSession) -> None:
@@ -368,3 +402,28 @@ async def test_a_booking_is_cancellable_until_it_starts(session: AsyncSession) -
         session, await make_member(session), machine.id, paris(5, 10), 30, RULES, NOW
     )
     assert booking.cancellable(paris(5, 9, 59)) and not booking.cancellable(paris(5, 10))
+
+
+async def test_booking_the_same_slot_twice_returns_the_same_booking(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Confirm pressed twice (even at the same instant) books once; the member is not told "taken"."""
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        machine = await make_machine(session)
+        alice_id = (await make_member(session, "Alice")).id
+
+    async def press() -> int:
+        async with sessions.begin() as session:
+            alice = await session.get(Member, alice_id)
+            assert alice is not None
+            return (await bookings.book(session, alice, machine.id, paris(5, 10), 60, RULES, NOW)).id
+
+    ids = await asyncio.gather(*(press() for _ in range(5)))
+    assert len(set(ids)) == 1
+    async with sessions.begin() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+        alice = await session.get(Member, alice_id)
+        assert alice is not None
+        with pytest.raises(OverlapsOwnBooking):
+            await bookings.book(session, alice, machine.id, paris(5, 10, 30), 60, RULES, NOW)

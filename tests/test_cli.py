@@ -102,20 +102,25 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
 def test_token_is_redacted_even_where_a_library_logs_it(capsys: pytest.CaptureFixture[str]) -> None:
     import logging
 
-    from bot.cli import RedactToken
+    from bot.cli import RedactingFormatter
 
     token = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
     handler = logging.StreamHandler()
-    handler.addFilter(RedactToken(token))
+    handler.setFormatter(RedactingFormatter(token))
     logger = logging.getLogger("tests.redaction")
     logger.addHandler(handler)
     logger.propagate = False
     try:
         logger.warning('HTTP Request: POST https://api.telegram.org/bot%s/getMe "HTTP/1.1 200 OK"', token)
+        try:
+            raise RuntimeError(f"request to /bot{token}/getUpdates failed")
+        except RuntimeError:
+            logger.exception("polling failed")
     finally:
         logger.removeHandler(handler)
     logged = capsys.readouterr().err
-    assert "bot<token>/getMe" in logged and token not in logged
+    assert "bot<token>/getMe" in logged and "/bot<token>/getUpdates failed" in logged
+    assert "Traceback" in logged and token not in logged
 
 
 async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_path: Path) -> None:

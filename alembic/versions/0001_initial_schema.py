@@ -97,7 +97,6 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('confirmed', 'cancelled', name='booking_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('remind_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reminded_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('end_at > start_at', name=op.f('ck_bookings_end_after_start')),
     sa.ForeignKeyConstraint(['machine_id'], ['machines.id'], name=op.f('fk_bookings_machine_id_machines'), ondelete='CASCADE'),

@@ -11,9 +11,16 @@ from bot.reply import Notice, Reply
 from models import bookings, machines, members
 from models.errors import NotFound, SlotTaken
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Starts in buttons are minutes since 1970; anything outside these years is forged or garbled.
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
 
 def _start_of(epoch_minutes: int) -> datetime:
-    return datetime.fromtimestamp(epoch_minutes * 60, UTC)
+    start = EPOCH + timedelta(minutes=epoch_minutes)
+    if not EARLIEST <= start < LATEST:
+        raise NotFound(f"start {epoch_minutes}")
+    return start
 
 
 def _day_of(code: int) -> date:
@@ -151,10 +158,13 @@ async def book(turn: Turn) -> Reply:
         + "\n\n"
         + _summary(turn, booking.machine, booking.start_at, booking.minutes)
     )
-    if turn.desk.rules.reminder_lead and booking.remind_at is not None:
-        text += "\n\n" + _("I will remind you {minutes} minutes before.").format(
-            minutes=int(turn.desk.rules.reminder_lead.total_seconds() // 60)
-        )
+    if turn.desk.rules.gets_reminder(booking):
+        minutes = int(turn.desk.rules.reminder_lead.total_seconds() // 60)
+        text += "\n\n" + turn.texts.ngettext(
+            "I will remind you {minutes} minute before.",
+            "I will remind you {minutes} minutes before.",
+            minutes,
+        ).format(minutes=minutes)
     return Reply(text=text, markup=keyboards.booked(turn.texts), toast=_("Booked!"))
 
 

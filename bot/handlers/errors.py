@@ -6,9 +6,11 @@ import logging
 import time
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.context import Context, get_desk
+from bot.context import AnswerFailed, Context, get_desk
+from bot.i18n import Texts
+from models import members
 
 log = logging.getLogger(__name__)
 
@@ -16,28 +18,51 @@ log = logging.getLogger(__name__)
 REPORT_INTERVAL_S = 60.0
 
 
+def is_network_trouble(error: BaseException | None) -> bool:
+    """Timeouts and connection failures pass; a 400 or 403 from Telegram is a bug to look at.
+
+    (In PTB, BadRequest and Forbidden are NetworkError subclasses, hence the explicit exclusion.)
+    """
+    return isinstance(error, (NetworkError, RetryAfter)) and not isinstance(error, (BadRequest, Forbidden))
+
+
+async def _texts_for(update: Update, context: Context) -> Texts:
+    """The person's language: their choice in fabdesk if the database can tell, else Telegram's."""
+    desk = get_desk(context)
+    user = update.effective_user
+    member = None
+    if user is not None:
+        try:
+            async with desk.sessions() as session:
+                member = await members.find_by_telegram_id(session, user.id)
+        except Exception:  # the database may be what failed
+            log.info("could not look up the member's language", exc_info=True)
+    return desk.texts(member, telegram_language=user.language_code if user else None)
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log the exception, apologise to the person in their language, report to managers."""
     error = context.error
-    if isinstance(error, (NetworkError, TimedOut, RetryAfter)) and not isinstance(error, Forbidden):
-        log.warning("Telegram network trouble: %s", error)
+    answered = isinstance(error, AnswerFailed)
+    cause = error.__cause__ if answered and error is not None else error
+    if is_network_trouble(cause):
+        log.warning("Telegram network trouble: %s", cause)
         return
     log.error("unhandled error while handling an update", exc_info=error)
     desk = get_desk(context)
     if isinstance(update, Update) and update.effective_chat is not None:
-        user = update.effective_user
-        texts = desk.texts(telegram_language=user.language_code if user else None)
+        texts = await _texts_for(update, context)
+        if answered:  # the update's transaction was committed: something may well have changed
+            apology = texts.gettext(
+                "Something went wrong while answering you. Check My bookings to see where things stand."
+            )
+        else:
+            apology = texts.gettext("Something went wrong. Nothing was changed; please try again.")
         try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(
-                    texts.gettext("Something went wrong. Nothing was changed; please try again."),
-                    show_alert=True,
-                )
+            if update.callback_query is not None and not answered:
+                await update.callback_query.answer(apology, show_alert=True)
             else:
-                await context.bot.send_message(
-                    update.effective_chat.id,
-                    texts.gettext("Something went wrong. Nothing was changed; please try again."),
-                )
+                await context.bot.send_message(update.effective_chat.id, apology)
         except TelegramError:
             log.info("could not tell the user about the error")
     if not desk.settings.error_reports or not desk.settings.manager_ids:
@@ -53,7 +78,7 @@ async def on_error(update: object, context: Context) -> None:
             where = f" (button {update.callback_query.data!r})"
         elif update.effective_message is not None and update.effective_message.text:
             where = f" (message {update.effective_message.text[:40]!r})"
-    report = f"⚠️ fabdesk error{where}: {type(error).__name__}: {str(error)[:300]}"
+    report = f"⚠️ fabdesk error{where}: {type(cause).__name__}: {str(cause)[:300]}"
     for chat_id in desk.settings.manager_ids:
         try:
             await context.bot.send_message(chat_id, report)

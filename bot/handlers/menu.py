@@ -62,7 +62,14 @@ async def help_screen(turn: Turn) -> Reply:
         ]
     reminder = turn.desk.settings.reminder_minutes
     if reminder:
-        lines += ["", _("I remind you {minutes} minutes before each booking.").format(minutes=reminder)]
+        lines += [
+            "",
+            turn.texts.ngettext(
+                "I remind you {minutes} minute before each booking.",
+                "I remind you {minutes} minutes before each booking.",
+                reminder,
+            ).format(minutes=reminder),
+        ]
     return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(turn.texts))
 
 
