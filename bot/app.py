@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -108,14 +108,17 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "bk": booking.machine_list,
         "bk:m": booking.choose_day,
         "bk:d": booking.choose_start,
+        "bk:h": booking.choose_start_in_hour,
         "bk:s": booking.choose_length,
         "bk:l": booking.confirm,
         "bk:ok": booking.book,
         "tr": booking.request_training,
         "my": my_bookings.my_bookings,
+        "my:p": my_bookings.my_bookings,
         "my:c": my_bookings.ask_cancel,
         "my:y": my_bookings.cancel,
         "mg": manager.machines_today,
+        "mg:p": manager.machines_today,
         "au": manager.pick_machine,
         "au:m": manager.pick_member,
         "au:g": manager.grant,
@@ -145,8 +148,12 @@ def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:
     return [BotCommand(name, texts.gettext(description)) for name, description in entries]
 
 
-async def publish_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menus: member commands for everyone, manager ones in managers' chats."""
+async def publish_commands(
+    application: Application,  # type: ignore[type-arg]
+    demoted: Sequence[int] = (),
+) -> None:
+    """Register the command menus: member commands for everyone, manager ones in managers' chats;
+    former managers get the members' menu back."""
     desk: FabDesk = application.bot_data[DESK_KEY]
     bot = application.bot
     for language in LANGUAGES:
@@ -162,14 +169,19 @@ async def publish_commands(application: Application) -> None:  # type: ignore[ty
                 )
             except TelegramError as exc:  # the manager has not opened a chat with the bot yet
                 log.warning("could not set the manager commands for chat %s: %s", chat_id, exc)
+        for chat_id in demoted:
+            try:
+                await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id), language_code=code)
+            except TelegramError as exc:
+                log.warning("could not remove the manager commands of chat %s: %s", chat_id, exc)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     desk: FabDesk = application.bot_data[DESK_KEY]
     async with desk.sessions.begin() as session:
-        await members.sync_managers(session, desk.settings.manager_ids)
+        demoted = await members.sync_managers(session, desk.settings.manager_ids)
     try:
-        await publish_commands(application)
+        await publish_commands(application, demoted)
     except TelegramError as exc:
         log.warning("could not publish the command menu: %s", exc)
 

@@ -17,14 +17,17 @@ ACTIONS: dict[str, int] = {
     "bk": 0,  # booking: list machines
     "bk:m": 1,  # machine chosen -> days  (machine)
     "bk:d": 2,  # day chosen -> start times  (machine, yyyymmdd)
+    "bk:h": 2,  # hour chosen (fine slot grids) -> start times in it  (machine, hour start as epoch minutes)
     "bk:s": 2,  # start chosen -> lengths  (machine, start as epoch minutes)
     "bk:l": 3,  # length chosen -> confirmation  (machine, start, minutes)
     "bk:ok": 3,  # confirmed -> book  (machine, start, minutes)
     "tr": 1,  # ask for a training  (machine)
     "my": 0,  # my bookings
+    "my:p": 1,  # my bookings, another page  (page)
     "my:c": 1,  # ask to cancel  (booking)
     "my:y": 1,  # cancel confirmed  (booking)
     "mg": 0,  # manager: machines and today's bookings
+    "mg:p": 1,  # the same, another page  (page)
     "au": 1,  # manager: authorize, pick machine  (page)
     "au:m": 2,  # manager: machine picked, pick member  (machine, page)
     "au:g": 2,  # manager: grant  (machine, member)

@@ -108,8 +108,31 @@ def days(texts: Texts, machine: Machine, availability: Sequence[DayAvailability]
     return InlineKeyboardMarkup(keyboard)
 
 
-def start_times(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
+# Telegram takes at most 100 buttons a keyboard; a day with more free starts is shown hour by hour.
+MAX_START_BUTTONS = 48
+
+
+def start_times(
+    texts: Texts,
+    machine: Machine,
+    starts: Sequence[datetime],
+    back: tuple[str, tuple[int, ...]] | None = None,
+) -> InlineKeyboardMarkup:
+    """Free starts of a day; too many of them are grouped by hour first."""
+    if len(starts) > MAX_START_BUTTONS:
+        return start_hours(texts, machine, starts)
     keyboard = rows([button(texts.time(s), "bk:s", machine.id, epoch_minutes(s)) for s in starts], 4)
+    keyboard.append(nav_row(texts, back or ("bk:m", (machine.id,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
+    """One button per hour holding free starts ("14:00…"), for fine slot grids."""
+    hours: dict[datetime, None] = {}
+    for start in starts:
+        local = start.astimezone(texts.tz)
+        hours.setdefault(local.replace(minute=0, second=0, microsecond=0), None)
+    keyboard = rows([button(texts.time(h) + "…", "bk:h", machine.id, epoch_minutes(h)) for h in hours], 4)
     keyboard.append(nav_row(texts, ("bk:m", (machine.id,))))
     return InlineKeyboardMarkup(keyboard)
 
@@ -185,7 +208,9 @@ def booked(texts: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def my_bookings(texts: Texts, bookings: Sequence[Booking]) -> InlineKeyboardMarkup:
+def my_bookings(
+    texts: Texts, bookings: Sequence[Booking], page: int = 0, has_next: bool = False
+) -> InlineKeyboardMarkup:
     keyboard = [
         [
             button(
@@ -197,6 +222,8 @@ def my_bookings(texts: Texts, bookings: Sequence[Booking]) -> InlineKeyboardMark
         ]
         for b in bookings
     ]
+    if row := pager(texts, "my:p", (), page, has_next):
+        keyboard.append(row)
     keyboard.append([button("📅 " + texts.gettext("Book a machine"), "bk")])
     keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
     return InlineKeyboardMarkup(keyboard)
@@ -231,6 +258,13 @@ def pager(
     if has_next:
         row.append(button(texts.gettext("Next") + " ▶️", action, *fixed, page + 1))
     return row
+
+
+def pages_and_menu(texts: Texts, action: str, page: int, has_next: bool) -> InlineKeyboardMarkup:
+    """Previous / Next (when there are other pages) and the way back to the main menu."""
+    keyboard = [row] if (row := pager(texts, action, (), page, has_next)) else []
+    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    return InlineKeyboardMarkup(keyboard)
 
 
 def authorize_machines(

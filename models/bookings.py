@@ -362,22 +362,23 @@ async def cancel(session: AsyncSession, member: Member, booking_id: int, now: da
 
 
 async def upcoming_for_member(
-    session: AsyncSession, member: Member, now: datetime, limit: int = 20
-) -> list[Booking]:
-    """The member's confirmed bookings not yet over, soonest first."""
+    session: AsyncSession, member: Member, now: datetime, *, offset: int = 0, limit: int = 10
+) -> tuple[list[Booking], int]:
+    """One page of the member's confirmed bookings not yet over, soonest first, and how many in all."""
+    query = select(Booking).where(
+        Booking.member_id == member.id,
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.start_at >= now - MAX_BOOKING_SPAN,
+        Booking.end_at > now,
+    )
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
-        select(Booking)
-        .options(joinedload(Booking.machine))
-        .where(
-            Booking.member_id == member.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.start_at >= now - MAX_BOOKING_SPAN,
-            Booking.end_at > now,
-        )
-        .order_by(Booking.start_at)
+        query.options(joinedload(Booking.machine))
+        .order_by(Booking.start_at, Booking.id)
+        .offset(offset)
         .limit(limit)
     )
-    return list(rows)
+    return list(rows), total
 
 
 async def bookings_between(session: AsyncSession, start: datetime, end: datetime) -> list[Booking]:

@@ -98,15 +98,21 @@ def _refresh(
     member.last_seen_at = now
 
 
-async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> None:
-    """Make the stored roles match the settings (run at start-up, before anyone is alerted)."""
+async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> list[int]:
+    """Make the stored roles match the settings (run at start-up, before anyone is alerted).
+
+    Return the Telegram ids of the managers who are managers no more.
+    """
     ids = set(manager_ids)
+    demoted = []
     for member in await session.scalars(select(Member).where(Member.role == Role.MANAGER)):
         if member.telegram_id not in ids:
             member.role = Role.MEMBER
+            demoted.append(member.telegram_id)
     if ids:
         for member in await session.scalars(select(Member).where(Member.telegram_id.in_(ids))):
             member.role = Role.MANAGER
+    return demoted
 
 
 async def set_language(session: AsyncSession, member: Member, language: str | None) -> None:

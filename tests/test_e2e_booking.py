@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.bookings import Booking, BookingStatus
 from models.members import Member
 from scheduler.reminders import send_due_reminders
-from tests.factories import paris
+from tests.factories import make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi
 from tests.harness import (
     ALICE,
@@ -215,3 +215,48 @@ async def test_machine_needing_training_leads_to_a_request_the_manager_grants_in
         days = await tap(fake, BOB, "Book a machine")
         assert any(label.endswith("Trotec Speedy") for label, _d in days.buttons())
         assert "Which day?" in ((await tap(fake, BOB, "Trotec Speedy")).text or "")
+
+
+async def test_a_fine_slot_grid_is_booked_hour_first(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        await make_machine(session, "Soldering bench", slot_minutes=5, max_booking_minutes=30)
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, ALICE, "/book")
+        await tap(fake, ALICE, "Soldering bench")
+        hours = await tap(fake, ALICE, "Tue 5 Mar")
+        labels = [label for label, _d in hours.buttons()]
+        assert labels[:3] == ["09:00…", "10:00…", "11:00…"] and len(labels) <= 100
+        minutes = await tap(fake, ALICE, "14:00…")
+        starts = [label for label, _d in minutes.buttons()][:12]
+        assert starts == [f"14:{m:02d}" for m in range(0, 60, 5)]
+        await tap(fake, ALICE, "14:05")
+        await tap(fake, ALICE, "15 min → 14:20")
+        done = await tap(fake, ALICE, "Confirm")
+        assert "Tuesday 5 March, 14:05–14:20" in (done.text or "")
+
+
+async def test_my_bookings_pages_through_many_bookings(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    from models import bookings
+    from tests.factories import NOW, RULES, make_member
+
+    async with sessions.begin() as session:
+        alice = await make_member(session, "Alice", telegram_id=ALICE.id)
+        for day in (5, 6, 7):
+            for hour in range(9, 16):
+                await bookings.book(session, alice, 1, paris(day, hour), 30, RULES, NOW)
+        await bookings.book(session, alice, 1, paris(8, 9), 30, RULES, NOW)
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        first = await say(fake, ALICE, "/mybookings")
+        assert "(1–10 of 22)" in (first.text or "")
+        second = await tap(fake, ALICE, "Next")
+        third = await tap(fake, ALICE, "Next")
+        assert "(21–22 of 22)" in (third.text or "")
+        assert "Friday 8 March, 09:00–09:30" in (third.text or "")
+        assert not any("Next" in label for label, _d in third.buttons())
+        back = await tap(fake, ALICE, "Previous")
+        assert back.text == second.text

@@ -217,3 +217,71 @@ async def test_a_screen_that_cannot_be_edited_any_more_arrives_as_a_new_message(
         assert failed.method == "editMessageText" and failed.status == 400
         screen = await fake.wait_for_call("sendMessage", ALICE.id, after=mark)
         assert "You have no upcoming booking." in (screen.text or "")
+
+
+async def test_manager_pages_through_every_machine_on_a_busy_day(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    from datetime import timedelta
+
+    from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        people = [await make_member(session, f"Membre numéro {i:02d} Dupont-Martin") for i in range(20)]
+        names = []
+        for index in range(10):
+            machine = await make_machine(session, f"Poste informatique {index:02d}")
+            names.append(machine.name)
+            for slot in range(20):
+                start = paris(4, 9) + timedelta(minutes=30 * slot)
+                await bookings.book(session, people[slot], machine.id, start, 30, RULES, NOW)
+    manager = FakeUser(MANAGER.id, MANAGER.first_name, language_code="en")
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        screen = await say(fake, manager, "/machines")
+        seen = screen.text or ""
+        pages = 1
+        while any("Next" in label for label, _d in screen.buttons()):
+            screen = await tap(fake, manager, "Next")
+            seen += screen.text or ""
+            pages += 1
+            assert len(screen.text or "") <= 4096
+    assert pages > 1
+    assert [name for name in names if name not in seen] == []
+    assert seen.count("Membre numéro 19 Dupont-Martin") == 10
+
+
+async def test_a_manager_removed_from_the_settings_loses_the_role_and_the_manager_menu(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, MANAGER, "/start")
+    mark = fake.mark()
+    async with running_bot(test_settings(fake, database_url, manager_ids=[]), Clock()):
+        await fake.wait_for(lambda c: c.method == "deleteMyCommands", after=mark)
+        refused = await say(fake, MANAGER, "/machines")
+    assert "Seuls les fab managers" in (refused.text or "")
+    removed = [c.params["scope"] for c in fake.calls_of("deleteMyCommands")]
+    assert {"type": "chat", "chat_id": MANAGER.id} in removed
+    async with sessions() as session:
+        role = await session.scalar(select(Member.role).where(Member.telegram_id == MANAGER.id))
+    assert role == "member"
+
+
+async def test_when_the_answer_fails_after_a_booking_the_apology_does_not_claim_nothing_changed(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "10:00", "1 h → 11:00")
+        for method in ("editMessageText", "sendMessage"):
+            fake.fail_next(method, description="Bad Request: can't parse entities", chat_id=ALICE.id)
+        mark = fake.mark()
+        fake.press_button(ALICE, fake.last_message(ALICE.id) or {}, "Confirm")
+        apology = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == ALICE.id and c.status == 200, after=mark
+        )
+        report = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="BadRequest", after=mark)
+    assert "Check My bookings" in (apology.text or "") and "Nothing was changed" not in (apology.text or "")
+    assert "Can't parse entities" in (report.text or "")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 1

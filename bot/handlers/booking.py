@@ -100,6 +100,22 @@ async def choose_start(turn: Turn) -> Reply:
     return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, availability.free_starts))
 
 
+async def choose_start_in_hour(turn: Turn) -> Reply:
+    """Show the free starts within the chosen hour (machines with a fine slot grid)."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    await machines.check_bookable(turn.session, turn.member, machine)
+    hour = _start_of(turn.args[1])
+    day = hour.astimezone(turn.texts.tz).date()
+    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
+    if not starts:
+        return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    text = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}" + "\n\n" + _("Free start times:")
+    back = ("bk:d", (machine.id, keyboards.date_code(day)))
+    return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, starts, back))
+
+
 async def choose_length(turn: Turn) -> Reply:
     """Show how long the member can book from the chosen start."""
     _ = turn._

@@ -14,17 +14,35 @@ from models.opening import local_datetime
 PAGE_SIZE = 8
 
 
+# Characters of machine blocks on one page of /machines, well under Telegram's 4096.
+PAGE_BUDGET = 3000
+
+
+def page_of_blocks(blocks: list[str], page: int, budget: int = PAGE_BUDGET) -> tuple[list[str], bool]:
+    """Split text blocks into pages of at most `budget` characters (a block is never split);
+    return the blocks of one page and whether a next page exists."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for block in blocks:
+        if pages[-1] and size + len(block) > budget:
+            pages.append([])
+            size = 0
+        pages[-1].append(block)
+        size += len(block) + 1
+    page = min(page, len(pages) - 1)
+    return pages[page], page < len(pages) - 1
+
+
 async def machines_today(turn: Turn) -> Reply:
-    """List every machine with its status and today's bookings."""
+    """List every machine with its status and today's bookings, a page at a time."""
     _ = turn._
     members.require_manager(turn.member)
+    page = turn.args[0] if turn.callback and turn.callback.action == "mg:p" else 0
     today = turn.desk.rules.today(turn.now)
     day_start = local_datetime(today, 0, turn.texts.tz)
     todays = await bookings.bookings_between(turn.session, day_start, day_start + timedelta(days=1))
-    lines = [_("Machines — {day}").format(day=turn.texts.day(today)), ""]
     listed = await machines.list_machines(turn.session)
-    if not listed:
-        lines.append(_("No machine is set up yet."))
+    blocks = [] if listed else [_("No machine is set up yet.")]
     status_names = {
         MachineStatus.AVAILABLE: _("available"),
         MachineStatus.OUT_OF_SERVICE: _("out of service"),
@@ -32,7 +50,7 @@ async def machines_today(turn: Turn) -> Reply:
     }
     for machine in listed:
         flags = " 🎓" if machine.requires_training else ""
-        lines.append(f"{keyboards.machine_title(machine)}{flags} — {status_names[machine.status]}")
+        lines = [f"{keyboards.machine_title(machine)}{flags} — {status_names[machine.status]}"]
         booked = [b for b in todays if b.machine_id == machine.id]
         for b in booked:
             lines.append(
@@ -40,7 +58,11 @@ async def machines_today(turn: Turn) -> Reply:
             )
         if not booked:
             lines.append("    " + _("no booking today"))
-    return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(turn.texts))
+        blocks.append("\n".join(lines))
+    shown, has_next = page_of_blocks(blocks, page)
+    title = _("Machines — {day}").format(day=turn.texts.day(today))
+    markup = keyboards.pages_and_menu(turn.texts, "mg:p", page, has_next)
+    return Reply(text="\n\n".join([title, *shown]), markup=markup)
 
 
 async def pick_machine(turn: Turn) -> Reply:
@@ -84,6 +106,7 @@ async def pick_member(turn: Turn) -> Reply:
 async def grant(turn: Turn) -> Reply:
     """Authorize the member on the machine and tell them."""
     _ = turn._
+    members.require_manager(turn.member)  # before any lookup: a member learns nothing from ids
     machine = await machines.get_machine(turn.session, turn.args[0])
     member = await members.get_member(turn.session, turn.args[1])
     created = await machines.authorize(turn.session, turn.member, member, machine=machine, now=turn.now)

@@ -7,19 +7,34 @@ from bot.context import Turn
 from bot.reply import Reply
 from models import bookings
 
+PAGE_SIZE = 10
+
 
 async def my_bookings(turn: Turn) -> Reply:
-    """List the member's upcoming bookings."""
+    """List the member's upcoming bookings, a page at a time."""
     _ = turn._
-    upcoming = await bookings.upcoming_for_member(turn.session, turn.member, turn.now)
-    if not upcoming:
+    page = turn.args[0] if turn.callback and turn.callback.action == "my:p" else 0
+    upcoming, total = await bookings.upcoming_for_member(
+        turn.session, turn.member, turn.now, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    if not total:
         text = _("You have no upcoming booking.")
     else:
-        lines = [_("Your upcoming bookings:"), ""]
+        if total <= PAGE_SIZE:
+            lines = [_("Your upcoming bookings:"), ""]
+        else:
+            first = page * PAGE_SIZE + 1
+            lines = [
+                _("Your upcoming bookings ({first}–{last} of {total}):").format(
+                    first=first, last=first + len(upcoming) - 1, total=total
+                ),
+                "",
+            ]
         lines += [f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}" for b in upcoming]
         text = "\n".join(lines)
     future = [b for b in upcoming if b.cancellable(turn.now)]
-    return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future))
+    has_next = total > (page + 1) * PAGE_SIZE
+    return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future, page, has_next))
 
 
 async def ask_cancel(turn: Turn) -> Reply:
