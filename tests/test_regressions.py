@@ -1,6 +1,6 @@
-"""Review findings: each test fails on the code as reviewed and passes once the bug is fixed.
+"""Regressions found in review: each test failed on the code as reviewed and passes since the fix.
 
-The docstring of each test says what a member or fab manager sees today and what they should see.
+The docstring of each test says what a member or fab manager saw and what they should see.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ async def test_double_tap_on_confirm_does_not_tell_the_member_their_own_slot_was
 ) -> None:
     """A member double-taps Confirm (or taps it again before the screen changed).
 
-    Sees now: the first press books the slot, the second one replaces the confirmation with
+    Saw (before the fix): the first press books the slot, the second one replaces the confirmation with
     "Sorry, that slot was just taken by someone else" and offers other slots - the member
     believes they have no booking, while they do hold it.
     Should see: their booking confirmed (the second press recognises the member's own booking).
@@ -90,7 +90,7 @@ async def test_out_of_range_start_in_a_button_gets_a_refusal_not_the_error_handl
 ) -> None:
     """Forged/garbled button data carrying an enormous start time.
 
-    Sees now: ValueError/OverflowError from datetime escapes the screen, the error handler
+    Saw (before the fix): ValueError/OverflowError from datetime escapes the screen, the error handler
     answers "Something went wrong" and the fab managers get an error report.
     Should see: the usual clear refusal ("no longer available" / "too far ahead"), no report.
     """
@@ -120,7 +120,7 @@ async def test_ids_beyond_32_bits_in_a_button_get_a_refusal_not_the_error_handle
 ) -> None:
     """(PostgreSQL) A button with an id above 2**31-1 (callbacks accept 12 digits).
 
-    Sees now on PostgreSQL: asyncpg refuses the parameter for an INTEGER column ("value out of
+    Saw on PostgreSQL (before the fix): asyncpg refuses the parameter for an INTEGER column ("value out of
     int32 range"), the error handler apologises and reports to the managers. (SQLite is fine.)
     Should see: "This is no longer available. Nothing was changed." - ids out of the column's
     range are simply not found (bound them in callbacks.parse or before the query).
@@ -140,7 +140,7 @@ async def test_start_times_of_a_fine_grained_machine_fit_in_telegrams_100_button
 ) -> None:
     """A machine with a 5-minute grid (the importer accepts any slot from 1 to 1440 minutes).
 
-    Sees now: the day's start times come as one button each - 120 buttons for 09:00-19:00 -
+    Saw (before the fix): the day's start times come as one button each - 120 buttons for 09:00-19:00 -
     and Telegram refuses the whole keyboard ("Bad Request: reply markup is too long", limit
     100 buttons, 8 per row): the day never opens.
     Should see: a keyboard within Telegram's limits (e.g. hours first, then minutes; or paging).
@@ -163,7 +163,7 @@ async def test_my_bookings_does_not_silently_hide_bookings_after_the_twentieth(
 ) -> None:
     """A member with 22 upcoming bookings (e.g. a teacher booking a PC for every class session).
 
-    Sees now: "Your upcoming bookings:" with the first 20 and no hint that there are more; the
+    Saw (before the fix): "Your upcoming bookings:" with the first 20 and no hint that there are more; the
     last ones can be neither seen nor cancelled from the bot.
     Should see: every upcoming booking (paged), or at least "and 1 more" with a way to reach it.
     """
@@ -188,7 +188,7 @@ async def test_manager_overview_shows_every_machine_even_on_a_busy_day(
 ) -> None:
     """/machines on a busy day: 10 PCs booked every 30 minutes from 09:00 to 19:00.
 
-    Sees now: the overview is cut at 4096 characters ("…"): the last machines and their
+    Saw (before the fix): the overview is cut at 4096 characters ("…"): the last machines and their
     bookings are simply missing, so the fab manager cannot see who is on them today.
     Should see: every machine (split into several messages, or paged, or summarised per machine).
     """
@@ -225,7 +225,7 @@ async def test_apology_for_an_unexpected_error_uses_the_language_the_member_chos
 ) -> None:
     """A member whose Telegram is in English chose French with /language.
 
-    Sees now: every screen in French, but the apology after an unexpected error in English
+    Saw (before the fix): every screen in French, but the apology after an unexpected error in English
     (the error handler looks only at the Telegram language, not at the member's choice).
     Should see: « Un problème est survenu… », in the language they chose.
     """
@@ -247,7 +247,7 @@ async def test_a_bad_request_from_telegram_is_reported_not_dismissed_as_network_
 ) -> None:
     """Telegram refuses a screen with 400 (e.g. "reply markup is too long").
 
-    Sees now: nothing at all happens for the member, and the fab managers get no report: PTB's
+    Saw (before the fix): nothing at all happens for the member, and the fab managers get no report: PTB's
     BadRequest is a subclass of NetworkError, so on_error files every 400 - always a bug in
     what fabdesk sent - under "Telegram network trouble" (one warning line) and returns.
     Should see: the error reported like any other bug (and the member told something went wrong).
@@ -269,7 +269,7 @@ async def test_a_bad_request_from_telegram_is_reported_not_dismissed_as_network_
 def test_dates_in_french_say_1er_for_the_first_of_the_month() -> None:
     """A French-speaking member books on Monday 1 April.
 
-    Sees now: « lundi 1 avril, 10:00–11:00 » in the confirmation, the reminder and My bookings -
+    Saw (before the fix): « lundi 1 avril, 10:00–11:00 » in the confirmation, the reminder and My bookings -
     no French speaker writes that.
     Should see: « lundi 1er avril, 10:00–11:00 » (the guide asks for native French dates).
     """
@@ -289,7 +289,7 @@ async def test_turning_reminders_off_stops_reminders_of_existing_bookings(
 ) -> None:
     """The fab manager sets FABDESK_REMINDER_MINUTES=0 ("0: none") and restarts the bot.
 
-    Sees now: every booking made before the change still gets its reminder (remind_at was
+    Saw (before the fix): every booking made before the change still gets its reminder (remind_at was
     frozen at booking time), though /help no longer promises any.
     Should see: no reminder once reminders are off (compute the due time from the current lead).
     """
@@ -309,7 +309,7 @@ async def test_a_longer_reminder_lead_applies_to_existing_bookings(
 ) -> None:
     """The fab manager raises FABDESK_REMINDER_MINUTES from 30 to 60 and restarts the bot.
 
-    Sees now: bookings made before the change are still reminded 30 minutes ahead, while /help
+    Saw (before the fix): bookings made before the change are still reminded 30 minutes ahead, while /help
     and new confirmations say 60.
     Should see: the reminder 60 minutes before, as /help says.
     """
@@ -334,7 +334,7 @@ async def test_no_plain_reminder_for_a_booking_the_lab_can_no_longer_honour(
     """The manager adds a closure day (fabdesk import) or takes the machine out of service
     after members booked it.
 
-    Sees now: the bookings stay confirmed, nobody is told, and 30 minutes before, the member
+    Saw (before the fix): the bookings stay confirmed, nobody is told, and 30 minutes before, the member
     gets "Reminder: you booked Prusa MK4 on ..." - and travels to a closed lab / a broken machine.
     Should see: no such reminder (the booking is flagged/cancelled and the member told why).
     """
@@ -402,7 +402,7 @@ async def test_unreachable_database_stops_the_cli_with_one_line(
 ) -> None:
     """`fabdesk db upgrade` / `fabdesk run` when the database cannot be opened.
 
-    Sees now: a 30-line traceback (sqlite3.OperationalError "unable to open database file",
+    Saw (before the fix): a 30-line traceback (sqlite3.OperationalError "unable to open database file",
     ConnectionRefusedError, ValueError "invalid literal for int()").
     Should see: one line naming FABDESK_DATABASE_URL (password hidden) and exit code 2, like
     every other bad setting.
@@ -418,7 +418,7 @@ async def test_unreachable_database_stops_the_cli_with_one_line(
 async def test_a_token_telegram_rejects_stops_run_with_one_line_and_is_not_printed(tmp_path: Path) -> None:
     """`fabdesk run` with a token Telegram rejects (revoked in BotFather, or a typo).
 
-    Sees now: a traceback ending in "telegram.error.InvalidToken: The token `999999:WRONG-…`
+    Saw (before the fix): a traceback ending in "telegram.error.InvalidToken: The token `999999:WRONG-…`
     was rejected by the server" - the token printed in clear on stderr (and in any log file),
     though the README promises it is never logged.
     Should see: one line such as "fabdesk: FABDESK_BOT_TOKEN was rejected by Telegram", exit code 2.
@@ -473,7 +473,7 @@ async def test_telegram_unreachable_at_start_up_makes_run_wait_not_crash(tmp_pat
 async def test_a_dotenv_file_that_is_not_utf8_stops_with_one_line(tmp_path: Path) -> None:
     """A .env saved in Latin-1 by a Windows editor (« FABDESK_TIMEZONE=Europe/Paris # à jour »).
 
-    Sees now: a traceback ending in UnicodeDecodeError.
+    Saw (before the fix): a traceback ending in UnicodeDecodeError.
     Should see: one line saying .env is not UTF-8, exit code 2.
     """
     (tmp_path / ".env").write_bytes("FABDESK_LOG_LEVEL=INFO # réglé\n".encode("latin-1"))
