@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import Application, CallbackContext
@@ -116,3 +120,27 @@ async def book_through_buttons(
     await tap(fake, user, day_label)
     await tap(fake, user, start)
     return await tap(fake, user, length)
+
+
+def cli_env(**values: str) -> dict[str, str]:
+    """The environment of a `fabdesk` process: this one's, minus FABDESK_* settings, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FABDESK_")}
+    env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    env.update({f"FABDESK_{k.upper()}": v for k, v in values.items()})
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """Run `fabdesk ARGS` as a real process; return its exit code, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode(), err.decode()

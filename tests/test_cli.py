@@ -12,30 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakebot import FakeBotApi, FakeUser
+from tests.harness import cli_env, run_cli
 
 ROOT = Path(__file__).parent.parent
-
-
-def fabdesk_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FABDESK_")}
-    env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
-    env.update({f"FABDESK_{k.upper()}": v for k, v in values.items()})
-    return env
-
-
-async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, out.decode(), err.decode()
 
 
 def test_console_script_is_installed() -> None:
@@ -43,14 +22,14 @@ def test_console_script_is_installed() -> None:
 
 
 async def test_help_lists_the_commands(tmp_path: Path) -> None:
-    code, out, _err = await run_cli("--help", env=fabdesk_env(tmp_path), cwd=tmp_path)
+    code, out, _err = await run_cli("--help", env=cli_env(), cwd=tmp_path)
     assert code == 0
     for command in ("run", "db", "import"):
         assert command in out
 
 
 async def test_run_without_token_stops_with_one_clear_line(tmp_path: Path) -> None:
-    code, out, err = await run_cli("run", env=fabdesk_env(tmp_path), cwd=tmp_path)
+    code, out, err = await run_cli("run", env=cli_env(), cwd=tmp_path)
     assert code == 2
     assert err.strip().splitlines() == [
         "fabdesk: FABDESK_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env"
@@ -59,7 +38,7 @@ async def test_run_without_token_stops_with_one_clear_line(tmp_path: Path) -> No
 
 
 async def test_malformed_setting_is_named_without_traceback(tmp_path: Path) -> None:
-    env = fabdesk_env(tmp_path, timezone="Paris/Nowhere")
+    env = cli_env(timezone="Paris/Nowhere")
     code, _out, err = await run_cli("db", "upgrade", env=env, cwd=tmp_path)
     assert code == 2
     assert err.startswith("fabdesk: FABDESK_TIMEZONE: unknown time zone") and "Traceback" not in err
@@ -77,7 +56,7 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
             "-m",
             "bot.cli",
             "run",
-            env=fabdesk_env(tmp_path),
+            env=cli_env(),
             cwd=tmp_path,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -124,7 +103,7 @@ def test_token_is_redacted_even_where_a_library_logs_it(capsys: pytest.CaptureFi
 
 
 async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_path: Path) -> None:
-    env = fabdesk_env(tmp_path)
+    env = cli_env()
     example = str(ROOT / "examples" / "inventory.yaml")
     code, first, err = await run_cli("import", example, env=env, cwd=tmp_path)
     assert code == 0, err

@@ -6,7 +6,6 @@ The docstring of each test says what a member or fab manager saw and what they s
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from datetime import date, timedelta
@@ -27,8 +26,10 @@ from tests.harness import (
     MANAGER,
     Clock,
     book_through_buttons,
+    cli_env,
     job_context,
     press_data,
+    run_cli,
     running_bot,
     say,
     tap,
@@ -366,28 +367,6 @@ async def test_no_plain_reminder_for_a_booking_the_lab_can_no_longer_honour(
 ROOT = Path(__file__).parent.parent
 
 
-def _cli_env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FABDESK_")}
-    env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
-    env.update({f"FABDESK_{k.upper()}": v for k, v in values.items()})
-    return env
-
-
-async def _run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, out.decode(), err.decode()
-
-
 @pytest.mark.parametrize(
     "url",
     [
@@ -407,8 +386,8 @@ async def test_unreachable_database_stops_the_cli_with_one_line(
     Should see: one line naming FABDESK_DATABASE_URL (password hidden) and exit code 2, like
     every other bad setting.
     """
-    env = _cli_env(database_url=url, bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456")
-    code, out, err = await _run_cli(*command, env=env, cwd=tmp_path)
+    env = cli_env(database_url=url, bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456")
+    code, out, err = await run_cli(*command, env=env, cwd=tmp_path)
     assert code == 2, err[-500:]
     assert "Traceback" not in err + out, err[-500:]
     assert len(err.strip().splitlines()) == 1 and "FABDESK_DATABASE_URL" in err, err[-500:]
@@ -425,12 +404,12 @@ async def test_a_token_telegram_rejects_stops_run_with_one_line_and_is_not_print
     """
     token = "999999:WRONG-token-abcdefghijklmnopqrs"
     async with FakeBotApi() as fake:
-        env = _cli_env(
+        env = cli_env(
             bot_token=token,
             telegram_base_url=fake.base_url,
             database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
         )
-        code, out, err = await _run_cli("run", env=env, cwd=tmp_path)
+        code, out, err = await run_cli("run", env=env, cwd=tmp_path)
     assert token.split(":")[1] not in out + err, "the rejected token is printed"
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]
@@ -445,7 +424,7 @@ async def test_telegram_unreachable_at_start_up_makes_run_wait_not_crash(tmp_pat
     Should see: the bot waits and retries (PTB's bootstrap_retries), says where it connects, and
     stops cleanly when asked.
     """
-    env = _cli_env(
+    env = cli_env(
         bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456",
         telegram_base_url="http://127.0.0.1:1/bot",
         database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
@@ -455,7 +434,7 @@ async def test_telegram_unreachable_at_start_up_makes_run_wait_not_crash(tmp_pat
         "-m",
         "bot.cli",
         "run",
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env=env,
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -477,6 +456,6 @@ async def test_a_dotenv_file_that_is_not_utf8_stops_with_one_line(tmp_path: Path
     Should see: one line saying .env is not UTF-8, exit code 2.
     """
     (tmp_path / ".env").write_bytes("FABDESK_LOG_LEVEL=INFO # réglé\n".encode("latin-1"))
-    code, _out, err = await _run_cli("db", "upgrade", env=_cli_env(), cwd=tmp_path)
+    code, _out, err = await run_cli("db", "upgrade", env=cli_env(), cwd=tmp_path)
     assert "Traceback" not in err, err[-500:]
     assert code == 2 and len(err.strip().splitlines()) == 1, err[-500:]
