@@ -19,26 +19,35 @@ from telegram.ext import (
 )
 
 from bot.context import DESK_KEY, Context, FabDesk, get_desk, screen
-from bot.handlers import booking, manager, menu, my_bookings
+from bot.handlers import booking, inputs, machine_admin, manager, menu, my_bookings, report, tickets
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
+from bot.notifications import send_outbox, wake_sender
 from bot.settings import Settings
 from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
+from scheduler.maintenance import open_due_plan_tickets
 from scheduler.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
 
+# Pending outbox messages are also sent right after the update that queued them; this is the
+# catch-up (after a restart, or a failed send).
+OUTBOX_INTERVAL_S = 15
+
 MEMBER_COMMANDS = [
     ("book", N_("Book a machine")),
     ("mybookings", N_("My bookings")),
+    ("report", N_("Report a problem with a machine")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("cancel", N_("Leave what you are doing")),
 ]
 MANAGER_COMMANDS = [
+    ("queue", N_("Maintenance queue")),
+    ("machine", N_("A machine's status and maintenance log")),
     ("machines", N_("Machines and today's bookings")),
     ("authorize", N_("Authorize a member on a machine")),
 ]
@@ -61,6 +70,7 @@ def build_application(
             horizon_days=settings.booking_horizon_days,
             reminder_lead=timedelta(minutes=settings.reminder_minutes),
         ),
+        wake_outbox=wake_sender,
     )
     application = (
         Application.builder()
@@ -90,7 +100,10 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "language": menu.language_screen,
         "book": booking.machine_list,
         "mybookings": my_bookings.my_bookings,
+        "report": report.pick_machine,
         # manager commands (the screens refuse members)
+        "queue": tickets.show_queue,
+        "machine": machine_admin.machine_command,
         "machines": manager.machines_today,
         "authorize": manager.pick_machine,
     }
@@ -122,6 +135,26 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "au": manager.pick_machine,
         "au:m": manager.pick_member,
         "au:g": manager.grant,
+        "bk:k": booking.machine_list,
+        "rp": report.pick_machine,
+        "rp:m": report.describe,
+        "rp:s": report.submit,
+        "rp:x": report.cancel,
+        "q": tickets.show_queue,
+        "tk": tickets.show_ticket,
+        "tk:t": tickets.take,
+        "tk:r": tickets.ask_note,
+        "tk:e": tickets.ask_note,
+        "tk:x": tickets.ask_note,
+        "tk:p": tickets.photos,
+        "mc": machine_admin.machine_screen,
+        "dt": machine_admin.downtime_day,
+        "dt:d": machine_admin.downtime_start,
+        "dt:s": machine_admin.downtime_length,
+        "dt:ok": machine_admin.downtime_confirm,
+        "pl": machine_admin.plan_screen,
+        "pl:i": machine_admin.set_plan_interval,
+        "pl:a": machine_admin.toggle_plan,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
@@ -129,7 +162,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(CallbackQueryHandler(screen(menu.stale_button)))
 
     application.add_handler(MessageHandler(private & filters.COMMAND, screen(menu.unknown_command)))
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, screen(menu.plain_text)))
+    # Typed text and photos: a note a manager was asked for, a report being written, or chatter.
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, screen(inputs.message)))
     application.add_error_handler(on_error)
 
 
@@ -141,6 +175,10 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     job_queue.run_repeating(
         send_due_reminders, interval=desk.settings.reminder_interval_seconds, first=2, name="reminders"
+    )
+    job_queue.run_repeating(send_outbox, interval=OUTBOX_INTERVAL_S, first=1, name="outbox")
+    job_queue.run_repeating(
+        open_due_plan_tickets, interval=desk.settings.plan_check_interval_seconds, first=5, name="plans"
     )
 
 

@@ -7,22 +7,23 @@ rolling back, so a refusal changes nothing) and delivers the reply once the tran
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import InputMediaPhoto, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.i18n import Texts, pick_language
 from bot.refusals import refusal_reply
-from bot.reply import Notice, Reply
+from bot.reply import Reply
 from bot.settings import Settings
 from models import members
 from models.bookings import BookingRules
@@ -49,6 +50,9 @@ class FabDesk:
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime]
     rules: BookingRules
+    # Sends the outbox soon after an update queued messages (set by the app factory).
+    wake_outbox: Callable[[Context], None] = lambda _context: None
+    outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def texts(self, member: Member | None = None, telegram_language: str | None = None) -> Texts:
         language = pick_language(
@@ -137,6 +141,8 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
             if turn is None:
                 raise
             reply = refusal_reply(turn.texts, refusal)
+        if turn is not None and turn.session.info.get("outbox"):
+            turn.desk.wake_outbox(context)
         try:
             await deliver(update, context, reply)
         except Exception as exc:
@@ -148,7 +154,7 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
 
 
 async def deliver(update: Update, context: Context, reply: Reply) -> None:
-    """Show the reply: answer the button press, edit or send the screen, then send the notices."""
+    """Show the reply: answer the button press, then edit or send the screen."""
     query = update.callback_query
     if query is not None:
         try:
@@ -159,7 +165,13 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         reply.text = fit_message(reply.text)
         message = query.message if query is not None else None
         edited = False
-        if message is not None and not reply.new_message and message.is_accessible:
+        # A photo message has a caption, no text: a screen replacing it is a new message.
+        if (
+            message is not None
+            and not reply.new_message
+            and message.is_accessible
+            and message.text is not None
+        ):
             try:
                 await context.bot.edit_message_text(
                     reply.text,
@@ -178,8 +190,11 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
             await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
     elif reply.toast and query is None and (chat := update.effective_chat) is not None:
         await context.bot.send_message(chat.id, reply.toast)
-    for notice in reply.notices:
-        await send_notice(context, notice)
+    if reply.photos and (chat := update.effective_chat) is not None:
+        if len(reply.photos) == 1:
+            await context.bot.send_photo(chat.id, reply.photos[0])
+        else:
+            await context.bot.send_media_group(chat.id, [InputMediaPhoto(p) for p in reply.photos[:10]])
 
 
 def fit_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
@@ -197,16 +212,3 @@ def fit_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
 
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-async def send_notice(context: Context, notice: Notice) -> bool:
-    """Send a message to someone else; a person who blocked the bot is logged, not retried."""
-    try:
-        await context.bot.send_message(notice.chat_id, fit_message(notice.text), reply_markup=notice.markup)
-    except Forbidden:
-        log.info("chat %s blocked the bot; notice not delivered", notice.chat_id)
-        return False
-    except TelegramError as exc:
-        log.warning("could not send a notice to chat %s: %s", notice.chat_id, exc)
-        return False
-    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -91,6 +91,16 @@ class Texts:
     def when(self, start: datetime, end: datetime) -> str:
         """A slot: « mardi 24 novembre, 14:00–16:00 »."""
         return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
+
+    def moment(self, value: datetime) -> str:
+        """A short day and time, for lists and buttons: « mar. 24 nov. 14:00 »."""
+        return f"{self.short_day(value.astimezone(self.tz).date())} {self.time(value)}"
+
+    def span(self, start: datetime, end: datetime) -> str:
+        """A window that may cross midnight: « mardi 24 novembre 14:00 – mercredi 25 novembre 14:00 »."""
+        if start.astimezone(self.tz).date() == (end - timedelta(microseconds=1)).astimezone(self.tz).date():
+            return self.when(start, end)
+        return f"{self.day(start)} {self.time(start)} – {self.day(end)} {self.time(end)}"
 
     def duration(self, minutes: int) -> str:
         """A length: « 1 h 30 », "45 min"."""

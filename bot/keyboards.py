@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.i18n import N_, Texts
 from models.bookings import Booking, DayAvailability
-from models.machines import Machine, MachineKind
+from models.machines import KIND_ORDER, Machine, MachineKind
 from models.members import Member
 
 KIND_ICONS = {
@@ -60,9 +60,10 @@ def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
     _ = texts.gettext
     keyboard = [
         [button("📅 " + _("Book a machine"), "bk")],
-        [button("🗂 " + _("My bookings"), "my")],
+        [button("🗂 " + _("My bookings"), "my"), button("⚠️ " + _("Report a problem"), "rp")],
     ]
     if member.is_manager:
+        keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])
         keyboard.append([button("🛠 " + _("Machines today"), "mg"), button("🎓 " + _("Authorize"), "au", 0)])
     keyboard.append([button("❓ " + _("Help"), "help"), button("🌐 " + _("Language"), "lang")])
     return InlineKeyboardMarkup(keyboard)
@@ -179,7 +180,7 @@ def alternatives(
     keyboard = [
         [
             button(
-                f"{texts.short_day(s.astimezone(texts.tz).date())} {texts.time(s)}",
+                texts.moment(s),
                 "bk:l",
                 machine.id,
                 epoch_minutes(s),
@@ -214,8 +215,7 @@ def my_bookings(
     keyboard = [
         [
             button(
-                "❌ " + texts.gettext("Cancel") + f" · {b.machine.name}, "
-                f"{texts.short_day(b.start_at.astimezone(texts.tz).date())} {texts.time(b.start_at)}",
+                "❌ " + texts.gettext("Cancel") + f" · {b.machine.name}, {texts.moment(b.start_at)}",
                 "my:c",
                 b.id,
             )
@@ -290,17 +290,86 @@ def authorize_members(
     return InlineKeyboardMarkup(keyboard)
 
 
-def grant_request(texts: Texts, machine: Machine, member: Member) -> InlineKeyboardMarkup:
+def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:
     """The button a manager gets with a training request."""
+    label = "✅ " + texts.gettext("Authorize {name}").format(name=first_name)
+    return InlineKeyboardMarkup([[button(label, "au:g", machine_id, member_id)]])
+
+
+def single(texts: Texts, icon: str, label: str, action: str, *args: int) -> InlineKeyboardMarkup:
+    """One button (its label a message id translated here)."""
+    return InlineKeyboardMarkup([[button(f"{icon} {texts.gettext(label)}", action, *args)]])
+
+
+def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMarkup:
+    """For a member whose booking is affected: book another machine of the kind, or see the booking."""
+    _ = texts.gettext
     return InlineKeyboardMarkup(
         [
             [
                 button(
-                    "✅ " + texts.gettext("Authorize {name}").format(name=member.first_name),
-                    "au:g",
-                    machine.id,
-                    member.id,
+                    "📅 " + _("Book another one: {kind}").format(kind=_(KIND_NAMES[kind])),
+                    "bk:k",
+                    KIND_ORDER.index(kind),
                 )
-            ]
+            ],
+            [button("🗂 " + _("My bookings"), "my")],
         ]
     )
+
+
+SEVERITY_ICONS = {"unusable": "⛔", "degraded": "⚠️", "minor": "🔧"}
+SEVERITY_NAMES = {
+    "unusable": N_("Unusable — must not be used"),
+    "degraded": N_("Degraded — usable with care"),
+    "minor": N_("Minor — cosmetic or a consumable"),
+}
+
+
+def severity_label(texts: Texts, severity: str) -> str:
+    return f"{SEVERITY_ICONS[severity]} {texts.gettext(SEVERITY_NAMES[severity])}"
+
+
+def severities(texts: Texts) -> InlineKeyboardMarkup:
+    """The three severities (the report is sent when one is pressed), and Cancel."""
+    keyboard = [[button(severity_label(texts, s), "rp:s", n)] for n, s in enumerate(SEVERITY_NAMES)]
+    keyboard.append([button("✖️ " + texts.gettext("Cancel"), "rp:x")])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def cancel_report(texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button("✖️ " + texts.gettext("Cancel"), "rp:x")]])
+
+
+def report_machines(texts: Texts, machines_: Sequence[Machine]) -> InlineKeyboardMarkup:
+    keyboard = [[button(machine_title(m), "rp:m", m.id)] for m in machines_]
+    keyboard.append(nav_row(texts, ("menu", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def ticket_actions(texts: Texts, ticket_id: int, status: str, photos: int = 0) -> InlineKeyboardMarkup:
+    """What a manager can do to a ticket in its state (the domain checks again on every press)."""
+    _ = texts.gettext
+    keyboard: list[list[InlineKeyboardButton]] = []
+    if status in ("open", "escalated"):
+        keyboard.append([button("🙋 " + _("Take it"), "tk:t", ticket_id)])
+    if status in ("open", "in_progress", "escalated"):
+        keyboard.append([button("✅ " + _("Resolve"), "tk:r", ticket_id)])
+        row = [button("↗️ " + _("Escalate"), "tk:e", ticket_id)] if status != "escalated" else []
+        row.append(button("🚫 " + _("Reject"), "tk:x", ticket_id))
+        keyboard.append(row)
+    details = [button("📋 " + _("Details"), "tk", ticket_id)]
+    if photos:
+        details.append(button("📷 " + _("Photos ({count})").format(count=photos), "tk:p", ticket_id))
+    keyboard.append(details)
+    return InlineKeyboardMarkup(keyboard)
+
+
+def queue(
+    texts: Texts, entries: Sequence[tuple[int, str]], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    keyboard = [[button(label, "tk", ticket_id)] for ticket_id, label in entries]
+    if row := pager(texts, "q", (), page, has_next):
+        keyboard.append(row)
+    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    return InlineKeyboardMarkup(keyboard)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Texts
 from bot.reply import Reply
-from models import errors
+from models import errors, maintenance
 
 
 def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
@@ -31,10 +31,24 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("Sorry, that slot was just taken by someone else.")
         case errors.OverlapsOwnBooking():
             return _("You already booked this machine for part of that time: see My bookings.")
+        case errors.InMaintenance():
+            return _("The machine is planned out of service (maintenance) at that time. Nothing was booked.")
         case errors.AlreadyCancelled():
             return _("This booking was already cancelled.")
         case errors.AlreadyStarted():
             return _("This booking has already started; it can no longer be cancelled.")
+        case maintenance.TicketNotActive(status=status) if status in maintenance.ACTIVE_STATUSES:
+            return _("That cannot be done in the ticket's present state. Nothing was changed.")
+        case maintenance.TicketNotActive():
+            return _("This ticket is already closed. Nothing was changed.")
+        case maintenance.NoDraft():
+            return _("There is no report being written any more. Start again with Report a problem.")
+        case maintenance.EmptyText():
+            return _("That message is empty. Nothing was changed.")
+        case maintenance.TooManyPhotos():
+            return _("A report holds at most {count} photos.").format(count=maintenance.MAX_PHOTOS)
+        case maintenance.BadWindow():
+            return _("That downtime window is not possible (in the past or too long). Nothing was changed.")
         case errors.AlreadyAuthorized():
             return _("You are already authorized on this machine: you can book it.")
     return _("That cannot be done. Nothing was changed.")

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     reminder_minutes: int = Field(default=30, ge=0, le=24 * 60)
     booking_horizon_days: int = Field(default=14, ge=1, le=90)
     reminder_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    plan_check_interval_seconds: int = Field(default=600, ge=30, le=86400)
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

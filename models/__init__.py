@@ -2,9 +2,21 @@
 
 from models.base import Base
 from models.bookings import Booking, BookingStatus
+from models.downtime import Downtime
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
+from models.maintenance import (
+    MaintenancePlan,
+    NoteRequest,
+    Report,
+    ReportDraft,
+    Severity,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
+from models.outbox import OutboxMessage
 
 __all__ = [
     "Authorization",
@@ -12,11 +24,21 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "Closure",
+    "Downtime",
     "Machine",
     "MachineKind",
     "MachineStatus",
+    "MaintenancePlan",
     "Member",
+    "NoteRequest",
     "OpeningHours",
+    "OutboxMessage",
+    "Report",
+    "ReportDraft",
     "Role",
+    "Severity",
+    "Ticket",
+    "TicketEvent",
+    "TicketStatus",
     "TrainingRequest",
 ]

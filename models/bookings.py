@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from models.base import Base, enum_type
+from models.downtime import downtimes_between
 from models.errors import (
     AlreadyCancelled,
     AlreadyStarted,
     BadLength,
     BeyondHorizon,
+    InMaintenance,
     InThePast,
     Misaligned,
     NotFound,
@@ -64,6 +66,10 @@ class Booking(Base):
     # When the reminder was handled (sent, or found undeliverable). When it falls due is derived
     # from the current reminder lead, so changing the setting applies to existing bookings too.
     reminded_at: Mapped[datetime | None]
+    # Set when a fault ticket took the machine out of service, or a planned downtime covers the
+    # booking: the booking is kept (the member decides), and its member was told.
+    affected_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    affected_downtime_id: Mapped[int | None] = mapped_column(ForeignKey("downtimes.id", ondelete="SET NULL"))
 
     member: Mapped[Member] = relationship(lazy="raise")
     machine: Mapped[Machine] = relationship(lazy="raise")
@@ -145,6 +151,15 @@ async def _busy(session: AsyncSession, machine_id: int, start: datetime, end: da
     return [(row.start_at, row.end_at) for row in rows]
 
 
+async def _unavailable(
+    session: AsyncSession, machine_id: int, start: datetime, end: datetime
+) -> list[Interval]:
+    """What keeps the machine from being booked in [start, end): bookings and planned downtime."""
+    return await _busy(session, machine_id, start, end) + await downtimes_between(
+        session, machine_id, start, end
+    )
+
+
 def _overlaps(busy: list[Interval], start: datetime, end: datetime) -> bool:
     return any(b_start < end and start < b_end for b_start, b_end in busy)
 
@@ -182,7 +197,7 @@ async def availability(
     calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
     window_start = local_datetime(days[0], 0, rules.tz).astimezone(UTC)
     window_end = local_datetime(days[-1], 24 * 60, rules.tz).astimezone(UTC)
-    busy = await _busy(session, machine.id, window_start, window_end)
+    busy = await _unavailable(session, machine.id, window_start, window_end)
     result = []
     for day in days:
         intervals = calendar.intervals(day)
@@ -212,7 +227,7 @@ async def free_lengths(
     interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
     if interval is None or start < now:
         return []
-    busy = await _busy(session, machine.id, start, interval[1])
+    busy = await _unavailable(session, machine.id, start, interval[1])
     lengths = []
     for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
@@ -236,7 +251,7 @@ async def next_free_starts(
     if not days:
         return []
     calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
-    busy = await _busy(session, machine.id, after, rules.horizon_end(now))
+    busy = await _unavailable(session, machine.id, after, rules.horizon_end(now))
     found: list[datetime] = []
     for day in days:
         found += [s for s in _free_starts(calendar.intervals(day), machine, busy, now, minutes) if s >= after]
@@ -263,6 +278,8 @@ async def validate_slot(
         raise OutsideOpeningHours(start.isoformat())
     if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
         raise Misaligned(start.isoformat())
+    if await downtimes_between(session, machine.id, start, end):
+        raise InMaintenance(start.isoformat())
 
 
 async def book(

@@ -57,6 +57,10 @@ class OverlapsOwnBooking(DomainError):
     """The member already holds this machine for part of that time."""
 
 
+class InMaintenance(DomainError):
+    """The slot falls in a planned downtime of the machine."""
+
+
 class AlreadyCancelled(DomainError):
     """The booking was cancelled before."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, func, or_, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, enum_type
 from models.errors import AlreadyAuthorized, MachineUnavailable, NotFound, TrainingRequired
 from models.members import Member, require_manager
+from models.outbox import notify_managers, notify_member
 
 
 class MachineKind(enum.StrEnum):
@@ -176,14 +178,17 @@ async def authorize(
     )
     for request in requests:
         request.granted_at = now
+    if existing is None:
+        facts = {"machine": machine.name if machine else None, "kind": kind.value if kind else None}
+        notify_member(session, member, "authorized", facts, now)
     await session.flush()
     return existing is None
 
 
 async def request_training(
-    session: AsyncSession, member: Member, machine: Machine, *, now: datetime
+    session: AsyncSession, member: Member, machine: Machine, *, manager_ids: Iterable[int], now: datetime
 ) -> tuple[TrainingRequest, bool]:
-    """Record that the member asks for a training; return (request, created).
+    """Record that the member asks for a training and tell the managers; return (request, created).
 
     Asking again while a request is open returns the open one, so managers are not spammed.
     """
@@ -203,6 +208,14 @@ async def request_training(
     request = TrainingRequest(member_id=member.id, machine_id=machine.id, requested_at=now)
     session.add(request)
     await session.flush()
+    facts = {
+        "member": member.display_name + (f" (@{member.username})" if member.username else ""),
+        "member_first_name": member.first_name,
+        "member_id": member.id,
+        "machine": machine.name,
+        "machine_id": machine.id,
+    }
+    await notify_managers(session, manager_ids, "training_request", facts, now)
     return request, True
 
 

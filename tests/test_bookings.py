@@ -129,8 +129,8 @@ async def test_training_is_required_until_a_manager_authorizes(session: AsyncSes
 
     with pytest.raises(TrainingRequired):
         await bookings.book(session, alice, laser.id, paris(5, 10), 30, RULES, NOW)
-    request, created = await machines.request_training(session, alice, laser, now=NOW)
-    again, created_again = await machines.request_training(session, alice, laser, now=NOW)
+    request, created = await machines.request_training(session, alice, laser, manager_ids=[], now=NOW)
+    again, created_again = await machines.request_training(session, alice, laser, manager_ids=[], now=NOW)
     assert created and not created_again and again.id == request.id
 
     with pytest.raises(NotAllowed):

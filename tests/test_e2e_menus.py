@@ -35,9 +35,9 @@ async def test_command_menus_are_published_for_members_and_managers(
         ]
         for call in fake.calls_of("setMyCommands")
     }
-    assert published[("default", None)] == ["book", "mybookings", "language", "help", "cancel"]
+    assert published[("default", None)] == ["book", "mybookings", "report", "language", "help", "cancel"]
     assert published[("default", "en")] == published[("default", None)]
-    assert published[("chat", None)][-2:] == ["machines", "authorize"]
+    assert published[("chat", None)][-4:] == ["queue", "machine", "machines", "authorize"]
     manager_call = next(c for c in fake.calls_of("setMyCommands") if c.params["scope"]["type"] == "chat")
     assert manager_call.params["scope"]["chat_id"] == MANAGER.id
 

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from bot import keyboards
 from bot.context import Turn
 from bot.keyboards import KIND_NAMES
-from bot.reply import Notice, Reply
-from models import bookings, machines, members
+from bot.reply import Reply
+from models import bookings, machines
 from models.errors import NotFound, SlotTaken
+from models.machines import KIND_ORDER
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Starts in buttons are minutes since 1970; anything outside these years is forged or garbled.
@@ -34,6 +35,9 @@ async def machine_list(turn: Turn) -> Reply:
     """Show every machine, kind by kind, marking those out of service or needing a training."""
     _ = turn._
     listed = await machines.list_machines(turn.session)
+    if turn.callback is not None and turn.callback.action == "bk:k":  # rebooking: one kind only
+        kind = KIND_ORDER[turn.args[0]] if turn.args[0] < len(KIND_ORDER) else None
+        listed = [m for m in listed if m.kind is kind]
     if not listed:
         return Reply(
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
@@ -188,7 +192,9 @@ async def request_training(turn: Turn) -> Reply:
     """Record the member's training request and pass it on to the fab managers."""
     _ = turn._
     machine = await machines.get_machine(turn.session, turn.args[0])
-    _request, created = await machines.request_training(turn.session, turn.member, machine, now=turn.now)
+    _request, created = await machines.request_training(
+        turn.session, turn.member, machine, manager_ids=turn.desk.settings.manager_ids, now=turn.now
+    )
     if not created:
         return Reply(
             text=_("Your request for a training on {machine} is already with the fab managers.").format(
@@ -196,24 +202,7 @@ async def request_training(turn: Turn) -> Reply:
             ),
             markup=keyboards.back_to_menu(turn.texts),
         )
-    notices = []
-    manager_ids = await members.manager_telegram_ids(turn.session, turn.desk.settings.manager_ids)
-    for chat_id in manager_ids:
-        manager = await members.find_by_telegram_id(turn.session, chat_id)
-        texts = turn.desk.texts(manager)
-        who = turn.member.display_name + (f" (@{turn.member.username})" if turn.member.username else "")
-        notices.append(
-            Notice(
-                chat_id,
-                "🎓 "
-                + texts.gettext("{member} asks for a training on {machine}.").format(
-                    member=who, machine=machine.name
-                ),
-                keyboards.grant_request(texts, machine, turn.member),
-            )
-        )
     return Reply(
         text=_("Your request was sent to the fab managers. You will get a message when you are authorized."),
         markup=keyboards.back_to_menu(turn.texts),
-        notices=notices,
     )

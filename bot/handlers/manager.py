@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot import keyboards
 from bot.context import Turn
-from bot.reply import Notice, Reply
+from bot.reply import Reply
 from models import bookings, machines, members
 from models.machines import MachineStatus
 from models.opening import local_datetime
@@ -117,18 +117,10 @@ async def grant(turn: Turn) -> Reply:
             ),
             alert=True,
         )
-    their = turn.desk.texts(member)
-    notice = Notice(
-        member.telegram_id,
-        "🎓 "
-        + their.gettext("You are now authorized on {machine}: you can book it.").format(machine=machine.name),
-        keyboards.InlineKeyboardMarkup([[keyboards.button("📅 " + their.gettext("Book a machine"), "bk")]]),
-    )
     return Reply(
         text="✅ "
         + _("{member} is now authorized on {machine}.").format(
             member=member.display_name, machine=machine.name
         ),
         markup=keyboards.back_to_menu(turn.texts),
-        notices=[notice],
     )

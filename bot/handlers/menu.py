@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import keyboards
 from bot.context import Turn
 from bot.reply import Reply
-from models import members
+from models import maintenance, members
 
 
 def _menu_text(turn: Turn) -> str:
@@ -35,7 +35,9 @@ async def close(turn: Turn) -> Reply:
 
 
 async def cancel_command(turn: Turn) -> Reply:
-    """/cancel: leave whatever was under way (screens hold no state, so there is nothing to undo)."""
+    """/cancel: leave whatever was under way: a report being written, a note being asked for."""
+    await maintenance.cancel_report(turn.session, turn.member)
+    await maintenance.drop_note_request(turn.session, turn.member)
     return Reply(
         text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
         markup=keyboards.main_menu(turn.texts, turn.member),
@@ -50,6 +52,7 @@ async def help_screen(turn: Turn) -> Reply:
         "",
         "/book — " + _("book a machine"),
         "/mybookings — " + _("see or cancel your bookings"),
+        "/report — " + _("report a problem with a machine"),
         "/language — " + _("choose French or English"),
         "/cancel — " + _("leave what you are doing"),
     ]
@@ -57,6 +60,8 @@ async def help_screen(turn: Turn) -> Reply:
         lines += [
             "",
             _("For fab managers:"),
+            "/queue — " + _("the maintenance queue"),
+            "/machine — " + _("a machine's status, maintenance log and planned downtime"),
             "/machines — " + _("machines and today's bookings"),
             "/authorize — " + _("authorize a member on a machine that needs a training"),
         ]

@@ -1,0 +1,242 @@
+"""Fab manager: one machine's status, maintenance log and plans; planned downtime."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot import keyboards
+from bot.context import Turn
+from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
+from bot.reply import Reply
+from models import machines, maintenance, members
+from models.errors import NotFound
+from models.opening import local_datetime
+
+# Plan interval presets a manager can pick: (days, hours of use).
+PLAN_PRESETS = [
+    (7, None),
+    (14, None),
+    (30, None),
+    (90, None),
+    (None, 50),
+    (None, 100),
+    (None, 200),
+    (None, 500),
+]
+DOWNTIME_LENGTHS = [60, 120, 240, 480, 24 * 60]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def machine_command(turn: Turn) -> Reply:
+    """/machine NAME: the machine's screen; without a name (or an ambiguous one), pick it."""
+    members.require_manager(turn.member)
+    incoming = turn.update.effective_message
+    name = " ".join((incoming.text or "").split()[1:]) if incoming else ""
+    found = await maintenance.find_machine(turn.session, name) if name else []
+    if len(found) == 1:
+        return await _machine_screen(turn, found[0].id)
+    listed = found or await machines.list_machines(turn.session)
+    text = (
+        turn._("Which machine?") if not name or found else turn._("No machine is called that. Which machine?")
+    )
+    buttons = [[keyboards.button(keyboards.machine_title(m), "mc", m.id)] for m in listed]
+    buttons.append([keyboards.button("🏠 " + turn._("Main menu"), "menu")])
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(buttons))
+
+
+async def machine_screen(turn: Turn) -> Reply:
+    members.require_manager(turn.member)
+    return await _machine_screen(turn, turn.args[0])
+
+
+async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
+    """Status, open tickets, planned downtime, plans, and the maintenance log of one machine."""
+    _ = turn._
+    texts = turn.texts
+    machine = await machines.get_any_machine(turn.session, machine_id)
+    status = {
+        machines.MachineStatus.AVAILABLE: _("available"),
+        machines.MachineStatus.OUT_OF_SERVICE: _("out of service"),
+        machines.MachineStatus.RETIRED: _("retired"),
+    }[machine.status]
+    lines = [f"{keyboards.machine_title(machine)} — {status}"]
+    if machine.location:
+        lines.append("📍 " + machine.location)
+    downtimes = await maintenance.upcoming_downtimes(turn.session, machine.id, turn.now)
+    if downtimes:
+        lines += ["", _("Planned downtime:")]
+        lines += [f"• {texts.span(d.start_at, d.end_at)} {d.reason}".rstrip() for d in downtimes]
+    plans = await maintenance.machine_plans(turn.session, machine.id, turn.now)
+    if plans:
+        lines += ["", _("Preventive maintenance:")]
+        lines += [f"• {_plan_line(turn, p)}" for p in plans]
+    log = await maintenance.machine_log(turn.session, machine.id)
+    lines += ["", _("Maintenance log:")]
+    if not log:
+        lines.append("• " + _("nothing yet"))
+    for ticket in log:
+        lines.append(
+            f"• #{ticket.id} {texts.short_day(ticket.created_at.astimezone(texts.tz).date())} "
+            f"{ticket.title} — {_(STATUS_NAMES[ticket.status])}"
+        )
+        for event in ticket.events:
+            if event.note:
+                lines.append(f"  {_(EVENT_NAMES[event.kind])}: « {event.note} »")
+    keyboard = [[keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)]]
+    keyboard += [[keyboards.button("🧰 " + p.plan.task, "pl", p.plan.id)] for p in plans]
+    keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
+    return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+def _interval(turn: Turn, days: int | None, hours: int | None) -> str:
+    if days is not None:
+        return turn.texts.ngettext("every {count} day", "every {count} days", days).format(count=days)
+    return turn.texts.ngettext("every {count} hour of use", "every {count} hours of use", hours or 0).format(
+        count=hours
+    )
+
+
+def _plan_line(turn: Turn, state: maintenance.PlanState) -> str:
+    _ = turn._
+    plan = state.plan
+    line = f"{plan.task} ({_interval(turn, plan.every_days, plan.every_hours)})"
+    if not plan.active:
+        return line + " — " + _("paused")
+    if state.due:
+        return line + " — " + _("due now")
+    if state.due_at is not None:
+        return line + " — " + _("next: {day}").format(day=turn.texts.day(state.due_at))
+    return (
+        line
+        + " — "
+        + _("{used} h of {total} h used").format(used=int(state.used_hours or 0), total=plan.every_hours)
+    )
+
+
+async def plan_screen(turn: Turn) -> Reply:
+    """A maintenance plan: its interval presets and pause/resume."""
+    _ = turn._
+    members.require_manager(turn.member)
+    plan = await maintenance.get_plan(turn.session, turn.args[0])
+    state = await maintenance.plan_state(turn.session, plan, turn.now)
+    text = f"🧰 {plan.machine.name}\n{_plan_line(turn, state)}\n\n" + _("Change how often it falls due:")
+    presets = [
+        keyboards.button(
+            ("✓ " if (d, h) == (plan.every_days, plan.every_hours) else "") + _interval(turn, d, h),
+            "pl:i",
+            plan.id,
+            i,
+        )
+        for i, (d, h) in enumerate(PLAN_PRESETS)
+    ]
+    keyboard = keyboards.rows(presets, 2)
+    keyboard.append(
+        [keyboards.button(("▶️ " + _("Resume")) if not plan.active else ("⏸ " + _("Pause")), "pl:a", plan.id)]
+    )
+    keyboard.append([keyboards.button("⬅️ " + _("Back"), "mc", plan.machine_id)])
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def set_plan_interval(turn: Turn) -> Reply:
+    if not 0 <= turn.args[1] < len(PLAN_PRESETS):
+        raise NotFound("preset")
+    days, hours = PLAN_PRESETS[turn.args[1]]
+    await maintenance.edit_plan(turn.session, turn.member, turn.args[0], every_days=days, every_hours=hours)
+    reply = await plan_screen(turn)
+    reply.toast = turn._("Saved.")
+    return reply
+
+
+async def toggle_plan(turn: Turn) -> Reply:
+    plan = await maintenance.get_plan(turn.session, turn.args[0])
+    await maintenance.edit_plan(turn.session, turn.member, plan.id, active=not plan.active)
+    reply = await plan_screen(turn)
+    reply.toast = turn._("Saved.")
+    return reply
+
+
+# --------------------------------------------------------------------------- planned downtime
+
+
+async def downtime_day(turn: Turn) -> Reply:
+    """Plan a downtime: which day (the booking horizon)."""
+    members.require_manager(turn.member)
+    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    days = turn.desk.rules.bookable_days(turn.now)
+    buttons = [
+        keyboards.button(turn.texts.short_day(d), "dt:d", machine.id, keyboards.date_code(d)) for d in days
+    ]
+    keyboard = keyboards.rows(buttons, 2)
+    keyboard.append(keyboards.nav_row(turn.texts, ("mc", (machine.id,))))
+    text = f"🗓 {machine.name}\n\n" + turn._("Out of service from which day?")
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def downtime_start(turn: Turn) -> Reply:
+    """Plan a downtime: from which hour (the whole day is offered, not only opening hours)."""
+    members.require_manager(turn.member)
+    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    code = turn.args[1]
+    try:
+        day = date(code // 10000, code // 100 % 100, code % 100)
+    except ValueError:
+        raise NotFound(f"day {code}") from None
+    starts = [local_datetime(day, hour * 60, turn.texts.tz) for hour in range(24)]
+    starts = [s for s in starts if s >= turn.now - timedelta(hours=1)]
+    buttons = [
+        keyboards.button(turn.texts.time(s), "dt:s", machine.id, keyboards.epoch_minutes(s)) for s in starts
+    ]
+    keyboard = keyboards.rows(buttons, 4)
+    keyboard.append(keyboards.nav_row(turn.texts, ("dt", (machine.id,))))
+    text = f"🗓 {machine.name} — {turn.texts.day(day)}\n\n" + turn._("From what time?")
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def downtime_length(turn: Turn) -> Reply:
+    """Plan a downtime: for how long."""
+    members.require_manager(turn.member)
+    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    start = EPOCH + timedelta(minutes=turn.args[1])
+    buttons = [
+        keyboards.button(
+            f"{turn.texts.duration(m)} → {turn.texts.time(start + timedelta(minutes=m))}",
+            "dt:ok",
+            machine.id,
+            turn.args[1],
+            m,
+        )
+        for m in DOWNTIME_LENGTHS
+    ]
+    keyboard = keyboards.rows(buttons, 2)
+    day = start.astimezone(turn.texts.tz).date()
+    keyboard.append(keyboards.nav_row(turn.texts, ("dt:d", (machine.id, keyboards.date_code(day)))))
+    text = f"🗓 {machine.name} — {turn.texts.day(start)}, {turn.texts.time(start)}\n\n" + turn._(
+        "For how long?"
+    )
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def downtime_confirm(turn: Turn) -> Reply:
+    """Plan the downtime; members whose bookings fall in it are warned."""
+    machine_id, start_minute, minutes = turn.args
+    if minutes not in DOWNTIME_LENGTHS:
+        raise NotFound(f"length {minutes}")
+    start = EPOCH + timedelta(minutes=start_minute)
+    downtime, warned = await maintenance.plan_downtime(
+        turn.session,
+        turn.member,
+        machine_id,
+        start,
+        start + timedelta(minutes=minutes),
+        turn._("planned maintenance"),
+        turn.now,
+    )
+    text = "✅ " + turn._("Downtime planned: {when}.").format(
+        when=turn.texts.span(downtime.start_at, downtime.end_at)
+    )
+    text += "\n" + turn.texts.ngettext(
+        "{count} member with a booking in that time was warned.",
+        "{count} members with a booking in that time were warned.",
+        warned,
+    ).format(count=warned)
+    return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", machine_id))

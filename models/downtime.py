@@ -1,0 +1,45 @@
+"""Planned downtime: windows when a machine is out of service (servicing, calibration...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Downtime(Base):
+    """A planned window when a machine is out of service (servicing, calibration...)."""
+
+    __tablename__ = "downtimes"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        Index("ix_downtimes_machine_start", "machine_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+async def downtimes_between(
+    session: AsyncSession, machine_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Planned downtime windows of the machine overlapping [start, end)."""
+    rows = await session.execute(
+        select(Downtime.start_at, Downtime.end_at).where(
+            Downtime.machine_id == machine_id,
+            Downtime.cancelled_at.is_(None),
+            Downtime.start_at < end,
+            Downtime.end_at > start,
+        )
+    )
+    return [(row.start_at, row.end_at) for row in rows]

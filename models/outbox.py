@@ -1,0 +1,111 @@
+"""The outbox: messages to send, written in the same transaction as the change they tell about.
+
+A domain function that must tell someone (a manager about a fault, a member about an affected
+booking) adds a row here; a job sends the rows and records each one as sent. A crash between the
+database write and the Telegram send loses nothing: the row is still pending at the next start.
+Rows hold facts (names, times, ids), never rendered text: the text is written in the recipient's
+language when it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+from models.members import Member, manager_telegram_ids
+
+# After this many failed attempts (network trouble), a message is given up and marked failed.
+MAX_ATTEMPTS = 5
+
+
+class OutboxMessage(Base):
+    """One message waiting to be sent, or the record that it was (or could not be)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    member_id: int | None = None,
+) -> OutboxMessage:
+    """Add a message to send once the transaction commits."""
+    message = OutboxMessage(
+        chat_id=chat_id, member_id=member_id, kind=kind, payload=payload, created_at=now, attempts=0
+    )
+    session.add(message)
+    session.info["outbox"] = True  # tells the handler to wake the sender after the commit
+    return message
+
+
+def notify_member(
+    session: AsyncSession, member: Member, kind: str, payload: dict[str, Any], now: datetime
+) -> None:
+    """Queue a message for one member (written in their language when sent)."""
+    enqueue(session, chat_id=member.telegram_id, member_id=member.id, kind=kind, payload=payload, now=now)
+
+
+async def notify_managers(
+    session: AsyncSession, configured_ids: Iterable[int], kind: str, payload: dict[str, Any], now: datetime
+) -> int:
+    """Queue a message for every fab manager; return how many."""
+    chat_ids = await manager_telegram_ids(session, configured_ids)
+    known = {
+        m.telegram_id: m.id
+        for m in await session.scalars(select(Member).where(Member.telegram_id.in_(chat_ids)))
+    }
+    for chat_id in chat_ids:
+        enqueue(session, chat_id=chat_id, member_id=known.get(chat_id), kind=kind, payload=payload, now=now)
+    return len(chat_ids)
+
+
+async def pending(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
+    """Messages not yet sent nor given up, oldest first."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    message = await session.get(OutboxMessage, message_id)
+    if message is not None and message.sent_at is None:
+        message.sent_at = now
+
+
+async def mark_failed(
+    session: AsyncSession, message_id: int, now: datetime, error: str, *, final: bool
+) -> None:
+    """Record a failed attempt; a final failure (blocked bot, too many attempts) is never retried."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.sent_at is not None:
+        return
+    message.attempts += 1
+    message.last_error = error[:300]
+    if final or message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
