@@ -572,7 +572,7 @@ async def act(
     ticket.status = to_status
     ticket.updated_at = now
     if action is Action.TAKE:
-        ticket.assignee_id = manager.id
+        ticket.assignee = manager
     if to_status in (TicketStatus.RESOLVED, TicketStatus.REJECTED):
         ticket.closed_at = now
     _event(

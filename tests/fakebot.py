@@ -723,6 +723,10 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ fault injection
 
+    def clear_failures(self) -> None:
+        """Forget every failure injected with fail_next (Telegram works again)."""
+        self._fail_rules = []
+
     def fail_next(
         self,
         method: str,

@@ -138,6 +138,7 @@ async def plan_screen(turn: Turn) -> Reply:
 
 
 async def set_plan_interval(turn: Turn) -> Reply:
+    members.require_manager(turn.member)
     if not 0 <= turn.args[1] < len(PLAN_PRESETS):
         raise NotFound("preset")
     days, hours = PLAN_PRESETS[turn.args[1]]
@@ -148,6 +149,7 @@ async def set_plan_interval(turn: Turn) -> Reply:
 
 
 async def toggle_plan(turn: Turn) -> Reply:
+    members.require_manager(turn.member)
     plan = await maintenance.get_plan(turn.session, turn.args[0])
     await maintenance.edit_plan(turn.session, turn.member, plan.id, active=not plan.active)
     reply = await plan_screen(turn)
@@ -218,6 +220,7 @@ async def downtime_length(turn: Turn) -> Reply:
 
 async def downtime_confirm(turn: Turn) -> Reply:
     """Plan the downtime; members whose bookings fall in it are warned."""
+    members.require_manager(turn.member)
     machine_id, start_minute, minutes = turn.args
     if minutes not in DOWNTIME_LENGTHS:
         raise NotFound(f"length {minutes}")
