@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import InputMediaPhoto, Update
+from telegram import InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -166,12 +166,7 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         message = query.message if query is not None else None
         edited = False
         # A photo message has a caption, no text: a screen replacing it is a new message.
-        if (
-            message is not None
-            and not reply.new_message
-            and message.is_accessible
-            and message.text is not None
-        ):
+        if isinstance(message, Message) and not reply.new_message and message.text is not None:
             try:
                 await context.bot.edit_message_text(
                     reply.text,

@@ -68,20 +68,30 @@ async def test_unusable_report_with_photo_alerts_managers_warns_bookers_and_reso
         assert "Tuesday 5 March, 10:00–11:00" in (warned.text or "")
         assert any("Book another one: 3D printers" in label for label, _d in warned.buttons())
 
+        # The ticket's photos, for the manager.
+        mark = fake.mark()
+        fake.press_button(EN_MANAGER, alert, "Details")
+        detail = await fake.wait_for_call("sendMessage", MANAGER.id, after=mark)
+        fake.press_button(EN_MANAGER, detail, "Photos (1)")
+        photo = await fake.wait_for_call("sendPhoto", MANAGER.id, after=mark)
+        assert photo.params["photo"] == "photo-file-1"
+
         # Nobody can book it now; it shows as out of service.
         listing = await say(fake, BOB, "/book")
         assert any(label.startswith("⛔") and "Prusa MK4" in label for label, _d in listing.buttons())
 
         # The manager takes it: Alice is told.
         mark = fake.mark()
-        fake.press_button(EN_MANAGER, alert, "Take it")
-        taken = await fake.wait_for_call("sendMessage", MANAGER.id, after=mark)  # a photo can't be edited
+        fake.press_button(EN_MANAGER, detail, "Take it")
+        taken = await fake.wait_for_call("editMessageText", MANAGER.id, after=mark)
         assert "Taken by Morgane" in (taken.text or "")
         told = await fake.wait_for_call("sendMessage", ALICE.id, text_contains="taken in hand", after=mark)
         assert "ticket #1" in (told.text or "")
 
         # ...then resolves it with a note typed as a message.
-        prompt = await tap(fake, EN_MANAGER, "Resolve")
+        mark = fake.mark()
+        fake.press_button(EN_MANAGER, taken, "Resolve")
+        prompt = await fake.wait_for_call("sendMessage", MANAGER.id, after=mark)
         assert "Send the resolution note for ticket #1" in (prompt.text or "")
         mark = fake.mark()
         done = await say(fake, EN_MANAGER, "Nozzle replaced, bed thermistor reseated.")
