@@ -419,6 +419,7 @@ class ReminderNote(enum.StrEnum):
 
     MACHINE_UNAVAILABLE = "machine_unavailable"
     LAB_CLOSED = "lab_closed"
+    IN_MAINTENANCE = "in_maintenance"  # a planned downtime covers it
 
 
 @dataclass(frozen=True)
@@ -432,8 +433,8 @@ async def due_reminders(
 ) -> list[DueReminder]:
     """Bookings whose reminder is due, not yet handled, not started; each says if the lab can still honour it.
 
-    A booking on a machine now out of service, or at a time the lab is now closed, is reminded
-    with a warning rather than as if nothing had changed.
+    A booking on a machine now out of service, at a time the lab is now closed, or in a planned
+    downtime, is reminded with a warning rather than as if nothing had changed.
     """
     if not rules.reminder_lead:
         return []
@@ -461,6 +462,8 @@ async def due_reminders(
             note = ReminderNote.MACHINE_UNAVAILABLE
         elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
             note = ReminderNote.LAB_CLOSED
+        elif await downtimes_between(session, booking.machine_id, booking.start_at, booking.end_at):
+            note = ReminderNote.IN_MAINTENANCE
         result.append(DueReminder(booking, note))
     return result
 

@@ -16,10 +16,26 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import keyboards
 from bot.context import Context, FabDesk, get_desk
+from bot.i18n import N_
 from models import bookings
 from models.bookings import ReminderNote
 
 log = logging.getLogger(__name__)
+
+WARNINGS = {
+    ReminderNote.MACHINE_UNAVAILABLE: N_(
+        "About your booking of {machine} on {when}: this machine is out of service for now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.LAB_CLOSED: N_(
+        "About your booking of {machine} on {when}: the lab is closed at that time now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.IN_MAINTENANCE: N_(
+        "About your booking of {machine} on {when}: maintenance is planned on this machine at that time. "
+        "Please check with the fab managers before coming."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -37,19 +53,12 @@ async def due_reminders(desk: FabDesk) -> list[Reminder]:
         reminders = []
         for due in await bookings.due_reminders(session, desk.rules, now):
             booking, texts = due.booking, desk.texts(due.booking.member)
-            text = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.").format(
+            template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
+            if due.note is not None:
+                template = "⚠️ " + texts.gettext(WARNINGS[due.note])
+            text = template.format(
                 machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at)
             )
-            if due.note is ReminderNote.MACHINE_UNAVAILABLE:
-                text = "⚠️ " + texts.gettext(
-                    "About your booking of {machine} on {when}: this machine is out of service for now. "
-                    "Please check with the fab managers before coming."
-                ).format(machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at))
-            elif due.note is ReminderNote.LAB_CLOSED:
-                text = "⚠️ " + texts.gettext(
-                    "About your booking of {machine} on {when}: the lab is closed at that time now. "
-                    "Please check with the fab managers before coming."
-                ).format(machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at))
             reminders.append(Reminder(booking.id, booking.member.telegram_id, text, keyboards.booked(texts)))
     return reminders
 

@@ -322,7 +322,10 @@ async def test_a_plan_falls_due_once_and_restarts_when_its_ticket_is_resolved(se
     await maintenance.act(session, morgane, opened[0].id, Action.RESOLVE, later, note="Rails cleaned")
     assert by_days.clock_started_at == later
     assert await maintenance.open_due_plan_tickets(session, [MANAGER_ID], later + timedelta(days=29)) == []
-    assert [kind for kind, chat in await outbox_kinds(session) if chat == MANAGER_ID] == ["plan_due", "plan_due"]
+    assert [kind for kind, chat in await outbox_kinds(session) if chat == MANAGER_ID] == [
+        "plan_due",
+        "plan_due",
+    ]
 
 
 async def test_plan_edits_are_for_managers(session: AsyncSession) -> None:
@@ -355,3 +358,14 @@ async def test_outbox_records_sent_and_gives_up_after_final_or_repeated_failures
     await outbox.mark_failed(session, third.id, NOW, "timed out", final=False)
     assert await outbox.pending(session) == []
     assert (second.failed_at, third.attempts) == (NOW, outbox.MAX_ATTEMPTS)
+
+
+async def test_a_reminder_of_a_booking_in_a_planned_downtime_warns(session: AsyncSession) -> None:
+    await open_every_day(session)
+    laser = await make_machine(session, "Laser", kind=MachineKind.LASER_CUTTER)
+    alice = await make_member(session)
+    morgane = await make_member(session, "Morgane", manager=True)
+    await bookings.book(session, alice, laser.id, paris(9, 10), 60, RULES, NOW)
+    await maintenance.plan_downtime(session, morgane, laser.id, paris(9, 9), paris(9, 12), "Tube", NOW)
+    (due,) = await bookings.due_reminders(session, RULES, paris(9, 9, 45))
+    assert due.note is bookings.ReminderNote.IN_MAINTENANCE
