@@ -81,7 +81,7 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
         )
         for event in ticket.events:
             if event.note:
-                lines.append(f"  {_(EVENT_NAMES[event.kind])}: « {event.note} »")
+                lines.append(f"  {_(EVENT_NAMES[event.kind])} — « {event.note} »")
     keyboard = [[keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)]]
     keyboard += [[keyboards.button("🧰 " + p.plan.task, "pl", p.plan.id)] for p in plans]
     keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
