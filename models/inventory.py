@@ -1,4 +1,4 @@
-"""Import the lab's inventory (machines, opening hours, closure days) from a YAML file.
+"""Import the lab's inventory (machines and their maintenance plans, opening hours, closure days) from YAML.
 
 `parse_inventory` checks the whole file and reports every problem at once with its line;
 `apply_inventory` then brings the database in line with it, writing only what differs.
@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, TypeVar
 
@@ -34,7 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from models.base import utcnow
 from models.machines import Machine, MachineKind, MachineStatus
+from models.maintenance import MaintenancePlan
 from models.opening import MINUTES_PER_DAY, Closure, OpeningHours
 
 MAX_TEXT_BYTES = 1_000_000
@@ -48,6 +50,10 @@ NAME_MAX = 100
 LOCATION_MAX = 100
 DESCRIPTION_MAX = 2000
 REASON_MAX = 200
+TASK_MAX = 200  # maintenance_plans.task is VARCHAR(200)
+MAX_PLANS_PER_MACHINE = 50
+MAX_EVERY_DAYS = 3650
+MAX_EVERY_HOURS = 100_000
 DEFAULT_SLOT_MINUTES = 30
 DEFAULT_MAX_BOOKING_MINUTES = 120
 
@@ -113,6 +119,17 @@ def _minutes(value: object) -> int:
             f"must be a positive number of minutes, at most {MINUTES_PER_DAY} (24 hours), not {_shown(value)}"
         )
     return value
+
+
+def _count(unit: str, maximum: int) -> Callable[[object], int]:
+    def validate(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+            raise _problem(
+                f"must be a positive whole number of {unit}, at most {maximum}, not {_shown(value)}"
+            )
+        return value
+
+    return validate
 
 
 def _choice(enum_cls: type[_E]) -> Callable[[object], _E]:
@@ -236,6 +253,28 @@ Day = Annotated[date, PlainValidator(_iso_day)]
 Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
 DayHours = Annotated[tuple[Interval, ...], BeforeValidator(_day_list), AfterValidator(_no_overlap)]
 Weekday = Annotated[int, PlainValidator(_weekday)]
+Task = Annotated[str, PlainValidator(_text(TASK_MAX, required=True))]
+EveryDays = Annotated[int, PlainValidator(_count("days", MAX_EVERY_DAYS))]
+EveryHours = Annotated[int, PlainValidator(_count("hours", MAX_EVERY_HOURS))]
+
+
+class MaintenanceEntry(BaseModel):
+    """One preventive task of a machine: every N days, or every N hours of use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Task
+    every_days: EveryDays | None = None
+    every_hours: EveryHours | None = None
+    active: StrictBool = True
+
+    @model_validator(mode="after")
+    def _one_interval(self, info: ValidationInfo) -> MaintenanceEntry:
+        if info.context and info.context.get(_CROSS_CHECKED):
+            return self  # parse_inventory reports it with the line of the field
+        if (self.every_days is None) == (self.every_hours is None):
+            raise _problem("give exactly one of every_days and every_hours")
+        return self
 
 
 class MachineEntry(BaseModel):
@@ -252,6 +291,12 @@ class MachineEntry(BaseModel):
     requires_training: StrictBool = False
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
+    # None leaves the machine's plans alone; a list is all of them (the others are deactivated).
+    maintenance: Annotated[
+        tuple[MaintenanceEntry, ...] | None,
+        BeforeValidator(_section("maintenance plans")),
+        Field(max_length=MAX_PLANS_PER_MACHINE),
+    ] = None
 
     @field_validator("max_booking_minutes")
     @classmethod
@@ -262,6 +307,17 @@ class MachineEntry(BaseModel):
         if value < slot or value % slot:
             raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
         return value
+
+    @model_validator(mode="after")
+    def _unique_tasks(self, info: ValidationInfo) -> MachineEntry:
+        if self.maintenance is None or (info.context and info.context.get(_CROSS_CHECKED)):
+            return self
+        # parse_inventory reports these with their lines; this guards inventories built in code.
+        tasks = Counter(plan.task.casefold() for plan in self.maintenance)
+        twice = [task for task, n in tasks.items() if n > 1]
+        if twice:
+            raise _problem(f"tasks listed more than once: {', '.join(twice)}")
+        return self
 
     @property
     def booking_limit(self) -> int:
@@ -464,6 +520,8 @@ def _path(loc: Loc) -> str:
 
 
 def _allowed_keys(loc: Loc) -> list[str]:
+    if len(loc) == 5 and loc[0] == "machines" and loc[2] == "maintenance":
+        return list(MaintenanceEntry.model_fields)
     if len(loc) == 3 and loc[0] == "machines":
         return list(MachineEntry.model_fields)
     if len(loc) == 3 and loc[0] == "closures":
@@ -493,7 +551,7 @@ def _message(error: Any, loc: Loc) -> str:
 
 
 def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]]) -> Iterator[tuple[Loc, str]]:
-    """Find what only the whole file shows: names, closure days and weekdays given twice."""
+    """Find what only the whole file shows: names, tasks, closure days and weekdays given twice."""
     hours = data.get("opening_hours")
     weekdays: dict[int, str] = {}
     for key in hours if isinstance(hours, dict) else {}:
@@ -520,6 +578,10 @@ def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]])
         # A plain `name: Prusa MK4 #2` loses "#2" to a comment; the duplicate is the usual symptom.
         hint = " (a ' #' starts a comment: put the name in quotes)" if re.match(r"\s+#", rest) else ""
         yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
+    for index, entry in enumerate(machines if isinstance(machines, list) else []):
+        plans = entry.get("maintenance") if isinstance(entry, dict) else None
+        if isinstance(plans, list):
+            yield from _plan_checks(("machines", index, "maintenance"), plans, where)
     closures = data.get("closures")
     days: dict[str, Loc] = {}
     for index, entry in enumerate(closures if isinstance(closures, list) else []):
@@ -533,12 +595,44 @@ def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]])
             days[day.strip()] = loc
 
 
+def _plan_checks(
+    base: Loc, plans: list[Any], where: Callable[[Loc], tuple[int, str]]
+) -> Iterator[tuple[Loc, str]]:
+    """Find a machine's tasks given twice, and plans with both intervals or neither."""
+    tasks: dict[str, Loc] = {}
+    for index, plan in enumerate(plans):
+        if not isinstance(plan, dict):
+            continue  # the model reports it
+        loc: Loc = (*base, index)
+        given = [key for key in ("every_days", "every_hours") if plan.get(key) is not None]
+        if not given:
+            yield loc, "needs every_days or every_hours"
+        elif len(given) == 2:
+            # Point at whichever comes second in the file: that is the one to look at.
+            lines = {key: where((*loc, key))[0] for key in given}
+            first, second = sorted(given, key=lines.__getitem__)
+            also = f" (line {lines[first]})" if lines[first] != lines[second] else ""
+            yield (*loc, second), f"cannot be given with {first}{also}: give only one of them"
+        task = plan.get("task")
+        if not isinstance(task, str) or not task.strip():
+            continue
+        key = task.strip().casefold()
+        if key in tasks:
+            line = where(tasks[key])[0]
+            yield (
+                (*loc, "task"),
+                f"{task.strip()!r} is already a task of this machine on line {line}, ignoring case",
+            )
+        else:
+            tasks[key] = (*loc, "task")
+
+
 # --- Applying: compare first, then write only the differences. ---
 
 
 @dataclass
 class ImportReport:
-    """What an import changed, by machine name and closure day."""
+    """What an import changed, by machine name, closure day and "machine: task" for plans."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -548,6 +642,9 @@ class ImportReport:
     closures_removed: list[date] = field(default_factory=list)
     closures_updated: list[date] = field(default_factory=list)  # same day, new reason
     not_in_file: list[str] = field(default_factory=list)  # machines left untouched (retired ones aside)
+    plans_created: list[str] = field(default_factory=list)
+    plans_updated: list[str] = field(default_factory=list)
+    plans_deactivated: list[str] = field(default_factory=list)  # on the machine, not in its list
 
     @property
     def changed(self) -> bool:
@@ -558,6 +655,9 @@ class ImportReport:
             or self.closures_added
             or self.closures_removed
             or self.closures_updated
+            or self.plans_created
+            or self.plans_updated
+            or self.plans_deactivated
         )
 
     def summary(self) -> str:
@@ -593,36 +693,60 @@ class ImportReport:
             ]
             if days:
                 sentences.append(f"Closure days: {', '.join(days)}.")
+            # Created plans are counted; the few updated or deactivated ones are worth naming.
+            plans = [
+                f"{len(items)} {verb}" + (f" ({'; '.join(items)})" if named else "")
+                for items, verb, named in (
+                    (self.plans_created, "created", False),
+                    (self.plans_updated, "updated", True),
+                    (self.plans_deactivated, "deactivated", True),
+                )
+                if items
+            ]
+            if plans:
+                sentences.append(f"Maintenance plans: {', '.join(plans)}.")
         if self.not_in_file:
             sentences.append(f"Not in the file, left as they are: {', '.join(self.not_in_file)}.")
         return " ".join(sentences)
 
 
-async def apply_inventory(session: AsyncSession, inventory: Inventory) -> ImportReport:
-    """Create or update machines by name and replace the sections the file gives; never commit."""
+async def apply_inventory(
+    session: AsyncSession, inventory: Inventory, *, now: datetime | None = None
+) -> ImportReport:
+    """Create or update machines by name and replace the sections the file gives; never commit.
+
+    `now` starts the clock of new maintenance plans (default: the current time).
+    """
+    now = now if now is not None else utcnow()
     report = ImportReport()
     existing = list(await session.scalars(select(Machine).order_by(Machine.id)))
     matches = _match_machines(existing, inventory.machines)
+    plan_matches = await _match_plans(session, inventory.machines, matches)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
+    machines: list[Machine] = []
     for entry, machine in zip(inventory.machines, matches, strict=True):
         if machine is None:
-            session.add(
-                Machine(
-                    name=entry.name,
-                    kind=entry.kind,
-                    location=entry.location,
-                    description=entry.description,
-                    status=entry.status or MachineStatus.AVAILABLE,
-                    slot_minutes=entry.slot_minutes,
-                    max_booking_minutes=entry.booking_limit,
-                    requires_training=entry.requires_training,
-                )
+            machine = Machine(
+                name=entry.name,
+                kind=entry.kind,
+                location=entry.location,
+                description=entry.description,
+                status=entry.status or MachineStatus.AVAILABLE,
+                slot_minutes=entry.slot_minutes,
+                max_booking_minutes=entry.booking_limit,
+                requires_training=entry.requires_training,
             )
+            session.add(machine)
             report.created.append(entry.name)
         elif _update_machine(machine, entry):
             report.updated.append(entry.name)
         else:
             report.unchanged.append(entry.name)
+        machines.append(machine)
+    if plan_matches:
+        await session.flush()  # new plans need their machine's id
+    for index, (planned, unlisted) in plan_matches.items():
+        _apply_plans(session, inventory.machines[index], machines[index], planned, unlisted, now, report)
     if "machines" in inventory.model_fields_set:
         # Worth a word only when the file lists machines: a forgotten one may have been meant.
         matched = {id(machine) for machine in matches if machine is not None}
@@ -654,6 +778,99 @@ def _match_machines(existing: list[Machine], entries: tuple[MachineEntry, ...]) 
     if problems:
         raise InventoryError("inventory", problems)
     return matches
+
+
+PlanMatch = tuple[list[MaintenancePlan | None], list[MaintenancePlan]]
+
+
+async def _match_plans(
+    session: AsyncSession, entries: tuple[MachineEntry, ...], machines: list[Machine | None]
+) -> dict[int, PlanMatch]:
+    """By machine entry with a maintenance list: the plan each item updates (None: create it), and the rest.
+
+    A plan matches the same task, else the same task ignoring case; several candidates are refused.
+    """
+    listed = [
+        (i, e, m) for i, (e, m) in enumerate(zip(entries, machines, strict=True)) if e.maintenance is not None
+    ]
+    ids = [machine.id for _, _, machine in listed if machine is not None]
+    by_machine: dict[int, list[MaintenancePlan]] = {}
+    if ids:
+        rows = await session.scalars(
+            select(MaintenancePlan).where(MaintenancePlan.machine_id.in_(ids)).order_by(MaintenancePlan.id)
+        )
+        for plan in rows:
+            by_machine.setdefault(plan.machine_id, []).append(plan)
+    result: dict[int, PlanMatch] = {}
+    problems: list[str] = []
+    for index, entry, machine in listed:
+        existing = by_machine.get(machine.id, []) if machine is not None else []
+        exact = {plan.task: plan for plan in existing}
+        folded: dict[str, list[MaintenancePlan]] = {}
+        for plan in existing:
+            folded.setdefault(plan.task.strip().casefold(), []).append(plan)
+        planned: list[MaintenancePlan | None] = []
+        for number, item in enumerate(entry.maintenance or ()):
+            candidates = [exact[item.task]] if item.task in exact else folded.get(item.task.casefold(), [])
+            if len(candidates) > 1:
+                tasks = ", ".join(repr(plan.task) for plan in candidates)
+                problems.append(
+                    f"machines[{index}].maintenance[{number}].task: {item.task!r} could be any of {tasks} "
+                    f"in the database"
+                )
+            planned.append(candidates[0] if candidates else None)
+        kept = {id(plan) for plan in planned if plan is not None}
+        result[index] = (planned, [plan for plan in existing if id(plan) not in kept])
+    if problems:
+        raise InventoryError("inventory", problems)
+    return result
+
+
+def _apply_plans(
+    session: AsyncSession,
+    entry: MachineEntry,
+    machine: Machine,
+    planned: list[MaintenancePlan | None],
+    unlisted: list[MaintenancePlan],
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """Create or update the machine's listed plans and deactivate the others (their tickets keep them)."""
+    for item, plan in zip(entry.maintenance or (), planned, strict=True):
+        label = f"{entry.name}: {item.task}"
+        if plan is None:
+            session.add(
+                MaintenancePlan(
+                    machine_id=machine.id,
+                    task=item.task,
+                    every_days=item.every_days,
+                    every_hours=item.every_hours,
+                    active=item.active,
+                    clock_started_at=now,
+                )
+            )
+            report.plans_created.append(label)
+        elif _update_plan(plan, item):
+            report.plans_updated.append(label)
+    for plan in unlisted:
+        if plan.active:
+            plan.active = False
+            report.plans_deactivated.append(f"{entry.name}: {plan.task}")
+
+
+def _update_plan(plan: MaintenancePlan, item: MaintenanceEntry) -> bool:
+    """Set the fields that differ, keeping the plan's clock running; return whether any did."""
+    changed = False
+    for attribute, value in (
+        ("task", item.task),
+        ("every_days", item.every_days),
+        ("every_hours", item.every_hours),
+        ("active", item.active),
+    ):
+        if getattr(plan, attribute) != value:
+            setattr(plan, attribute, value)
+            changed = True
+    return changed
 
 
 def _update_machine(machine: Machine, entry: MachineEntry) -> bool:

@@ -1,9 +1,9 @@
-"""Inventory import: the example file, idempotent re-imports, updates, and bad files refused whole."""
+"""Inventory import: the example file, idempotent re-imports, updates, maintenance plans, bad files."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.base import utcnow
 from models.inventory import (
     MAX_MACHINES,
     ImportReport,
@@ -21,6 +22,7 @@ from models.inventory import (
     parse_inventory,
 )
 from models.machines import Machine, MachineKind, MachineStatus
+from models.maintenance import MaintenancePlan, Severity, Ticket, TicketOrigin, TicketStatus
 from models.opening import Closure, OpeningHours, weekly_hours
 from tests.factories import make_machine, open_every_day
 
@@ -34,6 +36,8 @@ EXAMPLE_NAMES = [
     "Poste CAO 1",
     "Poste CAO 2",
 ]
+EXAMPLE_PLAN_COUNT = 19
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def example_text() -> str:
@@ -50,6 +54,7 @@ async def snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
     machines = await session.scalars(select(Machine).order_by(Machine.id))
     hours = await session.scalars(select(OpeningHours).order_by(OpeningHours.id))
     closures = await session.scalars(select(Closure).order_by(Closure.id))
+    plans = await session.scalars(select(MaintenancePlan).order_by(MaintenancePlan.id))
     return {
         "machines": [
             (
@@ -67,6 +72,10 @@ async def snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
         ],
         "hours": [(h.id, h.weekday, h.opens_minute, h.closes_minute) for h in hours],
         "closures": [(c.id, c.day, c.reason) for c in closures],
+        "plans": [
+            (p.id, p.machine_id, p.task, p.every_days, p.every_hours, p.active, p.clock_started_at)
+            for p in plans
+        ],
     }
 
 
@@ -76,10 +85,12 @@ async def machine_named(session: AsyncSession, name: str) -> Machine:
     return machine
 
 
-async def import_text(sessions: async_sessionmaker[AsyncSession], text: str) -> ImportReport:
+async def import_text(
+    sessions: async_sessionmaker[AsyncSession], text: str, now: datetime = NOW
+) -> ImportReport:
     """Import in a transaction of its own, as the CLI does."""
     async with sessions.begin() as session:
-        return await apply_inventory(session, parse_inventory(text))
+        return await apply_inventory(session, parse_inventory(text), now=now)
 
 
 def problems_of(text: str) -> list[str]:
@@ -111,10 +122,21 @@ def test_example_file_parses() -> None:
     assert hours[5] == [(hhmm("10:00"), hhmm("18:00"))]
     assert inventory.closures is not None
     assert date(2026, 12, 25) in {c.day for c in inventory.closures}
+    assert sum(len(m.maintenance or ()) for m in inventory.machines) == EXAMPLE_PLAN_COUNT
+    assert all(m.maintenance for m in inventory.machines), "every machine of the example has plans"
+    prusa_plans = inventory.machines[0].maintenance
+    assert prusa_plans is not None
+    nozzle = prusa_plans[1]
+    assert (nozzle.task, nozzle.every_days, nozzle.every_hours, nozzle.active) == (
+        "Vérifier la buse et le tube PTFE",
+        None,
+        200,
+        True,
+    )
 
 
-async def test_importing_the_example_creates_machines_hours_and_closures(session: AsyncSession) -> None:
-    report = await apply_inventory(session, parse_inventory(example_text()))
+async def test_importing_the_example_creates_machines_hours_closures_and_plans(session: AsyncSession) -> None:
+    report = await apply_inventory(session, parse_inventory(example_text()), now=NOW)
 
     assert report.created == EXAMPLE_NAMES
     assert report.updated == report.unchanged == report.not_in_file == []
@@ -144,13 +166,28 @@ async def test_importing_the_example_creates_machines_hours_and_closures(session
     assert noel is not None and noel.reason == "Noël"
     assert "created 7 machines" in report.summary()
 
+    assert len(report.plans_created) == EXAMPLE_PLAN_COUNT
+    assert "Prusa MK4 #1: Nettoyer et lubrifier les axes" in report.plans_created
+    assert report.plans_updated == report.plans_deactivated == []
+    assert f"Maintenance plans: {EXAMPLE_PLAN_COUNT} created." in report.summary()
+    laser = await machine_named(session, "Trotec Speedy 100")
+    plans = await session.scalars(
+        select(MaintenancePlan).where(MaintenancePlan.machine_id == laser.id).order_by(MaintenancePlan.id)
+    )
+    assert [(p.task, p.every_days, p.every_hours, p.active, p.clock_started_at) for p in plans] == [
+        ("Nettoyer les miroirs et la lentille", None, 40, True, NOW),
+        ("Vider le bac de récupération et nettoyer la table de découpe", 7, None, True, NOW),
+        ("Contrôler l'aspiration et le filtre à fumées", 30, None, True, NOW),
+    ]
+
 
 async def test_importing_twice_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
     await import_text(sessions, example_text())
     async with sessions() as session:
         before = await snapshot(session)
+    assert len(before["plans"]) == EXAMPLE_PLAN_COUNT
 
-    report = await import_text(sessions, example_text())
+    report = await import_text(sessions, example_text(), now=NOW + timedelta(days=3))
 
     async with sessions() as session:
         assert await snapshot(session) == before
@@ -541,3 +578,296 @@ async def test_file_without_machines_section_reports_nothing_to_change(session: 
     report = await apply_inventory(session, parse_inventory("opening_hours: {}\n"))
     assert report == ImportReport()
     assert report.summary() == "Nothing to change."
+
+
+# --- Maintenance plans ---
+
+PRUSA_PLANS = """\
+machines:
+  - name: "Prusa MK4 #1"
+    kind: 3d_printer
+    maintenance:
+      - task: Nettoyer et lubrifier les axes
+        every_days: 30
+      - task: Vérifier la buse et le tube PTFE
+        every_hours: 200
+"""
+AXES = "Nettoyer et lubrifier les axes"
+NOZZLE = "Vérifier la buse et le tube PTFE"
+
+
+async def plans_of(session: AsyncSession, machine_name: str) -> list[MaintenancePlan]:
+    machine = await machine_named(session, machine_name)
+    rows = await session.scalars(
+        select(MaintenancePlan).where(MaintenancePlan.machine_id == machine.id).order_by(MaintenancePlan.id)
+    )
+    return list(rows)
+
+
+def plan_rows(plans: list[MaintenancePlan]) -> list[tuple[Any, ...]]:
+    return [(p.task, p.every_days, p.every_hours, p.active, p.clock_started_at) for p in plans]
+
+
+async def test_plans_are_created_with_their_interval_and_the_import_time(session: AsyncSession) -> None:
+    machine = await make_machine(session, "prusa mk4 #1")  # an existing machine, matched ignoring case
+
+    report = await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+
+    assert report.updated == ["Prusa MK4 #1"]
+    assert report.plans_created == [f"Prusa MK4 #1: {AXES}", f"Prusa MK4 #1: {NOZZLE}"]
+    assert report.changed
+    plans = await plans_of(session, "Prusa MK4 #1")
+    assert {p.machine_id for p in plans} == {machine.id}
+    assert plan_rows(plans) == [(AXES, 30, None, True, NOW), (NOZZLE, None, 200, True, NOW)]
+    assert "Maintenance plans: 2 created." in report.summary()
+
+
+async def test_the_clock_defaults_to_the_current_time(session: AsyncSession) -> None:
+    before = utcnow()
+    await apply_inventory(session, parse_inventory(PRUSA_PLANS))
+    plans = await plans_of(session, "Prusa MK4 #1")
+    assert all(before <= p.clock_started_at <= utcnow() for p in plans)
+
+
+async def test_importing_plans_twice_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await import_text(sessions, PRUSA_PLANS)
+    async with sessions() as session:
+        before = await snapshot(session)
+
+    report = await import_text(sessions, PRUSA_PLANS, now=NOW + timedelta(days=40))
+
+    async with sessions() as session:
+        assert await snapshot(session) == before
+    assert report == ImportReport(unchanged=["Prusa MK4 #1"])
+    assert report.summary() == "Nothing to change: 1 machine already up to date."
+
+
+async def test_changing_an_interval_updates_the_plan_without_restarting_its_clock(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await import_text(sessions, PRUSA_PLANS)
+    async with sessions() as session:
+        ids = [p.id for p in await plans_of(session, "Prusa MK4 #1")]
+    edited = (
+        PRUSA_PLANS.replace("every_days: 30", "every_days: 45")
+        .replace("every_hours: 200", "every_days: 60")  # from hours of use to days
+        .replace(AXES, AXES.upper())  # the file's spelling wins
+    )
+
+    report = await import_text(sessions, edited, now=NOW + timedelta(days=10))
+
+    assert report.plans_updated == [f"Prusa MK4 #1: {AXES.upper()}", f"Prusa MK4 #1: {NOZZLE}"]
+    assert report.plans_created == report.plans_deactivated == []
+    assert report.unchanged == ["Prusa MK4 #1"]
+    assert report.changed
+    assert f"2 updated (Prusa MK4 #1: {AXES.upper()}; Prusa MK4 #1: {NOZZLE})" in report.summary()
+    async with sessions() as session:
+        plans = await plans_of(session, "Prusa MK4 #1")
+    assert [p.id for p in plans] == ids
+    assert plan_rows(plans) == [(AXES.upper(), 45, None, True, NOW), (NOZZLE, 60, None, True, NOW)]
+
+
+async def test_a_plan_left_out_of_the_list_is_deactivated_not_deleted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await import_text(sessions, PRUSA_PLANS)
+    async with sessions.begin() as session:
+        (_, nozzle) = await plans_of(session, "Prusa MK4 #1")
+        ticket = Ticket(
+            machine_id=nozzle.machine_id,
+            origin=TicketOrigin.PLAN,
+            plan_id=nozzle.id,
+            severity=Severity.MINOR,
+            status=TicketStatus.RESOLVED,
+            title=nozzle.task,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(ticket)
+    without_nozzle = PRUSA_PLANS.replace(f"      - task: {NOZZLE}\n        every_hours: 200\n", "")
+
+    report = await import_text(sessions, without_nozzle, now=NOW + timedelta(days=1))
+
+    assert report.plans_deactivated == [f"Prusa MK4 #1: {NOZZLE}"]
+    assert report.plans_created == report.plans_updated == []
+    assert f"Maintenance plans: 1 deactivated (Prusa MK4 #1: {NOZZLE})." in report.summary()
+    async with sessions() as session:
+        assert plan_rows(await plans_of(session, "Prusa MK4 #1")) == [
+            (AXES, 30, None, True, NOW),
+            (NOZZLE, None, 200, False, NOW),
+        ]
+        kept = await session.get(Ticket, ticket.id)
+        assert kept is not None and kept.plan_id == nozzle.id
+
+    # Already inactive: nothing more to do. Listed again: active again, its clock kept.
+    assert not (await import_text(sessions, without_nozzle)).changed
+    report = await import_text(sessions, PRUSA_PLANS, now=NOW + timedelta(days=2))
+    assert report.plans_updated == [f"Prusa MK4 #1: {NOZZLE}"]
+    async with sessions() as session:
+        assert plan_rows(await plans_of(session, "Prusa MK4 #1"))[1] == (NOZZLE, None, 200, True, NOW)
+
+
+async def test_an_empty_maintenance_list_deactivates_every_plan_of_the_machine(session: AsyncSession) -> None:
+    await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+    text = 'machines:\n  - {name: "Prusa MK4 #1", kind: 3d_printer, maintenance: []}\n'
+
+    report = await apply_inventory(session, parse_inventory(text), now=NOW)
+
+    assert report.plans_deactivated == [f"Prusa MK4 #1: {AXES}", f"Prusa MK4 #1: {NOZZLE}"]
+    assert [p.active for p in await plans_of(session, "Prusa MK4 #1")] == [False, False]
+
+
+async def test_a_machine_without_maintenance_key_keeps_its_plans(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    two_printers = PRUSA_PLANS + (
+        '  - name: "Prusa MK4 #2"\n    kind: 3d_printer\n    maintenance:\n'
+        "      - {task: Nettoyer le plateau, every_days: 7}\n"
+    )
+    await import_text(sessions, two_printers)
+    async with sessions() as session:
+        before = await snapshot(session)
+    # #1 loses its maintenance key, #2 keeps its list: only #2's plans follow the file.
+    text = (
+        'machines:\n  - {name: "Prusa MK4 #1", kind: 3d_printer}\n'
+        '  - name: "Prusa MK4 #2"\n    kind: 3d_printer\n    maintenance:\n'
+        "      - {task: Nettoyer le plateau, every_days: 7}\n"
+    )
+
+    report = await import_text(sessions, text, now=NOW + timedelta(days=1))
+
+    assert not report.changed
+    async with sessions() as session:
+        assert await snapshot(session) == before
+
+
+async def test_a_task_ambiguous_in_the_database_is_refused_before_writing(session: AsyncSession) -> None:
+    machine = await make_machine(session, "Prusa MK4 #1")
+    for task in ("nettoyer et lubrifier les axes", "NETTOYER ET LUBRIFIER LES AXES"):
+        session.add(
+            MaintenancePlan(
+                machine_id=machine.id, task=task, every_days=30, clock_started_at=NOW, active=True
+            )
+        )
+    await session.flush()
+    before = await snapshot(session)
+
+    with pytest.raises(InventoryError, match=r"machines\[0\]\.maintenance\[0\]\.task: .* could be any of"):
+        await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+
+    assert await snapshot(session) == before
+
+
+BAD_PLANS = """\
+machines:
+  - name: Prusa
+    kind: 3d_printer
+    maintenance:
+      - task: Nettoyer les axes
+        every_days: 30
+        every_hours: 200
+      - task: Vérifier la buse
+      - task: Graisser les axes
+        every_days: 0
+      - task: NETTOYER LES AXES
+        every_days: 10
+      - task: Contrôler les courroies
+        every_hours: 500
+        priority: high
+  - name: Laser
+    kind: laser_cutter
+    maintenance:
+"""
+
+
+async def test_bad_plans_are_each_reported_with_line_and_field_and_nothing_is_written(
+    session: AsyncSession,
+) -> None:
+    await make_machine(session, "Prusa")
+    before = await snapshot(session)
+
+    with pytest.raises(InventoryError) as caught:
+        await apply_inventory(session, parse_inventory(BAD_PLANS, "inventory.yaml"), now=NOW)
+
+    assert caught.value.problems == [
+        "line 7, machines[0].maintenance[0].every_hours: cannot be given with every_days (line 6): "
+        "give only one of them",
+        "line 8, machines[0].maintenance[1]: needs every_days or every_hours",
+        "line 10, machines[0].maintenance[2].every_days: must be a positive whole number of days, "
+        "at most 3650, not 0",
+        "line 11, machines[0].maintenance[3].task: 'NETTOYER LES AXES' is already a task of this machine "
+        "on line 5, ignoring case",
+        "line 15, machines[0].maintenance[4].priority: unknown key "
+        "(expected one of: task, every_days, every_hours, active)",
+        "line 18, machines[1].maintenance: is empty; write `[]` for no maintenance plans, "
+        "or remove the section",
+    ]
+    assert await snapshot(session) == before
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            "{task: a, every_days: 1, every_hours: 1}",
+            "[0].every_hours: cannot be given with every_days: give",
+        ),
+        ("{task: a}", "[0]: needs every_days or every_hours"),
+        ("{task: a, every_days: null}", "[0]: needs every_days or every_hours"),
+        ("{task: a, every_hours: 0}", "[0].every_hours: must be a positive whole number of hours"),
+        ("{task: a, every_days: -3}", "[0].every_days: must be a positive whole number of days"),
+        (
+            "{task: a, every_days: 3651}",
+            "[0].every_days: must be a positive whole number of days, at most 3650",
+        ),
+        (
+            "{task: a, every_hours: 100001}",
+            "[0].every_hours: must be a positive whole number of hours, at most",
+        ),
+        ("{task: a, every_days: 1.5}", "[0].every_days: must be a positive whole number"),
+        ("{task: a, every_days: '30'}", "[0].every_days: must be a positive whole number"),
+        ("{task: a, every_days: true}", "[0].every_days: must be a positive whole number"),
+        ("{every_days: 1}", "[0].task: is required"),
+        ("{task: '  ', every_days: 1}", "[0].task: must not be empty"),
+        (f"{{task: {'x' * 201}, every_days: 1}}", "[0].task: is too long (201 characters, at most 200)"),
+        ("{task: a, every_days: 1, active: oui}", "[0].active: must be true or false"),
+        ("{task: a, every_day: 1}", "[0].every_day: unknown key (did you mean 'every_days'?)"),
+        ("{task: a, every_days: 1}, {task: A, every_days: 2}", "[1].task: 'A' is already a task"),
+        ("Nettoyer", "[0]: must be a mapping of keys to values"),
+    ],
+)
+def test_each_kind_of_plan_mistake_is_named(entry: str, expected: str) -> None:
+    problems = problems_of(f"machines:\n  - {{name: a, kind: pc, maintenance: [{entry}]}}\n")
+    assert any(p.startswith(f"line 2, machines[0].maintenance{expected}") for p in problems), problems
+
+
+def test_maintenance_must_be_a_list() -> None:
+    (problem,) = problems_of("machines:\n  - {name: a, kind: pc, maintenance: {task: a, every_days: 1}}\n")
+    assert problem == "line 2, machines[0].maintenance: must be a list"
+
+
+def test_plans_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ValidationError, match="give exactly one of every_days and every_hours"):
+        Inventory.model_validate(
+            {
+                "machines": [
+                    {
+                        "name": "a",
+                        "kind": "pc",
+                        "maintenance": [{"task": "t", "every_days": 1, "every_hours": 1}],
+                    }
+                ]
+            }
+        )
+    with pytest.raises(ValidationError, match="tasks listed more than once: t"):
+        Inventory.model_validate(
+            {
+                "machines": [
+                    {
+                        "name": "a",
+                        "kind": "pc",
+                        "maintenance": [{"task": "t", "every_days": 1}, {"task": "T", "every_hours": 1}],
+                    }
+                ]
+            }
+        )
