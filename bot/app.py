@@ -19,7 +19,18 @@ from telegram.ext import (
 )
 
 from bot.context import DESK_KEY, Context, FabDesk, get_desk, screen
-from bot.handlers import booking, inputs, machine_admin, manager, menu, my_bookings, report, tickets
+from bot.handlers import (
+    booking,
+    inputs,
+    machine_admin,
+    manager,
+    menu,
+    my_bookings,
+    report,
+    stock,
+    tickets,
+    updates,
+)
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.notifications import send_outbox, wake_sender
@@ -28,6 +39,7 @@ from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
+from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest
 from scheduler.maintenance import open_due_plan_tickets
 from scheduler.reminders import send_due_reminders
 
@@ -48,6 +60,8 @@ MEMBER_COMMANDS = [
 MANAGER_COMMANDS = [
     ("queue", N_("Maintenance queue")),
     ("machine", N_("A machine's status and maintenance log")),
+    ("stock", N_("Consumables")),
+    ("updates", N_("Software and firmware updates")),
     ("machines", N_("Machines and today's bookings")),
     ("authorize", N_("Authorize a member on a machine")),
 ]
@@ -104,6 +118,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         # manager commands (the screens refuse members)
         "queue": tickets.show_queue,
         "machine": machine_admin.machine_command,
+        "stock": stock.stock_list,
+        "updates": updates.register_list,
         "machines": manager.machines_today,
         "authorize": manager.pick_machine,
     }
@@ -155,6 +171,20 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "pl": machine_admin.plan_screen,
         "pl:i": machine_admin.set_plan_interval,
         "pl:a": machine_admin.toggle_plan,
+        "st": stock.stock_list,
+        "st:c": stock.show_consumable,
+        "st:r": stock.restock_preset,
+        "st:t": stock.ask_typed,
+        "su:c": stock.usage_pick,
+        "su:a": stock.usage_preset,
+        "su:o": stock.usage_typed,
+        "su:x": stock.usage_skip,
+        "up": updates.register_list,
+        "up:i": updates.show_item,
+        "up:d": updates.ask_version,
+        "up:k": updates.up_to_date,
+        "up:s": updates.snooze,
+        "up:n": updates.not_applicable,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
@@ -180,6 +210,10 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(
         open_due_plan_tickets, interval=desk.settings.plan_check_interval_seconds, first=5, name="plans"
     )
+    # Each of these derives what is due from the database: a run after downtime catches up, once.
+    job_queue.run_repeating(ask_about_usage, interval=300, first=20, name="usage")
+    job_queue.run_repeating(remind_due_updates, interval=3600, first=30, name="updates")
+    job_queue.run_repeating(send_daily_digest, interval=60, first=10, name="digest")
 
 
 def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:

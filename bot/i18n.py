@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -14,6 +15,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "fabdesk"
@@ -95,6 +97,10 @@ class Texts:
     def moment(self, value: datetime) -> str:
         """A short day and time, for lists and buttons: « mar. 24 nov. 14:00 »."""
         return f"{self.short_day(value.astimezone(self.tz).date())} {self.time(value)}"
+
+    def quantity(self, value: Decimal, unit: str) -> str:
+        """An amount and its unit: « 1,5 kg », "1,250 g" (the language's separators, no trailing zeros)."""
+        return f"{format_decimal(value, format='#,##0.###', locale=self.locale)} {unit}".strip()
 
     def span(self, start: datetime, end: datetime) -> str:
         """A window that may cross midnight: « mardi 24 novembre 14:00 – mercredi 25 novembre 14:00 »."""

@@ -64,6 +64,7 @@ def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
     ]
     if member.is_manager:
         keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])
+        keyboard.append([button("📦 " + _("Stock"), "st", 0), button("🔄 " + _("Updates"), "up", 0)])
         keyboard.append([button("🛠 " + _("Machines today"), "mg"), button("🎓 " + _("Authorize"), "au", 0)])
     keyboard.append([button("❓ " + _("Help"), "help"), button("🌐 " + _("Language"), "lang")])
     return InlineKeyboardMarkup(keyboard)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import keyboards
 from bot.context import Context, FabDesk, fit_message, get_desk
 from bot.i18n import Texts
+from models import members as members_domain
 from models import outbox
 from models.machines import MachineKind
 from models.members import Member
@@ -125,6 +127,90 @@ def _plan_due(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, keyboards.ticket_actions(texts, p["ticket_id"], "open"))
 
 
+def _low_stock(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    text = "📦 " + _("Low stock: {name}, {quantity} left (minimum {minimum}).").format(
+        name=p["consumable"],
+        quantity=texts.quantity(Decimal(p["quantity"]), p["unit"]),
+        minimum=texts.quantity(Decimal(p["minimum"]), p["unit"]),
+    )
+    if p.get("supplier"):
+        text += "\n" + _("Supplier: {supplier}").format(supplier=p["supplier"])
+    rows = [[keyboards.button("📦 " + _("Stock"), "st:c", p["consumable_id"])]]
+    if p.get("reorder_url"):
+        rows.insert(0, [InlineKeyboardButton("🛒 " + _("Reorder"), url=p["reorder_url"])])
+    return Outgoing(text, InlineKeyboardMarkup(rows))
+
+
+def _usage_question(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    text = "🧾 " + _(
+        "Your booking of {machine} ({when}) is over. Did you use any consumables? It keeps the stock right."
+    ).format(machine=p["machine"], when=_when(texts, p))
+    rows = [[keyboards.button(f"📦 {c['name']}", "su:c", p["booking_id"], c["id"])] for c in p["consumables"]]
+    rows.append([keyboards.button("⏭ " + _("Nothing to record"), "su:x", p["booking_id"])])
+    return Outgoing(text, InlineKeyboardMarkup(rows))
+
+
+def _update_due(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    where = f" ({p['machine']})" if p.get("machine") else ""
+    text = "🔄 " + _("Time to check for updates: {name}{where}, version {version}.").format(
+        name=p["name"], where=where, version=p.get("version") or "?"
+    )
+    from bot.handlers.updates import actions
+
+    return Outgoing(text, actions(texts, p["item_id"]))
+
+
+def _digest(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    lines = ["☀️ " + _("Good morning! The lab on {day}:").format(day=texts.day(date.fromisoformat(p["day"])))]
+    quiet = True
+    if p["open_tickets"]:
+        quiet = False
+        lines += [
+            "",
+            texts.ngettext("{count} open ticket:", "{count} open tickets:", p["open_tickets"]).format(
+                count=p["open_tickets"]
+            ),
+        ]
+        lines += [
+            f"• {keyboards.SEVERITY_ICONS[t['severity']]} #{t['id']} {t['machine']} — {t['title']}"
+            for t in p["tickets"]
+        ]
+    if p["low_stock"]:
+        quiet = False
+        lines += ["", _("Below minimum:")]
+        lines += [
+            f"• {c['name']} — {texts.quantity(Decimal(c['quantity']), c['unit'])}"
+            f" / {texts.quantity(Decimal(c['minimum']), c['unit'])}"
+            for c in p["low_stock"]
+        ]
+    if p["updates_due_count"]:
+        quiet = False
+        lines += [
+            "",
+            texts.ngettext(
+                "{count} update check due:", "{count} update checks due:", p["updates_due_count"]
+            ).format(count=p["updates_due_count"]),
+        ]
+        lines += [f"• {u['name']}" for u in p["updates_due"]]
+    if p["bookings"]:
+        lines += ["", _("Today's bookings:")]
+        lines += [
+            f"• {name} — " + texts.ngettext("{count} booking", "{count} bookings", n).format(count=n)
+            for name, n in p["bookings"]
+        ]
+    if quiet:
+        lines += ["", "✅ " + _("All clear: no open ticket, no stock below minimum, no update due.")]
+    rows = [
+        [keyboards.button("🧾 " + _("Maintenance queue"), "q", 0)],
+        [keyboards.button("📦 " + _("Stock"), "st", 0), keyboards.button("🔄 " + _("Updates"), "up", 0)],
+    ]
+    return Outgoing("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
 RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "training_request": _training_request,
     "authorized": _authorized,
@@ -134,6 +220,10 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "machine_back": _machine_back,
     "downtime_warning": _downtime_warning,
     "plan_due": _plan_due,
+    "low_stock": _low_stock,
+    "usage_question": _usage_question,
+    "update_due": _update_due,
+    "digest": _digest,
 }
 
 
@@ -149,10 +239,21 @@ async def send(bot: Bot, chat_id: int, outgoing: Outgoing) -> None:
         await bot.send_message(chat_id, fit_message(outgoing.text), reply_markup=outgoing.markup)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one send: delivered, or an error that is final or worth retrying later."""
+
+    error: str | None = None
+    final: bool = False
+    blocked: bool = False  # the person blocked the bot (403)
+    slow_down: bool = False  # Telegram answered 429
+
+
 async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
     """Send the pending outbox messages, recording each; return how many were delivered.
 
-    One sender at a time (a lock), so a message is never sent twice by two overlapping runs.
+    One sender at a time (a lock), so a message is never sent twice by two overlapping runs. A
+    message that failed for a passing reason is retried at the next run, not in a tight loop.
     """
     delivered = 0
     async with desk.outbox_lock:
@@ -161,46 +262,55 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
                 messages = await outbox.pending(session, batch)
                 people = {m.member_id for m in messages if m.member_id is not None}
                 members = {m.id: m for m in [await session.get(Member, i) for i in people] if m is not None}
-                work = [
-                    (m.id, m.chat_id, m.kind, dict(m.payload), desk.texts(members.get(m.member_id or -1)))
-                    for m in messages
-                ]
-            if not work:
-                return delivered
-            for message_id, chat_id, kind, payload, texts in work:
-                outcome = await _send_one(bot, chat_id, kind, payload, texts)
+                work = []
+                for m in messages:
+                    member = members.get(m.member_id) if m.member_id is not None else None
+                    blocked = member is not None and member.blocked_at is not None
+                    work.append((m.id, m.chat_id, m.kind, dict(m.payload), desk.texts(member), blocked))
+            retry_later = False
+            for message_id, chat_id, kind, payload, texts, blocked in work:
+                if blocked:
+                    outcome = Outcome("skipped: the person blocked the bot", final=True)
+                else:
+                    outcome = await _send_one(bot, chat_id, kind, payload, texts)
                 async with desk.sessions.begin() as session:
-                    if outcome is None:
+                    if outcome.error is None:
                         await outbox.mark_sent(session, message_id, desk.clock())
                         delivered += 1
                     else:
-                        error, final = outcome
-                        await outbox.mark_failed(session, message_id, desk.clock(), error, final=final)
-                if outcome is not None and not outcome[1] and outcome[0].startswith("retry after"):
+                        await outbox.mark_failed(
+                            session, message_id, desk.clock(), outcome.error, final=outcome.final
+                        )
+                    if outcome.blocked:
+                        await members_domain.mark_blocked(session, chat_id, desk.clock())
+                if outcome.slow_down:
                     return delivered  # Telegram asks to slow down: the rest waits for the next run
-            if len(work) < batch:
+                retry_later |= outcome.error is not None and not outcome.final
+            if len(work) < batch or retry_later:
                 return delivered
 
 
-async def _send_one(
-    bot: Bot, chat_id: int, kind: str, payload: Payload, texts: Texts
-) -> tuple[str, bool] | None:
-    """Send one message; None when delivered, else (error, whether it is final)."""
+async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: Texts) -> Outcome:
+    """Send one message and say how it went."""
     render = RENDERERS.get(kind)
     if render is None:
-        return f"unknown kind {kind}", True
+        return Outcome(f"unknown kind {kind}", final=True)
     try:
         await send(bot, chat_id, render(texts, payload))
     except RetryAfter as exc:
-        return f"retry after {exc.retry_after}", False
-    except (Forbidden, BadRequest) as exc:
-        # Blocked the bot, or never opened a chat with it: retrying would not help.
+        return Outcome(f"retry after {exc.retry_after}", slow_down=True)
+    except Forbidden as exc:
         log.info("outbox message to %s not deliverable: %s", chat_id, exc.message)
-        return exc.message, True
+        return Outcome(exc.message, final=True, blocked="blocked" in exc.message.lower())
+    except BadRequest as exc:
+        # The chat does not exist (a manager who never opened the bot), or the message is wrong:
+        # retrying would not help.
+        log.info("outbox message to %s refused: %s", chat_id, exc.message)
+        return Outcome(exc.message, final=True)
     except TelegramError as exc:
         log.warning("outbox message to %s failed, will retry: %s", chat_id, exc)
-        return str(exc), False
-    return None
+        return Outcome(str(exc))
+    return Outcome()
 
 
 async def send_outbox(context: Context) -> None:

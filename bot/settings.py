@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     booking_horizon_days: int = Field(default=14, ge=1, le=90)
     reminder_interval_seconds: int = Field(default=60, ge=5, le=3600)
     plan_check_interval_seconds: int = Field(default=600, ge=30, le=86400)
+    digest_time: time = time(8, 30)
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -53,6 +55,19 @@ class Settings(BaseSettings):
                 return [int(p) for p in parts if p]
             except ValueError:
                 raise ValueError("expected Telegram user ids separated by commas, e.g. 12345,67890") from None
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _hhmm(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = value.strip().split(":")
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise ValueError("expected a local time like 08:30")
+            hours, minutes = int(parts[0]), int(parts[1])
+            if not (0 <= hours < 24 and 0 <= minutes < 60):
+                raise ValueError("expected a local time like 08:30")
+            return time(hours, minutes)
         return value
 
     @field_validator("timezone")

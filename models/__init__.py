@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.bookings import Booking, BookingStatus
+from models.digest import DigestRun
 from models.downtime import Downtime
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
 from models.maintenance import (
@@ -17,6 +18,8 @@ from models.maintenance import (
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
+from models.stock import Consumable, StockInput, StockMovement
+from models.updates import UpdateCheck, UpdateItem, VersionInput
 
 __all__ = [
     "Authorization",
@@ -24,6 +27,8 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "Closure",
+    "Consumable",
+    "DigestRun",
     "Downtime",
     "Machine",
     "MachineKind",
@@ -37,8 +42,13 @@ __all__ = [
     "ReportDraft",
     "Role",
     "Severity",
+    "StockInput",
+    "StockMovement",
     "Ticket",
     "TicketEvent",
     "TicketStatus",
     "TrainingRequest",
+    "UpdateCheck",
+    "UpdateItem",
+    "VersionInput",
 ]

@@ -70,6 +70,8 @@ class Booking(Base):
     # booking: the booking is kept (the member decides), and its member was told.
     affected_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     affected_downtime_id: Mapped[int | None] = mapped_column(ForeignKey("downtimes.id", ondelete="SET NULL"))
+    # When the member was asked, after the booking, which consumables they used (None: not yet).
+    usage_asked_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise")
     machine: Mapped[Machine] = relationship(lazy="raise")

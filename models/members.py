@@ -36,6 +36,9 @@ class Member(Base):
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"), default=Role.MEMBER)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # Set when Telegram answered 403 (the person blocked the bot): messages to them are skipped
+    # until they write to the bot again.
+    blocked_at: Mapped[datetime | None]
 
     @property
     def is_manager(self) -> bool:
@@ -96,6 +99,7 @@ def _refresh(
     member.username = _clip(username, 64)
     member.telegram_language = _clip(telegram_language, 16)
     member.last_seen_at = now
+    member.blocked_at = None  # they are talking to us: they have not blocked the bot
 
 
 async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> list[int]:
@@ -158,6 +162,13 @@ async def find_members(
         query.order_by(func.lower(Member.first_name), Member.id).offset(offset).limit(limit)
     )
     return list(rows), total
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    """Record that this person blocked the bot (Telegram said 403)."""
+    member = await find_by_telegram_id(session, telegram_id)
+    if member is not None and member.blocked_at is None:
+        member.blocked_at = now
 
 
 async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot import keyboards
 from bot.context import Context, FabDesk, get_desk
 from bot.i18n import N_
-from models import bookings
+from models import bookings, members
 from models.bookings import ReminderNote
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,9 @@ async def send_due_reminders(context: Context) -> int:
         except (Forbidden, BadRequest) as exc:
             # Blocked the bot, or the chat is gone: retrying would never succeed.
             log.info("reminder for booking %s not deliverable: %s", reminder.booking_id, exc.message)
+            if isinstance(exc, Forbidden):
+                async with desk.sessions.begin() as session:
+                    await members.mark_blocked(session, reminder.chat_id, desk.clock())
         except TelegramError as exc:
             log.warning("reminder for booking %s failed, will retry: %s", reminder.booking_id, exc)
             continue

@@ -1,11 +1,14 @@
-"""Typed messages and photos: a note a manager was asked for, a report being written, or chatter."""
+"""Typed messages and photos: an answer the bot asked for (a ticket note, an amount, a version),
+a report being written, or chatter."""
 
 from __future__ import annotations
 
 from bot.context import Turn
-from bot.handlers import menu, report, tickets
+from bot.handlers import menu, report, stock, tickets, updates
 from bot.reply import Reply
 from models import maintenance
+from models import stock as stock_domain
+from models import updates as updates_domain
 
 
 async def message(turn: Turn) -> Reply:
@@ -16,6 +19,10 @@ async def message(turn: Turn) -> Reply:
     text = incoming.text
     if text and await maintenance.pending_note(turn.session, turn.member) is not None:
         return await tickets.took_note(turn, text)
+    if text and await stock_domain.pending_amount(turn.session, turn.member) is not None:
+        return await stock.took_amount(turn, text)
+    if text and await updates_domain.pending_version(turn.session, turn.member) is not None:
+        return await updates.took_version(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
         if incoming.photo:
             return await report.took_photo(turn, incoming.photo[-1].file_id, incoming.caption)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import keyboards
 from bot.context import Turn
 from bot.reply import Reply
-from models import maintenance, members
+from models import maintenance, members, stock, updates
 
 
 def _menu_text(turn: Turn) -> str:
@@ -38,6 +38,8 @@ async def cancel_command(turn: Turn) -> Reply:
     """/cancel: leave whatever was under way: a report being written, a note being asked for."""
     await maintenance.cancel_report(turn.session, turn.member)
     await maintenance.drop_note_request(turn.session, turn.member)
+    await stock.drop_amount_request(turn.session, turn.member)
+    await updates.drop_version_request(turn.session, turn.member)
     return Reply(
         text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
         markup=keyboards.main_menu(turn.texts, turn.member),
@@ -61,6 +63,8 @@ async def help_screen(turn: Turn) -> Reply:
             "",
             _("For fab managers:"),
             "/queue — " + _("the maintenance queue"),
+            "/stock — " + _("consumables: restocks, counts, corrections"),
+            "/updates — " + _("software and firmware to check for updates"),
             "/machine — " + _("a machine's status, maintenance log and planned downtime"),
             "/machines — " + _("machines and today's bookings"),
             "/authorize — " + _("authorize a member on a machine that needs a training"),

@@ -1,0 +1,82 @@
+"""The managers' daily digest: what needs attention today, sent once a day at a set local time.
+
+Whether today's digest went out is a row in the database (one per day, unique), written in the
+same transaction as the outbox messages: a restart after the digest time sends it if it was
+missed, and never twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import maintenance, stock, updates
+from models.base import Base
+from models.bookings import bookings_between
+from models.opening import local_datetime
+from models.outbox import notify_managers
+
+
+class DigestRun(Base):
+    """The digest of one day was queued."""
+
+    __tablename__ = "digests"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime]
+
+
+async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """What the managers should know this morning, as plain facts (rendered in each one's language)."""
+    tickets, open_count = await maintenance.queue(session, limit=5)
+    low = await stock.low_stock(session)
+    due_updates = [i for i in await updates.list_items(session) if i.is_due(now)]
+    today = now.astimezone(tz).date()
+    day_start = local_datetime(today, 0, tz)
+    todays = await bookings_between(session, day_start, day_start + timedelta(days=1))
+    per_machine: dict[str, int] = {}
+    for booking in todays:
+        per_machine[booking.machine.name] = per_machine.get(booking.machine.name, 0) + 1
+    return {
+        "day": today.isoformat(),
+        "open_tickets": open_count,
+        "tickets": [
+            {"id": t.id, "machine": t.machine.name, "severity": t.severity.value, "title": t.title}
+            for t in tickets
+        ],
+        "low_stock": [
+            {"name": c.name, "quantity": str(c.quantity), "minimum": str(c.minimum), "unit": c.unit}
+            for c in low
+        ],
+        "updates_due": [
+            {"name": i.name, "overdue_days": max(0, (now - i.due_at).days)} for i in due_updates[:10]
+        ],
+        "updates_due_count": len(due_updates),
+        "bookings": sorted(per_machine.items()),
+    }
+
+
+async def send_daily_digest(
+    session: AsyncSession, manager_ids: Iterable[int], now: datetime, tz: ZoneInfo, at: time
+) -> bool:
+    """Queue today's digest for every manager if its time has come and it was not queued yet."""
+    local_now = now.astimezone(tz)
+    if local_now.time() < at:
+        return False
+    today = local_now.date()
+    if await session.get(DigestRun, today) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(DigestRun(day=today, created_at=now))
+    except IntegrityError:  # another run claimed today an instant ago
+        return False
+    await notify_managers(session, manager_ids, "digest", await digest_facts(session, now, tz), now)
+    return True

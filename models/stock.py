@@ -1,0 +1,385 @@
+"""Consumables: quantities kept exact, every change a stock movement, one low-stock alert per dip.
+
+Quantities are stored as integer thousandths of their unit (grams, millilitres, sheets...), so
+1.5 kg of PLA minus 0.1 kg is exactly 1.4 kg on every database, with no float drift; in Python
+they are Decimals. The quantity is never written except by a movement that records why, who
+and when.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from models.base import Base, enum_type
+from models.bookings import Booking, BookingStatus
+from models.errors import DomainError, NotAllowed, NotFound
+from models.machines import Machine
+from models.members import Member, require_manager
+from models.outbox import notify_managers, notify_member
+
+MILLI = Decimal(1000)
+MAX_QUANTITY = Decimal(10) ** 9  # a billion grams is a lot of filament: anything above is a typo
+# Bookings that ended longer ago than this are not asked about any more (after a long downtime).
+USAGE_QUESTION_WINDOW = timedelta(days=2)
+
+
+class MovementReason(enum.StrEnum):
+    RESTOCK = "restock"  # a delivery
+    USE = "use"  # used during a booking
+    CORRECTION = "correction"  # a manager's adjustment (spoilt, lost, mistake)
+    COUNT = "count"  # an inventory count: the difference between counted and recorded
+
+
+class BadQuantity(DomainError):
+    """Not a number, too many decimals, or out of range."""
+
+
+consumable_machines = Table(
+    "consumable_machines",
+    Base.metadata,
+    Column("consumable_id", ForeignKey("consumables.id", ondelete="CASCADE"), primary_key=True),
+    Column("machine_id", ForeignKey("machines.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Consumable(Base):
+    """Something the lab uses up: filament, resin, end mills, plywood sheets, paper..."""
+
+    __tablename__ = "consumables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    unit: Mapped[str] = mapped_column(String(16))
+    quantity_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    minimum_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    supplier: Mapped[str] = mapped_column(String(100), default="")
+    reorder_url: Mapped[str | None] = mapped_column(String(500))
+    # Set when the low-stock alert went out; cleared (re-armed) once the stock is back above minimum.
+    low_alert_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    machines: Mapped[list[Machine]] = relationship(secondary=consumable_machines, lazy="raise")
+
+    @property
+    def quantity(self) -> Decimal:
+        return Decimal(self.quantity_milli) / MILLI
+
+    @property
+    def minimum(self) -> Decimal:
+        return Decimal(self.minimum_milli) / MILLI
+
+    @property
+    def low(self) -> bool:
+        return self.quantity_milli < self.minimum_milli
+
+
+class StockMovement(Base):
+    """One change of a consumable's quantity. Rows are only ever added."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_consumable_at", "consumable_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumable_id: Mapped[int] = mapped_column(ForeignKey("consumables.id", ondelete="CASCADE"))
+    delta_milli: Mapped[int] = mapped_column(BigInteger)
+    quantity_after_milli: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[MovementReason] = mapped_column(enum_type(MovementReason, "movement_reason"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime]
+
+    member: Mapped[Member | None] = relationship(lazy="raise")
+
+    @property
+    def delta(self) -> Decimal:
+        return Decimal(self.delta_milli) / MILLI
+
+
+class StockInput(Base):
+    """A typed amount is expected from this member next (a restock, a count, a use...)."""
+
+    __tablename__ = "stock_inputs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    consumable_id: Mapped[int] = mapped_column(ForeignKey("consumables.id", ondelete="CASCADE"))
+    reason: Mapped[MovementReason] = mapped_column(enum_type(MovementReason, "stock_input_reason"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+_NUMBER = re.compile(r"^\s*([+-]?)\s*(\d{1,10})(?:[.,](\d{1,3}))?\s*([^\d\s.,+-][^\d]{0,15})?\s*$")
+
+
+def parse_quantity(text: str) -> Decimal:
+    """Read an amount as people type it: "250", "1,5", "+2", "-0.25", "500 g"; at most 3 decimals."""
+    match = _NUMBER.match(text)
+    if match is None:
+        raise BadQuantity(text[:40])
+    sign, whole, fraction, _unit = match.groups()
+    try:
+        value = Decimal(f"{sign}{whole}.{fraction or 0}")
+    except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
+        raise BadQuantity(text[:40]) from None
+    if abs(value) > MAX_QUANTITY:
+        raise BadQuantity(text[:40])
+    return value
+
+
+def to_milli(value: Decimal) -> int:
+    """A Decimal quantity in thousandths; more than three decimals is refused, not rounded."""
+    milli = value * MILLI
+    if milli != milli.to_integral_value():
+        raise BadQuantity(str(value))
+    return int(milli)
+
+
+async def list_consumables(session: AsyncSession, *, include_inactive: bool = False) -> list[Consumable]:
+    query = select(Consumable).options(selectinload(Consumable.machines)).order_by(Consumable.name)
+    if not include_inactive:
+        query = query.where(Consumable.active.is_(True))
+    return list(await session.scalars(query))
+
+
+async def get_consumable(session: AsyncSession, consumable_id: int) -> Consumable:
+    consumable = await session.scalar(
+        select(Consumable).options(selectinload(Consumable.machines)).where(Consumable.id == consumable_id)
+    )
+    if consumable is None or not consumable.active:
+        raise NotFound(f"consumable {consumable_id}")
+    return consumable
+
+
+async def consumables_of_machine(session: AsyncSession, machine_id: int) -> list[Consumable]:
+    """Active consumables that feed the machine."""
+    rows = await session.scalars(
+        select(Consumable)
+        .join(consumable_machines, consumable_machines.c.consumable_id == Consumable.id)
+        .where(consumable_machines.c.machine_id == machine_id, Consumable.active.is_(True))
+        .order_by(Consumable.name)
+    )
+    return list(rows)
+
+
+async def move(
+    session: AsyncSession,
+    actor: Member,
+    consumable_id: int,
+    delta: Decimal,
+    reason: MovementReason,
+    manager_ids: Iterable[int],
+    now: datetime,
+    *,
+    booking_id: int | None = None,
+    note: str = "",
+) -> StockMovement:
+    """Change a consumable's quantity by `delta`, recording why; alert the managers on a dip below minimum.
+
+    Members record what they used during one of their own bookings of a machine the consumable
+    feeds; everything else (restocks, corrections) is for managers.
+    """
+    consumable = await get_consumable(session, consumable_id)
+    if reason is MovementReason.USE:
+        await _check_use(session, actor, consumable, booking_id)
+        if delta <= 0:
+            raise BadQuantity(str(delta))
+        delta = -delta
+    else:
+        require_manager(actor)
+        if reason is MovementReason.RESTOCK and delta <= 0:
+            raise BadQuantity(str(delta))
+    change = to_milli(delta)
+    if change == 0 and reason is not MovementReason.COUNT:
+        raise BadQuantity("0")
+    after = consumable.quantity_milli + change
+    if abs(after) > to_milli(MAX_QUANTITY):
+        raise BadQuantity(str(delta))
+    consumable.quantity_milli = after
+    movement = StockMovement(
+        consumable_id=consumable.id,
+        delta_milli=change,
+        quantity_after_milli=after,
+        reason=reason,
+        member_id=actor.id,
+        booking_id=booking_id,
+        note=note[:300],
+        at=now,
+    )
+    session.add(movement)
+    await _low_stock_alert(session, consumable, manager_ids, now)
+    await session.flush()
+    return movement
+
+
+async def count(
+    session: AsyncSession,
+    manager: Member,
+    consumable_id: int,
+    counted: Decimal,
+    manager_ids: Iterable[int],
+    now: datetime,
+) -> StockMovement:
+    """Record an inventory count: the movement is the difference between counted and recorded."""
+    require_manager(manager)
+    if counted < 0:
+        raise BadQuantity(str(counted))
+    consumable = await get_consumable(session, consumable_id)
+    delta = Decimal(to_milli(counted) - consumable.quantity_milli) / MILLI
+    return await move(session, manager, consumable.id, delta, MovementReason.COUNT, manager_ids, now)
+
+
+async def _check_use(
+    session: AsyncSession, member: Member, consumable: Consumable, booking_id: int | None
+) -> None:
+    if booking_id is None:
+        raise NotAllowed("a use is recorded against a booking")
+    booking = await session.get(Booking, booking_id)
+    if booking is None or booking.member_id != member.id:
+        raise NotFound(f"booking {booking_id}")
+    if booking.machine_id not in {m.id for m in consumable.machines}:
+        raise NotFound(f"consumable {consumable.id} does not feed machine {booking.machine_id}")
+
+
+async def _low_stock_alert(
+    session: AsyncSession, consumable: Consumable, manager_ids: Iterable[int], now: datetime
+) -> None:
+    """One alert when the stock dips below its minimum; re-armed once it is back at or above it."""
+    if consumable.low and consumable.low_alert_at is None:
+        consumable.low_alert_at = now
+        facts = {
+            "consumable": consumable.name,
+            "consumable_id": consumable.id,
+            "quantity": str(consumable.quantity),
+            "minimum": str(consumable.minimum),
+            "unit": consumable.unit,
+            "supplier": consumable.supplier,
+            "reorder_url": consumable.reorder_url,
+        }
+        await notify_managers(session, manager_ids, "low_stock", facts, now)
+    elif not consumable.low and consumable.low_alert_at is not None:
+        consumable.low_alert_at = None
+
+
+async def low_stock(session: AsyncSession) -> list[Consumable]:
+    return [c for c in await list_consumables(session) if c.low]
+
+
+async def movements(session: AsyncSession, consumable_id: int, limit: int = 8) -> list[StockMovement]:
+    """The consumable's latest movements, newest first."""
+    rows = await session.scalars(
+        select(StockMovement)
+        .options(selectinload(StockMovement.member))
+        .where(StockMovement.consumable_id == consumable_id)
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def ask_amount(
+    session: AsyncSession,
+    member: Member,
+    consumable_id: int,
+    reason: MovementReason,
+    now: datetime,
+    booking_id: int | None = None,
+) -> Consumable:
+    """Remember that the member's next message is an amount for this consumable."""
+    consumable = await get_consumable(session, consumable_id)
+    if reason is MovementReason.USE:
+        await _check_use(session, member, consumable, booking_id)
+    else:
+        require_manager(member)
+    pending = await session.get(StockInput, member.id)
+    if pending is None:
+        pending = StockInput(member_id=member.id, consumable_id=consumable.id, reason=reason, created_at=now)
+        session.add(pending)
+    pending.consumable_id, pending.reason, pending.booking_id, pending.created_at = (
+        consumable.id,
+        reason,
+        booking_id,
+        now,
+    )
+    await session.flush()
+    return consumable
+
+
+async def pending_amount(session: AsyncSession, member: Member) -> StockInput | None:
+    return await session.get(StockInput, member.id)
+
+
+async def give_amount(
+    session: AsyncSession, member: Member, text: str, manager_ids: Iterable[int], now: datetime
+) -> tuple[StockMovement, Consumable]:
+    """Apply the amount the member typed to what they were asked for."""
+    pending = await pending_amount(session, member)
+    if pending is None:
+        raise NotFound("no amount asked")
+    value = parse_quantity(text)  # a bad amount keeps the question open
+    consumable_id, reason, booking_id = pending.consumable_id, pending.reason, pending.booking_id
+    await session.delete(pending)
+    if reason is MovementReason.COUNT:
+        movement = await count(session, member, consumable_id, value, manager_ids, now)
+    else:
+        movement = await move(
+            session, member, consumable_id, value, reason, manager_ids, now, booking_id=booking_id
+        )
+    return movement, await get_consumable(session, consumable_id)
+
+
+async def drop_amount_request(session: AsyncSession, member: Member) -> bool:
+    pending = await session.get(StockInput, member.id)
+    if pending is None:
+        return False
+    await session.delete(pending)
+    await session.flush()
+    return True
+
+
+async def ask_about_usage(session: AsyncSession, now: datetime, limit: int = 200) -> int:
+    """Ask members whose booking just ended what they used, on machines fed by consumables; once each."""
+    fed = (
+        select(consumable_machines.c.machine_id)
+        .join(Consumable, Consumable.id == consumable_machines.c.consumable_id)
+        .where(Consumable.active.is_(True))
+    )
+    ended = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.member), selectinload(Booking.machine))
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.end_at <= now,
+            Booking.end_at > now - USAGE_QUESTION_WINDOW,
+            Booking.start_at > now - USAGE_QUESTION_WINDOW - timedelta(days=1),
+            Booking.usage_asked_at.is_(None),
+            Booking.machine_id.in_(fed),
+        )
+        .order_by(Booking.end_at)
+        .limit(limit)
+    )
+    asked = 0
+    for booking in ended:
+        booking.usage_asked_at = now
+        options = [
+            {"id": c.id, "name": c.name, "unit": c.unit}
+            for c in await consumables_of_machine(session, booking.machine_id)
+        ]
+        facts = {
+            "booking_id": booking.id,
+            "machine": booking.machine.name,
+            "start": booking.start_at.isoformat(),
+            "end": booking.end_at.isoformat(),
+            "consumables": options,
+        }
+        notify_member(session, booking.member, "usage_question", facts, now)
+        asked += 1
+    return asked

@@ -1,0 +1,234 @@
+"""The equipment update register: software, firmware and systems to check for updates, on time.
+
+Each item says how often it should be checked. When a check falls due, the managers are reminded
+once (the due date the reminder was for is recorded); they mark it done (with the version now
+installed), snooze it a week, or mark it not applicable. Every check is kept, so the history of
+versions stays.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from models.base import Base, enum_type
+from models.errors import DomainError, NotFound
+from models.machines import Machine
+from models.members import Member, require_manager
+from models.outbox import notify_managers
+
+SNOOZE = timedelta(days=7)
+MAX_VERSION = 50
+
+
+class CheckAction(enum.StrEnum):
+    DONE = "done"
+    SNOOZED = "snoozed"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class BadVersion(DomainError):
+    """An empty or absurdly long version text."""
+
+
+class UpdateItem(Base):
+    """A component whose updates the fab manager checks: a slicer, a CAM suite, an OS, a firmware."""
+
+    __tablename__ = "update_items"
+    __table_args__ = (CheckConstraint("check_every_days > 0", name="check_every_days_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    machine_id: Mapped[int | None] = mapped_column(ForeignKey("machines.id", ondelete="SET NULL"))
+    current_version: Mapped[str] = mapped_column(String(MAX_VERSION), default="")
+    check_every_days: Mapped[int] = mapped_column(Integer)
+    last_checked_at: Mapped[datetime]
+    snoozed_until: Mapped[datetime | None]
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The due date the last reminder was sent for: one reminder per due date, across restarts.
+    reminded_for: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    machine: Mapped[Machine | None] = relationship(lazy="raise")
+
+    @property
+    def due_at(self) -> datetime:
+        due = self.last_checked_at + timedelta(days=self.check_every_days)
+        return max(due, self.snoozed_until) if self.snoozed_until else due
+
+    def is_due(self, now: datetime) -> bool:
+        return not self.not_applicable and self.due_at <= now
+
+
+class UpdateCheck(Base):
+    """One check of an item: what was done, by whom, and the versions before and after."""
+
+    __tablename__ = "update_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("update_items.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[CheckAction] = mapped_column(enum_type(CheckAction, "update_check_action"))
+    version_before: Mapped[str] = mapped_column(String(MAX_VERSION), default="")
+    version_after: Mapped[str] = mapped_column(String(MAX_VERSION), default="")
+
+    member: Mapped[Member | None] = relationship(lazy="raise")
+
+
+class VersionInput(Base):
+    """The manager's next message is the version now installed on this item."""
+
+    __tablename__ = "version_inputs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("update_items.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+async def list_items(session: AsyncSession) -> list[UpdateItem]:
+    """Every item, the soonest due first (not applicable ones last)."""
+    items = list(await session.scalars(select(UpdateItem).options(selectinload(UpdateItem.machine))))
+    return sorted(items, key=lambda i: (i.not_applicable, i.due_at, i.name.lower()))
+
+
+async def get_item(session: AsyncSession, item_id: int) -> UpdateItem:
+    item = await session.scalar(
+        select(UpdateItem).options(selectinload(UpdateItem.machine)).where(UpdateItem.id == item_id)
+    )
+    if item is None:
+        raise NotFound(f"update item {item_id}")
+    return item
+
+
+async def history(session: AsyncSession, item_id: int, limit: int = 8) -> list[UpdateCheck]:
+    rows = await session.scalars(
+        select(UpdateCheck)
+        .options(selectinload(UpdateCheck.member))
+        .where(UpdateCheck.item_id == item_id)
+        .order_by(UpdateCheck.at.desc(), UpdateCheck.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def remind_due(session: AsyncSession, manager_ids: Iterable[int], now: datetime) -> list[UpdateItem]:
+    """Queue one reminder per item whose check fell due (and was not reminded for that due date)."""
+    reminded = []
+    for item in await list_items(session):
+        if not item.is_due(now) or item.reminded_for == item.due_at:
+            continue
+        item.reminded_for = item.due_at
+        facts = {
+            "item_id": item.id,
+            "name": item.name,
+            "machine": item.machine.name if item.machine else None,
+            "version": item.current_version,
+            "every_days": item.check_every_days,
+            "due": item.due_at.isoformat(),
+        }
+        await notify_managers(session, manager_ids, "update_due", facts, now)
+        reminded.append(item)
+    return reminded
+
+
+def _record(
+    session: AsyncSession,
+    item: UpdateItem,
+    manager: Member,
+    action: CheckAction,
+    now: datetime,
+    version_after: str | None = None,
+) -> None:
+    session.add(
+        UpdateCheck(
+            item_id=item.id,
+            at=now,
+            member_id=manager.id,
+            action=action,
+            version_before=item.current_version,
+            version_after=item.current_version if version_after is None else version_after,
+        )
+    )
+
+
+async def mark_done(
+    session: AsyncSession, manager: Member, item_id: int, version: str | None, now: datetime
+) -> UpdateItem:
+    """The item was checked (and maybe updated): record the version now installed, restart its clock."""
+    require_manager(manager)
+    item = await get_item(session, item_id)
+    if version is not None:
+        version = " ".join(version.split())
+        if not version or len(version) > MAX_VERSION:
+            raise BadVersion(version[:60])
+    _record(session, item, manager, CheckAction.DONE, now, version)
+    if version is not None:
+        item.current_version = version
+    item.last_checked_at, item.snoozed_until, item.reminded_for, item.not_applicable = now, None, None, False
+    await session.flush()
+    return item
+
+
+async def snooze(session: AsyncSession, manager: Member, item_id: int, now: datetime) -> UpdateItem:
+    """Put the check off for a week (a new reminder comes then)."""
+    require_manager(manager)
+    item = await get_item(session, item_id)
+    _record(session, item, manager, CheckAction.SNOOZED, now)
+    item.snoozed_until = now + SNOOZE
+    await session.flush()
+    return item
+
+
+async def set_not_applicable(
+    session: AsyncSession, manager: Member, item_id: int, now: datetime
+) -> UpdateItem:
+    """Stop reminding about this item (marking it done later turns it back on)."""
+    require_manager(manager)
+    item = await get_item(session, item_id)
+    _record(session, item, manager, CheckAction.NOT_APPLICABLE, now)
+    item.not_applicable = True
+    await session.flush()
+    return item
+
+
+async def ask_version(session: AsyncSession, manager: Member, item_id: int, now: datetime) -> UpdateItem:
+    """Remember that the manager's next message is the version now installed."""
+    require_manager(manager)
+    item = await get_item(session, item_id)
+    pending = await session.get(VersionInput, manager.id)
+    if pending is None:
+        pending = VersionInput(member_id=manager.id, item_id=item.id, created_at=now)
+        session.add(pending)
+    pending.item_id, pending.created_at = item.id, now
+    await session.flush()
+    return item
+
+
+async def pending_version(session: AsyncSession, member: Member) -> VersionInput | None:
+    return await session.get(VersionInput, member.id)
+
+
+async def give_version(session: AsyncSession, manager: Member, text: str, now: datetime) -> UpdateItem:
+    pending = await pending_version(session, manager)
+    if pending is None:
+        raise NotFound("no version asked")
+    item_id = pending.item_id
+    item = await mark_done(session, manager, item_id, text, now)  # a bad version keeps the question open
+    await session.delete(pending)
+    await session.flush()
+    return item
+
+
+async def drop_version_request(session: AsyncSession, member: Member) -> bool:
+    pending = await session.get(VersionInput, member.id)
+    if pending is None:
+        return False
+    await session.delete(pending)
+    await session.flush()
+    return True

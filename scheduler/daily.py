@@ -1,0 +1,39 @@
+"""Jobs for stock, updates and the managers' digest. Each derives what is due from the database
+and records what it queued, so a restart neither misses nor repeats a message."""
+
+from __future__ import annotations
+
+from bot.context import Context, get_desk
+from models import digest, stock, updates
+
+
+async def ask_about_usage(context: Context) -> int:
+    """Job: ask members whose booking ended which consumables they used."""
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        asked = await stock.ask_about_usage(session, desk.clock())
+    if asked:
+        desk.wake_outbox(context)
+    return asked
+
+
+async def remind_due_updates(context: Context) -> int:
+    """Job: remind the managers of update checks that fell due, once per due date."""
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        reminded = await updates.remind_due(session, desk.settings.manager_ids, desk.clock())
+    if reminded:
+        desk.wake_outbox(context)
+    return len(reminded)
+
+
+async def send_daily_digest(context: Context) -> bool:
+    """Job: queue today's digest once its time has come (catching up after a restart, never twice)."""
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        sent = await digest.send_daily_digest(
+            session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
+        )
+    if sent:
+        desk.wake_outbox(context)
+    return sent
