@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Texts
 from bot.reply import Reply
-from models import errors, maintenance
+from models import errors, maintenance, stock, updates
 
 
 def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
@@ -49,6 +49,10 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("A report holds at most {count} photos.").format(count=maintenance.MAX_PHOTOS)
         case maintenance.BadWindow():
             return _("That downtime window is not possible (in the past or too long). Nothing was changed.")
+        case stock.BadQuantity():
+            return _("That is not an amount I can read: send a number like 250 or 1,5. Nothing was changed.")
+        case updates.BadVersion():
+            return _("Send the version as a short text, like 2.8.1. Nothing was changed.")
         case errors.AlreadyAuthorized():
             return _("You are already authorized on this machine: you can book it.")
     return _("That cannot be done. Nothing was changed.")
