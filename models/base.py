@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +53,16 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -> bool:
+    """Delete the row of `model` with this primary key, if any; return whether there was one."""
+    row = await session.get(model, key)
+    if row is None:
+        return False
+    await session.delete(row)
+    await session.flush()
+    return True
 
 
 def utcnow() -> datetime:

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, enum_type
+from models.base import Base, delete_by_key, enum_type
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.downtime import Downtime
 from models.errors import DomainError, NotFound
@@ -331,12 +331,7 @@ async def add_photo(
 
 async def cancel_report(session: AsyncSession, member: Member) -> bool:
     """Drop the member's draft; return whether there was one."""
-    draft = await session.get(ReportDraft, member.id)
-    if draft is None:
-        return False
-    await session.delete(draft)
-    await session.flush()
-    return True
+    return await delete_by_key(session, ReportDraft, member.id)
 
 
 @dataclass(frozen=True)
@@ -653,12 +648,7 @@ async def give_note(
 
 
 async def drop_note_request(session: AsyncSession, member: Member) -> bool:
-    request = await session.get(NoteRequest, member.id)
-    if request is None:
-        return False
-    await session.delete(request)
-    await session.flush()
-    return True
+    return await delete_by_key(session, NoteRequest, member.id)
 
 
 # --------------------------------------------------------------------------- machines

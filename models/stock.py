@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, T
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, enum_type
+from models.base import Base, delete_by_key, enum_type
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine
@@ -337,12 +337,7 @@ async def give_amount(
 
 
 async def drop_amount_request(session: AsyncSession, member: Member) -> bool:
-    pending = await session.get(StockInput, member.id)
-    if pending is None:
-        return False
-    await session.delete(pending)
-    await session.flush()
-    return True
+    return await delete_by_key(session, StockInput, member.id)
 
 
 async def ask_about_usage(session: AsyncSession, now: datetime, limit: int = 200) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, enum_type
+from models.base import Base, delete_by_key, enum_type
 from models.errors import DomainError, NotFound
 from models.machines import Machine
 from models.members import Member, require_manager
@@ -226,9 +226,4 @@ async def give_version(session: AsyncSession, manager: Member, text: str, now: d
 
 
 async def drop_version_request(session: AsyncSession, member: Member) -> bool:
-    pending = await session.get(VersionInput, member.id)
-    if pending is None:
-        return False
-    await session.delete(pending)
-    await session.flush()
-    return True
+    return await delete_by_key(session, VersionInput, member.id)
