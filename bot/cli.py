@@ -120,7 +120,12 @@ def cmd_import(settings: Settings, path: Path) -> int:
         finally:
             await engine.dispose()
 
-    print(asyncio.run(apply()))
+    try:
+        summary = asyncio.run(apply())
+    except InventoryError as exc:  # found while applying (a name only the database can refuse)
+        print(f"fabdesk: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
     return 0
 
 

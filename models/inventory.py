@@ -1,19 +1,24 @@
-"""Import the lab's inventory (machines and their maintenance plans, opening hours, closure days) from YAML.
+"""Import the lab's inventory from YAML: machines and their maintenance plans, opening hours, closure
+days, consumables and the update register.
 
 `parse_inventory` checks the whole file and reports every problem at once with its line;
-`apply_inventory` then brings the database in line with it, writing only what differs.
+`apply_inventory` then brings the database in line with it, writing only what differs. A stock
+quantity is never overwritten: a different count in the file is recorded as a stock movement.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -23,6 +28,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
     StrictBool,
     ValidationError,
     ValidationInfo,
@@ -32,16 +38,29 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from models.base import utcnow
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan
 from models.opening import MINUTES_PER_DAY, Closure, OpeningHours
+from models.stock import (
+    MAX_QUANTITY,
+    BadQuantity,
+    Consumable,
+    MovementReason,
+    StockMovement,
+    parse_quantity,
+    to_milli,
+)
+from models.updates import MAX_VERSION, CheckAction, UpdateCheck, UpdateItem
 
 MAX_TEXT_BYTES = 1_000_000
 MAX_MACHINES = 500
 MAX_CLOSURES = 1000
+MAX_CONSUMABLES = 1000
+MAX_UPDATE_ITEMS = 1000
 MAX_INTERVALS_PER_DAY = 12
 # Aliases let a small file expand into a huge structure; this bounds the work whatever the file does.
 MAX_YAML_NODES = 100_000
@@ -54,6 +73,9 @@ TASK_MAX = 200  # maintenance_plans.task is VARCHAR(200)
 MAX_PLANS_PER_MACHINE = 50
 MAX_EVERY_DAYS = 3650
 MAX_EVERY_HOURS = 100_000
+UNIT_MAX = 16  # consumables.unit is VARCHAR(16)
+SUPPLIER_MAX = 100
+URL_MAX = 500
 DEFAULT_SLOT_MINUTES = 30
 DEFAULT_MAX_BOOKING_MINUTES = 120
 
@@ -64,9 +86,15 @@ WEEKDAY_NUMBERS = {name: number for names in (WEEKDAYS, WEEKDAYS_FR) for number,
 _TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Wider than parse_quantity's pattern, so a near miss gets a precise message before it decides.
+_AMOUNT = re.compile(r"^\s*([+-]?)\s*(\d+)(?:[.,](\d+))?\s*$")
+# The note of the stock movements an import records (stock_movements.note).
+IMPORT_NOTE = "inventory import"
 # Validation context flag: parse_inventory has reported the whole-file checks already, with their lines.
 _CROSS_CHECKED = "cross_checked"
 _E = TypeVar("_E", MachineKind, MachineStatus)
+# Where a value sits in the file: ("consumables", 2, "machines", 0), as pydantic reports it.
+Loc = tuple[str | int, ...]
 
 
 class InventoryError(Exception):
@@ -242,6 +270,63 @@ def _range(interval: tuple[int, int]) -> str:
     return "-".join(f"{minute // 60:02d}:{minute % 60:02d}" for minute in interval)
 
 
+def _amount(value: object) -> Decimal:
+    """An amount of stock as `parse_quantity` reads it, from a YAML number or text like "1,5"; not below 0."""
+    if isinstance(value, float) and math.isfinite(value):
+        text = format(Decimal(repr(value)), "f")  # 1e-05 in plain digits: 0.00001
+    elif isinstance(value, Decimal) and value.is_finite():
+        text = format(value, "f")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise _problem(f'must be a number like 250 or "1,5", not {_shown(value)}')
+    match = _AMOUNT.match(text)
+    if match is None:
+        # parse_quantity would take "4 kg" as 4 of whatever the unit is: the unit has its own key.
+        unit = re.fullmatch(r"\s*[+-]?\d+(?:[.,]\d+)?\s*[^\W\d_][^\d]*", text)
+        hint = " (give the unit in `unit`, not here)" if unit else ""
+        raise _problem(f'must be a number like 250 or "1,5", not {_shown(value)}{hint}')
+    if len(match.group(3) or "") > 3:
+        raise _problem(f"has more than 3 decimals: {_shown(value)}")
+    try:
+        amount = parse_quantity(text)
+        to_milli(amount)
+    except BadQuantity:
+        raise _problem(f"is too large: {_shown(value)} (at most {MAX_QUANTITY})") from None
+    if amount < 0:
+        raise _problem(f"must not be negative, not {_shown(value)}")
+    return abs(amount)  # "-0" is 0
+
+
+def _url(value: object) -> str | None:
+    text = _text(URL_MAX)(value)
+    if not text:
+        return None
+    try:
+        netloc = urlsplit(text).netloc
+    except ValueError:
+        netloc = ""
+    if not text.lower().startswith(("http://", "https://")) or not netloc or re.search(r"\s", text):
+        raise _problem(f"must be a web address starting with http:// or https://, not {_shown(text)}")
+    return text
+
+
+def _version(value: object) -> str:
+    # Spaces folded as the bot folds a typed version, so the same version never reads as a change.
+    return " ".join(_text(MAX_VERSION, required=True)(value).split())
+
+
+def _name_list(value: object) -> object:
+    # One machine needs no list; an empty key is more often a slip than a wish for none.
+    if value is None:
+        raise _problem("is empty; write `[]` for none, or leave the key out")
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
 Name = Annotated[str, PlainValidator(_text(NAME_MAX, required=True))]
 Location = Annotated[str, PlainValidator(_text(LOCATION_MAX))]
 Description = Annotated[str, PlainValidator(_text(DESCRIPTION_MAX, one_line=False))]
@@ -256,6 +341,12 @@ Weekday = Annotated[int, PlainValidator(_weekday)]
 Task = Annotated[str, PlainValidator(_text(TASK_MAX, required=True))]
 EveryDays = Annotated[int, PlainValidator(_count("days", MAX_EVERY_DAYS))]
 EveryHours = Annotated[int, PlainValidator(_count("hours", MAX_EVERY_HOURS))]
+Unit = Annotated[str, PlainValidator(_text(UNIT_MAX, required=True))]
+Supplier = Annotated[str, PlainValidator(_text(SUPPLIER_MAX))]
+Amount = Annotated[Decimal, PlainValidator(_amount)]
+Url = Annotated[str | None, PlainValidator(_url)]
+Version = Annotated[str, PlainValidator(_version)]
+MachineNames = Annotated[tuple[Name, ...], BeforeValidator(_name_list), Field(max_length=MAX_MACHINES)]
 
 
 class MaintenanceEntry(BaseModel):
@@ -336,6 +427,43 @@ class ClosureEntry(BaseModel):
     reason: Reason = ""
 
 
+class ConsumableEntry(BaseModel):
+    """One consumable: its unit, the minimum that calls for a reorder, and the machines it feeds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    unit: Unit
+    minimum: Amount
+    # The stock counted: the stock of a new consumable; for an existing one, a count recorded as a
+    # movement when it differs. None leaves the stock alone (a new consumable starts at 0).
+    quantity: Amount | None = None
+    # All the machines it feeds, by name: in the file or in the database.
+    machines: MachineNames = ()
+    supplier: Supplier = ""
+    reorder_url: Url = None
+
+    @property
+    def minimum_milli(self) -> int:
+        return to_milli(self.minimum)
+
+    @property
+    def quantity_milli(self) -> int | None:
+        return None if self.quantity is None else to_milli(self.quantity)
+
+
+class UpdateEntry(BaseModel):
+    """One item of the update register: a software, firmware or system to check every N days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    machine: Name | None = None
+    # The version installed now; None leaves the recorded version alone.
+    version: Version | None = None
+    check_every_days: EveryDays
+
+
 class Inventory(BaseModel):
     """A whole inventory file; a section left out leaves that part of the database alone."""
 
@@ -350,18 +478,59 @@ class Inventory(BaseModel):
     machines: Annotated[
         tuple[MachineEntry, ...], BeforeValidator(_section("machines")), Field(max_length=MAX_MACHINES)
     ] = ()
+    # Created or updated by name; those in the database but not in the file are left alone.
+    consumables: Annotated[
+        tuple[ConsumableEntry, ...],
+        BeforeValidator(_section("consumables")),
+        Field(max_length=MAX_CONSUMABLES),
+    ] = ()
+    updates: Annotated[
+        tuple[UpdateEntry, ...], BeforeValidator(_section("update items")), Field(max_length=MAX_UPDATE_ITEMS)
+    ] = ()
+
+    # Set by parse_inventory: the file's name, and the lines of the names only the database can refuse.
+    _source: str = PrivateAttr(default="inventory")
+    _places: dict[Loc, tuple[int, str]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique(self, info: ValidationInfo) -> Inventory:
         if info.context and info.context.get(_CROSS_CHECKED):
             return self
         # parse_inventory reports these with their lines; this guards inventories built in code.
-        names = Counter(machine.name.casefold() for machine in self.machines)
+        groups: list[tuple[str, list[str]]] = [
+            ("", [machine.name for machine in self.machines]),
+            ("consumable ", [consumable.name for consumable in self.consumables]),
+            ("update item ", [item.name for item in self.updates]),
+            *((f"{c.name}: machine ", list(c.machines)) for c in self.consumables),
+        ]
+        twice = [
+            prefix + name
+            for prefix, names in groups
+            for name, n in Counter(name.casefold() for name in names).items()
+            if n > 1
+        ]
         days = Counter(closure.day for closure in self.closures or ())
-        twice = [name for name, n in names.items() if n > 1] + [str(d) for d, n in days.items() if n > 1]
+        twice += [str(d) for d, n in days.items() if n > 1]
         if twice:
             raise _problem(f"listed more than once: {', '.join(twice)}")
         return self
+
+    def _refusal(self, problems: list[tuple[Loc, str]]) -> InventoryError:
+        """The error for problems only the database shows, with their lines when the file gave them."""
+
+        def line(loc: Loc) -> int:
+            return self._places[loc][0] if loc in self._places else 0
+
+        return InventoryError(
+            self._source,
+            [
+                (f"line {line(loc)}, " if loc in self._places else "") + f"{_path(loc)}: {message}"
+                for loc, message in sorted(problems, key=lambda problem: line(problem[0]))
+            ],
+        )
+
+    def _rest_of_line(self, loc: Loc) -> str:
+        return self._places[loc][1] if loc in self._places else ""
 
     def hours_by_weekday(self) -> dict[int, list[tuple[int, int]]] | None:
         """Opening intervals by weekday (0 = Monday), every day present; None when the file has no hours."""
@@ -382,21 +551,17 @@ class _Loader(yaml.SafeLoader):
     }
 
 
-Loc = tuple[str | int, ...]
-
-
 def parse_inventory(text: str, source: str = "inventory") -> Inventory:
     """Read an inventory file; raise InventoryError listing every problem, each with its line."""
     if len(text) > MAX_TEXT_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         raise InventoryError(source, [f"the file is larger than {MAX_TEXT_BYTES // 1_000_000} MB"])
     root, data, problems = _load(text, source)
+    sections = list(Inventory.model_fields)
     if not isinstance(data, dict):
-        raise InventoryError(
-            source,
-            [f"line {_line(root)}: the file must be a mapping with opening_hours, closures and/or machines"],
-        )
+        some = f"{', '.join(sections[:-1])} and/or {sections[-1]}"
+        raise InventoryError(source, [f"line {_line(root)}: the file must be a mapping with {some}"])
     if not data:
-        problems.append((_line(root), "the file has none of the sections opening_hours, closures, machines"))
+        problems.append((_line(root), f"the file has none of the sections {', '.join(sections)}"))
 
     def where(loc: Loc) -> tuple[int, str]:
         return _locate(root, loc, text)
@@ -413,7 +578,25 @@ def parse_inventory(text: str, source: str = "inventory") -> Inventory:
     if problems:
         problems.sort(key=lambda problem: problem[0])
         raise InventoryError(source, [f"line {line}, {message}" for line, message in problems])
+    # apply_inventory refuses what only the database shows (an unknown machine...) with these lines.
+    inventory._source = source
+    inventory._places = {loc: where(loc) for loc in _database_checked(inventory)}
     return inventory
+
+
+def _database_checked(inventory: Inventory) -> Iterator[Loc]:
+    """The places of the names apply_inventory looks up in the database."""
+    for index, machine in enumerate(inventory.machines):
+        yield ("machines", index, "name")
+        for number in range(len(machine.maintenance or ())):
+            yield ("machines", index, "maintenance", number, "task")
+    for index, consumable in enumerate(inventory.consumables):
+        yield ("consumables", index, "name")
+        for number in range(len(consumable.machines)):
+            yield ("consumables", index, "machines", number)
+    for index, _item in enumerate(inventory.updates):
+        yield ("updates", index, "name")
+        yield ("updates", index, "machine")
 
 
 def _load(text: str, source: str) -> tuple[Node, Any, list[tuple[int, str]]]:
@@ -526,6 +709,10 @@ def _allowed_keys(loc: Loc) -> list[str]:
         return list(MachineEntry.model_fields)
     if len(loc) == 3 and loc[0] == "closures":
         return ["date", "reason"]
+    if len(loc) == 3 and loc[0] == "consumables":
+        return list(ConsumableEntry.model_fields)
+    if len(loc) == 3 and loc[0] == "updates":
+        return list(UpdateEntry.model_fields)
     return list(Inventory.model_fields)
 
 
@@ -539,6 +726,9 @@ def _message(error: Any, loc: Loc) -> str:
         return f"unknown key ({hint})"
     if kind == "missing":
         return "is required"
+    if kind == "invalid_key":
+        # `{minimum: 1,5}`: in braces a comma ends the entry, leaving a key "5".
+        return f'{_shown(error.get("input"))} is not a key (in {{...}}, quote numbers with a comma: "1,5")'
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a mapping of keys to values"
     if kind in ("list_type", "tuple_type"):
@@ -552,6 +742,13 @@ def _message(error: Any, loc: Loc) -> str:
 
 def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]]) -> Iterator[tuple[Loc, str]]:
     """Find what only the whole file shows: names, tasks, closure days and weekdays given twice."""
+    for section in ("machines", "consumables", "updates"):
+        yield from _twice_named(data.get(section), section, where)
+    consumables = data.get("consumables")
+    for index, entry in enumerate(consumables if isinstance(consumables, list) else []):
+        names = entry.get("machines") if isinstance(entry, dict) else None
+        if isinstance(names, list):
+            yield from _twice_listed(names, ("consumables", index, "machines"), where)
     hours = data.get("opening_hours")
     weekdays: dict[int, str] = {}
     for key in hours if isinstance(hours, dict) else {}:
@@ -564,20 +761,6 @@ def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]])
         else:
             weekdays[number] = key
     machines = data.get("machines")
-    seen: dict[str, Loc] = {}
-    for index, entry in enumerate(machines if isinstance(machines, list) else []):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            continue
-        loc: Loc = ("machines", index, "name")
-        key = name.strip().casefold()
-        if key not in seen:
-            seen[key] = loc
-            continue
-        _, rest = where(loc)
-        # A plain `name: Prusa MK4 #2` loses "#2" to a comment; the duplicate is the usual symptom.
-        hint = " (a ' #' starts a comment: put the name in quotes)" if re.match(r"\s+#", rest) else ""
-        yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
     for index, entry in enumerate(machines if isinstance(machines, list) else []):
         plans = entry.get("maintenance") if isinstance(entry, dict) else None
         if isinstance(plans, list):
@@ -593,6 +776,46 @@ def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]])
             yield loc, f"{day.strip()} is already listed on line {where(days[day.strip()])[0]}"
         else:
             days[day.strip()] = loc
+
+
+def _comment_hint(rest_of_line: str) -> str:
+    # A plain `name: Prusa MK4 #2` loses "#2" to a comment; a duplicate or unknown name is the usual symptom.
+    return " (a ' #' starts a comment: put the name in quotes)" if re.match(r"\s+#", rest_of_line) else ""
+
+
+def _twice_named(
+    entries: object, section: str, where: Callable[[Loc], tuple[int, str]]
+) -> Iterator[tuple[Loc, str]]:
+    """Find the entries of a section whose name an earlier entry has, ignoring case."""
+    seen: dict[str, Loc] = {}
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        loc: Loc = (section, index, "name")
+        key = name.strip().casefold()
+        if key not in seen:
+            seen[key] = loc
+            continue
+        hint = _comment_hint(where(loc)[1])
+        yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
+
+
+def _twice_listed(
+    names: list[Any], base: Loc, where: Callable[[Loc], tuple[int, str]]
+) -> Iterator[tuple[Loc, str]]:
+    """Find the names of a list given twice, ignoring case."""
+    seen: dict[str, Loc] = {}
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            continue
+        loc: Loc = (*base, index)
+        key = name.strip().casefold()
+        if key not in seen:
+            seen[key] = loc
+            continue
+        hint = _comment_hint(where(loc)[1])
+        yield loc, f"{name.strip()!r} is already listed on line {where(seen[key])[0]}, ignoring case{hint}"
 
 
 def _plan_checks(
@@ -632,7 +855,7 @@ def _plan_checks(
 
 @dataclass
 class ImportReport:
-    """What an import changed, by machine name, closure day and "machine: task" for plans."""
+    """What an import changed, by name (machine, consumable, update item), closure day and "machine: task"."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -645,6 +868,14 @@ class ImportReport:
     plans_created: list[str] = field(default_factory=list)
     plans_updated: list[str] = field(default_factory=list)
     plans_deactivated: list[str] = field(default_factory=list)  # on the machine, not in its list
+    consumables_created: list[str] = field(default_factory=list)
+    consumables_updated: list[str] = field(default_factory=list)  # a count in the file is a movement
+    consumables_unchanged: list[str] = field(default_factory=list)
+    consumables_not_in_file: list[str] = field(default_factory=list)  # active ones, left untouched
+    updates_created: list[str] = field(default_factory=list)
+    updates_updated: list[str] = field(default_factory=list)  # a new version is a check done
+    updates_unchanged: list[str] = field(default_factory=list)
+    updates_not_in_file: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -658,14 +889,31 @@ class ImportReport:
             or self.plans_created
             or self.plans_updated
             or self.plans_deactivated
+            or self.consumables_created
+            or self.consumables_updated
+            or self.updates_created
+            or self.updates_updated
         )
 
     def summary(self) -> str:
         """One short paragraph for the command line."""
         sentences: list[str] = []
-        if not self.changed and self.unchanged:
-            unchanged = _plural(len(self.unchanged), "machine")
-            sentences.append(f"Nothing to change: {unchanged} already up to date.")
+        up_to_date = [
+            _plural(len(names), noun)
+            for names, noun in (
+                (self.unchanged, "machine"),
+                (self.consumables_unchanged, "consumable"),
+                (self.updates_unchanged, "update item"),
+            )
+            if names
+        ]
+        if not self.changed and up_to_date:
+            listed = (
+                ", ".join(up_to_date[:-1]) + " and " + up_to_date[-1]
+                if len(up_to_date) > 1
+                else up_to_date[0]
+            )
+            sentences.append(f"Nothing to change: {listed} already up to date.")
         elif not self.changed:
             sentences.append("Nothing to change.")
         else:
@@ -705,23 +953,74 @@ class ImportReport:
             ]
             if plans:
                 sentences.append(f"Maintenance plans: {', '.join(plans)}.")
-        if self.not_in_file:
-            sentences.append(f"Not in the file, left as they are: {', '.join(self.not_in_file)}.")
+            # Created ones are counted; the few updated ones are worth naming, as for plans.
+            for title, (new, edited, same) in (
+                (
+                    "Consumables",
+                    (self.consumables_created, self.consumables_updated, self.consumables_unchanged),
+                ),
+                ("Update register", (self.updates_created, self.updates_updated, self.updates_unchanged)),
+            ):
+                counts = [
+                    f"{len(items)} {verb}" + (f" ({', '.join(items)})" if named else "")
+                    for items, verb, named in (
+                        (new, "created", False),
+                        (edited, "updated", True),
+                        (same, "unchanged", False),
+                    )
+                    if items
+                ]
+                if new or edited:
+                    sentences.append(f"{title}: {', '.join(counts)}.")
+        for label, names in (
+            ("Not in the file", self.not_in_file),
+            ("Consumables not in the file", self.consumables_not_in_file),
+            ("Update items not in the file", self.updates_not_in_file),
+        ):
+            if names:
+                sentences.append(f"{label}, left as they are: {', '.join(names)}.")
         return " ".join(sentences)
 
 
 async def apply_inventory(
     session: AsyncSession, inventory: Inventory, *, now: datetime | None = None
 ) -> ImportReport:
-    """Create or update machines by name and replace the sections the file gives; never commit.
+    """Create or update machines, consumables and update items by name, replace the sections the file
+    gives; never commit.
 
-    `now` starts the clock of new maintenance plans (default: the current time).
+    `now` starts the clock of new maintenance plans and update items, and dates the stock movements
+    and update checks the import records (default: the current time). Every name is looked up in
+    the database before anything is written: one problem refuses the whole file.
     """
     now = now if now is not None else utcnow()
     report = ImportReport()
+    problems: list[tuple[Loc, str]] = []
     existing = list(await session.scalars(select(Machine).order_by(Machine.id)))
-    matches = _match_machines(existing, inventory.machines)
-    plan_matches = await _match_plans(session, inventory.machines, matches)
+    matches = _match_by_name(existing, [entry.name for entry in inventory.machines], "machines", problems)
+    plan_matches = await _match_plans(session, inventory.machines, matches, problems)
+    find_machine = _machine_finder(inventory, existing, problems)
+    feeds = [
+        [
+            find_machine(("consumables", index, "machines", number), name)
+            for number, name in enumerate(c.machines)
+        ]
+        for index, c in enumerate(inventory.consumables)
+    ]
+    runs_on = [
+        None if item.machine is None else find_machine(("updates", index, "machine"), item.machine)
+        for index, item in enumerate(inventory.updates)
+    ]
+    stock: list[Consumable] = []
+    if "consumables" in inventory.model_fields_set:
+        query = select(Consumable).options(selectinload(Consumable.machines)).order_by(Consumable.id)
+        stock = list(await session.scalars(query))
+    stock_matches = _match_by_name(stock, [c.name for c in inventory.consumables], "consumables", problems)
+    register: list[UpdateItem] = []
+    if "updates" in inventory.model_fields_set:
+        register = list(await session.scalars(select(UpdateItem).order_by(UpdateItem.id)))
+    register_matches = _match_by_name(register, [u.name for u in inventory.updates], "updates", problems)
+    if problems:
+        raise inventory._refusal(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
     machines: list[Machine] = []
     for entry, machine in zip(inventory.machines, matches, strict=True):
@@ -743,8 +1042,13 @@ async def apply_inventory(
         else:
             report.unchanged.append(entry.name)
         machines.append(machine)
-    if plan_matches:
-        await session.flush()  # new plans need their machine's id
+    if plan_matches or inventory.consumables or inventory.updates:
+        await session.flush()  # new plans, machine links and update items need their machine's id
+
+    def machine_of(ref: MachineRef | None) -> Machine:
+        assert ref is not None  # unknown names were refused above
+        return machines[ref] if isinstance(ref, int) else ref
+
     for index, (planned, unlisted) in plan_matches.items():
         _apply_plans(session, inventory.machines[index], machines[index], planned, unlisted, now, report)
     if "machines" in inventory.model_fields_set:
@@ -757,34 +1061,222 @@ async def apply_inventory(
         report.opening_hours_changed = await _replace_hours(session, hours)
     if inventory.closures is not None:
         await _replace_closures(session, inventory.closures, report)
+    fed = [[machine_of(ref) for ref in refs] for refs in feeds]
+    await _apply_consumables(session, inventory.consumables, stock_matches, fed, now, report)
+    machine_ids = [None if ref is None else machine_of(ref).id for ref in runs_on]
+    _apply_update_items(session, inventory.updates, register_matches, machine_ids, now, report)
+    for section, rows, row_matches, names in (
+        ("consumables", stock, stock_matches, report.consumables_not_in_file),
+        ("updates", register, register_matches, report.updates_not_in_file),
+    ):
+        if section in inventory.model_fields_set:
+            listed = {id(row) for row in row_matches if row is not None}
+            names.extend(row.name for row in rows if id(row) not in listed and _in_use(row))
     await session.flush()
     return report
 
 
-def _match_machines(existing: list[Machine], entries: tuple[MachineEntry, ...]) -> list[Machine | None]:
-    """The machine each entry updates (None: create it): the same name, else the same name ignoring case."""
+_Named = TypeVar("_Named", Machine, Consumable, UpdateItem)
+# A machine a consumable or an update item names: a machine of the file (its index), or one in the database.
+MachineRef = int | Machine
+
+
+def _match_by_name(
+    existing: list[_Named], names: list[str], section: str, problems: list[tuple[Loc, str]]
+) -> list[_Named | None]:
+    """The row each name updates (None: create it): the same name, else the same name ignoring case."""
+    exact = {row.name: row for row in existing}
+    folded: dict[str, list[_Named]] = {}
+    for row in existing:
+        folded.setdefault(row.name.strip().casefold(), []).append(row)
+    matches: list[_Named | None] = []
+    for index, name in enumerate(names):
+        candidates = [exact[name]] if name in exact else folded.get(name.casefold(), [])
+        if len(candidates) > 1:
+            listed = ", ".join(repr(row.name) for row in candidates)
+            problems.append(((section, index, "name"), f"{name!r} could be any of {listed} in the database"))
+        matches.append(candidates[0] if candidates else None)
+    return matches
+
+
+def _machine_finder(
+    inventory: Inventory, existing: list[Machine], problems: list[tuple[Loc, str]]
+) -> Callable[[Loc, str], MachineRef | None]:
+    """Look machine names up in the file, then in the database (ignoring case); record unknown ones."""
+    in_file = {entry.name.casefold(): index for index, entry in enumerate(inventory.machines)}
     exact = {machine.name: machine for machine in existing}
     folded: dict[str, list[Machine]] = {}
     for machine in existing:
         folded.setdefault(machine.name.strip().casefold(), []).append(machine)
-    matches: list[Machine | None] = []
-    problems: list[str] = []
-    for index, entry in enumerate(entries):
-        candidates = [exact[entry.name]] if entry.name in exact else folded.get(entry.name.casefold(), [])
-        if len(candidates) > 1:
-            names = ", ".join(repr(m.name) for m in candidates)
-            problems.append(f"machines[{index}].name: {entry.name!r} could be any of {names} in the database")
-        matches.append(candidates[0] if candidates else None)
-    if problems:
-        raise InventoryError("inventory", problems)
-    return matches
+    known = list(dict.fromkeys([entry.name for entry in inventory.machines] + [m.name for m in existing]))
+
+    def find(loc: Loc, name: str) -> MachineRef | None:
+        if (index := in_file.get(name.casefold())) is not None:
+            return index
+        candidates = [exact[name]] if name in exact else folded.get(name.casefold(), [])
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            listed = ", ".join(repr(machine.name) for machine in candidates)
+            problems.append((loc, f"{name!r} could be any of {listed} in the database"))
+            return None
+        hint = _comment_hint(inventory._rest_of_line(loc))
+        if not hint and (close := difflib.get_close_matches(name, known, n=1)):
+            hint = f" (did you mean {close[0]!r}?)"
+        problems.append((loc, f"no machine named {name!r} in the file or the database{hint}"))
+        return None
+
+    return find
+
+
+def _in_use(row: Consumable | UpdateItem) -> bool:
+    return row.active if isinstance(row, Consumable) else not row.not_applicable
+
+
+async def _apply_consumables(
+    session: AsyncSession,
+    entries: tuple[ConsumableEntry, ...],
+    matches: list[Consumable | None],
+    feeds: list[list[Machine]],
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """Create or update consumables; a stock that differs from the file's count changes by a movement."""
+    opening: list[tuple[Consumable, int]] = []  # new consumables and their stock: a movement needs an id
+    for entry, consumable, machines in zip(entries, matches, feeds, strict=True):
+        counted = entry.quantity_milli
+        if consumable is None:
+            consumable = Consumable(
+                name=entry.name,
+                unit=entry.unit,
+                quantity_milli=0,
+                minimum_milli=entry.minimum_milli,
+                supplier=entry.supplier,
+                reorder_url=entry.reorder_url,
+                low_alert_at=None,
+                active=True,
+                created_at=now,
+                machines=machines,
+            )
+            session.add(consumable)
+            if counted:
+                opening.append((consumable, counted))
+            report.consumables_created.append(entry.name)
+            continue
+        changed = _update_consumable(consumable, entry, machines)
+        if counted is not None and counted != consumable.quantity_milli:
+            _record_count(session, consumable, counted, now)
+            changed = True
+        # No alert from an import (the next movement sends it); a stock no longer low re-arms it.
+        if consumable.low_alert_at is not None and not consumable.low:
+            consumable.low_alert_at = None
+            changed = True
+        (report.consumables_updated if changed else report.consumables_unchanged).append(entry.name)
+    if opening:
+        await session.flush()
+    for consumable, counted in opening:
+        _record_count(session, consumable, counted, now)
+
+
+def _update_consumable(consumable: Consumable, entry: ConsumableEntry, machines: list[Machine]) -> bool:
+    """Set the fields and machine links that differ, never the quantity; return whether any did."""
+    changed = False
+    for attribute, value in (
+        ("name", entry.name),
+        ("unit", entry.unit),
+        ("minimum_milli", entry.minimum_milli),
+        ("supplier", entry.supplier),
+        ("reorder_url", entry.reorder_url),
+    ):
+        if getattr(consumable, attribute) != value:
+            setattr(consumable, attribute, value)
+            changed = True
+    if {machine.id for machine in consumable.machines} != {machine.id for machine in machines}:
+        consumable.machines = machines
+        changed = True
+    return changed
+
+
+def _record_count(session: AsyncSession, consumable: Consumable, counted_milli: int, now: datetime) -> None:
+    """Bring the stock to the count the file gives, through the movement that records the difference."""
+    delta_milli = counted_milli - consumable.quantity_milli
+    consumable.quantity_milli = counted_milli
+    session.add(
+        StockMovement(
+            consumable_id=consumable.id,
+            delta_milli=delta_milli,
+            quantity_after_milli=counted_milli,
+            reason=MovementReason.COUNT,
+            member_id=None,
+            booking_id=None,
+            note=IMPORT_NOTE,
+            at=now,
+        )
+    )
+
+
+def _apply_update_items(
+    session: AsyncSession,
+    entries: tuple[UpdateEntry, ...],
+    matches: list[UpdateItem | None],
+    machine_ids: list[int | None],
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """Create or update the register's items; a new version in the file is recorded as a check done."""
+    for entry, item, machine_id in zip(entries, matches, machine_ids, strict=True):
+        if item is None:
+            session.add(
+                UpdateItem(
+                    name=entry.name,
+                    machine_id=machine_id,
+                    current_version=entry.version or "",
+                    check_every_days=entry.check_every_days,
+                    last_checked_at=now,
+                    snoozed_until=None,
+                    not_applicable=False,
+                    reminded_for=None,
+                    created_at=now,
+                )
+            )
+            report.updates_created.append(entry.name)
+            continue
+        changed = False
+        for attribute, value in (
+            ("name", entry.name),
+            ("machine_id", machine_id),
+            ("check_every_days", entry.check_every_days),
+        ):
+            if getattr(item, attribute) != value:
+                setattr(item, attribute, value)
+                changed = True
+        if entry.version is not None and entry.version != item.current_version:
+            session.add(
+                UpdateCheck(
+                    item_id=item.id,
+                    at=now,
+                    member_id=None,
+                    action=CheckAction.DONE,
+                    version_before=item.current_version,
+                    version_after=entry.version,
+                )
+            )
+            # As when a manager marks it done with this version: the check's clock starts again.
+            item.current_version = entry.version
+            item.last_checked_at, item.snoozed_until, item.reminded_for = now, None, None
+            item.not_applicable = False
+            changed = True
+        (report.updates_updated if changed else report.updates_unchanged).append(entry.name)
 
 
 PlanMatch = tuple[list[MaintenancePlan | None], list[MaintenancePlan]]
 
 
 async def _match_plans(
-    session: AsyncSession, entries: tuple[MachineEntry, ...], machines: list[Machine | None]
+    session: AsyncSession,
+    entries: tuple[MachineEntry, ...],
+    machines: list[Machine | None],
+    problems: list[tuple[Loc, str]],
 ) -> dict[int, PlanMatch]:
     """By machine entry with a maintenance list: the plan each item updates (None: create it), and the rest.
 
@@ -802,7 +1294,6 @@ async def _match_plans(
         for plan in rows:
             by_machine.setdefault(plan.machine_id, []).append(plan)
     result: dict[int, PlanMatch] = {}
-    problems: list[str] = []
     for index, entry, machine in listed:
         existing = by_machine.get(machine.id, []) if machine is not None else []
         exact = {plan.task: plan for plan in existing}
@@ -814,15 +1305,11 @@ async def _match_plans(
             candidates = [exact[item.task]] if item.task in exact else folded.get(item.task.casefold(), [])
             if len(candidates) > 1:
                 tasks = ", ".join(repr(plan.task) for plan in candidates)
-                problems.append(
-                    f"machines[{index}].maintenance[{number}].task: {item.task!r} could be any of {tasks} "
-                    f"in the database"
-                )
+                loc: Loc = ("machines", index, "maintenance", number, "task")
+                problems.append((loc, f"{item.task!r} could be any of {tasks} in the database"))
             planned.append(candidates[0] if candidates else None)
         kept = {id(plan) for plan in planned if plan is not None}
         result[index] = (planned, [plan for plan in existing if id(plan) not in kept])
-    if problems:
-        raise InventoryError("inventory", problems)
     return result
 
 

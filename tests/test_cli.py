@@ -117,3 +117,8 @@ async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_pa
     assert code == 2 and "line 3, machines[0].kind" in err and "Traceback" not in err
     code, third, _err = await run_cli("import", example, env=env, cwd=tmp_path)
     assert third.startswith("Nothing to change"), "the refused file changed nothing"
+
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("consumables:\n  - {name: PLA, unit: g, minimum: 10, machines: [Nope]}\n")
+    code, _out, err = await run_cli("import", str(unknown), env=env, cwd=tmp_path)
+    assert code == 2 and "consumables[0].machines[0]" in err and "Traceback" not in err

@@ -1,9 +1,11 @@
-"""Inventory import: the example file, idempotent re-imports, updates, maintenance plans, bad files."""
+"""Inventory import: the example file, idempotent re-imports, updates, maintenance plans, consumables,
+the update register, bad files."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,11 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from models.base import utcnow
 from models.inventory import (
+    IMPORT_NOTE,
     MAX_MACHINES,
     ImportReport,
     Inventory,
@@ -24,7 +28,10 @@ from models.inventory import (
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan, Severity, Ticket, TicketOrigin, TicketStatus
 from models.opening import Closure, OpeningHours, weekly_hours
-from tests.factories import make_machine, open_every_day
+from models.outbox import OutboxMessage
+from models.stock import Consumable, MovementReason, StockMovement, consumable_machines, move
+from models.updates import CheckAction, UpdateCheck, UpdateItem, mark_done
+from tests.factories import make_machine, make_member, open_every_day
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "inventory.yaml"
 EXAMPLE_NAMES = [
@@ -37,6 +44,31 @@ EXAMPLE_NAMES = [
     "Poste CAO 2",
 ]
 EXAMPLE_PLAN_COUNT = 19
+EXAMPLE_CONSUMABLES = [
+    "PLA noir 1,75 mm",
+    "PLA blanc 1,75 mm",
+    "PETG noir 1,75 mm",
+    "Résine Standard grise (Grey V4)",
+    "Contreplaqué peuplier 3 mm 600 × 300",
+    "PMMA transparent 3 mm 600 × 300",
+    "Fraise 3,175 mm 2 dents",
+    "Papier A4 80 g",
+]
+EXAMPLE_UPDATES = [
+    "PrusaSlicer — Poste CAO 1",
+    "PrusaSlicer — Poste CAO 2",
+    "Fusion 360 — Poste CAO 1",
+    "Fusion 360 — Poste CAO 2",
+    "PreForm — Poste CAO 1",
+    "PreForm — Poste CAO 2",
+    "Windows 11 — Poste CAO 1",
+    "Windows 11 — Poste CAO 2",
+    "Firmware Prusa MK4 #1",
+    "Firmware Prusa MK4 #2",
+    "Firmware Formlabs Form 3",
+    "LightBurn (laser)",
+    "Universal Gcode Sender (CNC)",
+]
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -55,6 +87,12 @@ async def snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
     hours = await session.scalars(select(OpeningHours).order_by(OpeningHours.id))
     closures = await session.scalars(select(Closure).order_by(Closure.id))
     plans = await session.scalars(select(MaintenancePlan).order_by(MaintenancePlan.id))
+    consumables = await session.scalars(select(Consumable).order_by(Consumable.id))
+    links = await session.execute(select(consumable_machines))
+    movements = await session.scalars(select(StockMovement).order_by(StockMovement.id))
+    items = await session.scalars(select(UpdateItem).order_by(UpdateItem.id))
+    checks = await session.scalars(select(UpdateCheck).order_by(UpdateCheck.id))
+    outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
     return {
         "machines": [
             (
@@ -76,6 +114,54 @@ async def snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
             (p.id, p.machine_id, p.task, p.every_days, p.every_hours, p.active, p.clock_started_at)
             for p in plans
         ],
+        "consumables": [
+            (
+                c.id,
+                c.name,
+                c.unit,
+                c.quantity_milli,
+                c.minimum_milli,
+                c.supplier,
+                c.reorder_url,
+                c.low_alert_at,
+                c.active,
+                c.created_at,
+            )
+            for c in consumables
+        ],
+        "links": sorted(tuple(row) for row in links),
+        "movements": [
+            (
+                m.id,
+                m.consumable_id,
+                m.delta_milli,
+                m.quantity_after_milli,
+                m.reason,
+                m.member_id,
+                m.note,
+                m.at,
+            )
+            for m in movements
+        ],
+        "items": [
+            (
+                i.id,
+                i.name,
+                i.machine_id,
+                i.current_version,
+                i.check_every_days,
+                i.last_checked_at,
+                i.snoozed_until,
+                i.not_applicable,
+                i.reminded_for,
+                i.created_at,
+            )
+            for i in items
+        ],
+        "checks": [
+            (c.id, c.item_id, c.at, c.member_id, c.action, c.version_before, c.version_after) for c in checks
+        ],
+        "outbox": [outbox],
     }
 
 
@@ -83,6 +169,20 @@ async def machine_named(session: AsyncSession, name: str) -> Machine:
     machine = await session.scalar(select(Machine).where(Machine.name == name))
     assert machine is not None, name
     return machine
+
+
+async def consumable_named(session: AsyncSession, name: str) -> Consumable:
+    consumable = await session.scalar(
+        select(Consumable).options(selectinload(Consumable.machines)).where(Consumable.name == name)
+    )
+    assert consumable is not None, name
+    return consumable
+
+
+async def item_named(session: AsyncSession, name: str) -> UpdateItem:
+    item = await session.scalar(select(UpdateItem).where(UpdateItem.name == name))
+    assert item is not None, name
+    return item
 
 
 async def import_text(
@@ -126,6 +226,17 @@ def test_example_file_parses() -> None:
     assert all(m.maintenance for m in inventory.machines), "every machine of the example has plans"
     prusa_plans = inventory.machines[0].maintenance
     assert prusa_plans is not None
+    assert [c.name for c in inventory.consumables] == EXAMPLE_CONSUMABLES
+    assert [u.name for u in inventory.updates] == EXAMPLE_UPDATES
+    pla = inventory.consumables[0]
+    assert (pla.unit, pla.minimum_milli, pla.quantity_milli, pla.machines) == (
+        "g",
+        1_000_000,
+        4_000_000,
+        ("Prusa MK4 #1", "Prusa MK4 #2"),
+    )
+    assert inventory.consumables[3].machines == ("Formlabs Form 3",), "one machine needs no list"
+    assert all(30 <= u.check_every_days <= 90 and u.version and u.machine for u in inventory.updates)
     nozzle = prusa_plans[1]
     assert (nozzle.task, nozzle.every_days, nozzle.every_hours, nozzle.active) == (
         "Vérifier la buse et le tube PTFE",
@@ -180,6 +291,30 @@ async def test_importing_the_example_creates_machines_hours_closures_and_plans(s
         ("Contrôler l'aspiration et le filtre à fumées", 30, None, True, NOW),
     ]
 
+    assert report.consumables_created == EXAMPLE_CONSUMABLES
+    assert report.updates_created == EXAMPLE_UPDATES
+    assert f"Consumables: {len(EXAMPLE_CONSUMABLES)} created." in report.summary()
+    assert f"Update register: {len(EXAMPLE_UPDATES)} created." in report.summary()
+    resin = await consumable_named(session, "Résine Standard grise (Grey V4)")
+    assert (resin.unit, resin.quantity, resin.minimum, [m.name for m in resin.machines]) == (
+        "ml",
+        Decimal(2000),
+        Decimal(1000),
+        ["Formlabs Form 3"],
+    )
+    # Every starting stock came through one count movement.
+    movements = list(await session.scalars(select(StockMovement)))
+    assert len(movements) == len(EXAMPLE_CONSUMABLES)
+    assert {(m.reason, m.member_id, m.note) for m in movements} == {(MovementReason.COUNT, None, IMPORT_NOTE)}
+    slicer = await item_named(session, "PrusaSlicer — Poste CAO 2")
+    assert (slicer.machine_id, slicer.current_version, slicer.check_every_days, slicer.last_checked_at) == (
+        (await machine_named(session, "Poste CAO 2")).id,
+        "2.8.1",
+        30,
+        NOW,
+    )
+    assert await session.scalar(select(func.count()).select_from(UpdateCheck)) == 0
+
 
 async def test_importing_twice_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
     await import_text(sessions, example_text())
@@ -191,9 +326,16 @@ async def test_importing_twice_changes_nothing(sessions: async_sessionmaker[Asyn
 
     async with sessions() as session:
         assert await snapshot(session) == before
-    assert report == ImportReport(unchanged=EXAMPLE_NAMES)
+    assert report == ImportReport(
+        unchanged=EXAMPLE_NAMES,
+        consumables_unchanged=EXAMPLE_CONSUMABLES,
+        updates_unchanged=EXAMPLE_UPDATES,
+    )
     assert not report.changed
-    assert report.summary() == "Nothing to change: 7 machines already up to date."
+    assert (
+        report.summary()
+        == "Nothing to change: 7 machines, 8 consumables and 13 update items already up to date."
+    )
 
 
 async def test_update_changes_only_what_changed_and_keeps_out_of_service(
@@ -393,10 +535,23 @@ def test_tab_indentation_names_the_line() -> None:
         ("# rien\n\n", "the file is empty"),
         (
             "- Prusa\n- Laser\n",
-            "line 1: the file must be a mapping with opening_hours, closures and/or machines",
+            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables "
+            "and/or updates",
         ),
-        ("just text\n", "line 1: the file must be a mapping with opening_hours, closures and/or machines"),
-        ("{}\n", "line 1, the file has none of the sections opening_hours, closures, machines"),
+        (
+            "just text\n",
+            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables",
+        ),
+        (
+            "{}\n",
+            "line 1, the file has none of the sections opening_hours, closures, machines, consumables, "
+            "updates",
+        ),
+        (
+            "consumables:\n",
+            "line 1, consumables: is empty; write `[]` for no consumables, or remove the section",
+        ),
+        ("updates:\n", "line 1, updates: is empty; write `[]` for no update items, or remove the section"),
         ("opening_hours:\n", "line 1, opening_hours: is empty; write `opening_hours: {}` to close every day"),
         ("closures:\n", "line 1, closures: is empty; write `[]` for no closure days, or remove the section"),
         ("x: \x00\n", "line 1: character U+0000 is not allowed"),
@@ -511,7 +666,10 @@ def test_problems_in_merged_defaults_point_at_the_anchor() -> None:
         "machines:\n  - {<<: *printer, name: a}\n  - {<<: *printer, name: b, slot_minutes: 30}\n"
     )
     problems = problems_of(text)
-    assert "line 1, defaults: unknown key (expected one of: opening_hours, closures, machines)" in problems
+    assert (
+        "line 1, defaults: unknown key "
+        "(expected one of: opening_hours, closures, machines, consumables, updates)" in problems
+    )
     assert any(p.startswith("line 1, machines[0].slot_minutes: must be a positive") for p in problems)
     assert not any("machines[1]" in p for p in problems)
 
@@ -871,3 +1029,684 @@ def test_plans_built_in_code_are_checked_too() -> None:
                 ]
             }
         )
+
+
+# --- Consumables ---
+
+STOCK = """\
+machines:
+  - name: "Prusa MK4 #1"
+    kind: 3d_printer
+  - name: "Prusa MK4 #2"
+    kind: 3d_printer
+consumables:
+  - name: PLA noir 1,75 mm
+    unit: g
+    minimum: 1000
+    quantity: 4000
+    machines: ["Prusa MK4 #1", "prusa mk4 #2"]
+    supplier: Filament Shop
+    reorder_url: https://filament.example/pla-noir
+  - name: Fraise 3,175 mm 2 dents
+    unit: pièces
+    minimum: "2,5"
+    machines: Fraiseuse CNC
+"""
+PLA = "PLA noir 1,75 mm"
+MILL = "Fraise 3,175 mm 2 dents"
+
+
+async def movements_of(session: AsyncSession, name: str) -> list[StockMovement]:
+    consumable = await consumable_named(session, name)
+    rows = await session.scalars(
+        select(StockMovement).where(StockMovement.consumable_id == consumable.id).order_by(StockMovement.id)
+    )
+    return list(rows)
+
+
+async def add_cnc(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await make_machine(session, "Fraiseuse CNC", kind=MachineKind.CNC)  # only in the database
+
+
+async def test_consumables_are_created_with_an_opening_count_movement(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+
+    report = await import_text(sessions, STOCK)
+
+    assert report.consumables_created == [PLA, MILL]
+    assert report.changed and "Consumables: 2 created." in report.summary()
+    async with sessions() as session:
+        pla = await consumable_named(session, PLA)
+        assert (pla.unit, pla.quantity, pla.minimum, pla.supplier, pla.reorder_url, pla.active) == (
+            "g",
+            Decimal(4000),
+            Decimal(1000),
+            "Filament Shop",
+            "https://filament.example/pla-noir",
+            True,
+        )
+        assert pla.created_at == NOW and pla.low_alert_at is None
+        assert sorted(m.name for m in pla.machines) == ["Prusa MK4 #1", "Prusa MK4 #2"]
+        (opening,) = await movements_of(session, PLA)
+        assert (
+            opening.delta_milli,
+            opening.quantity_after_milli,
+            opening.reason,
+            opening.member_id,
+            opening.booking_id,
+            opening.note,
+            opening.at,
+        ) == (4_000_000, 4_000_000, MovementReason.COUNT, None, None, "inventory import", NOW)
+        # No quantity: an empty stock, and no movement of 0. Low from the start, yet no alert from an import.
+        mill = await consumable_named(session, MILL)
+        assert (mill.quantity_milli, mill.minimum_milli, mill.unit) == (0, 2500, "pièces")
+        assert [m.name for m in mill.machines] == ["Fraiseuse CNC"]
+        assert mill.low and mill.low_alert_at is None
+        assert await movements_of(session, MILL) == []
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_the_next_movement_alerts_on_a_consumable_imported_low(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+    async with sessions.begin() as session:
+        manager = await make_member(session, "Camille", manager=True)
+        mill = await consumable_named(session, MILL)
+        await move(session, manager, mill.id, Decimal(1), MovementReason.RESTOCK, [manager.telegram_id], NOW)
+        assert mill.low_alert_at == NOW
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+async def test_importing_consumables_twice_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+    async with sessions() as session:
+        before = await snapshot(session)
+
+    report = await import_text(sessions, STOCK, now=NOW + timedelta(days=5))
+
+    async with sessions() as session:
+        assert await snapshot(session) == before
+    assert report == ImportReport(
+        unchanged=["Prusa MK4 #1", "Prusa MK4 #2"],
+        consumables_unchanged=[PLA, MILL],
+        not_in_file=["Fraiseuse CNC"],
+    )
+    assert report.summary() == (
+        "Nothing to change: 2 machines and 2 consumables already up to date. "
+        "Not in the file, left as they are: Fraiseuse CNC."
+    )
+
+
+async def test_a_new_count_in_the_file_is_one_count_movement_of_the_difference(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+    async with sessions.begin() as session:
+        # Between two imports, a manager corrects the stock from the bot.
+        manager = await make_member(session, "Camille", manager=True)
+        pla = await consumable_named(session, PLA)
+        await move(session, manager, pla.id, Decimal(-250), MovementReason.CORRECTION, [], NOW)
+
+    recount = STOCK.replace("quantity: 4000", 'quantity: "3500,5"')
+    report = await import_text(sessions, recount, now=NOW + timedelta(days=1))
+
+    assert report.consumables_updated == [PLA] and report.consumables_unchanged == [MILL]
+    assert f"Consumables: 1 updated ({PLA}), 1 unchanged." in report.summary()
+    async with sessions() as session:
+        pla = await consumable_named(session, PLA)
+        movements = await movements_of(session, PLA)
+    assert pla.quantity == Decimal("3500.5")
+    assert [(m.delta_milli, m.quantity_after_milli, m.reason, m.member_id) for m in movements] == [
+        (4_000_000, 4_000_000, MovementReason.COUNT, None),
+        (-250_000, 3_750_000, MovementReason.CORRECTION, manager.id),
+        (-249_500, 3_500_500, MovementReason.COUNT, None),
+    ]
+    assert (movements[-1].note, movements[-1].at) == (IMPORT_NOTE, NOW + timedelta(days=1))
+    # The stock is exactly what its movements add up to: never written without one.
+    assert sum(m.delta_milli for m in movements) == pla.quantity_milli
+
+    # The same count again, or no count at all: the stock is left alone.
+    async with sessions() as session:
+        before = await snapshot(session)
+    for text in (recount, STOCK.replace("    quantity: 4000\n", "")):
+        report = await import_text(sessions, text, now=NOW + timedelta(days=2))
+        assert report.consumables_unchanged == [PLA, MILL] and not report.changed
+        async with sessions() as session:
+            assert await snapshot(session) == before
+
+
+async def test_fields_and_machine_links_are_plain_updates(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+    async with sessions() as session:
+        pla_id = (await consumable_named(session, PLA)).id
+    edited = (
+        STOCK.replace("name: PLA noir 1,75 mm", "name: pla NOIR 1,75 mm")  # the file's spelling wins
+        .replace("unit: g", "unit: kg")
+        .replace('machines: ["Prusa MK4 #1", "prusa mk4 #2"]', 'machines: ["Prusa MK4 #2"]')
+        .replace("    supplier: Filament Shop\n    reorder_url: https://filament.example/pla-noir\n", "")
+        .replace("    quantity: 4000\n", "")
+    )
+
+    report = await import_text(sessions, edited)
+
+    assert report.consumables_updated == ["pla NOIR 1,75 mm"]
+    async with sessions() as session:
+        pla = await consumable_named(session, "pla NOIR 1,75 mm")
+        assert len(await movements_of(session, "pla NOIR 1,75 mm")) == 1, "no quantity, no movement"
+    assert (pla.id, pla.unit, pla.quantity_milli, pla.supplier, pla.reorder_url) == (
+        pla_id,
+        "kg",
+        4_000_000,
+        "",
+        None,
+    )
+    assert [m.name for m in pla.machines] == ["Prusa MK4 #2"]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "alert_kept"),
+    [
+        (3000, False),  # 3500 in stock, no longer low: re-armed
+        (4000, True),  # still low: the alert already sent stands
+    ],
+)
+async def test_a_new_minimum_clears_the_low_alert_only_when_no_longer_low(
+    sessions: async_sessionmaker[AsyncSession], minimum: int, alert_kept: bool
+) -> None:
+    await add_cnc(sessions)
+    low = STOCK.replace("minimum: 1000", "minimum: 5000").replace("quantity: 4000", "quantity: 3500")
+    await import_text(sessions, low)
+    async with sessions.begin() as session:
+        pla = await consumable_named(session, PLA)
+        assert pla.low and pla.low_alert_at is None
+        pla.low_alert_at = NOW  # the alert the next movement sent
+
+    report = await import_text(sessions, low.replace("minimum: 5000", f"minimum: {minimum}"))
+
+    assert report.consumables_updated == [PLA]
+    async with sessions() as session:
+        pla = await consumable_named(session, PLA)
+        assert pla.minimum == minimum and pla.quantity == 3500
+        assert pla.low_alert_at == (NOW if alert_kept else None)
+        assert len(await movements_of(session, PLA)) == 1
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_a_higher_minimum_sends_no_alert_from_the_import(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+
+    report = await import_text(sessions, STOCK.replace("minimum: 1000", "minimum: 9000"))
+
+    assert report.consumables_updated == [PLA]
+    async with sessions() as session:
+        pla = await consumable_named(session, PLA)
+        assert pla.low and pla.low_alert_at is None, "left for the next movement to alert"
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_consumables_not_in_the_file_are_left_alone(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, STOCK)
+    async with sessions() as session:
+        before = await snapshot(session)
+
+    report = await import_text(sessions, "consumables: []\n")
+
+    assert report.consumables_not_in_file == [PLA, MILL] and not report.changed
+    assert (
+        report.summary()
+        == f"Nothing to change. Consumables not in the file, left as they are: {PLA}, {MILL}."
+    )
+    async with sessions() as session:
+        assert await snapshot(session) == before
+
+
+UNKNOWN_MACHINES = """\
+machines:
+  - name: "Prusa MK4 #1"
+    kind: 3d_printer
+consumables:
+  - name: PLA noir
+    unit: g
+    minimum: 1000
+    machines:
+      - Prusa MK4 #1
+      - "Prusa MK4 #3"
+      - Fraiseuse CNC
+  - name: Papier A4
+    unit: ramettes
+    minimum: 2
+    machines: Imprimante laser
+updates:
+  - name: PrusaSlicer
+    machine: Poste CAO 1
+    check_every_days: 30
+"""
+
+
+async def test_unknown_machine_names_are_refused_with_their_lines_and_nothing_is_written(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)  # "Fraiseuse CNC" exists in the database: known
+    async with sessions() as session:
+        before = await snapshot(session)
+    inventory = parse_inventory(UNKNOWN_MACHINES, "inventory.yaml")
+
+    with pytest.raises(InventoryError) as caught:
+        async with sessions.begin() as session:
+            await apply_inventory(session, inventory, now=NOW)
+
+    assert caught.value.problems == [
+        "line 9, consumables[0].machines[0]: no machine named 'Prusa MK4' in the file or the database "
+        "(a ' #' starts a comment: put the name in quotes)",
+        "line 10, consumables[0].machines[1]: no machine named 'Prusa MK4 #3' in the file or the database "
+        "(did you mean 'Prusa MK4 #1'?)",
+        "line 15, consumables[1].machines[0]: no machine named 'Imprimante laser' "
+        "in the file or the database",
+        "line 18, updates[0].machine: no machine named 'Poste CAO 1' in the file or the database",
+    ]
+    assert str(caught.value).startswith("inventory.yaml: 4 problems, nothing was imported:")
+    async with sessions() as session:
+        assert await snapshot(session) == before
+
+
+async def test_database_problems_are_all_reported_together(session: AsyncSession) -> None:
+    await make_machine(session, "laser")
+    await make_machine(session, "LASER")
+    for name in ("pla", "PLA"):
+        session.add(
+            Consumable(name=name, unit="g", minimum_milli=0, quantity_milli=0, supplier="", created_at=NOW)
+        )
+    await session.flush()
+    before = await snapshot(session)
+    text = (
+        "consumables:\n"
+        "  - {name: Pla, unit: g, minimum: 0}\n"
+        "  - {name: Plywood, unit: sheets, minimum: 0, machines: [Laser]}\n"
+    )
+
+    with pytest.raises(InventoryError) as caught:
+        await apply_inventory(session, parse_inventory(text), now=NOW)
+
+    assert caught.value.problems == [
+        "line 2, consumables[0].name: 'Pla' could be any of 'pla', 'PLA' in the database",
+        "line 3, consumables[1].machines[0]: 'Laser' could be any of 'laser', 'LASER' in the database",
+    ]
+    assert await snapshot(session) == before
+
+
+BAD_STOCK = """\
+consumables:
+  - name: PLA noir
+    unit: g
+    minimum: -5
+    quantity: 1.2345
+    reorder_url: ftp://filament.example/pla
+  - name: Résine
+    unit: millilitres de résine
+    minimum: "4 kg"
+    quantiy: 10
+  - name: pla NOIR
+    unit: g
+    minimum: abc
+    machines: [Laser, laser]
+updates:
+  - name: PrusaSlicer
+    version: 2.10
+    check_every_days: 0
+  - name: Windows 11
+    every_days: 30
+"""
+
+
+def test_bad_consumables_and_items_are_each_reported_with_line_and_field() -> None:
+    assert problems_of(BAD_STOCK) == [
+        "line 4, consumables[0].minimum: must not be negative, not -5",
+        "line 5, consumables[0].quantity: has more than 3 decimals: 1.2345",
+        "line 6, consumables[0].reorder_url: must be a web address starting with http:// or https://, "
+        "not 'ftp://filament.example/pla'",
+        "line 8, consumables[1].unit: is too long (21 characters, at most 16)",
+        "line 9, consumables[1].minimum: must be a number like 250 or \"1,5\", not '4 kg' "
+        "(give the unit in `unit`, not here)",
+        "line 10, consumables[1].quantiy: unknown key (did you mean 'quantity'?)",
+        "line 11, consumables[2].name: 'pla NOIR' is already the name on line 2, ignoring case",
+        "line 13, consumables[2].minimum: must be a number like 250 or \"1,5\", not 'abc'",
+        "line 14, consumables[2].machines[1]: 'laser' is already listed on line 14, ignoring case",
+        "line 17, updates[0].version: must be text, not 2.1 (put it in quotes)",
+        "line 18, updates[0].check_every_days: must be a positive whole number of days, at most 3650, not 0",
+        "line 19, updates[1].check_every_days: is required",
+        "line 20, updates[1].every_days: unknown key (did you mean 'check_every_days'?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ("minimum: 1", None),
+        ("minimum: '1,5'", None),
+        ("minimum: 1_000", None),
+        ("minimum: 0.125", None),
+        ("minimum: ' 2.5 '", None),
+        ("minimum: 1, quantity: 0", None),
+        ("minimum: 1, reorder_url: 'HTTPS://example.org/a?b=1'", None),
+        ("minimum: 1, reorder_url: ''", None),
+        ("unit: g", "[0].minimum: is required"),
+        ("minimum: 1, unit: ''", "[0].unit: must not be empty"),
+        ("minimum: 1, unit: 5", "[0].unit: must be text, not 5"),
+        ("minimum: 1, unit: abcdefghijklmnopq", "[0].unit: is too long (17 characters, at most 16)"),
+        ("minimum: '-0,5'", "[0].minimum: must not be negative"),
+        ("minimum: 1, quantity: -1", "[0].quantity: must not be negative, not -1"),
+        ("minimum: '1,2345'", "[0].minimum: has more than 3 decimals: '1,2345'"),
+        ("minimum: 1.0e-4", "[0].minimum: has more than 3 decimals: 0.0001"),
+        ("minimum: 1e3", "[0].minimum: must be a number like 250 or \"1,5\", not '1e3'"),
+        ("minimum: 10000000000", "[0].minimum: is too large: 10000000000 (at most 1000000000)"),
+        ("minimum: .inf", "[0].minimum: must be a number"),
+        ("minimum: true", '[0].minimum: must be a number like 250 or "1,5", not True'),
+        ("minimum: [1]", "[0].minimum: must be a number"),
+        ("minimum: 1,5", "[0][5]: 5 is not a key (in {...}, quote numbers with a comma"),
+        ("minimum: '1.5.2'", "[0].minimum: must be a number"),
+        (
+            "minimum: 1, quantity: '500g'",
+            "[0].quantity: must be a number like 250 or \"1,5\", not '500g' (give",
+        ),
+        ("minimum: 1, reorder_url: www.example.org", "[0].reorder_url: must be a web address starting"),
+        ("minimum: 1, reorder_url: 'https://'", "[0].reorder_url: must be a web address starting"),
+        (
+            "minimum: 1, reorder_url: 'https://exa mple.org'",
+            "[0].reorder_url: must be a web address starting",
+        ),
+        ("minimum: 1, reorder_url: 'javascript:alert(1)'", "[0].reorder_url: must be a web address starting"),
+        (f"minimum: 1, reorder_url: 'https://{'x' * 500}'", "[0].reorder_url: is too long"),
+        (f"minimum: 1, supplier: {'x' * 101}", "[0].supplier: is too long (101 characters, at most 100)"),
+        ("minimum: 1, machines: ", "[0].machines: is empty; write `[]` for none"),
+        ("minimum: 1, machines: [3018]", "[0].machines[0]: must be text, not 3018"),
+        ("minimum: 1, machines: {a: 1}", "[0].machines: must be a list"),
+        ("minimum: 1, active: false", "[0].active: unknown key"),
+    ],
+)
+def test_each_kind_of_consumable_mistake_is_named(fields: str, expected: str | None) -> None:
+    text = f"consumables:\n  - {{name: PLA, unit: g, {fields}}}\n"
+    if expected is None:
+        (entry,) = parse_inventory(text).consumables
+        assert entry.minimum >= 0
+        return
+    problems = problems_of(text)
+    assert any(p.startswith(f"line 2, consumables{expected}") for p in problems), problems
+
+
+def test_amounts_are_read_like_parse_quantity() -> None:
+    text = (
+        "consumables:\n"
+        "  - {name: a, unit: g, minimum: '1,5', quantity: 2.25}\n"
+        "  - {name: b, unit: g, minimum: 1.0e+3, quantity: '0,001'}\n"
+        "  - {name: c, unit: g, minimum: 0, reorder_url: ' https://example.org/c '}\n"
+    )
+    a, b, c = parse_inventory(text).consumables
+    assert (a.minimum_milli, a.quantity_milli) == (1500, 2250)
+    assert (b.minimum_milli, b.quantity_milli) == (1_000_000, 1)
+    assert (c.quantity_milli, c.reorder_url) == (None, "https://example.org/c")
+
+
+def test_consumables_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ValidationError, match="listed more than once: consumable pla"):
+        Inventory.model_validate(
+            {
+                "consumables": [
+                    {"name": "PLA", "unit": "g", "minimum": 0},
+                    {"name": "pla", "unit": "g", "minimum": 1},
+                ]
+            }
+        )
+    with pytest.raises(ValidationError, match="listed more than once: PLA: machine prusa"):
+        Inventory.model_validate(
+            {"consumables": [{"name": "PLA", "unit": "g", "minimum": 0, "machines": ["Prusa", "PRUSA"]}]}
+        )
+    inventory = Inventory.model_validate(
+        {"consumables": [{"name": "PLA", "unit": "g", "minimum": Decimal("1.5"), "quantity": 2}]}
+    )
+    assert inventory.consumables[0].minimum_milli == 1500
+
+
+async def test_a_machine_only_in_the_code_built_inventory_is_refused_without_a_line(
+    session: AsyncSession,
+) -> None:
+    inventory = Inventory.model_validate(
+        {"consumables": [{"name": "PLA", "unit": "g", "minimum": 0, "machines": ["Prusa"]}]}
+    )
+    with pytest.raises(InventoryError) as caught:
+        await apply_inventory(session, inventory, now=NOW)
+    assert caught.value.problems == [
+        "consumables[0].machines[0]: no machine named 'Prusa' in the file or the database"
+    ]
+
+
+# --- The update register ---
+
+REGISTER = """\
+machines:
+  - {name: Poste CAO 1, kind: pc}
+updates:
+  - name: PrusaSlicer — Poste CAO 1
+    machine: poste cao 1
+    version: "2.8.1"
+    check_every_days: 30
+  - name: Firmware Fraiseuse
+    machine: Fraiseuse CNC
+    check_every_days: 90
+"""
+SLICER = "PrusaSlicer — Poste CAO 1"
+FIRMWARE = "Firmware Fraiseuse"
+
+
+async def checks_of(session: AsyncSession, name: str) -> list[UpdateCheck]:
+    item = await item_named(session, name)
+    rows = await session.scalars(
+        select(UpdateCheck).where(UpdateCheck.item_id == item.id).order_by(UpdateCheck.id)
+    )
+    return list(rows)
+
+
+async def test_update_items_are_created_checked_at_the_import(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+
+    report = await import_text(sessions, REGISTER)
+
+    assert report.updates_created == [SLICER, FIRMWARE]
+    assert "Update register: 2 created." in report.summary()
+    async with sessions() as session:
+        slicer = await item_named(session, SLICER)
+        pc = await machine_named(session, "Poste CAO 1")
+        assert (
+            slicer.machine_id,
+            slicer.current_version,
+            slicer.check_every_days,
+            slicer.last_checked_at,
+            slicer.created_at,
+            slicer.snoozed_until,
+            slicer.not_applicable,
+            slicer.reminded_for,
+        ) == (pc.id, "2.8.1", 30, NOW, NOW, None, False, None)
+        assert slicer.due_at == NOW + timedelta(days=30)
+        firmware = await item_named(session, FIRMWARE)
+        cnc = await machine_named(session, "Fraiseuse CNC")
+        assert (firmware.machine_id, firmware.current_version, firmware.check_every_days) == (cnc.id, "", 90)
+        assert await session.scalar(select(func.count()).select_from(UpdateCheck)) == 0
+
+
+async def test_importing_update_items_twice_changes_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, REGISTER)
+    async with sessions() as session:
+        before = await snapshot(session)
+
+    report = await import_text(sessions, REGISTER, now=NOW + timedelta(days=10))
+
+    async with sessions() as session:
+        assert await snapshot(session) == before
+    assert report.updates_unchanged == [SLICER, FIRMWARE] and not report.changed
+    assert report.summary().startswith("Nothing to change: 1 machine and 2 update items already up to date.")
+
+
+async def test_a_new_version_in_the_file_records_a_check_done(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, REGISTER)
+    later = NOW + timedelta(days=20)
+    async with sessions.begin() as session:
+        manager = await make_member(session, "Camille", manager=True)
+        (await item_named(session, SLICER)).snoozed_until = NOW + timedelta(days=35)
+
+    report = await import_text(sessions, REGISTER.replace('"2.8.1"', '"2.9.0"'), now=later)
+
+    assert report.updates_updated == [SLICER] and report.updates_unchanged == [FIRMWARE]
+    assert f"Update register: 1 updated ({SLICER}), 1 unchanged." in report.summary()
+    async with sessions() as session:
+        (check,) = await checks_of(session, SLICER)
+        assert (check.action, check.member_id, check.version_before, check.version_after, check.at) == (
+            CheckAction.DONE,
+            None,
+            "2.8.1",
+            "2.9.0",
+            later,
+        )
+        slicer = await item_named(session, SLICER)
+        assert (slicer.current_version, slicer.last_checked_at, slicer.snoozed_until) == (
+            "2.9.0",
+            later,
+            None,
+        )
+        assert slicer.due_at == later + timedelta(days=30)
+
+    # A version the bot recorded since, then a file without versions: the versions are left alone.
+    async with sessions.begin() as session:
+        await mark_done(session, manager, (await item_named(session, SLICER)).id, "2.9.1", later)
+    without_versions = REGISTER.replace('    version: "2.8.1"\n', "")
+    report = await import_text(sessions, without_versions, now=later + timedelta(days=1))
+    assert report.updates_unchanged == [SLICER, FIRMWARE]
+    async with sessions() as session:
+        assert (await item_named(session, SLICER)).current_version == "2.9.1"
+        assert len(await checks_of(session, SLICER)) == 2
+
+
+async def test_interval_and_machine_are_plain_updates(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, REGISTER)
+    edited = (
+        REGISTER.replace("check_every_days: 30", "check_every_days: 60")
+        .replace("    machine: Fraiseuse CNC\n", "")
+        .replace("name: Firmware Fraiseuse", "name: FIRMWARE fraiseuse")
+    )
+
+    report = await import_text(sessions, edited, now=NOW + timedelta(days=3))
+
+    assert report.updates_updated == [SLICER, "FIRMWARE fraiseuse"]
+    async with sessions() as session:
+        slicer = await item_named(session, SLICER)
+        assert (slicer.check_every_days, slicer.last_checked_at, slicer.current_version) == (60, NOW, "2.8.1")
+        assert (await item_named(session, "FIRMWARE fraiseuse")).machine_id is None
+        assert await session.scalar(select(func.count()).select_from(UpdateCheck)) == 0
+
+
+async def test_update_items_not_in_the_file_are_left_alone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await add_cnc(sessions)
+    await import_text(sessions, REGISTER)
+
+    report = await import_text(
+        sessions, REGISTER.replace("  - name: Firmware Fraiseuse\n", "  - name: Autre\n")
+    )
+
+    assert report.updates_created == ["Autre"] and report.updates_not_in_file == [FIRMWARE]
+    assert f"Update items not in the file, left as they are: {FIRMWARE}." in report.summary()
+    async with sessions() as session:
+        assert (await item_named(session, FIRMWARE)).check_every_days == 90
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ("check_every_days: 30", None),
+        ("check_every_days: 30, version: '  10.0   beta '", None),
+        ("version: '1'", "[0].check_every_days: is required"),
+        ("check_every_days: '30'", "[0].check_every_days: must be a positive whole number of days"),
+        (
+            "check_every_days: 3651",
+            "[0].check_every_days: must be a positive whole number of days, at most 3650",
+        ),
+        ("check_every_days: 30, version: ''", "[0].version: must not be empty"),
+        ("check_every_days: 30, version: 11", "[0].version: must be text, not 11 (put it in quotes)"),
+        (
+            f"check_every_days: 30, version: {'9' * 51}x",
+            "[0].version: is too long (52 characters, at most 50)",
+        ),
+        ("check_every_days: 30, machine: ''", "[0].machine: must not be empty"),
+        ("check_every_days: 30, machines: [a]", "[0].machines: unknown key (did you mean 'machine'?)"),
+    ],
+)
+def test_each_kind_of_update_item_mistake_is_named(fields: str, expected: str | None) -> None:
+    text = f"updates:\n  - {{name: PrusaSlicer, {fields}}}\n"
+    if expected is None:
+        (item,) = parse_inventory(text).updates
+        assert item.version in (None, "10.0 beta")
+        return
+    problems = problems_of(text)
+    assert any(p.startswith(f"line 2, updates{expected}") for p in problems), problems
+
+
+def test_update_items_given_twice_are_refused() -> None:
+    text = (
+        "updates:\n  - {name: LightBurn, check_every_days: 90}\n  - {name: lightburn, check_every_days: 30}\n"
+    )
+    (problem,) = problems_of(text)
+    assert problem == "line 3, updates[1].name: 'lightburn' is already the name on line 2, ignoring case"
+
+
+async def test_the_example_file_imports_again_after_use(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await import_text(sessions, example_text())
+    async with sessions.begin() as session:
+        manager = await make_member(session, "Camille", manager=True)
+        pla = await consumable_named(session, "PLA noir 1,75 mm")
+        await move(session, manager, pla.id, Decimal(-500), MovementReason.CORRECTION, [], NOW)
+
+    # The manager counted 3 000 g of black PLA and updated PrusaSlicer on one PC.
+    edited = (
+        example_text()
+        .replace("quantity: 4000", "quantity: 3000", 1)
+        .replace('machine: Poste CAO 2\n    version: "2.8.1"', 'machine: Poste CAO 2\n    version: "2.9.0"')
+    )
+    report = await import_text(sessions, edited, now=NOW + timedelta(days=7))
+
+    assert report.consumables_updated == ["PLA noir 1,75 mm"]
+    assert report.updates_updated == ["PrusaSlicer — Poste CAO 2"]
+    assert report.unchanged == EXAMPLE_NAMES and not report.created
+    assert report.summary().startswith(
+        "Machines: 7 unchanged. Consumables: 1 updated (PLA noir 1,75 mm), 7 unchanged."
+    )
+    async with sessions() as session:
+        movements = await movements_of(session, "PLA noir 1,75 mm")
+        assert [(m.delta_milli, m.quantity_after_milli, m.reason) for m in movements] == [
+            (4_000_000, 4_000_000, MovementReason.COUNT),
+            (-500_000, 3_500_000, MovementReason.CORRECTION),
+            (-500_000, 3_000_000, MovementReason.COUNT),
+        ]
+        (check,) = await checks_of(session, "PrusaSlicer — Poste CAO 2")
+        assert (check.version_before, check.version_after) == ("2.8.1", "2.9.0")
