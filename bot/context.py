@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import InputMediaPhoto, Message, Update
+from telegram import Bot, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -28,6 +28,7 @@ from bot.settings import Settings
 from models import members
 from models.bookings import BookingRules
 from models.errors import DomainError
+from models.maintenance import DOCUMENT_PREFIX
 from models.members import Member
 
 log = logging.getLogger(__name__)
@@ -186,10 +187,26 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
     elif reply.toast and query is None and (chat := update.effective_chat) is not None:
         await context.bot.send_message(chat.id, reply.toast)
     if reply.photos and (chat := update.effective_chat) is not None:
-        if len(reply.photos) == 1:
-            await context.bot.send_photo(chat.id, reply.photos[0])
-        else:
-            await context.bot.send_media_group(chat.id, [InputMediaPhoto(p) for p in reply.photos[:10]])
+        await send_pictures(context.bot, chat.id, reply.photos)
+
+
+async def send_pictures(bot: Bot, chat_id: int, references: list[str], caption: str | None = None) -> None:
+    """Send report pictures: photos as one album (or one photo), pictures sent as files as files."""
+    photos = [r for r in references if not r.startswith(DOCUMENT_PREFIX)]
+    documents = [r.removeprefix(DOCUMENT_PREFIX) for r in references if r.startswith(DOCUMENT_PREFIX)]
+    if len(photos) == 1:
+        await bot.send_photo(chat_id, photos[0], caption=caption)
+        caption = None
+    elif photos:
+        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]])
+    for document in documents:
+        await bot.send_document(chat_id, document, caption=caption)
+        caption = None
+
+
+def clip(text: str, limit: int) -> str:
+    """The text, or its first `limit` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def fit_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:

@@ -13,11 +13,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import keyboards
-from bot.context import Context, FabDesk, fit_message, get_desk
+from bot.context import MAX_MESSAGE_LENGTH, Context, FabDesk, clip, fit_message, get_desk
 from bot.i18n import Texts
 from models import members as members_domain
 from models import outbox
 from models.machines import MachineKind
+from models.maintenance import DOCUMENT_PREFIX
 from models.members import Member
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,10 @@ def _ticket_alert(texts: Texts, p: Payload) -> Outgoing:
         )
     else:
         head = _("Ticket #{ticket} opened — {machine}").format(ticket=p["ticket_id"], machine=p["machine"])
-    lines = [f"🛠 {head}", severity, "", _("Reported by {name}:").format(name=p["reporter"]), p["description"]]
+    before = [f"🛠 {head}", severity, "", _("Reported by {name}:").format(name=p["reporter"])]
+    after = []
     if p.get("affected"):
-        lines += [
+        after += [
             "",
             texts.ngettext(
                 "The machine is out of service; {count} member with a booking was told.",
@@ -75,9 +77,12 @@ def _ticket_alert(texts: Texts, p: Payload) -> Outgoing:
         ]
     photos = p.get("photo_ids") or []
     if len(photos) > 1:
-        lines += ["", _("{count} photos: see the ticket.").format(count=len(photos))]
-    markup = keyboards.ticket_actions(texts, p["ticket_id"], "open")
-    return Outgoing("\n".join(lines), markup, photos[0] if photos else None)
+        after += ["", _("{count} photos: see the ticket.").format(count=len(photos))]
+    # With a photo the text is a caption (1,024 characters): the description gives way, not the rest.
+    room = (CAPTION_LIMIT if photos else MAX_MESSAGE_LENGTH) - len("\n".join([*before, "", *after])) - 2
+    text = "\n".join([*before, clip(p["description"], max(room, 40)), *after])
+    markup = keyboards.ticket_actions(texts, p["ticket_id"], p.get("status", "open"))
+    return Outgoing(text, markup, photos[0] if photos else None)
 
 
 def _ticket_update(texts: Texts, p: Payload) -> Outgoing:
@@ -228,13 +233,12 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
 
 
 async def send(bot: Bot, chat_id: int, outgoing: Outgoing) -> None:
-    if outgoing.photo:
-        await bot.send_photo(
-            chat_id,
-            outgoing.photo,
-            caption=fit_message(outgoing.text, CAPTION_LIMIT),
-            reply_markup=outgoing.markup,
-        )
+    caption = fit_message(outgoing.text, CAPTION_LIMIT)
+    if outgoing.photo and outgoing.photo.startswith(DOCUMENT_PREFIX):
+        document = outgoing.photo.removeprefix(DOCUMENT_PREFIX)
+        await bot.send_document(chat_id, document, caption=caption, reply_markup=outgoing.markup)
+    elif outgoing.photo:
+        await bot.send_photo(chat_id, outgoing.photo, caption=caption, reply_markup=outgoing.markup)
     else:
         await bot.send_message(chat_id, fit_message(outgoing.text), reply_markup=outgoing.markup)
 
@@ -259,7 +263,7 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
     async with desk.outbox_lock:
         while True:
             async with desk.sessions() as session:
-                messages = await outbox.pending(session, batch)
+                messages = await outbox.pending(session, desk.clock(), batch)
                 people = {m.member_id for m in messages if m.member_id is not None}
                 members = {m.id: m for m in [await session.get(Member, i) for i in people] if m is not None}
                 work = []
@@ -277,7 +281,7 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
                     if outcome.error is None:
                         await outbox.mark_sent(session, message_id, desk.clock())
                         delivered += 1
-                    else:
+                    elif not outcome.slow_down:  # a 429 is not the message's fault: no attempt counted
                         await outbox.mark_failed(
                             session, message_id, desk.clock(), outcome.error, final=outcome.final
                         )

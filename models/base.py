@@ -65,6 +65,19 @@ async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -
     return True
 
 
+# Tables holding "the member's next message answers this" (one row per member): a report being
+# written, a note, an amount or a version asked for. Only the latest question stands.
+PENDING_TABLES = ("report_drafts", "note_requests", "stock_inputs", "version_inputs")
+
+
+async def clear_pending(session: AsyncSession, member_id: int, *, keep: type[Base] | None = None) -> None:
+    """Drop every question the member was asked (except `keep`, the one being asked now)."""
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if model.__tablename__ in PENDING_TABLES and model is not keep:
+            await delete_by_key(session, model, member_id)
+
+
 def utcnow() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)

@@ -298,7 +298,7 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
-    machine = await get_machine(session, machine_id)
+    machine = await get_machine(session, machine_id, share_lock=True)
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
@@ -453,21 +453,28 @@ async def due_reminders(
         .limit(limit)
     )
     due = [b for b in rows if rules.gets_reminder(b)]
-    if not due:
-        return []
-    days = sorted({b.start_at.astimezone(rules.tz).date() for b in due})
+    notes = await booking_notes(session, due, rules)
+    return [DueReminder(booking, notes.get(booking.id)) for booking in due]
+
+
+async def booking_notes(
+    session: AsyncSession, bookings: list[Booking], rules: BookingRules
+) -> dict[int, ReminderNote]:
+    """What now stands in the way of each booking (machine out of service, lab closed, planned
+    maintenance); bookings with nothing in the way are left out. Needs `machine` loaded."""
+    if not bookings:
+        return {}
+    days = sorted({b.start_at.astimezone(rules.tz).date() for b in bookings})
     calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
-    result = []
-    for booking in due:
-        note = None
+    notes = {}
+    for booking in bookings:
         if not booking.machine.bookable:
-            note = ReminderNote.MACHINE_UNAVAILABLE
+            notes[booking.id] = ReminderNote.MACHINE_UNAVAILABLE
         elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
-            note = ReminderNote.LAB_CLOSED
+            notes[booking.id] = ReminderNote.LAB_CLOSED
         elif await downtimes_between(session, booking.machine_id, booking.start_at, booking.end_at):
-            note = ReminderNote.IN_MAINTENANCE
-        result.append(DueReminder(booking, note))
-    return result
+            notes[booking.id] = ReminderNote.IN_MAINTENANCE
+    return notes
 
 
 async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -> None:
@@ -486,6 +493,7 @@ __all__ = [
     "ReminderNote",
     "availability",
     "book",
+    "booking_notes",
     "bookings_between",
     "cancel",
     "day_availability",

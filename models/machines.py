@@ -101,9 +101,21 @@ async def list_machines(session: AsyncSession, *, include_retired: bool = False)
     return sorted(machines, key=lambda m: (KIND_ORDER.index(m.kind), m.name.lower()))
 
 
-async def get_machine(session: AsyncSession, machine_id: int) -> Machine:
-    """Return the machine, or NotFound (also for retired machines, which are gone for members)."""
-    machine = await session.get(Machine, machine_id)
+async def get_machine(session: AsyncSession, machine_id: int, *, share_lock: bool = False) -> Machine:
+    """Return the machine, or NotFound (also for retired machines, which are gone for members).
+
+    `share_lock` makes a booking wait for a concurrent change of the machine's status (an unusable
+    report, a planned downtime), then see it: no booking slips in unwarned.
+    """
+    if share_lock:
+        machine = await session.scalar(
+            select(Machine)
+            .where(Machine.id == machine_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        machine = await session.get(Machine, machine_id)
     if machine is None or machine.status is MachineStatus.RETIRED:
         raise NotFound(f"machine {machine_id}")
     return machine
@@ -224,9 +236,18 @@ async def machines_needing_training(session: AsyncSession) -> list[Machine]:
     return [m for m in await list_machines(session) if m.requires_training]
 
 
-async def get_any_machine(session: AsyncSession, machine_id: int) -> Machine:
-    """Return the machine whatever its status (for managers)."""
-    machine = await session.get(Machine, machine_id)
+async def get_any_machine(session: AsyncSession, machine_id: int, *, lock: bool = False) -> Machine:
+    """Return the machine whatever its status; `lock` holds it against concurrent status changes."""
+    if lock:
+        # NO KEY UPDATE: rows that merely reference the machine (a draft, a booking) do not block it.
+        machine = await session.scalar(
+            select(Machine)
+            .where(Machine.id == machine_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        machine = await session.get(Machine, machine_id)
     if machine is None:
         raise NotFound(f"machine {machine_id}")
     return machine

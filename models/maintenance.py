@@ -33,10 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.downtime import Downtime
-from models.errors import DomainError, NotFound
+from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine, MachineStatus, get_any_machine
 from models.members import Member, require_manager
 from models.outbox import notify_managers, notify_member
@@ -44,6 +44,7 @@ from models.outbox import notify_managers, notify_member
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
 MAX_PHOTOS = 5
+DOCUMENT_PREFIX = "document:"  # a picture sent as a file (Telegram Desktop often does)
 MAX_DOWNTIME = timedelta(days=14)
 MAX_DOWNTIME_AHEAD = timedelta(days=366)
 
@@ -230,6 +231,8 @@ class ReportDraft(Base):
     machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
     description: Mapped[str | None] = mapped_column(Text)
     photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The media group (album) of the last photo, so an album gets one answer, not one per photo.
+    album: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime]
 
     machine: Mapped[Machine] = relationship(lazy="raise")
@@ -277,22 +280,33 @@ async def start_report(session: AsyncSession, member: Member, machine_id: int, n
     machine = await get_any_machine(session, machine_id)
     if machine.status is MachineStatus.RETIRED:
         raise NotFound(f"machine {machine_id}")
+    await clear_pending(session, member.id, keep=ReportDraft)
     draft = await session.get(ReportDraft, member.id)
     if draft is None:
         draft = ReportDraft(member_id=member.id, machine_id=machine.id, photo_ids=[], updated_at=now)
         session.add(draft)
-    draft.machine_id, draft.description, draft.photo_ids, draft.updated_at = machine.id, None, [], now
+    draft.machine_id, draft.description, draft.photo_ids, draft.album, draft.updated_at = (
+        machine.id,
+        None,
+        [],
+        None,
+        now,
+    )
     await session.flush()
     draft.machine = machine
     return draft
 
 
-async def current_draft(session: AsyncSession, member: Member) -> ReportDraft | None:
-    return await session.scalar(
+async def current_draft(session: AsyncSession, member: Member, *, lock: bool = False) -> ReportDraft | None:
+    """The member's draft; `lock` waits for (and then sees) a concurrent update of it (PostgreSQL)."""
+    query = (
         select(ReportDraft)
         .options(selectinload(ReportDraft.machine))
         .where(ReportDraft.member_id == member.id)
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 def _clean(text_: str, limit: int) -> str:
@@ -305,7 +319,7 @@ def _clean(text_: str, limit: int) -> str:
 
 async def describe(session: AsyncSession, member: Member, text_: str, now: datetime) -> ReportDraft:
     """Set (or replace) the description of the member's draft."""
-    draft = await current_draft(session, member)
+    draft = await current_draft(session, member, lock=True)
     if draft is None:
         raise NoDraft("no draft")
     draft.description = _clean(text_, MAX_DESCRIPTION)
@@ -313,20 +327,44 @@ async def describe(session: AsyncSession, member: Member, text_: str, now: datet
     return draft
 
 
+@dataclass(frozen=True)
+class PhotoAdded:
+    draft: ReportDraft
+    kept: bool  # False: the report already held MAX_PHOTOS
+    same_album: bool  # another photo of the same album was already answered
+
+
 async def add_photo(
-    session: AsyncSession, member: Member, file_id: str, caption: str | None, now: datetime
-) -> ReportDraft:
-    """Attach a photo to the draft; a caption becomes the description if there is none yet."""
-    draft = await current_draft(session, member)
+    session: AsyncSession,
+    member: Member,
+    file_id: str,
+    caption: str | None,
+    now: datetime,
+    *,
+    album: str | None = None,
+    document: bool = False,
+) -> PhotoAdded:
+    """Attach a picture to the draft; a caption becomes the description if there is none yet.
+
+    Pictures sent as files are kept as "document:<file id>" so they are sent back the same way.
+    The photos of one album arrive as separate messages: the result says whether this one belongs
+    to an album already answered, so the member gets one answer per album.
+    """
+    draft = await current_draft(session, member, lock=True)
     if draft is None:
         raise NoDraft("no draft")
-    if len(draft.photo_ids) >= MAX_PHOTOS:
-        raise TooManyPhotos(str(MAX_PHOTOS))
-    draft.photo_ids = [*draft.photo_ids, file_id[:200]]
+    same_album = album is not None and draft.album == album
+    draft.album = album[:64] if album else None
     if caption and caption.strip() and not draft.description:
         draft.description = _clean(caption, MAX_DESCRIPTION)
     draft.updated_at = now
-    return draft
+    if len(draft.photo_ids) >= MAX_PHOTOS:
+        if not same_album:
+            raise TooManyPhotos(str(MAX_PHOTOS))
+        return PhotoAdded(draft, kept=False, same_album=True)
+    reference = f"{DOCUMENT_PREFIX}{file_id[:200]}" if document else file_id[:200]
+    draft.photo_ids = [*draft.photo_ids, reference]
+    return PhotoAdded(draft, kept=True, same_album=same_album)
 
 
 async def cancel_report(session: AsyncSession, member: Member) -> bool:
@@ -345,12 +383,13 @@ async def submit_report(
     session: AsyncSession, member: Member, severity: Severity, manager_ids: Iterable[int], now: datetime
 ) -> Submitted:
     """Turn the member's draft into a report on a ticket, with its effects and alerts."""
-    draft = await current_draft(session, member)
+    draft = await current_draft(session, member, lock=True)  # a double tap waits, then finds no draft
     if draft is None:
         raise NoDraft("no draft")
     if not draft.description:
         raise EmptyText("no description")
-    machine = draft.machine
+    # Locked: a booking being confirmed at this instant waits, then sees the machine's new status.
+    machine = await get_any_machine(session, draft.machine_id, lock=True)
     if machine.status is MachineStatus.RETIRED:
         raise NotFound(f"machine {machine.id}")
     ticket = await _open_report_ticket(session, machine)
@@ -395,6 +434,7 @@ async def submit_report(
     await session.flush()
     facts = {
         "ticket_id": ticket.id,
+        "status": ticket.status.value,
         "machine": machine.name,
         "severity": severity.value,
         "description": report.description,
@@ -503,10 +543,8 @@ async def _bring_back_if_clear(session: AsyncSession, ticket: Ticket, actor: Mem
         return False
     machine.status = MachineStatus.AVAILABLE
     _event(session, ticket, EventKind.MACHINE_BACK, actor, now)
-    told: set[int] = set()
     for booking in await _upcoming_bookings(session, machine.id, now):
-        if booking.affected_ticket_id is not None and booking.member_id not in told:
-            told.add(booking.member_id)
+        if booking.affected_ticket_id is not None:
             notify_member(session, booking.member, "machine_back", _booking_facts(booking, machine), now)
     return True
 
@@ -514,15 +552,24 @@ async def _bring_back_if_clear(session: AsyncSession, ticket: Ticket, actor: Mem
 # --------------------------------------------------------------------------- the queue
 
 
-async def get_ticket(session: AsyncSession, ticket_id: int, *, full: bool = False) -> Ticket:
-    """The ticket with its machine (and, when `full`, its reports, events and people)."""
+async def get_ticket(
+    session: AsyncSession, ticket_id: int, *, full: bool = False, lock: bool = False
+) -> Ticket:
+    """The ticket with its machine (and, when `full`, its reports, events and people).
+
+    `lock` makes a concurrent action on the same ticket wait for this transaction, then see its
+    outcome (two managers pressing Take it at once: one takes it).
+    """
     options: list[Any] = [selectinload(Ticket.machine), selectinload(Ticket.assignee)]
     if full:
         options += [
             selectinload(Ticket.reports).selectinload(Report.reporter),
             selectinload(Ticket.events).selectinload(TicketEvent.actor),
         ]
-    ticket = await session.scalar(select(Ticket).options(*options).where(Ticket.id == ticket_id))
+    query = select(Ticket).options(*options).where(Ticket.id == ticket_id)
+    if lock:
+        query = query.with_for_update(of=Ticket, key_share=True).execution_options(populate_existing=True)
+    ticket = await session.scalar(query)
     if ticket is None:
         raise NotFound(f"ticket {ticket_id}")
     return ticket
@@ -557,7 +604,7 @@ async def act(
 ) -> Ticket:
     """Apply a manager's action to a ticket; every change is an event and the reporters are told."""
     require_manager(manager)
-    ticket = await get_ticket(session, ticket_id)
+    ticket = await get_ticket(session, ticket_id, lock=True)
     allowed_from, to_status = TRANSITIONS[action]
     if ticket.status not in allowed_from:
         raise TicketNotActive(ticket.status)
@@ -583,10 +630,11 @@ async def act(
     if not ticket.active:
         if ticket.took_machine_down:
             await _bring_back_if_clear(session, ticket, manager, now)
-        if ticket.plan_id is not None and to_status is TicketStatus.RESOLVED:
+        if ticket.plan_id is not None:
             plan = await session.get(MaintenancePlan, ticket.plan_id)
             if plan is not None:
-                plan.clock_started_at = now  # the plan's clock restarts when its task is done
+                # Done, or judged not needed now (rejected): the plan's clock restarts either way.
+                plan.clock_started_at = now
     await _tell_reporters(session, ticket, action, manager, note, now)
     await session.flush()
     return ticket
@@ -622,6 +670,7 @@ async def ask_note(
     ticket = await get_ticket(session, ticket_id)
     if ticket.status not in TRANSITIONS[action][0]:
         raise TicketNotActive(ticket.status)
+    await clear_pending(session, manager.id, keep=NoteRequest)
     request = await session.get(NoteRequest, manager.id)
     if request is None:
         request = NoteRequest(member_id=manager.id, ticket_id=ticket.id, action=action, created_at=now)
@@ -635,16 +684,36 @@ async def pending_note(session: AsyncSession, member: Member) -> NoteRequest | N
     return await session.get(NoteRequest, member.id)
 
 
-async def give_note(
-    session: AsyncSession, manager: Member, note: str, now: datetime
-) -> tuple[Ticket, Action]:
-    """Apply the action the manager was asked a note for, with this note."""
+@dataclass(frozen=True)
+class NoteGiven:
+    ticket: Ticket
+    action: Action
+    refused: DomainError | None = None  # the action no longer applies: the question is dropped
+
+
+async def give_note(session: AsyncSession, manager: Member, note: str, now: datetime) -> NoteGiven:
+    """Apply the action the manager was asked a note for, with this note.
+
+    If the action no longer applies (the ticket was closed meanwhile, the manager is one no more),
+    the question is dropped and the refusal returned, so their next messages are theirs again.
+    An empty note keeps the question open.
+    """
     request = await pending_note(session, manager)
     if request is None:
         raise NoDraft("no note asked")
     ticket_id, action = request.ticket_id, request.action
-    await session.delete(request)
-    return await act(session, manager, ticket_id, action, now, note=note), action
+    ticket = await get_ticket(session, ticket_id, lock=True)
+    refusal: DomainError | None = None
+    if not manager.is_manager:
+        refusal = NotAllowed("managers only")
+    elif ticket.status not in TRANSITIONS[action][0]:
+        refusal = TicketNotActive(ticket.status)
+    if refusal is not None:
+        await delete_by_key(session, NoteRequest, manager.id)
+        return NoteGiven(ticket, action, refusal)
+    ticket = await act(session, manager, ticket_id, action, now, note=note)
+    await delete_by_key(session, NoteRequest, manager.id)
+    return NoteGiven(ticket, action)
 
 
 async def drop_note_request(session: AsyncSession, member: Member) -> bool:
@@ -691,9 +760,19 @@ async def plan_downtime(
 ) -> tuple[Downtime, int]:
     """Plan a window when the machine is out of service; warn members whose bookings fall in it."""
     require_manager(manager)
-    machine = await get_any_machine(session, machine_id)
+    machine = await get_any_machine(session, machine_id, lock=True)
     if end <= start or end <= now or end - start > MAX_DOWNTIME or start > now + MAX_DOWNTIME_AHEAD:
         raise BadWindow(f"{start} – {end}")
+    same = await session.scalar(
+        select(Downtime).where(
+            Downtime.machine_id == machine.id,
+            Downtime.start_at == start,
+            Downtime.end_at == end,
+            Downtime.cancelled_at.is_(None),
+        )
+    )
+    if same is not None:  # the confirm button pressed twice: planned once, warned once
+        return same, 0
     downtime = Downtime(
         machine_id=machine.id,
         start_at=start,

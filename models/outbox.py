@@ -10,18 +10,21 @@ language when it is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 from models.members import Member, manager_telegram_ids
 
-# After this many failed attempts (network trouble), a message is given up and marked failed.
-MAX_ATTEMPTS = 5
+# A message that keeps failing for a passing reason (network down, Telegram 5xx) is retried with
+# growing pauses, and given up only when it is this old: a long outage loses nothing.
+MAX_AGE = timedelta(hours=24)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_PAUSE = timedelta(minutes=30)
 
 
 class OutboxMessage(Base):
@@ -40,6 +43,8 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Not before this time (a pause after a failed attempt); None: as soon as possible.
+    next_attempt_at: Mapped[datetime | None]
 
 
 def enqueue(
@@ -81,11 +86,15 @@ async def notify_managers(
     return len(chat_ids)
 
 
-async def pending(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
-    """Messages not yet sent nor given up, oldest first."""
+async def pending(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Messages to send now: not sent, not given up, not pausing after a failure; oldest first."""
     rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
@@ -101,11 +110,15 @@ async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> No
 async def mark_failed(
     session: AsyncSession, message_id: int, now: datetime, error: str, *, final: bool
 ) -> None:
-    """Record a failed attempt; a final failure (blocked bot, too many attempts) is never retried."""
+    """Record a failed attempt: a final one (blocked bot, chat gone) is never retried; a passing one
+    is retried after a pause that doubles each time, until the message is MAX_AGE old."""
     message = await session.get(OutboxMessage, message_id)
     if message is None or message.sent_at is not None:
         return
     message.attempts += 1
     message.last_error = error[:300]
-    if final or message.attempts >= MAX_ATTEMPTS:
+    if final or now - message.created_at >= MAX_AGE:
         message.failed_at = now
+        return
+    pause = min(FIRST_RETRY * 2 ** (message.attempts - 1), LONGEST_PAUSE)
+    message.next_attempt_at = now + pause

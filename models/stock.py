@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, T
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine
@@ -299,6 +299,7 @@ async def ask_amount(
         await _check_use(session, member, consumable, booking_id)
     else:
         require_manager(member)
+    await clear_pending(session, member.id, keep=StockInput)
     pending = await session.get(StockInput, member.id)
     if pending is None:
         pending = StockInput(member_id=member.id, consumable_id=consumable.id, reason=reason, created_at=now)

@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type
 from models.errors import DomainError, NotFound
 from models.machines import Machine
 from models.members import Member, require_manager
@@ -201,6 +201,7 @@ async def ask_version(session: AsyncSession, manager: Member, item_id: int, now:
     """Remember that the manager's next message is the version now installed."""
     require_manager(manager)
     item = await get_item(session, item_id)
+    await clear_pending(session, manager.id, keep=VersionInput)
     pending = await session.get(VersionInput, manager.id)
     if pending is None:
         pending = VersionInput(member_id=manager.id, item_id=item.id, created_at=now)

@@ -57,7 +57,7 @@ async def test_unusable_report_opens_a_ticket_takes_the_machine_down_and_tells_b
 
     await maintenance.start_report(session, alice, printer.id, NOW)
     await maintenance.add_photo(session, alice, "photo-1", "Hot end leaking\nplastic everywhere", NOW)
-    draft = await maintenance.add_photo(session, alice, "photo-2", None, NOW)
+    draft = (await maintenance.add_photo(session, alice, "photo-2", None, NOW)).draft
     assert draft.description == "Hot end leaking\nplastic everywhere" and draft.photo_ids == [
         "photo-1",
         "photo-2",
@@ -262,8 +262,9 @@ async def test_note_is_asked_then_given_by_the_next_message(session: AsyncSessio
         await maintenance.ask_note(session, alice, ticket.id, Action.RESOLVE, NOW)
     await maintenance.ask_note(session, morgane, ticket.id, Action.RESOLVE, NOW)
     assert (await maintenance.pending_note(session, morgane)) is not None
-    done, action = await maintenance.give_note(session, morgane, "Cleaned", NOW)
-    assert action is Action.RESOLVE and done.status is TicketStatus.RESOLVED
+    given = await maintenance.give_note(session, morgane, "Cleaned", NOW)
+    assert given.action is Action.RESOLVE and given.ticket.status is TicketStatus.RESOLVED
+    assert given.refused is None
     assert await maintenance.pending_note(session, morgane) is None
     with pytest.raises(NoDraft):
         await maintenance.give_note(session, morgane, "again", NOW)
@@ -343,21 +344,32 @@ async def test_plan_edits_are_for_managers(session: AsyncSession) -> None:
     assert not (await maintenance.plan_state(session, plan, NOW + timedelta(days=999))).due
 
 
-async def test_outbox_records_sent_and_gives_up_after_final_or_repeated_failures(
+async def test_outbox_retries_passing_failures_with_growing_pauses_and_gives_up_only_when_old(
     session: AsyncSession,
 ) -> None:
     for chat in (1, 2, 3):
         outbox.enqueue(session, chat_id=chat, kind="authorized", payload={"machine": "X"}, now=NOW)
     await session.flush()
-    first, second, third = await outbox.pending(session)
+    first, second, third = await outbox.pending(session, NOW)
     await outbox.mark_sent(session, first.id, NOW)
     await outbox.mark_failed(session, second.id, NOW, "Forbidden: bot was blocked by the user", final=True)
-    for _attempt in range(outbox.MAX_ATTEMPTS - 1):
-        await outbox.mark_failed(session, third.id, NOW, "timed out", final=False)
-    assert [m.id for m in await outbox.pending(session)] == [third.id]
-    await outbox.mark_failed(session, third.id, NOW, "timed out", final=False)
-    assert await outbox.pending(session) == []
-    assert (second.failed_at, third.attempts) == (NOW, outbox.MAX_ATTEMPTS)
+    assert second.failed_at == NOW
+    # A network failure: paused 30 s, then 60 s, 120 s... never more than 30 min.
+    now = NOW
+    pauses = []
+    for _attempt in range(8):
+        await outbox.mark_failed(session, third.id, now, "timed out", final=False)
+        assert await outbox.pending(session, now) == []  # pausing
+        assert third.next_attempt_at is not None
+        pauses.append(third.next_attempt_at - now)
+        now = third.next_attempt_at
+        assert [m.id for m in await outbox.pending(session, now)] == [third.id]
+    assert pauses[:3] == [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
+    assert max(pauses) == outbox.LONGEST_PAUSE and third.failed_at is None
+    # A day after it was written, it is given up.
+    await outbox.mark_failed(session, third.id, NOW + outbox.MAX_AGE, "timed out", final=False)
+    assert third.failed_at == NOW + outbox.MAX_AGE
+    assert await outbox.pending(session, NOW + outbox.MAX_AGE * 2) == []
 
 
 async def test_a_reminder_of_a_booking_in_a_planned_downtime_warns(session: AsyncSession) -> None:

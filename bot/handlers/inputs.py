@@ -24,8 +24,13 @@ async def message(turn: Turn) -> Reply:
     if text and await updates_domain.pending_version(turn.session, turn.member) is not None:
         return await updates.took_version(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
+        album = incoming.media_group_id
         if incoming.photo:
-            return await report.took_photo(turn, incoming.photo[-1].file_id, incoming.caption)
+            return await report.took_photo(turn, incoming.photo[-1].file_id, incoming.caption, album)
+        document = incoming.document
+        if document is not None and (document.mime_type or "").startswith("image/"):
+            # A picture sent as a file (Telegram Desktop, "send without compression").
+            return await report.took_photo(turn, document.file_id, incoming.caption, album, as_document=True)
         if text:
             return await report.took_text(turn, text)
         return Reply(text=turn._("Send text or photos for your report, or /cancel."))

@@ -65,7 +65,9 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
     downtimes = await maintenance.upcoming_downtimes(turn.session, machine.id, turn.now)
     if downtimes:
         lines += ["", _("Planned downtime:")]
-        lines += [f"• {texts.span(d.start_at, d.end_at)} {d.reason}".rstrip() for d in downtimes]
+        lines += [
+            f"• {texts.span(d.start_at, d.end_at)} {d.reason or _('planned maintenance')}" for d in downtimes
+        ]
     plans = await maintenance.machine_plans(turn.session, machine.id, turn.now)
     if plans:
         lines += ["", _("Preventive maintenance:")]
@@ -183,6 +185,8 @@ async def downtime_start(turn: Turn) -> Reply:
         day = date(code // 10000, code // 100 % 100, code % 100)
     except ValueError:
         raise NotFound(f"day {code}") from None
+    if day not in turn.desk.rules.bookable_days(turn.now):  # only the days the previous screen offered
+        raise NotFound(f"day {code}")
     starts = [local_datetime(day, hour * 60, turn.texts.tz) for hour in range(24)]
     starts = [s for s in starts if s >= turn.now - timedelta(hours=1)]
     buttons = [
@@ -231,7 +235,7 @@ async def downtime_confirm(turn: Turn) -> Reply:
         machine_id,
         start,
         start + timedelta(minutes=minutes),
-        turn._("planned maintenance"),
+        "",  # no free-text reason yet: each warned member reads "maintenance" in their own language
         turn.now,
     )
     text = "✅ " + turn._("Downtime planned: {when}.").format(

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from bot import keyboards
 from bot.context import Turn
+from bot.i18n import N_
 from bot.reply import Reply
 from models import bookings
+from models.bookings import ReminderNote
 
 PAGE_SIZE = 10
+NOTE_LABELS = {
+    ReminderNote.MACHINE_UNAVAILABLE: N_("⛔ machine out of service"),
+    ReminderNote.LAB_CLOSED: N_("🔒 the lab is closed then"),
+    ReminderNote.IN_MAINTENANCE: N_("🗓 maintenance planned then"),
+}
 
 
 async def my_bookings(turn: Turn) -> Reply:
@@ -30,7 +37,12 @@ async def my_bookings(turn: Turn) -> Reply:
                 ),
                 "",
             ]
-        lines += [f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}" for b in upcoming]
+        notes = await bookings.booking_notes(turn.session, upcoming, turn.desk.rules)
+        for b in upcoming:
+            line = f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}"
+            if b.id in notes:
+                line += " — " + _(NOTE_LABELS[notes[b.id]])
+            lines.append(line)
         text = "\n".join(lines)
     future = [b for b in upcoming if b.cancellable(turn.now)]
     has_next = total > (page + 1) * PAGE_SIZE

@@ -36,7 +36,9 @@ def _ask_severity(turn: Turn, draft: maintenance.ReportDraft) -> str:
     lines = [keyboards.machine_title(draft.machine), ""]
     if draft.description:
         lines += [draft.description, ""]
-    if draft.photo_ids:
+    if draft.album:
+        lines.append(_("Photos added (at most {count}).").format(count=MAX_PHOTOS))
+    elif draft.photo_ids:
         lines.append(
             turn.texts.ngettext("{count} photo added.", "{count} photos added.", len(draft.photo_ids)).format(
                 count=len(draft.photo_ids)
@@ -55,9 +57,16 @@ async def took_text(turn: Turn, text: str) -> Reply:
     return Reply(text=_ask_severity(turn, draft), markup=keyboards.severities(turn.texts), new_message=True)
 
 
-async def took_photo(turn: Turn, file_id: str, caption: str | None) -> Reply:
-    """The member's photo joins their report."""
-    draft = await maintenance.add_photo(turn.session, turn.member, file_id, caption, turn.now)
+async def took_photo(
+    turn: Turn, file_id: str, caption: str | None, album: str | None = None, *, as_document: bool = False
+) -> Reply:
+    """The member's photo joins their report (an album gets a single answer)."""
+    added = await maintenance.add_photo(
+        turn.session, turn.member, file_id, caption, turn.now, album=album, document=as_document
+    )
+    if added.same_album:
+        return Reply()  # the album's first photo was answered; its count shows on the next screen
+    draft = added.draft
     if not draft.description:
         return Reply(
             text=turn._("Photo added. Now describe the problem in a message."),

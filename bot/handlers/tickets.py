@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import keyboards
-from bot.context import Turn
+from bot.context import Turn, clip
 from bot.i18n import N_, Texts
+from bot.refusals import refusal_text
 from bot.reply import Reply
 from models import maintenance, members
 from models.maintenance import Action, EventKind, Ticket, TicketStatus
 
 PAGE_SIZE = 8
+REPORT_CLIP = 500  # characters of each report shown in a ticket's detail
 
 STATUS_NAMES = {
     TicketStatus.OPEN: N_("open"),
@@ -96,7 +98,8 @@ def render_ticket(turn: Turn, ticket: Ticket) -> str:
         who = report.reporter.display_name if report.reporter else _("a former member")
         when = texts.moment(report.created_at)
         photos = f" · 📷 {len(report.photo_ids)}" if report.photo_ids else ""
-        lines += ["", f"💬 {who}, {when}{photos}", report.description]
+        # Each report is clipped so that several long ones still leave room for the history.
+        lines += ["", f"💬 {who}, {when}{photos}", clip(report.description, REPORT_CLIP)]
     lines += ["", _("History:")]
     for event in ticket.events:
         when = texts.moment(event.at)
@@ -140,8 +143,11 @@ async def ask_note(turn: Turn) -> Reply:
 
 
 async def took_note(turn: Turn, note: str) -> Reply:
-    """The manager's message is the note asked for: apply the action."""
-    ticket, action = await maintenance.give_note(turn.session, turn.member, note, turn.now)
+    """The manager's message is the note asked for: apply the action (if it still applies)."""
+    given = await maintenance.give_note(turn.session, turn.member, note, turn.now)
+    ticket, action = given.ticket, given.action
+    if given.refused is not None:
+        return Reply(text=refusal_text(turn.texts, given.refused), markup=keyboards.back_to_menu(turn.texts))
     done = {
         Action.RESOLVE: turn._("Ticket #{ticket} is resolved."),
         Action.ESCALATE: turn._("Ticket #{ticket} is escalated."),
@@ -158,7 +164,7 @@ async def photos(turn: Turn) -> Reply:
     """Send the ticket's photos (an album of up to ten)."""
     members.require_manager(turn.member)
     ticket = await maintenance.get_ticket(turn.session, turn.args[0], full=True)
-    file_ids = [f for report in ticket.reports for f in report.photo_ids][:10]
+    file_ids = [f for report in ticket.reports for f in report.photo_ids][:10]  # an album holds ten
     if not file_ids:
         return Reply(toast=turn._("This ticket has no photo."), alert=True)
     return Reply(toast=turn._("Photos of ticket #{ticket}").format(ticket=ticket.id), photos=file_ids)
