@@ -13,6 +13,8 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatJoinRequestHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -26,6 +28,7 @@ from bot.handlers import (
     manager,
     menu,
     my_bookings,
+    projects,
     report,
     stock,
     tickets,
@@ -39,7 +42,7 @@ from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
-from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest
+from scheduler.daily import ask_about_usage, remind_due_updates, remind_meetings, send_daily_digest
 from scheduler.maintenance import open_due_plan_tickets
 from scheduler.reminders import send_due_reminders
 
@@ -53,6 +56,8 @@ MEMBER_COMMANDS = [
     ("book", N_("Book a machine")),
     ("mybookings", N_("My bookings")),
     ("report", N_("Report a problem with a machine")),
+    ("projects", N_("Projects: find one, join it, start yours")),
+    ("newproject", N_("Start a project")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("cancel", N_("Leave what you are doing")),
@@ -66,7 +71,7 @@ MANAGER_COMMANDS = [
     ("authorize", N_("Authorize a member on a machine")),
 ]
 # What updates the bot asks Telegram for (the rest is never fetched).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.CHAT_JOIN_REQUEST, Update.MY_CHAT_MEMBER]
 
 
 def build_application(
@@ -115,6 +120,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "book": booking.machine_list,
         "mybookings": my_bookings.my_bookings,
         "report": report.pick_machine,
+        "projects": projects.project_list,
+        "newproject": projects.new_project,
+        "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
         "queue": tickets.show_queue,
         "machine": machine_admin.machine_command,
@@ -125,6 +133,12 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     }
     for name, render in commands.items():
         application.add_handler(CommandHandler(name, screen(render), filters=private))
+    # In a project's group: link it (the only command the bot answers in groups).
+    application.add_handler(CommandHandler("link", projects.link_command, filters=filters.ChatType.GROUPS))
+    application.add_handler(CallbackQueryHandler(projects.link_pressed, pattern=r"^lk(:\d+)*$"))
+    # Telegram's own events about project groups.
+    application.add_handler(ChatJoinRequestHandler(projects.on_join_request))
+    application.add_handler(ChatMemberHandler(projects.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER))
 
     buttons = {
         "menu": menu.menu,
@@ -185,6 +199,30 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "up:k": updates.up_to_date,
         "up:s": updates.snooze,
         "up:n": updates.not_applicable,
+        "pj": projects.project_list,
+        "pj:v": projects.show_project,
+        "pj:j": projects.join,
+        "pj:l": projects.leave,
+        "mp": projects.my_projects,
+        "pr:a": projects.decide,
+        "pr:d": projects.decide,
+        "pq:a": projects.decide_unknown,
+        "pq:d": projects.decide_unknown,
+        "pm": projects.manage,
+        "pm:x": projects.ask_remove,
+        "pm:y": projects.remove,
+        "pa": projects.ask_announcement,
+        "pt": projects.meeting_day,
+        "pt:d": projects.meeting_time,
+        "pt:s": projects.meeting_where,
+        "pt:w": projects.meeting_text,
+        "pz": projects.archive_ask,
+        "pz:y": projects.archive,
+        "np": projects.new_project,
+        "np:v": projects.draft_visibility,
+        "np:k": projects.draft_skip,
+        "np:ok": projects.draft_create,
+        "np:x": projects.draft_cancel,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
@@ -214,6 +252,7 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(ask_about_usage, interval=300, first=20, name="usage")
     job_queue.run_repeating(remind_due_updates, interval=3600, first=30, name="updates")
     job_queue.run_repeating(send_daily_digest, interval=60, first=10, name="digest")
+    job_queue.run_repeating(remind_meetings, interval=60, first=15, name="meetings")
 
 
 def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:

@@ -61,6 +61,7 @@ def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
     keyboard = [
         [button("📅 " + _("Book a machine"), "bk")],
         [button("🗂 " + _("My bookings"), "my"), button("⚠️ " + _("Report a problem"), "rp")],
+        [button("🧩 " + _("Projects"), "pj", 0)],
     ]
     if member.is_manager:
         keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -216,6 +216,119 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
+# --------------------------------------------------------------------------- projects
+
+
+def _project_join_request(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    text = "🙋 " + _("{member} asks to join {project}.").format(member=p["member"], project=p["project"])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button("✅ " + _("Approve"), "pr:a", p["membership_id"]),
+                keyboards.button("✖️ " + _("Decline"), "pr:d", p["membership_id"]),
+            ]
+        ]
+    )
+    return Outgoing(text, markup)
+
+
+def _project_unknown_join(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    text = "❔ " + _(
+        "{name} asks to join the group of {project}, without having gone through the bot "
+        "(a forwarded link?). Let them in?"
+    ).format(name=p["name"], project=p["project"])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button("✅ " + _("Approve"), "pq:a", p["request_id"]),
+                keyboards.button("✖️ " + _("Decline"), "pq:d", p["request_id"]),
+            ]
+        ]
+    )
+    return Outgoing(text, markup)
+
+
+def _project_decision(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    if not p["approved"]:
+        return Outgoing(
+            "🙁 " + _("Your request to join {project} was declined.").format(project=p["project"])
+        )
+    text = "🎉 " + _("Welcome to {project}!").format(project=p["project"])
+    if not p["can_invite"]:
+        text += " " + _(
+            "The project has no group the bot can invite you to: its owners will tell you where to meet."
+        )
+    return Outgoing(text)
+
+
+async def _project_invite(bot: Bot, texts: Texts, p: Payload) -> Outgoing:
+    """Create an invite link to the group (with a join request, so the bot checks who comes in)."""
+    _ = texts.gettext
+    link = await bot.create_chat_invite_link(
+        p["chat_id"], name=f"fabdesk {p['membership_id']}"[:32], creates_join_request=True
+    )
+    text = "🔗 " + _(
+        "Join the group of {project} with this link: Telegram will ask, and I will let you in."
+    ).format(project=p["project"])
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("➡️ " + _("Join the group"), url=link.invite_link)]])
+    return Outgoing(text, markup)
+
+
+async def _chat_action(bot: Bot, texts: Texts, p: Payload) -> Outgoing | None:
+    """Do what was decided in a project's group: approve or decline a join request, remove someone."""
+    chat_id, user_id = p["chat_id"], p["user_id"]
+    if p["action"] == "approve":
+        await bot.approve_chat_join_request(chat_id, user_id)
+    elif p["action"] == "decline":
+        await bot.decline_chat_join_request(chat_id, user_id)
+    elif p["action"] == "remove":
+        await bot.ban_chat_member(chat_id, user_id)
+        await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)  # removed, not banned for ever
+    return None
+
+
+def _project_removed(texts: Texts, p: Payload) -> Outgoing:
+    return Outgoing(
+        "👋 " + texts.gettext("You were removed from the project {project}.").format(project=p["project"])
+    )
+
+
+def _project_rights_lost(texts: Texts, p: Payload) -> Outgoing:
+    text = "⚠️ " + texts.gettext(
+        "I lost my administrator rights in the group of {project}: I can no longer let members in. "
+        "Make me an administrator again (with the rights to invite and to ban members)."
+    ).format(project=p["project"])
+    return Outgoing(text)
+
+
+def _project_announcement(texts: Texts, p: Payload) -> Outgoing:
+    head = texts.gettext("Announcement from {name} ({project}):").format(name=p["from"], project=p["project"])
+    return Outgoing(f"📣 {head}\n\n{p['text']}")
+
+
+def _meeting_reminder(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    start = datetime.fromisoformat(p["start"])
+    where = _("remote") if p["remote"] else _("on site, at the lab")
+    text = "📅 " + _("Meeting of {project}: {when}, {where}.").format(
+        project=p["project"], when=f"{texts.day(start)} {texts.time(start)}", where=where
+    )
+    text += "\n" + p["title"]
+    markup = None
+    if p.get("link"):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("🔗 " + _("Open the link"), url=p["link"])]])
+    return Outgoing(text, markup)
+
+
+ACTIONS: dict[str, Callable[[Bot, Texts, Payload], Awaitable[Outgoing | None]]] = {
+    "project_invite": _project_invite,
+    "chat_action": _chat_action,
+}
+
+
 RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "training_request": _training_request,
     "authorized": _authorized,
@@ -229,6 +342,13 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "usage_question": _usage_question,
     "update_due": _update_due,
     "digest": _digest,
+    "project_join_request": _project_join_request,
+    "project_unknown_join": _project_unknown_join,
+    "project_decision": _project_decision,
+    "project_removed": _project_removed,
+    "project_rights_lost": _project_rights_lost,
+    "project_announcement": _project_announcement,
+    "meeting_reminder": _meeting_reminder,
 }
 
 
@@ -295,12 +415,16 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
 
 
 async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: Texts) -> Outcome:
-    """Send one message and say how it went."""
-    render = RENDERERS.get(kind)
-    if render is None:
-        return Outcome(f"unknown kind {kind}", final=True)
+    """Send one message (or do one action in a group) and say how it went."""
     try:
-        await send(bot, chat_id, render(texts, payload))
+        if (act := ACTIONS.get(kind)) is not None:
+            outgoing = await act(bot, texts, payload)
+        elif (render := RENDERERS.get(kind)) is not None:
+            outgoing = render(texts, payload)
+        else:
+            return Outcome(f"unknown kind {kind}", final=True)
+        if outgoing is not None:
+            await send(bot, chat_id, outgoing)
     except RetryAfter as exc:
         return Outcome(f"retry after {exc.retry_after}", slow_down=True)
     except Forbidden as exc:
@@ -314,6 +438,9 @@ async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: 
     except TelegramError as exc:
         log.warning("outbox message to %s failed, will retry: %s", chat_id, exc)
         return Outcome(str(exc))
+    except Exception as exc:  # one message that cannot be written must not hold up the others
+        log.exception("outbox message %s to %s cannot be rendered", kind, chat_id)
+        return Outcome(f"cannot render: {exc!r}", final=True)
     return Outcome()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Texts
 from bot.reply import Reply
-from models import errors, maintenance, stock, updates
+from models import errors, maintenance, projects, stock, updates
 
 
 def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
@@ -53,6 +53,14 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("That is not an amount I can read: send a number like 250 or 1,5. Nothing was changed.")
         case updates.BadVersion():
             return _("Send the version as a short text, like 2.8.1. Nothing was changed.")
+        case projects.BadProjectText():
+            return _("I cannot use that text: keep it short and simple (a link starts with https://).")
+        case projects.DuplicateName():
+            return _("A project already has that name: choose another one.")
+        case projects.AlreadyMember():
+            return _("You are already in this project, or your request is waiting.")
+        case projects.NoGroup():
+            return _("The bot cannot manage this group yet: it needs to be an administrator.")
         case errors.AlreadyAuthorized():
             return _("You are already authorized on this machine: you can book it.")
     return _("That cannot be done. Nothing was changed.")

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     reminder_interval_seconds: int = Field(default=60, ge=5, le=3600)
     plan_check_interval_seconds: int = Field(default=600, ge=30, le=86400)
     digest_time: time = time(8, 30)
+    meeting_reminder_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -18,6 +18,7 @@ from models.maintenance import (
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
+from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "ChatJoinRequest",
     "Closure",
     "Consumable",
     "DigestRun",
@@ -34,10 +36,15 @@ __all__ = [
     "MachineKind",
     "MachineStatus",
     "MaintenancePlan",
+    "Meeting",
     "Member",
     "NoteRequest",
     "OpeningHours",
     "OutboxMessage",
+    "Project",
+    "ProjectDraft",
+    "ProjectInput",
+    "ProjectMember",
     "Report",
     "ReportDraft",
     "Role",

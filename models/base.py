@@ -67,7 +67,14 @@ async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -
 
 # Tables holding "the member's next message answers this" (one row per member): a report being
 # written, a note, an amount or a version asked for. Only the latest question stands.
-PENDING_TABLES = ("report_drafts", "note_requests", "stock_inputs", "version_inputs")
+PENDING_TABLES = (
+    "report_drafts",
+    "note_requests",
+    "stock_inputs",
+    "version_inputs",
+    "project_drafts",
+    "project_inputs",
+)
 
 
 async def clear_pending(session: AsyncSession, member_id: int, *, keep: type[Base] | None = None) -> None:

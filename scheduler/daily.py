@@ -3,8 +3,10 @@ and records what it queued, so a restart neither misses nor repeats a message.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.context import Context, get_desk
-from models import digest, stock, updates
+from models import digest, projects, stock, updates
 
 
 async def ask_about_usage(context: Context) -> int:
@@ -34,6 +36,17 @@ async def send_daily_digest(context: Context) -> bool:
         sent = await digest.send_daily_digest(
             session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
         )
+    if sent:
+        desk.wake_outbox(context)
+    return sent
+
+
+async def remind_meetings(context: Context) -> int:
+    """Job: remind project members of meetings starting soon, once each."""
+    desk = get_desk(context)
+    lead = timedelta(minutes=desk.settings.meeting_reminder_minutes)
+    async with desk.sessions.begin() as session:
+        sent = await projects.remind_meetings(session, lead, desk.clock())
     if sent:
         desk.wake_outbox(context)
     return sent

@@ -51,6 +51,8 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
         (tmp_path / ".env").write_text(
             f"FABDESK_BOT_TOKEN={fake.token}\nFABDESK_TELEGRAM_BASE_URL={fake.base_url}\nFABDESK_LOG_LEVEL=DEBUG\n"
         )
+        # The logs go to a file: at DEBUG level they would fill a pipe nobody reads yet, and block the bot.
+        log_file = (tmp_path / "fabdesk.log").open("wb")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -58,8 +60,8 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
             "run",
             env=cli_env(),
             cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            stdout=log_file,
+            stderr=log_file,
         )
         try:
             await fake.wait_for_call("getUpdates", timeout=30)
@@ -69,9 +71,10 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
             assert "Bonjour Camille" in (answer.text or "")
         finally:
             process.send_signal(signal.SIGINT)
-            out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-        assert process.returncode == 0, err.decode()[-2000:]
-        logs = out.decode() + err.decode()
+            await asyncio.wait_for(process.wait(), timeout=30)
+            log_file.close()
+        logs = (tmp_path / "fabdesk.log").read_text()
+        assert process.returncode == 0, logs[-2000:]
         assert (tmp_path / "fabdesk.db").exists()
         assert "Calling Bot API endpoint" in logs, "debug logging is on, so requests are logged"
         assert fake.token not in logs

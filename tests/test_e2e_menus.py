@@ -35,7 +35,16 @@ async def test_command_menus_are_published_for_members_and_managers(
         ]
         for call in fake.calls_of("setMyCommands")
     }
-    assert published[("default", None)] == ["book", "mybookings", "report", "language", "help", "cancel"]
+    assert published[("default", None)] == [
+        "book",
+        "mybookings",
+        "report",
+        "projects",
+        "newproject",
+        "language",
+        "help",
+        "cancel",
+    ]
     assert published[("default", "en")] == published[("default", None)]
     manager_only = published[("chat", None)][len(published[("default", None)]) :]
     assert manager_only == ["queue", "machine", "stock", "updates", "machines", "authorize"]

@@ -152,7 +152,8 @@ async def test_a_manager_asked_for_a_note_who_then_reports_a_problem_does_not_cl
     """A manager presses Resolve on ticket #1 (asked for a note), changes their mind and reports a fault
     on the laser instead: Report a problem → Trotec Speedy → types "Laser tube does not fire".
 
-    Saw (before the fix): "Ticket #1 is resolved." with « Laser tube does not fire » as its resolution note - the
+    Saw (before the fix): "Ticket #1 is resolved." with « Laser tube does not fire » as its resolution
+    note - the
     printer's ticket is closed with the laser's description, Alice is told her problem is resolved, and
     the laser report has no description.
     Should see: the severity choice of the laser report; ticket #1 untouched (starting a report drops
@@ -175,7 +176,8 @@ async def test_a_note_for_a_ticket_closed_meanwhile_does_not_swallow_the_manager
     """Morgane presses Resolve on ticket #1; meanwhile Yann rejects it. Morgane types her note and is
     told "This ticket is already closed. Nothing was changed." - fine so far.
 
-    Saw (before the fix): the note request survives the refusal (it is deleted in the transaction that is rolled
+    Saw (before the fix): the note request survives the refusal (it is deleted in the transaction that
+    is rolled
     back), so every later message of Morgane is taken as that note: she starts a report on the laser,
     types its description and gets "This ticket is already closed" again, forever, until she finds
     /cancel.
@@ -208,7 +210,8 @@ async def test_an_alert_is_not_given_up_after_a_minute_of_telegram_being_unreach
     """The lab's Raspberry Pi loses its connection (Wi-Fi drop, ISP hiccup) for about two minutes just
     after Alice reports the printer unusable.
 
-    Saw (before the fix): every outbox run (every 15 s) counts a network failure as an attempt; after 5 of them -
+    Saw (before the fix): every outbox run (every 15 s) counts a network failure as an attempt; after 5
+    of them -
     about 75 seconds - the alert is marked failed and never sent. When the network is back, the fab
     managers never hear of the fault (nor would members of affected bookings).
     Should see: the alert sent once Telegram is reachable again. Transient errors (timeouts, 5xx,
@@ -279,7 +282,8 @@ async def test_a_double_tap_on_the_severity_sends_one_report(
 ) -> None:
     """(PostgreSQL) Alice double-taps "Unusable" (two callback queries handled at once).
 
-    Saw on PostgreSQL (before the fix): both presses read the same draft before either commits; the first opens
+    Saw on PostgreSQL (before the fix): both presses read the same draft before either commits; the
+    first opens
     ticket #1, the second joins it - the ticket holds the same report twice, its history says "new
     report", and the fab managers get two alerts for one fault. (On SQLite the second press is told
     "There is no report being written any more".)
@@ -312,7 +316,8 @@ async def test_photos_of_an_album_handled_at_once_are_all_kept(
     """(PostgreSQL) Alice sends two photos as an album: Telegram delivers them as two updates at once
     and fabdesk handles them concurrently (concurrent_updates = 8).
 
-    Saw on PostgreSQL (before the fix): each update reads the draft's photo list, appends its photo and writes the
+    Saw on PostgreSQL (before the fix): each update reads the draft's photo list, appends its photo and
+    writes the
     list back; the second write replaces the first, so the report reaches the managers with one photo
     (Alice was told "1 photo added." twice and believes both are there).
     Should see: both photos on the draft (lock the draft row before changing it, or store photos as
@@ -347,7 +352,8 @@ async def test_rejecting_a_planned_ticket_does_not_open_the_same_one_again_at_th
     """The 30-day "Clean and lubricate rails" falls due; the manager rejects the planned ticket ("done
     last week during the workshop, not needed").
 
-    Saw (before the fix): the plan's clock restarts only on *resolve*, so the plan is still due; ten minutes later
+    Saw (before the fix): the plan's clock restarts only on *resolve*, so the plan is still due; ten
+    minutes later
     the job opens ticket #2 for the same task and alerts the managers again - and again after every
     rejection, so rejecting is useless.
     Should see: no new ticket at the next check (closing the planned ticket, resolved or rejected,
@@ -374,7 +380,8 @@ async def test_the_reason_of_a_planned_downtime_is_in_the_warned_members_languag
 ) -> None:
     """Morgane (French) plans a downtime of the printer; Bob (English) has a booking in it.
 
-    Saw (before the fix): Bob's warning is in English but ends with "Reason: maintenance planifiée" - the reason is
+    Saw (before the fix): Bob's warning is in English but ends with "Reason: maintenance planifiée" -
+    the reason is
     translated in the *manager's* language when the downtime is planned and stored as text, then shown
     to every member (and on the machine screen) in that language.
     Should see: "Reason: planned maintenance" for Bob (store no reason, or a reason code translated when
@@ -399,7 +406,8 @@ async def test_pressing_plan_downtime_twice_plans_it_once_and_warns_once(
 ) -> None:
     """The manager's phone lags and they tap "8 h → 17:00" twice (or tap it again on the old screen).
 
-    Saw (before the fix): two identical downtimes are stored (the machine screen lists the window twice) and Bob,
+    Saw (before the fix): two identical downtimes are stored (the machine screen lists the window twice)
+    and Bob,
     booked in it, gets the same "will be out of service for maintenance" warning twice.
     Should see: one downtime, one warning - the second press recognises the identical window (as
     Confirm does for bookings).
@@ -432,7 +440,8 @@ async def test_a_long_description_still_shows_in_the_alert_with_a_photo(
 ) -> None:
     """Alice writes a detailed description (about 1,100 characters, one paragraph) and adds a photo.
 
-    Saw (before the fix): the managers' alert is a photo whose caption (limit 1,024) is cut back to the last line
+    Saw (before the fix): the managers' alert is a photo whose caption (limit 1,024) is cut back to the
+    last line
     break *before* the description: "Reported by Alice:" followed by "…" - not one word of the fault
     (for an unusable report, the "out of service; N members were told" line is lost the same way).
     Should see: as much of the description as fits (cut inside the paragraph, then "…").
@@ -482,7 +491,8 @@ async def test_ten_photos_sent_at_once_keep_five_and_say_the_limit_once(
 ) -> None:
     """Alice selects ten photos in her gallery and sends them as one album to her report.
 
-    Saw (before the fix): ten answers in a row - five "… photos added. Send photos if they help, then choose how
+    Saw (before the fix): ten answers in a row - five "… photos added. Send photos if they help, then
+    choose how
     bad it is" screens, each with its own severity buttons, then five times "A report holds at most 5
     photos." (On PostgreSQL some of the five kept photos can also be lost, see the album race test.)
     Should see: five photos kept and one answer saying so (answer an album once, e.g. by its
@@ -512,7 +522,8 @@ async def test_a_forged_far_future_downtime_day_gets_a_refusal_not_the_error_han
 ) -> None:
     """A manager's client sends forged or garbled data "dt:d:1:99991231" (downtime on 31 Dec 9999).
 
-    Saw (before the fix): downtime_start builds hour buttons whose epoch minutes exceed 2**31-1 (any day after the
+    Saw (before the fix): downtime_start builds hour buttons whose epoch minutes exceed 2**31-1 (any day
+    after the
     year 6053); callbacks.build raises ValueError("bad callback dt:s..."), the error handler answers
     "Something went wrong" and every fab manager gets an error report. (Dates near year 1, huge queue
     pages and the other maintenance buttons were tried and are refused properly.)
@@ -538,7 +549,8 @@ async def test_a_member_with_two_affected_bookings_is_told_both_stand_again(
     """Bob booked the printer on Tuesday and on Thursday. Alice reports it unusable: Bob gets two
     warnings, one per booking. The manager resolves the ticket.
 
-    Saw (before the fix): one "Prusa MK4 is back in service. Your booking on Tuesday 5 March … stands." - nothing
+    Saw (before the fix): one "Prusa MK4 is back in service. Your booking on Tuesday 5 March … stands."
+    - nothing
     about Thursday (the code tells each member once, with their first booking only). Bob, warned twice,
     is told once: he may well cancel Thursday or rebook elsewhere for nothing.
     Should see: Thursday's booking mentioned too (one message per booking, as for the warnings, or one
@@ -570,7 +582,8 @@ async def test_my_bookings_shows_which_bookings_are_on_a_machine_out_of_service(
 ) -> None:
     """Bob's booking is affected by an unusable report; he taps "My bookings" under the warning.
 
-    Saw (before the fix): "• Prusa MK4 — Tuesday 5 March, 10:00–11:00" exactly like any other booking - nothing
+    Saw (before the fix): "• Prusa MK4 — Tuesday 5 March, 10:00–11:00" exactly like any other booking -
+    nothing
     says the machine is out of service; the booking is "marked affected" only in the database.
     Should see: the booking flagged (e.g. "⛔ out of service") while the machine is down.
     """
@@ -590,7 +603,8 @@ async def test_a_booking_made_while_the_machine_is_reported_unusable_is_refused_
 ) -> None:
     """(PostgreSQL) Bob confirms a booking of the printer at the very moment Alice reports it unusable.
 
-    Saw on PostgreSQL (before the fix): Bob's transaction reads the machine as available (Alice's change is not
+    Saw on PostgreSQL (before the fix): Bob's transaction reads the machine as available (Alice's change
+    is not
     committed yet) and books; Alice's transaction looked for upcoming bookings before Bob's existed. Bob
     is told "Your booking is confirmed" for a machine out of service, his booking is not marked affected,
     and he never gets the warning with the rebook button. (SQLite serializes the two.)
@@ -638,7 +652,8 @@ async def test_a_photo_sent_as_a_file_is_added_to_the_report(
     """Alice, on Telegram Desktop, drops a picture of the broken part into the chat; it goes as a file
     (uncompressed: a document with mime type image/jpeg), as it often does from a computer.
 
-    Saw (before the fix): "Send text or photos for your report, or /cancel." - the photo she just sent is refused.
+    Saw (before the fix): "Send text or photos for your report, or /cancel." - the photo she just sent
+    is refused.
     Should see: the picture added to the report like a photo (accept image documents; remember their
     kind so the managers' alert sends them with send_document, or re-send them as photos).
     """
@@ -665,7 +680,8 @@ async def test_the_alert_of_a_report_joining_a_taken_ticket_offers_only_what_can
     """Morgane took ticket #1; then Bob reports the same printer, which joins the ticket. The managers
     get "New report on ticket #1".
 
-    Saw (before the fix): the alert carries the buttons of an *open* ticket, "Take it" first; pressing it answers
+    Saw (before the fix): the alert carries the buttons of an *open* ticket, "Take it" first; pressing
+    it answers
     "That cannot be done in the ticket's present state" (an escalated ticket likewise offers
     "Escalate").
     Should see: the buttons of the ticket's present state (in progress: Resolve, Escalate, Reject).

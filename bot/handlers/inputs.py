@@ -4,9 +4,10 @@ a report being written, or chatter."""
 from __future__ import annotations
 
 from bot.context import Turn
-from bot.handlers import menu, report, stock, tickets, updates
+from bot.handlers import menu, projects, report, stock, tickets, updates
 from bot.reply import Reply
 from models import maintenance
+from models import projects as projects_domain
 from models import stock as stock_domain
 from models import updates as updates_domain
 
@@ -23,6 +24,10 @@ async def message(turn: Turn) -> Reply:
         return await stock.took_amount(turn, text)
     if text and await updates_domain.pending_version(turn.session, turn.member) is not None:
         return await updates.took_version(turn, text)
+    if text and await projects_domain.pending_project_input(turn.session, turn.member) is not None:
+        return await projects.took_project_input(turn, text)
+    if text and await projects_domain.current_project_draft(turn.session, turn.member) is not None:
+        return await projects.took_draft_text(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
         album = incoming.media_group_id
         if incoming.photo:

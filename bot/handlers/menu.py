@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot import keyboards
 from bot.context import Turn
 from bot.reply import Reply
-from models import maintenance, members, stock, updates
+from models import members
+from models.base import clear_pending
 
 
 def _menu_text(turn: Turn) -> str:
@@ -36,10 +37,7 @@ async def close(turn: Turn) -> Reply:
 
 async def cancel_command(turn: Turn) -> Reply:
     """/cancel: leave whatever was under way: a report being written, a note being asked for."""
-    await maintenance.cancel_report(turn.session, turn.member)
-    await maintenance.drop_note_request(turn.session, turn.member)
-    await stock.drop_amount_request(turn.session, turn.member)
-    await updates.drop_version_request(turn.session, turn.member)
+    await clear_pending(turn.session, turn.member.id)
     return Reply(
         text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
         markup=keyboards.main_menu(turn.texts, turn.member),
@@ -55,6 +53,7 @@ async def help_screen(turn: Turn) -> Reply:
         "/book — " + _("book a machine"),
         "/mybookings — " + _("see or cancel your bookings"),
         "/report — " + _("report a problem with a machine"),
+        "/projects — " + _("the lab's projects: find one, join it, or start yours"),
         "/language — " + _("choose French or English"),
         "/cancel — " + _("leave what you are doing"),
     ]

@@ -1,0 +1,841 @@
+"""Project groups: find a project, ask to join, get into its Telegram group; owners coordinate.
+
+Joining goes through Telegram's own join requests: fabdesk hands out invite links that create a
+join request, and decides each request from what it knows (an accepted member is let in, a
+declined or removed one is not, a stranger is put to the owners). What must happen in Telegram
+(approving a join request, removing someone from the group) is written to the outbox with the
+change, so it is done even across a crash.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from models.base import Base, clear_pending, delete_by_key, enum_type
+from models.errors import DomainError, NotAllowed, NotFound
+from models.members import Member, find_by_telegram_id
+from models.outbox import enqueue, notify_member
+
+MAX_NAME = 80
+MAX_DESCRIPTION = 500
+MAX_TAGS = 8
+MAX_ANNOUNCEMENT = 2000
+MEETING_AHEAD = timedelta(days=60)
+
+
+class ProjectStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Visibility(enum.StrEnum):
+    OPEN = "open"  # anyone may join
+    ON_REQUEST = "on_request"  # an owner approves
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class MembershipStatus(enum.StrEnum):
+    REQUESTED = "requested"  # waiting for an owner
+    APPROVED = "approved"  # accepted: may join the group (invite link given)
+    JOINED = "joined"  # in the group
+    DECLINED = "declined"
+    REMOVED = "removed"  # removed by an owner
+    LEFT = "left"  # left by themselves
+
+
+IN_PROJECT = (MembershipStatus.APPROVED, MembershipStatus.JOINED)
+
+
+class JoinDecision(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class BadProjectText(DomainError):
+    """A name, description, tag list, link or announcement that cannot be used."""
+
+
+class DuplicateName(DomainError):
+    """Another project already has this name."""
+
+
+class NoGroup(DomainError):
+    """The project has no Telegram group, or the bot lost its rights there."""
+
+
+class AlreadyMember(DomainError):
+    """The member is already in the project (or their request is waiting)."""
+
+
+class Project(Base):
+    """A community project hosted by the lab, with its Telegram group."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique as typed; names differing only by case are refused by create_project.
+    name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(enum_type(ProjectStatus, "project_status"))
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "project_visibility"))
+    tags: Mapped[str] = mapped_column(String(200), default="")  # lower case, comma separated
+    storage_url: Mapped[str | None] = mapped_column(String(500))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_title: Mapped[str] = mapped_column(String(128), default="")
+    # Set when the bot lost its admin rights in the group: joining falls back to the owners.
+    chat_lost_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[ProjectMember]] = relationship(lazy="raise", back_populates="project")
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+    @property
+    def can_invite(self) -> bool:
+        return self.chat_id is not None and self.chat_lost_at is None
+
+
+class ProjectMember(Base):
+    """A member's place in a project: owner or member, and where their request stands."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (Index("uq_project_members_project_member", "project_id", "member_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "project_role"))
+    status: Mapped[MembershipStatus] = mapped_column(enum_type(MembershipStatus, "membership_status"))
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime | None]
+
+    project: Mapped[Project] = relationship(lazy="raise", back_populates="memberships")
+    member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
+
+
+class ChatJoinRequest(Base):
+    """A join request from someone fabdesk did not accept (a forwarded link): for the owners to decide."""
+
+    __tablename__ = "chat_join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[JoinDecision] = mapped_column(enum_type(JoinDecision, "join_decision"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+
+class ProjectDraft(Base):
+    """A project being created with /newproject, one answer at a time."""
+
+    __tablename__ = "project_drafts"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16))  # name, description, visibility, tags, link, confirm
+    name: Mapped[str | None] = mapped_column(String(MAX_NAME))
+    description: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[Visibility | None] = mapped_column(enum_type(Visibility, "draft_visibility"))
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    storage_url: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime]
+
+
+class ProjectInput(Base):
+    """An owner's next message is an announcement, or the text of a meeting being scheduled."""
+
+    __tablename__ = "project_inputs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # "announcement" or "meeting"
+    starts_at: Mapped[datetime | None]  # for a meeting
+    remote: Mapped[bool | None]  # for a meeting
+    created_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """A project meeting, on site or remote; its members are reminded before it starts."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_starts_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime]
+    remote: Mapped[bool]
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    project: Mapped[Project] = relationship(lazy="raise")
+
+
+# --------------------------------------------------------------------------- text checks
+
+_URL = re.compile(r"^https?://[^\s]{3,490}$")
+_URL_IN_TEXT = re.compile(r"https?://\S+")
+
+
+def clean_text(text: str, limit: int, *, single_line: bool = False) -> str:
+    cleaned = text.replace("\x00", "").strip()
+    if single_line:
+        cleaned = " ".join(cleaned.split())
+    if not cleaned or len(cleaned) > limit:
+        raise BadProjectText(cleaned[:40])
+    return cleaned
+
+
+def parse_tags(text: str) -> str:
+    """ "Drones, électronique #repair" → "drones,électronique,repair" (lower case, at most 8)."""
+    tags = []
+    for raw in re.split(r"[,;#\s]+", text.lower()):
+        tag = raw.strip()[:24]
+        if tag and tag not in tags:
+            tags.append(tag)
+    if not tags or len(tags) > MAX_TAGS:
+        raise BadProjectText(text[:40])
+    return ",".join(tags)
+
+
+def check_url(text: str) -> str:
+    url = text.strip()
+    if not _URL.match(url):
+        raise BadProjectText(url[:40])
+    return url
+
+
+# --------------------------------------------------------------------------- creating a project
+
+
+async def start_project(session: AsyncSession, member: Member, now: datetime) -> ProjectDraft:
+    """Begin /newproject: the next message is the project's name."""
+    await clear_pending(session, member.id, keep=ProjectDraft)
+    draft = await session.get(ProjectDraft, member.id)
+    if draft is None:
+        draft = ProjectDraft(member_id=member.id, stage="name", updated_at=now, tags="")
+        session.add(draft)
+    draft.stage, draft.name, draft.description, draft.visibility = "name", None, None, None
+    draft.tags, draft.storage_url, draft.updated_at = "", None, now
+    await session.flush()
+    return draft
+
+
+async def current_project_draft(session: AsyncSession, member: Member) -> ProjectDraft | None:
+    return await session.get(ProjectDraft, member.id)
+
+
+async def draft_answer(session: AsyncSession, member: Member, text: str, now: datetime) -> ProjectDraft:
+    """Take the member's message as the answer to the draft's current question."""
+    draft = await current_project_draft(session, member)
+    if draft is None:
+        raise NotFound("no project draft")
+    if draft.stage == "name":
+        name = clean_text(text, MAX_NAME, single_line=True)
+        if await _name_taken(session, name):
+            raise DuplicateName(name)
+        draft.name, draft.stage = name, "description"
+    elif draft.stage == "description":
+        draft.description, draft.stage = clean_text(text, MAX_DESCRIPTION), "visibility"
+    elif draft.stage == "tags":
+        draft.tags, draft.stage = parse_tags(text), "link"
+    elif draft.stage == "link":
+        draft.storage_url, draft.stage = check_url(text), "confirm"
+    else:
+        raise BadProjectText("not expected now")
+    draft.updated_at = now
+    return draft
+
+
+async def draft_choose(
+    session: AsyncSession,
+    member: Member,
+    now: datetime,
+    *,
+    visibility: Visibility | None = None,
+    skip: bool = False,
+) -> ProjectDraft:
+    """A button answer: the visibility, or skipping an optional step (tags, link)."""
+    draft = await current_project_draft(session, member)
+    if draft is None:
+        raise NotFound("no project draft")
+    if visibility is not None and draft.stage == "visibility":
+        draft.visibility, draft.stage = visibility, "tags"
+    elif skip and draft.stage == "tags":
+        draft.stage = "link"
+    elif skip and draft.stage == "link":
+        draft.stage = "confirm"
+    else:
+        raise BadProjectText("not expected now")
+    draft.updated_at = now
+    return draft
+
+
+async def _name_taken(session: AsyncSession, name: str, *, except_id: int | None = None) -> bool:
+    query = select(Project.id).where(func.lower(Project.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Project.id != except_id)
+    return await session.scalar(query) is not None
+
+
+async def create_project(session: AsyncSession, member: Member, now: datetime) -> Project:
+    """Create the project from the finished draft; its creator is its first owner."""
+    draft = await current_project_draft(session, member)
+    if draft is None or draft.stage != "confirm" or not draft.name or draft.visibility is None:
+        raise NotFound("no finished project draft")
+    project = Project(
+        name=draft.name,
+        description=draft.description or "",
+        status=ProjectStatus.ACTIVE,
+        visibility=draft.visibility,
+        tags=draft.tags,
+        storage_url=draft.storage_url,
+        chat_title="",
+        created_by_id=member.id,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(project)
+    except IntegrityError:
+        raise DuplicateName(draft.name) from None
+    session.add(
+        ProjectMember(
+            project_id=project.id,
+            member_id=member.id,
+            role=Role.OWNER,
+            status=MembershipStatus.APPROVED,
+            requested_at=now,
+            decided_at=now,
+            decided_by_id=member.id,
+        )
+    )
+    await session.delete(draft)
+    await session.flush()
+    return project
+
+
+# --------------------------------------------------------------------------- finding and viewing
+
+
+async def get_project(session: AsyncSession, project_id: int, *, active_only: bool = True) -> Project:
+    project = await session.scalar(
+        select(Project)
+        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
+        .where(Project.id == project_id)
+    )
+    if project is None or (active_only and project.status is not ProjectStatus.ACTIVE):
+        raise NotFound(f"project {project_id}")
+    return project
+
+
+async def find_projects(
+    session: AsyncSession, *, search: str | None = None, offset: int = 0, limit: int = 8
+) -> tuple[list[Project], int]:
+    """Active projects, by name, optionally those whose name, description or tags hold the words."""
+    query = select(Project).where(Project.status == ProjectStatus.ACTIVE)
+    for word in (search or "").lower().split()[:5]:
+        pattern = f"%{word.strip('#')}%"
+        query = query.where(
+            or_(
+                func.lower(Project.name).like(pattern),
+                func.lower(Project.description).like(pattern),
+                Project.tags.like(pattern),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(func.lower(Project.name), Project.id).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+async def memberships_of(session: AsyncSession, member: Member) -> list[ProjectMember]:
+    """The member's projects (active ones), owners' first."""
+    rows = await session.scalars(
+        select(ProjectMember)
+        .join(Project)
+        .options(selectinload(ProjectMember.project))
+        .where(
+            ProjectMember.member_id == member.id,
+            Project.status == ProjectStatus.ACTIVE,
+            ProjectMember.status.in_((*IN_PROJECT, MembershipStatus.REQUESTED)),
+        )
+        .order_by(ProjectMember.role.desc(), func.lower(Project.name))
+    )
+    return list(rows)
+
+
+def membership_of(project: Project, member: Member) -> ProjectMember | None:
+    return next((m for m in project.memberships if m.member_id == member.id), None)
+
+
+def is_owner(project: Project, member: Member) -> bool:
+    mine = membership_of(project, member)
+    return mine is not None and mine.role is Role.OWNER and mine.status in IN_PROJECT
+
+
+def require_owner(project: Project, member: Member, *, or_manager: bool = False) -> None:
+    """Refuse unless the member owns the project (managers may do what `or_manager` allows)."""
+    if is_owner(project, member) or (or_manager and member.is_manager):
+        return
+    raise NotAllowed("owners only")
+
+
+def owners(project: Project) -> list[Member]:
+    return [m.member for m in project.memberships if m.role is Role.OWNER and m.status in IN_PROJECT]
+
+
+def _notify_owners(
+    session: AsyncSession, project: Project, kind: str, facts: dict[str, Any], now: datetime
+) -> None:
+    for owner in owners(project):
+        notify_member(session, owner, kind, facts, now)
+
+
+def _chat_action(session: AsyncSession, project: Project, action: str, user_id: int, now: datetime) -> None:
+    """Queue a Telegram action on the project's group (approve/decline a join request, remove)."""
+    if project.chat_id is None:
+        return
+    facts = {"action": action, "chat_id": project.chat_id, "user_id": user_id, "project": project.name}
+    enqueue(session, chat_id=project.chat_id, kind="chat_action", payload=facts, now=now)
+
+
+# --------------------------------------------------------------------------- joining
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    membership: ProjectMember
+    needs_owner: bool  # on request: the owners were asked
+    can_invite: bool  # the bot can hand out an invite link to the group
+
+
+async def join(session: AsyncSession, member: Member, project_id: int, now: datetime) -> JoinOutcome:
+    """Ask to join: accepted at once for an open project, put to the owners otherwise."""
+    project = await get_project(session, project_id)
+    mine = membership_of(project, member)
+    if mine is not None and mine.status in (*IN_PROJECT, MembershipStatus.REQUESTED):
+        raise AlreadyMember(project.name)
+    if mine is not None and mine.status in (MembershipStatus.DECLINED, MembershipStatus.REMOVED):
+        # Asking again after a refusal or a removal always goes to the owners.
+        needs_owner = True
+    else:
+        needs_owner = project.visibility is Visibility.ON_REQUEST
+    if mine is None:
+        mine = ProjectMember(project_id=project.id, member_id=member.id, role=Role.MEMBER, requested_at=now)
+        session.add(mine)
+    mine.status = MembershipStatus.REQUESTED if needs_owner else MembershipStatus.APPROVED
+    mine.requested_at, mine.decided_at, mine.decided_by_id, mine.joined_at = now, None, None, None
+    if not needs_owner:
+        mine.decided_at = now
+    await session.flush()
+    mine.member, mine.project = member, project
+    if needs_owner:
+        facts = {"membership_id": mine.id, "project": project.name, "member": _who(member)}
+        _notify_owners(session, project, "project_join_request", facts, now)
+    elif project.can_invite:
+        _invite(session, project, mine, now)
+    return JoinOutcome(mine, needs_owner, project.can_invite)
+
+
+def _who(member: Member) -> str:
+    return member.display_name + (f" (@{member.username})" if member.username else "")
+
+
+def _invite(session: AsyncSession, project: Project, membership: ProjectMember, now: datetime) -> None:
+    """Send the member an invite link to the group (created when the message is sent)."""
+    facts = {
+        "project": project.name,
+        "project_id": project.id,
+        "chat_id": project.chat_id,
+        "membership_id": membership.id,
+    }
+    notify_member(session, membership.member, "project_invite", facts, now)
+
+
+async def owned_membership(session: AsyncSession, owner: Member, membership_id: int) -> ProjectMember:
+    """A membership of a project the owner owns (anything else is NotAllowed or NotFound)."""
+    membership = await session.scalar(
+        select(ProjectMember)
+        .options(selectinload(ProjectMember.member))
+        .where(ProjectMember.id == membership_id)
+    )
+    if membership is None:
+        raise NotFound(f"membership {membership_id}")
+    project = await get_project(session, membership.project_id)
+    require_owner(project, owner)
+    membership.project = project
+    return membership
+
+
+async def decide(
+    session: AsyncSession, owner: Member, membership_id: int, approve: bool, now: datetime
+) -> ProjectMember:
+    """An owner approves or declines a request to join; the member is told (and invited)."""
+    membership = await owned_membership(session, owner, membership_id)
+    project = membership.project
+    if membership.status is not MembershipStatus.REQUESTED:
+        raise AlreadyMember(project.name)
+    membership.status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
+    membership.decided_at, membership.decided_by_id = now, owner.id
+    facts = {"project": project.name, "approved": approve, "can_invite": project.can_invite}
+    notify_member(session, membership.member, "project_decision", facts, now)
+    if approve and project.can_invite:
+        _invite(session, project, membership, now)
+    await session.flush()
+    return membership
+
+
+async def handle_join_request(
+    session: AsyncSession, chat_id: int, user_id: int, name: str, now: datetime
+) -> JoinDecision | None:
+    """Decide a join request Telegram sent for a project's group; None if it is not a project's group.
+
+    Accepted members are let in, declined or removed ones are not, and anyone fabdesk does not
+    know (a forwarded link) is put to the owners.
+    """
+    project = await session.scalar(
+        select(Project)
+        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
+        .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
+    )
+    if project is None:
+        return None
+    member = await find_by_telegram_id(session, user_id)
+    mine = membership_of(project, member) if member is not None else None
+    if mine is not None and mine.status in IN_PROJECT:
+        mine.status, mine.joined_at = MembershipStatus.JOINED, now
+        _chat_action(session, project, "approve", user_id, now)
+        return JoinDecision.APPROVED
+    if mine is not None and mine.status in (MembershipStatus.DECLINED, MembershipStatus.REMOVED):
+        _chat_action(session, project, "decline", user_id, now)
+        return JoinDecision.DECLINED
+    if mine is not None and mine.status is MembershipStatus.REQUESTED:
+        return JoinDecision.PENDING  # the owners already have the request; their decision settles it
+    request = ChatJoinRequest(
+        project_id=project.id,
+        telegram_user_id=user_id,
+        name=name[:200],
+        decision=JoinDecision.PENDING,
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    facts = {"request_id": request.id, "project": project.name, "name": name[:200]}
+    _notify_owners(session, project, "project_unknown_join", facts, now)
+    return JoinDecision.PENDING
+
+
+async def decide_unknown(
+    session: AsyncSession, owner: Member, request_id: int, approve: bool, now: datetime
+) -> ChatJoinRequest:
+    """An owner lets in (or not) someone who asked to join the group without going through fabdesk."""
+    request = await session.get(ChatJoinRequest, request_id)
+    if request is None:
+        raise NotFound(f"join request {request_id}")
+    project = await get_project(session, request.project_id)
+    require_owner(project, owner)
+    if request.decision is not JoinDecision.PENDING:
+        raise AlreadyMember(project.name)
+    request.decision = JoinDecision.APPROVED if approve else JoinDecision.DECLINED
+    request.decided_at, request.decided_by_id = now, owner.id
+    _chat_action(session, project, "approve" if approve else "decline", request.telegram_user_id, now)
+    await session.flush()
+    return request
+
+
+async def remove_member(
+    session: AsyncSession, owner: Member, membership_id: int, now: datetime
+) -> ProjectMember:
+    """Remove a member from the project, and from its group; they are told."""
+    membership = await owned_membership(session, owner, membership_id)
+    project = membership.project
+    if membership.role is Role.OWNER or membership.status not in IN_PROJECT:
+        raise NotFound(f"membership {membership_id}")
+    membership.status, membership.decided_at, membership.decided_by_id = (
+        MembershipStatus.REMOVED,
+        now,
+        owner.id,
+    )
+    _chat_action(session, project, "remove", membership.member.telegram_id, now)
+    notify_member(session, membership.member, "project_removed", {"project": project.name}, now)
+    await session.flush()
+    return membership
+
+
+async def leave(session: AsyncSession, member: Member, project_id: int, now: datetime) -> ProjectMember:
+    """Leave a project (and its group). An owner can leave only if another owner remains."""
+    project = await get_project(session, project_id)
+    mine = membership_of(project, member)
+    if mine is None or mine.status not in (*IN_PROJECT, MembershipStatus.REQUESTED):
+        raise NotFound(f"membership in {project_id}")
+    if mine.role is Role.OWNER and len(owners(project)) < 2:
+        raise NotAllowed("last owner")
+    was_in_group = mine.status is MembershipStatus.JOINED
+    mine.status, mine.decided_at = MembershipStatus.LEFT, now
+    if was_in_group:
+        _chat_action(session, project, "remove", member.telegram_id, now)
+    await session.flush()
+    return mine
+
+
+async def archive(session: AsyncSession, member: Member, project_id: int, now: datetime) -> Project:
+    """Archive a project (its owners, or a fab manager): it is no longer listed nor joinable."""
+    project = await get_project(session, project_id)
+    require_owner(project, member, or_manager=True)
+    project.status, project.archived_at = ProjectStatus.ARCHIVED, now
+    await session.flush()
+    return project
+
+
+async def pending_requests(
+    session: AsyncSession, project: Project
+) -> tuple[list[ProjectMember], list[ChatJoinRequest]]:
+    known = [m for m in project.memberships if m.status is MembershipStatus.REQUESTED]
+    unknown = list(
+        await session.scalars(
+            select(ChatJoinRequest).where(
+                ChatJoinRequest.project_id == project.id, ChatJoinRequest.decision == JoinDecision.PENDING
+            )
+        )
+    )
+    return known, unknown
+
+
+# --------------------------------------------------------------------------- the group
+
+
+@dataclass(frozen=True)
+class BotRights:
+    """What the bot may do in a group, as Telegram's getChatMember says."""
+
+    admin: bool
+    can_invite: bool
+    can_restrict: bool
+
+    @property
+    def missing(self) -> list[str]:
+        """What is missing, as stable codes: "admin", "invite", "restrict"."""
+        if not self.admin:
+            return ["admin"]
+        return [code for code, ok in (("invite", self.can_invite), ("restrict", self.can_restrict)) if not ok]
+
+
+async def linkable_projects(session: AsyncSession, member: Member) -> list[Project]:
+    """Active projects the member owns (those already linked too: linking again moves them)."""
+    rows = await session.scalars(
+        select(Project)
+        .join(ProjectMember)
+        .where(
+            ProjectMember.member_id == member.id,
+            ProjectMember.role == Role.OWNER,
+            ProjectMember.status.in_(IN_PROJECT),
+            Project.status == ProjectStatus.ACTIVE,
+        )
+        .order_by(func.lower(Project.name))
+    )
+    return list(rows)
+
+
+async def link_chat(
+    session: AsyncSession,
+    owner: Member,
+    project_id: int,
+    chat_id: int,
+    title: str,
+    rights: BotRights,
+    now: datetime,
+) -> Project:
+    """Link a Telegram group to a project its owner chose, once the bot has the rights it needs."""
+    project = await get_project(session, project_id)
+    require_owner(project, owner)
+    if rights.missing:
+        raise NoGroup(",".join(rights.missing))
+    other = await session.scalar(select(Project).where(Project.chat_id == chat_id, Project.id != project.id))
+    if other is not None:  # a group serves one project: the old link goes
+        other.chat_id, other.chat_title = None, ""
+        await session.flush()
+    project.chat_id, project.chat_title, project.chat_lost_at = chat_id, title[:128], None
+    await session.flush()
+    return project
+
+
+async def bot_rights_changed(
+    session: AsyncSession, chat_id: int, rights: BotRights, now: datetime
+) -> Project | None:
+    """The bot's status changed in a group: record lost (or regained) rights; owners are told of a loss."""
+    project = await session.scalar(
+        select(Project)
+        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
+        .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
+    )
+    if project is None:
+        return None
+    if rights.missing and project.chat_lost_at is None:
+        project.chat_lost_at = now
+        _notify_owners(
+            session, project, "project_rights_lost", {"project": project.name, "missing": rights.missing}, now
+        )
+    elif not rights.missing and project.chat_lost_at is not None:
+        project.chat_lost_at = None
+    return project
+
+
+# --------------------------------------------------------------------------- announcements and meetings
+
+
+def audience(project: Project, *, outside_group_only: bool) -> list[Member]:
+    """The project's members (owners included); only those not in the group when asked."""
+    people = [m for m in project.memberships if m.status in IN_PROJECT]
+    if outside_group_only and project.chat_id is not None:
+        people = [m for m in people if m.status is not MembershipStatus.JOINED]
+    return [m.member for m in people]
+
+
+async def ask_project_input(
+    session: AsyncSession,
+    owner: Member,
+    project_id: int,
+    purpose: str,
+    now: datetime,
+    *,
+    starts_at: datetime | None = None,
+    remote: bool | None = None,
+) -> Project:
+    """The owner's next message is an announcement, or the text of a meeting at `starts_at`."""
+    project = await get_project(session, project_id)
+    require_owner(project, owner)
+    if purpose == "meeting" and (starts_at is None or not now < starts_at <= now + MEETING_AHEAD):
+        raise BadProjectText("meeting time")
+    await clear_pending(session, owner.id, keep=ProjectInput)
+    pending = await session.get(ProjectInput, owner.id)
+    if pending is None:
+        pending = ProjectInput(member_id=owner.id, project_id=project.id, purpose=purpose, created_at=now)
+        session.add(pending)
+    pending.project_id, pending.purpose, pending.starts_at, pending.remote, pending.created_at = (
+        project.id,
+        purpose,
+        starts_at,
+        remote,
+        now,
+    )
+    await session.flush()
+    return project
+
+
+async def pending_project_input(session: AsyncSession, member: Member) -> ProjectInput | None:
+    return await session.get(ProjectInput, member.id)
+
+
+@dataclass(frozen=True)
+class Posted:
+    project: Project
+    purpose: str
+    reached: int
+    meeting: Meeting | None = None
+
+
+async def give_project_input(session: AsyncSession, owner: Member, text: str, now: datetime) -> Posted:
+    """Post the announcement to the members outside the group, or schedule the meeting."""
+    pending = await pending_project_input(session, owner)
+    if pending is None:
+        raise NotFound("nothing asked")
+    project = await get_project(session, pending.project_id)
+    require_owner(project, owner)
+    body = clean_text(text, MAX_ANNOUNCEMENT if pending.purpose == "announcement" else 300)
+    purpose, starts_at, remote = pending.purpose, pending.starts_at, bool(pending.remote)
+    await delete_by_key(session, ProjectInput, owner.id)
+    if purpose == "announcement":
+        people = [m for m in audience(project, outside_group_only=True) if m.id != owner.id]
+        for person in people:
+            facts = {"project": project.name, "from": owner.first_name, "text": body}
+            notify_member(session, person, "project_announcement", facts, now)
+        return Posted(project, purpose, len(people))
+    assert starts_at is not None
+    link = _URL_IN_TEXT.search(body)
+    meeting = Meeting(
+        project_id=project.id,
+        title=body,
+        starts_at=starts_at,
+        remote=remote,
+        link=link.group(0)[:500] if link else None,
+        created_by_id=owner.id,
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    return Posted(project, purpose, len(audience(project, outside_group_only=False)), meeting)
+
+
+async def drop_project_inputs(session: AsyncSession, member: Member) -> None:
+    await delete_by_key(session, ProjectInput, member.id)
+    await delete_by_key(session, ProjectDraft, member.id)
+
+
+async def upcoming_meetings(session: AsyncSession, project_id: int, now: datetime) -> list[Meeting]:
+    rows = await session.scalars(
+        select(Meeting)
+        .where(Meeting.project_id == project_id, Meeting.cancelled_at.is_(None), Meeting.starts_at > now)
+        .order_by(Meeting.starts_at)
+    )
+    return list(rows)
+
+
+async def remind_meetings(session: AsyncSession, lead: timedelta, now: datetime) -> int:
+    """Remind the members of every meeting starting within `lead`, once (recorded on the meeting)."""
+    if not lead:
+        return 0
+    meetings = await session.scalars(
+        select(Meeting)
+        .options(
+            selectinload(Meeting.project).selectinload(Project.memberships).selectinload(ProjectMember.member)
+        )
+        .where(
+            Meeting.cancelled_at.is_(None),
+            Meeting.reminded_at.is_(None),
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + lead,
+        )
+    )
+    sent = 0
+    for meeting in meetings:
+        meeting.reminded_at = now
+        if meeting.project.status is not ProjectStatus.ACTIVE:
+            continue
+        for person in audience(meeting.project, outside_group_only=False):
+            facts = {
+                "project": meeting.project.name,
+                "title": meeting.title,
+                "start": meeting.starts_at.isoformat(),
+                "remote": meeting.remote,
+                "link": meeting.link,
+            }
+            notify_member(session, person, "meeting_reminder", facts, now)
+            sent += 1
+    return sent
