@@ -344,10 +344,12 @@ async def create_project(session: AsyncSession, member: Member, now: datetime) -
 
 
 async def get_project(session: AsyncSession, project_id: int, *, active_only: bool = True) -> Project:
+    """The project with its memberships, read afresh (a join earlier in the transaction shows)."""
     project = await session.scalar(
         select(Project)
         .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
         .where(Project.id == project_id)
+        .execution_options(populate_existing=True)
     )
     if project is None or (active_only and project.status is not ProjectStatus.ACTIVE):
         raise NotFound(f"project {project_id}")
@@ -360,12 +362,13 @@ async def find_projects(
     """Active projects, by name, optionally those whose name, description or tags hold the words."""
     query = select(Project).where(Project.status == ProjectStatus.ACTIVE)
     for word in (search or "").lower().split()[:5]:
-        pattern = f"%{word.strip('#')}%"
+        escaped = word.strip("#").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         query = query.where(
             or_(
-                func.lower(Project.name).like(pattern),
-                func.lower(Project.description).like(pattern),
-                Project.tags.like(pattern),
+                func.lower(Project.name).like(pattern, escape="\\"),
+                func.lower(Project.description).like(pattern, escape="\\"),
+                Project.tags.like(pattern, escape="\\"),
             )
         )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -524,6 +527,7 @@ async def handle_join_request(
         select(Project)
         .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
         .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
+        .execution_options(populate_existing=True)
     )
     if project is None:
         return None
@@ -694,6 +698,7 @@ async def bot_rights_changed(
         select(Project)
         .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
         .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
+        .execution_options(populate_existing=True)
     )
     if project is None:
         return None
