@@ -168,6 +168,13 @@ def _update_due(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, actions(texts, p["item_id"]))
 
 
+def _and_more(texts: Texts, hidden: int, command: str) -> list[str]:
+    """ "… and 60 more: /stock", when a list was shortened."""
+    if hidden <= 0:
+        return []
+    return ["… " + texts.gettext("and {count} more: {command}").format(count=hidden, command=command)]
+
+
 def _digest(texts: Texts, p: Payload) -> Outgoing:
     _ = texts.gettext
     lines = ["☀️ " + _("Good morning! The lab on {day}:").format(day=texts.day(date.fromisoformat(p["day"])))]
@@ -181,9 +188,10 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
             ),
         ]
         lines += [
-            f"• {keyboards.SEVERITY_ICONS[t['severity']]} #{t['id']} {t['machine']} — {t['title']}"
+            f"• {keyboards.SEVERITY_ICONS[t['severity']]} #{t['id']} {t['machine']} — {clip(t['title'], 60)}"
             for t in p["tickets"]
         ]
+        lines += _and_more(texts, p["open_tickets"] - len(p["tickets"]), "/queue")
     if p["low_stock"]:
         quiet = False
         lines += ["", _("Below minimum:")]
@@ -192,6 +200,7 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
             f" / {texts.quantity(Decimal(c['minimum']), c['unit'])}"
             for c in p["low_stock"]
         ]
+        lines += _and_more(texts, p.get("low_stock_count", 0) - len(p["low_stock"]), "/stock")
     if p["updates_due_count"]:
         quiet = False
         lines += [
@@ -200,7 +209,11 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
                 "{count} update check due:", "{count} update checks due:", p["updates_due_count"]
             ).format(count=p["updates_due_count"]),
         ]
-        lines += [f"• {u['name']}" for u in p["updates_due"]]
+        for update in p["updates_due"]:
+            late = update["overdue_days"]
+            overdue = texts.ngettext("{count} day overdue", "{count} days overdue", late).format(count=late)
+            lines.append(f"• {update['name']}" + (f" — {overdue}" if late else ""))
+        lines += _and_more(texts, p["updates_due_count"] - len(p["updates_due"]), "/updates")
     if p["bookings"]:
         lines += ["", _("Today's bookings:")]
         lines += [

@@ -50,7 +50,12 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
         case maintenance.BadWindow():
             return _("That downtime window is not possible (in the past or too long). Nothing was changed.")
         case stock.BadQuantity():
-            return _("That is not an amount I can read: send a number like 250 or 1,5. Nothing was changed.")
+            return _(
+                "That is not an amount I can read: send a number like 250 or 1,5 "
+                "(a unit may follow if it converts, like 120 ml). Nothing was changed."
+            )
+        case stock.AlreadyRecorded():
+            return _("That is already recorded for this booking. Nothing was changed.")
         case updates.BadVersion():
             return _("Send the version as a short text, like 2.8.1. Nothing was changed.")
         case projects.BadProjectText():

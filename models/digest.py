@@ -23,6 +23,9 @@ from models.bookings import bookings_between
 from models.opening import local_datetime
 from models.outbox import notify_managers
 
+# At most this many lines per section: a long list would push the other sections out of the message.
+DIGEST_LIST = 10
+
 
 class DigestRun(Base):
     """The digest of one day was queued."""
@@ -53,10 +56,11 @@ async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> di
         ],
         "low_stock": [
             {"name": c.name, "quantity": str(c.quantity), "minimum": str(c.minimum), "unit": c.unit}
-            for c in low
+            for c in low[:DIGEST_LIST]
         ],
+        "low_stock_count": len(low),
         "updates_due": [
-            {"name": i.name, "overdue_days": max(0, (now - i.due_at).days)} for i in due_updates[:10]
+            {"name": i.name, "overdue_days": max(0, (now - i.due_at).days)} for i in due_updates[:DIGEST_LIST]
         ],
         "updates_due_count": len(due_updates),
         "bookings": sorted(per_machine.items()),

@@ -1019,6 +1019,16 @@ async def apply_inventory(
     if "updates" in inventory.model_fields_set:
         register = list(await session.scalars(select(UpdateItem).order_by(UpdateItem.id)))
     register_matches = _match_by_name(register, [u.name for u in inventory.updates], "updates", problems)
+    for index, (wanted, held) in enumerate(zip(inventory.consumables, stock_matches, strict=True)):
+        if held is not None and held.unit != wanted.unit and wanted.quantity is None:
+            # The stock is a number of units: read in a new unit it would be a different stock.
+            problems.append(
+                (
+                    ("consumables", index, "unit"),
+                    f"changing the unit from {held.unit!r} to {wanted.unit!r} needs a quantity: "
+                    "counted in the new unit",
+                )
+            )
     if problems:
         raise inventory._refusal(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.

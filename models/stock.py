@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table, select
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
@@ -39,7 +40,11 @@ class MovementReason(enum.StrEnum):
 
 
 class BadQuantity(DomainError):
-    """Not a number, too many decimals, or out of range."""
+    """Not a number, too many decimals, out of range, or in a unit that does not convert."""
+
+
+class AlreadyRecorded(DomainError):
+    """The member already recorded their use of this consumable for this booking."""
 
 
 consumable_machines = Table(
@@ -86,7 +91,18 @@ class StockMovement(Base):
     """One change of a consumable's quantity. Rows are only ever added."""
 
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_consumable_at", "consumable_id", "at"),)
+    __table_args__ = (
+        Index("ix_stock_movements_consumable_at", "consumable_id", "at"),
+        # One use of a consumable per booking: a double tap cannot take it twice.
+        Index(
+            "uq_stock_movements_one_use",
+            "booking_id",
+            "consumable_id",
+            unique=True,
+            sqlite_where=text("reason = 'use'"),
+            postgresql_where=text("reason = 'use'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consumable_id: Mapped[int] = mapped_column(ForeignKey("consumables.id", ondelete="CASCADE"))
@@ -118,21 +134,59 @@ class StockInput(Base):
 
 
 _NUMBER = re.compile(r"^\s*([+-]?)\s*(\d{1,10})(?:[.,](\d{1,3}))?\s*([^\d\s.,+-][^\d]{0,15})?\s*$")
+# Thousands separators people type: spaces, and the no-break spaces the bot itself writes in French.
+_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(\D|$))")
+# Units that convert into one another: factor of each to its family's base.
+CONVERSIONS: dict[str, tuple[str, Decimal]] = {
+    "g": ("mass", Decimal(1)),
+    "kg": ("mass", Decimal(1000)),
+    "mg": ("mass", Decimal("0.001")),
+    "ml": ("volume", Decimal(1)),
+    "cl": ("volume", Decimal(10)),
+    "l": ("volume", Decimal(1000)),
+}
 
 
-def parse_quantity(text: str) -> Decimal:
-    """Read an amount as people type it: "250", "1,5", "+2", "-0.25", "500 g"; at most 3 decimals."""
-    match = _NUMBER.match(text)
+def _unit_key(unit: str) -> str:
+    return unit.strip().lower().rstrip(".")
+
+
+def parse_quantity(text: str, unit: str | None = None, language: str | None = None) -> Decimal:
+    """Read an amount as people type it: "250", "1,5", "+2", "-0.25", "500 g"; at most 3 decimals.
+
+    With a `language`, numbers read as its people write them: "1,000" is a thousand in English,
+    « 1 050,5 » or « 1.000 » in French. With the consumable's `unit`, a typed unit is checked and
+    converted ("120 ml" of a consumable kept in litres is 0.12); one that does not convert is refused.
+    Without either, the file format's rules apply (a comma or a point is a decimal sign).
+    """
+    cleaned = _SPACES.sub("", text.strip()) if language else text.strip()
+    thousands = {"en": ",", "fr": "."}.get(language or "")
+    if thousands and re.fullmatch(rf"[+-]?\d{{1,3}}(\{thousands}\d{{3}})+(\D.*)?", cleaned):
+        cleaned = cleaned.replace(thousands, "")
+    match = _NUMBER.match(cleaned)
     if match is None:
         raise BadQuantity(text[:40])
-    sign, whole, fraction, _unit = match.groups()
+    sign, whole, fraction, typed_unit = match.groups()
     try:
         value = Decimal(f"{sign}{whole}.{fraction or 0}")
     except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
         raise BadQuantity(text[:40]) from None
+    if typed_unit and unit is not None:
+        value = _convert(value, _unit_key(typed_unit), _unit_key(unit), text)
     if abs(value) > MAX_QUANTITY:
         raise BadQuantity(text[:40])
     return value
+
+
+def _convert(value: Decimal, typed: str, unit: str, text: str) -> Decimal:
+    if typed == unit or typed.rstrip("s") == unit.rstrip("s"):
+        return value
+    if typed in CONVERSIONS and unit in CONVERSIONS and CONVERSIONS[typed][0] == CONVERSIONS[unit][0]:
+        converted = value * CONVERSIONS[typed][1] / CONVERSIONS[unit][1]
+        if converted * MILLI != (converted * MILLI).to_integral_value():
+            raise BadQuantity(text[:40])  # finer than a thousandth of the unit
+        return converted.normalize()
+    raise BadQuantity(text[:40])
 
 
 def to_milli(value: Decimal) -> int:
@@ -150,10 +204,15 @@ async def list_consumables(session: AsyncSession, *, include_inactive: bool = Fa
     return list(await session.scalars(query))
 
 
-async def get_consumable(session: AsyncSession, consumable_id: int) -> Consumable:
-    consumable = await session.scalar(
+async def get_consumable(session: AsyncSession, consumable_id: int, *, lock: bool = False) -> Consumable:
+    """The consumable; `lock` makes concurrent movements of it wait and then see each other (PostgreSQL)."""
+    query = (
         select(Consumable).options(selectinload(Consumable.machines)).where(Consumable.id == consumable_id)
     )
+    if lock:
+        # NO KEY UPDATE: rows merely referencing the consumable (movements) do not block it.
+        query = query.with_for_update(of=Consumable, key_share=True).execution_options(populate_existing=True)
+    consumable = await session.scalar(query)
     if consumable is None or not consumable.active:
         raise NotFound(f"consumable {consumable_id}")
     return consumable
@@ -187,11 +246,13 @@ async def move(
     Members record what they used during one of their own bookings of a machine the consumable
     feeds; everything else (restocks, corrections) is for managers.
     """
-    consumable = await get_consumable(session, consumable_id)
+    consumable = await get_consumable(session, consumable_id, lock=True)
     if reason is MovementReason.USE:
-        await _check_use(session, actor, consumable, booking_id)
+        await _check_use(session, actor, consumable, booking_id, now)
         if delta <= 0:
             raise BadQuantity(str(delta))
+        if await used_in(session, booking_id, consumable.id) is not None:
+            raise AlreadyRecorded(consumable.name)
         delta = -delta
     else:
         require_manager(actor)
@@ -214,10 +275,27 @@ async def move(
         note=note[:300],
         at=now,
     )
-    session.add(movement)
+    try:
+        async with session.begin_nested():
+            session.add(movement)
+    except IntegrityError:  # the same use recorded an instant ago (a double tap)
+        raise AlreadyRecorded(consumable.name) from None
     await _low_stock_alert(session, consumable, manager_ids, now)
     await session.flush()
     return movement
+
+
+async def used_in(session: AsyncSession, booking_id: int | None, consumable_id: int) -> StockMovement | None:
+    """The use of the consumable already recorded for the booking, if any."""
+    if booking_id is None:
+        return None
+    return await session.scalar(
+        select(StockMovement).where(
+            StockMovement.booking_id == booking_id,
+            StockMovement.consumable_id == consumable_id,
+            StockMovement.reason == MovementReason.USE,
+        )
+    )
 
 
 async def count(
@@ -238,12 +316,18 @@ async def count(
 
 
 async def _check_use(
-    session: AsyncSession, member: Member, consumable: Consumable, booking_id: int | None
+    session: AsyncSession, member: Member, consumable: Consumable, booking_id: int | None, now: datetime
 ) -> None:
+    """A use is recorded against the member's own confirmed booking, once it has started."""
     if booking_id is None:
         raise NotAllowed("a use is recorded against a booking")
     booking = await session.get(Booking, booking_id)
-    if booking is None or booking.member_id != member.id:
+    if (
+        booking is None
+        or booking.member_id != member.id
+        or booking.status is not BookingStatus.CONFIRMED
+        or booking.start_at > now
+    ):
         raise NotFound(f"booking {booking_id}")
     if booking.machine_id not in {m.id for m in consumable.machines}:
         raise NotFound(f"consumable {consumable.id} does not feed machine {booking.machine_id}")
@@ -296,7 +380,7 @@ async def ask_amount(
     """Remember that the member's next message is an amount for this consumable."""
     consumable = await get_consumable(session, consumable_id)
     if reason is MovementReason.USE:
-        await _check_use(session, member, consumable, booking_id)
+        await _check_use(session, member, consumable, booking_id, now)
     else:
         require_manager(member)
     await clear_pending(session, member.id, keep=StockInput)
@@ -319,13 +403,19 @@ async def pending_amount(session: AsyncSession, member: Member) -> StockInput | 
 
 
 async def give_amount(
-    session: AsyncSession, member: Member, text: str, manager_ids: Iterable[int], now: datetime
+    session: AsyncSession,
+    member: Member,
+    text: str,
+    manager_ids: Iterable[int],
+    now: datetime,
+    language: str | None = None,
 ) -> tuple[StockMovement, Consumable]:
-    """Apply the amount the member typed to what they were asked for."""
+    """Apply the amount the member typed to what they were asked for (read in their language)."""
     pending = await pending_amount(session, member)
     if pending is None:
         raise NotFound("no amount asked")
-    value = parse_quantity(text)  # a bad amount keeps the question open
+    consumable = await get_consumable(session, pending.consumable_id)
+    value = parse_quantity(text, consumable.unit, language)  # a bad amount keeps the question open
     consumable_id, reason, booking_id = pending.consumable_id, pending.reason, pending.booking_id
     await session.delete(pending)
     if reason is MovementReason.COUNT:

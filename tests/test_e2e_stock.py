@@ -84,21 +84,13 @@ async def test_member_records_what_they_used_and_the_managers_get_one_low_stock_
         assert ("🛒 Reorder", "https://example.org/pla") in alert.buttons()
         # A second use while still low: no second alert.
         assert await ask_about_usage(job_context(app)) == 0
-    async with sessions.begin() as session:
-        alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
-        assert alice is not None
+    async with sessions.begin() as session:  # a manager's correction while still low
+        manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
+        assert manager is not None
         consumable = await session.scalar(select(Consumable))
         assert consumable is not None
-        booking_id = (await session.execute(select(stock.Booking.id))).scalar_one()
         await stock.move(
-            session,
-            alice,
-            consumable.id,
-            Decimal(10),
-            stock.MovementReason.USE,
-            [MANAGER.id],
-            NOW,
-            booking_id=booking_id,
+            session, manager, consumable.id, Decimal(-10), stock.MovementReason.CORRECTION, [MANAGER.id], NOW
         )
     async with running_bot(test_settings(fake, database_url, default_language="en"), clock) as app:
         await deliver_outbox(app.bot_data["fabdesk"], app.bot)

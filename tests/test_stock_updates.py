@@ -96,21 +96,45 @@ async def test_one_low_stock_alert_per_dip_and_it_rearms_above_the_minimum(sessi
     alice = await make_member(session, "Alice")
     morgane = await make_member(session, "Morgane", manager=True)
     pla = await make_consumable(session, quantity="700", minimum="500", machines=[printer])
-    booking = await bookings.book(session, alice, printer.id, paris(5, 10), 60, RULES, NOW)
+    prints = [
+        await bookings.book(session, alice, printer.id, paris(5, h), 60, RULES, NOW) for h in (9, 10, 11)
+    ]
+    after = paris(5, 12)  # uses are recorded once the bookings have started
 
     await stock.move(
-        session, alice, pla.id, Decimal("100"), MovementReason.USE, [MANAGER_ID], NOW, booking_id=booking.id
+        session,
+        alice,
+        pla.id,
+        Decimal("100"),
+        MovementReason.USE,
+        [MANAGER_ID],
+        after,
+        booking_id=prints[0].id,
     )
     assert await kinds(session) == []  # 600 g: still above 500
     await stock.move(
-        session, alice, pla.id, Decimal("150"), MovementReason.USE, [MANAGER_ID], NOW, booking_id=booking.id
+        session,
+        alice,
+        pla.id,
+        Decimal("150"),
+        MovementReason.USE,
+        [MANAGER_ID],
+        after,
+        booking_id=prints[1].id,
     )
     await stock.move(
-        session, alice, pla.id, Decimal("50"), MovementReason.USE, [MANAGER_ID], NOW, booking_id=booking.id
+        session,
+        alice,
+        pla.id,
+        Decimal("50"),
+        MovementReason.USE,
+        [MANAGER_ID],
+        after,
+        booking_id=prints[2].id,
     )
     alerts = [k for k in await kinds(session) if k == "low_stock"]
     assert len(alerts) == 2  # one dip, one alert to each manager (the settings' and Morgane)
-    assert pla.low_alert_at == NOW
+    assert pla.low_alert_at == after
     await stock.move(session, morgane, pla.id, Decimal("1000"), MovementReason.RESTOCK, [MANAGER_ID], NOW)
     assert pla.low_alert_at is None  # back above: re-armed
     await stock.count(session, morgane, pla.id, Decimal("100"), [MANAGER_ID], NOW)
@@ -127,22 +151,34 @@ async def test_members_record_use_only_on_their_own_bookings_of_a_machine_it_fee
     pla = await make_consumable(session, machines=[printer])
     alices = await bookings.book(session, alice, printer.id, paris(5, 10), 60, RULES, NOW)
     laser_booking = await bookings.book(session, alice, laser.id, paris(5, 10), 60, RULES, NOW)
+    after = paris(5, 10, 30)
+    with pytest.raises(NotFound):  # not started yet
+        await stock.move(
+            session, alice, pla.id, Decimal("10"), MovementReason.USE, [], NOW, booking_id=alices.id
+        )
     with pytest.raises(NotFound):  # someone else's booking
         await stock.move(
-            session, bob, pla.id, Decimal("10"), MovementReason.USE, [], NOW, booking_id=alices.id
+            session, bob, pla.id, Decimal("10"), MovementReason.USE, [], after, booking_id=alices.id
         )
     with pytest.raises(NotFound):  # PLA does not feed the laser
         await stock.move(
-            session, alice, pla.id, Decimal("10"), MovementReason.USE, [], NOW, booking_id=laser_booking.id
+            session, alice, pla.id, Decimal("10"), MovementReason.USE, [], after, booking_id=laser_booking.id
         )
     with pytest.raises(NotAllowed):  # restocks are for managers
         await stock.move(session, alice, pla.id, Decimal("10"), MovementReason.RESTOCK, [], NOW)
     with pytest.raises(BadQuantity):
         await stock.move(
-            session, alice, pla.id, Decimal("-10"), MovementReason.USE, [], NOW, booking_id=alices.id
+            session, alice, pla.id, Decimal("-10"), MovementReason.USE, [], after, booking_id=alices.id
         )
-    assert pla.quantity == Decimal("1000")
     assert await session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    await stock.move(
+        session, alice, pla.id, Decimal("10"), MovementReason.USE, [], after, booking_id=alices.id
+    )
+    with pytest.raises(stock.AlreadyRecorded):  # once per booking and consumable
+        await stock.move(
+            session, alice, pla.id, Decimal("10"), MovementReason.USE, [], after, booking_id=alices.id
+        )
+    assert pla.quantity == Decimal("990")
 
 
 async def test_members_are_asked_about_usage_once_after_their_booking(session: AsyncSession) -> None:

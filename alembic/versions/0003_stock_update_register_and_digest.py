@@ -135,6 +135,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.create_index('ix_stock_movements_consumable_at', ['consumable_id', 'at'], unique=False)
+        batch_op.create_index('uq_stock_movements_one_use', ['booking_id', 'consumable_id'], unique=True, sqlite_where=sa.text("reason = 'use'"), postgresql_where=sa.text("reason = 'use'"))
 
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('usage_asked_at', models.base.UTCDateTime(timezone=True), nullable=True))
@@ -168,6 +169,7 @@ def downgrade() -> None:
     recreate_sqlite_overlap_triggers()
 
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.drop_index('uq_stock_movements_one_use', sqlite_where=sa.text("reason = 'use'"), postgresql_where=sa.text("reason = 'use'"))
         batch_op.drop_index('ix_stock_movements_consumable_at')
 
     op.drop_table('stock_movements')

@@ -164,16 +164,13 @@ async def ask_typed(turn: Turn) -> Reply:
 async def took_amount(turn: Turn, text: str) -> Reply:
     """The message is the amount asked for: record the movement."""
     movement, consumable = await stock.give_amount(
-        turn.session, turn.member, text, turn.desk.settings.manager_ids, turn.now
+        turn.session, turn.member, text, turn.desk.settings.manager_ids, turn.now, turn.texts.language
     )
-    if movement.reason is MovementReason.USE:
-        return Reply(
-            text="✅ "
-            + turn._("Thank you: {amount} of {name} recorded.").format(
-                amount=turn.texts.quantity(-movement.delta, consumable.unit), name=consumable.name
-            ),
-            markup=keyboards.back_to_menu(turn.texts),
-        )
+    if movement.reason is MovementReason.USE and movement.booking_id is not None:
+        reply = await usage_screen(turn, movement.booking_id)
+        reply.text = _thanks(turn, -movement.delta, consumable) + "\n\n" + (reply.text or "")
+        reply.new_message = True
+        return reply
     reply = await consumable_screen(turn, consumable.id)
     reply.text = "✅ " + turn._("Recorded.") + "\n\n" + (reply.text or "")
     reply.new_message = True
@@ -216,10 +213,31 @@ async def usage_preset(turn: Turn) -> Reply:
         turn.now,
         booking_id=booking_id,
     )
-    text = "✅ " + turn._("Thank you: {amount} of {name} recorded.").format(
-        amount=turn.texts.quantity(options[index], consumable.unit), name=consumable.name
+    reply = await usage_screen(turn, booking_id)
+    reply.text = _thanks(turn, options[index], consumable) + "\n\n" + (reply.text or "")
+    reply.toast = turn._("Recorded.")
+    return reply
+
+
+def _thanks(turn: Turn, amount: Decimal, consumable: Consumable) -> str:
+    return "✅ " + turn._("Thank you: {amount} of {name} recorded.").format(
+        amount=turn.texts.quantity(amount, consumable.unit), name=consumable.name
     )
-    return Reply(text=text, markup=keyboards.back_to_menu(turn.texts), toast=turn._("Recorded."))
+
+
+async def usage_screen(turn: Turn, booking_id: int) -> Reply:
+    """The consumables of the booking's machine, those recorded ticked, and Done."""
+    booking = await get_own_booking(turn.session, turn.member, booking_id)
+    keyboard = []
+    for consumable in await stock.consumables_of_machine(turn.session, booking.machine_id):
+        used = await stock.used_in(turn.session, booking.id, consumable.id)
+        if used is None:
+            keyboard.append([keyboards.button(f"📦 {consumable.name}", "su:c", booking.id, consumable.id)])
+        else:
+            label = f"✓ {consumable.name} — {turn.texts.quantity(-used.delta, consumable.unit)}"
+            keyboard.append([keyboards.button(label, "su:c", booking.id, consumable.id)])
+    keyboard.append([keyboards.button("✅ " + turn._("Done"), "su:x", booking.id)])
+    return Reply(text=turn._("Anything else?"), markup=InlineKeyboardMarkup(keyboard))
 
 
 async def usage_typed(turn: Turn) -> Reply:
@@ -231,7 +249,12 @@ async def usage_typed(turn: Turn) -> Reply:
 
 
 async def usage_skip(turn: Turn) -> Reply:
-    await get_own_booking(turn.session, turn.member, turn.args[0])
-    return Reply(
-        text=turn._("Alright, nothing recorded. Thank you!"), markup=keyboards.back_to_menu(turn.texts)
-    )
+    """Done (or nothing to record)."""
+    booking = await get_own_booking(turn.session, turn.member, turn.args[0])
+    recorded = [
+        c
+        for c in await stock.consumables_of_machine(turn.session, booking.machine_id)
+        if await stock.used_in(turn.session, booking.id, c.id) is not None
+    ]
+    text = turn._("Thank you!") if recorded else turn._("Alright, nothing recorded. Thank you!")
+    return Reply(text=text, markup=keyboards.back_to_menu(turn.texts))
