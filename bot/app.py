@@ -71,7 +71,14 @@ MANAGER_COMMANDS = [
     ("authorize", N_("Authorize a member on a machine")),
 ]
 # What updates the bot asks Telegram for (the rest is never fetched).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.CHAT_JOIN_REQUEST, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.CHAT_JOIN_REQUEST,
+    Update.MY_CHAT_MEMBER,
+    Update.CHAT_MEMBER,
+    Update.CHANNEL_POST,
+]
 
 
 def build_application(
@@ -133,12 +140,20 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     }
     for name, render in commands.items():
         application.add_handler(CommandHandler(name, screen(render), filters=private))
-    # In a project's group: link it (the only command the bot answers in groups).
+    # In a project's group: link it (the only command the bot answers in groups); elsewhere, say where.
     application.add_handler(CommandHandler("link", projects.link_command, filters=filters.ChatType.GROUPS))
+    application.add_handler(CommandHandler("link", screen(projects.link_elsewhere), filters=private))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/link(@\w+)?\b"), projects.link_in_channel
+        )
+    )
     application.add_handler(CallbackQueryHandler(projects.link_pressed, pattern=r"^lk(:\d+)*$"))
     # Telegram's own events about project groups.
     application.add_handler(ChatJoinRequestHandler(projects.on_join_request))
     application.add_handler(ChatMemberHandler(projects.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(ChatMemberHandler(projects.on_member_status, ChatMemberHandler.CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
         "menu": menu.menu,
@@ -209,6 +224,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "pq:a": projects.decide_unknown,
         "pq:d": projects.decide_unknown,
         "pm": projects.manage,
+        "pm:p": projects.manage,
+        "pm:o": projects.make_owner,
         "pm:x": projects.ask_remove,
         "pm:y": projects.remove,
         "pa": projects.ask_announcement,

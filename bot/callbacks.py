@@ -66,6 +66,8 @@ ACTIONS: dict[str, int] = {
     "pq:a": 1,  # owner: let a stranger's join request in  (join request)
     "pq:d": 1,  # owner: decline it  (join request)
     "pm": 1,  # owner: requests and members  (project)
+    "pm:p": 2,  # ... another page  (project, page)
+    "pm:o": 1,  # owner: make them a co-owner  (membership)
     "pm:x": 1,  # owner: remove a member? (membership)
     "pm:y": 1,  # owner: remove them  (membership)
     "pa": 1,  # owner: write an announcement  (project)

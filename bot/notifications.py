@@ -10,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot import keyboards
 from bot.context import MAX_MESSAGE_LENGTH, Context, FabDesk, clip, fit_message, get_desk
 from bot.i18n import Texts
 from models import members as members_domain
 from models import outbox
+from models import projects as projects_domain
 from models.machines import MachineKind
 from models.maintenance import DOCUMENT_PREFIX
 from models.members import Member
@@ -280,9 +281,20 @@ def _project_decision(texts: Texts, p: Payload) -> Outgoing:
 async def _project_invite(bot: Bot, texts: Texts, p: Payload) -> Outgoing:
     """Create an invite link to the group (with a join request, so the bot checks who comes in)."""
     _ = texts.gettext
-    link = await bot.create_chat_invite_link(
-        p["chat_id"], name=f"fabdesk {p['membership_id']}"[:32], creates_join_request=True
-    )
+    try:
+        link = await bot.create_chat_invite_link(
+            p["chat_id"], name=f"fabdesk {p['membership_id']}"[:32], creates_join_request=True
+        )
+    except (BadRequest, Forbidden) as exc:
+        # The bot cannot invite there (rights lost, group gone): the member must not wait for nothing.
+        log.info("no invite link for project %s: %s", p["project"], exc.message)
+        names = ", ".join(p.get("owners") or []) or "?"
+        return Outgoing(
+            "⚠️ "
+            + _(
+                "I could not make an invite link to the group of {project}: ask its owners ({owners})."
+            ).format(project=p["project"], owners=names)
+        )
     text = "🔗 " + _(
         "Join the group of {project} with this link: Telegram will ask, and I will let you in."
     ).format(project=p["project"])
@@ -301,6 +313,19 @@ async def _chat_action(bot: Bot, texts: Texts, p: Payload) -> Outgoing | None:
         await bot.ban_chat_member(chat_id, user_id)
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)  # removed, not banned for ever
     return None
+
+
+def _project_archived(texts: Texts, p: Payload) -> Outgoing:
+    return Outgoing(
+        "🗄 "
+        + texts.gettext("The project {project} was archived: your request to join it is closed.").format(
+            project=p["project"]
+        )
+    )
+
+
+def _project_owner(texts: Texts, p: Payload) -> Outgoing:
+    return Outgoing("👑 " + texts.gettext("You are now an owner of {project}.").format(project=p["project"]))
 
 
 def _project_removed(texts: Texts, p: Payload) -> Outgoing:
@@ -359,6 +384,8 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "project_unknown_join": _project_unknown_join,
     "project_decision": _project_decision,
     "project_removed": _project_removed,
+    "project_archived": _project_archived,
+    "project_owner": _project_owner,
     "project_rights_lost": _project_rights_lost,
     "project_announcement": _project_announcement,
     "meeting_reminder": _meeting_reminder,
@@ -384,6 +411,7 @@ class Outcome:
     final: bool = False
     blocked: bool = False  # the person blocked the bot (403)
     slow_down: bool = False  # Telegram answered 429
+    migrated_to: int | None = None  # the group became a supergroup with this id: redirect, retry
 
 
 async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
@@ -414,6 +442,8 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
                     if outcome.error is None:
                         await outbox.mark_sent(session, message_id, desk.clock())
                         delivered += 1
+                    elif outcome.migrated_to is not None:  # follow the group to its new id, try again
+                        await projects_domain.chat_migrated(session, chat_id, outcome.migrated_to)
                     elif not outcome.slow_down:  # a 429 is not the message's fault: no attempt counted
                         await outbox.mark_failed(
                             session, message_id, desk.clock(), outcome.error, final=outcome.final
@@ -440,6 +470,8 @@ async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: 
             await send(bot, chat_id, outgoing)
     except RetryAfter as exc:
         return Outcome(f"retry after {exc.retry_after}", slow_down=True)
+    except ChatMigrated as exc:
+        return Outcome(f"chat migrated to {exc.new_chat_id}", migrated_to=exc.new_chat_id)
     except Forbidden as exc:
         log.info("outbox message to %s not deliverable: %s", chat_id, exc.message)
         return Outcome(exc.message, final=True, blocked="blocked" in exc.message.lower())

@@ -11,6 +11,21 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
     """One short sentence saying why nothing happened."""
     _ = texts.gettext
     match refusal:
+        # Project refusals first: some are kinds of NotAllowed with their own reason.
+        case projects.OwnersOnly():
+            return _("Only the project's owners can do that.")
+        case projects.LastOwner():
+            return _("You are the project's last owner: make someone a co-owner (or archive it) first.")
+        case projects.NotGroupAdmin():
+            return _("Only an administrator of this group can link it to a project.")
+        case projects.GroupTaken(args=(name, *_rest)):
+            return _(
+                "This group already belongs to the project {project}: only its owners can move it."
+            ).format(project=name)
+        case projects.AlreadyDecided():
+            return _("This request was already answered.")
+        case projects.NeedsLink():
+            return _("A remote meeting needs its link: send the subject with the video link (https://…).")
         case errors.NotFound():
             return _("This is no longer available. Nothing was changed.")
         case errors.NotAllowed():

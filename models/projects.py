@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, or_, select
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from models.base import Base, clear_pending, delete_by_key, enum_type
 from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member, find_by_telegram_id
-from models.outbox import enqueue, notify_member
+from models.outbox import OutboxMessage, enqueue, notify_member
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 500
@@ -81,10 +81,36 @@ class AlreadyMember(DomainError):
     """The member is already in the project (or their request is waiting)."""
 
 
+class AlreadyDecided(DomainError):
+    """The request was answered already (by another owner, or a press of a few seconds ago)."""
+
+
+class OwnersOnly(NotAllowed):
+    """Only the project's owners may do this."""
+
+
+class LastOwner(NotAllowed):
+    """The last owner cannot leave: the project would have nobody to run it."""
+
+
+class NotGroupAdmin(NotAllowed):
+    """Only an administrator of the group may link it to a project."""
+
+
+class GroupTaken(DomainError):
+    """The group already belongs to a project the sender does not own."""
+
+
+class NeedsLink(BadProjectText):
+    """A remote meeting needs its video link."""
+
+
 class Project(Base):
     """A community project hosted by the lab, with its Telegram group."""
 
     __tablename__ = "projects"
+    # Names are unique ignoring case, enforced by the database too.
+    __table_args__ = (Index("uq_projects_name_lower", text("lower(name)"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unique as typed; names differing only by case are refused by create_project.
@@ -128,6 +154,8 @@ class ProjectMember(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     joined_at: Mapped[datetime | None]
+    # Telegram holds a join request of theirs (they followed a link before an owner decided).
+    chat_request_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship(lazy="raise", back_populates="memberships")
     member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
@@ -407,7 +435,7 @@ def require_owner(project: Project, member: Member, *, or_manager: bool = False)
     """Refuse unless the member owns the project (managers may do what `or_manager` allows)."""
     if is_owner(project, member) or (or_manager and member.is_manager):
         return
-    raise NotAllowed("owners only")
+    raise OwnersOnly(project.name)
 
 
 def owners(project: Project) -> list[Member]:
@@ -429,6 +457,37 @@ def _chat_action(session: AsyncSession, project: Project, action: str, user_id: 
     enqueue(session, chat_id=project.chat_id, kind="chat_action", payload=facts, now=now)
 
 
+def _let_in(session: AsyncSession, project: Project, membership: ProjectMember, now: datetime) -> None:
+    """An accepted member gets into the group: their waiting join request is approved if Telegram
+    holds one, else they are sent an invite link; without a usable group, nothing (they were told)."""
+    if membership.chat_request_at is not None and project.chat_id is not None:
+        membership.status, membership.joined_at, membership.chat_request_at = (
+            MembershipStatus.JOINED,
+            now,
+            None,
+        )
+        _chat_action(session, project, "approve", membership.member.telegram_id, now)
+    elif project.can_invite and membership.status is not MembershipStatus.JOINED:
+        _invite(session, project, membership, now)
+
+
+async def _settle_stranger_request(
+    session: AsyncSession, project: Project, membership: ProjectMember, now: datetime
+) -> None:
+    """Someone who followed a forwarded link (a stranger's request) is now accepted: their waiting
+    request is theirs as a member."""
+    waiting = await session.scalar(
+        select(ChatJoinRequest).where(
+            ChatJoinRequest.project_id == project.id,
+            ChatJoinRequest.telegram_user_id == membership.member.telegram_id,
+            ChatJoinRequest.decision == JoinDecision.PENDING,
+        )
+    )
+    if waiting is not None:
+        waiting.decision, waiting.decided_at = JoinDecision.APPROVED, now
+        membership.chat_request_at = waiting.created_at
+
+
 # --------------------------------------------------------------------------- joining
 
 
@@ -436,7 +495,7 @@ def _chat_action(session: AsyncSession, project: Project, action: str, user_id: 
 class JoinOutcome:
     membership: ProjectMember
     needs_owner: bool  # on request: the owners were asked
-    can_invite: bool  # the bot can hand out an invite link to the group
+    can_invite: bool  # the bot can let the member into the group
 
 
 async def join(session: AsyncSession, member: Member, project_id: int, now: datetime) -> JoinOutcome:
@@ -451,19 +510,29 @@ async def join(session: AsyncSession, member: Member, project_id: int, now: date
     else:
         needs_owner = project.visibility is Visibility.ON_REQUEST
     if mine is None:
-        mine = ProjectMember(project_id=project.id, member_id=member.id, role=Role.MEMBER, requested_at=now)
-        session.add(mine)
+        mine = ProjectMember(
+            project_id=project.id,
+            member_id=member.id,
+            role=Role.MEMBER,
+            status=MembershipStatus.REQUESTED,
+            requested_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(mine)
+        except IntegrityError:  # the same Join pressed twice at once
+            raise AlreadyMember(project.name) from None
     mine.status = MembershipStatus.REQUESTED if needs_owner else MembershipStatus.APPROVED
     mine.requested_at, mine.decided_at, mine.decided_by_id, mine.joined_at = now, None, None, None
-    if not needs_owner:
-        mine.decided_at = now
-    await session.flush()
     mine.member, mine.project = member, project
+    await _settle_stranger_request(session, project, mine, now)
     if needs_owner:
         facts = {"membership_id": mine.id, "project": project.name, "member": _who(member)}
         _notify_owners(session, project, "project_join_request", facts, now)
-    elif project.can_invite:
-        _invite(session, project, mine, now)
+    else:
+        mine.decided_at = now
+        _let_in(session, project, mine, now)
+    await session.flush()
     return JoinOutcome(mine, needs_owner, project.can_invite)
 
 
@@ -478,17 +547,26 @@ def _invite(session: AsyncSession, project: Project, membership: ProjectMember, 
         "project_id": project.id,
         "chat_id": project.chat_id,
         "membership_id": membership.id,
+        "owners": [o.first_name for o in owners(project)],
     }
     notify_member(session, membership.member, "project_invite", facts, now)
 
 
-async def owned_membership(session: AsyncSession, owner: Member, membership_id: int) -> ProjectMember:
-    """A membership of a project the owner owns (anything else is NotAllowed or NotFound)."""
-    membership = await session.scalar(
+async def owned_membership(
+    session: AsyncSession, owner: Member, membership_id: int, *, lock: bool = False
+) -> ProjectMember:
+    """A membership of a project the owner owns (anything else is NotAllowed or NotFound); `lock`
+    makes a concurrent answer to the same membership wait, then see this one."""
+    query = (
         select(ProjectMember)
         .options(selectinload(ProjectMember.member))
         .where(ProjectMember.id == membership_id)
     )
+    if lock:
+        query = query.with_for_update(of=ProjectMember, key_share=True).execution_options(
+            populate_existing=True
+        )
+    membership = await session.scalar(query)
     if membership is None:
         raise NotFound(f"membership {membership_id}")
     project = await get_project(session, membership.project_id)
@@ -500,19 +578,31 @@ async def owned_membership(session: AsyncSession, owner: Member, membership_id: 
 async def decide(
     session: AsyncSession, owner: Member, membership_id: int, approve: bool, now: datetime
 ) -> ProjectMember:
-    """An owner approves or declines a request to join; the member is told (and invited)."""
-    membership = await owned_membership(session, owner, membership_id)
+    """An owner approves or declines a request to join; the member is told, and let in (or not)."""
+    membership = await owned_membership(session, owner, membership_id, lock=True)
     project = membership.project
     if membership.status is not MembershipStatus.REQUESTED:
-        raise AlreadyMember(project.name)
+        raise AlreadyDecided(project.name)
     membership.status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
     membership.decided_at, membership.decided_by_id = now, owner.id
     facts = {"project": project.name, "approved": approve, "can_invite": project.can_invite}
     notify_member(session, membership.member, "project_decision", facts, now)
-    if approve and project.can_invite:
-        _invite(session, project, membership, now)
+    if approve:
+        _let_in(session, project, membership, now)
+    elif membership.chat_request_at is not None:
+        membership.chat_request_at = None
+        _chat_action(session, project, "decline", membership.member.telegram_id, now)
     await session.flush()
     return membership
+
+
+async def _project_of_chat(session: AsyncSession, chat_id: int) -> Project | None:
+    return await session.scalar(
+        select(Project)
+        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
+        .where(Project.chat_id == chat_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def handle_join_request(
@@ -520,28 +610,37 @@ async def handle_join_request(
 ) -> JoinDecision | None:
     """Decide a join request Telegram sent for a project's group; None if it is not a project's group.
 
-    Accepted members are let in, declined or removed ones are not, and anyone fabdesk does not
-    know (a forwarded link) is put to the owners.
+    Accepted members are let in, declined or removed ones are not, one whose request waits for the
+    owners waits with it, and anyone fabdesk does not know (a forwarded link) is put to the owners.
+    An archived project's group lets nobody in through fabdesk.
     """
-    project = await session.scalar(
-        select(Project)
-        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
-        .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
-        .execution_options(populate_existing=True)
-    )
+    project = await _project_of_chat(session, chat_id)
     if project is None:
         return None
+    if project.status is not ProjectStatus.ACTIVE:
+        _chat_action(session, project, "decline", user_id, now)
+        return JoinDecision.DECLINED
     member = await find_by_telegram_id(session, user_id)
     mine = membership_of(project, member) if member is not None else None
     if mine is not None and mine.status in IN_PROJECT:
-        mine.status, mine.joined_at = MembershipStatus.JOINED, now
+        mine.status, mine.joined_at, mine.chat_request_at = MembershipStatus.JOINED, now, None
         _chat_action(session, project, "approve", user_id, now)
         return JoinDecision.APPROVED
     if mine is not None and mine.status in (MembershipStatus.DECLINED, MembershipStatus.REMOVED):
         _chat_action(session, project, "decline", user_id, now)
         return JoinDecision.DECLINED
     if mine is not None and mine.status is MembershipStatus.REQUESTED:
-        return JoinDecision.PENDING  # the owners already have the request; their decision settles it
+        mine.chat_request_at = now  # settled when an owner answers
+        return JoinDecision.PENDING
+    pending = await session.scalar(
+        select(ChatJoinRequest).where(
+            ChatJoinRequest.project_id == project.id,
+            ChatJoinRequest.telegram_user_id == user_id,
+            ChatJoinRequest.decision == JoinDecision.PENDING,
+        )
+    )
+    if pending is not None:  # asked again before the owners answered: one question is enough
+        return JoinDecision.PENDING
     request = ChatJoinRequest(
         project_id=project.id,
         telegram_user_id=user_id,
@@ -559,17 +658,39 @@ async def handle_join_request(
 async def decide_unknown(
     session: AsyncSession, owner: Member, request_id: int, approve: bool, now: datetime
 ) -> ChatJoinRequest:
-    """An owner lets in (or not) someone who asked to join the group without going through fabdesk."""
-    request = await session.get(ChatJoinRequest, request_id)
+    """An owner lets in (or not) someone who asked to join the group without going through fabdesk.
+
+    A person fabdesk knows who is let in this way becomes a member the owners can manage.
+    """
+    request = await session.scalar(
+        select(ChatJoinRequest)
+        .where(ChatJoinRequest.id == request_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
     if request is None:
         raise NotFound(f"join request {request_id}")
     project = await get_project(session, request.project_id)
     require_owner(project, owner)
     if request.decision is not JoinDecision.PENDING:
-        raise AlreadyMember(project.name)
+        raise AlreadyDecided(project.name)
     request.decision = JoinDecision.APPROVED if approve else JoinDecision.DECLINED
     request.decided_at, request.decided_by_id = now, owner.id
     _chat_action(session, project, "approve" if approve else "decline", request.telegram_user_id, now)
+    known = await find_by_telegram_id(session, request.telegram_user_id) if approve else None
+    if known is not None:
+        mine = membership_of(project, known)
+        if mine is None:
+            mine = ProjectMember(
+                project_id=project.id, member_id=known.id, role=Role.MEMBER, requested_at=now
+            )
+            session.add(mine)
+        mine.status, mine.decided_at, mine.decided_by_id, mine.joined_at = (
+            MembershipStatus.JOINED,
+            now,
+            owner.id,
+            now,
+        )
     await session.flush()
     return request
 
@@ -578,7 +699,7 @@ async def remove_member(
     session: AsyncSession, owner: Member, membership_id: int, now: datetime
 ) -> ProjectMember:
     """Remove a member from the project, and from its group; they are told."""
-    membership = await owned_membership(session, owner, membership_id)
+    membership = await owned_membership(session, owner, membership_id, lock=True)
     project = membership.project
     if membership.role is Role.OWNER or membership.status not in IN_PROJECT:
         raise NotFound(f"membership {membership_id}")
@@ -593,6 +714,20 @@ async def remove_member(
     return membership
 
 
+async def make_owner(
+    session: AsyncSession, owner: Member, membership_id: int, now: datetime
+) -> ProjectMember:
+    """Share the project: another member becomes an owner too."""
+    membership = await owned_membership(session, owner, membership_id, lock=True)
+    if membership.status not in IN_PROJECT:
+        raise NotFound(f"membership {membership_id}")
+    if membership.role is not Role.OWNER:
+        membership.role = Role.OWNER
+        notify_member(session, membership.member, "project_owner", {"project": membership.project.name}, now)
+    await session.flush()
+    return membership
+
+
 async def leave(session: AsyncSession, member: Member, project_id: int, now: datetime) -> ProjectMember:
     """Leave a project (and its group). An owner can leave only if another owner remains."""
     project = await get_project(session, project_id)
@@ -600,7 +735,7 @@ async def leave(session: AsyncSession, member: Member, project_id: int, now: dat
     if mine is None or mine.status not in (*IN_PROJECT, MembershipStatus.REQUESTED):
         raise NotFound(f"membership in {project_id}")
     if mine.role is Role.OWNER and len(owners(project)) < 2:
-        raise NotAllowed("last owner")
+        raise LastOwner(project.name)
     was_in_group = mine.status is MembershipStatus.JOINED
     mine.status, mine.decided_at = MembershipStatus.LEFT, now
     if was_in_group:
@@ -610,10 +745,20 @@ async def leave(session: AsyncSession, member: Member, project_id: int, now: dat
 
 
 async def archive(session: AsyncSession, member: Member, project_id: int, now: datetime) -> Project:
-    """Archive a project (its owners, or a fab manager): it is no longer listed nor joinable."""
+    """Archive a project (its owners, or a fab manager): no longer listed nor joinable; requests
+    still waiting are declined and their people told."""
     project = await get_project(session, project_id)
     require_owner(project, member, or_manager=True)
     project.status, project.archived_at = ProjectStatus.ARCHIVED, now
+    known, unknown = await pending_requests(session, project)
+    for waiting in known:
+        waiting.status, waiting.decided_at, waiting.decided_by_id = MembershipStatus.DECLINED, now, member.id
+        notify_member(session, waiting.member, "project_archived", {"project": project.name}, now)
+        if waiting.chat_request_at is not None:
+            _chat_action(session, project, "decline", waiting.member.telegram_id, now)
+    for request in unknown:
+        request.decision, request.decided_at, request.decided_by_id = JoinDecision.DECLINED, now, member.id
+        _chat_action(session, project, "decline", request.telegram_user_id, now)
     await session.flush()
     return project
 
@@ -675,17 +820,40 @@ async def link_chat(
     title: str,
     rights: BotRights,
     now: datetime,
+    *,
+    sender_is_admin: bool = True,
 ) -> Project:
-    """Link a Telegram group to a project its owner chose, once the bot has the rights it needs."""
+    """Link a Telegram group to a project its owner chose, once the bot has the rights it needs.
+
+    The sender must administer the group, and a group already serving another active project can
+    only be moved by an owner of that project. Members accepted before (or in another group) are
+    invited to it.
+    """
     project = await get_project(session, project_id)
     require_owner(project, owner)
+    if not sender_is_admin:
+        raise NotGroupAdmin(title)
     if rights.missing:
         raise NoGroup(",".join(rights.missing))
-    other = await session.scalar(select(Project).where(Project.chat_id == chat_id, Project.id != project.id))
-    if other is not None:  # a group serves one project: the old link goes
+    other = await _project_of_chat(session, chat_id)
+    if other is not None and other.id != project.id:
+        if other.status is ProjectStatus.ACTIVE and not is_owner(other, owner):
+            raise GroupTaken(other.name)
         other.chat_id, other.chat_title = None, ""
+        for membership in other.memberships:  # nobody is in the (now no) group of the other project
+            if membership.status is MembershipStatus.JOINED:
+                membership.status = MembershipStatus.APPROVED
         await session.flush()
+    moved = project.chat_id != chat_id
     project.chat_id, project.chat_title, project.chat_lost_at = chat_id, title[:128], None
+    await session.flush()
+    for membership in project.memberships:
+        if moved and membership.status is MembershipStatus.JOINED:
+            membership.status = MembershipStatus.APPROVED  # they are in the old group, not this one
+        if membership.member_id == owner.id:
+            membership.status, membership.joined_at = MembershipStatus.JOINED, now  # they sent /link from it
+        elif membership.status is MembershipStatus.APPROVED:
+            _let_in(session, project, membership, now)
     await session.flush()
     return project
 
@@ -693,22 +861,57 @@ async def link_chat(
 async def bot_rights_changed(
     session: AsyncSession, chat_id: int, rights: BotRights, now: datetime
 ) -> Project | None:
-    """The bot's status changed in a group: record lost (or regained) rights; owners are told of a loss."""
-    project = await session.scalar(
-        select(Project)
-        .options(selectinload(Project.memberships).selectinload(ProjectMember.member))
-        .where(Project.chat_id == chat_id, Project.status == ProjectStatus.ACTIVE)
-        .execution_options(populate_existing=True)
-    )
-    if project is None:
+    """The bot's status changed in a group: record lost (or regained) rights. Owners are told of a
+    loss; when the rights come back, members accepted meanwhile are invited."""
+    project = await _project_of_chat(session, chat_id)
+    if project is None or project.status is not ProjectStatus.ACTIVE:
         return None
     if rights.missing and project.chat_lost_at is None:
         project.chat_lost_at = now
-        _notify_owners(
-            session, project, "project_rights_lost", {"project": project.name, "missing": rights.missing}, now
-        )
+        facts = {"project": project.name, "missing": rights.missing}
+        _notify_owners(session, project, "project_rights_lost", facts, now)
     elif not rights.missing and project.chat_lost_at is not None:
         project.chat_lost_at = None
+        for membership in project.memberships:
+            if membership.status is MembershipStatus.APPROVED:
+                _let_in(session, project, membership, now)
+    return project
+
+
+async def member_moved(
+    session: AsyncSession, chat_id: int, user_id: int, in_group: bool, now: datetime
+) -> None:
+    """Someone joined or left a project's group by themselves: keep "in the group" true."""
+    project = await _project_of_chat(session, chat_id)
+    member = await find_by_telegram_id(session, user_id)
+    if project is None or member is None or (mine := membership_of(project, member)) is None:
+        return
+    if in_group and mine.status is MembershipStatus.APPROVED:
+        mine.status, mine.joined_at = MembershipStatus.JOINED, now
+    elif not in_group and mine.status is MembershipStatus.JOINED:
+        mine.status = MembershipStatus.APPROVED  # still in the project, no longer in its group
+
+
+async def chat_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Project | None:
+    """Telegram upgraded a group to a supergroup (a new id): the project follows, and so do the
+    invites and group actions still waiting for the old id."""
+    project = await session.scalar(select(Project).where(Project.chat_id == old_chat_id))
+    taken = await session.scalar(select(Project.id).where(Project.chat_id == new_chat_id))
+    if project is not None and taken is None:
+        project.chat_id = new_chat_id
+    waiting = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.kind.in_(("chat_action", "project_invite")),
+        )
+    )
+    for message in waiting:
+        if message.payload.get("chat_id") == old_chat_id:
+            message.payload = {**message.payload, "chat_id": new_chat_id}
+        if message.chat_id == old_chat_id:
+            message.chat_id = new_chat_id
+    await session.flush()
     return project
 
 
@@ -764,6 +967,7 @@ class Posted:
     purpose: str
     reached: int
     meeting: Meeting | None = None
+    expired: bool = False  # a meeting whose time passed before its subject came: nothing planned
 
 
 async def give_project_input(session: AsyncSession, owner: Member, text: str, now: datetime) -> Posted:
@@ -775,6 +979,13 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
     require_owner(project, owner)
     body = clean_text(text, MAX_ANNOUNCEMENT if pending.purpose == "announcement" else 300)
     purpose, starts_at, remote = pending.purpose, pending.starts_at, bool(pending.remote)
+    link = _URL_IN_TEXT.search(body)
+    if purpose == "meeting":
+        if starts_at is None or starts_at <= now:  # the time passed while the subject was typed
+            await delete_by_key(session, ProjectInput, owner.id)  # kept: the outcome says why
+            return Posted(project, purpose, 0, expired=True)
+        if remote and link is None:
+            raise NeedsLink(body[:40])  # the question stays: the next message can add the link
     await delete_by_key(session, ProjectInput, owner.id)
     if purpose == "announcement":
         people = [m for m in audience(project, outside_group_only=True) if m.id != owner.id]
@@ -783,13 +994,12 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
             notify_member(session, person, "project_announcement", facts, now)
         return Posted(project, purpose, len(people))
     assert starts_at is not None
-    link = _URL_IN_TEXT.search(body)
     meeting = Meeting(
         project_id=project.id,
         title=body,
         starts_at=starts_at,
         remote=remote,
-        link=link.group(0)[:500] if link else None,
+        link=link.group(0).rstrip(".,;:!?)]}»\"'")[:500] if link else None,
         created_by_id=owner.id,
         created_at=now,
     )

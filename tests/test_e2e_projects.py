@@ -28,7 +28,10 @@ async def create_project(fake: FakeBotApi, owner: FakeUser, name: str, open_to_a
     return await tap(fake, owner, "Create")
 
 
-async def link_group(fake: FakeBotApi, owner: FakeUser) -> ApiCall:
+async def link_group(fake: FakeBotApi, owner: FakeUser, *, admin: bool = True) -> ApiCall:
+    """Send /link in the group as `owner` (an administrator of the group unless told otherwise)."""
+    if admin:
+        fake.chat_members[(GROUP, owner.id)] = {"status": "creator", "is_anonymous": False}
     mark = fake.mark()
     fake.send_message(owner, "/link", chat_id=GROUP, chat_type="supergroup", title="Drone club")
     return await fake.wait_for_call("sendMessage", GROUP, after=mark)
@@ -61,7 +64,8 @@ async def test_an_owner_creates_a_project_links_its_group_and_a_member_gets_in(
 
         linked = await link_group(fake, LEA)
         assert "This group is now the group of Drone club" in (linked.text or "")
-        assert fake.calls_of("getChatMember")[-1].params["user_id"] == fake.bot_id
+        asked = {call.params["user_id"] for call in fake.calls_of("getChatMember")}
+        assert asked == {fake.bot_id, LEA.id}  # the bot's rights, and whether Léa administers the group
 
         # Tom finds it and joins: an invite link that makes a join request.
         listing = await say(fake, TOM, "/projects drone")
@@ -173,7 +177,7 @@ async def test_link_says_what_rights_are_missing_and_only_owners_link(
             and "invite" not in (missing.text or "").split("•")[-1]
         )
         del fake.chat_members[(GROUP, fake.bot_id)]
-        stranger = await link_group(fake, TOM)
+        stranger = await link_group(fake, TOM, admin=False)
         assert "Only the owner of a project can link a group" in (stranger.text or "")
     async with sessions() as session:
         project = await session.scalar(select(Project))

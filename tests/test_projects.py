@@ -125,7 +125,7 @@ async def test_joining_on_request_asks_the_owners_who_decide(session: AsyncSessi
         "project_decision",
         "project_invite",
     ]
-    with pytest.raises(AlreadyMember):  # decided already
+    with pytest.raises(projects.AlreadyDecided):  # decided already
         await projects.decide(session, lea, request.id, False, NOW)
 
 

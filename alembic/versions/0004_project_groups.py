@@ -2,10 +2,11 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-26 14:36:19.763313
+Create Date: 2026-11-26 14:58:45.897045
 
 Project groups: projects, their members and owners, join requests from strangers, meetings, and
-the drafts and questions of their owners.
+the drafts and questions of their owners. Project names are unique ignoring case (an expression
+index, written by hand: autogenerate cannot compare those).
 """
 
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('chat_id', name=op.f('uq_projects_chat_id')),
     sa.UniqueConstraint('name', name=op.f('uq_projects_name'))
     )
+    op.create_index('uq_projects_name_lower', 'projects', [sa.text('lower(name)')], unique=True)
     op.create_table('chat_join_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -107,6 +109,7 @@ def upgrade() -> None:
     sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('joined_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('chat_request_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['decided_by_id'], ['members.id'], name=op.f('fk_project_members_decided_by_id_members'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_project_members_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_members_project_id_projects'), ondelete='CASCADE'),
@@ -132,6 +135,7 @@ def downgrade() -> None:
 
     op.drop_table('meetings')
     op.drop_table('chat_join_requests')
+    op.drop_index('uq_projects_name_lower', table_name='projects')
     op.drop_table('projects')
     op.drop_table('project_drafts')
     # ### end Alembic commands ###

@@ -26,6 +26,8 @@ from models.projects import BotRights, MembershipStatus, Project, Role, Visibili
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+SEARCH_LIMIT = 40
+MEMBERS_PAGE = 20
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STATUS_NAMES = {
     MembershipStatus.REQUESTED: N_("request waiting for the owners"),
@@ -53,8 +55,10 @@ async def project_list(turn: Turn) -> Reply:
     search = None
     if turn.callback is None and (message := turn.update.effective_message) is not None and message.text:
         search = " ".join(message.text.split()[1:])[:60] or None
+    # A search has no pages (the words cannot ride in the buttons): it shows what fits on one screen.
+    limit = SEARCH_LIMIT if search else PAGE_SIZE
     found, total = await projects.find_projects(
-        turn.session, search=search, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        turn.session, search=search, offset=page * PAGE_SIZE, limit=limit
     )
     if search:
         text = turn.texts.ngettext(
@@ -104,7 +108,9 @@ async def project_view(turn: Turn, project_id: int | None = None, toast: str | N
     _ = turn._
     project = await projects.get_project(turn.session, project_id or turn.args[0])
     mine = projects.membership_of(project, turn.member)
-    meetings = await projects.upcoming_meetings(turn.session, project.id, turn.now)
+    member_or_owner = mine is not None and mine.status in projects.IN_PROJECT
+    # Meetings (and their video links) are for the project's people only.
+    meetings = await projects.upcoming_meetings(turn.session, project.id, turn.now) if member_or_owner else []
     keyboard: list[list[InlineKeyboardButton]] = []
     member = mine is not None and mine.status in projects.IN_PROJECT
     if mine is None or mine.status not in (*projects.IN_PROJECT, MembershipStatus.REQUESTED):
@@ -209,10 +215,11 @@ async def decide_unknown(turn: Turn) -> Reply:
 
 async def manage(turn: Turn) -> Reply:
     """Pending requests (with Approve/Decline) and members (with Remove), for the owners."""
-    return await _manage(turn, turn.args[0])
+    page = turn.args[1] if turn.callback is not None and turn.callback.action == "pm:p" else 0
+    return await _manage(turn, turn.args[0], page)
 
 
-async def _manage(turn: Turn, project_id: int) -> Reply:
+async def _manage(turn: Turn, project_id: int, page: int = 0) -> Reply:
     _ = turn._
     project = await projects.get_project(turn.session, project_id)
     projects.require_owner(project, turn.member)
@@ -237,15 +244,28 @@ async def _manage(turn: Turn, project_id: int) -> Reply:
                 keyboards.button("✖️ " + _("Decline"), "pq:d", r.id),
             ]
         )
-    members = [m for m in project.memberships if m.status in projects.IN_PROJECT]
-    lines += ["", _("Members:")]
-    for m in members[:40]:
+    members = sorted(
+        (m for m in project.memberships if m.status in projects.IN_PROJECT),
+        key=lambda m: (m.role is not Role.OWNER, m.member.first_name.lower(), m.id),
+    )
+    shown = members[page * MEMBERS_PAGE : (page + 1) * MEMBERS_PAGE]
+    lines += ["", _("Members ({count}):").format(count=len(members))]
+    for m in shown:
         badge = " 👑" if m.role is Role.OWNER else (" 💬" if m.status is MembershipStatus.JOINED else "")
         lines.append(f"• {m.member.display_name}{badge}")
         if m.role is not Role.OWNER:
             keyboard.append(
-                [keyboards.button("🚫 " + _("Remove {name}").format(name=m.member.first_name), "pm:x", m.id)]
+                [
+                    keyboards.button(
+                        "🚫 " + _("Remove {name}").format(name=m.member.first_name), "pm:x", m.id
+                    ),
+                    keyboards.button("👑 " + _("Co-owner"), "pm:o", m.id),
+                ]
             )
+    if row := keyboards.pager(
+        turn.texts, "pm:p", (project.id,), page, len(members) > (page + 1) * MEMBERS_PAGE
+    ):
+        keyboard.append(row)
     keyboard.append([keyboards.button("⬅️ " + _("Back"), "pj:v", project.id)])
     return Reply(text="\n".join(lines), markup=InlineKeyboardMarkup(keyboard[:90]))
 
@@ -260,6 +280,14 @@ async def ask_remove(turn: Turn) -> Reply:
         ]
     )
     return Reply(text=text, markup=keyboard)
+
+
+async def make_owner(turn: Turn) -> Reply:
+    """Share ownership: the member becomes an owner too."""
+    membership = await projects.make_owner(turn.session, turn.member, turn.args[0], turn.now)
+    reply = await _manage(turn, membership.project_id)
+    reply.toast = turn._("{name} is now an owner too.").format(name=membership.member.first_name)
+    return reply
 
 
 async def remove(turn: Turn) -> Reply:
@@ -378,14 +406,22 @@ async def meeting_text(turn: Turn) -> Reply:
 
 async def took_project_input(turn: Turn, text: str) -> Reply:
     posted = await projects.give_project_input(turn.session, turn.member, text, turn.now)
+    if posted.expired:
+        return Reply(
+            text=turn._("The meeting's time has passed meanwhile: nothing was planned. Pick a time again."),
+            markup=keyboards.single(turn.texts, "📅", "Meeting", "pt", posted.project.id),
+        )
     if posted.meeting is not None:
         minutes = int(turn.desk.settings.meeting_reminder_minutes)
-        body = turn._(
-            "Meeting planned: {when}. The {count} members will be reminded {minutes} minutes before."
-        ).format(
-            when=f"{turn.texts.day(posted.meeting.starts_at)} {turn.texts.time(posted.meeting.starts_at)}",
-            count=posted.reached,
-            minutes=minutes,
+        when = f"{turn.texts.day(posted.meeting.starts_at)} {turn.texts.time(posted.meeting.starts_at)}"
+        body = (
+            turn._("Meeting planned: {when}.").format(when=when)
+            + " "
+            + turn.texts.ngettext(
+                "{count} member will be reminded {minutes} minutes before.",
+                "{count} members will be reminded {minutes} minutes before.",
+                posted.reached,
+            ).format(count=posted.reached, minutes=minutes)
         )
     else:
         body = turn.texts.ngettext(
@@ -518,7 +554,7 @@ def _missing_text(texts: Texts, rights: BotRights) -> str:
     )
 
 
-def _link_screen(rights: BotRights, chosen: int | None):
+def _link_screen(rights: BotRights, chosen: int | None, sender_is_admin: bool):
     async def render(turn: Turn) -> Reply:
         chat = turn.update.effective_chat
         assert chat is not None
@@ -545,7 +581,14 @@ def _link_screen(rights: BotRights, chosen: int | None):
         else:
             project_id = chosen
         project = await projects.link_chat(
-            turn.session, turn.member, project_id, chat.id, chat.title or "", rights, turn.now
+            turn.session,
+            turn.member,
+            project_id,
+            chat.id,
+            chat.title or "",
+            rights,
+            turn.now,
+            sender_is_admin=sender_is_admin,
         )
         return Reply(
             text="✅ "
@@ -565,26 +608,89 @@ async def _bot_rights(context: Context, chat_id: int) -> BotRights:
         return BotRights(admin=False, can_invite=False, can_restrict=False)
 
 
+async def _sender_is_admin(context: Context, chat_id: int, user_id: int) -> bool:
+    """Whether the person is an administrator (or the creator) of the group."""
+    try:
+        status = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.info("could not read a member's status in %s: %s", chat_id, exc)
+        return False
+    return isinstance(status, (ChatMemberOwner, ChatMemberAdministrator))
+
+
 async def link_command(update: Update, context: Context) -> None:
-    """/link in a group: check the bot's rights, then link the group to the sender's project."""
-    chat = update.effective_chat
-    if chat is None or chat.type not in ("group", "supergroup"):
+    """/link in a group: check the bot's rights and the sender's, then link the group to their project."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type not in ("group", "supergroup"):
         return
     rights = await _bot_rights(context, chat.id)
-    await screen(_link_screen(rights, None))(update, context)
+    admin = await _sender_is_admin(context, chat.id, user.id)
+    await screen(_link_screen(rights, None, admin))(update, context)
 
 
 async def link_pressed(update: Update, context: Context) -> None:
     """The project chosen for a group (buttons under /link)."""
-    chat = update.effective_chat
-    query = update.callback_query
-    if chat is None or query is None:
+    chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+    if chat is None or user is None or query is None or chat.type not in ("group", "supergroup"):
         return
     from bot.callbacks import parse
 
     parsed = parse(query.data)
     rights = await _bot_rights(context, chat.id)
-    await screen(_link_screen(rights, parsed.args[0] if parsed else -1))(update, context)
+    admin = await _sender_is_admin(context, chat.id, user.id)
+    await screen(_link_screen(rights, parsed.args[0] if parsed else -1, admin))(update, context)
+
+
+async def link_elsewhere(turn: Turn) -> Reply:
+    """/link sent to the bot in private: say where it goes."""
+    return Reply(
+        text=turn._(
+            "Send /link in your project's Telegram group, after adding me to it as an administrator "
+            "(with the rights to invite users via link and to ban users)."
+        )
+    )
+
+
+async def link_in_channel(update: Update, context: Context) -> None:
+    """/link posted in a channel: channels cannot be linked yet; say so there."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    texts = get_desk(context).texts()
+    try:
+        await context.bot.send_message(
+            chat.id,
+            texts.gettext(
+                "Channels cannot be linked to a project yet: link a group instead (add me to it as an "
+                "administrator and send /link there)."
+            ),
+        )
+    except TelegramError as exc:
+        log.info("could not answer /link in channel %s: %s", chat.id, exc)
+
+
+async def on_member_status(update: Update, context: Context) -> None:
+    """Someone joined or left a group by themselves: keep the project's "in the group" right."""
+    change = update.chat_member
+    if change is None:
+        return
+    in_group = change.new_chat_member.status in ("member", "administrator", "creator", "restricted")
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        await projects.member_moved(
+            session, change.chat.id, change.new_chat_member.user.id, in_group, desk.clock()
+        )
+
+
+async def on_migration(update: Update, context: Context) -> None:
+    """A group became a supergroup (a new chat id): the project follows it."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        await projects.chat_migrated(session, message.chat.id, message.migrate_to_chat_id)
+    desk.wake_outbox(context)
 
 
 async def on_join_request(update: Update, context: Context) -> None:
