@@ -28,8 +28,10 @@ from bot.handlers import (
     manager,
     menu,
     my_bookings,
+    privacy,
     projects,
     report,
+    stats,
     stock,
     tickets,
     updates,
@@ -42,7 +44,14 @@ from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
-from scheduler.daily import ask_about_usage, remind_due_updates, remind_meetings, send_daily_digest
+from scheduler.daily import (
+    apply_retention,
+    ask_about_usage,
+    remind_due_updates,
+    remind_meetings,
+    send_daily_digest,
+    send_weekly_summary,
+)
 from scheduler.maintenance import open_due_plan_tickets
 from scheduler.reminders import send_due_reminders
 
@@ -58,6 +67,7 @@ MEMBER_COMMANDS = [
     ("report", N_("Report a problem with a machine")),
     ("projects", N_("Projects: find one, join it, start yours")),
     ("newproject", N_("Start a project")),
+    ("privacy", N_("Your personal data: what is kept, export, erasure")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("cancel", N_("Leave what you are doing")),
@@ -66,6 +76,7 @@ MANAGER_COMMANDS = [
     ("queue", N_("Maintenance queue")),
     ("machine", N_("A machine's status and maintenance log")),
     ("stock", N_("Consumables")),
+    ("stats", N_("Statistics")),
     ("updates", N_("Software and firmware updates")),
     ("machines", N_("Machines and today's bookings")),
     ("authorize", N_("Authorize a member on a machine")),
@@ -127,12 +138,16 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "book": booking.machine_list,
         "mybookings": my_bookings.my_bookings,
         "report": report.pick_machine,
+        "privacy": privacy.privacy_notice,
+        "mydata": privacy.my_data,
+        "forgetme": privacy.ask_forget,
         "projects": projects.project_list,
         "newproject": projects.new_project,
         "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
         "queue": tickets.show_queue,
         "machine": machine_admin.machine_command,
+        "stats": stats.choose,
         "stock": stock.stock_list,
         "updates": updates.register_list,
         "machines": manager.machines_today,
@@ -170,9 +185,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "bk:s": booking.choose_length,
         "bk:l": booking.confirm,
         "bk:ok": booking.book,
+        "wl": booking.wait_for_slot,
         "tr": booking.request_training,
         "my": my_bookings.my_bookings,
         "my:p": my_bookings.my_bookings,
+        "my:ics": my_bookings.calendar_file,
         "my:c": my_bookings.ask_cancel,
         "my:y": my_bookings.cancel,
         "mg": manager.machines_today,
@@ -193,6 +210,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "tk:x": tickets.ask_note,
         "tk:p": tickets.photos,
         "mc": machine_admin.machine_screen,
+        "mc:ics": machine_admin.schedule_file,
         "dt": machine_admin.downtime_day,
         "dt:d": machine_admin.downtime_start,
         "dt:s": machine_admin.downtime_length,
@@ -240,6 +258,12 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "np:k": projects.draft_skip,
         "np:ok": projects.draft_create,
         "np:x": projects.draft_cancel,
+        "ss": stats.show_or_choose,
+        "ss:c": stats.csv_file,
+        "pv": privacy.privacy_notice,
+        "pv:x": privacy.my_data,
+        "pv:f": privacy.ask_forget,
+        "pv:y": privacy.forget,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
@@ -270,6 +294,8 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(remind_due_updates, interval=3600, first=30, name="updates")
     job_queue.run_repeating(send_daily_digest, interval=60, first=10, name="digest")
     job_queue.run_repeating(remind_meetings, interval=60, first=15, name="meetings")
+    job_queue.run_repeating(apply_retention, interval=6 * 3600, first=60, name="retention")
+    job_queue.run_repeating(send_weekly_summary, interval=300, first=20, name="weekly")
 
 
 def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:

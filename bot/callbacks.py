@@ -21,6 +21,7 @@ ACTIONS: dict[str, int] = {
     "bk:s": 2,  # start chosen -> lengths  (machine, start as epoch minutes)
     "bk:l": 3,  # length chosen -> confirmation  (machine, start, minutes)
     "bk:ok": 3,  # confirmed -> book  (machine, start, minutes)
+    "wl": 2,  # a full day: join its waitlist  (machine, yyyymmdd)
     "bk:k": 1,  # machines of one kind (rebooking after a fault)  (kind index)
     "tr": 1,  # ask for a training  (machine)
     "rp": 0,  # report a problem: pick the machine
@@ -35,6 +36,7 @@ ACTIONS: dict[str, int] = {
     "tk:x": 1,  # reject (asks for a reason)  (ticket)
     "tk:p": 1,  # the ticket's photos  (ticket)
     "mc": 1,  # manager: a machine's status, maintenance log and plans  (machine)
+    "mc:ics": 1,  # manager: the machine's schedule as an .ics file  (machine)
     "dt": 1,  # manager: plan a downtime, pick the day  (machine)
     "dt:d": 2,  # day picked -> start  (machine, yyyymmdd)
     "dt:s": 2,  # start picked -> length  (machine, start as epoch minutes)
@@ -83,8 +85,15 @@ ACTIONS: dict[str, int] = {
     "np:ok": 0,  # create it
     "np:x": 0,  # drop it
     "lk": 1,  # in a group: link it to this project  (project)
+    "ss": 1,  # manager: statistics over a period  (days; 0: choose the period)
+    "ss:c": 1,  # ... the bookings as CSV  (days)
+    "pv": 0,  # the privacy notice
+    "pv:x": 0,  # export my data
+    "pv:f": 0,  # erase my data?
+    "pv:y": 0,  # erase it
     "my": 0,  # my bookings
     "my:p": 1,  # my bookings, another page  (page)
+    "my:ics": 0,  # my bookings as an .ics file
     "my:c": 1,  # ask to cancel  (booking)
     "my:y": 1,  # cancel confirmed  (booking)
     "mg": 0,  # manager: machines and today's bookings

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import Bot, InputMediaPhoto, Message, Update
+from telegram import Bot, InputFile, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -188,6 +188,11 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         await context.bot.send_message(chat.id, reply.toast)
     if reply.photos and (chat := update.effective_chat) is not None:
         await send_pictures(context.bot, chat.id, reply.photos)
+    if reply.image is not None and (chat := update.effective_chat) is not None:
+        await context.bot.send_photo(chat.id, InputFile(reply.image, filename="chart.png"))
+    if reply.document is not None and (chat := update.effective_chat) is not None:
+        name, content = reply.document
+        await context.bot.send_document(chat.id, InputFile(content, filename=name))
 
 
 async def send_pictures(bot: Bot, chat_id: int, references: list[str], caption: str | None = None) -> None:

@@ -86,6 +86,11 @@ class Texts:
         month_name = format_date(value, month, locale=self.locale)
         return f"{weekday_name} {number} {month_name}"
 
+    def weekday(self, number: int) -> str:
+        """The name of a weekday (0 = Monday), capitalised for a list: "Tuesday", « Mardi »."""
+        monday = date(2024, 1, 1)
+        return format_date(monday + timedelta(days=number), "EEEE", locale=self.locale).capitalize()
+
     def time(self, value: datetime) -> str:
         """24-hour local time, "14:30"."""
         return format_time(value.astimezone(self.tz), "HH:mm", locale=self.locale)

@@ -129,6 +129,16 @@ def start_times(
     return InlineKeyboardMarkup(keyboard)
 
 
+def full_day(texts: Texts, machine: Machine, day: date) -> InlineKeyboardMarkup:
+    """A full day: wait for a slot to free up, or go back to the days."""
+    return InlineKeyboardMarkup(
+        [
+            [button("🔔 " + texts.gettext("Tell me if a slot frees up"), "wl", machine.id, date_code(day))],
+            nav_row(texts, ("bk:m", (machine.id,))),
+        ]
+    )
+
+
 def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
     """One button per hour holding free starts ("14:00…"), for fine slot grids."""
     hours: dict[datetime, None] = {}
@@ -226,6 +236,8 @@ def my_bookings(
     ]
     if row := pager(texts, "my:p", (), page, has_next):
         keyboard.append(row)
+    if bookings:
+        keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), "my:ics")])
     keyboard.append([button("📅 " + texts.gettext("Book a machine"), "bk")])
     keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
     return InlineKeyboardMarkup(keyboard)

@@ -223,6 +223,16 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
         ]
     if quiet:
         lines += ["", "✅ " + _("All clear: no open ticket, no stock below minimum, no update due.")]
+    if p.get("anonymised"):
+        lines += [
+            "",
+            "🔒 "
+            + texts.ngettext(
+                "{count} member inactive too long had their personal data erased.",
+                "{count} members inactive too long had their personal data erased.",
+                p["anonymised"],
+            ).format(count=p["anonymised"]),
+        ]
     rows = [
         [keyboards.button("🧾 " + _("Maintenance queue"), "q", 0)],
         [keyboards.button("📦 " + _("Stock"), "st", 0), keyboards.button("🔄 " + _("Updates"), "up", 0)],
@@ -361,6 +371,66 @@ def _meeting_reminder(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, markup)
 
 
+def _waitlist_freed(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    start, end = datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"])
+    text = "🔔 " + _("A slot freed up on {machine}: {when}. The first to tap gets it!").format(
+        machine=p["machine"], when=texts.when(start, end)
+    )
+    day = keyboards.date_code(start.astimezone(texts.tz).date())
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button(
+                    "✅ " + _("Book it"),
+                    "bk:ok",
+                    p["machine_id"],
+                    keyboards.epoch_minutes(start),
+                    p["minutes"],
+                )
+            ],
+            [keyboards.button("🕑 " + _("Other times that day"), "bk:d", p["machine_id"], day)],
+        ]
+    )
+    return Outgoing(text, markup)
+
+
+def _waitlist_back(texts: Texts, p: Payload) -> Outgoing:
+    day = date.fromisoformat(p["day"])
+    text = "✅ " + texts.gettext("{machine} is back in service: have a look at {day}.").format(
+        machine=p["machine"], day=texts.day(day)
+    )
+    button = keyboards.button(
+        "📅 " + texts.gettext("See the free times"), "bk:d", p["machine_id"], keyboards.date_code(day)
+    )
+    return Outgoing(text, InlineKeyboardMarkup([[button]]))
+
+
+def _weekly(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    first, last = date.fromisoformat(p["from"]), date.fromisoformat(p["to"])
+    lines = [
+        "📊 "
+        + _("Last week at the lab ({first} – {last}):").format(first=texts.day(first), last=texts.day(last)),
+        "",
+        _("Hours booked: {hours}").format(hours=p["hours"]),
+    ]
+    lines += [f"• {name} — {hours} h" for name, hours in p["top"]]
+    lines += [
+        _("Bookings: {count}, of which cancelled: {cancelled}.").format(
+            count=p["bookings"], cancelled=p["cancelled"]
+        ),
+        _("Tickets opened: {opened}, resolved: {resolved}.").format(
+            opened=p["tickets_opened"], resolved=p["tickets_resolved"]
+        ),
+    ]
+    if p.get("repair_minutes") is not None:
+        lines.append(
+            _("Mean time to repair: {duration}.").format(duration=texts.duration(p["repair_minutes"]))
+        )
+    return Outgoing("\n".join(lines), keyboards.single(texts, "📊", "Statistics", "ss", 0))
+
+
 ACTIONS: dict[str, Callable[[Bot, Texts, Payload], Awaitable[Outgoing | None]]] = {
     "project_invite": _project_invite,
     "chat_action": _chat_action,
@@ -386,6 +456,9 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "project_removed": _project_removed,
     "project_archived": _project_archived,
     "project_owner": _project_owner,
+    "waitlist_freed": _waitlist_freed,
+    "waitlist_back": _waitlist_back,
+    "weekly": _weekly,
     "project_rights_lost": _project_rights_lost,
     "project_announcement": _project_announcement,
     "meeting_reminder": _meeting_reminder,

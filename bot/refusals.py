@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Texts
 from bot.reply import Reply
-from models import errors, maintenance, projects, stock, updates
+from models import errors, maintenance, projects, stock, updates, waitlist
 
 
 def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
@@ -69,6 +69,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
                 "That is not an amount I can read: send a number like 250 or 1,5 "
                 "(a unit may follow if it converts, like 120 ml). Nothing was changed."
             )
+        case waitlist.SlotsAvailable():
+            return _("There are still free slots that day: book one!")
         case stock.AlreadyRecorded():
             return _("That is already recorded for this booking. Nothing was changed.")
         case updates.BadVersion():

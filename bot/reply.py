@@ -18,3 +18,5 @@ class Reply:
     alert: bool = False  # show the toast as a dialog the person must close
     new_message: bool = False  # send below instead of editing the pressed message
     photos: list[str] = field(default_factory=list)  # Telegram file ids, sent after the screen
+    document: tuple[str, bytes] | None = None  # (file name, content), sent after the screen
+    image: bytes | None = None  # a PNG, sent after the screen (a chart)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     plan_check_interval_seconds: int = Field(default=600, ge=30, le=86400)
     digest_time: time = time(8, 30)
     meeting_reminder_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    retention_months: int = Field(default=24, ge=0, le=240)
+    privacy_contact: str = ""
+    privacy_notice: str = ""
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -2,7 +2,7 @@
 
 from models.base import Base
 from models.bookings import Booking, BookingStatus
-from models.digest import DigestRun
+from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
 from models.maintenance import (
@@ -21,6 +21,7 @@ from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
+from models.waitlist import WaitlistEntry
 
 __all__ = [
     "Authorization",
@@ -58,4 +59,6 @@ __all__ = [
     "UpdateCheck",
     "UpdateItem",
     "VersionInput",
+    "WaitlistEntry",
+    "WeeklyRun",
 ]

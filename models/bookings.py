@@ -367,8 +367,11 @@ async def get_own_booking(session: AsyncSession, member: Member, booking_id: int
     return booking
 
 
-async def cancel(session: AsyncSession, member: Member, booking_id: int, now: datetime) -> Booking:
-    """Cancel one of the member's upcoming bookings."""
+async def cancel(
+    session: AsyncSession, member: Member, booking_id: int, now: datetime, rules: BookingRules | None = None
+) -> Booking:
+    """Cancel one of the member's upcoming bookings; with the lab's `rules`, the freed slot is
+    offered to the members on the waitlist for that day."""
     booking = await get_own_booking(session, member, booking_id)
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking_id))
@@ -377,6 +380,11 @@ async def cancel(session: AsyncSession, member: Member, booking_id: int, now: da
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     await session.flush()
+    if rules is not None and booking.machine.bookable:
+        from models import waitlist  # it imports this module
+
+        day = booking.start_at.astimezone(rules.tz).date()
+        await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, day, now)
     return booking
 
 

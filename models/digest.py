@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import maintenance, stock, updates
+from models import maintenance, privacy, stats, stock, updates
 from models.base import Base
 from models.bookings import bookings_between
 from models.opening import local_datetime
@@ -47,8 +47,10 @@ async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> di
     per_machine: dict[str, int] = {}
     for booking in todays:
         per_machine[booking.machine.name] = per_machine.get(booking.machine.name, 0) + 1
+    anonymised = await privacy.erased_since(session, now - timedelta(days=1), privacy.ErasureReason.RETENTION)
     return {
         "day": today.isoformat(),
+        "anonymised": anonymised,
         "open_tickets": open_count,
         "tickets": [
             {"id": t.id, "machine": t.machine.name, "severity": t.severity.value, "title": t.title}
@@ -83,4 +85,47 @@ async def send_daily_digest(
     except IntegrityError:  # another run claimed today an instant ago
         return False
     await notify_managers(session, manager_ids, "digest", await digest_facts(session, now, tz), now)
+    return True
+
+
+class WeeklyRun(Base):
+    """The weekly summary of the week starting that Monday was queued."""
+
+    __tablename__ = "weekly_summaries"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime]
+
+
+async def send_weekly_summary(
+    session: AsyncSession, manager_ids: Iterable[int], now: datetime, tz: ZoneInfo, at: time
+) -> bool:
+    """On Mondays from the digest time on, queue last week's summary for every manager, once."""
+    local_now = now.astimezone(tz)
+    monday = local_now.date() - timedelta(days=local_now.weekday())
+    if local_now.weekday() == 0 and local_now.time() < at:
+        return False  # Monday, before the digest time: wait for it
+    if await session.get(WeeklyRun, monday) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(WeeklyRun(week=monday, created_at=now))
+    except IntegrityError:
+        return False
+    end = local_datetime(monday, 0, tz)
+    figures = await stats.usage(session, end - timedelta(days=7), end, tz)
+    facts = {
+        "from": (monday - timedelta(days=7)).isoformat(),
+        "to": (monday - timedelta(days=1)).isoformat(),
+        "hours": round(figures.hours, 1),
+        "top": [(name, round(hours, 1)) for name, hours in list(figures.hours_by_machine.items())[:5]],
+        "bookings": figures.bookings,
+        "cancelled": figures.cancelled,
+        "tickets_opened": figures.tickets_opened,
+        "tickets_resolved": figures.tickets_resolved,
+        "repair_minutes": int(figures.mean_time_to_repair.total_seconds() // 60)
+        if figures.mean_time_to_repair is not None
+        else None,
+    }
+    await notify_managers(session, manager_ids, "weekly", facts, now)
     return True

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
+from models import waitlist
 from models.base import Base, clear_pending, delete_by_key, enum_type
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.downtime import Downtime
@@ -543,6 +544,7 @@ async def _bring_back_if_clear(session: AsyncSession, ticket: Ticket, actor: Mem
         return False
     machine.status = MachineStatus.AVAILABLE
     _event(session, ticket, EventKind.MACHINE_BACK, actor, now)
+    await waitlist.machine_back(session, machine, now.date(), now)
     for booking in await _upcoming_bookings(session, machine.id, now):
         if booking.affected_ticket_id is not None:
             notify_member(session, booking.member, "machine_back", _booking_facts(booking, machine), now)

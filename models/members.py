@@ -39,6 +39,10 @@ class Member(Base):
     # Set when Telegram answered 403 (the person blocked the bot): messages to them are skipped
     # until they write to the bot again.
     blocked_at: Mapped[datetime | None]
+    # Set when the member's personal data was erased (on request, or after long inactivity): the
+    # row stays, anonymised, because bookings and the maintenance history point to it.
+    erased_at: Mapped[datetime | None]
+    erased_reason: Mapped[str | None] = mapped_column(String(16))
 
     @property
     def is_manager(self) -> bool:

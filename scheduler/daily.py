@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context, get_desk
-from models import digest, projects, stock, updates
+from models import digest, privacy, projects, stock, updates
 
 
 async def ask_about_usage(context: Context) -> int:
@@ -47,6 +47,25 @@ async def remind_meetings(context: Context) -> int:
     lead = timedelta(minutes=desk.settings.meeting_reminder_minutes)
     async with desk.sessions.begin() as session:
         sent = await projects.remind_meetings(session, lead, desk.clock())
+    if sent:
+        desk.wake_outbox(context)
+    return sent
+
+
+async def apply_retention(context: Context) -> int:
+    """Job: erase the personal data of members inactive longer than the lab keeps it."""
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        return await privacy.anonymise_inactive(session, desk.settings.retention_months, desk.clock())
+
+
+async def send_weekly_summary(context: Context) -> bool:
+    """Job: queue last week's summary on Monday morning (catching up after a restart, never twice)."""
+    desk = get_desk(context)
+    async with desk.sessions.begin() as session:
+        sent = await digest.send_weekly_summary(
+            session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
+        )
     if sent:
         desk.wake_outbox(context)
     return sent

@@ -41,13 +41,14 @@ async def test_command_menus_are_published_for_members_and_managers(
         "report",
         "projects",
         "newproject",
+        "privacy",
         "language",
         "help",
         "cancel",
     ]
     assert published[("default", "en")] == published[("default", None)]
     manager_only = published[("chat", None)][len(published[("default", None)]) :]
-    assert manager_only == ["queue", "machine", "stock", "updates", "machines", "authorize"]
+    assert manager_only == ["queue", "machine", "stock", "stats", "updates", "machines", "authorize"]
     manager_call = next(c for c in fake.calls_of("setMyCommands") if c.params["scope"]["type"] == "chat")
     assert manager_call.params["scope"]["chat_id"] == MANAGER.id
 

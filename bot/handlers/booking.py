@@ -8,7 +8,7 @@ from bot import keyboards
 from bot.context import Turn
 from bot.keyboards import KIND_NAMES
 from bot.reply import Reply
-from models import bookings, machines
+from models import bookings, machines, waitlist
 from models.errors import NotFound, SlotTaken
 from models.machines import KIND_ORDER
 
@@ -98,10 +98,34 @@ async def choose_start(turn: Turn) -> Reply:
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
     if not availability.free_starts:
-        text = header + "\n\n" + _("No free slot left that day. Pick another day.")
-    else:
-        text = header + "\n\n" + _("Free start times:")
+        text = (
+            header
+            + "\n\n"
+            + _(
+                "No free slot left that day. Pick another day, or wait for a slot to free up: "
+                "I will tell you at once."
+            )
+        )
+        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day))
+    text = header + "\n\n" + _("Free start times:")
     return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, availability.free_starts))
+
+
+async def wait_for_slot(turn: Turn) -> Reply:
+    """Put the member on the waitlist of a full day."""
+    _ = turn._
+    machine = await machines.get_machine(turn.session, turn.args[0])
+    day = _day_of(turn.args[1])
+    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    _entry, added = await waitlist.join(
+        turn.session, turn.member, machine.id, day, len(availability.free_starts), turn.now
+    )
+    toast = (
+        _("You are on the waitlist: I will tell you as soon as a slot frees up.")
+        if added
+        else _("You are already on the waitlist for that day.")
+    )
+    return Reply(toast=toast, alert=True)
 
 
 async def choose_start_in_hour(turn: Turn) -> Reply:

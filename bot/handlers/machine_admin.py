@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot import keyboards
+from bot import ical, keyboards
 from bot.context import Turn
 from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
-from models import machines, maintenance, members
+from models import bookings, machines, maintenance, members
 from models.errors import NotFound
 from models.opening import local_datetime
 
@@ -42,6 +42,24 @@ async def machine_command(turn: Turn) -> Reply:
     buttons = [[keyboards.button(keyboards.machine_title(m), "mc", m.id)] for m in listed]
     buttons.append([keyboards.button("🏠 " + turn._("Main menu"), "menu")])
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(buttons))
+
+
+async def schedule_file(turn: Turn) -> Reply:
+    """The machine's bookings over the booking horizon as an .ics file: slots marked "Booked", no names."""
+    members.require_manager(turn.member)
+    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    booked = await bookings.bookings_between(turn.session, turn.now, turn.desk.rules.horizon_end(turn.now))
+    content = ical.bookings_calendar(
+        [b for b in booked if b.machine_id == machine.id],
+        name=machine.name,
+        now=turn.now,
+        summary=f"{machine.name} — " + turn._("Booked"),
+    )
+    return Reply(
+        text="📆 " + turn._("The schedule of {machine}, for your calendar.").format(machine=machine.name),
+        document=(f"fabdesk-{machine.id}.ics", content),
+        new_message=True,
+    )
 
 
 async def machine_screen(turn: Turn) -> Reply:
@@ -84,7 +102,10 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
         for event in ticket.events:
             if event.note:
                 lines.append(f"  {_(EVENT_NAMES[event.kind])} — « {event.note} »")
-    keyboard = [[keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)]]
+    keyboard = [
+        [keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)],
+        [keyboards.button("📆 " + _("Schedule (.ics)"), "mc:ics", machine.id)],
+    ]
     keyboard += [[keyboards.button("🧰 " + p.plan.task, "pl", p.plan.id)] for p in plans]
     keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
     return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))

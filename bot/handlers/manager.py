@@ -54,7 +54,8 @@ async def machines_today(turn: Turn) -> Reply:
         booked = [b for b in todays if b.machine_id == machine.id]
         for b in booked:
             lines.append(
-                f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.display_name}"
+                # The first name is enough to find the person in the lab (no more personal data than needed).
+                f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.first_name}"
             )
         if not booked:
             lines.append("    " + _("no booking today"))

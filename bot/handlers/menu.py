@@ -54,6 +54,7 @@ async def help_screen(turn: Turn) -> Reply:
         "/mybookings — " + _("see or cancel your bookings"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
+        "/privacy — " + _("your personal data: what is kept, /mydata to get it, /forgetme to erase it"),
         "/language — " + _("choose French or English"),
         "/cancel — " + _("leave what you are doing"),
     ]
@@ -63,6 +64,7 @@ async def help_screen(turn: Turn) -> Reply:
             _("For fab managers:"),
             "/queue — " + _("the maintenance queue"),
             "/stock — " + _("consumables: restocks, counts, corrections"),
+            "/stats — " + _("the lab's use: hours, busiest times, repairs, a chart and a CSV"),
             "/updates — " + _("software and firmware to check for updates"),
             "/machine — " + _("a machine's status, maintenance log and planned downtime"),
             "/machines — " + _("machines and today's bookings"),

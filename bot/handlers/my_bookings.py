@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import keyboards
+from bot import ical, keyboards
 from bot.context import Turn
 from bot.i18n import N_
 from bot.reply import Reply
@@ -49,6 +49,18 @@ async def my_bookings(turn: Turn) -> Reply:
     return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future, page, has_next))
 
 
+async def calendar_file(turn: Turn) -> Reply:
+    """The member's upcoming bookings as an .ics file for their calendar."""
+    upcoming, _total = await bookings.upcoming_for_member(turn.session, turn.member, turn.now, limit=500)
+    content = ical.bookings_calendar(upcoming, name=turn._("My fab lab bookings"), now=turn.now)
+    return Reply(
+        text="📅 "
+        + turn._("Your bookings for your calendar: open the file, or import it in your calendar app."),
+        document=("fabdesk-bookings.ics", content),
+        new_message=True,
+    )
+
+
 async def ask_cancel(turn: Turn) -> Reply:
     """Ask the member to confirm cancelling one of their bookings."""
     _ = turn._
@@ -64,7 +76,7 @@ async def ask_cancel(turn: Turn) -> Reply:
 
 async def cancel(turn: Turn) -> Reply:
     """Cancel the booking, then show the list again."""
-    booking = await bookings.cancel(turn.session, turn.member, turn.args[0], turn.now)
+    booking = await bookings.cancel(turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules)
     reply = await my_bookings(turn)
     done = turn._("Your booking of {machine} on {when} is cancelled.").format(
         machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)

@@ -1,0 +1,142 @@
+"""Members' personal data: /privacy (what, why, how long), /mydata (an export), /forgetme (erasure)."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardMarkup
+
+from bot import keyboards
+from bot.context import Turn
+from bot.reply import Reply
+from models import privacy
+
+
+async def privacy_notice(turn: Turn) -> Reply:
+    """What fabdesk stores about members, why, and for how long."""
+    _ = turn._
+    settings = turn.desk.settings
+    if settings.privacy_notice:
+        text = settings.privacy_notice
+    else:
+        months = settings.retention_months
+        lines = [
+            "🔒 " + _("Your personal data at the lab"),
+            "",
+            _(
+                "What is kept: your Telegram name, username and id, your language, your bookings, "
+                "your fault reports (text and photos), your trainings, your projects, "
+                "and what you recorded of the stock."
+            ),
+            _(
+                "Why: to run the bookings, the maintenance of the machines and the projects of the lab. "
+                "Nothing is shared with anyone outside the lab, nor used for anything else."
+            ),
+        ]
+        if months:
+            lines.append(
+                turn.texts.ngettext(
+                    "How long: while you use the bot, and {count} month after your last message; then your "
+                    "data is erased automatically.",
+                    "How long: while you use the bot, and {count} months after your last message; then your "
+                    "data is erased automatically.",
+                    months,
+                ).format(count=months)
+            )
+        lines += [
+            "",
+            _("Your rights: /mydata sends you everything stored about you; /forgetme erases it."),
+        ]
+        if settings.privacy_contact:
+            lines.append(_("Questions: {contact}").format(contact=settings.privacy_contact))
+        text = "\n".join(lines)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                keyboards.button("📦 " + _("My data"), "pv:x"),
+                keyboards.button("🧹 " + _("Erase my data"), "pv:f"),
+            ],
+            [keyboards.button("🏠 " + _("Main menu"), "menu")],
+        ]
+    )
+    return Reply(text=text, markup=keyboard)
+
+
+async def my_data(turn: Turn) -> Reply:
+    """Send the member a JSON file of everything stored about them."""
+    data = await privacy.export_member_data(turn.session, turn.member)
+    data["exported_at"] = turn.now.isoformat()
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return Reply(
+        text="📦 " + turn._("Here is everything the lab's bot stores about you (a JSON file)."),
+        document=(f"fabdesk-my-data-{turn.now:%Y-%m-%d}.json", content),
+        toast=turn._("Your data is on its way."),
+        new_message=True,
+    )
+
+
+async def ask_forget(turn: Turn) -> Reply:
+    """Explain what erasure does and ask for a confirmation."""
+    _ = turn._
+    text = "\n".join(
+        [
+            "🧹 " + _("Erase your personal data?"),
+            "",
+            _(
+                "Erased: your name, username and Telegram id, the text and photos of your reports, your "
+                "trainings, your projects, and your upcoming bookings (cancelled)."
+            ),
+            _(
+                "Kept without your name, for the lab's records: the hours of your past bookings "
+                "(statistics), the maintenance history, and the stock movements."
+            ),
+            _("This cannot be undone. You can still use the bot afterwards, as a new member."),
+        ]
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [keyboards.button("🧹 " + _("Yes, erase my data"), "pv:y")],
+            [keyboards.button("⬅️ " + _("No, keep it"), "menu")],
+        ]
+    )
+    return Reply(text=text, markup=keyboard)
+
+
+async def forget(turn: Turn) -> Reply:
+    """Erase the member's data; say what was kept."""
+    _ = turn._
+    done = await privacy.erase_member(turn.session, turn.member, privacy.ErasureReason.REQUEST, turn.now)
+    lines = ["✅ " + _("Your personal data is erased.")]
+    kept = []
+    if done.bookings_kept:
+        kept.append(
+            turn.texts.ngettext("{count} booking", "{count} bookings", done.bookings_kept).format(
+                count=done.bookings_kept
+            )
+        )
+    if done.reports_kept:
+        kept.append(
+            turn.texts.ngettext(
+                "{count} fault report (without its text)",
+                "{count} fault reports (without their text)",
+                done.reports_kept,
+            ).format(count=done.reports_kept)
+        )
+    if done.movements_kept:
+        kept.append(
+            turn.texts.ngettext(
+                "{count} stock movement", "{count} stock movements", done.movements_kept
+            ).format(count=done.movements_kept)
+        )
+    if kept:
+        lines.append(_("Kept without your name, for the lab's records: {what}.").format(what=", ".join(kept)))
+    if done.bookings_cancelled:
+        lines.append(
+            turn.texts.ngettext(
+                "{count} upcoming booking was cancelled.",
+                "{count} upcoming bookings were cancelled.",
+                done.bookings_cancelled,
+            ).format(count=done.bookings_cancelled)
+        )
+    lines.append(_("Goodbye, and thank you for using the lab!"))
+    return Reply(text="\n".join(lines))

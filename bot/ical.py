@@ -1,0 +1,36 @@
+"""Bookings as iCalendar files (.ics), for members' and managers' calendars (icalendar library)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from icalendar import Calendar, Event
+
+from models.bookings import Booking
+
+PRODUCT = "-//fabdesk//bookings//EN"
+
+
+def bookings_calendar(
+    bookings: Iterable[Booking], *, name: str, now: datetime, summary: str | None = None, location: str = ""
+) -> bytes:
+    """An .ics file with one event per booking; `summary` replaces the machine's name (e.g. "Booked"
+    on a machine's schedule, where who booked is nobody else's business)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for booking in bookings:
+        event = Event()
+        # A stable uid: importing the file again updates the events instead of doubling them.
+        event.add("uid", f"booking-{booking.id}@fabdesk")
+        event.add("dtstamp", now)
+        event.add("dtstart", booking.start_at)
+        event.add("dtend", booking.end_at)
+        event.add("summary", summary or booking.machine.name)
+        place = location or booking.machine.location
+        if place:
+            event.add("location", place)
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,169 @@
+"""The waitlist: when a machine is full on a day, members can wait for a slot to free up.
+
+When a booking on that machine and day is cancelled, the first members waiting get a message
+with a one-tap "Book it" for the freed slot: the first to press gets it, the others are told it
+is gone (the booking rules refuse a taken slot). When a machine comes back into service, those
+waiting for it are told too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, ForeignKey, Index, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from models.base import Base
+from models.errors import DomainError
+from models.machines import Machine, check_bookable, get_machine
+from models.members import Member
+from models.outbox import notify_member
+
+# How many waiting members hear of one freed slot (first come, first served).
+TOLD_PER_SLOT = 3
+
+
+class SlotsAvailable(DomainError):
+    """The day still has free slots: no need to wait."""
+
+
+class WaitlistEntry(Base):
+    """A member waiting for a slot on a machine, on one day."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (
+        Index(
+            "uq_waitlist_waiting",
+            "member_id",
+            "machine_id",
+            "day",
+            unique=True,
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+        Index("ix_waitlist_machine_day", "machine_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    notified_at: Mapped[datetime | None]  # last time a freed slot was offered
+    done_at: Mapped[datetime | None]  # the day is over, or the member booked it
+
+    member: Mapped[Member] = relationship(lazy="raise")
+    machine: Mapped[Machine] = relationship(lazy="raise")
+
+
+async def join(
+    session: AsyncSession, member: Member, machine_id: int, day: date, free_starts: int, now: datetime
+) -> tuple[WaitlistEntry, bool]:
+    """Put the member on the machine's waitlist for the day; return (entry, newly added)."""
+    machine = await get_machine(session, machine_id)
+    await check_bookable(session, member, machine)
+    if free_starts:
+        raise SlotsAvailable(machine.name)
+    waiting = await session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.member_id == member.id,
+            WaitlistEntry.machine_id == machine.id,
+            WaitlistEntry.day == day,
+            WaitlistEntry.done_at.is_(None),
+        )
+    )
+    if waiting is not None:
+        return waiting, False
+    entry = WaitlistEntry(member_id=member.id, machine_id=machine.id, day=day, created_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:  # pressed twice at once
+        found = await session.scalar(
+            select(WaitlistEntry).where(
+                WaitlistEntry.member_id == member.id,
+                WaitlistEntry.machine_id == machine.id,
+                WaitlistEntry.day == day,
+                WaitlistEntry.done_at.is_(None),
+            )
+        )
+        assert found is not None
+        return found, False
+    return entry, True
+
+
+async def slot_freed(
+    session: AsyncSession, machine: Machine, start: datetime, end: datetime, tz_day: date, now: datetime
+) -> int:
+    """A slot of the machine freed up: offer it to the first members waiting for that day."""
+    from models.bookings import Booking, BookingStatus  # the bookings module calls this one
+
+    entries = list(
+        await session.scalars(
+            select(WaitlistEntry)
+            .options(selectinload(WaitlistEntry.member))
+            .where(
+                WaitlistEntry.machine_id == machine.id,
+                WaitlistEntry.day == tz_day,
+                WaitlistEntry.done_at.is_(None),
+            )
+            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        )
+    )
+    told = 0
+    for entry in entries:
+        if told >= TOLD_PER_SLOT:
+            break
+        booked = await session.scalar(
+            select(Booking.id).where(
+                Booking.member_id == entry.member_id,
+                Booking.machine_id == machine.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.start_at >= start - timedelta(days=1),
+                Booking.start_at < end + timedelta(days=1),
+            )
+        )
+        if booked is not None:  # they found a slot that day meanwhile: done waiting
+            entry.done_at = now
+            continue
+        entry.notified_at = now
+        facts = {
+            "machine": machine.name,
+            "machine_id": machine.id,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "minutes": int((end - start).total_seconds() // 60),
+        }
+        notify_member(session, entry.member, "waitlist_freed", facts, now)
+        told += 1
+    return told
+
+
+async def machine_back(session: AsyncSession, machine: Machine, today: date, now: datetime) -> int:
+    """The machine is back in service: everyone waiting for it (today on) is told."""
+    entries = list(
+        await session.scalars(
+            select(WaitlistEntry)
+            .options(selectinload(WaitlistEntry.member))
+            .where(
+                WaitlistEntry.machine_id == machine.id,
+                WaitlistEntry.day >= today,
+                WaitlistEntry.done_at.is_(None),
+            )
+        )
+    )
+    for entry in entries:
+        entry.notified_at = now
+        facts = {"machine": machine.name, "machine_id": machine.id, "day": entry.day.isoformat()}
+        notify_member(session, entry.member, "waitlist_back", facts, now)
+    return len(entries)
+
+
+async def close_past(session: AsyncSession, today: date, now: datetime) -> None:
+    """Days gone by: their waiting is over."""
+    for entry in await session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.day < today, WaitlistEntry.done_at.is_(None))
+    ):
+        entry.done_at = now
