@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +25,7 @@ from models.maintenance import Report, Ticket, TicketEvent
 from models.members import Member, Role
 from models.outbox import OutboxMessage
 from models.projects import (
+    MAX_NAME,
     ChatJoinRequest,
     Meeting,
     Project,
@@ -182,7 +183,11 @@ class Erased:
 async def erase_member(session: AsyncSession, member: Member, reason: ErasureReason, now: datetime) -> Erased:
     """Erase the member's personal data, keeping what the lab's records need, anonymised."""
     done = Erased()
-    telegram_id, names = member.telegram_id, {member.display_name, _who(member)}
+    telegram_id = member.telegram_id
+    # What identifies the member, or is their own words, wherever it was copied.
+    traces = {member.display_name, _who(member), member.first_name}
+    if member.username:
+        traces.add(f"@{member.username}")
     # Upcoming bookings are cancelled (the slot is freed); past ones stay for the statistics.
     for booking in await session.scalars(
         select(Booking).where(
@@ -195,6 +200,11 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
         list(await session.scalars(select(Booking.id).where(Booking.member_id == member.id)))
     )
     for report in await session.scalars(select(Report).where(Report.reporter_id == member.id)):
+        traces.add(report.description)
+        traces.update(report.photo_ids)
+        ticket = await session.get(Ticket, report.ticket_id)
+        if ticket is not None and ticket.title == report.description.splitlines()[0][:200]:
+            ticket.title = ERASED_TEXT  # the ticket was named after their words
         report.description, report.photo_ids = ERASED_TEXT, []
         done.reports_kept += 1
     for movement in await session.scalars(select(StockMovement).where(StockMovement.member_id == member.id)):
@@ -203,9 +213,9 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
     await clear_pending(session, member.id)
     await session.execute(delete(Authorization).where(Authorization.member_id == member.id))
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
-    await _leave_projects(session, member, now)
+    await _leave_projects(session, member, now, traces)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
-    await _scrub_outbox(session, member, telegram_id, names)
+    await _scrub_outbox(session, member, telegram_id, traces)
     done.removed = [
         "profile",
         "reports' text and photos",
@@ -227,8 +237,11 @@ def _who(member: Member) -> str:
     return member.display_name + (f" (@{member.username})" if member.username else "")
 
 
-async def _leave_projects(session: AsyncSession, member: Member, now: datetime) -> None:
-    """Drop the member's project memberships; a project left without owners is archived."""
+async def _leave_projects(session: AsyncSession, member: Member, now: datetime, traces: set[str]) -> None:
+    """Drop the member's project memberships; a project left without owners is archived.
+
+    The projects they created stay (other members work in them) but lose their name where the
+    title or description carried it ("Alice's club")."""
     memberships = list(
         await session.scalars(
             select(ProjectMember)
@@ -250,26 +263,44 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime) 
                 project.status, project.archived_at = ProjectStatus.ARCHIVED, now
     for project in await session.scalars(select(Project).where(Project.created_by_id == member.id)):
         project.created_by_id = None
+        project.description = _scrub(project.description, traces)
+        name = _scrub(project.name, traces)
+        if name != project.name:
+            taken = await session.scalar(
+                select(Project.id).where(func.lower(Project.name) == name.lower(), Project.id != project.id)
+            )
+            suffix = "" if taken is None else f" #{project.id}"
+            project.name = name[: MAX_NAME - len(suffix)] + suffix
     for meeting in await session.scalars(select(Meeting).where(Meeting.created_by_id == member.id)):
         meeting.created_by_id = None
 
 
-async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int, names: set[str]) -> None:
-    """Messages to the member go; messages about them (to managers, owners) lose their name."""
+def _scrub(value: Any, traces: set[str]) -> Any:
+    """The value without the member's traces: their words or names replaced, their photos dropped."""
+    if isinstance(value, str):
+        if value in traces:
+            return ERASED_NAME
+        for trace in sorted(traces, key=len, reverse=True):
+            if len(trace) > 2 and trace in value:
+                value = value.replace(trace, ERASED_NAME)
+        return value
+    if isinstance(value, list):
+        return [_scrub(item, traces) for item in value if not (isinstance(item, str) and item in traces)]
+    if isinstance(value, dict):
+        return {key: _scrub(item, traces) for key, item in value.items()}
+    return value
+
+
+async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int, traces: set[str]) -> None:
+    """Messages to the member go; messages about them (to managers, owners) lose their traces."""
     await session.execute(
         delete(OutboxMessage).where(
             or_(OutboxMessage.member_id == member.id, OutboxMessage.chat_id == telegram_id)
         )
     )
     for message in await session.scalars(select(OutboxMessage)):
-        payload = message.payload
-        scrubbed = {
-            key: (ERASED_NAME if isinstance(value, str) and value in names else value)
-            for key, value in payload.items()
-        }
-        if payload.get("member_id") == member.id or payload.get("user_id") == telegram_id:
-            scrubbed = {k: v for k, v in scrubbed.items() if k not in ("member_first_name",)}
-        if scrubbed != payload:
+        scrubbed = _scrub(message.payload, traces)
+        if scrubbed != message.payload:
             message.payload = scrubbed
 
 
