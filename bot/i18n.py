@@ -15,7 +15,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "fabdesk"
@@ -106,6 +106,14 @@ class Texts:
     def quantity(self, value: Decimal, unit: str) -> str:
         """An amount and its unit: « 1,5 kg », "1,250 g" (the language's separators, no trailing zeros)."""
         return f"{format_decimal(value, format='#,##0.###', locale=self.locale)} {unit}".strip()
+
+    def hours(self, value: float) -> str:
+        """Hours with one decimal: « 12,5 h », "1,234.5 h"."""
+        return f"{format_decimal(value, format='#,##0.0', locale=self.locale)} h"
+
+    def percent(self, rate: float) -> str:
+        """A rate as a percentage: « 12 % », "12%"."""
+        return format_percent(rate, locale=self.locale)
 
     def span(self, start: datetime, end: datetime) -> str:
         """A window that may cross midnight: « mardi 24 novembre 14:00 – mercredi 25 novembre 14:00 »."""

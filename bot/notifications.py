@@ -413,9 +413,9 @@ def _weekly(texts: Texts, p: Payload) -> Outgoing:
         "📊 "
         + _("Last week at the lab ({first} – {last}):").format(first=texts.day(first), last=texts.day(last)),
         "",
-        _("Hours booked: {hours}").format(hours=p["hours"]),
+        _("Hours booked: {hours}").format(hours=texts.hours(p["hours"])),
     ]
-    lines += [f"• {name} — {hours} h" for name, hours in p["top"]]
+    lines += [f"• {name} — {texts.hours(hours)}" for name, hours in p["top"]]
     lines += [
         _("Bookings: {count}, of which cancelled: {cancelled}.").format(
             count=p["bookings"], cancelled=p["cancelled"]

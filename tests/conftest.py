@@ -56,6 +56,20 @@ async def _pg_admin(url: str, *statements: str) -> None:
         await connection.close()
 
 
+async def _copy_template(url: str, name: str, template: str) -> None:
+    """CREATE DATABASE ... TEMPLATE, retried while the server's autovacuum briefly holds the template."""
+    import asyncpg
+
+    for attempt in range(50):
+        try:
+            await _pg_admin(url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except asyncpg.exceptions.ObjectInUseError:
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def database_backend() -> str:
     return "postgresql" if PG_URL else "sqlite"
@@ -68,6 +82,8 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         name = f"fabdesk_tpl_{uuid.uuid4().hex[:10]}"
         asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}"'))
         migrations.upgrade(_async_url(PG_URL, name))
+        # Nothing but the copies connects to it from now on (autovacuum skips it too, mostly).
+        asyncio.run(_pg_admin(PG_URL, f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
         yield name
         asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
@@ -81,7 +97,7 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database for one test."""
     if PG_URL:
         name = f"fabdesk_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        asyncio.run(_copy_template(PG_URL, name, template_database))
         yield _async_url(PG_URL, name)
         asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:

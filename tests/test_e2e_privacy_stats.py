@@ -147,7 +147,7 @@ async def test_the_manager_gets_figures_a_chart_and_a_csv_and_members_do_not(
         figures = await fake.wait_for(
             lambda c: c.chat_id == MANAGER.id and "Prusa MK4" in (c.text or ""), after=mark
         )
-        assert "2.0" in (figures.text or "")
+        assert "Prusa MK4 — 2,0 h" in (figures.text or "")  # the manager reads French
 
         mark = fake.mark()
         csv_button = next(label for label, _d in figures.buttons() if "CSV" in label)

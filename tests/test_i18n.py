@@ -104,3 +104,28 @@ def test_language_follows_choice_then_telegram_then_lab_default(
     chosen: str | None, telegram: str | None, default: str, expected: str
 ) -> None:
     assert pick_language(chosen, telegram, default) == expected
+
+
+def test_figures_use_the_languages_number_format() -> None:
+    from bot.notifications import RENDERERS
+
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    english = Texts("en", ZoneInfo("Europe/Paris"))
+    assert french.hours(12.5) == "12,5 h" and english.hours(12.5) == "12.5 h"
+    assert french.percent(0.25).replace("\u202f", " ").replace("\xa0", " ") == "25 %"
+    assert english.percent(0.25) == "25%"
+    weekly = RENDERERS["weekly"](
+        french,
+        {
+            "from": "2030-03-04",
+            "to": "2030-03-10",
+            "hours": 12.5,
+            "top": [["Prusa MK4", 10.5]],
+            "bookings": 4,
+            "cancelled": 1,
+            "tickets_opened": 0,
+            "tickets_resolved": 0,
+            "repair_minutes": None,
+        },
+    )
+    assert "12,5 h" in weekly.text and "Prusa MK4 — 10,5 h" in weekly.text

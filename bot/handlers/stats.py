@@ -60,20 +60,22 @@ async def show(turn: Turn) -> Reply:
             first=texts.day(start), last=texts.day(end - timedelta(seconds=1))
         ),
         "",
-        _("Hours booked: {hours}").format(hours=f"{figures.hours:.1f}"),
+        _("Hours booked: {hours}").format(hours=texts.hours(figures.hours)),
     ]
-    lines += [f"• {name} — {hours:.1f} h" for name, hours in list(figures.hours_by_machine.items())[:10]]
+    lines += [
+        f"• {name} — {texts.hours(hours)}" for name, hours in list(figures.hours_by_machine.items())[:10]
+    ]
     if figures.hours_by_kind:
         lines += ["", _("By kind:")]
         lines += [
-            f"• {_(KIND_NAMES[MachineKind(kind)])} — {hours:.1f} h"
+            f"• {_(KIND_NAMES[MachineKind(kind)])} — {texts.hours(hours)}"
             for kind, hours in figures.hours_by_kind.items()
         ]
     if figures.busiest:
         weekdays = [texts.weekday(day) for day, _hour, _h in figures.busiest]
         lines += ["", _("Busiest hours:")]
         lines += [
-            f"• {name} {hour:02d}:00 — {hours:.1f} h"
+            f"• {name} {hour:02d}:00 — {texts.hours(hours)}"
             for name, (_d, hour, hours) in zip(weekdays, figures.busiest, strict=True)
         ]
     rate = figures.cancellation_rate
@@ -82,7 +84,7 @@ async def show(turn: Turn) -> Reply:
         _("Bookings: {count}, of which cancelled: {cancelled} ({rate}).").format(
             count=figures.bookings,
             cancelled=figures.cancelled,
-            rate=f"{rate:.0%}" if rate is not None else "—",
+            rate=texts.percent(rate) if rate is not None else "—",
         ),
         _("No-shows are not counted: the bot does not know who came."),
         _("Tickets opened: {opened}, resolved: {resolved}.").format(
