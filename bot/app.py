@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import web
 from bot.context import DESK_KEY, Context, FabDesk, get_desk, screen
 from bot.handlers import (
     booking,
@@ -56,6 +57,7 @@ from scheduler.maintenance import open_due_plan_tickets
 from scheduler.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
+WEB_KEY = "fabdesk.web"  # the HTTP server of calendar links, when FABDESK_HTTP_PORT is set
 
 # Pending outbox messages are also sent right after the update that queued them; this is the
 # catch-up (after a restart, or a failed send).
@@ -190,6 +192,9 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "my": my_bookings.my_bookings,
         "my:p": my_bookings.my_bookings,
         "my:ics": my_bookings.calendar_file,
+        "my:cal": my_bookings.calendar_link,
+        "my:cn": my_bookings.new_calendar_link,
+        "my:cx": my_bookings.revoke_calendar_link,
         "my:c": my_bookings.ask_cancel,
         "my:y": my_bookings.cancel,
         "mg": manager.machines_today,
@@ -332,6 +337,7 @@ async def publish_commands(
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     desk: FabDesk = application.bot_data[DESK_KEY]
+    application.bot_data[WEB_KEY] = web.start(desk)
     async with desk.sessions.begin() as session:
         demoted = await members.sync_managers(session, desk.settings.manager_ids)
     try:
@@ -341,6 +347,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await web.stop(application.bot_data.pop(WEB_KEY, None))
     await application.bot_data[DESK_KEY].engine.dispose()
 
 

@@ -94,6 +94,9 @@ ACTIONS: dict[str, int] = {
     "my": 0,  # my bookings
     "my:p": 1,  # my bookings, another page  (page)
     "my:ics": 0,  # my bookings as an .ics file
+    "my:cal": 0,  # my calendar link
+    "my:cn": 0,  # a new calendar link (the old one stops)
+    "my:cx": 0,  # turn the calendar link off
     "my:c": 1,  # ask to cancel  (booking)
     "my:y": 1,  # cancel confirmed  (booking)
     "mg": 0,  # manager: machines and today's bookings

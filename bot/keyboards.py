@@ -222,7 +222,7 @@ def booked(texts: Texts) -> InlineKeyboardMarkup:
 
 
 def my_bookings(
-    texts: Texts, bookings: Sequence[Booking], page: int = 0, has_next: bool = False
+    texts: Texts, bookings: Sequence[Booking], page: int = 0, has_next: bool = False, feeds: bool = False
 ) -> InlineKeyboardMarkup:
     keyboard = [
         [
@@ -238,6 +238,8 @@ def my_bookings(
         keyboard.append(row)
     if bookings:
         keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), "my:ics")])
+    if feeds:
+        keyboard.append([button("🔗 " + texts.gettext("Calendar link"), "my:cal")])
     keyboard.append([button("📅 " + texts.gettext("Book a machine"), "bk")])
     keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
     return InlineKeyboardMarkup(keyboard)

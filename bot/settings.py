@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=24, ge=0, le=240)
     privacy_contact: str = ""
     privacy_notice: str = ""
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    http_host: str = "127.0.0.1"
+    public_url: str | None = None
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -109,7 +112,7 @@ class Settings(BaseSettings):
             raise ValueError("is not a valid database URL (check the host and port)") from None
         return value
 
-    @field_validator("telegram_base_url", "telegram_base_file_url")
+    @field_validator("telegram_base_url", "telegram_base_file_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -127,6 +130,13 @@ class Settings(BaseSettings):
             return self.telegram_base_file_url
         base = self.telegram_base_url
         return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+
+    @property
+    def web_base_url(self) -> str | None:
+        """Where people reach fabdesk's HTTP server (calendar links), or None when it is off."""
+        if self.http_port is None:
+            return None
+        return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     def token(self) -> str:
         """Return the bot token, or fail with a line naming the setting."""

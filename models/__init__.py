@@ -4,6 +4,7 @@ from models.base import Base
 from models.bookings import Booking, BookingStatus
 from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
+from models.feeds import CalendarFeed
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
 from models.maintenance import (
     MaintenancePlan,
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "CalendarFeed",
     "ChatJoinRequest",
     "Closure",
     "Consumable",

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from models import feeds
 from models.base import clear_pending
 from models.bookings import Booking, BookingStatus
 from models.machines import Authorization, Machine, TrainingRequest
@@ -37,6 +38,7 @@ from models.projects import (
 )
 from models.stock import Consumable, StockMovement
 from models.updates import UpdateCheck, UpdateItem
+from models.waitlist import WaitlistEntry
 
 ERASED_NAME = "—"  # what an anonymised member is called wherever a name used to be
 ERASED_TEXT = "[erased]"
@@ -82,6 +84,10 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         select(UpdateCheck).where(UpdateCheck.member_id == member.id).order_by(UpdateCheck.at)
     )
     items = {i.id: i.name for i in await session.scalars(select(UpdateItem))}
+    waiting = await session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.member_id == member.id).order_by(WaitlistEntry.created_at)
+    )
+    feed = await feeds.feed_of(session, member)
     return {
         "profile": {
             "telegram_id": member.telegram_id,
@@ -166,6 +172,20 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for c in checks
         ],
+        "waitlist": [
+            {
+                "machine": machines.get(w.machine_id),
+                "day": w.day.isoformat(),
+                "since": _iso(w.created_at),
+                "offered_at": _iso(w.notified_at),
+                "done_at": _iso(w.done_at),
+            }
+            for w in waiting
+        ],
+        # The link itself is a secret: the export says it exists, not what it is.
+        "calendar_link": None
+        if feed is None
+        else {"created_at": _iso(feed.created_at), "last_used_at": _iso(feed.last_used_at)},
     }
 
 
@@ -213,6 +233,8 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
     await clear_pending(session, member.id)
     await session.execute(delete(Authorization).where(Authorization.member_id == member.id))
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
+    await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
+    await feeds.revoke_feed(session, member)
     await _leave_projects(session, member, now, traces)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
     await _scrub_outbox(session, member, telegram_id, traces)
@@ -221,6 +243,8 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
         "reports' text and photos",
         "authorizations",
         "project memberships",
+        "waitlist",
+        "calendar link",
         "pending messages",
     ]
     # The member row stays (bookings and history point to it) but no longer says who it was.

@@ -125,3 +125,27 @@ async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_pa
     unknown.write_text("consumables:\n  - {name: PLA, unit: g, minimum: 10, machines: [Nope]}\n")
     code, _out, err = await run_cli("import", str(unknown), env=env, cwd=tmp_path)
     assert code == 2 and "consumables[0].machines[0]" in err and "Traceback" not in err
+
+
+async def test_run_with_its_http_port_taken_stops_with_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    async with FakeBotApi() as fake:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            env = cli_env(
+                bot_token=fake.token,
+                telegram_base_url=fake.base_url,
+                database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
+                http_port=str(port),
+            )
+            code, out, err = await asyncio.wait_for(run_cli("run", env=env, cwd=tmp_path), timeout=60)
+    assert code == 2, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"fabdesk: FABDESK_HTTP_PORT: cannot listen on 127.0.0.1:{port}")
+    )
+    assert "Traceback" not in err + out

@@ -12,7 +12,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import charts, ical
-from models import Base, bookings, digest, machines, maintenance, privacy, projects, stats, stock, waitlist
+from models import (
+    Base,
+    bookings,
+    digest,
+    feeds,
+    machines,
+    maintenance,
+    privacy,
+    projects,
+    stats,
+    stock,
+    waitlist,
+)
 from models.bookings import Booking
 from models.errors import SlotTaken
 from models.machines import MachineKind
@@ -21,6 +33,7 @@ from models.members import Member, Role
 from models.outbox import OutboxMessage
 from models.projects import Visibility
 from models.stock import Consumable, MovementReason
+from models.waitlist import WaitlistEntry
 from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
 
 MANAGER_ID = 900
@@ -54,6 +67,8 @@ async def busy_member(session: AsyncSession, name: str, telegram_id: int) -> Mem
     await projects.draft_choose(session, member, NOW, skip=True)
     await projects.draft_choose(session, member, NOW, skip=True)
     await projects.create_project(session, member, NOW)
+    await waitlist.join(session, member, printer.id, date(2030, 3, 7), 0, NOW)
+    await feeds.new_feed(session, member, NOW)
     return member
 
 
@@ -88,6 +103,8 @@ async def test_the_export_holds_everything_about_the_member_and_nothing_of_other
     assert [a["machine"] for a in data["authorizations"]] == ["Trotec"]
     assert [p["project"] for p in data["projects"]] == ["Alice's club"]
     assert [(m["consumable"], m["change"]) for m in data["stock_movements"]] == [("PLA", "-25")]
+    assert [(w["machine"], w["day"]) for w in data["waitlist"]] == [("Prusa MK4", "2030-03-07")]
+    assert data["calendar_link"] is not None
     assert "Bob" not in repr(data) and "5002" not in repr(data)
 
 
@@ -109,6 +126,8 @@ async def test_erasure_leaves_no_personal_field_behind_and_keeps_the_statistics(
     alice = await busy_member(session, "Alice", 5001)
     await busy_member(session, "Bob", 5002)
     before = await stats.usage(session, paris(1, 0), paris(20, 0), PARIS)
+    before_past = await stats.usage(session, paris(1, 0), paris(5, 0), PARIS)
+    assert before_past.hours > 0
     assert await _rows_mentioning(session, ["Alice", "alice", "5001"])  # she is everywhere at first
 
     done = await privacy.erase_member(session, alice, privacy.ErasureReason.REQUEST, paris(5, 8))
@@ -121,13 +140,15 @@ async def test_erasure_leaves_no_personal_field_behind_and_keeps_the_statistics(
         1,
     )
     after = await stats.usage(session, paris(1, 0), paris(5, 0), PARIS)
-    before_past = await stats.usage(session, paris(1, 0), paris(5, 0), PARIS)
     assert after.hours == before_past.hours and after.used == before.used
     assert after.tickets_opened == before.tickets_opened
     # Bob's data is untouched, and Alice's project (she was its only owner) is archived.
     bob = await session.scalar(select(Member).where(Member.telegram_id == 5002))
     assert bob is not None and bob.first_name == "Bob"
     assert [p.name for p in (await projects.find_projects(session))[0]] == ["Bob's club"]
+    # Nothing left that points to her and would still act for her: no waiting, no calendar link.
+    assert not (await session.scalars(select(WaitlistEntry).where(WaitlistEntry.member_id == alice.id))).all()
+    assert await feeds.feed_of(session, alice) is None and await feeds.feed_of(session, bob) is not None
     # Writing again, she is a new member.
     again = await make_member(session, "Alice", telegram_id=5001)
     assert again.id != alice.id

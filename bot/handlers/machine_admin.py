@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot import ical, keyboards
+from bot import ical, keyboards, web
 from bot.context import Turn
 from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
-from models import bookings, machines, maintenance, members
+from models import bookings, feeds, machines, maintenance, members
 from models.errors import NotFound
 from models.opening import local_datetime
 
@@ -55,8 +55,19 @@ async def schedule_file(turn: Turn) -> Reply:
         now=turn.now,
         summary=f"{machine.name} — " + turn._("Booked"),
     )
+    text = "📆 " + turn._("The schedule of {machine}, for your calendar.").format(machine=machine.name)
+    if turn.desk.settings.web_base_url is not None:
+        # A manager's own link opens the machines' schedules too; it is renewed or turned off
+        # from My bookings › Calendar link.
+        feed = await feeds.feed_of(turn.session, turn.member) or await feeds.new_feed(
+            turn.session, turn.member, turn.now
+        )
+        text += "\n\n" + turn._(
+            "To subscribe, so it stays up to date (your private link, keep it to yourself):"
+        )
+        text += "\n" + (web.feed_url(turn.desk.settings, feed.token, machine.id) or "")
     return Reply(
-        text="📆 " + turn._("The schedule of {machine}, for your calendar.").format(machine=machine.name),
+        text=text,
         document=(f"fabdesk-{machine.id}.ics", content),
         new_message=True,
     )

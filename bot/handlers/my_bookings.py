@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from bot import ical, keyboards
+from telegram import InlineKeyboardMarkup
+
+from bot import ical, keyboards, web
 from bot.context import Turn
 from bot.i18n import N_
 from bot.reply import Reply
-from models import bookings
+from models import bookings, feeds
 from models.bookings import ReminderNote
 
 PAGE_SIZE = 10
@@ -46,7 +48,8 @@ async def my_bookings(turn: Turn) -> Reply:
         text = "\n".join(lines)
     future = [b for b in upcoming if b.cancellable(turn.now)]
     has_next = total > (page + 1) * PAGE_SIZE
-    return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future, page, has_next))
+    feeds_on = turn.desk.settings.web_base_url is not None
+    return Reply(text=text, markup=keyboards.my_bookings(turn.texts, future, page, has_next, feeds_on))
 
 
 async def calendar_file(turn: Turn) -> Reply:
@@ -59,6 +62,53 @@ async def calendar_file(turn: Turn) -> Reply:
         document=("fabdesk-bookings.ics", content),
         new_message=True,
     )
+
+
+async def calendar_link(turn: Turn) -> Reply:
+    """The member's private calendar link: what it is, and create, renew or turn it off."""
+    _ = turn._
+    if turn.desk.settings.web_base_url is None:
+        return Reply(
+            toast=_("Calendar links are not turned on in this lab: use the .ics file instead."), alert=True
+        )
+    feed = await feeds.feed_of(turn.session, turn.member)
+    lines = [
+        "🔗 " + _("Your calendar link"),
+        "",
+        _(
+            "Subscribe to it in your calendar app (Google Calendar: Other calendars › From URL; Apple "
+            "Calendar: File › New calendar subscription): your bookings appear and stay up to date."
+        ),
+        _("Anyone with the link sees your bookings: keep it to yourself. You can renew it or turn it off."),
+        "",
+    ]
+    rows = []
+    if feed is None:
+        lines.append(_("You have no calendar link yet."))
+        rows.append([keyboards.button("✨ " + _("Create my link"), "my:cn")])
+    else:
+        lines.append(web.feed_url(turn.desk.settings, feed.token) or "")
+        rows.append([keyboards.button("🔄 " + _("New link (the old one stops working)"), "my:cn")])
+        rows.append([keyboards.button("🚫 " + _("Turn the link off"), "my:cx")])
+    rows.append(keyboards.nav_row(turn.texts, ("my", ())))
+    return Reply(text="\n".join(lines), markup=InlineKeyboardMarkup(rows))
+
+
+async def new_calendar_link(turn: Turn) -> Reply:
+    if turn.desk.settings.web_base_url is not None:
+        await feeds.new_feed(turn.session, turn.member, turn.now)
+    reply = await calendar_link(turn)
+    if reply.text:
+        reply.toast = turn._("Your new link is ready; the previous one no longer works.")
+    return reply
+
+
+async def revoke_calendar_link(turn: Turn) -> Reply:
+    revoked = await feeds.revoke_feed(turn.session, turn.member)
+    reply = await calendar_link(turn)
+    if reply.text and revoked:
+        reply.toast = turn._("Your calendar link is turned off.")
+    return reply
 
 
 async def ask_cancel(turn: Turn) -> Reply:
