@@ -337,6 +337,7 @@ async def publish_commands(
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     desk: FabDesk = application.bot_data[DESK_KEY]
+    desk.calendar_domain = f"{application.bot.username or 'bot'}.fabdesk".lower()
     application.bot_data[WEB_KEY] = web.start(desk)
     async with desk.sessions.begin() as session:
         demoted = await members.sync_managers(session, desk.settings.manager_ids)

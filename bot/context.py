@@ -54,6 +54,8 @@ class FabDesk:
     # Sends the outbox soon after an update queued messages (set by the app factory).
     wake_outbox: Callable[[Context], None] = lambda _context: None
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # This lab's name in calendar event ids (set from the bot's username at start-up).
+    calendar_domain: str = "fabdesk"
 
     def texts(self, member: Member | None = None, telegram_language: str | None = None) -> Texts:
         language = pick_language(

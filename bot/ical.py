@@ -13,7 +13,13 @@ PRODUCT = "-//fabdesk//bookings//EN"
 
 
 def bookings_calendar(
-    bookings: Iterable[Booking], *, name: str, now: datetime, summary: str | None = None, location: str = ""
+    bookings: Iterable[Booking],
+    *,
+    name: str,
+    now: datetime,
+    summary: str | None = None,
+    location: str = "",
+    domain: str = "fabdesk",
 ) -> bytes:
     """An .ics file with one event per booking; `summary` replaces the machine's name (e.g. "Booked"
     on a machine's schedule, where who booked is nobody else's business)."""
@@ -23,8 +29,9 @@ def bookings_calendar(
     calendar.add("x-wr-calname", name)
     for booking in bookings:
         event = Event()
-        # A stable uid: importing the file again updates the events instead of doubling them.
-        event.add("uid", f"booking-{booking.id}@fabdesk")
+        # A stable uid: importing the file again updates the events instead of doubling them; the
+        # lab's own domain (its bot's name) keeps two labs' booking #12 apart in one calendar.
+        event.add("uid", f"booking-{booking.id}@{domain}")
         event.add("dtstamp", now)
         event.add("dtstart", booking.start_at)
         event.add("dtend", booking.end_at)

@@ -129,14 +129,14 @@ def start_times(
     return InlineKeyboardMarkup(keyboard)
 
 
-def full_day(texts: Texts, machine: Machine, day: date) -> InlineKeyboardMarkup:
-    """A full day: wait for a slot to free up, or go back to the days."""
-    return InlineKeyboardMarkup(
-        [
-            [button("🔔 " + texts.gettext("Tell me if a slot frees up"), "wl", machine.id, date_code(day))],
-            nav_row(texts, ("bk:m", (machine.id,))),
-        ]
-    )
+def full_day(texts: Texts, machine: Machine, day: date, waitable: bool = True) -> InlineKeyboardMarkup:
+    """A full day: wait for a slot to free up (when some are still ahead), or go back to the days."""
+    rows = [nav_row(texts, ("bk:m", (machine.id,)))]
+    if waitable:
+        rows.insert(
+            0, [button("🔔 " + texts.gettext("Tell me if a slot frees up"), "wl", machine.id, date_code(day))]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:

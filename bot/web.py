@@ -8,6 +8,8 @@ the access log shows `/calendar/…` without them.
 from __future__ import annotations
 
 import logging
+import traceback
+from types import TracebackType
 
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
@@ -40,6 +42,17 @@ class _Handler(RequestHandler):  # type: ignore[misc]
         self.clear_header("Server")
         self.set_header("X-Content-Type-Options", "nosniff")
 
+    def log_exception(
+        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Tornado's error log names the URL, and a database error its parameters: not the token."""
+        if isinstance(value, HTTPError):
+            return  # a 404 on purpose; the access log has the line
+        text = "".join(traceback.format_exception(typ, value, tb))
+        for secret in self.path_args:
+            text = text.replace(secret, "…")
+        log.error("%s %s failed:\n%s", self.request.method, _safe_path(self.request.path), text)
+
     def write_error(self, status_code: int, **kwargs: object) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish("Not found.\n" if status_code == 404 else "Something went wrong.\n")
@@ -67,7 +80,9 @@ class _Feed(_Handler):
             texts = desk.texts(member)
             if machine_id is None:
                 booked = await feeds.member_bookings(session, member, now)
-                content = ical.bookings_calendar(booked, name=texts.gettext("My fab lab bookings"), now=now)
+                content = ical.bookings_calendar(
+                    booked, name=texts.gettext("My fab lab bookings"), now=now, domain=desk.calendar_domain
+                )
             else:
                 found = await feeds.machine_schedule(
                     session, member, int(machine_id), now, desk.rules.horizon_end(now)
@@ -76,7 +91,11 @@ class _Feed(_Handler):
                     raise HTTPError(404)
                 machine, booked = found
                 content = ical.bookings_calendar(
-                    booked, name=machine.name, now=now, summary=f"{machine.name} — " + texts.gettext("Booked")
+                    booked,
+                    name=machine.name,
+                    now=now,
+                    summary=f"{machine.name} — " + texts.gettext("Booked"),
+                    domain=desk.calendar_domain,
                 )
         self.set_header("Content-Type", "text/calendar; charset=utf-8")
         self.set_header("Cache-Control", "private, max-age=300")
@@ -84,11 +103,13 @@ class _Feed(_Handler):
         self.finish(content)
 
 
+def _safe_path(path: str) -> str:
+    return "/calendar/…" if path.startswith("/calendar/") else path
+
+
 def _log_request(handler: RequestHandler) -> None:
     """Tornado's access log, without the secret part of calendar addresses."""
-    path = handler.request.path
-    if path.startswith("/calendar/"):
-        path = "/calendar/…"
+    path = _safe_path(handler.request.path)
     status = handler.get_status()
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
     elapsed = 1000 * handler.request.request_time()

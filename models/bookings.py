@@ -132,6 +132,8 @@ class DayAvailability:
     day: date
     open: bool
     free_starts: list[datetime]
+    # Starts still ahead that day, free or not: a full day with some is worth waiting for.
+    starts_ahead: int = 0
 
 
 Interval = tuple[datetime, datetime]
@@ -204,7 +206,10 @@ async def availability(
     for day in days:
         intervals = calendar.intervals(day)
         free = _free_starts(intervals, machine, busy, now, machine.slot_minutes)
-        result.append(DayAvailability(day=day, open=bool(intervals), free_starts=free))
+        ahead = _free_starts(intervals, machine, [], now, machine.slot_minutes)
+        result.append(
+            DayAvailability(day=day, open=bool(intervals), free_starts=free, starts_ahead=len(ahead))
+        )
     return result
 
 
@@ -383,8 +388,7 @@ async def cancel(
     if rules is not None and booking.machine.bookable:
         from models import waitlist  # it imports this module
 
-        day = booking.start_at.astimezone(rules.tz).date()
-        await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, day, now)
+        await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, rules.tz)
     return booking
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date
+from sqlalchemy import Date, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,7 +47,10 @@ async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> di
     per_machine: dict[str, int] = {}
     for booking in todays:
         per_machine[booking.machine.name] = per_machine.get(booking.machine.name, 0) + 1
-    anonymised = await privacy.erased_since(session, now - timedelta(days=1), privacy.ErasureReason.RETENTION)
+    # Since the previous digest: a day missed, or a late digest, loses nothing.
+    previous = await session.scalar(select(func.max(DigestRun.created_at)).where(DigestRun.day < today))
+    since = previous if previous is not None else now - timedelta(days=1)
+    anonymised = await privacy.erased_since(session, since, privacy.ErasureReason.RETENTION)
     return {
         "day": today.isoformat(),
         "anonymised": anonymised,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -527,7 +528,9 @@ async def _take_out_of_service(
     return len(affected)
 
 
-async def _bring_back_if_clear(session: AsyncSession, ticket: Ticket, actor: Member, now: datetime) -> bool:
+async def _bring_back_if_clear(
+    session: AsyncSession, ticket: Ticket, actor: Member, now: datetime, tz: ZoneInfo | None
+) -> bool:
     """Return the machine to service when no other active ticket keeps it down; tell the members."""
     machine = await get_any_machine(session, ticket.machine_id)
     still_down = await session.scalar(
@@ -544,7 +547,7 @@ async def _bring_back_if_clear(session: AsyncSession, ticket: Ticket, actor: Mem
         return False
     machine.status = MachineStatus.AVAILABLE
     _event(session, ticket, EventKind.MACHINE_BACK, actor, now)
-    await waitlist.machine_back(session, machine, now.date(), now)
+    await waitlist.machine_back(session, machine, now, tz)
     for booking in await _upcoming_bookings(session, machine.id, now):
         if booking.affected_ticket_id is not None:
             notify_member(session, booking.member, "machine_back", _booking_facts(booking, machine), now)
@@ -603,8 +606,10 @@ async def act(
     action: Action,
     now: datetime,
     note: str | None = None,
+    tz: ZoneInfo | None = None,
 ) -> Ticket:
-    """Apply a manager's action to a ticket; every change is an event and the reporters are told."""
+    """Apply a manager's action to a ticket; every change is an event and the reporters are told.
+    (`tz`, the lab's time zone, says which waitlist days are not over yet.)"""
     require_manager(manager)
     ticket = await get_ticket(session, ticket_id, lock=True)
     allowed_from, to_status = TRANSITIONS[action]
@@ -631,7 +636,7 @@ async def act(
     )
     if not ticket.active:
         if ticket.took_machine_down:
-            await _bring_back_if_clear(session, ticket, manager, now)
+            await _bring_back_if_clear(session, ticket, manager, now, tz)
         if ticket.plan_id is not None:
             plan = await session.get(MaintenancePlan, ticket.plan_id)
             if plan is not None:
@@ -693,7 +698,9 @@ class NoteGiven:
     refused: DomainError | None = None  # the action no longer applies: the question is dropped
 
 
-async def give_note(session: AsyncSession, manager: Member, note: str, now: datetime) -> NoteGiven:
+async def give_note(
+    session: AsyncSession, manager: Member, note: str, now: datetime, tz: ZoneInfo | None = None
+) -> NoteGiven:
     """Apply the action the manager was asked a note for, with this note.
 
     If the action no longer applies (the ticket was closed meanwhile, the manager is one no more),
@@ -713,7 +720,7 @@ async def give_note(session: AsyncSession, manager: Member, note: str, now: date
     if refusal is not None:
         await delete_by_key(session, NoteRequest, manager.id)
         return NoteGiven(ticket, action, refusal)
-    ticket = await act(session, manager, ticket_id, action, now, note=note)
+    ticket = await act(session, manager, ticket_id, action, now, note=note, tz=tz)
     await delete_by_key(session, NoteRequest, manager.id)
     return NoteGiven(ticket, action)
 

@@ -68,7 +68,10 @@ def enqueue(
 def notify_member(
     session: AsyncSession, member: Member, kind: str, payload: dict[str, Any], now: datetime
 ) -> None:
-    """Queue a message for one member (written in their language when sent)."""
+    """Queue a message for one member (written in their language when sent); nothing for a member
+    whose data was erased (nobody is there any more)."""
+    if member.erased_at is not None:
+        return
     enqueue(session, chat_id=member.telegram_id, member_id=member.id, kind=kind, payload=payload, now=now)
 
 

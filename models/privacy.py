@@ -4,25 +4,29 @@ Erasure anonymises rather than deletes where the lab must keep its records: book
 per machine), tickets and their history stay (the maintenance log), stock movements stay (the
 stock must add up). Everything that says who the person was goes: names, username, Telegram id,
 the text and photos of their reports, their drafts and questions, their authorizations, their
-project memberships, and the messages to or about them still in the outbox.
+project memberships, their waitlist places and calendar link, the messages to or about them still
+in the outbox (and the content of the messages already sent, to anyone).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import feeds
-from models.base import clear_pending
+from models import feeds, waitlist
+from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
+from models.downtime import Downtime
 from models.machines import Authorization, Machine, TrainingRequest
-from models.maintenance import Report, Ticket, TicketEvent
+from models.maintenance import Report, ReportDraft, Ticket, TicketEvent
 from models.members import Member, Role
 from models.outbox import OutboxMessage
 from models.projects import (
@@ -30,8 +34,11 @@ from models.projects import (
     ChatJoinRequest,
     Meeting,
     Project,
+    ProjectDraft,
     ProjectMember,
     ProjectStatus,
+    close_project,
+    get_project,
 )
 from models.projects import (
     Role as ProjectRole,
@@ -88,6 +95,24 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         select(WaitlistEntry).where(WaitlistEntry.member_id == member.id).order_by(WaitlistEntry.created_at)
     )
     feed = await feeds.feed_of(session, member)
+    join_requests = await session.scalars(
+        select(ChatJoinRequest)
+        .where(ChatJoinRequest.telegram_user_id == member.telegram_id)
+        .order_by(ChatJoinRequest.created_at)
+    )
+    projects_by_id = {p.id: p.name for p in await session.scalars(select(Project))}
+    created = await session.scalars(
+        select(Project).where(Project.created_by_id == member.id).order_by(Project.created_at)
+    )
+    meetings = await session.scalars(
+        select(Meeting).where(Meeting.created_by_id == member.id).order_by(Meeting.starts_at)
+    )
+    assigned = await session.scalars(
+        select(Ticket).options(selectinload(Ticket.machine)).where(Ticket.assignee_id == member.id)
+    )
+    downtimes = await session.scalars(
+        select(Downtime).where(Downtime.created_by_id == member.id).order_by(Downtime.start_at)
+    )
     return {
         "profile": {
             "telegram_id": member.telegram_id,
@@ -150,9 +175,42 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for m in memberships
         ],
+        "projects_created": [{"project": p.name, "at": _iso(p.created_at)} for p in created],
+        "meetings_created": [
+            {
+                "project": projects_by_id.get(m.project_id),
+                "title": m.title,
+                "starts": _iso(m.starts_at),
+                "link": m.link,
+            }
+            for m in meetings
+        ],
+        "group_join_requests": [
+            {
+                "project": projects_by_id.get(r.project_id),
+                "name_in_telegram": r.name,
+                "decision": r.decision.value,
+                "at": _iso(r.created_at),
+            }
+            for r in join_requests
+        ],
+        "tickets_assigned": [
+            {"ticket": t.id, "machine": t.machine.name, "status": t.status.value} for t in assigned
+        ],
+        "downtimes_planned": [
+            {
+                "machine": machines.get(d.machine_id),
+                "start": _iso(d.start_at),
+                "end": _iso(d.end_at),
+                "reason": d.reason,
+            }
+            for d in downtimes
+        ],
+        "in_progress": await _pending(session, member, machines),
         "stock_movements": [
             {
                 "consumable": consumables[s.consumable_id].name if s.consumable_id in consumables else None,
+                "note": s.note,
                 "change": str(s.delta),
                 "unit": consumables[s.consumable_id].unit if s.consumable_id in consumables else None,
                 "reason": s.reason.value,
@@ -189,6 +247,37 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     }
 
 
+async def _pending(session: AsyncSession, member: Member, machines: dict[int, str]) -> dict[str, Any]:
+    """What the member was in the middle of: a report or a project being written, a question asked."""
+    report = await session.get(ReportDraft, member.id)
+    project = await session.get(ProjectDraft, member.id)
+    questions = []
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        name = model.__tablename__
+        mine = name in PENDING_TABLES and model not in (ReportDraft, ProjectDraft)
+        if mine and await session.get(model, member.id) is not None:
+            questions.append(name)
+    return {
+        "report_draft": None
+        if report is None
+        else {
+            "machine": machines.get(report.machine_id),
+            "description": report.description,
+            "photos": len(report.photo_ids),
+        },
+        "project_draft": None
+        if project is None
+        else {
+            "name": project.name,
+            "description": project.description,
+            "tags": project.tags,
+            "link": project.storage_url,
+        },
+        "questions_waiting_for_an_answer": questions,
+    }
+
+
 @dataclass
 class Erased:
     """What erasure did: kept anonymised for the lab's records, and removed."""
@@ -200,8 +289,13 @@ class Erased:
     removed: list[str] = field(default_factory=list)
 
 
-async def erase_member(session: AsyncSession, member: Member, reason: ErasureReason, now: datetime) -> Erased:
-    """Erase the member's personal data, keeping what the lab's records need, anonymised."""
+async def erase_member(
+    session: AsyncSession, member: Member, reason: ErasureReason, now: datetime, tz: ZoneInfo | None = None
+) -> Erased:
+    """Erase the member's personal data, keeping what the lab's records need, anonymised.
+
+    With the lab's time zone `tz`, the slots their cancelled bookings free are offered to the
+    members waiting for those days."""
     done = Erased()
     telegram_id = member.telegram_id
     # What identifies the member, or is their own words, wherever it was copied.
@@ -209,21 +303,34 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
     if member.username:
         traces.add(f"@{member.username}")
     # Upcoming bookings are cancelled (the slot is freed); past ones stay for the statistics.
-    for booking in await session.scalars(
-        select(Booking).where(
-            Booking.member_id == member.id, Booking.status == BookingStatus.CONFIRMED, Booking.start_at > now
+    freed = list(
+        await session.scalars(
+            select(Booking)
+            .options(selectinload(Booking.machine))
+            .where(
+                Booking.member_id == member.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.start_at > now,
+            )
         )
-    ):
+    )
+    for booking in freed:
         booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
         done.bookings_cancelled += 1
+    # Nobody is left to ask what they used (a booking under way as they leave).
+    for booking in await session.scalars(
+        select(Booking).where(Booking.member_id == member.id, Booking.usage_asked_at.is_(None))
+    ):
+        booking.usage_asked_at = now
     done.bookings_kept = len(
         list(await session.scalars(select(Booking.id).where(Booking.member_id == member.id)))
     )
     for report in await session.scalars(select(Report).where(Report.reporter_id == member.id)):
-        traces.add(report.description)
+        title = report.description.splitlines()[0][:200] if report.description else ""
+        traces.update({report.description, title})
         traces.update(report.photo_ids)
         ticket = await session.get(Ticket, report.ticket_id)
-        if ticket is not None and ticket.title == report.description.splitlines()[0][:200]:
+        if ticket is not None and ticket.title == title:
             ticket.title = ERASED_TEXT  # the ticket was named after their words
         report.description, report.photo_ids = ERASED_TEXT, []
         done.reports_kept += 1
@@ -237,6 +344,10 @@ async def erase_member(session: AsyncSession, member: Member, reason: ErasureRea
     await feeds.revoke_feed(session, member)
     await _leave_projects(session, member, now, traces)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
+    if tz is not None:
+        for booking in freed:
+            if booking.machine.bookable:
+                await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
     await _scrub_outbox(session, member, telegram_id, traces)
     done.removed = [
         "profile",
@@ -262,10 +373,11 @@ def _who(member: Member) -> str:
 
 
 async def _leave_projects(session: AsyncSession, member: Member, now: datetime, traces: set[str]) -> None:
-    """Drop the member's project memberships; a project left without owners is archived.
+    """Drop the member's project memberships; a project left without owners is archived (the
+    requests waiting are declined, their people told).
 
-    The projects they created stay (other members work in them) but lose their name where the
-    title or description carried it ("Alice's club")."""
+    The projects and meetings they created stay (other members work in them) but lose their name
+    where the title or description carried it ("Alice's club")."""
     memberships = list(
         await session.scalars(
             select(ProjectMember)
@@ -284,7 +396,7 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime, 
                 )
             )
             if others is None:
-                project.status, project.archived_at = ProjectStatus.ARCHIVED, now
+                await close_project(session, await get_project(session, project.id), None, now)
     for project in await session.scalars(select(Project).where(Project.created_by_id == member.id)):
         project.created_by_id = None
         project.description = _scrub(project.description, traces)
@@ -297,53 +409,85 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime, 
             project.name = name[: MAX_NAME - len(suffix)] + suffix
     for meeting in await session.scalars(select(Meeting).where(Meeting.created_by_id == member.id)):
         meeting.created_by_id = None
+        meeting.title = _scrub(meeting.title, traces)
 
 
-def _scrub(value: Any, traces: set[str]) -> Any:
+def _pattern(traces: set[str]) -> re.Pattern[str] | None:
+    """The member's traces as whole words ("Eva" is a trace in "Eva's club", not in "Evaluate")."""
+    kept = sorted((t for t in traces if t and len(t) > 2), key=len, reverse=True)
+    if not kept:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in kept) + r")(?!\w)")
+
+
+def _scrub(value: Any, traces: set[str], pattern: re.Pattern[str] | None = None) -> Any:
     """The value without the member's traces: their words or names replaced, their photos dropped."""
+    if pattern is None:
+        pattern = _pattern(traces)
     if isinstance(value, str):
         if value in traces:
             return ERASED_NAME
-        for trace in sorted(traces, key=len, reverse=True):
-            if len(trace) > 2 and trace in value:
-                value = value.replace(trace, ERASED_NAME)
-        return value
+        return value if pattern is None else pattern.sub(ERASED_NAME, value)
     if isinstance(value, list):
-        return [_scrub(item, traces) for item in value if not (isinstance(item, str) and item in traces)]
+        return [
+            _scrub(item, traces, pattern) for item in value if not (isinstance(item, str) and item in traces)
+        ]
     if isinstance(value, dict):
-        return {key: _scrub(item, traces) for key, item in value.items()}
+        return {key: _scrub(item, traces, pattern) for key, item in value.items()}
     return value
 
 
 async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int, traces: set[str]) -> None:
-    """Messages to the member go; messages about them (to managers, owners) lose their traces."""
+    """Messages to the member go, and so do actions on them (letting them into a group); messages
+    about them still to send (to managers, owners) lose their traces; messages already sent keep
+    no copy of what they said."""
     await session.execute(
         delete(OutboxMessage).where(
             or_(OutboxMessage.member_id == member.id, OutboxMessage.chat_id == telegram_id)
         )
     )
-    for message in await session.scalars(select(OutboxMessage)):
-        scrubbed = _scrub(message.payload, traces)
+    finished = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed_at.is_not(None))
+    await session.execute(update(OutboxMessage).where(finished).values(payload={}))
+    pattern = _pattern(traces)
+    for message in await session.scalars(select(OutboxMessage).where(~finished)):
+        if message.payload.get("user_id") == telegram_id:
+            await session.delete(message)
+            continue
+        scrubbed = _scrub(message.payload, traces, pattern)
         if scrubbed != message.payload:
             message.payload = scrubbed
 
 
-async def anonymise_inactive(session: AsyncSession, months: int, now: datetime) -> int:
-    """Erase members inactive for `months` (managers excepted); return how many."""
+# Members erased per transaction by the retention job: a first run over years of members must
+# not hold the database (and the bot) for long.
+RETENTION_BATCH = 25
+
+
+async def anonymise_inactive(
+    session: AsyncSession,
+    months: int,
+    now: datetime,
+    tz: ZoneInfo | None = None,
+    limit: int = RETENTION_BATCH,
+) -> int:
+    """Erase up to `limit` members inactive for `months` (managers excepted); return how many."""
     if months <= 0:
         return 0
     cutoff = now - timedelta(days=round(months * 30.44))
     stale = list(
         await session.scalars(
-            select(Member).where(
+            select(Member)
+            .where(
                 Member.last_seen_at < cutoff,
                 Member.erased_at.is_(None),
                 Member.role != Role.MANAGER,
             )
+            .order_by(Member.last_seen_at, Member.id)
+            .limit(limit)
         )
     )
     for member in stale:
-        await erase_member(session, member, ErasureReason.RETENTION, now)
+        await erase_member(session, member, ErasureReason.RETENTION, now, tz)
     return len(stale)
 
 

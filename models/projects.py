@@ -749,18 +749,25 @@ async def archive(session: AsyncSession, member: Member, project_id: int, now: d
     still waiting are declined and their people told."""
     project = await get_project(session, project_id)
     require_owner(project, member, or_manager=True)
+    await close_project(session, project, member, now)
+    return project
+
+
+async def close_project(session: AsyncSession, project: Project, by: Member | None, now: datetime) -> None:
+    """Archive the project (loaded with its memberships); decline the requests still waiting and
+    tell their people. `by` is None when nobody decided (its last owner's data was erased)."""
     project.status, project.archived_at = ProjectStatus.ARCHIVED, now
+    by_id = by.id if by is not None else None
     known, unknown = await pending_requests(session, project)
     for waiting in known:
-        waiting.status, waiting.decided_at, waiting.decided_by_id = MembershipStatus.DECLINED, now, member.id
+        waiting.status, waiting.decided_at, waiting.decided_by_id = MembershipStatus.DECLINED, now, by_id
         notify_member(session, waiting.member, "project_archived", {"project": project.name}, now)
         if waiting.chat_request_at is not None:
             _chat_action(session, project, "decline", waiting.member.telegram_id, now)
     for request in unknown:
-        request.decision, request.decided_at, request.decided_by_id = JoinDecision.DECLINED, now, member.id
+        request.decision, request.decided_at, request.decided_by_id = JoinDecision.DECLINED, now, by_id
         _chat_action(session, project, "decline", request.telegram_user_id, now)
     await session.flush()
-    return project
 
 
 async def pending_requests(

@@ -116,6 +116,11 @@ async def usage(session: AsyncSession, start: datetime, end: datetime, tz: ZoneI
     return stats
 
 
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (a machine named "=HYPERLINK(…)")."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 async def bookings_csv(session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo) -> bytes:
     """The period's bookings as CSV for the lab's records: machine, times, status; members as a
     number only (enough to count regulars, nothing more)."""
@@ -129,7 +134,7 @@ async def bookings_csv(session: AsyncSession, start: datetime, end: datetime, tz
         writer.writerow(
             [
                 booking.id,
-                booking.machine.name,
+                _cell(booking.machine.name),
                 booking.machine.kind.value,
                 booking.start_at.astimezone(tz).isoformat(),
                 booking.end_at.astimezone(tz).isoformat(),
@@ -138,4 +143,4 @@ async def bookings_csv(session: AsyncSession, start: datetime, end: datetime, tz
                 booking.member_id,
             ]
         )
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")  # the BOM tells spreadsheets it is UTF-8 (accents)

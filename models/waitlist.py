@@ -8,7 +8,8 @@ waiting for it are told too.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, Index, select, text
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from models.base import Base
 from models.errors import DomainError
 from models.machines import Machine, check_bookable, get_machine
 from models.members import Member
+from models.opening import local_datetime
 from models.outbox import notify_member
 
 # How many waiting members hear of one freed slot (first come, first served).
@@ -95,21 +97,29 @@ async def join(
 
 
 async def slot_freed(
-    session: AsyncSession, machine: Machine, start: datetime, end: datetime, tz_day: date, now: datetime
+    session: AsyncSession, machine: Machine, start: datetime, end: datetime, now: datetime, tz: ZoneInfo
 ) -> int:
-    """A slot of the machine freed up: offer it to the first members waiting for that day."""
+    """A slot of the machine freed up: offer it to the members waiting for that day (local), those
+    not offered anything yet first, then those offered longest ago, so every one gets a turn."""
     from models.bookings import Booking, BookingStatus  # the bookings module calls this one
 
+    day = start.astimezone(tz).date()
+    day_start, day_end = local_datetime(day, 0, tz), local_datetime(day, 24 * 60, tz)
     entries = list(
         await session.scalars(
             select(WaitlistEntry)
             .options(selectinload(WaitlistEntry.member))
             .where(
                 WaitlistEntry.machine_id == machine.id,
-                WaitlistEntry.day == tz_day,
+                WaitlistEntry.day == day,
                 WaitlistEntry.done_at.is_(None),
             )
-            .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            .order_by(
+                WaitlistEntry.notified_at.is_not(None),
+                WaitlistEntry.notified_at,
+                WaitlistEntry.created_at,
+                WaitlistEntry.id,
+            )
         )
     )
     told = 0
@@ -121,8 +131,8 @@ async def slot_freed(
                 Booking.member_id == entry.member_id,
                 Booking.machine_id == machine.id,
                 Booking.status == BookingStatus.CONFIRMED,
-                Booking.start_at >= start - timedelta(days=1),
-                Booking.start_at < end + timedelta(days=1),
+                Booking.start_at < day_end,
+                Booking.end_at > day_start,
             )
         )
         if booked is not None:  # they found a slot that day meanwhile: done waiting
@@ -141,8 +151,9 @@ async def slot_freed(
     return told
 
 
-async def machine_back(session: AsyncSession, machine: Machine, today: date, now: datetime) -> int:
-    """The machine is back in service: everyone waiting for it (today on) is told."""
+async def machine_back(session: AsyncSession, machine: Machine, now: datetime, tz: ZoneInfo | None) -> int:
+    """The machine is back in service: everyone waiting for it (today on, in the lab's time) is told."""
+    today = now.astimezone(tz).date() if tz is not None else now.date()
     entries = list(
         await session.scalars(
             select(WaitlistEntry)

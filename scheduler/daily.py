@@ -3,10 +3,11 @@ and records what it queued, so a restart neither misses nor repeats a message.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.context import Context, get_desk
-from models import digest, privacy, projects, stock, updates
+from models import digest, privacy, projects, stock, updates, waitlist
 
 
 async def ask_about_usage(context: Context) -> int:
@@ -53,10 +54,23 @@ async def remind_meetings(context: Context) -> int:
 
 
 async def apply_retention(context: Context) -> int:
-    """Job: erase the personal data of members inactive longer than the lab keeps it."""
+    """Job: erase the personal data of members inactive longer than the lab keeps it, a batch per
+    transaction (the bot keeps answering in between)."""
     desk = get_desk(context)
-    async with desk.sessions.begin() as session:
-        return await privacy.anonymise_inactive(session, desk.settings.retention_months, desk.clock())
+    total = 0
+    while True:
+        async with desk.sessions.begin() as session:
+            erased = await privacy.anonymise_inactive(
+                session, desk.settings.retention_months, desk.clock(), desk.settings.tz
+            )
+            await waitlist.close_past(session, desk.clock().astimezone(desk.settings.tz).date(), desk.clock())
+        total += erased
+        if erased < privacy.RETENTION_BATCH:
+            break
+        await asyncio.sleep(0)
+    if total:
+        desk.wake_outbox(context)
+    return total
 
 
 async def send_weekly_summary(context: Context) -> bool:

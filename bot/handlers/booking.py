@@ -97,6 +97,9 @@ async def choose_start(turn: Turn) -> Reply:
     day = _day_of(turn.args[1])
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
+    if not availability.free_starts and not availability.starts_ahead:
+        text = header + "\n\n" + _("No slot left that day: pick another day.")
+        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day, waitable=False))
     if not availability.free_starts:
         text = (
             header
@@ -117,6 +120,8 @@ async def wait_for_slot(turn: Turn) -> Reply:
     machine = await machines.get_machine(turn.session, turn.args[0])
     day = _day_of(turn.args[1])
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    if not availability.starts_ahead:
+        return Reply(toast=_("No slot left that day: pick another day."), alert=True)
     _entry, added = await waitlist.join(
         turn.session, turn.member, machine.id, day, len(availability.free_starts), turn.now
     )

@@ -54,6 +54,7 @@ async def schedule_file(turn: Turn) -> Reply:
         name=machine.name,
         now=turn.now,
         summary=f"{machine.name} — " + turn._("Booked"),
+        domain=turn.desk.calendar_domain,
     )
     text = "📆 " + turn._("The schedule of {machine}, for your calendar.").format(machine=machine.name)
     if turn.desk.settings.web_base_url is not None:

@@ -55,7 +55,9 @@ async def my_bookings(turn: Turn) -> Reply:
 async def calendar_file(turn: Turn) -> Reply:
     """The member's upcoming bookings as an .ics file for their calendar."""
     upcoming, _total = await bookings.upcoming_for_member(turn.session, turn.member, turn.now, limit=500)
-    content = ical.bookings_calendar(upcoming, name=turn._("My fab lab bookings"), now=turn.now)
+    content = ical.bookings_calendar(
+        upcoming, name=turn._("My fab lab bookings"), now=turn.now, domain=turn.desk.calendar_domain
+    )
     return Reply(
         text="📅 "
         + turn._("Your bookings for your calendar: open the file, or import it in your calendar app."),

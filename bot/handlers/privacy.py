@@ -105,7 +105,9 @@ async def ask_forget(turn: Turn) -> Reply:
 async def forget(turn: Turn) -> Reply:
     """Erase the member's data; say what was kept."""
     _ = turn._
-    done = await privacy.erase_member(turn.session, turn.member, privacy.ErasureReason.REQUEST, turn.now)
+    done = await privacy.erase_member(
+        turn.session, turn.member, privacy.ErasureReason.REQUEST, turn.now, turn.texts.tz
+    )
     lines = ["✅ " + _("Your personal data is erased.")]
     kept = []
     if done.bookings_kept:

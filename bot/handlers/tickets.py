@@ -127,7 +127,9 @@ async def show_ticket(turn: Turn) -> Reply:
 
 async def take(turn: Turn) -> Reply:
     """Take the ticket in hand; the reporters are told."""
-    ticket = await maintenance.act(turn.session, turn.member, turn.args[0], Action.TAKE, turn.now)
+    ticket = await maintenance.act(
+        turn.session, turn.member, turn.args[0], Action.TAKE, turn.now, tz=turn.texts.tz
+    )
     reply = await _ticket_screen(turn, ticket.id)
     reply.toast = turn._("Ticket #{ticket} is yours.").format(ticket=ticket.id)
     return reply
@@ -144,7 +146,7 @@ async def ask_note(turn: Turn) -> Reply:
 
 async def took_note(turn: Turn, note: str) -> Reply:
     """The manager's message is the note asked for: apply the action (if it still applies)."""
-    given = await maintenance.give_note(turn.session, turn.member, note, turn.now)
+    given = await maintenance.give_note(turn.session, turn.member, note, turn.now, turn.texts.tz)
     ticket, action = given.ticket, given.action
     if given.refused is not None:
         return Reply(text=refusal_text(turn.texts, given.refused), markup=keyboards.back_to_menu(turn.texts))
