@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -447,7 +447,9 @@ async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int,
         )
     )
     finished = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed_at.is_not(None))
-    await session.execute(update(OutboxMessage).where(finished).values(payload={}))
+    await session.execute(
+        update(OutboxMessage).where(finished, cast(OutboxMessage.payload, String) != "{}").values(payload={})
+    )
     pattern = _pattern(traces)
     for message in await session.scalars(select(OutboxMessage).where(~finished)):
         if message.payload.get("user_id") == telegram_id:
