@@ -1,4 +1,4 @@
-"""The `fabdesk` command: run the bot, migrate the database, import the inventory."""
+"""The `fabdesk` command: run the bot, migrate the database, import the inventory, back up and restore."""
 
 from __future__ import annotations
 
@@ -129,6 +129,68 @@ def cmd_import(settings: Settings, path: Path) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, path: Path | None) -> int:
+    """Write every table to one file, from one snapshot, while the bot may keep running."""
+    from datetime import UTC, datetime
+
+    from models.backup import BackupError, write_backup
+    from models.db import create_engine
+
+    now = datetime.now(UTC)
+    path = path or Path(f"fabdesk-backup-{now:%Y%m%d-%H%M%S}.jsonl.gz")
+    if path.exists():
+        print(f"fabdesk: {path} already exists: choose another name", file=sys.stderr)
+        return 2
+
+    async def backup() -> str:
+        engine = create_engine(settings.database_url, immediate=False)
+        try:
+            summary = await write_backup(engine, path, now)
+        finally:
+            await engine.dispose()
+        return f"Backed up {summary.rows} rows of {summary.tables} tables to {path}."
+
+    try:
+        print(asyncio.run(backup()))
+    except BackupError as exc:
+        print(f"fabdesk: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"fabdesk: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_restore(settings: Settings, path: Path) -> int:
+    """Load a backup into an empty database (migrated first), all or nothing."""
+    from alembic.script import ScriptDirectory
+
+    from bot import migrations
+    from models.backup import BackupError, restore_backup
+    from models.db import create_engine
+
+    if not path.is_file():
+        print(f"fabdesk: {path}: no such file", file=sys.stderr)
+        return 2
+    upgrade_database(settings)
+    head = ScriptDirectory.from_config(migrations.alembic_config(settings.database_url)).get_current_head()
+
+    async def restore() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            summary = await restore_backup(engine, path, head or "")
+        finally:
+            await engine.dispose()
+        return f"Restored {summary.rows} rows into {_safe_url(settings.database_url)}."
+
+    try:
+        print(asyncio.run(restore()))
+    except BackupError as exc:
+        print(f"fabdesk: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -147,6 +209,14 @@ def parser() -> argparse.ArgumentParser:
         "import", help="create or update machines and opening hours from a YAML file"
     )
     importer.add_argument("file", type=Path, help="inventory file, see examples/inventory.yaml")
+    backup = commands.add_parser(
+        "backup", help="write the whole database to one file (the bot may keep running)"
+    )
+    backup.add_argument(
+        "file", type=Path, nargs="?", help="where (default: fabdesk-backup-DATE-TIME.jsonl.gz)"
+    )
+    restore = commands.add_parser("restore", help="load a backup into a new, empty database")
+    restore.add_argument("file", type=Path, help="a file written by fabdesk backup")
     return root
 
 
@@ -161,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(settings)
         if args.command == "db":
             return cmd_db_upgrade(settings)
+        if args.command == "backup":
+            return cmd_backup(settings, args.file)
+        if args.command == "restore":
+            return cmd_restore(settings, args.file)
         return cmd_import(settings, args.file)
     except SettingsError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)
