@@ -18,6 +18,10 @@ async with FakeBotApi() as fake:
     reply = await fake.wait_for_call("sendMessage", 1)
 ```
 
+Optional Telegram flood limits (off by default): ``FakeBotApi(flood_limits=FloodLimits())``
+answers messages beyond about 30/s per bot, 1/s per private chat or 20/min per group with
+429 and ``retry_after``, as Telegram does.
+
 Recording rules: ``getUpdates`` calls are recorded when they arrive (their
 ``result``/``status`` are filled in when answered); every other call is
 recorded once it has been answered, so ``call.result`` is always set for it.
@@ -30,8 +34,10 @@ import copy
 import itertools
 import json
 import logging
+import math
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -48,6 +54,7 @@ __all__ = [
     "ApiCall",
     "FakeBotApi",
     "FakeUser",
+    "FloodLimits",
     "photo_sizes",
 ]
 
@@ -252,6 +259,29 @@ class FakeUser:
         return data
 
 
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's limits on messages a bot sends (new messages only: ``send*`` except
+    ``sendChatAction``, ``copy*``, ``forward*``; edits and callback answers are not counted).
+
+    Each limit is a sliding window: at most ``per_bot`` messages in any ``bot_period`` seconds,
+    ``per_chat`` per private chat in any ``chat_period``, ``per_group`` per group (negative chat id)
+    in any ``group_period``. A message beyond one is refused with 429 and an integer
+    ``retry_after`` (seconds until the window frees, at least 1), and is not counted.
+    """
+
+    per_bot: int = 30
+    bot_period: float = 1.0
+    per_chat: int = 1
+    chat_period: float = 1.0
+    per_group: int = 20
+    group_period: float = 60.0
+
+
+def _counts_as_message(method: str) -> bool:
+    return method.startswith(("send", "copy", "forward")) and method != "sendChatAction"
+
+
 @dataclass
 class _FailRule:
     method: str
@@ -346,6 +376,8 @@ class FakeBotApi:
         self,
         token: str = "123456:TEST-token-abcdefghijklmnopqrstuv",
         bot_username: str = "fabdesk_test_bot",
+        *,
+        flood_limits: FloodLimits | None = None,
     ) -> None:
         """Prepare the fake; call :meth:`start` (or use ``async with``) to serve."""
         self.token = token
@@ -364,6 +396,10 @@ class FakeBotApi:
         self.delay: dict[str, float] = {}
         #: Exceptions raised inside the fake while handling requests (should stay empty).
         self.errors: list[BaseException] = []
+        #: Telegram's flood limits, enforced when set (None: every message is accepted).
+        self.flood_limits: FloodLimits | None = flood_limits
+        #: Called with each call as it is recorded (``getUpdates`` on arrival); must not block.
+        self.listeners: list[Callable[[ApiCall], None]] = []
 
         self._users: dict[int, FakeUser] = {}
         self._pending: list[dict[str, Any]] = []
@@ -376,6 +412,8 @@ class FakeBotApi:
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._user_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._fail_rules: list[_FailRule] = []
+        self._sent_by_bot: deque[float] = deque()
+        self._sent_by_chat: dict[int, deque[float]] = {}
 
         self._changed = asyncio.Event()
         self._poll_generation = 0
@@ -799,6 +837,8 @@ class FakeBotApi:
             chat_id = _int_or_none(params.get("chat_id"))
             if chat_id in self.blocked_chats and canonical.startswith(_CHAT_WRITE_PREFIXES):
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if self.flood_limits is not None and _counts_as_message(canonical):
+                self._check_flood(self.flood_limits, chat_id)
             result = self._handlers[canonical](canonical, params)
         except _ApiError as error:
             return error.status, None, error
@@ -813,7 +853,33 @@ class FakeBotApi:
         self.calls.append(call)
         if call.method != "getUpdates":
             self._last_activity = time.monotonic()
+        for listener in self.listeners:
+            try:
+                listener(call)
+            except Exception as exc:
+                _LOGGER.exception("a listener of the fake Bot API failed")
+                self.errors.append(exc)
         self._pulse()
+
+    def _check_flood(self, limits: FloodLimits, chat_id: int | None) -> None:
+        """Refuse (429) a message beyond Telegram's limits; count it otherwise."""
+        now = time.monotonic()
+        windows = [(self._sent_by_bot, limits.per_bot, limits.bot_period)]
+        if chat_id is not None:
+            per_chat, period = (
+                (limits.per_chat, limits.chat_period)
+                if chat_id > 0
+                else (limits.per_group, limits.group_period)
+            )
+            windows.append((self._sent_by_chat.setdefault(chat_id, deque()), per_chat, period))
+        for sent, allowed, period in windows:
+            while sent and sent[0] <= now - period:
+                sent.popleft()
+            if len(sent) >= allowed:
+                retry_after = max(1, math.ceil(sent[0] + period - now))
+                raise _ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        for sent, _allowed, _period in windows:
+            sent.append(now)
 
     def _check_injected(self, method: str, params: dict[str, Any]) -> None:
         chat_id = _int_or_none(params.get("chat_id"))

@@ -16,6 +16,7 @@ import pytest_asyncio
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -24,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakebot import ApiCall, FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser, FloodLimits
 
 ALICE = FakeUser(1001, "Alice", username="alice")
 BOB = FakeUser(1002, "Bob", last_name="Builder")
@@ -322,3 +323,74 @@ async def test_stop_answers_raw_held_poll() -> None:
         response = await asyncio.wait_for(poll, 3)
     assert time.monotonic() - began < 2
     assert response.json() == {"ok": True, "result": []}
+
+
+@pytest.mark.asyncio
+async def test_listeners_see_each_call_as_it_is_recorded(fake: FakeBotApi) -> None:
+    seen: list[str] = []
+    fake.listeners.append(lambda call: seen.append(call.describe()))
+    async with polling(echo_app(fake)):
+        fake.send_message(ALICE, "ping")
+        await fake.wait_for_call("sendMessage", ALICE.id)
+    assert seen[:2] == ["getMe", "deleteWebhook"]
+    assert "sendMessage chat=1001 text='ping'" in seen
+    assert len(seen) == len(fake.calls)
+
+
+@pytest.mark.asyncio
+async def test_flood_limits_are_off_by_default(fake: FakeBotApi) -> None:
+    app = build_app(fake)
+    async with app:
+        for n in range(40):
+            await app.bot.send_message(ALICE.id, f"burst {n}")
+    assert all(call.ok for call in fake.calls_of("sendMessage"))
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_limits_answer_429_beyond_each_limit() -> None:
+    limits = FloodLimits(per_bot=3, bot_period=0.3, per_chat=1, chat_period=0.3, per_group=2)
+    async with FakeBotApi(flood_limits=limits) as fake:
+        app = build_app(fake)
+        async with app:
+            await app.bot.send_message(ALICE.id, "one")
+            with pytest.raises(RetryAfter) as per_chat:
+                await app.bot.send_message(ALICE.id, "two, too soon in this chat")
+            assert _retry_seconds(per_chat.value) == 1
+            # Edits and callback answers are not messages: never refused.
+            await app.bot.edit_message_text("one, edited", chat_id=ALICE.id, message_id=1)
+            await app.bot.send_message(BOB.id, "to Bob")
+            await app.bot.send_message(CAROL.id, "to Carol")
+            with pytest.raises(RetryAfter):  # the bot's limit: 3 in the window
+                await app.bot.send_message(1004, "a fourth chat")
+            await asyncio.sleep(0.4)  # both windows have passed
+            await app.bot.send_message(ALICE.id, "two, later")
+            await app.bot.send_message(-100500, "group 1")
+            await app.bot.send_message(-100500, "group 2")
+            await asyncio.sleep(0.4)
+            with pytest.raises(RetryAfter):  # a group takes 2 a minute here
+                await app.bot.send_message(-100500, "group 3")
+        refused = [call for call in fake.calls if call.status == 429]
+        assert [call.params["text"] for call in refused] == [
+            "two, too soon in this chat",
+            "a fourth chat",
+            "group 3",
+        ]
+        assert all(call.description and "retry after" in call.description for call in refused)
+        delivered = [call.text for call in fake.calls_of("sendMessage") if call.ok]
+        assert delivered == ["one", "to Bob", "to Carol", "two, later", "group 1", "group 2"]
+    assert fake.errors == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_ptb_rate_limiter_delivers_everything_through_flood_limits() -> None:
+    limits = FloodLimits(per_bot=30, per_chat=1)
+    async with FakeBotApi(flood_limits=limits) as fake:
+        app = Application.builder().token(fake.token).base_url(fake.base_url)
+        app = app.rate_limiter(AIORateLimiter(max_retries=3)).build()
+        async with app:
+            await asyncio.gather(*(app.bot.send_message(ALICE.id, f"n{n}") for n in range(2)))
+    delivered = [call.text for call in fake.calls_of("sendMessage") if call.ok]
+    assert sorted(delivered) == ["n0", "n1"]  # once each, the second after a 429
+    assert [call.status for call in fake.calls_of("sendMessage")].count(429) >= 1
