@@ -542,7 +542,7 @@ async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: 
         if outgoing is not None:
             await send(bot, chat_id, outgoing)
     except RetryAfter as exc:
-        return Outcome(f"retry after {exc.retry_after}", slow_down=True)
+        return Outcome(str(exc), slow_down=True)  # "Flood control exceeded. Retry in N seconds"
     except ChatMigrated as exc:
         return Outcome(f"chat migrated to {exc.new_chat_id}", migrated_to=exc.new_chat_id)
     except Forbidden as exc:
