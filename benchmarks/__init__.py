@@ -1,0 +1,1 @@
+"""fabdesk benchmarks: see run.py and RESULTS.md."""
