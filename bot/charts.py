@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.ft2font import FT2Font
 
 MAX_LABEL = 32
 
 
+@functools.cache
+def _chart_font() -> FT2Font:
+    """The font the charts are drawn with (matplotlib's default)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(font_manager.findfont(font_manager.FontProperties()))
+
+
+def _drawable(character: str) -> bool:
+    if unicodedata.category(character) == "Cf":  # zero-width joiners, direction marks: nothing to see
+        return False
+    return character.isspace() or _chart_font().get_char_index(ord(character)) != 0
+
+
 def _plain(text: str) -> str:
-    """Text drawn as is: matplotlib reads $…$ as mathematics ("Laser $5/h" would break the chart)."""
+    """Text drawn as is: matplotlib reads $…$ as mathematics ("Laser $5/h" would break the chart).
+
+    Characters the font cannot draw (an emoji in a machine's name) are left out: matplotlib would
+    draw an empty box for each, and warn on every chart.
+    """
+    text = " ".join("".join(filter(_drawable, text)).split()) or "?"
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
     return text.replace("$", r"\$")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, delete, inspect, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -56,13 +57,14 @@ class Base(DeclarativeBase):
 
 
 async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -> bool:
-    """Delete the row of `model` with this primary key, if any; return whether there was one."""
-    row = await session.get(model, key)
-    if row is None:
-        return False
-    await session.delete(row)
-    await session.flush()
-    return True
+    """Delete the row of `model` with this primary key, if any; return whether there was one.
+
+    A statement rather than the unit of work: when a concurrent transaction (the same button pressed
+    twice at once) deleted the row first, there is simply nothing left to delete.
+    """
+    (column,) = inspect(model).primary_key
+    result = await session.execute(delete(model).where(column == key))
+    return bool(getattr(result, "rowcount", 0))
 
 
 # Tables holding "the member's next message answers this" (one row per member): a report being
@@ -75,6 +77,45 @@ PENDING_TABLES = (
     "project_drafts",
     "project_inputs",
 )
+
+
+PendingRow = TypeVar("PendingRow", bound=Base)
+
+
+async def get_pending(
+    session: AsyncSession, model: type[PendingRow], member_id: int, *, lock: bool = False
+) -> PendingRow | None:
+    """The member's question of this kind, if any. `lock` is for answering it: a second answer sent
+    at the same instant waits for the first one's transaction, then finds the question gone."""
+    if not lock:
+        return await session.get(model, member_id)
+    (column,) = inspect(model).primary_key
+    query = select(model).where(column == member_id).with_for_update()
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def put_pending(
+    session: AsyncSession, model: type[PendingRow], member_id: int, **values: Any
+) -> PendingRow:
+    """Record the member's question of this kind (their row of `model`): created, or replaced.
+
+    The same button pressed twice at once asks twice: on PostgreSQL the second insert waits for the
+    first transaction, then finds the row there; it replaces it instead of failing.
+    """
+    row = await session.get(model, member_id)
+    if row is None:
+        row = model(member_id=member_id, **values)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            row = await session.get(model, member_id, populate_existing=True)
+            if row is None:  # not the member's row: another constraint refused the values
+                raise
+    for name, value in values.items():
+        setattr(row, name, value)
+    await session.flush()
+    return row
 
 
 async def clear_pending(session: AsyncSession, member_id: int, *, keep: type[Base] | None = None) -> None:

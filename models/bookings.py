@@ -303,7 +303,7 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
-    machine = await get_machine(session, machine_id, share_lock=True)
+    machine = await get_machine(session, machine_id, booking_lock=True)
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)

@@ -101,17 +101,19 @@ async def list_machines(session: AsyncSession, *, include_retired: bool = False)
     return sorted(machines, key=lambda m: (KIND_ORDER.index(m.kind), m.name.lower()))
 
 
-async def get_machine(session: AsyncSession, machine_id: int, *, share_lock: bool = False) -> Machine:
+async def get_machine(session: AsyncSession, machine_id: int, *, booking_lock: bool = False) -> Machine:
     """Return the machine, or NotFound (also for retired machines, which are gone for members).
 
-    `share_lock` makes a booking wait for a concurrent change of the machine's status (an unusable
-    report, a planned downtime), then see it: no booking slips in unwarned.
+    `booking_lock` makes a booking wait for a concurrent change of the machine's status (an unusable
+    report, a planned downtime), then see it: no booking slips in unwarned. Bookings of one machine
+    take turns too: on PostgreSQL, members confirming clashing slots at the same instant would
+    otherwise each wait on the other's insert in the exclusion constraint, a deadlock.
     """
-    if share_lock:
+    if booking_lock:
         machine = await session.scalar(
             select(Machine)
             .where(Machine.id == machine_id)
-            .with_for_update(read=True)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE: bookings referencing it are not held
             .execution_options(populate_existing=True)
         )
     else:
@@ -160,6 +162,8 @@ async def authorize(
     require_manager(manager)
     if (machine is None) == (kind is None):
         raise ValueError("authorize a machine or a kind, not both")
+    if member.erased_at is not None:  # an old training request's button: nobody is there any more
+        raise NotFound(f"member {member.id}")
     existing = await session.scalar(
         select(Authorization.id).where(
             Authorization.member_id == member.id,
@@ -263,7 +267,7 @@ async def members_to_authorize(
     asked = select(TrainingRequest.member_id).where(
         TrainingRequest.machine_id == machine.id, TrainingRequest.granted_at.is_(None)
     )
-    query = select(Member).where(Member.id.not_in(authorized))
+    query = select(Member).where(Member.id.not_in(authorized), Member.erased_at.is_(None))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(Member.id.not_in(asked), func.lower(Member.first_name), Member.id)

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models import waitlist
-from models.base import Base, clear_pending, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.downtime import Downtime
 from models.errors import DomainError, NotAllowed, NotFound
@@ -283,18 +283,16 @@ async def start_report(session: AsyncSession, member: Member, machine_id: int, n
     if machine.status is MachineStatus.RETIRED:
         raise NotFound(f"machine {machine_id}")
     await clear_pending(session, member.id, keep=ReportDraft)
-    draft = await session.get(ReportDraft, member.id)
-    if draft is None:
-        draft = ReportDraft(member_id=member.id, machine_id=machine.id, photo_ids=[], updated_at=now)
-        session.add(draft)
-    draft.machine_id, draft.description, draft.photo_ids, draft.album, draft.updated_at = (
-        machine.id,
-        None,
-        [],
-        None,
-        now,
+    draft = await put_pending(
+        session,
+        ReportDraft,
+        member.id,
+        machine_id=machine.id,
+        description=None,
+        photo_ids=[],
+        album=None,
+        updated_at=now,
     )
-    await session.flush()
     draft.machine = machine
     return draft
 
@@ -678,17 +676,12 @@ async def ask_note(
     if ticket.status not in TRANSITIONS[action][0]:
         raise TicketNotActive(ticket.status)
     await clear_pending(session, manager.id, keep=NoteRequest)
-    request = await session.get(NoteRequest, manager.id)
-    if request is None:
-        request = NoteRequest(member_id=manager.id, ticket_id=ticket.id, action=action, created_at=now)
-        session.add(request)
-    request.ticket_id, request.action, request.created_at = ticket.id, action, now
-    await session.flush()
+    await put_pending(session, NoteRequest, manager.id, ticket_id=ticket.id, action=action, created_at=now)
     return ticket
 
 
-async def pending_note(session: AsyncSession, member: Member) -> NoteRequest | None:
-    return await session.get(NoteRequest, member.id)
+async def pending_note(session: AsyncSession, member: Member, *, lock: bool = False) -> NoteRequest | None:
+    return await get_pending(session, NoteRequest, member.id, lock=lock)
 
 
 @dataclass(frozen=True)
@@ -707,7 +700,7 @@ async def give_note(
     the question is dropped and the refusal returned, so their next messages are theirs again.
     An empty note keeps the question open.
     """
-    request = await pending_note(session, manager)
+    request = await pending_note(session, manager, lock=True)
     if request is None:
         raise NoDraft("no note asked")
     ticket_id, action = request.ticket_id, request.action

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, clear_pending, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
 from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member, find_by_telegram_id
 from models.outbox import OutboxMessage, enqueue, notify_member
@@ -226,7 +226,7 @@ class Meeting(Base):
 
 # --------------------------------------------------------------------------- text checks
 
-_URL = re.compile(r"^https?://[^\s]{3,490}$")
+_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{3,490}$")
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 
 
@@ -242,7 +242,8 @@ def clean_text(text: str, limit: int, *, single_line: bool = False) -> str:
 def parse_tags(text: str) -> str:
     """ "Drones, électronique #repair" → "drones,électronique,repair" (lower case, at most 8)."""
     tags = []
-    for raw in re.split(r"[,;#\s]+", text.lower()):
+    # NUL is no character to keep (PostgreSQL refuses it in text).
+    for raw in re.split(r"[,;#\s]+", text.replace("\x00", "").lower()):
         tag = raw.strip()[:24]
         if tag and tag not in tags:
             tags.append(tag)
@@ -264,23 +265,29 @@ def check_url(text: str) -> str:
 async def start_project(session: AsyncSession, member: Member, now: datetime) -> ProjectDraft:
     """Begin /newproject: the next message is the project's name."""
     await clear_pending(session, member.id, keep=ProjectDraft)
-    draft = await session.get(ProjectDraft, member.id)
-    if draft is None:
-        draft = ProjectDraft(member_id=member.id, stage="name", updated_at=now, tags="")
-        session.add(draft)
-    draft.stage, draft.name, draft.description, draft.visibility = "name", None, None, None
-    draft.tags, draft.storage_url, draft.updated_at = "", None, now
-    await session.flush()
-    return draft
+    return await put_pending(
+        session,
+        ProjectDraft,
+        member.id,
+        stage="name",
+        name=None,
+        description=None,
+        visibility=None,
+        tags="",
+        storage_url=None,
+        updated_at=now,
+    )
 
 
-async def current_project_draft(session: AsyncSession, member: Member) -> ProjectDraft | None:
-    return await session.get(ProjectDraft, member.id)
+async def current_project_draft(
+    session: AsyncSession, member: Member, *, lock: bool = False
+) -> ProjectDraft | None:
+    return await get_pending(session, ProjectDraft, member.id, lock=lock)
 
 
 async def draft_answer(session: AsyncSession, member: Member, text: str, now: datetime) -> ProjectDraft:
     """Take the member's message as the answer to the draft's current question."""
-    draft = await current_project_draft(session, member)
+    draft = await current_project_draft(session, member, lock=True)
     if draft is None:
         raise NotFound("no project draft")
     if draft.stage == "name":
@@ -309,7 +316,7 @@ async def draft_choose(
     skip: bool = False,
 ) -> ProjectDraft:
     """A button answer: the visibility, or skipping an optional step (tags, link)."""
-    draft = await current_project_draft(session, member)
+    draft = await current_project_draft(session, member, lock=True)
     if draft is None:
         raise NotFound("no project draft")
     if visibility is not None and draft.stage == "visibility":
@@ -333,7 +340,7 @@ async def _name_taken(session: AsyncSession, name: str, *, except_id: int | None
 
 async def create_project(session: AsyncSession, member: Member, now: datetime) -> Project:
     """Create the project from the finished draft; its creator is its first owner."""
-    draft = await current_project_draft(session, member)
+    draft = await current_project_draft(session, member, lock=True)
     if draft is None or draft.stage != "confirm" or not draft.name or draft.visibility is None:
         raise NotFound("no finished project draft")
     project = Project(
@@ -389,7 +396,7 @@ async def find_projects(
 ) -> tuple[list[Project], int]:
     """Active projects, by name, optionally those whose name, description or tags hold the words."""
     query = select(Project).where(Project.status == ProjectStatus.ACTIVE)
-    for word in (search or "").lower().split()[:5]:
+    for word in (search or "").replace("\x00", "").lower().split()[:5]:  # PostgreSQL refuses NUL
         escaped = word.strip("#").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         query = query.where(
@@ -523,6 +530,7 @@ async def join(session: AsyncSession, member: Member, project_id: int, now: date
         except IntegrityError:  # the same Join pressed twice at once
             raise AlreadyMember(project.name) from None
     mine.status = MembershipStatus.REQUESTED if needs_owner else MembershipStatus.APPROVED
+    mine.role = Role.MEMBER  # someone coming back (an owner who left before the fix) returns a member
     mine.requested_at, mine.decided_at, mine.decided_by_id, mine.joined_at = now, None, None, None
     mine.member, mine.project = member, project
     await _settle_stranger_request(session, project, mine, now)
@@ -737,7 +745,8 @@ async def leave(session: AsyncSession, member: Member, project_id: int, now: dat
     if mine.role is Role.OWNER and len(owners(project)) < 2:
         raise LastOwner(project.name)
     was_in_group = mine.status is MembershipStatus.JOINED
-    mine.status, mine.decided_at = MembershipStatus.LEFT, now
+    # Ownership goes with leaving: coming back is joining, as a member (the owners decide the rest).
+    mine.status, mine.decided_at, mine.role = MembershipStatus.LEFT, now, Role.MEMBER
     if was_in_group:
         _chat_action(session, project, "remove", member.telegram_id, now)
     await session.flush()
@@ -949,23 +958,23 @@ async def ask_project_input(
     if purpose == "meeting" and (starts_at is None or not now < starts_at <= now + MEETING_AHEAD):
         raise BadProjectText("meeting time")
     await clear_pending(session, owner.id, keep=ProjectInput)
-    pending = await session.get(ProjectInput, owner.id)
-    if pending is None:
-        pending = ProjectInput(member_id=owner.id, project_id=project.id, purpose=purpose, created_at=now)
-        session.add(pending)
-    pending.project_id, pending.purpose, pending.starts_at, pending.remote, pending.created_at = (
-        project.id,
-        purpose,
-        starts_at,
-        remote,
-        now,
+    await put_pending(
+        session,
+        ProjectInput,
+        owner.id,
+        project_id=project.id,
+        purpose=purpose,
+        starts_at=starts_at,
+        remote=remote,
+        created_at=now,
     )
-    await session.flush()
     return project
 
 
-async def pending_project_input(session: AsyncSession, member: Member) -> ProjectInput | None:
-    return await session.get(ProjectInput, member.id)
+async def pending_project_input(
+    session: AsyncSession, member: Member, *, lock: bool = False
+) -> ProjectInput | None:
+    return await get_pending(session, ProjectInput, member.id, lock=lock)
 
 
 @dataclass(frozen=True)
@@ -979,7 +988,7 @@ class Posted:
 
 async def give_project_input(session: AsyncSession, owner: Member, text: str, now: datetime) -> Posted:
     """Post the announcement to the members outside the group, or schedule the meeting."""
-    pending = await pending_project_input(session, owner)
+    pending = await pending_project_input(session, owner, lock=True)
     if pending is None:
         raise NotFound("nothing asked")
     project = await get_project(session, pending.project_id)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, clear_pending, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine
@@ -384,22 +384,20 @@ async def ask_amount(
     else:
         require_manager(member)
     await clear_pending(session, member.id, keep=StockInput)
-    pending = await session.get(StockInput, member.id)
-    if pending is None:
-        pending = StockInput(member_id=member.id, consumable_id=consumable.id, reason=reason, created_at=now)
-        session.add(pending)
-    pending.consumable_id, pending.reason, pending.booking_id, pending.created_at = (
-        consumable.id,
-        reason,
-        booking_id,
-        now,
+    await put_pending(
+        session,
+        StockInput,
+        member.id,
+        consumable_id=consumable.id,
+        reason=reason,
+        booking_id=booking_id,
+        created_at=now,
     )
-    await session.flush()
     return consumable
 
 
-async def pending_amount(session: AsyncSession, member: Member) -> StockInput | None:
-    return await session.get(StockInput, member.id)
+async def pending_amount(session: AsyncSession, member: Member, *, lock: bool = False) -> StockInput | None:
+    return await get_pending(session, StockInput, member.id, lock=lock)
 
 
 async def give_amount(
@@ -411,7 +409,7 @@ async def give_amount(
     language: str | None = None,
 ) -> tuple[StockMovement, Consumable]:
     """Apply the amount the member typed to what they were asked for (read in their language)."""
-    pending = await pending_amount(session, member)
+    pending = await pending_amount(session, member, lock=True)
     if pending is None:
         raise NotFound("no amount asked")
     consumable = await get_consumable(session, pending.consumable_id)

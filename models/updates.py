@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, clear_pending, delete_by_key, enum_type
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
 from models.errors import DomainError, NotFound
 from models.machines import Machine
 from models.members import Member, require_manager
@@ -164,7 +164,7 @@ async def mark_done(
     require_manager(manager)
     item = await get_item(session, item_id)
     if version is not None:
-        version = " ".join(version.split())
+        version = " ".join(version.replace("\x00", "").split())  # PostgreSQL refuses NUL in text
         if not version or len(version) > MAX_VERSION:
             raise BadVersion(version[:60])
     _record(session, item, manager, CheckAction.DONE, now, version)
@@ -202,21 +202,18 @@ async def ask_version(session: AsyncSession, manager: Member, item_id: int, now:
     require_manager(manager)
     item = await get_item(session, item_id)
     await clear_pending(session, manager.id, keep=VersionInput)
-    pending = await session.get(VersionInput, manager.id)
-    if pending is None:
-        pending = VersionInput(member_id=manager.id, item_id=item.id, created_at=now)
-        session.add(pending)
-    pending.item_id, pending.created_at = item.id, now
-    await session.flush()
+    await put_pending(session, VersionInput, manager.id, item_id=item.id, created_at=now)
     return item
 
 
-async def pending_version(session: AsyncSession, member: Member) -> VersionInput | None:
-    return await session.get(VersionInput, member.id)
+async def pending_version(
+    session: AsyncSession, member: Member, *, lock: bool = False
+) -> VersionInput | None:
+    return await get_pending(session, VersionInput, member.id, lock=lock)
 
 
 async def give_version(session: AsyncSession, manager: Member, text: str, now: datetime) -> UpdateItem:
-    pending = await pending_version(session, manager)
+    pending = await pending_version(session, manager, lock=True)
     if pending is None:
         raise NotFound("no version asked")
     item_id = pending.item_id

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 
 from bot import keyboards
 from bot.context import Context, Turn, clip, get_desk, screen
+from bot.handlers import menu
 from bot.i18n import N_, Texts
 from bot.reply import Reply
 from models import projects
@@ -631,7 +632,12 @@ async def link_command(update: Update, context: Context) -> None:
 async def link_pressed(update: Update, context: Context) -> None:
     """The project chosen for a group (buttons under /link)."""
     chat, user, query = update.effective_chat, update.effective_user, update.callback_query
-    if chat is None or user is None or query is None or chat.type not in ("group", "supergroup"):
+    if user is None or query is None:  # pragma: no cover - a callback query always has both
+        return
+    if chat is None or chat.type not in ("group", "supergroup"):
+        # Such a button exists in groups only: pressed elsewhere, it is stale or forged, and still
+        # gets its answer (an unanswered press leaves the person's button spinning).
+        await screen(menu.stale_button)(update, context)
         return
     from bot.callbacks import parse
 
