@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 from models.bookings import Booking
 
 PRODUCT = "-//fabdesk//bookings//EN"
@@ -23,6 +21,8 @@ def bookings_calendar(
 ) -> bytes:
     """An .ics file with one event per booking; `summary` replaces the machine's name (e.g. "Booked"
     on a machine's schedule, where who booked is nobody else's business)."""
+    from icalendar import Calendar, Event  # here: most updates never need it, and it weighs 8 MB
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

@@ -18,6 +18,13 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
 
+    if immediate and make_url(url).database not in (None, "", ":memory:"):
+        # Every transaction takes the write lock at BEGIN (below), so they run one at a time anyway;
+        # one connection makes them queue in order on the pool rather than on SQLite's busy handler,
+        # which sleeps and polls (up to 100 ms a try), and a second connection would only hold memory.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

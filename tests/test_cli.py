@@ -149,3 +149,31 @@ async def test_run_with_its_http_port_taken_stops_with_one_clear_line(tmp_path: 
         .startswith(f"fabdesk: FABDESK_HTTP_PORT: cannot listen on 127.0.0.1:{port}")
     )
     assert "Traceback" not in err + out
+
+
+async def test_httpx_request_lines_show_no_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """httpx logs each request's full URL (…/bot<TOKEN>/getMe) at INFO. fabdesk keeps httpx at WARNING,
+    and a fab manager who turns it up to INFO to see the traffic still gets lines without the token."""
+    import logging
+
+    import httpx
+
+    from bot.cli import configure_logging
+    from tests.harness import test_settings
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("httpx").level
+    async with FakeBotApi() as fake:
+        configure_logging(test_settings(fake, f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"))
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+        logging.getLogger("httpx").setLevel(logging.INFO)
+        try:
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(f"{fake.base_url}{fake.token}/getMe")
+        finally:
+            root.handlers[:], root.level = saved[0], saved[1]
+            logging.getLogger("httpx").setLevel(saved[2])
+    assert answer.status_code == 200
+    logged = capsys.readouterr().err
+    assert "HTTP Request: POST" in logged and "/bot<token>/getMe" in logged, logged
+    assert fake.token not in logged and fake.token.split(":")[1] not in logged
