@@ -38,6 +38,9 @@ WARNINGS = {
 }
 
 
+BATCH = 500  # reminders read and rendered at a time
+
+
 @dataclass(frozen=True)
 class Reminder:
     booking_id: int
@@ -47,11 +50,11 @@ class Reminder:
 
 
 async def due_reminders(desk: FabDesk) -> list[Reminder]:
-    """Render the reminders due now, each in its member's language."""
+    """Render (the first BATCH of) the reminders due now, each in its member's language."""
     now = desk.clock()
     async with desk.sessions.begin() as session:
         reminders = []
-        for due in await bookings.due_reminders(session, desk.rules, now):
+        for due in await bookings.due_reminders(session, desk.rules, now, limit=BATCH):
             booking, texts = due.booking, desk.texts(due.booking.member)
             template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
             if due.note is not None:
@@ -69,26 +72,33 @@ async def record(desk: FabDesk, booking_id: int) -> None:
 
 
 async def send_due_reminders(context: Context) -> int:
-    """Job: send every due reminder once; return how many were delivered."""
+    """Job: send every due reminder once; return how many were delivered.
+
+    Batch after batch in one run: a thousand reminders due at once (a class starting) all go at
+    Telegram's pace, without waiting for the next run between batches.
+    """
     desk = get_desk(context)
     sent = 0
-    for reminder in await due_reminders(desk):
-        try:
-            await context.bot.send_message(reminder.chat_id, reminder.text, reply_markup=reminder.markup)
-        except RetryAfter:
-            # Telegram asks us to slow down: leave the rest for the next run (nothing is lost).
-            log.warning("rate limited while sending reminders; the rest waits for the next run")
-            break
-        except (Forbidden, BadRequest) as exc:
-            # Blocked the bot, or the chat is gone: retrying would never succeed.
-            log.info("reminder for booking %s not deliverable: %s", reminder.booking_id, exc.message)
-            if isinstance(exc, Forbidden):
-                async with desk.sessions.begin() as session:
-                    await members.mark_blocked(session, reminder.chat_id, desk.clock())
-        except TelegramError as exc:
-            log.warning("reminder for booking %s failed, will retry: %s", reminder.booking_id, exc)
-            continue
-        else:
-            sent += 1
-        await record(desk, reminder.booking_id)
+    tried: set[int] = set()  # failed for a passing reason: retried at the next run, not in this one
+    while batch := [r for r in await due_reminders(desk) if r.booking_id not in tried]:
+        for reminder in batch:
+            tried.add(reminder.booking_id)
+            try:
+                await context.bot.send_message(reminder.chat_id, reminder.text, reply_markup=reminder.markup)
+            except RetryAfter:
+                # Telegram asks us to slow down: leave the rest for the next run (nothing is lost).
+                log.warning("rate limited while sending reminders; the rest waits for the next run")
+                return sent
+            except (Forbidden, BadRequest) as exc:
+                # Blocked the bot, or the chat is gone: retrying would never succeed.
+                log.info("reminder for booking %s not deliverable: %s", reminder.booking_id, exc.message)
+                if isinstance(exc, Forbidden):
+                    async with desk.sessions.begin() as session:
+                        await members.mark_blocked(session, reminder.chat_id, desk.clock())
+            except TelegramError as exc:
+                log.warning("reminder for booking %s failed, will retry: %s", reminder.booking_id, exc)
+                continue
+            else:
+                sent += 1
+            await record(desk, reminder.booking_id)
     return sent

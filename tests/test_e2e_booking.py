@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.bookings import Booking, BookingStatus
 from models.members import Member
+from scheduler import reminders
 from scheduler.reminders import send_due_reminders
 from tests.factories import make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi
@@ -147,6 +149,25 @@ async def test_reminder_arrives_once_even_across_a_restart(
     reminders = [c for c in fake.calls_of("sendMessage", ALICE.id) if "Reminder" in (c.text or "")]
     assert len(reminders) == 1
     assert "Prusa MK4 on Tuesday 5 March, 10:00–11:00" in (reminders[0].text or "")
+
+
+async def test_reminders_beyond_one_batch_all_go_in_the_same_run(
+    fake: FakeBotApi, database_url: str, lab: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class starts: more reminders are due at once than the job reads in one batch; all go now,
+    not one batch per run of the job (a minute apart), and none twice."""
+    monkeypatch.setattr(reminders, "BATCH", 1)
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url, reminder_minutes=120), clock) as app:
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        await book_through_buttons(fake, BOB, "Tue 5 Mar", "11:00", "1 h → 12:00")
+        await tap(fake, BOB, "Confirm")
+        clock.now = paris(5, 9, 1)
+        assert await send_due_reminders(job_context(app)) == 2
+        assert await send_due_reminders(job_context(app)) == 0
+    for member in (ALICE, BOB):
+        assert sum("Reminder" in (c.text or "") for c in fake.calls_of("sendMessage", member.id)) == 1
 
 
 async def test_reminder_due_while_the_bot_was_down_is_sent_on_restart(

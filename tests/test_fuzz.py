@@ -2719,7 +2719,9 @@ async def fuzz(
     print(f"fuzz seed {seed}, {updates} updates")
     # The fake enforces no rate limit, and the fuzz is not about pacing: let the bot send at full speed.
     monkeypatch.setattr(
-        bot.app, "AIORateLimiter", lambda max_retries: AIORateLimiter(0, 1, 0, 60, max_retries=max_retries)
+        bot.app,
+        "AIORateLimiter",
+        lambda max_retries, **_limits: AIORateLimiter(0, 1, 0, 60, max_retries=max_retries),
     )
     teach_albums(fake)
     lab = await populate(sessions)
