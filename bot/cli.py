@@ -72,13 +72,21 @@ def cmd_run(settings: Settings) -> int:
 
 def upgrade_database(settings: Settings) -> None:
     """Apply pending migrations; a database that cannot be opened is one line naming the setting."""
+    import sqlite3
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot import migrations
 
+    url = make_url(settings.database_url)
     try:
+        file = url.database if url.database not in (None, "", ":memory:") and "uri" not in url.query else None
+        if url.get_backend_name() == "sqlite" and file is not None:
+            # Opened here first, synchronously: when aiosqlite fails to open a file, its thread may
+            # still be finishing after the event loop is gone, and prints a traceback of its own.
+            sqlite3.connect(file).close()
         migrations.upgrade(settings.database_url)
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         password = make_url(settings.database_url).password
         if password:
