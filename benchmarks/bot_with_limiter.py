@@ -1,7 +1,7 @@
 """`fabdesk run` with other settings for PTB's AIORateLimiter: diagnosis only, not the shipped bot.
 
-    bot_with_limiter.py --overall-max-rate 0          # no overall limit (30 requests/s by default)
-    bot_with_limiter.py --overall-max-rate 1 --overall-time-period 0.0333   # 30/s without bursts
+    bot_with_limiter.py --overall-max-rate 0          # no overall limit (fabdesk: one message every 1/29 s)
+    bot_with_limiter.py --overall-max-rate 30 --overall-time-period 1   # PTB's default: bursts of 30
 
 Nothing in bot/ is changed: the class bot.app uses is swapped before the application is built.
 """
