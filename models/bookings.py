@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, func, literal_column, select, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, and_, func, literal_column, or_, select, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -443,16 +443,22 @@ class DueReminder:
 
 
 async def due_reminders(
-    session: AsyncSession, rules: BookingRules, now: datetime, limit: int = 500
+    session: AsyncSession,
+    rules: BookingRules,
+    now: datetime,
+    limit: int = 500,
+    after: tuple[datetime, int] | None = None,
 ) -> list[DueReminder]:
     """Bookings whose reminder is due, not yet handled, not started; each says if the lab can still honour it.
 
-    A booking on a machine now out of service, at a time the lab is now closed, or in a planned
-    downtime, is reminded with a warning rather than as if nothing had changed.
+    At most `limit`, in order of start (then id), after the booking `after` (its start and id): a
+    job goes through them page by page. A booking on a machine now out of service, at a time the
+    lab is now closed, or in a planned downtime, is reminded with a warning rather than as if
+    nothing had changed.
     """
     if not rules.reminder_lead:
         return []
-    rows = await session.scalars(
+    query = (
         select(Booking)
         .options(joinedload(Booking.machine), joinedload(Booking.member))
         .where(
@@ -461,10 +467,25 @@ async def due_reminders(
             Booking.start_at <= now + rules.reminder_lead,
             Booking.reminded_at.is_(None),
         )
-        .order_by(Booking.start_at)
+        .order_by(Booking.start_at, Booking.id)
         .limit(limit)
     )
-    due = [b for b in rows if rules.gets_reminder(b)]
+    due: list[Booking] = []
+    while len(due) < limit:
+        page = query
+        if after is not None:
+            start, booking_id = after
+            page = page.where(
+                or_(Booking.start_at > start, and_(Booking.start_at == start, Booking.id > booking_id))
+            )
+        rows = list(await session.scalars(page))
+        # Bookings made after their reminder fell due get none: skipped here, never stamped, so
+        # they must not fill the page and hold back the others.
+        due += [b for b in rows if rules.gets_reminder(b)]
+        if len(rows) < limit:
+            break
+        after = (rows[-1].start_at, rows[-1].id)
+    due = due[:limit]
     notes = await booking_notes(session, due, rules)
     return [DueReminder(booking, notes.get(booking.id)) for booking in due]
 
@@ -492,7 +513,7 @@ async def booking_notes(
 async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -> None:
     """Record that the booking's reminder was handled (sent, or undeliverable)."""
     booking = await session.get(Booking, booking_id)
-    if booking is not None and booking.reminded_at is None:
+    if booking is not None and booking.reminded_at is None and booking.status is BookingStatus.CONFIRMED:
         booking.reminded_at = now
 
 

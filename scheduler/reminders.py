@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -38,23 +39,26 @@ WARNINGS = {
 }
 
 
-BATCH = 500  # reminders read and rendered at a time
+# Reminders read and rendered at a time: at Telegram's pace a batch takes under two seconds, so a
+# booking cancelled meanwhile is rarely reminded from a text written before.
+BATCH = 50
 
 
 @dataclass(frozen=True)
 class Reminder:
     booking_id: int
+    start_at: datetime
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup
 
 
-async def due_reminders(desk: FabDesk) -> list[Reminder]:
-    """Render (the first BATCH of) the reminders due now, each in its member's language."""
+async def due_reminders(desk: FabDesk, after: tuple[datetime, int] | None = None) -> list[Reminder]:
+    """Render the next BATCH of reminders due now (after the booking `after`), in their members' languages."""
     now = desk.clock()
     async with desk.sessions.begin() as session:
         reminders = []
-        for due in await bookings.due_reminders(session, desk.rules, now, limit=BATCH):
+        for due in await bookings.due_reminders(session, desk.rules, now, limit=BATCH, after=after):
             booking, texts = due.booking, desk.texts(due.booking.member)
             template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
             if due.note is not None:
@@ -62,7 +66,11 @@ async def due_reminders(desk: FabDesk) -> list[Reminder]:
             text = template.format(
                 machine=booking.machine.name, when=texts.when(booking.start_at, booking.end_at)
             )
-            reminders.append(Reminder(booking.id, booking.member.telegram_id, text, keyboards.booked(texts)))
+            reminders.append(
+                Reminder(
+                    booking.id, booking.start_at, booking.member.telegram_id, text, keyboards.booked(texts)
+                )
+            )
     return reminders
 
 
@@ -79,10 +87,12 @@ async def send_due_reminders(context: Context) -> int:
     """
     desk = get_desk(context)
     sent = 0
-    tried: set[int] = set()  # failed for a passing reason: retried at the next run, not in this one
-    while batch := [r for r in await due_reminders(desk) if r.booking_id not in tried]:
+    # Page by page, in order of start: one that failed for a passing reason is retried at the next
+    # run, not in this one.
+    after: tuple[datetime, int] | None = None
+    while batch := await due_reminders(desk, after):
+        after = (batch[-1].start_at, batch[-1].booking_id)
         for reminder in batch:
-            tried.add(reminder.booking_id)
             try:
                 await context.bot.send_message(reminder.chat_id, reminder.text, reply_markup=reminder.markup)
             except RetryAfter:

@@ -310,6 +310,34 @@ async def test_reminders_fall_due_once_and_not_for_late_bookings(session: AsyncS
     assert missed.id not in await due_ids(paris(6, 10, 1))
 
 
+async def test_late_bookings_do_not_hold_back_the_reminders_behind_them(session: AsyncSession) -> None:
+    """Bookings made after their reminder fell due never get one, and are never stamped: a page of
+    them must not hide the bookings starting later, and the pages go on after a given booking."""
+    await open_every_day(session)
+    machines = [await make_machine(session, f"Printer {n}") for n in range(4)]
+    alice = await make_member(session)
+    late = [
+        await bookings.book(session, alice, m.id, paris(5, 10), 30, RULES, paris(5, 9, 45))
+        for m in machines[:3]
+    ]
+    due = await bookings.book(session, alice, machines[3].id, paris(5, 10), 30, RULES, NOW)
+    assert not any(RULES.gets_reminder(b) for b in late) and RULES.gets_reminder(due)
+    found = await bookings.due_reminders(session, RULES, paris(5, 9, 50), limit=2)
+    assert [d.booking.id for d in found] == [due.id]
+    after = (due.start_at, due.id)
+    assert await bookings.due_reminders(session, RULES, paris(5, 9, 50), limit=2, after=after) == []
+
+
+async def test_a_booking_cancelled_while_its_reminder_goes_out_is_not_stamped(session: AsyncSession) -> None:
+    await open_every_day(session)
+    machine = await make_machine(session)
+    alice = await make_member(session)
+    booking = await bookings.book(session, alice, machine.id, paris(5, 10), 30, RULES, NOW)
+    await bookings.cancel(session, alice, booking.id, NOW)
+    await bookings.mark_reminded(session, booking.id, paris(5, 9, 31))
+    assert booking.reminded_at is None
+
+
 async def test_a_due_reminder_warns_when_the_lab_can_no_longer_honour_the_booking(
     session: AsyncSession,
 ) -> None:
