@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, String, func, or_, select
+from sqlalchemy import BigInteger, String, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,21 +74,47 @@ async def register(
 
     The settings say who the managers are: an id listed there is a manager, one removed is not any more.
     """
-    member = await find_by_telegram_id(session, telegram_id)
-    if member is None:
-        member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
-        _refresh(member, first_name, last_name, username, telegram_language, now)
-        try:
-            async with session.begin_nested():
-                session.add(member)
-        except IntegrityError:
-            # Two first updates of one person raced: the other one created the row.
-            member = await find_by_telegram_id(session, telegram_id)
-            if member is None:  # pragma: no cover - the unique index says it exists
-                raise
+    role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
+    # A known member (nearly every update): refresh and load the row in one statement, not a
+    # SELECT then an UPDATE at the flush.
+    member = await session.scalar(
+        update(Member)
+        .where(Member.telegram_id == telegram_id)
+        .values(**_profile(first_name, last_name, username, telegram_language, now), role=role)
+        .returning(Member)
+    )
+    if member is not None:
+        return member
+    member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
     _refresh(member, first_name, last_name, username, telegram_language, now)
-    member.role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
+    try:
+        async with session.begin_nested():
+            session.add(member)
+    except IntegrityError:
+        # Two first updates of one person raced: the other one created the row.
+        member = await find_by_telegram_id(session, telegram_id)
+        if member is None:  # pragma: no cover - the unique index says it exists
+            raise
+    _refresh(member, first_name, last_name, username, telegram_language, now)
+    member.role = role
     return member
+
+
+def _profile(
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    telegram_language: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "first_name": _clip(first_name, 128) or "?",
+        "last_name": _clip(last_name, 128),
+        "username": _clip(username, 64),
+        "telegram_language": _clip(telegram_language, 16),
+        "last_seen_at": now,
+        "blocked_at": None,  # they are talking to us: they have not blocked the bot
+    }
 
 
 def _refresh(
@@ -98,12 +125,8 @@ def _refresh(
     telegram_language: str | None,
     now: datetime,
 ) -> None:
-    member.first_name = _clip(first_name, 128) or "?"
-    member.last_name = _clip(last_name, 128)
-    member.username = _clip(username, 64)
-    member.telegram_language = _clip(telegram_language, 16)
-    member.last_seen_at = now
-    member.blocked_at = None  # they are talking to us: they have not blocked the bot
+    for name, value in _profile(first_name, last_name, username, telegram_language, now).items():
+        setattr(member, name, value)
 
 
 async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> list[int]:
