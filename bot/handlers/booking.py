@@ -43,7 +43,8 @@ async def machine_list(turn: Turn) -> Reply:
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
             markup=keyboards.back_to_menu(turn.texts),
         )
-    entries = [(m, await machines.is_authorized(turn.session, turn.member, m)) for m in listed]
+    authorized = await machines.authorized_machines(turn.session, turn.member, listed)
+    entries = [(m, m.id in authorized) for m in listed]
     kinds = []
     for machine in listed:
         name = f"{keyboards.KIND_ICONS[machine.kind]} {_(KIND_NAMES[machine.kind])}"
