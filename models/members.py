@@ -75,14 +75,20 @@ async def register(
     The settings say who the managers are: an id listed there is a manager, one removed is not any more.
     """
     role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
-    # A known member (nearly every update): refresh and load the row in one statement, not a
-    # SELECT then an UPDATE at the flush.
-    member = await session.scalar(
-        update(Member)
-        .where(Member.telegram_id == telegram_id)
-        .values(**_profile(first_name, last_name, username, telegram_language, now), role=role)
-        .returning(Member)
-    )
+    if session.sync_session.get_bind().dialect.update_returning:
+        # A known member (nearly every update): refresh and load the row in one statement, not a
+        # SELECT then an UPDATE at the flush.
+        member = await session.scalar(
+            update(Member)
+            .where(Member.telegram_id == telegram_id)
+            .values(**_profile(first_name, last_name, username, telegram_language, now), role=role)
+            .returning(Member)
+        )
+    else:  # SQLite before 3.35 (an older system library) has no RETURNING
+        member = await find_by_telegram_id(session, telegram_id)
+        if member is not None:
+            _refresh(member, first_name, last_name, username, telegram_language, now)
+            member.role = role
     if member is not None:
         return member
     member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)

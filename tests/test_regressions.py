@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import bookings
 from models.bookings import Booking
+from models.db import session_factory
 from models.opening import Closure
 from scheduler.reminders import send_due_reminders
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
@@ -459,3 +460,48 @@ async def test_a_dotenv_file_that_is_not_utf8_stops_with_one_line(tmp_path: Path
     code, _out, err = await run_cli("db", "upgrade", env=cli_env(), cwd=tmp_path)
     assert "Traceback" not in err, err[-500:]
     assert code == 2 and len(err.strip().splitlines()) == 1, err[-500:]
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "no-returning"])
+async def test_a_known_member_is_refreshed_with_or_without_returning(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """Every update registers its sender: one UPDATE … RETURNING where the database has it, a SELECT
+    then an UPDATE on an SQLite older than 3.35 (a Raspberry Pi's system library may be)."""
+    from datetime import UTC, datetime
+
+    from models import members
+
+    monkeypatch.setattr(engine.sync_engine.dialect, "update_returning", returning)
+    first, later = datetime(2030, 3, 1, 9, tzinfo=UTC), datetime(2030, 3, 2, 9, tzinfo=UTC)
+    sessions = session_factory(engine)
+    async with sessions.begin() as session:
+        camille = await members.register(
+            session,
+            telegram_id=77,
+            first_name="Camille",
+            last_name=None,
+            username=None,
+            telegram_language="fr",
+            manager_ids=[],
+            now=first,
+        )
+        camille.blocked_at = first
+    async with sessions.begin() as session:
+        again = await members.register(
+            session,
+            telegram_id=77,
+            first_name="Camille",
+            last_name="Roux",
+            username="camroux",
+            telegram_language="en",
+            manager_ids=[77],
+            now=later,
+        )
+        assert again.id == camille.id
+    async with sessions() as session:
+        stored = await session.get(members.Member, camille.id)
+        assert stored is not None
+        assert (stored.last_name, stored.username, stored.telegram_language) == ("Roux", "camroux", "en")
+        assert stored.role is members.Role.MANAGER and stored.last_seen_at == later
+        assert stored.blocked_at is None
