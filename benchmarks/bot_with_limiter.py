@@ -29,9 +29,9 @@ def main() -> int:
         """AIORateLimiter with the overall limit given on the command line (the rest as fabdesk sets it)."""
 
         def __init__(self, **kwargs: Any) -> None:
-            super().__init__(
-                overall_max_rate=args.overall_max_rate, overall_time_period=args.overall_time_period, **kwargs
-            )
+            kwargs["overall_max_rate"] = args.overall_max_rate
+            kwargs["overall_time_period"] = args.overall_time_period
+            super().__init__(**kwargs)
 
     bot.app.AIORateLimiter = Limiter  # type: ignore[misc]
     from bot.cli import main as fabdesk
