@@ -231,6 +231,40 @@ async def test_database_itself_refuses_overlapping_confirmed_bookings(session: A
     ]
 
 
+async def test_the_database_guard_sees_a_day_long_booking_and_refuses_longer_ones(
+    session: AsyncSession,
+) -> None:
+    """The guard looks back one day (a booking lies in one opening interval, so within a day):
+    a booking of almost a day still blocks the next morning; on SQLite, where the look-back is what
+    keeps the guard from reading the machine's whole history, a longer one is refused outright."""
+    await open_every_day(session)
+    machine = await make_machine(session)
+    alice = await make_member(session)
+
+    def row(start: datetime, end: datetime) -> Booking:
+        return Booking(
+            member_id=alice.id,
+            machine_id=machine.id,
+            start_at=start,
+            end_at=end,
+            status=BookingStatus.CONFIRMED,
+            created_at=NOW,
+        )
+
+    session.add(row(paris(5, 1), paris(6, 0, 59)))  # 23 h 59 min
+    await session.flush()
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            session.add(row(paris(6, 0, 30), paris(6, 0, 45)))
+    session.add(row(paris(6, 0, 59), paris(6, 1, 30)))  # back to back
+    await session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        with pytest.raises(IntegrityError, match="booking_too_long"):
+            async with session.begin_nested():
+                session.add(row(paris(7, 1), paris(8, 1, 30)))
+    assert await session.scalar(select(func.count()).select_from(Booking)) == 2
+
+
 @pytest.mark.parametrize("racers", [50])
 async def test_concurrent_attempts_on_one_slot_give_exactly_one_booking(
     sessions: async_sessionmaker[AsyncSession], racers: int
