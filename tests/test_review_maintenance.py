@@ -7,12 +7,10 @@ on SQLite and fail on PostgreSQL (FABDESK_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.notifications import deliver_outbox
@@ -48,11 +46,11 @@ from tests.harness import (
     tap,
     test_settings,
 )
+from tests.races import race
 
 EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
 OTHER_MANAGER = FakeUser(901, "Yann", username="yann", language_code="en")
 APOLOGIES = ("Something went wrong", "Un problème est survenu")
-T = TypeVar("T")
 
 
 def _error_report_sent(fake: FakeBotApi) -> bool:
@@ -91,56 +89,6 @@ async def _events(sessions: async_sessionmaker[AsyncSession], ticket_id: int) ->
             select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
         )
         return list(rows)
-
-
-async def _wait_until_blocked(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
-    """On PostgreSQL, return once `task` is done or another connection waits on a lock; on SQLite
-    (where the second transaction waits for the first at BEGIN), just yield."""
-    if engine.dialect.name != "postgresql":
-        for _ in range(20):
-            await asyncio.sleep(0)
-        return
-    for _ in range(500):
-        if task.done():
-            return
-        async with engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the second transaction never waited on the first one")
-
-
-async def _race(
-    sessions: async_sessionmaker[AsyncSession],
-    engine: AsyncEngine,
-    first: Callable[[AsyncSession], Awaitable[Any]],
-    second: Callable[[AsyncSession], Awaitable[T]],
-) -> T | BaseException:
-    """Run `first` in a transaction left open, start `second` in another one, then commit `first`.
-
-    This is two updates handled at the same time (concurrent_updates): the second one reads before
-    the first one commits. Returns what `second` returned, or the exception it raised.
-    """
-    async with sessions.begin() as one:
-        await first(one)
-        await one.flush()
-
-        async def run_second() -> T:
-            async with sessions.begin() as two:
-                return await second(two)
-
-        task = asyncio.create_task(run_second())
-        await _wait_until_blocked(engine, task)
-    try:
-        return await task
-    except Exception as exc:
-        return exc
 
 
 # --------------------------------------------------------------------------- notes and drafts
@@ -265,7 +213,7 @@ async def test_two_managers_pressing_take_it_at_once_take_the_ticket_once(
 
         return run
 
-    second = await _race(sessions, engine, take(morgane.id), take(yann.id))
+    second = await race(sessions, engine, take(morgane.id), take(yann.id))
     assert isinstance(second, TicketNotActive), f"the second take went through too: {second!r}"
     assert (await _events(sessions, ticket_id)).count(EventKind.TAKEN) == 1
     async with sessions() as session:
@@ -301,7 +249,7 @@ async def test_a_double_tap_on_the_severity_sends_one_report(
         assert member is not None
         return await maintenance.submit_report(session, member, Severity.UNUSABLE, [MANAGER.id], NOW)
 
-    await _race(sessions, engine, submit, submit)
+    await race(sessions, engine, submit, submit)
     async with sessions() as session:
         reports = await session.scalar(select(func.count()).select_from(Report))
         alerts = await session.scalar(
@@ -337,7 +285,7 @@ async def test_photos_of_an_album_handled_at_once_are_all_kept(
 
         return run
 
-    await _race(sessions, engine, add("photo-1"), add("photo-2"))
+    await race(sessions, engine, add("photo-1"), add("photo-2"))
     async with sessions() as session:
         draft = await session.get(ReportDraft, alice.id)
     assert draft is not None and sorted(draft.photo_ids) == ["photo-1", "photo-2"]
@@ -629,7 +577,7 @@ async def test_a_booking_made_while_the_machine_is_reported_unusable_is_refused_
         assert member is not None
         return await bookings.book(session, member, printer.id, paris(5, 10), 60, RULES, NOW)
 
-    outcome = await _race(sessions, engine, report, book)
+    outcome = await race(sessions, engine, report, book)
     if isinstance(outcome, MachineUnavailable):
         return
     assert not isinstance(outcome, BaseException), outcome

@@ -8,14 +8,12 @@ on SQLite and fail on PostgreSQL (FABDESK_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import projects
@@ -34,13 +32,13 @@ from models.projects import (
 from tests.factories import NOW, make_member, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import Clock, press_data, running_bot, say, tap, test_settings
+from tests.races import race
 from tests.test_e2e_projects import LEA, MALLORY, TOM, create_project, invite_of, link_group
 
 GROUP = -100_4242
 OTHER_GROUP = -100_7777
 FULL_RIGHTS = BotRights(admin=True, can_invite=True, can_restrict=True)
 NO_RIGHTS = BotRights(admin=False, can_invite=False, can_restrict=False)
-T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -81,53 +79,6 @@ async def chat_actions(session: AsyncSession) -> list[tuple[str, int, int]]:
         select(OutboxMessage.payload).where(OutboxMessage.kind == "chat_action").order_by(OutboxMessage.id)
     )
     return [(p["action"], p["chat_id"], p["user_id"]) for p in rows]
-
-
-async def _wait_until_blocked(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
-    """On PostgreSQL, return once `task` is done or another connection waits on a lock; on SQLite
-    (where the second transaction waits for the first at BEGIN), just yield."""
-    if engine.dialect.name != "postgresql":
-        for _ in range(20):
-            await asyncio.sleep(0)
-        return
-    for _ in range(500):
-        if task.done():
-            return
-        async with engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the second transaction never waited on the first one")
-
-
-async def _race(
-    sessions: async_sessionmaker[AsyncSession],
-    engine: AsyncEngine,
-    first: Callable[[AsyncSession], Awaitable[Any]],
-    second: Callable[[AsyncSession], Awaitable[T]],
-) -> T | BaseException:
-    """Run `first` in a transaction left open, start `second` in another one, then commit `first`
-    (two updates handled at the same time). Returns what `second` returned, or what it raised."""
-    async with sessions.begin() as one:
-        await first(one)
-        await one.flush()
-
-        async def run_second() -> T:
-            async with sessions.begin() as two:
-                return await second(two)
-
-        task = asyncio.create_task(run_second())
-        await _wait_until_blocked(engine, task)
-    try:
-        return await task
-    except Exception as exc:
-        return exc
 
 
 def _en(fake: FakeBotApi, database_url: str) -> Any:
@@ -793,7 +744,7 @@ async def test_a_double_tap_on_join_is_refused_kindly(
         assert member is not None
         return await projects.join(session, member, project_id, NOW)
 
-    outcome = await _race(sessions, engine, join, join)
+    outcome = await race(sessions, engine, join, join)
     assert isinstance(outcome, AlreadyMember), repr(outcome)
 
 
@@ -818,7 +769,7 @@ async def test_a_request_approved_twice_at_once_welcomes_the_member_once(
         assert owner is not None
         return await projects.decide(session, owner, request_id, True, NOW)
 
-    outcome = await _race(sessions, engine, approve, approve)
+    outcome = await race(sessions, engine, approve, approve)
     async with sessions() as session:
         kinds = [k for k, _chat in await outbox(session)]
     assert kinds.count("project_decision") == 1, kinds

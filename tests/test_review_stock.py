@@ -8,13 +8,12 @@ on SQLite and fail on PostgreSQL (FABDESK_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import bookings, stock
@@ -28,10 +27,10 @@ from scheduler.daily import ask_about_usage, send_daily_digest
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, MANAGER, Clock, job_context, press_data, running_bot, say, tap, test_settings
+from tests.races import race
 
 EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
 MANAGER_ID = MANAGER.id
-T = TypeVar("T")
 
 
 async def make_consumable(
@@ -63,53 +62,6 @@ async def _quantity(sessions: async_sessionmaker[AsyncSession], name: str = "PLA
         found = await session.scalar(select(Consumable).where(Consumable.name == name))
         assert found is not None
         return found.quantity
-
-
-async def _wait_until_blocked(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
-    """On PostgreSQL, return once `task` is done or another connection waits on a lock; on SQLite
-    (where the second transaction waits for the first at BEGIN), just yield."""
-    if engine.dialect.name != "postgresql":
-        for _ in range(20):
-            await asyncio.sleep(0)
-        return
-    for _ in range(500):
-        if task.done():
-            return
-        async with engine.connect() as connection:
-            waiting = await connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the second transaction never waited on the first one")
-
-
-async def _race(
-    sessions: async_sessionmaker[AsyncSession],
-    engine: AsyncEngine,
-    first: Callable[[AsyncSession], Awaitable[Any]],
-    second: Callable[[AsyncSession], Awaitable[T]],
-) -> T | BaseException:
-    """Run `first` in a transaction left open, start `second` in another one, then commit `first`
-    (two updates handled at the same time). Returns what `second` returned, or what it raised."""
-    async with sessions.begin() as one:
-        await first(one)
-        await one.flush()
-
-        async def run_second() -> T:
-            async with sessions.begin() as two:
-                return await second(two)
-
-        task = asyncio.create_task(run_second())
-        await _wait_until_blocked(engine, task)
-    try:
-        return await task
-    except Exception as exc:
-        return exc
 
 
 # --------------------------------------------------------------------------- stock movements
@@ -157,7 +109,7 @@ async def test_two_uses_recorded_at_the_same_moment_both_count_and_alert_once(
 
         return record
 
-    outcome = await _race(sessions, engine, use(alice_id), use(bob_id))
+    outcome = await race(sessions, engine, use(alice_id), use(bob_id))
     assert not isinstance(outcome, BaseException), outcome
     async with sessions() as session:
         movements = list(await session.scalars(select(StockMovement.delta_milli)))
