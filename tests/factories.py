@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import members
+from models import members, stock
 from models.bookings import BookingRules
 from models.machines import Machine, MachineKind, MachineStatus
 from models.members import Member
 from models.opening import OpeningHours
+from models.stock import Consumable
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Monday, 07:00 in Paris: far enough ahead of any real date for tests to choose their "now".
@@ -79,3 +81,27 @@ async def open_every_day(session: AsyncSession, opens: str = "09:00", closes: st
     for weekday in range(7):
         session.add(OpeningHours(weekday=weekday, opens_minute=start, closes_minute=end))
     await session.flush()
+
+
+async def make_consumable(
+    session: AsyncSession,
+    name: str = "PLA noir",
+    unit: str = "g",
+    quantity: str = "1000",
+    minimum: str = "500",
+    machines: list[Machine] | None = None,
+) -> Consumable:
+    consumable = Consumable(
+        name=name,
+        unit=unit,
+        quantity_milli=stock.to_milli(Decimal(quantity)),
+        minimum_milli=stock.to_milli(Decimal(minimum)),
+        supplier="Filament Shop",
+        reorder_url="https://example.org/pla",
+        active=True,
+        created_at=NOW,
+        machines=machines or [],
+    )
+    session.add(consumable)
+    await session.flush()
+    return consumable

@@ -24,37 +24,13 @@ from models.outbox import OutboxMessage
 from models.stock import Consumable, MovementReason, StockMovement
 from models.updates import UpdateItem
 from scheduler.daily import ask_about_usage, send_daily_digest
-from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+from tests.factories import NOW, RULES, make_consumable, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, MANAGER, Clock, job_context, press_data, running_bot, say, tap, test_settings
 from tests.races import race
 
 EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
 MANAGER_ID = MANAGER.id
-
-
-async def make_consumable(
-    session: AsyncSession,
-    name: str = "PLA noir",
-    unit: str = "g",
-    quantity: str = "1000",
-    minimum: str = "500",
-    machines: list[Machine] | None = None,
-) -> Consumable:
-    consumable = Consumable(
-        name=name,
-        unit=unit,
-        quantity_milli=stock.to_milli(Decimal(quantity)),
-        minimum_milli=stock.to_milli(Decimal(minimum)),
-        supplier="Filament Shop",
-        reorder_url="https://example.org/pla",
-        active=True,
-        created_at=NOW,
-        machines=machines or [],
-    )
-    session.add(consumable)
-    await session.flush()
-    return consumable
 
 
 async def _quantity(sessions: async_sessionmaker[AsyncSession], name: str = "PLA noir") -> Decimal:

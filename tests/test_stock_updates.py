@@ -11,37 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import bookings, digest, stock, updates
 from models.errors import NotAllowed, NotFound
-from models.machines import Machine, MachineKind
+from models.machines import MachineKind
 from models.outbox import OutboxMessage
-from models.stock import BadQuantity, Consumable, MovementReason, StockMovement
+from models.stock import BadQuantity, MovementReason, StockMovement
 from models.updates import CheckAction, UpdateCheck, UpdateItem
-from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
+from tests.factories import (
+    NOW,
+    PARIS,
+    RULES,
+    make_consumable,
+    make_machine,
+    make_member,
+    open_every_day,
+    paris,
+)
 
 MANAGER_ID = 900
-
-
-async def make_consumable(
-    session: AsyncSession,
-    name: str = "PLA noir",
-    unit: str = "g",
-    quantity: str = "1000",
-    minimum: str = "500",
-    machines: list[Machine] | None = None,
-) -> Consumable:
-    consumable = Consumable(
-        name=name,
-        unit=unit,
-        quantity_milli=stock.to_milli(Decimal(quantity)),
-        minimum_milli=stock.to_milli(Decimal(minimum)),
-        supplier="Filament Shop",
-        reorder_url="https://example.org/pla",
-        active=True,
-        created_at=NOW,
-        machines=machines or [],
-    )
-    session.add(consumable)
-    await session.flush()
-    return consumable
 
 
 async def kinds(session: AsyncSession) -> list[str]:
