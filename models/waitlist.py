@@ -68,14 +68,13 @@ async def join(
     await check_bookable(session, member, machine)
     if free_starts:
         raise SlotsAvailable(machine.name)
-    waiting = await session.scalar(
-        select(WaitlistEntry).where(
-            WaitlistEntry.member_id == member.id,
-            WaitlistEntry.machine_id == machine.id,
-            WaitlistEntry.day == day,
-            WaitlistEntry.done_at.is_(None),
-        )
+    waiting_now = select(WaitlistEntry).where(
+        WaitlistEntry.member_id == member.id,
+        WaitlistEntry.machine_id == machine.id,
+        WaitlistEntry.day == day,
+        WaitlistEntry.done_at.is_(None),
     )
+    waiting = await session.scalar(waiting_now)
     if waiting is not None:
         return waiting, False
     entry = WaitlistEntry(member_id=member.id, machine_id=machine.id, day=day, created_at=now)
@@ -83,14 +82,7 @@ async def join(
         async with session.begin_nested():
             session.add(entry)
     except IntegrityError:  # pressed twice at once
-        found = await session.scalar(
-            select(WaitlistEntry).where(
-                WaitlistEntry.member_id == member.id,
-                WaitlistEntry.machine_id == machine.id,
-                WaitlistEntry.day == day,
-                WaitlistEntry.done_at.is_(None),
-            )
-        )
+        found = await session.scalar(waiting_now)
         assert found is not None
         return found, False
     return entry, True
