@@ -71,6 +71,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             )
         case waitlist.SlotsAvailable():
             return _("There are still free slots that day: book one!")
+        case waitlist.NothingToWaitFor():
+            return _("No slot left that day: pick another day.")
         case stock.AlreadyRecorded():
             return _("That is already recorded for this booking. Nothing was changed.")
         case updates.BadVersion():

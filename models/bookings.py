@@ -135,6 +135,11 @@ class DayAvailability:
     # Starts still ahead that day, free or not: a full day with some is worth waiting for.
     starts_ahead: int = 0
 
+    @property
+    def worth_waiting(self) -> bool:
+        """No free start left, but starts still ahead that a cancellation could free."""
+        return not self.free_starts and self.starts_ahead > 0
+
 
 Interval = tuple[datetime, datetime]
 

@@ -9,6 +9,7 @@ waiting for it are told too.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, ForeignKey, Index, select, text
@@ -23,12 +24,19 @@ from models.members import Member
 from models.opening import local_datetime
 from models.outbox import notify_member
 
+if TYPE_CHECKING:
+    from models.bookings import BookingRules
+
 # How many waiting members hear of one freed slot (first come, first served).
 TOLD_PER_SLOT = 3
 
 
 class SlotsAvailable(DomainError):
     """The day still has free slots: no need to wait."""
+
+
+class NothingToWaitFor(DomainError):
+    """No slot of the day is still ahead (the lab is closed, or the day is nearly over)."""
 
 
 class WaitlistEntry(Base):
@@ -61,13 +69,21 @@ class WaitlistEntry(Base):
 
 
 async def join(
-    session: AsyncSession, member: Member, machine_id: int, day: date, free_starts: int, now: datetime
+    session: AsyncSession, member: Member, machine_id: int, day: date, rules: BookingRules, now: datetime
 ) -> tuple[WaitlistEntry, bool]:
-    """Put the member on the machine's waitlist for the day; return (entry, newly added)."""
+    """Put the member on the machine's waitlist for a full day; return (entry, newly added).
+
+    Only a day with no free start, but starts still ahead, can be waited for.
+    """
+    from models.bookings import day_availability  # the bookings module calls this one
+
     machine = await get_machine(session, machine_id)
     await check_bookable(session, member, machine)
-    if free_starts:
+    availability = await day_availability(session, machine, day, rules, now)
+    if availability.free_starts:
         raise SlotsAvailable(machine.name)
+    if not availability.worth_waiting:
+        raise NothingToWaitFor(machine.name)
     waiting_now = select(WaitlistEntry).where(
         WaitlistEntry.member_id == member.id,
         WaitlistEntry.machine_id == machine.id,

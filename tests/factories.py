@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import members, stock
+from models import bookings, members, stock
 from models.bookings import BookingRules
 from models.machines import Machine, MachineKind, MachineStatus
 from models.members import Member
@@ -81,6 +81,15 @@ async def open_every_day(session: AsyncSession, opens: str = "09:00", closes: st
     for weekday in range(7):
         session.add(OpeningHours(weekday=weekday, opens_minute=start, closes_minute=end))
     await session.flush()
+
+
+async def fill_day(session: AsyncSession, machine: Machine, day: date, now: datetime = NOW) -> Member:
+    """Book every free start of the machine on a day, as a member of their own: the day is full."""
+    filler = await make_member(session, "Filler")
+    while free := (await bookings.day_availability(session, machine, day, RULES, now)).free_starts:
+        lengths = await bookings.free_lengths(session, machine, free[0], RULES, now)
+        await bookings.book(session, filler, machine.id, free[0], lengths[-1], RULES, now)
+    return filler
 
 
 async def make_consumable(

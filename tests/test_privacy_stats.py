@@ -30,11 +30,12 @@ from models.errors import SlotTaken
 from models.machines import MachineKind
 from models.maintenance import Severity
 from models.members import Member, Role
+from models.opening import Closure
 from models.outbox import OutboxMessage
 from models.projects import Visibility
 from models.stock import Consumable, MovementReason
 from models.waitlist import WaitlistEntry
-from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
+from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
 
 MANAGER_ID = 900
 
@@ -67,7 +68,8 @@ async def busy_member(session: AsyncSession, name: str, telegram_id: int) -> Mem
     await projects.draft_choose(session, member, NOW, skip=True)
     await projects.draft_choose(session, member, NOW, skip=True)
     await projects.create_project(session, member, NOW)
-    await waitlist.join(session, member, printer.id, date(2030, 3, 7), 0, NOW)
+    await fill_day(session, printer, date(2030, 3, 7))  # a full day, worth waiting for
+    await waitlist.join(session, member, printer.id, date(2030, 3, 7), RULES, NOW)
     await feeds.new_feed(session, member, NOW)
     return member
 
@@ -223,6 +225,24 @@ def test_the_chart_renders_to_a_png() -> None:
     assert charts.hours_chart("Nothing yet", {}, "hours").startswith(b"\x89PNG")
 
 
+async def test_only_a_full_day_with_slots_still_ahead_can_be_waited_for(session: AsyncSession) -> None:
+    await open_every_day(session, "10:00", "12:00")
+    printer = await make_machine(session, slot_minutes=60, max_booking_minutes=60)
+    bob = await make_member(session, "Bob")
+    with pytest.raises(waitlist.SlotsAvailable):  # nothing booked yet
+        await waitlist.join(session, bob, printer.id, date(2030, 3, 5), RULES, NOW)
+    await fill_day(session, printer, date(2030, 3, 5))
+    _entry, added = await waitlist.join(session, bob, printer.id, date(2030, 3, 5), RULES, NOW)
+    assert added
+    # At 11:30 the day's last start (11:00) is behind: a cancellation could not help any more.
+    with pytest.raises(waitlist.NothingToWaitFor):
+        await waitlist.join(session, bob, printer.id, date(2030, 3, 5), RULES, paris(5, 11, 30))
+    session.add(Closure(day=date(2030, 3, 6), reason="Inventory"))
+    with pytest.raises(waitlist.NothingToWaitFor):  # closed: no start at all that day
+        await waitlist.join(session, bob, printer.id, date(2030, 3, 6), RULES, NOW)
+    assert len((await session.scalars(select(WaitlistEntry))).all()) == 1
+
+
 async def test_a_freed_slot_goes_to_the_waitlist_and_the_first_tap_wins(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -235,12 +255,12 @@ async def test_a_freed_slot_goes_to_the_waitlist_and_the_first_tap_wins(
         booking = await bookings.book(session, alice, printer.id, paris(5, 10), 60, RULES, NOW)
         day = date(2030, 3, 5)
         for member in (bob, carol):
-            _entry, added = await waitlist.join(session, member, printer.id, day, 0, NOW)
+            _entry, added = await waitlist.join(session, member, printer.id, day, RULES, NOW)
             assert added
-        _again, added = await waitlist.join(session, bob, printer.id, day, 0, NOW)
+        _again, added = await waitlist.join(session, bob, printer.id, day, RULES, NOW)
         assert not added
         with pytest.raises(waitlist.SlotsAvailable):
-            await waitlist.join(session, bob, printer.id, date(2030, 3, 6), 1, NOW)
+            await waitlist.join(session, bob, printer.id, date(2030, 3, 6), RULES, NOW)
         ids = {"bob": bob.id, "carol": carol.id}
     async with sessions.begin() as session:
         alice_again = await session.get(Member, booking.member_id)

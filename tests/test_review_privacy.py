@@ -19,9 +19,10 @@ from models.members import Member
 from models.outbox import OutboxMessage
 from models.projects import BotRights, MembershipStatus, ProjectMember, ProjectStatus, Visibility
 from models.stock import Consumable
-from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
+from models.waitlist import WaitlistEntry
+from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi
-from tests.harness import ALICE, Clock, running_bot, say, tap
+from tests.harness import ALICE, Clock, press_data, running_bot, say, tap
 from tests.harness import test_settings as bot_settings
 from tests.test_calendar_feeds import URL, fetch, free_port
 
@@ -130,7 +131,8 @@ async def test_the_waitlist_compares_with_the_local_day_not_a_day_around(session
     bob = await make_member(session, "Bob")
     await bookings.book(session, bob, printer.id, paris(5, 18), 60, RULES, NOW)  # Tuesday evening
     freed = await bookings.book(session, alice, printer.id, paris(6, 10), 60, RULES, NOW)
-    await waitlist.join(session, bob, printer.id, date(2030, 3, 6), 0, NOW)  # he waits for Wednesday
+    await fill_day(session, printer, date(2030, 3, 6))
+    await waitlist.join(session, bob, printer.id, date(2030, 3, 6), RULES, NOW)  # he waits for Wednesday
     await bookings.cancel(session, alice, freed.id, NOW, RULES)
     offers = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed")))
     assert [o.member_id for o in offers] == [bob.id]
@@ -178,7 +180,7 @@ async def test_erasure_offers_the_freed_slots_to_the_waitlist(session: AsyncSess
     alice = await make_member(session, "Alice")
     bob = await make_member(session, "Bob")
     await bookings.book(session, alice, printer.id, paris(5, 10), 60, RULES, NOW)
-    await waitlist.join(session, bob, printer.id, date(2030, 3, 5), 0, NOW)
+    await waitlist.join(session, bob, printer.id, date(2030, 3, 5), RULES, NOW)
     done = await privacy.erase_member(session, alice, privacy.ErasureReason.REQUEST, NOW, PARIS)
     assert done.bookings_cancelled == 1
     offers = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed")))
@@ -193,7 +195,7 @@ async def test_every_waiting_member_gets_a_turn(session: AsyncSession) -> None:
     first = await bookings.book(session, a, printer.id, paris(5, 10), 60, RULES, NOW)
     second = await bookings.book(session, a, printer.id, paris(5, 11), 60, RULES, NOW)
     for waiter in waiters:
-        await waitlist.join(session, waiter, printer.id, date(2030, 3, 5), 0, NOW)
+        await waitlist.join(session, waiter, printer.id, date(2030, 3, 5), RULES, NOW)
     await bookings.cancel(session, a, first.id, NOW, RULES)
     told_first = {
         m.member_id
@@ -209,7 +211,8 @@ async def test_a_machine_back_after_local_midnight_does_not_announce_yesterday(s
     await open_every_day(session)
     printer = await make_machine(session, "Prusa MK4")
     alice = await make_member(session, "Alice")
-    await waitlist.join(session, alice, printer.id, date(2030, 3, 5), 0, NOW)
+    await fill_day(session, printer, date(2030, 3, 5))
+    await waitlist.join(session, alice, printer.id, date(2030, 3, 5), RULES, NOW)
     # 00:30 in Paris on 6 March is 23:30 UTC on 5 March: the 5th is over in the lab.
     assert await waitlist.machine_back(session, printer, datetime(2030, 3, 5, 23, 30, tzinfo=UTC), PARIS) == 0
     assert await waitlist.machine_back(session, printer, datetime(2030, 3, 5, 22, 30, tzinfo=UTC), PARIS) == 1
@@ -311,3 +314,10 @@ async def test_a_day_with_nothing_ahead_offers_no_waiting(
         today = await tap(fake, ALICE, "Mon 4 Mar")
         assert "No slot left that day" in (today.text or "")
         assert not any("frees up" in label for label, _d in today.buttons())
+        # A forged (or stale) "wait for this day" press is refused by the waitlist itself.
+        machine_id = next(d for label, d in today.buttons() if d and d.startswith("bk:m:")).split(":")[2]
+        refused = await press_data(fake, ALICE, f"wl:{machine_id}:20300304")
+        assert refused.params.get("show_alert") is True
+        assert "No slot left that day" in str(refused.params.get("text"))
+    async with sessions.begin() as session:
+        assert (await session.scalars(select(WaitlistEntry))).all() == []

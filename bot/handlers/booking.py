@@ -98,10 +98,7 @@ async def choose_start(turn: Turn) -> Reply:
     day = _day_of(turn.args[1])
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
-    if not availability.free_starts and not availability.starts_ahead:
-        text = header + "\n\n" + _("No slot left that day: pick another day.")
-        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day, waitable=False))
-    if not availability.free_starts:
+    if availability.worth_waiting:
         text = (
             header
             + "\n\n"
@@ -111,6 +108,9 @@ async def choose_start(turn: Turn) -> Reply:
             )
         )
         return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day))
+    if not availability.free_starts:
+        text = header + "\n\n" + _("No slot left that day: pick another day.")
+        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day, waitable=False))
     text = header + "\n\n" + _("Free start times:")
     return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, availability.free_starts))
 
@@ -118,13 +118,8 @@ async def choose_start(turn: Turn) -> Reply:
 async def wait_for_slot(turn: Turn) -> Reply:
     """Put the member on the waitlist of a full day."""
     _ = turn._
-    machine = await machines.get_machine(turn.session, turn.args[0])
-    day = _day_of(turn.args[1])
-    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
-    if not availability.starts_ahead:
-        return Reply(toast=_("No slot left that day: pick another day."), alert=True)
     _entry, added = await waitlist.join(
-        turn.session, turn.member, machine.id, day, len(availability.free_starts), turn.now
+        turn.session, turn.member, turn.args[0], _day_of(turn.args[1]), turn.desk.rules, turn.now
     )
     toast = (
         _("You are on the waitlist: I will tell you as soon as a slot frees up.")
