@@ -28,8 +28,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks import lab as labs
 from benchmarks.procs import BotProcess, bot_env, fabdesk_argv, kill_all, plain_env, script_argv
 from benchmarks.scenarios import fanout, idle_footprint, race
-from benchmarks.workload import CpuMeter, Driver, Phase, echo_member, fabdesk_member, members, run_phase
-from tests.fakebot import FakeBotApi, FloodLimits
+from benchmarks.workload import (
+    CpuMeter,
+    Driver,
+    Member,
+    Phase,
+    button_member,
+    echo_member,
+    fabdesk_member,
+    members,
+    run_phase,
+)
+from tests.fakebot import FakeBotApi, FakeUser, FloodLimits
 
 HERE = Path(__file__).resolve().parent
 PACED_MEMBERS = 8
@@ -166,6 +176,49 @@ async def measure_echo(plan: Plan, workdir: Path, variant: str, paced: bool) -> 
     return result
 
 
+async def bot_phase(
+    fake: FakeBotApi,
+    bot: BotProcess,
+    name: str,
+    member: Member,
+    users: list[FakeUser],
+    warmup: float,
+    duration: float,
+    rate: float | None,
+) -> Phase:
+    """Start the bot, run one phase of members against it, stop the bot."""
+    await bot.start(fake)
+    driver = Driver(fake)
+    try:
+        return await run_phase(
+            driver, name, member, users, warmup=warmup, duration=duration, rate=rate, meter=CpuMeter(bot.pid)
+        )
+    finally:
+        driver.close()
+        await bot.stop()
+
+
+async def measure_floor(
+    plan: Plan, workdir: Path, label: str, users: list[FakeUser], database: labs.Database | None = None
+) -> dict[str, Any]:
+    """The stack's ceiling for a button bot (floor_bot.py): answer + edit, + one transaction if a database."""
+    async with FakeBotApi() as fake:
+        extra = ["--database", database.url] if database is not None else []
+        bot = BotProcess(
+            f"floor bot ({label})",
+            script_argv("floor_bot.py", fake.token, fake.base_url, *extra),
+            bot_env(fake),
+            workdir,
+            workdir / f"floor_{label}.log",
+        )
+        phase = await bot_phase(
+            fake, bot, f"floor {label}", button_member, users, plan.warmup, plan.throughput_s, None
+        )
+    entry = phase.summary()
+    say(f"  floor bot ({label}): {entry['updates_per_s']} updates/s")
+    return entry
+
+
 async def workload_phases(
     plan: Plan, driver: Driver, bot: BotProcess, database: labs.Database, lab: labs.Lab, paced: bool = True
 ) -> dict[str, Phase]:
@@ -299,23 +352,17 @@ async def anatomy(
             workdir,
             workdir / f"{label}_traced.log",
         )
-        await bot.start(fake)
-        driver = Driver(fake)
         today = datetime.now(labs.TZ).date()
-        try:
-            phase = await run_phase(
-                driver,
-                "anatomy",
-                fabdesk_member(today.year * 10000 + today.month * 100 + today.day),
-                members(lab.member_ids[:1]),
-                warmup=2,
-                duration=plan.anatomy_s,
-                rate=ANATOMY_RATE,
-                meter=CpuMeter(bot.pid),
-            )
-        finally:
-            driver.close()
-            await bot.stop()
+        phase = await bot_phase(
+            fake,
+            bot,
+            "anatomy",
+            fabdesk_member(today.year * 10000 + today.month * 100 + today.day),
+            members(lab.member_ids[:1]),
+            2,
+            plan.anatomy_s,
+            ANATOMY_RATE,
+        )
     result: dict[str, Any] = json.loads(trace.read_text())
     summary = phase.summary()
     result["latency"] = {
@@ -341,6 +388,10 @@ async def measure_backend(
         entry.update(await shipped_bot(plan, workdir, database, lab, label, last))
         if last or plan.diagnose_small_lab:
             entry["without_overall_limit"] = await limit_lifted(plan, workdir, database, lab, label)
+        if last:
+            entry["floor_with_transaction"] = await measure_floor(
+                plan, workdir, f"{label} + one transaction", members(lab.member_ids[: plan.members]), database
+            )
         if plan.anatomy_s:
             entry["anatomy"] = await anatomy(plan, workdir, database, lab, label)
             say(f"    diagnosis, per-update anatomy: {entry['anatomy']['latency']['updates']} updates traced")
@@ -391,12 +442,19 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
         unlimited_ratio = large["without_overall_limit"]["updates_per_s"] / echo if echo else 0.0
         cost = _ratio(large["paced"]["cpu_ms_per_update"], small["paced"]["cpu_ms_per_update"])
         latency_ratio = _ratio(large["paced"]["p50_ms"], small["paced"]["p50_ms"])
+        floor = large.get("floor_with_transaction", {}).get("updates_per_s")
         fan = large["fanout"]
         # The shipped configuration only: the workload bot (workload, race, idle) and the fan-out bot.
         peak = max(large["peak_rss_mb"], fan["peak_rss_mb"])
         out[backend] = {
             "throughput_vs_echo_with_limiter": round(ratio, 3),
             "throughput_vs_echo_without_overall_limit": round(unlimited_ratio, 3),
+            # The ceiling of any button bot on this stack with one transaction per update, and how
+            # close fabdesk comes to it: the target above that ceiling cannot be met on this stack.
+            "floor_with_transaction_vs_echo": _ratio(floor, echo),
+            "throughput_vs_floor_with_transaction": _ratio(
+                large["without_overall_limit"]["updates_per_s"], floor
+            ),
             "p99_ms": large["paced"]["p99_ms"],
             "scale_cost_ratio": cost,
             "scale_p50_ratio": latency_ratio,
@@ -491,6 +549,27 @@ def table(results: dict[str, Any]) -> str:
             )
         ),
         "≥ 0.5× echo",
+    )
+    button = echo["button_floor"]["updates_per_s"]
+    row(
+        "Floor: button bot (answer + edit), updates/s (× echo)",
+        [f"{button:,} ({_ratio(button, echo['baseline_updates_per_s'])}×)"] * len(backends),
+        "(the stack's ceiling)",
+    )
+    row(
+        "Floor: + one transaction per update (× echo)",
+        each(
+            lambda d, v: (
+                f"{d['histories'][big]['floor_with_transaction']['updates_per_s']} "
+                f"({v['floor_with_transaction_vs_echo']}×)"
+            )
+        ),
+        "(the stack's ceiling)",
+    )
+    row(
+        "Limiter lifted ÷ floor with one transaction",
+        each(lambda d, v: f"{v['throughput_vs_floor_with_transaction']}×"),
+        "—",
     )
     row(
         f"Workload {size // 1000}k: p50/p95/p99 ms at {results['plan']['rate']:g}/s",
@@ -663,6 +742,9 @@ async def main(argv: list[str] | None = None) -> int:
         results["echo"] = {
             "bare": await measure_echo(plan, workdir, "bare", paced=True),
             "with_rate_limiter": await measure_echo(plan, workdir, "with_rate_limiter", paced=False),
+            "button_floor": await measure_floor(
+                plan, workdir, "answer + edit", members(list(range(7_000_000, 7_000_000 + plan.members)))
+            ),
         }
         for backend in backends:
             display = "SQLite" if backend == "sqlite" else "PostgreSQL"

@@ -266,6 +266,16 @@ async def echo_member(driver: Driver, user: FakeUser, rng: random.Random) -> Non
         n += 1
 
 
+async def button_member(driver: Driver, user: FakeUser, rng: random.Random) -> None:
+    """Get a screen with one button (floor_bot.py), then press it again and again."""
+    screen = None
+    while True:
+        if screen is None:  # first time, or the last answer never came
+            screen = await driver.say(user, "hello")
+        else:
+            screen = await driver.press(user, screen, "again")
+
+
 def fabdesk_member(today_code: int) -> Member:
     """A member who browses the machines, opens a day, books, lists their bookings and cancels."""
 
