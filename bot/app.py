@@ -227,6 +227,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "dt:d": machine_admin.downtime_start,
         "dt:s": machine_admin.downtime_length,
         "dt:ok": machine_admin.downtime_confirm,
+        "dt:x": machine_admin.ask_call_off,
+        "dt:y": machine_admin.call_off,
         "pl": machine_admin.plan_screen,
         "pl:i": machine_admin.set_plan_interval,
         "pl:a": machine_admin.toggle_plan,

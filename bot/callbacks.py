@@ -41,6 +41,8 @@ ACTIONS: dict[str, int] = {
     "dt:d": 2,  # day picked -> start  (machine, yyyymmdd)
     "dt:s": 2,  # start picked -> length  (machine, start as epoch minutes)
     "dt:ok": 3,  # length picked -> downtime planned  (machine, start, minutes)
+    "dt:x": 1,  # manager: call off a planned downtime?  (downtime)
+    "dt:y": 1,  # call it off  (downtime)
     "pl": 1,  # manager: a maintenance plan  (plan)
     "pl:i": 2,  # set the plan's interval to a preset  (plan, preset index)
     "pl:a": 1,  # pause or resume the plan  (plan)

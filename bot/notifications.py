@@ -126,6 +126,13 @@ def _downtime_warning(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, keyboards.rebook(texts, MachineKind(p["kind"]), p["booking_id"]))
 
 
+def _downtime_called_off(texts: Texts, p: Payload) -> Outgoing:
+    text = "✅ " + texts.gettext(
+        "The maintenance of {machine} planned for {window} is called off. Your booking on {when} stands."
+    ).format(machine=p["machine"], window=_when(texts, p, "window_start", "window_end"), when=_when(texts, p))
+    return Outgoing(text, keyboards.single(texts, "🗂", "My bookings", "my"))
+
+
 def _plan_due(texts: Texts, p: Payload) -> Outgoing:
     text = "🧰 " + texts.gettext(
         "Preventive maintenance due on {machine}: {task} (ticket #{ticket})."
@@ -396,13 +403,22 @@ def _waitlist_freed(texts: Texts, p: Payload) -> Outgoing:
 
 
 def _waitlist_back(texts: Texts, p: Payload) -> Outgoing:
+    text = texts.gettext("{machine} is back in service: have a look at {day}.")
+    return _waitlist_look(texts, p, text)
+
+
+def _waitlist_opened(texts: Texts, p: Payload) -> Outgoing:
+    text = texts.gettext("A planned maintenance of {machine} is called off: have a look at {day}.")
+    return _waitlist_look(texts, p, text)
+
+
+def _waitlist_look(texts: Texts, p: Payload, text: str) -> Outgoing:
+    """A member waiting for a day: there may be free times now, with a button to see them."""
     day = date.fromisoformat(p["day"])
-    text = "✅ " + texts.gettext("{machine} is back in service: have a look at {day}.").format(
-        machine=p["machine"], day=texts.day(day)
-    )
     button = keyboards.button(
         "📅 " + texts.gettext("See the free times"), "bk:d", p["machine_id"], keyboards.date_code(day)
     )
+    text = "✅ " + text.format(machine=p["machine"], day=texts.day(day))
     return Outgoing(text, InlineKeyboardMarkup([[button]]))
 
 
@@ -445,6 +461,7 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "booking_affected": _booking_affected,
     "machine_back": _machine_back,
     "downtime_warning": _downtime_warning,
+    "downtime_called_off": _downtime_called_off,
     "plan_due": _plan_due,
     "low_stock": _low_stock,
     "usage_question": _usage_question,
@@ -458,6 +475,7 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "project_owner": _project_owner,
     "waitlist_freed": _waitlist_freed,
     "waitlist_back": _waitlist_back,
+    "waitlist_opened": _waitlist_opened,
     "weekly": _weekly,
     "project_rights_lost": _project_rights_lost,
     "project_announcement": _project_announcement,

@@ -64,6 +64,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("A report holds at most {count} photos.").format(count=maintenance.MAX_PHOTOS)
         case maintenance.BadWindow():
             return _("That downtime window is not possible (in the past or too long). Nothing was changed.")
+        case maintenance.DowntimeOver():
+            return _("That downtime is already over. Nothing was changed.")
         case stock.BadQuantity():
             return _(
                 "That is not an amount I can read: send a number like 250 or 1,5 "

@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,6 +140,10 @@ class TooManyPhotos(DomainError):
 
 class BadWindow(DomainError):
     """A downtime window that ends before it starts, is in the past, or is too long."""
+
+
+class DowntimeOver(DomainError):
+    """The downtime has already ended: there is nothing left to call off."""
 
 
 class Ticket(Base):
@@ -796,6 +801,65 @@ async def plan_downtime(
         }
         notify_member(session, booking.member, "downtime_warning", facts, now)
     return downtime, len(affected)
+
+
+async def get_downtime(session: AsyncSession, downtime_id: int) -> Downtime:
+    if (downtime := await session.get(Downtime, downtime_id)) is None:
+        raise NotFound(f"downtime {downtime_id}")
+    return downtime
+
+
+@dataclass(frozen=True)
+class CalledOff:
+    downtime: Downtime
+    told: int  # members with a booking in the window, told it stands
+    already: bool  # it was called off before (a second press): nothing was done
+
+
+async def call_off_downtime(
+    session: AsyncSession, manager: Member, downtime_id: int, now: datetime, tz: ZoneInfo
+) -> CalledOff:
+    """Call off a planned downtime: its window can be booked again. Members it warned are told their
+    booking stands; members waiting for one of its days are told there are free times again."""
+    require_manager(manager)
+    downtime = await get_downtime(session, downtime_id)
+    if downtime.cancelled_at is not None:
+        return CalledOff(downtime, 0, already=True)
+    if downtime.end_at <= now:
+        raise DowntimeOver(str(downtime_id))
+    # Conditional, so that two presses at once call it off (and tell everyone) once.
+    result = await session.execute(
+        update(Downtime)
+        .where(Downtime.id == downtime.id, Downtime.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+    )
+    await session.refresh(downtime, ["cancelled_at"])
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        return CalledOff(downtime, 0, already=True)
+    machine = await get_any_machine(session, downtime.machine_id)
+    warned = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.member))
+        .where(
+            Booking.affected_downtime_id == downtime.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.end_at > now,
+        )
+    )
+    told = 0
+    for booking in warned:
+        booking.affected_downtime_id = None
+        facts = {
+            **_booking_facts(booking, machine),
+            "window_start": downtime.start_at.isoformat(),
+            "window_end": downtime.end_at.isoformat(),
+        }
+        notify_member(session, booking.member, "downtime_called_off", facts, now)
+        told += 1
+    first = max(downtime.start_at, now).astimezone(tz).date()
+    last = (downtime.end_at - timedelta(microseconds=1)).astimezone(tz).date()
+    await waitlist.times_freed(session, machine, first, last, now)
+    return CalledOff(downtime, told, already=False)
 
 
 async def upcoming_downtimes(session: AsyncSession, machine_id: int, now: datetime) -> list[Downtime]:

@@ -13,7 +13,7 @@ from models.maintenance import MaintenancePlan, Ticket, TicketStatus
 from models.outbox import OutboxMessage
 from scheduler.maintenance import open_due_plan_tickets
 from tests.factories import NOW
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,
     BOB,
@@ -188,27 +188,62 @@ async def test_queue_lists_most_urgent_first_and_a_ticket_shows_its_whole_histor
         assert "#2" in (machine.text or "")
 
 
+async def bob_booked_and_saturday_planned_down(fake: FakeBotApi) -> tuple[ApiCall, int]:
+    """Bob books Saturday 10:00; the manager plans the printer down 09:00–17:00 that day.
+    Returns the manager's answer and the fake's mark just before the last tap."""
+    await book_through_buttons(fake, BOB, "Sat 9 Mar", "10:00", "1 h → 11:00")
+    await tap(fake, BOB, "Confirm")
+    await say(fake, EN_MANAGER, "/machine Prusa MK4")
+    await tap(fake, EN_MANAGER, "Plan a downtime")
+    await tap(fake, EN_MANAGER, "Sat 9 Mar")
+    await tap(fake, EN_MANAGER, "09:00")
+    mark = fake.mark()
+    return await tap(fake, EN_MANAGER, "8 h → 17:00"), mark
+
+
+async def saturday_starts_alice_sees(fake: FakeBotApi) -> list[str]:
+    await say(fake, ALICE, "/book")
+    await tap(fake, ALICE, "Prusa MK4")
+    return [label for label, _d in (await tap(fake, ALICE, "Sat 9 Mar")).buttons()]
+
+
 async def test_manager_plans_a_downtime_and_the_member_booked_in_it_is_warned(
     fake: FakeBotApi, database_url: str, lab: None
 ) -> None:
     async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
-        await book_through_buttons(fake, BOB, "Sat 9 Mar", "10:00", "1 h → 11:00")
-        await tap(fake, BOB, "Confirm")
-        await say(fake, EN_MANAGER, "/machine Prusa MK4")
-        await tap(fake, EN_MANAGER, "Plan a downtime")
-        await tap(fake, EN_MANAGER, "Sat 9 Mar")
-        await tap(fake, EN_MANAGER, "09:00")
-        mark = fake.mark()
-        done = await tap(fake, EN_MANAGER, "8 h → 17:00")
+        done, mark = await bob_booked_and_saturday_planned_down(fake)
         assert "Downtime planned: Saturday 9 March, 09:00–17:00" in (done.text or "")
         assert "1 member with a booking in that time was warned" in (done.text or "")
         warned = await fake.wait_for_call("sendMessage", BOB.id, text_contains="maintenance", after=mark)
         assert "Saturday 9 March, 09:00–17:00" in (warned.text or "")
         # Members cannot book inside the window.
-        await say(fake, ALICE, "/book")
-        await tap(fake, ALICE, "Prusa MK4")
-        times = await tap(fake, ALICE, "Sat 9 Mar")
-        assert [label for label, _d in times.buttons()][:2] == ["17:00", "17:30"]
+        assert (await saturday_starts_alice_sees(fake))[:2] == ["17:00", "17:30"]
+
+
+async def test_manager_calls_off_a_downtime_and_the_member_booked_in_it_is_told_it_stands(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await bob_booked_and_saturday_planned_down(fake)
+        screen = await say(fake, EN_MANAGER, "/machine Prusa MK4")
+        assert "Planned downtime:" in (screen.text or "")
+        ask = await tap(fake, EN_MANAGER, "Call off Sat 9 Mar 09:00–17:00")
+        assert "Call off this downtime?" in (ask.text or "")
+        mark = fake.mark()
+        done = await tap(fake, EN_MANAGER, "Call it off")
+        assert "Downtime called off: Saturday 9 March, 09:00–17:00" in (done.text or "")
+        assert "1 member with a booking in that time was told it stands" in (done.text or "")
+        told = await fake.wait_for_call("sendMessage", BOB.id, text_contains="called off", after=mark)
+        assert "Your booking on Saturday 9 March, 10:00–11:00 stands" in (told.text or "")
+        # The window can be booked again, and the machine's screen no longer lists it.
+        assert (await saturday_starts_alice_sees(fake))[:2] == ["09:00", "09:30"]
+        screen = await say(fake, EN_MANAGER, "/machine Prusa MK4")
+        assert "Planned downtime:" not in (screen.text or "")
+        assert not any(label.startswith("✖") for label, _d in screen.buttons())
+        # A member pressing the manager's button (forged) is refused, and nothing changes.
+        refused = await press_data(fake, ALICE, "dt:y:1")
+        assert refused.params.get("show_alert") is True
+        assert "Only the fab managers can do that" in str(refused.params.get("text"))
 
 
 async def test_a_due_plan_opens_exactly_one_ticket_across_a_restart(

@@ -289,6 +289,12 @@ async def populate(sessions: async_sessionmaker[AsyncSession]) -> Lab:
         for user, name, days_ahead, minute, minutes in upcoming:
             start = _local(today + timedelta(days=days_ahead), minute)
             await bookings.book(session, people[user.id], by_name[name].id, start, minutes, RULES, NOW)
+        # Planned downtime over Alice's booking tomorrow morning (managers may call it off).
+        tomorrow = today + timedelta(days=1)
+        await maintenance.plan_downtime(
+            session, manager, by_name["Prusa MK4 #1"].id, _local(tomorrow, 9 * 60), _local(tomorrow, 13 * 60),
+            "Changement de buse", NOW,
+        )  # fmt: skip
         # Tickets: a degraded printer, a computer being looked at.
         await maintenance.start_report(session, people[BOB.id], by_name["Prusa MK4 #2"].id, NOW)
         await maintenance.describe(session, people[BOB.id], "Le plateau chauffe mal, ~50 °C max.", NOW)
@@ -420,6 +426,7 @@ class World:
         self.items = snap["update_items"]
         self.authorizations = snap["authorizations"]
         self.feeds = snap["consumable_machines"]
+        self.downtimes = snap["downtimes"]
 
     def member_id(self, telegram_id: int) -> int | None:
         row = self.member_by_tid.get(telegram_id)
@@ -528,13 +535,13 @@ MANAGER_COMMANDS = {"queue", "machine", "stats", "stock", "updates", "machines",
 UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "x" * 40, "élan", "stop"]
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:ok",
-    "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k", "up:s", "up:n",
-    "mg", "mg:p", "au", "au:m", "au:g", "ss", "ss:c",
+    "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "ss", "ss:c",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
 WRITING_ACTIONS = {
-    "bk:ok", "my:y", "tr", "wl", "rp:m", "rp:s", "rp:x", "tk:t", "tk:r", "tk:e", "tk:x", "dt:ok",
+    "bk:ok", "my:y", "tr", "wl", "rp:m", "rp:s", "rp:x", "tk:t", "tk:r", "tk:e", "tk:x", "dt:ok", "dt:y",
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
     "pj:l", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pz:y", "np", "np:v",
     "np:k", "np:ok", "np:x", "au:g", "lang:fr", "lang:en", "lang:auto", "my:cn", "my:cx", "pv:y",
@@ -556,6 +563,7 @@ ONE_ID_ACTIONS = [
     "rp:m",
     "pr:a",
     "pq:d",
+    "dt:y",
 ]
 
 
@@ -995,6 +1003,15 @@ class Generator:
                 return f"dt:ok:{machine}:{start - start % 60}:{rng.choice([60, 120, 240, 480, 1440])}"
 
             options.append(downtime)
+            # Call one off (planned ones first; sometimes one already called off, or over).
+            options += [
+                lambda: (
+                    f"dt:{rng.choice(['x', 'y'])}:{d['id']}"
+                    if (d := self._pick([d for d in world.downtimes.values() if d["cancelled_at"] is None]))
+                    else None
+                ),
+                lambda: f"dt:y:{d['id']}" if (d := self._pick(list(world.downtimes.values()))) else None,
+            ]
             if rng.random() < 0.1:  # rarely: archiving removes a project from the run
                 options.append(lambda: f"pz:y:{rng.choice(list(world.projects))[0]}")
         for _ in range(5):
@@ -1950,7 +1967,11 @@ class Judge:
                 return "marked affected without a report"
             changed.discard("affected_ticket_id")
         if "affected_downtime_id" in changed:
-            if not self.managers_pressed("dt:ok", row["machine_id"]):
+            called_off = c.before["affected_downtime_id"]
+            if c.after["affected_downtime_id"] is None and called_off is not None:
+                if not self.managers_pressed("dt:y", called_off):
+                    return "no longer affected without a manager calling the downtime off"
+            elif not self.managers_pressed("dt:ok", row["machine_id"]):
                 return "marked affected without a manager planning a downtime"
             changed.discard("affected_downtime_id")
         if "usage_asked_at" in changed and member in self.erased:
@@ -2093,6 +2114,10 @@ class Judge:
             )
         ):
             return None
+        if c.op == "update":
+            if c.changed == {"cancelled_at"} and c.before["cancelled_at"] is None:
+                return None if self.managers_pressed("dt:y", row["id"]) else "called off by no manager"
+            return "a downtime changed beyond being called off"
         return "a downtime no manager planned"
 
     def t_maintenance_plans(self, c: Change) -> str | None:

@@ -129,3 +129,32 @@ def test_figures_use_the_languages_number_format() -> None:
         },
     )
     assert "12,5 h" in weekly.text and "Prusa MK4 — 10,5 h" in weekly.text
+
+
+def test_a_called_off_downtime_reads_naturally_in_french() -> None:
+    from bot.notifications import RENDERERS
+
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    facts = {
+        "booking_id": 7,
+        "machine": "Trotec",
+        "machine_id": 2,
+        "kind": "laser_cutter",
+        "start": "2030-03-09T09:00:00+00:00",
+        "end": "2030-03-09T10:00:00+00:00",
+        "window_start": "2030-03-09T08:00:00+00:00",
+        "window_end": "2030-03-09T16:00:00+00:00",
+    }
+    told = RENDERERS["downtime_called_off"](french, facts)
+    assert told.text == (
+        "✅ La maintenance prévue sur Trotec (samedi 9 mars, 09:00–17:00) est annulée. "
+        "Votre réservation du samedi 9 mars, 10:00–11:00 est maintenue."
+    )
+    waiting = RENDERERS["waitlist_opened"](
+        french, {"machine": "Trotec", "machine_id": 2, "day": "2030-03-09"}
+    )
+    assert waiting.text == (
+        "✅ Une maintenance prévue sur Trotec est annulée\u00a0: jetez un œil aux créneaux du samedi 9 mars."
+    )
+    assert waiting.markup is not None
+    assert waiting.markup.inline_keyboard[0][0].callback_data == "bk:d:2:20300309"

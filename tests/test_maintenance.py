@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models import bookings, maintenance, outbox
+from models import bookings, maintenance, outbox, waitlist
 from models.errors import InMaintenance, MachineUnavailable, NotAllowed, NotFound
 from models.machines import MachineKind, MachineStatus
 from models.maintenance import (
@@ -27,7 +28,8 @@ from models.maintenance import (
 )
 from models.members import Member
 from models.outbox import OutboxMessage
-from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
+from tests.races import race
 
 MANAGER_ID = 900
 
@@ -292,6 +294,82 @@ async def test_planned_downtime_warns_bookers_and_blocks_its_window(session: Asy
     with pytest.raises(InMaintenance):
         await bookings.book(session, bob, laser.id, paris(9, 14), 60, RULES, NOW)
     assert await bookings.free_lengths(session, laser, paris(9, 8), RULES, NOW) == []  # lab opens at 9
+
+
+async def test_calling_off_a_downtime_frees_its_time_and_tells_who_it_concerned(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    laser = await make_machine(session, "Laser", kind=MachineKind.LASER_CUTTER)
+    alice, bob = await make_member(session, "Alice"), await make_member(session, "Bob")
+    carol, dan = await make_member(session, "Carol"), await make_member(session, "Dan")
+    morgane = await make_member(session, "Morgane", manager=True)
+    inside = await bookings.book(session, alice, laser.id, paris(9, 10), 60, RULES, NOW)
+    await bookings.book(session, bob, laser.id, paris(10, 10), 60, RULES, NOW)  # another day
+    downtime, warned = await maintenance.plan_downtime(
+        session, morgane, laser.id, paris(9, 9), paris(9, 19), "Tube change", NOW
+    )
+    assert warned == 1
+    # Carol waits for the Saturday the downtime fills; Dan for a full Monday it does not touch.
+    await waitlist.join(session, carol, laser.id, date(2030, 3, 9), RULES, NOW)
+    await fill_day(session, laser, date(2030, 3, 11))
+    await waitlist.join(session, dan, laser.id, date(2030, 3, 11), RULES, NOW)
+    before = await outbox_kinds(session)
+
+    with pytest.raises(NotAllowed):
+        await maintenance.call_off_downtime(session, alice, downtime.id, NOW, PARIS)
+    with pytest.raises(NotFound):
+        await maintenance.call_off_downtime(session, morgane, downtime.id + 99, NOW, PARIS)
+    done = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, PARIS)
+
+    assert (done.told, done.already) == (1, False) and downtime.cancelled_at == NOW
+    assert inside.affected_downtime_id is None
+    told = (await outbox_kinds(session))[len(before) :]
+    assert told == [("downtime_called_off", alice.telegram_id), ("waitlist_opened", carol.telegram_id)]
+    (saturday,) = await bookings.availability(session, laser, RULES, NOW, [date(2030, 3, 9)])
+    assert saturday.free_starts[0] == paris(9, 9)  # bookable again from the opening
+    await bookings.book(session, bob, laser.id, paris(9, 14), 60, RULES, NOW)
+    # A second press changes nothing and tells nobody again.
+    again = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, PARIS)
+    assert again.already and len(await outbox_kinds(session)) == len(before) + 2
+    # A downtime already over cannot be called off.
+    past, _warned = await maintenance.plan_downtime(
+        session, morgane, laser.id, paris(5, 9), paris(5, 10), "", NOW
+    )
+    with pytest.raises(maintenance.DowntimeOver):
+        await maintenance.call_off_downtime(session, morgane, past.id, paris(5, 10), PARIS)
+    assert past.cancelled_at is None
+
+
+async def test_two_managers_calling_off_one_downtime_at_once_tell_its_members_once(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        laser = await make_machine(session, "Laser", kind=MachineKind.LASER_CUTTER)
+        alice = await make_member(session, "Alice")
+        morgane = await make_member(session, "Morgane", manager=True)
+        yann = await make_member(session, "Yann", manager=True)
+        await bookings.book(session, alice, laser.id, paris(9, 10), 60, RULES, NOW)
+        downtime, _warned = await maintenance.plan_downtime(
+            session, morgane, laser.id, paris(9, 9), paris(9, 19), "", NOW
+        )
+
+    def call_off(manager_id: int) -> Callable[[AsyncSession], Awaitable[maintenance.CalledOff]]:
+        async def run(session: AsyncSession) -> maintenance.CalledOff:
+            manager = await session.get(Member, manager_id)
+            assert manager is not None
+            return await maintenance.call_off_downtime(session, manager, downtime.id, NOW, PARIS)
+
+        return run
+
+    second = await race(sessions, engine, call_off(morgane.id), call_off(yann.id))
+    assert isinstance(second, maintenance.CalledOff) and second.already and second.told == 0
+    async with sessions() as session:
+        assert await outbox_kinds(session) == [
+            ("downtime_warning", alice.telegram_id),
+            ("downtime_called_off", alice.telegram_id),
+        ]
 
 
 async def test_a_plan_falls_due_once_and_restarts_when_its_ticket_is_resolved(session: AsyncSession) -> None:

@@ -9,6 +9,7 @@ from bot.context import Turn
 from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
 from models import bookings, feeds, machines, maintenance, members
+from models.downtime import Downtime
 from models.errors import NotFound
 from models.opening import local_datetime
 
@@ -116,11 +117,25 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
                 lines.append(f"  {_(EVENT_NAMES[event.kind])} — « {event.note} »")
     keyboard = [
         [keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)],
+        *(
+            [keyboards.button("✖ " + _("Call off {when}").format(when=_short_span(turn, d)), "dt:x", d.id)]
+            for d in downtimes
+        ),
         [keyboards.button("📆 " + _("Schedule (.ics)"), "mc:ics", machine.id)],
     ]
     keyboard += [[keyboards.button("🧰 " + p.plan.task, "pl", p.plan.id)] for p in plans]
     keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
     return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+def _short_span(turn: Turn, downtime: Downtime) -> str:
+    """A downtime's window for a button: "Sat 9 Mar 09:00–18:00", or both ends when it spans days."""
+    texts = turn.texts
+    start, end = downtime.start_at.astimezone(texts.tz), downtime.end_at.astimezone(texts.tz)
+    if start.date() == (end - timedelta(microseconds=1)).date():
+        return f"{texts.short_day(start.date())} {texts.time(start)}–{texts.time(end)}"
+    ends = f"{texts.short_day(end.date())} {texts.time(end)}"
+    return f"{texts.short_day(start.date())} {texts.time(start)} – {ends}"
 
 
 def _interval(turn: Turn, days: int | None, hours: int | None) -> str:
@@ -280,3 +295,37 @@ async def downtime_confirm(turn: Turn) -> Reply:
         warned,
     ).format(count=warned)
     return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", machine_id))
+
+
+async def ask_call_off(turn: Turn) -> Reply:
+    """Call off a planned downtime? (Say what it does first.)"""
+    members.require_manager(turn.member)
+    downtime = await maintenance.get_downtime(turn.session, turn.args[0])
+    machine = await machines.get_any_machine(turn.session, downtime.machine_id)
+    text = f"🗓 {machine.name} — {turn.texts.span(downtime.start_at, downtime.end_at)}\n\n" + turn._(
+        "Call off this downtime? Its time can be booked again; members with a booking in it are told "
+        "their booking stands, and those waiting for one of its days are told to have a look."
+    )
+    keyboard = [
+        [keyboards.button("✖ " + turn._("Call it off"), "dt:y", downtime.id)],
+        keyboards.nav_row(turn.texts, ("mc", (machine.id,))),
+    ]
+    return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def call_off(turn: Turn) -> Reply:
+    """Call the downtime off; members whose bookings were in it are told they stand."""
+    done = await maintenance.call_off_downtime(
+        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules.tz
+    )
+    when = turn.texts.span(done.downtime.start_at, done.downtime.end_at)
+    if done.already:
+        text = turn._("This downtime was already called off: {when}.").format(when=when)
+    else:
+        text = "✅ " + turn._("Downtime called off: {when}.").format(when=when)
+        text += "\n" + turn.texts.ngettext(
+            "{count} member with a booking in that time was told it stands.",
+            "{count} members with a booking in that time were told they stand.",
+            done.told,
+        ).format(count=done.told)
+    return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", done.downtime.machine_id))
