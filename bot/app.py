@@ -265,6 +265,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "pt:d": projects.meeting_time,
         "pt:s": projects.meeting_where,
         "pt:w": projects.meeting_text,
+        "pt:x": projects.ask_cancel_meeting,
+        "pt:y": projects.cancel_meeting,
         "pz": projects.archive_ask,
         "pz:y": projects.archive,
         "np": projects.new_project,

@@ -79,6 +79,8 @@ ACTIONS: dict[str, int] = {
     "pt:d": 2,  # ... the time  (project, yyyymmdd)
     "pt:s": 2,  # ... on site or remote  (project, start as epoch minutes)
     "pt:w": 3,  # ... its subject, typed  (project, start, 0 on site / 1 remote)
+    "pt:x": 1,  # owner: cancel a meeting?  (meeting)
+    "pt:y": 1,  # ... cancel it  (meeting)
     "pz": 1,  # owner or manager: archive?  (project)
     "pz:y": 1,  # archive it  (project)
     "np": 0,  # new project

@@ -378,6 +378,14 @@ def _meeting_reminder(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, markup)
 
 
+def _meeting_cancelled(texts: Texts, p: Payload) -> Outgoing:
+    start = datetime.fromisoformat(p["start"])
+    text = "✖ " + texts.gettext("The meeting of {project} on {when} is cancelled (by {name}).").format(
+        project=p["project"], when=f"{texts.day(start)} {texts.time(start)}", name=p["by"]
+    )
+    return Outgoing(text + "\n" + p["title"])
+
+
 def _waitlist_freed(texts: Texts, p: Payload) -> Outgoing:
     _ = texts.gettext
     start, end = datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"])
@@ -480,6 +488,7 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "project_rights_lost": _project_rights_lost,
     "project_announcement": _project_announcement,
     "meeting_reminder": _meeting_reminder,
+    "meeting_cancelled": _meeting_cancelled,
 }
 
 

@@ -24,6 +24,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             ).format(project=name)
         case projects.AlreadyDecided():
             return _("This request was already answered.")
+        case projects.MeetingStarted():
+            return _("That meeting has already started. Nothing was changed.")
         case projects.NeedsLink():
             return _("A remote meeting needs its link: send the subject with the video link (https://…).")
         case errors.NotFound():

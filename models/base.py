@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, MetaData, delete, inspect, select
+from sqlalchemy import DateTime, MetaData, delete, inspect, select, update
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -64,6 +64,23 @@ async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -
     """
     (column,) = inspect(model).primary_key
     result = await session.execute(delete(model).where(column == key))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def stamp_once(session: AsyncSession, row: Base, column: str, now: datetime) -> bool:
+    """Set the row's still-empty `column` (cancelled_at...) to `now`; return False if it was set already.
+
+    One conditional UPDATE: of two transactions stamping the same row at once (a button pressed twice,
+    by two managers), one gets True and the other - once the first has committed - False.
+    """
+    model = type(row)
+    (key,) = inspect(model).primary_key
+    identity = inspect(row).identity
+    assert identity is not None, "stamp a row that is in the database"
+    result = await session.execute(
+        update(model).where(key == identity[0], getattr(model, column).is_(None)).values({column: now})
+    )
+    await session.refresh(row, [column])
     return bool(getattr(result, "rowcount", 0))
 
 

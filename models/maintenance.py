@@ -29,14 +29,13 @@ from sqlalchemy import (
     func,
     select,
     text,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models import waitlist
-from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending, stamp_once
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.downtime import Downtime
 from models.errors import DomainError, NotAllowed, NotFound
@@ -827,14 +826,7 @@ async def call_off_downtime(
         return CalledOff(downtime, 0, already=True)
     if downtime.end_at <= now:
         raise DowntimeOver(str(downtime_id))
-    # Conditional, so that two presses at once call it off (and tell everyone) once.
-    result = await session.execute(
-        update(Downtime)
-        .where(Downtime.id == downtime.id, Downtime.cancelled_at.is_(None))
-        .values(cancelled_at=now)
-    )
-    await session.refresh(downtime, ["cancelled_at"])
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if not await stamp_once(session, downtime, "cancelled_at", now):  # two presses at once: one acts
         return CalledOff(downtime, 0, already=True)
     machine = await get_any_machine(session, downtime.machine_id)
     warned = await session.scalars(

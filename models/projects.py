@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending
+from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending, stamp_once
 from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member, find_by_telegram_id
 from models.outbox import OutboxMessage, enqueue, notify_member
@@ -95,6 +95,10 @@ class LastOwner(NotAllowed):
 
 class NotGroupAdmin(NotAllowed):
     """Only an administrator of the group may link it to a project."""
+
+
+class MeetingStarted(DomainError):
+    """The meeting has started (or is over): it can no longer be cancelled."""
 
 
 class GroupTaken(DomainError):
@@ -1036,6 +1040,46 @@ async def upcoming_meetings(session: AsyncSession, project_id: int, now: datetim
         .order_by(Meeting.starts_at)
     )
     return list(rows)
+
+
+async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting:
+    if (meeting := await session.get(Meeting, meeting_id)) is None:
+        raise NotFound(f"meeting {meeting_id}")
+    return meeting
+
+
+@dataclass(frozen=True)
+class CancelledMeeting:
+    meeting: Meeting
+    project: Project
+    told: int  # the project's members told it is off
+    already: bool  # it was cancelled before (a second press): nothing was done
+
+
+async def cancel_meeting(
+    session: AsyncSession, owner: Member, meeting_id: int, now: datetime
+) -> CancelledMeeting:
+    """Cancel a meeting not yet started; the project's members (but the owner cancelling it) are told.
+    To move a meeting, its owners cancel it and plan it again."""
+    meeting = await get_meeting(session, meeting_id)
+    project = await get_project(session, meeting.project_id)
+    require_owner(project, owner)
+    if meeting.cancelled_at is not None:
+        return CancelledMeeting(meeting, project, 0, already=True)
+    if meeting.starts_at <= now:
+        raise MeetingStarted(str(meeting_id))
+    if not await stamp_once(session, meeting, "cancelled_at", now):  # two presses at once: one acts
+        return CancelledMeeting(meeting, project, 0, already=True)
+    people = [m for m in audience(project, outside_group_only=False) if m.id != owner.id]
+    for person in people:
+        facts = {
+            "project": project.name,
+            "title": meeting.title,
+            "start": meeting.starts_at.isoformat(),
+            "by": owner.first_name,
+        }
+        notify_member(session, person, "meeting_cancelled", facts, now)
+    return CancelledMeeting(meeting, project, len(people), already=False)
 
 
 async def remind_meetings(session: AsyncSession, lead: timedelta, now: datetime) -> int:

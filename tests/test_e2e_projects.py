@@ -7,9 +7,9 @@ import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.projects import MembershipStatus, Project, ProjectMember
+from models.projects import Meeting, MembershipStatus, Project, ProjectMember
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
-from tests.harness import Clock, running_bot, say, tap, test_settings
+from tests.harness import Clock, press_data, running_bot, say, tap, test_settings
 
 GROUP = -100_4242
 LEA = FakeUser(3001, "Léa", username="lea", language_code="en")
@@ -248,3 +248,42 @@ async def test_forged_project_buttons_are_refused(fake: FakeBotApi, database_url
         await say(fake, TOM, "/projects")
         view = await tap(fake, TOM, "Drone club")
         assert not any("Requests and members" in label for label, _d in view.buttons())
+
+
+async def test_an_owner_cancels_a_meeting_and_the_members_are_told(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await create_project(fake, LEA, "Drone club", open_to_all=True)
+        await say(fake, TOM, "/projects")
+        await tap(fake, TOM, "Drone club")
+        await tap(fake, TOM, "Join")
+        await say(fake, LEA, "/projects")
+        await tap(fake, LEA, "Drone club")
+        await tap(fake, LEA, "Meeting")
+        await tap(fake, LEA, "Tue 5 Mar")
+        await tap(fake, LEA, "18:00")
+        await tap(fake, LEA, "On site, at the lab")
+        planned = await say(fake, LEA, "Flight tests")
+        assert "Meeting planned: Tuesday 5 March 18:00" in (planned.text or "")
+        # A member sees the meeting but cannot cancel it; the owner can.
+        await say(fake, TOM, "/projects")
+        seen = await tap(fake, TOM, "Drone club")
+        assert "Flight tests" in (seen.text or "") and not any("Cancel" in b for b, _d in seen.buttons())
+        await say(fake, LEA, "/projects")
+        await tap(fake, LEA, "Drone club")
+        ask = await tap(fake, LEA, "Cancel the meeting of Tue 5 Mar 18:00")
+        assert "Cancel this meeting?" in (ask.text or "") and "Flight tests" in (ask.text or "")
+        mark = fake.mark()
+        view = await tap(fake, LEA, "Cancel the meeting")
+        toast = fake.calls_of("answerCallbackQuery")[-1]
+        assert "Meeting cancelled: Tuesday 5 March 18:00. 1 member was told." in str(toast.params.get("text"))
+        assert "Flight tests" not in (view.text or "")
+        told = await fake.wait_for_call("sendMessage", TOM.id, text_contains="cancelled", after=mark)
+        assert "The meeting of Drone club on Tuesday 5 March 18:00 is cancelled (by Léa)" in (told.text or "")
+        # Tom pressing the owner's button (forged) is refused.
+        refused = await press_data(fake, TOM, "pt:y:1")
+        assert "Only the project's owners can do that" in str(refused.params.get("text"))
+    async with sessions() as session:
+        meeting = await session.get(Meeting, 1)
+        assert meeting is not None and meeting.cancelled_at is not None

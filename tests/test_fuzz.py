@@ -312,6 +312,16 @@ async def populate(sessions: async_sessionmaker[AsyncSession]) -> Lab:
         await projects.link_chat(session, people[ALICE.id], drone.id, DRONE_GROUP, "Drone club", rights, NOW)
         await projects.join(session, people[BOB.id], drone.id, NOW)
         await projects.join(session, people[TRAINED.id], drone.id, NOW)
+        await projects.ask_project_input(
+            session,
+            people[ALICE.id],
+            drone.id,
+            "meeting",
+            NOW,
+            starts_at=NOW + timedelta(days=20),
+            remote=False,
+        )
+        await projects.give_project_input(session, people[ALICE.id], "Essais en vol", NOW)
         repair = await _project(session, people[CHLOE.id], "Repair café", Visibility.ON_REQUEST)
         await projects.link_chat(session, people[CHLOE.id], repair.id, REPAIR_GROUP, "Repair", rights, NOW)
         await projects.join(session, people[DMITRI.id], repair.id, NOW)
@@ -543,7 +553,7 @@ OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argu
 WRITING_ACTIONS = {
     "bk:ok", "my:y", "tr", "wl", "rp:m", "rp:s", "rp:x", "tk:t", "tk:r", "tk:e", "tk:x", "dt:ok", "dt:y",
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
-    "pj:l", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pz:y", "np", "np:v",
+    "pj:l", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np", "np:v",
     "np:k", "np:ok", "np:x", "au:g", "lang:fr", "lang:en", "lang:auto", "my:cn", "my:cx", "pv:y",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -564,6 +574,7 @@ ONE_ID_ACTIONS = [
     "pr:a",
     "pq:d",
     "dt:y",
+    "pt:y",
 ]
 
 
@@ -958,6 +969,10 @@ class Generator:
             options.append(lambda: f"pm:{project}")
             options.append(lambda: f"pa:{project}")
             options.append(lambda: f"pt:w:{project}:{start - start % 30}:{rng.randrange(2)}")
+            meetings = [m for m in world.snap["meetings"].values() if m["project_id"] == project]
+            options.append(  # cancel one of its meetings (or ask to)
+                lambda: f"pt:{rng.choice(['x', 'y'])}:{m['id']}" if (m := self._pick(meetings)) else None
+            )
             options.append(
                 lambda: (
                     f"{rng.choice(['pr:a', 'pr:d', 'pm:o', 'pm:x', 'pm:y'])}:{m['id']}"
@@ -2310,6 +2325,11 @@ class Judge:
             return "a meeting nobody planned"
         if c.op == "update" and c.changed <= {"title", "created_by_id"} and self.erased:
             return None
+        if c.op == "update" and c.changed == {"cancelled_at"} and c.before["cancelled_at"] is None:
+            owners = self.pre.owners(row["project_id"])
+            return (
+                None if any(self.pressed(o, "pt:y", row["id"]) for o in owners) else "cancelled by no owner"
+            )
         return "a meeting changed"
 
     # ------------------------------------------------------------------ invariants

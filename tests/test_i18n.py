@@ -158,3 +158,19 @@ def test_a_called_off_downtime_reads_naturally_in_french() -> None:
     )
     assert waiting.markup is not None
     assert waiting.markup.inline_keyboard[0][0].callback_data == "bk:d:2:20300309"
+
+
+def test_a_cancelled_meeting_reads_naturally_in_french() -> None:
+    from bot.notifications import RENDERERS
+
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    facts = {
+        "project": "Club drone",
+        "title": "Essais en vol",
+        "start": "2030-03-05T17:00:00+00:00",
+        "by": "Léa",
+    }
+    told = RENDERERS["meeting_cancelled"](french, facts)
+    assert (
+        told.text == "✖ La réunion de Club drone du mardi 5 mars 18:00 est annulée (par Léa).\nEssais en vol"
+    )

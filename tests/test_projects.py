@@ -227,9 +227,8 @@ async def test_lost_rights_are_told_to_the_owners_once_and_joining_falls_back(se
     assert project.chat_lost_at is None
 
 
-async def test_announcements_reach_members_outside_the_group_and_meetings_remind_once(
-    session: AsyncSession,
-) -> None:
+async def lea_tom_and_zoe(session: AsyncSession) -> tuple[Member, Member, Member, Project]:
+    """Léa's linked project; Tom joined it and is in its group, Zoé joined it but is not in the group."""
     lea, tom, zoe = (
         await make_member(session, "Léa"),
         await make_member(session, "Tom"),
@@ -237,8 +236,15 @@ async def test_announcements_reach_members_outside_the_group_and_meetings_remind
     )
     project = await new_project(session, lea)
     await projects.join(session, tom, project.id, NOW)
-    await projects.handle_join_request(session, GROUP, tom.telegram_id, "Tom", NOW)  # Tom is in the group
-    await projects.join(session, zoe, project.id, NOW)  # Zoé is not
+    await projects.handle_join_request(session, GROUP, tom.telegram_id, "Tom", NOW)
+    await projects.join(session, zoe, project.id, NOW)
+    return lea, tom, zoe, project
+
+
+async def test_announcements_reach_members_outside_the_group_and_meetings_remind_once(
+    session: AsyncSession,
+) -> None:
+    lea, tom, zoe, project = await lea_tom_and_zoe(session)
     with pytest.raises(NotAllowed):
         await projects.ask_project_input(session, tom, project.id, "announcement", NOW)
     await projects.ask_project_input(session, lea, project.id, "announcement", NOW)
@@ -257,6 +263,38 @@ async def test_announcements_reach_members_outside_the_group_and_meetings_remind
     assert await projects.remind_meetings(session, timedelta(hours=1), starts - timedelta(hours=2)) == 0
     assert await projects.remind_meetings(session, timedelta(hours=1), starts - timedelta(minutes=59)) == 3
     assert await projects.remind_meetings(session, timedelta(hours=1), starts - timedelta(minutes=30)) == 0
+
+
+async def test_an_owner_cancels_a_meeting_its_members_are_told_and_it_is_not_reminded(
+    session: AsyncSession,
+) -> None:
+    lea, tom, zoe, project = await lea_tom_and_zoe(session)
+    outsider = await make_member(session, "Paul")
+    starts = NOW + timedelta(days=2)
+    await projects.ask_project_input(session, lea, project.id, "meeting", NOW, starts_at=starts, remote=False)
+    meeting = (await projects.give_project_input(session, lea, "Flight tests", NOW)).meeting
+    assert meeting is not None
+    before = len(await outbox(session))
+
+    with pytest.raises(NotAllowed):  # a member, not an owner
+        await projects.cancel_meeting(session, tom, meeting.id, NOW)
+    with pytest.raises(NotAllowed):
+        await projects.cancel_meeting(session, outsider, meeting.id, NOW)
+    with pytest.raises(NotFound):
+        await projects.cancel_meeting(session, lea, meeting.id + 99, NOW)
+    with pytest.raises(projects.MeetingStarted):
+        await projects.cancel_meeting(session, lea, meeting.id, starts)
+    done = await projects.cancel_meeting(session, lea, meeting.id, NOW)
+
+    assert (done.told, done.already) == (2, False) and meeting.cancelled_at == NOW
+    told = (await outbox(session))[before:]
+    assert sorted(told) == sorted(
+        [("meeting_cancelled", tom.telegram_id), ("meeting_cancelled", zoe.telegram_id)]
+    )
+    assert await projects.upcoming_meetings(session, project.id, NOW) == []
+    assert await projects.remind_meetings(session, timedelta(hours=1), starts - timedelta(minutes=59)) == 0
+    again = await projects.cancel_meeting(session, lea, meeting.id, NOW)
+    assert again.already and len(await outbox(session)) == before + 2
 
 
 async def test_archiving_is_for_owners_and_managers(session: AsyncSession) -> None:

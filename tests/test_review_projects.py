@@ -748,6 +748,36 @@ async def test_a_double_tap_on_join_is_refused_kindly(
     assert isinstance(outcome, AlreadyMember), repr(outcome)
 
 
+async def test_a_meeting_cancelled_twice_at_once_is_announced_once(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Léa taps "Cancel the meeting" on her phone and on her computer at the same moment.
+
+    Should see: the meeting cancelled once, Tom told once; the second press says it already was.
+    """
+    async with sessions.begin() as session:
+        lea, tom = await make_member(session, "Léa"), await make_member(session, "Tom")
+        project = await seed_project(session, lea)
+        await projects.join(session, tom, project.id, NOW)
+        await projects.ask_project_input(
+            session, lea, project.id, "meeting", NOW, starts_at=NOW + timedelta(days=2), remote=False
+        )
+        meeting = (await projects.give_project_input(session, lea, "Flight tests", NOW)).meeting
+        assert meeting is not None
+        lea_id, meeting_id = lea.id, meeting.id
+
+    async def cancel(session: AsyncSession) -> projects.CancelledMeeting:
+        owner = await session.get(Member, lea_id)
+        assert owner is not None
+        return await projects.cancel_meeting(session, owner, meeting_id, NOW)
+
+    second = await race(sessions, engine, cancel, cancel)
+    assert isinstance(second, projects.CancelledMeeting) and second.already, repr(second)
+    async with sessions() as session:
+        told = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_cancelled"))
+        assert [m.chat_id for m in told] == [tom.telegram_id]
+
+
 async def test_a_request_approved_twice_at_once_welcomes_the_member_once(
     sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
 ) -> None:

@@ -126,6 +126,14 @@ async def project_view(turn: Turn, project_id: int | None = None, toast: str | N
                 keyboards.button("📅 " + _("Meeting"), "pt", project.id),
             ]
         )
+        keyboard += [
+            [
+                keyboards.button(
+                    "✖ " + _("Cancel the meeting of {when}").format(when=_meeting_day(turn, m)), "pt:x", m.id
+                )
+            ]
+            for m in meetings[:3]
+        ]
     if projects.is_owner(project, turn.member) or turn.member.is_manager:
         keyboard.append([keyboards.button("🗄 " + _("Archive"), "pz", project.id)])
     if mine is not None and mine.status in (*projects.IN_PROJECT, MembershipStatus.REQUESTED):
@@ -403,6 +411,47 @@ async def meeting_text(turn: Turn) -> Reply:
         + turn._("/cancel to stop."),
         new_message=True,
     )
+
+
+def _meeting_day(turn: Turn, meeting: projects.Meeting) -> str:
+    """A meeting's day and time for a button: "Tue 5 Mar 18:00"."""
+    texts = turn.texts
+    return f"{texts.short_day(meeting.starts_at.astimezone(texts.tz).date())} {texts.time(meeting.starts_at)}"
+
+
+async def ask_cancel_meeting(turn: Turn) -> Reply:
+    """Cancel this meeting? (Say who will be told.)"""
+    meeting = await projects.get_meeting(turn.session, turn.args[0])
+    project = await projects.get_project(turn.session, meeting.project_id)
+    projects.require_owner(project, turn.member)
+    when = f"{turn.texts.day(meeting.starts_at)} {turn.texts.time(meeting.starts_at)}"
+    text = f"📅 {project.name} — {when}\n{clip(meeting.title, 200)}\n\n" + turn._(
+        "Cancel this meeting? The project's members are told. (To move it, cancel it and plan it again.)"
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [keyboards.button("✖ " + turn._("Cancel the meeting"), "pt:y", meeting.id)],
+            keyboards.nav_row(turn.texts, ("pj:v", (project.id,))),
+        ]
+    )
+    return Reply(text=text, markup=keyboard)
+
+
+async def cancel_meeting(turn: Turn) -> Reply:
+    """Cancel the meeting; the project's members are told."""
+    done = await projects.cancel_meeting(turn.session, turn.member, turn.args[0], turn.now)
+    when = f"{turn.texts.day(done.meeting.starts_at)} {turn.texts.time(done.meeting.starts_at)}"
+    if done.already:
+        toast = turn._("This meeting was already cancelled: {when}.").format(when=when)
+    else:
+        toast = (
+            turn._("Meeting cancelled: {when}.").format(when=when)
+            + " "
+            + turn.texts.ngettext("{count} member was told.", "{count} members were told.", done.told).format(
+                count=done.told
+            )
+        )
+    return await project_view(turn, done.project.id, toast=toast)
 
 
 async def took_project_input(turn: Turn, text: str) -> Reply:
