@@ -18,25 +18,32 @@ log = logging.getLogger("fabdesk")
 
 
 class RedactingFormatter(logging.Formatter):
-    """Hide the bot token wherever it would appear in a log line, tracebacks included
-    (httpx logs full URLs; PTB puts the token in InvalidToken's message)."""
+    """Hide the bot token (and the webhook's secret) wherever they would appear in a log line,
+    tracebacks included (httpx logs full URLs; PTB puts the token in InvalidToken's message and, at
+    DEBUG, every request's parameters in its log, the webhook's secret_token among them)."""
 
-    def __init__(self, token: str | None) -> None:
+    def __init__(self, token: str | None, webhook_secret: str | None = None) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.token = token
+        self.webhook_secret = webhook_secret
 
     def format(self, record: logging.LogRecord) -> str:
         if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
             # `fabdesk run` reports a rejected token in one line of its own.
             record.exc_info = record.exc_text = None
         text = super().format(record)
-        return text.replace(self.token, "<token>") if self.token else text
+        if self.token:
+            text = text.replace(self.token, "<token>")
+        if self.webhook_secret:
+            text = text.replace(self.webhook_secret, "<webhook secret>")
+        return text
 
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
-    handler.setFormatter(RedactingFormatter(token))
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else None
+    handler.setFormatter(RedactingFormatter(token, secret))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
@@ -47,10 +54,12 @@ def configure_logging(settings: Settings) -> None:
 
 
 def cmd_run(settings: Settings) -> int:
-    """Apply pending migrations, then long-poll Telegram until stopped."""
+    """Apply pending migrations, then take updates from Telegram until stopped (long polling, or the
+    webhook when FABDESK_WEBHOOK_URL is set)."""
     from bot.app import ALLOWED_UPDATES, build_application
 
     settings.token()  # fail early, with one line, when the token is missing
+    webhook = settings.webhook()
     configure_logging(settings)
     upgrade_database(settings)
     application = build_application(settings)
@@ -59,6 +68,14 @@ def cmd_run(settings: Settings) -> int:
         _safe_url(settings.database_url),
         settings.telegram_base_url,
     )
+    if webhook is not None:
+        log.info(
+            "updates come by webhook to %s, served on %s:%s/%s",
+            webhook.url,
+            webhook.listen,
+            webhook.port,
+            webhook.path,
+        )
     # What start-up loaded (modules, catalogs, the application) lives as long as the process: out of
     # the collector's sight, a full collection no longer walks it, and stops the bot for a millisecond
     # instead of 60–120 (the benchmark's latency tail).
@@ -66,9 +83,27 @@ def cmd_run(settings: Settings) -> int:
     gc.freeze()
     try:
         # bootstrap_retries=-1: when the network is not up yet (a Raspberry Pi booting), wait for it.
-        application.run_polling(
-            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=-1
-        )
+        if webhook is None:
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=-1
+            )
+        else:
+            try:
+                application.run_webhook(
+                    listen=webhook.listen,
+                    port=webhook.port,
+                    url_path=webhook.path,
+                    webhook_url=webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                    drop_pending_updates=False,
+                    bootstrap_retries=-1,
+                )
+            except OSError as exc:  # the port is taken, or the address is not this machine's
+                where = f"{webhook.listen}:{webhook.port}"
+                raise SettingsError(
+                    f"FABDESK_WEBHOOK_PORT: cannot listen on {where}: {exc.strerror or exc}"
+                ) from None
     except InvalidToken:
         raise SettingsError(
             "FABDESK_BOT_TOKEN was rejected by Telegram (revoked or mistyped?): copy it again from @BotFather"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -13,6 +15,9 @@ from sqlalchemy.engine import make_url
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# Telegram allows 1 to 256 of these characters; fewer than 16 would be easy to guess.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+OFFICIAL_API = "https://api.telegram.org/bot"
 
 
 class SettingsError(Exception):
@@ -31,7 +36,7 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
-    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_url: str = OFFICIAL_API
     telegram_base_file_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///fabdesk.db"
     manager_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -49,6 +54,12 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=1, le=65535)
     http_host: str = "127.0.0.1"
     public_url: str | None = None
+    # Webhook mode (instead of long polling): Telegram posts updates to webhook_url, which a reverse
+    # proxy forwards to webhook_listen:webhook_port (the same path).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -112,7 +123,14 @@ class Settings(BaseSettings):
             raise ValueError("is not a valid database URL (check the host and port)") from None
         return value
 
-    @field_validator("telegram_base_url", "telegram_base_file_url", "public_url")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not SECRET_PATTERN.match(value.get_secret_value()):
+            raise ValueError("use 16 to 256 letters, digits, _ or - (.env.example shows how to make one)")
+        return value
+
+    @field_validator("telegram_base_url", "telegram_base_file_url", "public_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -138,6 +156,30 @@ class Settings(BaseSettings):
             return None
         return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
+    def webhook(self) -> Webhook | None:
+        """The webhook to serve, or None to long-poll; fail with a line naming the setting."""
+        if self.webhook_url is None:
+            return None
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "FABDESK_WEBHOOK_SECRET is not set: a webhook needs a secret (letters, digits, _ or -) "
+                "so that only Telegram can post updates to it"
+            )
+        url = urlsplit(self.webhook_url)
+        if url.scheme != "https" and self.telegram_base_url == OFFICIAL_API:
+            raise SettingsError("FABDESK_WEBHOOK_URL: Telegram only posts to https:// addresses")
+        if self.http_port == self.webhook_port:
+            raise SettingsError(
+                f"FABDESK_WEBHOOK_PORT: {self.webhook_port} is also FABDESK_HTTP_PORT: give each its own port"
+            )
+        return Webhook(
+            url=self.webhook_url,
+            secret=self.webhook_secret.get_secret_value(),
+            listen=self.webhook_listen,
+            port=self.webhook_port,
+            path=url.path.lstrip("/"),
+        )
+
     def token(self) -> str:
         """Return the bot token, or fail with a line naming the setting."""
         if self.bot_token is None:
@@ -145,6 +187,17 @@ class Settings(BaseSettings):
                 "FABDESK_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env"
             )
         return self.bot_token.get_secret_value()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates (url), and where fabdesk listens for them (listen:port/path)."""
+
+    url: str
+    secret: str
+    listen: str
+    port: int
+    path: str
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -118,7 +118,6 @@ _CHAT_WRITE_PREFIXES = ("send", "copy", "forward", "edit")
 
 _TRUE_METHODS: frozenset[str] = frozenset(
     {
-        "setWebhook",
         "setChatMenuButton",
         "answerCallbackQuery",
         "answerInlineQuery",
@@ -401,6 +400,12 @@ class FakeBotApi:
         #: Called with each call as it is recorded (``getUpdates`` on arrival); must not block.
         self.listeners: list[Callable[[ApiCall], None]] = []
 
+        #: The webhook the bot set (setWebhook): url, secret_token, allowed_updates; None while polling.
+        self.webhook: dict[str, Any] | None = None
+        #: Each webhook delivery: (update_id, HTTP status the bot answered, or 0 when unreachable).
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        self._webhook_tasks: set[asyncio.Task[None]] = set()
+
         self._users: dict[int, FakeUser] = {}
         self._pending: list[dict[str, Any]] = []
         self._delivered: set[int] = set()
@@ -427,6 +432,7 @@ class FakeBotApi:
         self._handlers: dict[str, Callable[[str, dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "deleteMyCommands": self._delete_my_commands,
@@ -477,6 +483,8 @@ class FakeBotApi:
         runner, self._runner = self._runner, None
         self._closing = True
         self._pulse()
+        if self._webhook_tasks:
+            await asyncio.wait(set(self._webhook_tasks), timeout=5)
         if runner is not None:
             await runner.cleanup()
 
@@ -574,6 +582,11 @@ class FakeBotApi:
             update["update_id"] = next(self._update_ids)
         else:
             self._update_ids = itertools.count(max(int(update["update_id"]) + 1, next(self._update_ids)))
+        if self.webhook is not None:  # as Telegram does: POST it to the bot's webhook
+            task = asyncio.get_running_loop().create_task(self._post_to_webhook(copy.deepcopy(update)))
+            self._webhook_tasks.add(task)
+            task.add_done_callback(self._webhook_tasks.discard)
+            return update
         self._pending.append(update)
         self._pending.sort(key=lambda u: int(u["update_id"]))
         self._pulse()
@@ -901,6 +914,10 @@ class FakeBotApi:
             if "getUpdates" in self.delay:
                 await asyncio.sleep(self.delay["getUpdates"])
             self._check_injected("getUpdates", params)
+            if self.webhook is not None:
+                raise _ApiError(
+                    409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook"
+                )
             offset = _int_or_none(params.get("offset")) or 0
             limit = min(max(_int_or_none(params.get("limit")) or 100, 1), 100)
             timeout = float(params.get("timeout") or 0)
@@ -1084,7 +1101,55 @@ class FakeBotApi:
             "has_main_web_app": False,
         }
 
+    def _set_webhook(self, _method: str, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None
+            return True
+        if not url.startswith(("http://", "https://")):
+            raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = {
+            "url": url,
+            "secret_token": params.get("secret_token"),
+            "allowed_updates": params.get("allowed_updates"),
+        }
+        return True
+
+    async def _post_to_webhook(self, update: dict[str, Any], secret: str | None = None) -> None:
+        """Deliver one update to the webhook, with its secret token header, as Telegram does."""
+        import aiohttp
+
+        webhook = self.webhook
+        assert webhook is not None
+        headers = {"Content-Type": "application/json"}
+        token = secret if secret is not None else webhook["secret_token"]
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(token)
+        status = 0
+        for attempt in range(20):  # Telegram tries again when the bot is unreachable or fails
+            if attempt:
+                await asyncio.sleep(0.25)
+            try:
+                async with (
+                    aiohttp.ClientSession() as client,
+                    client.post(webhook["url"], data=json.dumps(update), headers=headers) as response,
+                ):
+                    status = response.status
+            except aiohttp.ClientError:
+                status = 0
+            if 0 < status < 500:
+                break
+        self.webhook_deliveries.append((int(update["update_id"]), status))
+        self._pulse()
+
+    async def post_to_webhook_with_secret(self, update: dict[str, Any], secret: str) -> int:
+        """Post an update with another secret (a forger's); return the HTTP status the bot answered."""
+        update.setdefault("update_id", next(self._update_ids))
+        await self._post_to_webhook(update, secret)
+        return self.webhook_deliveries[-1][1]
+
     def _delete_webhook(self, _method: str, params: dict[str, Any]) -> bool:
+        self.webhook = None
         if params.get("drop_pending_updates") is True:
             self._delivered.update(u["update_id"] for u in self._pending)
             self._pending = []
@@ -1092,7 +1157,8 @@ class FakeBotApi:
         return True
 
     def _get_webhook_info(self, _method: str, _params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._pending)}
+        url = self.webhook["url"] if self.webhook is not None else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._pending)}
 
     @staticmethod
     def _commands_key(params: dict[str, Any]) -> tuple[str, str]:

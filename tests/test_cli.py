@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,22 @@ from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import cli_env, run_cli
 
 ROOT = Path(__file__).parent.parent
+
+
+@asynccontextmanager
+async def fabdesk_running(env: dict[str, str] | None, cwd: Path, log: Path) -> AsyncIterator[Path]:
+    """`fabdesk run` as a process, its output in `log` (at DEBUG level a pipe nobody reads would fill
+    and block it); stopped with Ctrl-C at the end, which it must survive with exit code 0."""
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd, stdout=output, stderr=output
+        )
+        try:
+            yield log
+        finally:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.wait(), timeout=30)
+    assert process.returncode == 0, f"fabdesk run exited with {process.returncode}: see {log}"
 
 
 def test_console_script_is_installed() -> None:
@@ -51,30 +69,13 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
         (tmp_path / ".env").write_text(
             f"FABDESK_BOT_TOKEN={fake.token}\nFABDESK_TELEGRAM_BASE_URL={fake.base_url}\nFABDESK_LOG_LEVEL=DEBUG\n"
         )
-        # The logs go to a file: at DEBUG level they would fill a pipe nobody reads yet, and block the bot.
-        log_file = (tmp_path / "fabdesk.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=cli_env(),
-            cwd=tmp_path,
-            stdout=log_file,
-            stderr=log_file,
-        )
-        try:
+        async with fabdesk_running(cli_env(), tmp_path, tmp_path / "fabdesk.log") as log:
             await fake.wait_for_call("getUpdates", timeout=30)
             member = FakeUser(4242, "Camille", language_code="fr")
             fake.send_message(member, "/start")
             answer = await fake.wait_for_call("sendMessage", member.id, timeout=15)
             assert "Bonjour Camille" in (answer.text or "")
-        finally:
-            process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.wait(), timeout=30)
-            log_file.close()
-        logs = (tmp_path / "fabdesk.log").read_text()
-        assert process.returncode == 0, logs[-2000:]
+        logs = log.read_text()
         assert (tmp_path / "fabdesk.db").exists()
         assert "Calling Bot API endpoint" in logs, "debug logging is on, so requests are logged"
         assert fake.token not in logs
@@ -127,7 +128,8 @@ async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_pa
     assert code == 2 and "consumables[0].machines[0]" in err and "Traceback" not in err
 
 
-async def test_run_with_its_http_port_taken_stops_with_one_clear_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", ["http", "webhook"])
+async def test_run_with_its_port_taken_stops_with_one_clear_line(tmp_path: Path, server: str) -> None:
     import socket
 
     async with FakeBotApi() as fake:
@@ -135,19 +137,23 @@ async def test_run_with_its_http_port_taken_stops_with_one_clear_line(tmp_path: 
             taken.bind(("127.0.0.1", 0))
             taken.listen()
             port = taken.getsockname()[1]
+            settings = {"http_port": str(port)}
+            if server == "webhook":
+                settings = {
+                    "webhook_port": str(port),
+                    "webhook_url": f"http://127.0.0.1:{port}/hook",
+                    "webhook_secret": "s" * 24,
+                }
             env = cli_env(
                 bot_token=fake.token,
                 telegram_base_url=fake.base_url,
                 database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
-                http_port=str(port),
+                **settings,
             )
             code, out, err = await asyncio.wait_for(run_cli("run", env=env, cwd=tmp_path), timeout=60)
     assert code == 2, err
-    assert (
-        err.strip()
-        .splitlines()[-1]
-        .startswith(f"fabdesk: FABDESK_HTTP_PORT: cannot listen on 127.0.0.1:{port}")
-    )
+    setting = f"FABDESK_{server.upper()}_PORT"
+    assert err.strip().splitlines()[-1].startswith(f"fabdesk: {setting}: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in err + out
 
 
@@ -177,3 +183,62 @@ async def test_httpx_request_lines_show_no_token(tmp_path: Path, capsys: pytest.
     logged = capsys.readouterr().err
     assert "HTTP Request: POST" in logged and "/bot<token>/getMe" in logged, logged
     assert fake.token not in logged and fake.token.split(":")[1] not in logged
+
+
+@pytest.mark.skipif(bool(os.environ.get("FABDESK_TEST_DATABASE_URL")), reason="one database is enough here")
+async def test_run_with_a_webhook_takes_telegrams_posts_and_refuses_forged_ones(tmp_path: Path) -> None:
+    from tests.test_calendar_feeds import free_port
+
+    port, secret = free_port(), "Fab-lab_s3cret_0123456789"
+    async with FakeBotApi() as fake:
+        env = cli_env(
+            bot_token=fake.token,
+            telegram_base_url=fake.base_url,
+            database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
+            webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+            webhook_secret=secret,
+            webhook_port=str(port),
+            log_level="DEBUG",
+        )
+        async with fabdesk_running(env, tmp_path, tmp_path / "fabdesk.log") as log:
+            registered = await fake.wait_for_call("setWebhook", timeout=30)
+            assert registered.params["url"] == f"http://127.0.0.1:{port}/telegram/hook"
+            assert registered.params["secret_token"] == secret
+            assert "callback_query" in registered.params["allowed_updates"]
+            # Telegram posts a member's message to the webhook: the bot answers through the API.
+            member = FakeUser(4242, "Camille", language_code="fr")
+            fake.send_message(member, "/start")
+            answer = await fake.wait_for_call("sendMessage", member.id, timeout=15)
+            assert "Bonjour Camille" in (answer.text or "")
+            # Someone else posting to the webhook without the secret is turned away, unanswered.
+            mallory = {"id": 666, "is_bot": False, "first_name": "Mallory"}
+            forged = {
+                "message": {
+                    "message_id": 1,
+                    "date": 1_900_000_000,
+                    "chat": {"id": 666, "type": "private", "first_name": "Mallory"},
+                    "from": mallory,
+                    "text": "/start",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                }
+            }
+            assert await fake.post_to_webhook_with_secret(forged, "not-the-secret") == 403
+            fake.send_message(member, "/help")  # and the bot still serves Telegram's posts
+            await fake.wait_for_call("sendMessage", member.id, text_contains="/book", timeout=15)
+            assert fake.calls_of("sendMessage", 666) == []
+            assert fake.calls_of("getUpdates") == []
+        logs = log.read_text()
+        assert "updates come by webhook" in logs
+        assert secret not in logs and fake.token.split(":")[1] not in logs
+
+        # Back to long polling (the webhook setting emptied): the webhook is removed, updates come again.
+        for name in ("FABDESK_WEBHOOK_URL", "FABDESK_WEBHOOK_SECRET", "FABDESK_WEBHOOK_PORT"):
+            del env[name]
+        mark = fake.mark()
+        async with fabdesk_running(env, tmp_path, tmp_path / "fabdesk-polling.log"):
+            await fake.wait_for_call("deleteWebhook", after=mark, timeout=30)
+            assert fake.webhook is None
+            fake.send_message(member, "/start")
+            await fake.wait_for_call(
+                "sendMessage", member.id, text_contains="Camille", after=mark, timeout=15
+            )

@@ -66,6 +66,33 @@ def test_a_malformed_value_stops_with_one_line_naming_the_setting(
     assert "Traceback" not in message
 
 
+def test_a_webhook_needs_a_long_secret_https_and_its_own_port() -> None:
+    assert load_settings(bot_token=TOKEN).webhook() is None  # long polling by default
+    with pytest.raises(SettingsError, match=r"^FABDESK_WEBHOOK_SECRET is not set"):
+        load_settings(webhook_url="https://fab.example.org/tg").webhook()
+    with pytest.raises(SettingsError, match=r"^FABDESK_WEBHOOK_SECRET: use 16 to 256"):
+        load_settings(webhook_url="https://fab.example.org/tg", webhook_secret="short")
+    with pytest.raises(SettingsError, match=r"^FABDESK_WEBHOOK_SECRET: use 16 to 256"):
+        load_settings(webhook_url="https://fab.example.org/tg", webhook_secret="has spaces in it, 1234567")
+    secret = "s" * 32
+    with pytest.raises(SettingsError, match=r"^FABDESK_WEBHOOK_URL: Telegram only posts to https://"):
+        load_settings(webhook_url="http://fab.example.org/tg", webhook_secret=secret).webhook()
+    with pytest.raises(SettingsError, match=r"^FABDESK_WEBHOOK_PORT: 8443 is also FABDESK_HTTP_PORT"):
+        load_settings(
+            webhook_url="https://fab.example.org/tg", webhook_secret=secret, http_port=8443
+        ).webhook()
+    webhook = load_settings(webhook_url="https://fab.example.org/fabdesk/tg", webhook_secret=secret).webhook()
+    assert webhook is not None
+    assert (webhook.listen, webhook.port, webhook.path) == ("127.0.0.1", 8443, "fabdesk/tg")
+    # A local Bot API server may post to plain http (the tests' fake does).
+    local = load_settings(
+        telegram_base_url="http://127.0.0.1:8081/bot",
+        webhook_url="http://127.0.0.1:9000/",
+        webhook_secret=secret,
+    )
+    assert local.webhook() is not None
+
+
 def test_settings_class_is_the_one_place_settings_come_from() -> None:
     assert set(Settings.model_fields) >= {
         "bot_token",
