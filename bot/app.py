@@ -261,6 +261,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "pm:x": projects.ask_remove,
         "pm:y": projects.remove,
         "pa": projects.ask_announcement,
+        "pc": projects.ask_channel,
         "pt": projects.meeting_day,
         "pt:d": projects.meeting_time,
         "pt:s": projects.meeting_where,

@@ -75,6 +75,7 @@ ACTIONS: dict[str, int] = {
     "pm:x": 1,  # owner: remove a member? (membership)
     "pm:y": 1,  # owner: remove them  (membership)
     "pa": 1,  # owner: write an announcement  (project)
+    "pc": 1,  # owner: link a channel (forward one of its messages next)  (project)
     "pt": 1,  # owner: plan a meeting, pick the day  (project)
     "pt:d": 2,  # ... the time  (project, yyyymmdd)
     "pt:s": 2,  # ... on site or remote  (project, start as epoch minutes)

@@ -24,6 +24,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             ).format(project=name)
         case projects.AlreadyDecided():
             return _("This request was already answered.")
+        case projects.ForwardExpected():
+            return _("Forward me a message from the channel to link it (or /cancel).")
         case projects.MeetingStarted():
             return _("That meeting has already started. Nothing was changed.")
         case projects.NeedsLink():

@@ -109,6 +109,10 @@ class NeedsLink(BadProjectText):
     """A remote meeting needs its video link."""
 
 
+class ForwardExpected(DomainError):
+    """A channel is linked by forwarding one of its messages, not by typing."""
+
+
 class Project(Base):
     """A community project hosted by the lab, with its Telegram group."""
 
@@ -202,7 +206,7 @@ class ProjectInput(Base):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(16))  # "announcement" or "meeting"
+    purpose: Mapped[str] = mapped_column(String(16))  # "announcement", "meeting" or "channel"
     starts_at: Mapped[datetime | None]  # for a meeting
     remote: Mapped[bool | None]  # for a meeting
     created_at: Mapped[datetime]
@@ -995,6 +999,8 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
     pending = await pending_project_input(session, owner, lock=True)
     if pending is None:
         raise NotFound("nothing asked")
+    if pending.purpose == "channel":
+        raise ForwardExpected(pending.project_id)
     project = await get_project(session, pending.project_id)
     require_owner(project, owner)
     body = clean_text(text, MAX_ANNOUNCEMENT if pending.purpose == "announcement" else 300)
@@ -1026,6 +1032,28 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
     session.add(meeting)
     await session.flush()
     return Posted(project, purpose, len(audience(project, outside_group_only=False)), meeting)
+
+
+async def link_channel(
+    session: AsyncSession,
+    owner: Member,
+    chat_id: int,
+    title: str,
+    rights: BotRights,
+    now: datetime,
+    *,
+    sender_is_admin: bool,
+) -> Project:
+    """Link the channel a message was forwarded from to the project whose owner pressed "Link a
+    channel" (a channel has no sender to answer /link). Until it works, the question stays asked."""
+    pending = await pending_project_input(session, owner, lock=True)
+    if pending is None or pending.purpose != "channel":
+        raise NotFound("no channel asked for")
+    project = await link_chat(
+        session, owner, pending.project_id, chat_id, title, rights, now, sender_is_admin=sender_is_admin
+    )
+    await delete_by_key(session, ProjectInput, owner.id)
+    return project
 
 
 async def drop_project_inputs(session: AsyncSession, member: Member) -> None:

@@ -287,3 +287,74 @@ async def test_an_owner_cancels_a_meeting_and_the_members_are_told(
     async with sessions() as session:
         meeting = await session.get(Meeting, 1)
         assert meeting is not None and meeting.cancelled_at is not None
+
+
+CHANNEL = -100_9090
+
+
+async def test_an_owner_links_a_channel_by_forwarding_one_of_its_posts_and_a_member_gets_in(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    fake.chats[CHANNEL] = {"type": "channel", "title": "Drone news"}
+    post = {
+        "type": "channel",
+        "chat": {"id": CHANNEL, "type": "channel", "title": "Drone news"},
+        "message_id": 7,
+        "date": 1_900_000_000,
+    }
+
+    async def forward(user: FakeUser) -> ApiCall:
+        mark = fake.mark()
+        fake.send_message(user, "Next flight on Saturday", forward_origin=post)
+        return await fake.wait_for_call("sendMessage", user.id, after=mark)
+
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        # /link posted in the channel (where nobody can be told apart) says how a channel is linked.
+        mark = fake.mark()
+        fake.push_update(
+            {
+                "channel_post": {
+                    "message_id": 1,
+                    "date": 1_900_000_000,
+                    "chat": {"id": CHANNEL, "type": "channel", "title": "Drone news"},
+                    "text": "/link",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                }
+            }
+        )
+        how = await fake.wait_for_call("sendMessage", CHANNEL, after=mark)
+        assert "press Link a channel, and forward me a message from here" in (how.text or "")
+        await create_project(fake, LEA, "Drone club", open_to_all=True)
+        await say(fake, LEA, "/projects")
+        await tap(fake, LEA, "Drone club")
+        asked = await tap(fake, LEA, "Link a channel")
+        assert "forward me one of its messages" in (asked.text or "")
+        typed = await say(fake, LEA, "Drone news")  # typed, not forwarded
+        assert "Forward me a message from the channel" in (typed.text or "")
+        # The bot is not an administrator of the channel yet: told what to fix, nothing linked.
+        fake.chat_members[(CHANNEL, fake.bot_id)] = {"status": "member"}
+        assert "I cannot manage this group yet" in ((await forward(LEA)).text or "")
+        del fake.chat_members[(CHANNEL, fake.bot_id)]  # now it is (the fake's default)
+        # Forwarded by someone who does not administer the channel: refused.
+        assert "Only an administrator of the channel" in ((await forward(LEA)).text or "")
+        fake.chat_members[(CHANNEL, LEA.id)] = {"status": "creator", "is_anonymous": False}
+        linked = await forward(LEA)
+        assert "Drone news is now the channel of Drone club" in (linked.text or "")
+        # Tom joins the project: an invite link to the channel, his join request approved.
+        await say(fake, TOM, "/projects")
+        await tap(fake, TOM, "Drone club")
+        mark = fake.mark()
+        await tap(fake, TOM, "Join")
+        invite = await invite_of(fake, TOM, mark)
+        assert fake.calls_of("createChatInviteLink")[-1].params["chat_id"] == CHANNEL
+        mark = fake.mark()
+        fake.join_request(TOM, CHANNEL, invite_link=invite.buttons()[0][1])
+        approved = await fake.wait_for_call("approveChatJoinRequest", after=mark)
+        assert (approved.params["chat_id"], approved.params["user_id"]) == (CHANNEL, TOM.id)
+        # A forward from the channel without having asked links nothing (Tom is no owner anyway).
+        await forward(TOM)
+    async with sessions() as session:
+        project = await session.scalar(select(Project))
+        assert project is not None and (project.chat_id, project.chat_title) == (CHANNEL, "Drone news")
+    joined = await membership(sessions, TOM)
+    assert joined is not None and joined.status is MembershipStatus.JOINED

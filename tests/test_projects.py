@@ -297,6 +297,35 @@ async def test_an_owner_cancels_a_meeting_its_members_are_told_and_it_is_not_rem
     assert again.already and len(await outbox(session)) == before + 2
 
 
+async def test_a_channel_is_linked_only_after_its_owner_asked_and_only_by_a_forward(
+    session: AsyncSession,
+) -> None:
+    lea, tom = await make_member(session, "Léa"), await make_member(session, "Tom")
+    project = await new_project(session, lea, linked=False)
+    channel = -100_9090
+    with pytest.raises(NotFound):  # nobody asked to link a channel
+        await projects.link_channel(
+            session, lea, channel, "Drone news", FULL_RIGHTS, NOW, sender_is_admin=True
+        )
+    with pytest.raises(NotAllowed):
+        await projects.ask_project_input(session, tom, project.id, "channel", NOW)
+    await projects.ask_project_input(session, lea, project.id, "channel", NOW)
+    with pytest.raises(projects.ForwardExpected):  # a typed message is not the channel
+        await projects.give_project_input(session, lea, "Drone news", NOW)
+    with pytest.raises(projects.NotGroupAdmin):
+        await projects.link_channel(
+            session, lea, channel, "Drone news", FULL_RIGHTS, NOW, sender_is_admin=False
+        )
+    assert (
+        await projects.pending_project_input(session, lea) is not None
+    )  # still asked: fix it, forward again
+    linked = await projects.link_channel(
+        session, lea, channel, "Drone news", FULL_RIGHTS, NOW, sender_is_admin=True
+    )
+    assert (linked.chat_id, linked.chat_title) == (channel, "Drone news")
+    assert await projects.pending_project_input(session, lea) is None
+
+
 async def test_archiving_is_for_owners_and_managers(session: AsyncSession) -> None:
     lea, tom = await make_member(session, "Léa"), await make_member(session, "Tom")
     manager = await make_member(session, "Morgane", manager=True)

@@ -3,6 +3,8 @@ a report being written, or chatter."""
 
 from __future__ import annotations
 
+from telegram import MessageOriginChannel
+
 from bot.context import Turn
 from bot.handlers import menu, projects, report, stock, tickets, updates
 from bot.reply import Reply
@@ -18,6 +20,11 @@ async def message(turn: Turn) -> Reply:
     if incoming is None:  # pragma: no cover - registered for messages only
         return await menu.plain_text(turn)
     text = incoming.text
+    origin = incoming.forward_origin
+    if isinstance(origin, MessageOriginChannel):
+        waiting = await projects_domain.pending_project_input(turn.session, turn.member)
+        if waiting is not None and waiting.purpose == "channel":
+            return await projects.took_channel(turn, origin.chat)
     if text and await maintenance.pending_note(turn.session, turn.member) is not None:
         return await tickets.took_note(turn, text)
     if text and await stock_domain.pending_amount(turn.session, turn.member) is not None:

@@ -6,6 +6,8 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from telegram import (
+    Bot,
+    Chat,
     ChatMemberAdministrator,
     ChatMemberOwner,
     InlineKeyboardButton,
@@ -126,6 +128,7 @@ async def project_view(turn: Turn, project_id: int | None = None, toast: str | N
                 keyboards.button("📅 " + _("Meeting"), "pt", project.id),
             ]
         )
+        keyboard.append([keyboards.button("📢 " + _("Link a channel"), "pc", project.id)])
         keyboard += [
             [
                 keyboards.button(
@@ -650,18 +653,18 @@ def _link_screen(rights: BotRights, chosen: int | None, sender_is_admin: bool):
     return render
 
 
-async def _bot_rights(context: Context, chat_id: int) -> BotRights:
+async def _bot_rights(bot: Bot, chat_id: int) -> BotRights:
     try:
-        return rights_of(await context.bot.get_chat_member(chat_id, context.bot.id))
+        return rights_of(await bot.get_chat_member(chat_id, bot.id))
     except TelegramError as exc:
         log.info("could not read the bot's rights in %s: %s", chat_id, exc)
         return BotRights(admin=False, can_invite=False, can_restrict=False)
 
 
-async def _sender_is_admin(context: Context, chat_id: int, user_id: int) -> bool:
-    """Whether the person is an administrator (or the creator) of the group."""
+async def _sender_is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
+    """Whether the person is an administrator (or the creator) of the group or channel."""
     try:
-        status = await context.bot.get_chat_member(chat_id, user_id)
+        status = await bot.get_chat_member(chat_id, user_id)
     except TelegramError as exc:
         log.info("could not read a member's status in %s: %s", chat_id, exc)
         return False
@@ -673,8 +676,8 @@ async def link_command(update: Update, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type not in ("group", "supergroup"):
         return
-    rights = await _bot_rights(context, chat.id)
-    admin = await _sender_is_admin(context, chat.id, user.id)
+    rights = await _bot_rights(context.bot, chat.id)
+    admin = await _sender_is_admin(context.bot, chat.id, user.id)
     await screen(_link_screen(rights, None, admin))(update, context)
 
 
@@ -691,9 +694,41 @@ async def link_pressed(update: Update, context: Context) -> None:
     from bot.callbacks import parse
 
     parsed = parse(query.data)
-    rights = await _bot_rights(context, chat.id)
-    admin = await _sender_is_admin(context, chat.id, user.id)
+    rights = await _bot_rights(context.bot, chat.id)
+    admin = await _sender_is_admin(context.bot, chat.id, user.id)
     await screen(_link_screen(rights, parsed.args[0] if parsed else -1, admin))(update, context)
+
+
+async def ask_channel(turn: Turn) -> Reply:
+    """Link a channel to the project: say how (a channel has no sender to answer /link)."""
+    project = await projects.ask_project_input(turn.session, turn.member, turn.args[0], "channel", turn.now)
+    text = (
+        f"📢 {project.name}\n"
+        + turn._(
+            "To link a channel: add me to it as an administrator (with the rights to invite users via "
+            "link and to ban users), then forward me one of its messages here."
+        )
+        + "\n"
+        + turn._("/cancel to stop.")
+    )
+    return Reply(text=text, new_message=True)
+
+
+async def took_channel(turn: Turn, channel: Chat) -> Reply:
+    """A message forwarded from a channel, after "Link a channel": check both rights, then link it."""
+    bot = turn.update.get_bot()
+    rights = await _bot_rights(bot, channel.id)
+    if rights.missing:
+        return Reply(text=_missing_text(turn.texts, rights))
+    if not await _sender_is_admin(bot, channel.id, turn.member.telegram_id):
+        return Reply(text=turn._("Only an administrator of the channel can link it to a project."))
+    project = await projects.link_channel(
+        turn.session, turn.member, channel.id, channel.title or "", rights, turn.now, sender_is_admin=True
+    )
+    text = "✅ " + turn._("{channel} is now the channel of {project}: I will let its members in.").format(
+        channel=channel.title or "", project=project.name
+    )
+    return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "pj:v", project.id))
 
 
 async def link_elsewhere(turn: Turn) -> Reply:
@@ -703,11 +738,13 @@ async def link_elsewhere(turn: Turn) -> Reply:
             "Send /link in your project's Telegram group, after adding me to it as an administrator "
             "(with the rights to invite users via link and to ban users)."
         )
+        + "\n"
+        + turn._("For a channel, press Link a channel on the project's screen.")
     )
 
 
 async def link_in_channel(update: Update, context: Context) -> None:
-    """/link posted in a channel: channels cannot be linked yet; say so there."""
+    """/link posted in a channel: nobody can be told apart there; say how a channel is linked."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -716,8 +753,8 @@ async def link_in_channel(update: Update, context: Context) -> None:
         await context.bot.send_message(
             chat.id,
             texts.gettext(
-                "Channels cannot be linked to a project yet: link a group instead (add me to it as an "
-                "administrator and send /link there)."
+                "To link this channel to a project: open the project in a private chat with me, press "
+                "Link a channel, and forward me a message from here."
             ),
         )
     except TelegramError as exc:
