@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,7 +41,7 @@ from bot.handlers import (
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.notifications import send_outbox, wake_sender
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, Webhook
 from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
@@ -289,7 +290,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
     application.add_handler(MessageHandler(private & filters.COMMAND, screen(menu.unknown_command)))
     # Typed text and photos: a note a manager was asked for, a report being written, or chatter.
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, screen(inputs.message)))
+    application.add_handler(MessageHandler(private & ~filters.COMMAND, inputs.private_message))
     application.add_error_handler(on_error)
 
 
@@ -350,6 +351,8 @@ async def publish_commands(
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     desk: FabDesk = application.bot_data[DESK_KEY]
     desk.calendar_domain = f"{application.bot.username or 'bot'}.fabdesk".lower()
+    if (webhook := desk.settings.webhook()) is not None:
+        await register_webhook(application.bot, webhook)
     application.bot_data[WEB_KEY] = web.start(desk)
     async with desk.sessions.begin() as session:
         demoted = await members.sync_managers(session, desk.settings.manager_ids)
@@ -357,6 +360,23 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         await publish_commands(application, demoted)
     except TelegramError as exc:
         log.warning("could not publish the command menu: %s", exc)
+
+
+async def register_webhook(bot: Bot, webhook: Webhook) -> None:
+    """Tell Telegram where to post updates. Wait while Telegram cannot be reached (a Raspberry Pi
+    booting); stop with one line when Telegram refuses the address (PTB would retry it forever,
+    saying so only at DEBUG level). PTB then sets the same webhook again as it starts."""
+    while True:
+        try:
+            await bot.set_webhook(webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES)
+            return
+        except BadRequest as exc:  # before NetworkError: in PTB, BadRequest is one
+            raise SettingsError(f"FABDESK_WEBHOOK_URL: Telegram refused it: {exc.message}") from None
+        except RetryAfter as exc:
+            await asyncio.sleep(exc.retry_after if isinstance(exc.retry_after, int) else 5)
+        except NetworkError as exc:
+            log.warning("Telegram cannot be reached to set the webhook (%s); trying again in 5 s", exc)
+            await asyncio.sleep(5)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

@@ -18,6 +18,8 @@ TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # Telegram allows 1 to 256 of these characters; fewer than 16 would be easy to guess.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 OFFICIAL_API = "https://api.telegram.org/bot"
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
+WEBHOOK_PATH = re.compile(r"^[A-Za-z0-9._~/-]*$")  # the listener matches the path as a pattern
 
 
 class SettingsError(Exception):
@@ -166,8 +168,26 @@ class Settings(BaseSettings):
                 "so that only Telegram can post updates to it"
             )
         url = urlsplit(self.webhook_url)
-        if url.scheme != "https" and self.telegram_base_url == OFFICIAL_API:
-            raise SettingsError("FABDESK_WEBHOOK_URL: Telegram only posts to https:// addresses")
+        try:
+            port = url.port
+        except ValueError:
+            port = -1
+        if not url.hostname or port == -1:
+            raise SettingsError(
+                "FABDESK_WEBHOOK_URL: needs a host name, like https://fablab.example.org/telegram"
+            )
+        if url.query or url.fragment or not WEBHOOK_PATH.match(url.path):
+            raise SettingsError(
+                "FABDESK_WEBHOOK_URL: keep its path to letters, digits and - _ . ~ / (no ? or #)"
+            )
+        if self.telegram_base_url == OFFICIAL_API:
+            if url.scheme != "https":
+                raise SettingsError("FABDESK_WEBHOOK_URL: Telegram only posts to https:// addresses")
+            if port not in (None, *TELEGRAM_WEBHOOK_PORTS):
+                raise SettingsError(
+                    "FABDESK_WEBHOOK_URL: Telegram only posts to ports 443, 80, 88 or 8443 "
+                    "(your proxy may forward to any FABDESK_WEBHOOK_PORT)"
+                )
         if self.http_port == self.webhook_port:
             raise SettingsError(
                 f"FABDESK_WEBHOOK_PORT: {self.webhook_port} is also FABDESK_HTTP_PORT: give each its own port"

@@ -43,3 +43,21 @@ async def downtimes_between(
         )
     )
     return [(row.start_at, row.end_at) for row in rows]
+
+
+async def first_downtime_over(
+    session: AsyncSession, machine_id: int, start: datetime, end: datetime
+) -> int | None:
+    """The id of the earliest planned downtime of the machine overlapping [start, end), if any."""
+    found: int | None = await session.scalar(
+        select(Downtime.id)
+        .where(
+            Downtime.machine_id == machine_id,
+            Downtime.cancelled_at.is_(None),
+            Downtime.start_at < end,
+            Downtime.end_at > start,
+        )
+        .order_by(Downtime.start_at, Downtime.id)
+        .limit(1)
+    )
+    return found

@@ -36,8 +36,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models import waitlist
 from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending, stamp_once
-from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
-from models.downtime import Downtime
+from models.bookings import MAX_BOOKING_SPAN, Booking, BookingRules, BookingStatus, availability
+from models.downtime import Downtime, first_downtime_over
 from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine, MachineStatus, get_any_machine
 from models.members import Member, require_manager
@@ -816,10 +816,11 @@ class CalledOff:
 
 
 async def call_off_downtime(
-    session: AsyncSession, manager: Member, downtime_id: int, now: datetime, tz: ZoneInfo
+    session: AsyncSession, manager: Member, downtime_id: int, now: datetime, rules: BookingRules
 ) -> CalledOff:
     """Call off a planned downtime: its window can be booked again. Members it warned are told their
-    booking stands; members waiting for one of its days are told there are free times again."""
+    booking stands, and members waiting for one of its days are told to have a look - unless another
+    downtime still covers them, or the machine is out of service anyway."""
     require_manager(manager)
     downtime = await get_downtime(session, downtime_id)
     if downtime.cancelled_at is not None:
@@ -829,6 +830,7 @@ async def call_off_downtime(
     if not await stamp_once(session, downtime, "cancelled_at", now):  # two presses at once: one acts
         return CalledOff(downtime, 0, already=True)
     machine = await get_any_machine(session, downtime.machine_id)
+    in_service = machine.status is MachineStatus.AVAILABLE
     warned = await session.scalars(
         select(Booking)
         .options(selectinload(Booking.member))
@@ -840,7 +842,11 @@ async def call_off_downtime(
     )
     told = 0
     for booking in warned:
-        booking.affected_downtime_id = None
+        # Another downtime overlapping the booking still stands: the booking is affected by that one.
+        still = await first_downtime_over(session, machine.id, booking.start_at, booking.end_at)
+        booking.affected_downtime_id = still
+        if still is not None or not in_service:
+            continue
         facts = {
             **_booking_facts(booking, machine),
             "window_start": downtime.start_at.isoformat(),
@@ -848,9 +854,12 @@ async def call_off_downtime(
         }
         notify_member(session, booking.member, "downtime_called_off", facts, now)
         told += 1
-    first = max(downtime.start_at, now).astimezone(tz).date()
-    last = (downtime.end_at - timedelta(microseconds=1)).astimezone(tz).date()
-    await waitlist.times_freed(session, machine, first, last, now)
+    first = max(downtime.start_at, now).astimezone(rules.tz).date()
+    last = (downtime.end_at - timedelta(microseconds=1)).astimezone(rules.tz).date()
+    days = [d for d in rules.bookable_days(now) if first <= d <= last]
+    if in_service and days:
+        opened = [a.day for a in await availability(session, machine, rules, now, days) if a.free_starts]
+        await waitlist.times_freed(session, machine, opened, now)
     return CalledOff(downtime, told, already=False)
 
 

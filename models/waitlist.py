@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Index, select, text
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -162,32 +162,29 @@ async def slot_freed(
 async def machine_back(session: AsyncSession, machine: Machine, now: datetime, tz: ZoneInfo | None) -> int:
     """The machine is back in service: everyone waiting for it (today on, in the lab's time) is told."""
     today = now.astimezone(tz).date() if tz is not None else now.date()
-    return await _tell_waiting(session, machine, today, None, "waitlist_back", now)
+    return await _tell_waiting(session, machine, WaitlistEntry.day >= today, "waitlist_back", now)
 
 
-async def times_freed(session: AsyncSession, machine: Machine, first: date, last: date, now: datetime) -> int:
-    """Times of the machine came free from `first` to `last` (a downtime called off): those waiting
-    for one of those days are told to have a look."""
-    return await _tell_waiting(session, machine, first, last, "waitlist_opened", now)
+async def times_freed(session: AsyncSession, machine: Machine, days: list[date], now: datetime) -> int:
+    """Times of the machine came free on these days (a downtime called off): those waiting for one of
+    them are told to have a look."""
+    if not days:
+        return 0
+    return await _tell_waiting(session, machine, WaitlistEntry.day.in_(days), "waitlist_opened", now)
 
 
 async def _tell_waiting(
-    session: AsyncSession, machine: Machine, first: date, last: date | None, kind: str, now: datetime
+    session: AsyncSession, machine: Machine, on_days: ColumnElement[bool], kind: str, now: datetime
 ) -> int:
-    """Tell everyone waiting for the machine on a day from `first` (to `last`) to have a look."""
-    query = (
-        select(WaitlistEntry)
-        .options(selectinload(WaitlistEntry.member))
-        .where(
-            WaitlistEntry.machine_id == machine.id,
-            WaitlistEntry.day >= first,
-            WaitlistEntry.done_at.is_(None),
+    """Tell everyone waiting for the machine on those days to have a look."""
+    entries = list(
+        await session.scalars(
+            select(WaitlistEntry)
+            .options(selectinload(WaitlistEntry.member))
+            .where(WaitlistEntry.machine_id == machine.id, on_days, WaitlistEntry.done_at.is_(None))
+            .order_by(WaitlistEntry.day, WaitlistEntry.created_at, WaitlistEntry.id)
         )
-        .order_by(WaitlistEntry.day, WaitlistEntry.created_at, WaitlistEntry.id)
     )
-    if last is not None:
-        query = query.where(WaitlistEntry.day <= last)
-    entries = list(await session.scalars(query))
     for entry in entries:
         entry.notified_at = now
         facts = {"machine": machine.name, "machine_id": machine.id, "day": entry.day.isoformat()}

@@ -128,6 +128,26 @@ async def test_import_loads_the_example_once_and_refuses_a_bad_file_whole(tmp_pa
     assert code == 2 and "consumables[0].machines[0]" in err and "Traceback" not in err
 
 
+async def test_a_webhook_telegram_refuses_stops_the_bot_with_one_clear_line(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        fake.fail_next(
+            "setWebhook", status=400, description="Bad Request: bad webhook: Failed to resolve host"
+        )
+        env = cli_env(
+            bot_token=fake.token,
+            telegram_base_url=fake.base_url,
+            database_url=f"sqlite:///{tmp_path / 'fabdesk.db'}",
+            webhook_url="http://fablab.invalid/telegram",
+            webhook_secret="s" * 24,
+        )
+        code, out, err = await asyncio.wait_for(run_cli("run", env=env, cwd=tmp_path), timeout=60)
+    assert code == 2, err
+    assert err.strip().splitlines()[-1] == (
+        "fabdesk: FABDESK_WEBHOOK_URL: Telegram refused it: Bad webhook: failed to resolve host"
+    )
+    assert "Traceback" not in err + out
+
+
 @pytest.mark.parametrize("server", ["http", "webhook"])
 async def test_run_with_its_port_taken_stops_with_one_clear_line(tmp_path: Path, server: str) -> None:
     import socket

@@ -333,7 +333,9 @@ async def test_an_owner_links_a_channel_by_forwarding_one_of_its_posts_and_a_mem
         assert "Forward me a message from the channel" in (typed.text or "")
         # The bot is not an administrator of the channel yet: told what to fix, nothing linked.
         fake.chat_members[(CHANNEL, fake.bot_id)] = {"status": "member"}
-        assert "I cannot manage this group yet" in ((await forward(LEA)).text or "")
+        missing = (await forward(LEA)).text or ""
+        assert "I cannot manage the channel Drone news yet" in missing
+        assert "make me an administrator of the channel" in missing and "group" not in missing
         del fake.chat_members[(CHANNEL, fake.bot_id)]  # now it is (the fake's default)
         # Forwarded by someone who does not administer the channel: refused.
         assert "Only an administrator of the channel" in ((await forward(LEA)).text or "")
@@ -351,8 +353,9 @@ async def test_an_owner_links_a_channel_by_forwarding_one_of_its_posts_and_a_mem
         fake.join_request(TOM, CHANNEL, invite_link=invite.buttons()[0][1])
         approved = await fake.wait_for_call("approveChatJoinRequest", after=mark)
         assert (approved.params["chat_id"], approved.params["user_id"]) == (CHANNEL, TOM.id)
-        # A forward from the channel without having asked links nothing (Tom is no owner anyway).
-        await forward(TOM)
+        # A forward from the channel by someone who asked for nothing is just a message: the menu.
+        other = await forward(TOM)
+        assert "is now the channel" not in (other.text or "") and other.buttons()
     async with sessions() as session:
         project = await session.scalar(select(Project))
         assert project is not None and (project.chat_id, project.chat_title) == (CHANNEL, "Drone news")

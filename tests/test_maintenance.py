@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import bookings, maintenance, outbox, waitlist
+from models.base import stamp_once
+from models.downtime import Downtime
 from models.errors import InMaintenance, MachineUnavailable, NotAllowed, NotFound
 from models.machines import MachineKind, MachineStatus
 from models.maintenance import (
@@ -28,7 +30,7 @@ from models.maintenance import (
 )
 from models.members import Member
 from models.outbox import OutboxMessage
-from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
+from tests.factories import NOW, RULES, fill_day, make_machine, make_member, open_every_day, paris
 from tests.races import race
 
 MANAGER_ID = 900
@@ -317,10 +319,10 @@ async def test_calling_off_a_downtime_frees_its_time_and_tells_who_it_concerned(
     before = await outbox_kinds(session)
 
     with pytest.raises(NotAllowed):
-        await maintenance.call_off_downtime(session, alice, downtime.id, NOW, PARIS)
+        await maintenance.call_off_downtime(session, alice, downtime.id, NOW, RULES)
     with pytest.raises(NotFound):
-        await maintenance.call_off_downtime(session, morgane, downtime.id + 99, NOW, PARIS)
-    done = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, PARIS)
+        await maintenance.call_off_downtime(session, morgane, downtime.id + 99, NOW, RULES)
+    done = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, RULES)
 
     assert (done.told, done.already) == (1, False) and downtime.cancelled_at == NOW
     assert inside.affected_downtime_id is None
@@ -330,15 +332,68 @@ async def test_calling_off_a_downtime_frees_its_time_and_tells_who_it_concerned(
     assert saturday.free_starts[0] == paris(9, 9)  # bookable again from the opening
     await bookings.book(session, bob, laser.id, paris(9, 14), 60, RULES, NOW)
     # A second press changes nothing and tells nobody again.
-    again = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, PARIS)
+    again = await maintenance.call_off_downtime(session, morgane, downtime.id, NOW, RULES)
     assert again.already and len(await outbox_kinds(session)) == len(before) + 2
     # A downtime already over cannot be called off.
     past, _warned = await maintenance.plan_downtime(
         session, morgane, laser.id, paris(5, 9), paris(5, 10), "", NOW
     )
     with pytest.raises(maintenance.DowntimeOver):
-        await maintenance.call_off_downtime(session, morgane, past.id, paris(5, 10), PARIS)
+        await maintenance.call_off_downtime(session, morgane, past.id, paris(5, 10), RULES)
     assert past.cancelled_at is None
+
+
+async def test_calling_off_one_of_two_overlapping_downtimes_tells_nobody_what_is_not_true(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    laser = await make_machine(session, "Laser", kind=MachineKind.LASER_CUTTER)
+    alice, carol = await make_member(session, "Alice"), await make_member(session, "Carol")
+    morgane = await make_member(session, "Morgane", manager=True)
+    booking = await bookings.book(session, alice, laser.id, paris(9, 12), 60, RULES, NOW)
+    whole_day, _n = await maintenance.plan_downtime(
+        session, morgane, laser.id, paris(9, 9), paris(9, 19), "", NOW
+    )
+    midday, _n = await maintenance.plan_downtime(
+        session, morgane, laser.id, paris(9, 11), paris(9, 14), "", NOW
+    )
+    await waitlist.join(session, carol, laser.id, date(2030, 3, 9), RULES, NOW)
+    before = len(await outbox_kinds(session))
+
+    done = await maintenance.call_off_downtime(session, morgane, midday.id, NOW, RULES)
+    # The whole-day downtime still covers Alice's booking and Carol's day: neither is told otherwise.
+    assert done.told == 0 and booking.affected_downtime_id == whole_day.id
+    assert len(await outbox_kinds(session)) == before
+    done = await maintenance.call_off_downtime(session, morgane, whole_day.id, NOW, RULES)
+    assert done.told == 1 and booking.affected_downtime_id is None
+    assert (await outbox_kinds(session))[before:] == [
+        ("downtime_called_off", alice.telegram_id),
+        ("waitlist_opened", carol.telegram_id),
+    ]
+
+
+async def test_stamp_once_loses_to_a_stamp_made_behind_its_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The losing side of a race, on any database: the row was stamped by another transaction after
+    this one loaded it (on SQLite a second transaction waits at BEGIN, so the races never get here)."""
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        laser = await make_machine(session, "Laser", kind=MachineKind.LASER_CUTTER)
+        morgane = await make_member(session, "Morgane", manager=True)
+        downtime, _n = await maintenance.plan_downtime(
+            session, morgane, laser.id, paris(9, 9), paris(9, 19), "", NOW
+        )
+    async with sessions.begin() as session:
+        loaded = await session.get(Downtime, downtime.id)
+        assert loaded is not None and loaded.cancelled_at is None
+        table = Downtime.__table__
+        await session.execute(  # Core, on the table: the loaded object does not see it, as if another
+            table.update().where(table.c.id == downtime.id).values(cancelled_at=NOW - timedelta(minutes=1))
+        )  # transaction had committed it
+        assert loaded.cancelled_at is None
+        assert await stamp_once(session, loaded, "cancelled_at", NOW) is False
+        assert loaded.cancelled_at == NOW - timedelta(minutes=1)  # what the winner wrote
 
 
 async def test_two_managers_calling_off_one_downtime_at_once_tell_its_members_once(
@@ -359,7 +414,7 @@ async def test_two_managers_calling_off_one_downtime_at_once_tell_its_members_on
         async def run(session: AsyncSession) -> maintenance.CalledOff:
             manager = await session.get(Member, manager_id)
             assert manager is not None
-            return await maintenance.call_off_downtime(session, manager, downtime.id, NOW, PARIS)
+            return await maintenance.call_off_downtime(session, manager, downtime.id, NOW, RULES)
 
         return run
 

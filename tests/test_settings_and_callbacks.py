@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot import callbacks
@@ -81,6 +83,15 @@ def test_a_webhook_needs_a_long_secret_https_and_its_own_port() -> None:
         load_settings(
             webhook_url="https://fab.example.org/tg", webhook_secret=secret, http_port=8443
         ).webhook()
+    for url, says in [
+        ("https:///tg", "needs a host name"),
+        ("https://fab.example.org:8080/tg", "ports 443, 80, 88 or 8443"),
+        ("https://fab.example.org/t g", "keep its path"),
+        ("https://fab.example.org/tg+(x)", "keep its path"),
+        ("https://fab.example.org/tg?x=1", "keep its path"),
+    ]:
+        with pytest.raises(SettingsError, match=f"^FABDESK_WEBHOOK_URL: .*{re.escape(says)}"):
+            load_settings(webhook_url=url, webhook_secret=secret).webhook()
     webhook = load_settings(webhook_url="https://fab.example.org/fabdesk/tg", webhook_secret=secret).webhook()
     assert webhook is not None
     assert (webhook.listen, webhook.port, webhook.path) == ("127.0.0.1", 8443, "fabdesk/tg")

@@ -3,9 +3,9 @@ a report being written, or chatter."""
 
 from __future__ import annotations
 
-from telegram import MessageOriginChannel
+from telegram import MessageOriginChannel, Update
 
-from bot.context import Turn
+from bot.context import Context, Turn, screen
 from bot.handlers import menu, projects, report, stock, tickets, updates
 from bot.reply import Reply
 from models import maintenance
@@ -14,17 +14,34 @@ from models import stock as stock_domain
 from models import updates as updates_domain
 
 
-async def message(turn: Turn) -> Reply:
+async def private_message(update: Update, context: Context) -> None:
+    """A message in a private chat. One forwarded from a channel may be the channel its owner is
+    linking: Telegram is asked about both rights there first, outside the update's transaction."""
+    incoming, user = update.effective_message, update.effective_user
+    check = None
+    if (
+        incoming is not None
+        and user is not None
+        and isinstance(incoming.forward_origin, MessageOriginChannel)
+    ):
+        check = await projects.check_channel(context.bot, incoming.forward_origin.chat, user.id)
+
+    async def route(turn: Turn) -> Reply:
+        return await message(turn, check)
+
+    await screen(route)(update, context)
+
+
+async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> Reply:
     """Route a message to what is waiting for it: a ticket note first, then a report, else the menu."""
     incoming = turn.update.effective_message
     if incoming is None:  # pragma: no cover - registered for messages only
         return await menu.plain_text(turn)
     text = incoming.text
-    origin = incoming.forward_origin
-    if isinstance(origin, MessageOriginChannel):
+    if channel is not None:
         waiting = await projects_domain.pending_project_input(turn.session, turn.member)
         if waiting is not None and waiting.purpose == "channel":
-            return await projects.took_channel(turn, origin.chat)
+            return await projects.took_channel(turn, channel)
     if text and await maintenance.pending_note(turn.session, turn.member) is not None:
         return await tickets.took_note(turn, text)
     if text and await stock_domain.pending_amount(turn.session, turn.member) is not None:

@@ -316,7 +316,7 @@ async def ask_call_off(turn: Turn) -> Reply:
 async def call_off(turn: Turn) -> Reply:
     """Call the downtime off; members whose bookings were in it are told they stand."""
     done = await maintenance.call_off_downtime(
-        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules.tz
+        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules
     )
     when = turn.texts.span(done.downtime.start_at, done.downtime.end_at)
     if done.already:

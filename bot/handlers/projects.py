@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from telegram import (
@@ -599,12 +600,16 @@ def rights_of(member: object) -> BotRights:
     return BotRights(admin=False, can_invite=False, can_restrict=False)
 
 
-def _missing_text(texts: Texts, rights: BotRights) -> str:
+def _missing_text(texts: Texts, rights: BotRights, *, channel: str | None = None) -> str:
+    """What the bot still needs in the group (or in the channel of that title)."""
     _ = texts.gettext
-    return "\n".join(
-        [_("I cannot manage this group yet. Please:")]
-        + [f"• {_(MISSING_RIGHTS[code])}" for code in rights.missing]
-    )
+    if channel is None:
+        head, admin = _("I cannot manage this group yet. Please:"), _(MISSING_RIGHTS["admin"])
+    else:
+        head = _("I cannot manage the channel {channel} yet. Please:").format(channel=channel)
+        admin = _("make me an administrator of the channel")
+    lines = [admin if code == "admin" else _(MISSING_RIGHTS[code]) for code in rights.missing]
+    return "\n".join([head] + [f"• {line}" for line in lines])
 
 
 def _link_screen(rights: BotRights, chosen: int | None, sender_is_admin: bool):
@@ -714,16 +719,35 @@ async def ask_channel(turn: Turn) -> Reply:
     return Reply(text=text, new_message=True)
 
 
-async def took_channel(turn: Turn, channel: Chat) -> Reply:
-    """A message forwarded from a channel, after "Link a channel": check both rights, then link it."""
-    bot = turn.update.get_bot()
-    rights = await _bot_rights(bot, channel.id)
-    if rights.missing:
-        return Reply(text=_missing_text(turn.texts, rights))
-    if not await _sender_is_admin(bot, channel.id, turn.member.telegram_id):
+@dataclass(frozen=True)
+class ChannelCheck:
+    """A channel a private message was forwarded from: the bot's rights there, and whether the
+    sender administers it (read from Telegram before the update's transaction opens)."""
+
+    chat: Chat
+    rights: BotRights
+    sender_is_admin: bool
+
+
+async def check_channel(bot: Bot, chat: Chat, user_id: int) -> ChannelCheck:
+    return ChannelCheck(chat, await _bot_rights(bot, chat.id), await _sender_is_admin(bot, chat.id, user_id))
+
+
+async def took_channel(turn: Turn, check: ChannelCheck) -> Reply:
+    """A message forwarded from a channel, after "Link a channel": link it if both rights are there."""
+    if check.rights.missing:
+        return Reply(text=_missing_text(turn.texts, check.rights, channel=check.chat.title or ""))
+    if not check.sender_is_admin:
         return Reply(text=turn._("Only an administrator of the channel can link it to a project."))
+    channel = check.chat
     project = await projects.link_channel(
-        turn.session, turn.member, channel.id, channel.title or "", rights, turn.now, sender_is_admin=True
+        turn.session,
+        turn.member,
+        channel.id,
+        channel.title or "",
+        check.rights,
+        turn.now,
+        sender_is_admin=True,
     )
     text = "✅ " + turn._("{channel} is now the channel of {project}: I will let its members in.").format(
         channel=channel.title or "", project=project.name
