@@ -1898,6 +1898,7 @@ class Judge:
         return any(
             (x.kind == "group" and first_word(x.text).lower() in ("/link", f"/link@{BOT_USERNAME}"))
             or (x.action == "lk" and not x.private)
+            or (x.action == "pc" and x.private)  # "Link a channel", then a post forwarded from it
             or x.kind in ("service", "my_chat_member")
             for x in self.acts
         )
