@@ -99,6 +99,10 @@ class Texts:
         """A slot: « mardi 24 novembre, 14:00–16:00 »."""
         return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
 
+    def day_time(self, value: datetime) -> str:
+        """A day in full and a time: « mardi 24 novembre 14:00 »."""
+        return f"{self.day(value)} {self.time(value)}"
+
     def moment(self, value: datetime) -> str:
         """A short day and time, for lists and buttons: « mar. 24 nov. 14:00 »."""
         return f"{self.short_day(value.astimezone(self.tz).date())} {self.time(value)}"
@@ -119,7 +123,7 @@ class Texts:
         """A window that may cross midnight: « mardi 24 novembre 14:00 – mercredi 25 novembre 14:00 »."""
         if start.astimezone(self.tz).date() == (end - timedelta(microseconds=1)).astimezone(self.tz).date():
             return self.when(start, end)
-        return f"{self.day(start)} {self.time(start)} – {self.day(end)} {self.time(end)}"
+        return f"{self.day_time(start)} – {self.day_time(end)}"
 
     def duration(self, minutes: int) -> str:
         """A length: « 1 h 30 », "45 min"."""

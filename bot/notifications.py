@@ -369,7 +369,7 @@ def _meeting_reminder(texts: Texts, p: Payload) -> Outgoing:
     start = datetime.fromisoformat(p["start"])
     where = _("remote") if p["remote"] else _("on site, at the lab")
     text = "📅 " + _("Meeting of {project}: {when}, {where}.").format(
-        project=p["project"], when=f"{texts.day(start)} {texts.time(start)}", where=where
+        project=p["project"], when=texts.day_time(start), where=where
     )
     text += "\n" + p["title"]
     markup = None
@@ -381,7 +381,7 @@ def _meeting_reminder(texts: Texts, p: Payload) -> Outgoing:
 def _meeting_cancelled(texts: Texts, p: Payload) -> Outgoing:
     start = datetime.fromisoformat(p["start"])
     text = "✖ " + texts.gettext("The meeting of {project} on {when} is cancelled (by {name}).").format(
-        project=p["project"], when=f"{texts.day(start)} {texts.time(start)}", name=p["by"]
+        project=p["project"], when=texts.day_time(start), name=p["by"]
     )
     return Outgoing(text + "\n" + p["title"])
 

@@ -125,17 +125,7 @@ async def get_machine(session: AsyncSession, machine_id: int, *, booking_lock: b
 
 async def is_authorized(session: AsyncSession, member: Member, machine: Machine) -> bool:
     """Whether the member may book the machine as far as training goes."""
-    if not machine.requires_training:
-        return True
-    found = await session.scalar(
-        select(Authorization.id)
-        .where(
-            Authorization.member_id == member.id,
-            or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return machine.id in await authorized_machines(session, member, [machine])
 
 
 async def authorized_machines(session: AsyncSession, member: Member, machines: list[Machine]) -> set[int]:

@@ -1034,6 +1034,12 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
     return Posted(project, purpose, len(audience(project, outside_group_only=False)), meeting)
 
 
+async def awaits_channel(session: AsyncSession, member: Member) -> bool:
+    """Whether the member pressed "Link a channel" and their next forwarded post is the channel."""
+    pending = await pending_project_input(session, member)
+    return pending is not None and pending.purpose == "channel"
+
+
 async def link_channel(
     session: AsyncSession,
     owner: Member,

@@ -38,10 +38,8 @@ async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> R
     if incoming is None:  # pragma: no cover - registered for messages only
         return await menu.plain_text(turn)
     text = incoming.text
-    if channel is not None:
-        waiting = await projects_domain.pending_project_input(turn.session, turn.member)
-        if waiting is not None and waiting.purpose == "channel":
-            return await projects.took_channel(turn, channel)
+    if channel is not None and await projects_domain.awaits_channel(turn.session, turn.member):
+        return await projects.took_channel(turn, channel)
     if text and await maintenance.pending_note(turn.session, turn.member) is not None:
         return await tickets.took_note(turn, text)
     if text and await stock_domain.pending_amount(turn.session, turn.member) is not None:

@@ -130,12 +130,10 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
 
 def _short_span(turn: Turn, downtime: Downtime) -> str:
     """A downtime's window for a button: "Sat 9 Mar 09:00–18:00", or both ends when it spans days."""
-    texts = turn.texts
-    start, end = downtime.start_at.astimezone(texts.tz), downtime.end_at.astimezone(texts.tz)
-    if start.date() == (end - timedelta(microseconds=1)).date():
-        return f"{texts.short_day(start.date())} {texts.time(start)}–{texts.time(end)}"
-    ends = f"{texts.short_day(end.date())} {texts.time(end)}"
-    return f"{texts.short_day(start.date())} {texts.time(start)} – {ends}"
+    texts, start, end = turn.texts, downtime.start_at, downtime.end_at
+    if start.astimezone(texts.tz).date() == (end - timedelta(microseconds=1)).astimezone(texts.tz).date():
+        return f"{texts.moment(start)}–{texts.time(end)}"
+    return f"{texts.moment(start)} – {texts.moment(end)}"
 
 
 def _interval(turn: Turn, days: int | None, hours: int | None) -> str:

@@ -100,10 +100,7 @@ def _project_text(turn: Turn, project: Project, meetings: list[projects.Meeting]
         lines.append("⚠️ " + _("The bot cannot let new members into the group for now."))
     if meetings:
         lines += ["", _("Next meetings:")]
-        lines += [
-            f"• {texts.day(m.starts_at)} {texts.time(m.starts_at)} — {clip(m.title, 80)}"
-            for m in meetings[:3]
-        ]
+        lines += [f"• {texts.day_time(m.starts_at)} — {clip(m.title, 80)}" for m in meetings[:3]]
     return "\n".join(lines)
 
 
@@ -133,7 +130,9 @@ async def project_view(turn: Turn, project_id: int | None = None, toast: str | N
         keyboard += [
             [
                 keyboards.button(
-                    "✖ " + _("Cancel the meeting of {when}").format(when=_meeting_day(turn, m)), "pt:x", m.id
+                    "✖ " + _("Cancel the meeting of {when}").format(when=turn.texts.moment(m.starts_at)),
+                    "pt:x",
+                    m.id,
                 )
             ]
             for m in meetings[:3]
@@ -409,7 +408,7 @@ async def meeting_text(turn: Turn) -> Reply:
         else turn._("Send the meeting's subject in one message.")
     )
     return Reply(
-        text=f"📅 {project.name} — {turn.texts.day(starts_at)} {turn.texts.time(starts_at)}\n"
+        text=f"📅 {project.name} — {turn.texts.day_time(starts_at)}\n"
         + prompt
         + "\n"
         + turn._("/cancel to stop."),
@@ -417,18 +416,12 @@ async def meeting_text(turn: Turn) -> Reply:
     )
 
 
-def _meeting_day(turn: Turn, meeting: projects.Meeting) -> str:
-    """A meeting's day and time for a button: "Tue 5 Mar 18:00"."""
-    texts = turn.texts
-    return f"{texts.short_day(meeting.starts_at.astimezone(texts.tz).date())} {texts.time(meeting.starts_at)}"
-
-
 async def ask_cancel_meeting(turn: Turn) -> Reply:
     """Cancel this meeting? (Say who will be told.)"""
     meeting = await projects.get_meeting(turn.session, turn.args[0])
     project = await projects.get_project(turn.session, meeting.project_id)
     projects.require_owner(project, turn.member)
-    when = f"{turn.texts.day(meeting.starts_at)} {turn.texts.time(meeting.starts_at)}"
+    when = turn.texts.day_time(meeting.starts_at)
     text = f"📅 {project.name} — {when}\n{clip(meeting.title, 200)}\n\n" + turn._(
         "Cancel this meeting? The project's members are told. (To move it, cancel it and plan it again.)"
     )
@@ -444,7 +437,7 @@ async def ask_cancel_meeting(turn: Turn) -> Reply:
 async def cancel_meeting(turn: Turn) -> Reply:
     """Cancel the meeting; the project's members are told."""
     done = await projects.cancel_meeting(turn.session, turn.member, turn.args[0], turn.now)
-    when = f"{turn.texts.day(done.meeting.starts_at)} {turn.texts.time(done.meeting.starts_at)}"
+    when = turn.texts.day_time(done.meeting.starts_at)
     if done.already:
         toast = turn._("This meeting was already cancelled: {when}.").format(when=when)
     else:
@@ -467,7 +460,7 @@ async def took_project_input(turn: Turn, text: str) -> Reply:
         )
     if posted.meeting is not None:
         minutes = int(turn.desk.settings.meeting_reminder_minutes)
-        when = f"{turn.texts.day(posted.meeting.starts_at)} {turn.texts.time(posted.meeting.starts_at)}"
+        when = turn.texts.day_time(posted.meeting.starts_at)
         body = (
             turn._("Meeting planned: {when}.").format(when=when)
             + " "
