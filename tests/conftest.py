@@ -70,6 +70,21 @@ async def _copy_template(url: str, name: str, template: str) -> None:
             await asyncio.sleep(0.1)
 
 
+async def _drop_database(url: str, name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), retried while an autovacuum worker is in it: FORCE cannot end
+    that process for a role that is not a superuser (InsufficientPrivilegeError), it ends soon."""
+    import asyncpg
+
+    for attempt in range(50):
+        try:
+            await _pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (asyncpg.exceptions.InsufficientPrivilegeError, asyncpg.exceptions.ObjectInUseError):
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def database_backend() -> str:
     return "postgresql" if PG_URL else "sqlite"
@@ -85,7 +100,7 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         # Nothing but the copies connects to it from now on (autovacuum skips it too, mostly).
         asyncio.run(_pg_admin(PG_URL, f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
         yield name
-        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_drop_database(PG_URL, name))
     else:
         path = tmp_path_factory.mktemp("template") / "fabdesk.db"
         migrations.upgrade(f"sqlite+aiosqlite:///{path}")
@@ -99,7 +114,7 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
         name = f"fabdesk_t_{uuid.uuid4().hex[:12]}"
         asyncio.run(_copy_template(PG_URL, name, template_database))
         yield _async_url(PG_URL, name)
-        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_drop_database(PG_URL, name))
     else:
         path = tmp_path / "fabdesk.db"
         shutil.copyfile(template_database, path)
@@ -113,7 +128,7 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
         name = f"fabdesk_e_{uuid.uuid4().hex[:12]}"
         asyncio.run(_pg_admin(PG_URL, f'CREATE DATABASE "{name}"'))
         yield _async_url(PG_URL, name)
-        asyncio.run(_pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_drop_database(PG_URL, name))
     else:
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
 
