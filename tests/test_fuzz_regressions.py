@@ -340,3 +340,30 @@ async def test_text_holding_a_nul_character_is_taken_on_postgresql(session: Asyn
     assert item is not None
     await updates.mark_done(session, manager, item.id, "2.9\x00.1", NOW)
     assert item.current_version == "2.9.1"
+
+
+def test_fuzz_past_start_is_before_now_even_for_a_slot_days_ahead() -> None:
+    """The fuzz's "in the past" press once landed later today (seed 154657689): the open slot was
+    days ahead and going back one day from it stayed in the future, so a legitimate booking was
+    judged forged. Every draw must now be before now."""
+    from datetime import timedelta
+    from random import Random
+
+    from tests.test_fuzz import minutes_of, start_in_the_past
+
+    rng = Random(154657689)
+    for days_ahead in range(0, 15):
+        for rounding in (0, 30, 90):
+            start = minutes_of(NOW + timedelta(days=days_ahead, minutes=rounding))
+            for _draw in range(50):
+                past = start_in_the_past(start, NOW, rng)
+                assert past < minutes_of(NOW)
+                assert (start - past) % (60 * 24) == 0  # same time of day: on the machine's grid
+
+
+def test_fuzz_seed_is_fixed_unless_asked() -> None:
+    from tests.test_fuzz import DEFAULT_SEED, fuzz_seed
+
+    assert fuzz_seed(None) == fuzz_seed("") == DEFAULT_SEED
+    assert fuzz_seed("154657689") == 154657689
+    assert {fuzz_seed("random") for _ in range(3)} != {DEFAULT_SEED}
