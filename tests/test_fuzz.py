@@ -923,6 +923,17 @@ class Generator:
             return f"bk:ok:{machine}:{start}:{length}"
 
         options += [book, book, book]
+
+        def stale() -> str | None:
+            """A booking button of a screen left open until its time passed: told why, shown a fresh one."""
+            machine = self._pick(self.bookable_machines(world, me))
+            if machine is None:
+                return None
+            start, length = self.open_slot(world, machine, now)
+            past = start_in_the_past(start, now, rng)
+            return rng.choice([f"bk:ok:{machine}:{past}:{length}", f"bk:l:{machine}:{past}:{length}"])
+
+        options.append(stale)
         options.append(lambda: f"my:c:{b['id']}" if (b := self._pick(upcoming)) else None)
         options.append(lambda: f"my:y:{b['id']}" if (b := self._pick(upcoming)) else None)
         options.append(lambda: f"rp:m:{rng.choice([k[0] for k in world.machines])}")
@@ -1656,7 +1667,6 @@ class Generator:
         slot, tomorrow = row["slot_minutes"], today + timedelta(days=1)
         return rng.choice(
             [
-                f"bk:ok:{machine}:{start_in_the_past(start, now, rng)}:{length}",
                 f"bk:ok:{machine}:{start + 7}:{length}",  # off the slot grid
                 f"bk:ok:{machine}:{start + 60 * 24 * rng.randint(15, 900)}:{length}",  # beyond the horizon
                 f"bk:ok:{machine}:{start}:{row['max_booking_minutes'] + slot}",  # too long

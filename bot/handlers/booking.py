@@ -67,8 +67,12 @@ async def _machine_header(turn: Turn, machine: machines.Machine) -> str:
 
 async def choose_day(turn: Turn) -> Reply:
     """Show the days of the horizon for the chosen machine (or why it cannot be booked)."""
-    _ = turn._
     machine = await machines.get_machine(turn.session, turn.args[0])
+    return await _day_screen(turn, machine)
+
+
+async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
+    _ = turn._
     if not machine.bookable:
         return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
     header = await _machine_header(turn, machine)
@@ -90,13 +94,43 @@ async def choose_day(turn: Turn) -> Reply:
     return Reply(text=text, markup=keyboards.days(turn.texts, machine, days))
 
 
+async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bool = True) -> Reply:
+    """A button of a screen left open since (yesterday's start times...): say that its time has
+    passed, and show in its place what can be booked now: for a start, today's free starts (when
+    there are some); for a day, the days."""
+    _ = turn._
+    today = turn.desk.rules.today(turn.now)
+    reason = _("That day has passed.") if day < today else _("That start time has passed.")
+    reply: Reply | None = None
+    if start and machine.bookable and await machines.is_authorized(turn.session, turn.member, machine):
+        availability = await bookings.day_availability(
+            turn.session, machine, today, turn.desk.rules, turn.now
+        )
+        if availability.free_starts:
+            reply = _start_screen(turn, machine, availability)
+    if reply is None:
+        reply = await _day_screen(turn, machine)
+    if reply.text is None:  # the machine cannot be booked now: say that too
+        return Reply(toast=reason + " " + (reply.toast or ""), alert=True)
+    reply.text = "⏰ " + reason + "\n\n" + reply.text
+    reply.toast = reason
+    return reply
+
+
 async def choose_start(turn: Turn) -> Reply:
     """Show the free start times of the chosen day."""
-    _ = turn._
     machine = await machines.get_machine(turn.session, turn.args[0])
-    await machines.check_bookable(turn.session, turn.member, machine)
     day = _day_of(turn.args[1])
+    if day < turn.desk.rules.today(turn.now):
+        return await _passed(turn, machine, day, start=False)
+    await machines.check_bookable(turn.session, turn.member, machine)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    return _start_screen(turn, machine, availability)
+
+
+def _start_screen(turn: Turn, machine: machines.Machine, availability: bookings.DayAvailability) -> Reply:
+    _ = turn._
+    day = availability.day
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
     if availability.worth_waiting:
         text = (
@@ -118,8 +152,11 @@ async def choose_start(turn: Turn) -> Reply:
 async def wait_for_slot(turn: Turn) -> Reply:
     """Put the member on the waitlist of a full day."""
     _ = turn._
+    day = _day_of(turn.args[1])
+    if day < turn.desk.rules.today(turn.now):
+        return await _passed(turn, await machines.get_machine(turn.session, turn.args[0]), day, start=False)
     _entry, added = await waitlist.join(
-        turn.session, turn.member, turn.args[0], _day_of(turn.args[1]), turn.desk.rules, turn.now
+        turn.session, turn.member, turn.args[0], day, turn.desk.rules, turn.now
     )
     toast = (
         _("You are on the waitlist: I will tell you as soon as a slot frees up.")
@@ -133,9 +170,12 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     """Show the free starts within the chosen hour (machines with a fine slot grid)."""
     _ = turn._
     machine = await machines.get_machine(turn.session, turn.args[0])
-    await machines.check_bookable(turn.session, turn.member, machine)
     hour = _start_of(turn.args[1])
     day = hour.astimezone(turn.texts.tz).date()
+    # The hour's last start on the grid is over: the screen was left open since.
+    if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
+        return await _passed(turn, machine, day)
+    await machines.check_bookable(turn.session, turn.member, machine)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
@@ -149,8 +189,10 @@ async def choose_length(turn: Turn) -> Reply:
     """Show how long the member can book from the chosen start."""
     _ = turn._
     machine = await machines.get_machine(turn.session, turn.args[0])
-    await machines.check_bookable(turn.session, turn.member, machine)
     start = _start_of(turn.args[1])
+    if start < turn.now:
+        return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
+    await machines.check_bookable(turn.session, turn.member, machine)
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
@@ -171,6 +213,8 @@ async def confirm(turn: Turn) -> Reply:
     """Show the booking about to be made, with Confirm."""
     machine = await machines.get_machine(turn.session, turn.args[0])
     start, minutes = _start_of(turn.args[1]), turn.args[2]
+    if start < turn.now:
+        return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
@@ -181,6 +225,9 @@ async def book(turn: Turn) -> Reply:
     """Book the slot; if someone was faster, say so and offer the next free slots."""
     _ = turn._
     machine_id, start, minutes = turn.args[0], _start_of(turn.args[1]), turn.args[2]
+    if start < turn.now:  # a Confirm (or a waitlist's Book it) left unpressed until it was too late
+        machine = await machines.get_machine(turn.session, machine_id)
+        return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     try:
         booking = await bookings.book(
             turn.session, turn.member, machine_id, start, minutes, turn.desk.rules, turn.now
