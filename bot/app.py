@@ -227,6 +227,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "dt": machine_admin.downtime_day,
         "dt:d": machine_admin.downtime_start,
         "dt:s": machine_admin.downtime_length,
+        "dt:l": machine_admin.downtime_summary,
         "dt:ok": machine_admin.downtime_confirm,
         "dt:x": machine_admin.ask_call_off,
         "dt:y": machine_admin.call_off,

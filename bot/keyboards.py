@@ -334,6 +334,19 @@ def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMa
     )
 
 
+def booking_in_downtime(texts: Texts, booking_id: int, machine_id: int) -> InlineKeyboardMarkup:
+    """For a member whose booking falls in a planned downtime: cancel it, book another time, or see
+    their bookings (each press is checked again: their own booking, still upcoming)."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("❌ " + _("Cancel this booking"), "my:c", booking_id)],
+            [button("📅 " + _("Book another time"), "bk:m", machine_id)],
+            [button("🗂 " + _("My bookings"), "my")],
+        ]
+    )
+
+
 SEVERITY_ICONS = {"unusable": "⛔", "degraded": "⚠️", "minor": "🔧"}
 SEVERITY_NAMES = {
     "unusable": N_("Unusable — must not be used"),

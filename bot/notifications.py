@@ -117,13 +117,24 @@ def _machine_back(texts: Texts, p: Payload) -> Outgoing:
 
 def _downtime_warning(texts: Texts, p: Payload) -> Outgoing:
     _ = texts.gettext
-    text = "🗓 " + _(
-        "{machine} will be out of service for maintenance: {window}. "
-        "Your booking on {when} falls in that time."
-    ).format(machine=p["machine"], window=_when(texts, p, "window_start", "window_end"), when=_when(texts, p))
+    lines = [
+        "🗓 "
+        + _("{machine} will be out of service for maintenance: {window}.").format(
+            machine=p["machine"], window=_when(texts, p, "window_start", "window_end")
+        )
+    ]
     if p.get("reason"):
-        text += "\n" + _("Reason: {reason}").format(reason=p["reason"])
-    return Outgoing(text, keyboards.rebook(texts, MachineKind(p["kind"]), p["booking_id"]))
+        lines.append(_("Reason: {reason}").format(reason=p["reason"]))
+    lines += [
+        "",
+        _("Your booking: {machine}, {when}.").format(machine=p["machine"], when=_when(texts, p)),
+        # What plan_downtime does: the booking is kept (marked affected), the member decides.
+        _(
+            "It is not cancelled, but the machine cannot be used during the maintenance: cancel it, "
+            "or book another time. If the maintenance is called off, I will tell you."
+        ),
+    ]
+    return Outgoing("\n".join(lines), keyboards.booking_in_downtime(texts, p["booking_id"], p["machine_id"]))
 
 
 def _downtime_called_off(texts: Texts, p: Payload) -> Outgoing:

@@ -764,11 +764,12 @@ async def plan_downtime(
     reason: str,
     now: datetime,
 ) -> tuple[Downtime, int]:
-    """Plan a window when the machine is out of service; warn members whose bookings fall in it."""
+    """Plan a window when the machine is out of service; warn members whose bookings fall in it.
+
+    Their bookings are kept (marked affected): each member is told so, and cancels or moves it."""
     require_manager(manager)
     machine = await get_any_machine(session, machine_id, lock=True)
-    if end <= start or end <= now or end - start > MAX_DOWNTIME or start > now + MAX_DOWNTIME_AHEAD:
-        raise BadWindow(f"{start} – {end}")
+    _check_window(start, end, now)
     same = await session.scalar(
         select(Downtime).where(
             Downtime.machine_id == machine.id,
@@ -789,7 +790,7 @@ async def plan_downtime(
     )
     session.add(downtime)
     await session.flush()
-    affected = [b for b in await _upcoming_bookings(session, machine.id, now, until=end) if b.end_at > start]
+    affected = await _bookings_in(session, machine.id, start, end, now)
     for booking in affected:
         booking.affected_downtime_id = downtime.id
         facts = {
@@ -800,6 +801,28 @@ async def plan_downtime(
         }
         notify_member(session, booking.member, "downtime_warning", facts, now)
     return downtime, len(affected)
+
+
+def _check_window(start: datetime, end: datetime, now: datetime) -> None:
+    if end <= start or end <= now or end - start > MAX_DOWNTIME or start > now + MAX_DOWNTIME_AHEAD:
+        raise BadWindow(f"{start} – {end}")
+
+
+async def _bookings_in(
+    session: AsyncSession, machine_id: int, start: datetime, end: datetime, now: datetime
+) -> list[Booking]:
+    """Confirmed bookings of the machine, not over yet, overlapping [start, end)."""
+    return [b for b in await _upcoming_bookings(session, machine_id, now, until=end) if b.end_at > start]
+
+
+async def downtime_impact(
+    session: AsyncSession, manager: Member, machine_id: int, start: datetime, end: datetime, now: datetime
+) -> int:
+    """How many bookings a downtime planned now over [start, end) would affect (nothing is written)."""
+    require_manager(manager)
+    machine = await get_any_machine(session, machine_id)
+    _check_window(start, end, now)
+    return len(await _bookings_in(session, machine.id, start, end, now))
 
 
 async def get_downtime(session: AsyncSession, downtime_id: int) -> Downtime:

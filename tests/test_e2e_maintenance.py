@@ -197,8 +197,9 @@ async def bob_booked_and_saturday_planned_down(fake: FakeBotApi) -> tuple[ApiCal
     await tap(fake, EN_MANAGER, "Plan a downtime")
     await tap(fake, EN_MANAGER, "Sat 9 Mar")
     await tap(fake, EN_MANAGER, "09:00")
+    await tap(fake, EN_MANAGER, "8 h → 17:00")
     mark = fake.mark()
-    return await tap(fake, EN_MANAGER, "8 h → 17:00"), mark
+    return await tap(fake, EN_MANAGER, "Confirm"), mark
 
 
 async def saturday_starts_alice_sees(fake: FakeBotApi) -> list[str]:

@@ -544,8 +544,8 @@ COMMANDS = [
 MANAGER_COMMANDS = {"queue", "machine", "stats", "stock", "updates", "machines", "authorize"}
 UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "x" * 40, "élan", "stop"]
 MANAGER_ACTIONS = {
-    "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:ok",
-    "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
+    "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
+    "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
     "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "ss", "ss:c",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project

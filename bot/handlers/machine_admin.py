@@ -252,7 +252,7 @@ async def downtime_length(turn: Turn) -> Reply:
     buttons = [
         keyboards.button(
             f"{turn.texts.duration(m)} → {turn.texts.time(start + timedelta(minutes=m))}",
-            "dt:ok",
+            "dt:l",
             machine.id,
             turn.args[1],
             m,
@@ -268,30 +268,71 @@ async def downtime_length(turn: Turn) -> Reply:
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
 
-async def downtime_confirm(turn: Turn) -> Reply:
-    """Plan the downtime; members whose bookings fall in it are warned."""
-    members.require_manager(turn.member)
+def _downtime_window(turn: Turn) -> tuple[int, datetime, datetime]:
+    """The machine and window of a downtime button (one of the lengths offered)."""
     machine_id, start_minute, minutes = turn.args
     if minutes not in DOWNTIME_LENGTHS:
         raise NotFound(f"length {minutes}")
     start = EPOCH + timedelta(minutes=start_minute)
+    return machine_id, start, start + timedelta(minutes=minutes)
+
+
+async def downtime_summary(turn: Turn) -> Reply:
+    """Plan a downtime: what it will do, before it is done (Confirm or Cancel)."""
+    _ = turn._
+    members.require_manager(turn.member)
+    machine_id, start, end = _downtime_window(turn)
+    machine = await machines.get_any_machine(turn.session, machine_id)
+    affected = await maintenance.downtime_impact(turn.session, turn.member, machine.id, start, end, turn.now)
+    lines = [
+        _("Plan this downtime?"),
+        "",
+        keyboards.machine_title(machine),
+        "⛔ " + turn.texts.span(start, end),
+        "",
+        _("Nobody can book the machine in that time.")
+        + " "
+        + (
+            turn.texts.ngettext(
+                "{count} booking falls in it: its member will be warned, and the booking kept "
+                "(they can cancel it or book another time).",
+                "{count} bookings fall in it: their members will be warned, and the bookings kept "
+                "(they can cancel them or book another time).",
+                affected,
+            ).format(count=affected)
+            if affected
+            else _("No booking falls in it.")
+        ),
+    ]
+    keyboard = [
+        [keyboards.button("✅ " + _("Confirm"), "dt:ok", *turn.args)],
+        keyboards.nav_row(turn.texts, ("dt:s", (machine.id, turn.args[1]))),
+    ]
+    return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
+
+
+async def downtime_confirm(turn: Turn) -> Reply:
+    """Plan the downtime; members whose bookings fall in it are warned (their bookings are kept)."""
+    members.require_manager(turn.member)
+    machine_id, start, end = _downtime_window(turn)
     downtime, warned = await maintenance.plan_downtime(
         turn.session,
         turn.member,
         machine_id,
         start,
-        start + timedelta(minutes=minutes),
+        end,
         "",  # no free-text reason yet: each warned member reads "maintenance" in their own language
         turn.now,
     )
     text = "✅ " + turn._("Downtime planned: {when}.").format(
         when=turn.texts.span(downtime.start_at, downtime.end_at)
     )
-    text += "\n" + turn.texts.ngettext(
-        "{count} member with a booking in that time was warned.",
-        "{count} members with a booking in that time were warned.",
-        warned,
-    ).format(count=warned)
+    if warned:
+        text += "\n" + turn.texts.ngettext(
+            "{count} member with a booking in that time was warned; the booking is kept.",
+            "{count} members with a booking in that time were warned; their bookings are kept.",
+            warned,
+        ).format(count=warned)
     return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", machine_id))
 
 

@@ -10,6 +10,7 @@ from bot.i18n import N_
 from bot.reply import Reply
 from models import bookings, feeds
 from models.bookings import ReminderNote
+from models.errors import AlreadyStarted
 
 PAGE_SIZE = 10
 NOTE_LABELS = {
@@ -119,6 +120,8 @@ async def ask_cancel(turn: Turn) -> Reply:
     booking = await bookings.get_own_booking(turn.session, turn.member, turn.args[0])
     if booking.status is bookings.BookingStatus.CANCELLED:
         return Reply(toast=_("This booking was already cancelled."), alert=True)
+    if not booking.cancellable(turn.now):  # pressed from an old message (a warning...)
+        raise AlreadyStarted(str(booking.id))
     text = (
         _("Cancel this booking?")
         + f"\n\n{booking.machine.name}\n🗓 {turn.texts.when(booking.start_at, booking.end_at)}"
