@@ -97,7 +97,16 @@ def _ticket_update(texts: Texts, p: Payload) -> Outgoing:
     text = "🛠 " + messages[p["action"]].format(machine=p["machine"], ticket=p["ticket_id"], by=p["by"])
     if p.get("note"):
         text += "\n\n" + _("Note: {note}").format(note=p["note"])
-    return Outgoing(text)
+    if not p.get("machine_back"):
+        return Outgoing(text)
+    # The machine is back in service: said here, in the reporter's one message about the outcome.
+    text += "\n\n✅ " + _("{machine} is back in service.").format(machine=p["machine"])
+    for booking in p.get("bookings") or []:
+        text += "\n" + _("Your booking stands: {machine}, {when}.").format(
+            machine=p["machine"], when=_when(texts, booking)
+        )
+    markup = keyboards.single(texts, "🗂", "My bookings", "my") if p.get("bookings") else None
+    return Outgoing(text, markup)
 
 
 def _booking_affected(texts: Texts, p: Payload) -> Outgoing:

@@ -380,7 +380,10 @@ async def cancel_report(session: AsyncSession, member: Member) -> bool:
 class Submitted:
     ticket: Ticket
     attached: bool  # joined an open ticket of the machine rather than opening one
-    affected: int  # upcoming bookings now affected (when the report took the machine out of service)
+    affected: int  # members' upcoming bookings now affected and warned (the report took the machine down)
+    # The reporter's own upcoming bookings on the machine, affected too: no warning about her own
+    # report (her screen says it), she is told with the ticket's outcome.
+    own_bookings: tuple[Booking, ...] = ()
 
 
 async def submit_report(
@@ -431,9 +434,9 @@ async def submit_report(
     )
     session.add(report)
     _event(session, ticket, EventKind.REPORT_ADDED if attached else EventKind.OPENED, member, now)
-    affected = 0
+    affected, own = 0, []
     if severity is Severity.UNUSABLE and machine.status is MachineStatus.AVAILABLE:
-        affected = await _take_out_of_service(session, ticket, machine, member, now)
+        affected, own = await _take_out_of_service(session, ticket, machine, member, now)
     await session.delete(draft)
     await session.flush()
     facts = {
@@ -449,7 +452,7 @@ async def submit_report(
     }
     await notify_managers(session, manager_ids, "ticket_alert", facts, now)
     ticket.machine = machine
-    return Submitted(ticket, attached, affected)
+    return Submitted(ticket, attached, affected, tuple(own))
 
 
 async def _open_report_ticket(session: AsyncSession, machine: Machine) -> Ticket | None:
@@ -517,23 +520,35 @@ async def _upcoming_bookings(
 
 
 async def _take_out_of_service(
-    session: AsyncSession, ticket: Ticket, machine: Machine, actor: Member | None, now: datetime
-) -> int:
-    """Put the machine out of service for the ticket; tell every member with an upcoming booking."""
+    session: AsyncSession, ticket: Ticket, machine: Machine, reporter: Member, now: datetime
+) -> tuple[int, list[Booking]]:
+    """Put the machine out of service for the ticket; mark every upcoming booking affected and tell
+    their members, but the reporter (she knows). Return how many were told, and her own bookings."""
     machine.status = MachineStatus.OUT_OF_SERVICE
     ticket.took_machine_down = True
-    _event(session, ticket, EventKind.MACHINE_OUT_OF_SERVICE, actor, now)
-    affected = await _upcoming_bookings(session, machine.id, now)
-    for booking in affected:
+    _event(session, ticket, EventKind.MACHINE_OUT_OF_SERVICE, reporter, now)
+    told, own = 0, []
+    for booking in await _upcoming_bookings(session, machine.id, now):
         booking.affected_ticket_id = ticket.id
+        if booking.member_id == reporter.id:
+            own.append(booking)
+            continue
         notify_member(session, booking.member, "booking_affected", _booking_facts(booking, machine), now)
-    return len(affected)
+        told += 1
+    return told, own
 
 
 async def _bring_back_if_clear(
-    session: AsyncSession, ticket: Ticket, actor: Member, now: datetime, tz: ZoneInfo | None
-) -> bool:
-    """Return the machine to service when no other active ticket keeps it down; tell the members."""
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: Member,
+    now: datetime,
+    tz: ZoneInfo | None,
+    reporter_ids: set[int],
+) -> list[Booking] | None:
+    """Return the machine to service when no other active ticket keeps it down (None when it stays
+    down); tell the members with affected bookings - but the ticket's reporters, whose affected
+    bookings are returned: the ticket's outcome, sent to them anyway, says it (one message)."""
     machine = await get_any_machine(session, ticket.machine_id)
     still_down = await session.scalar(
         select(func.count())
@@ -546,14 +561,19 @@ async def _bring_back_if_clear(
         )
     )
     if still_down or machine.status is not MachineStatus.OUT_OF_SERVICE:
-        return False
+        return None
     machine.status = MachineStatus.AVAILABLE
     _event(session, ticket, EventKind.MACHINE_BACK, actor, now)
     await waitlist.machine_back(session, machine, now, tz)
+    reporters_bookings = []
     for booking in await _upcoming_bookings(session, machine.id, now):
-        if booking.affected_ticket_id is not None:
+        if booking.affected_ticket_id is None:
+            continue
+        if booking.member_id in reporter_ids:
+            reporters_bookings.append(booking)
+        else:
             notify_member(session, booking.member, "machine_back", _booking_facts(booking, machine), now)
-    return True
+    return reporters_bookings
 
 
 # --------------------------------------------------------------------------- the queue
@@ -636,36 +656,55 @@ async def act(
         to_status=to_status,
         note=note,
     )
+    reporters = list(
+        await session.scalars(
+            select(Member)
+            .join(Report, Report.reporter_id == Member.id)
+            .where(Report.ticket_id == ticket.id)
+            .distinct()
+        )
+    )
+    back: list[Booking] | None = None
     if not ticket.active:
         if ticket.took_machine_down:
-            await _bring_back_if_clear(session, ticket, manager, now, tz)
+            back = await _bring_back_if_clear(session, ticket, manager, now, tz, {r.id for r in reporters})
         if ticket.plan_id is not None:
             plan = await session.get(MaintenancePlan, ticket.plan_id)
             if plan is not None:
                 # Done, or judged not needed now (rejected): the plan's clock restarts either way.
                 plan.clock_started_at = now
-    await _tell_reporters(session, ticket, action, manager, note, now)
+    _tell_reporters(session, ticket, reporters, action, manager, note, now, back)
     await session.flush()
     return ticket
 
 
-async def _tell_reporters(
-    session: AsyncSession, ticket: Ticket, action: Action, manager: Member, note: str | None, now: datetime
+def _tell_reporters(
+    session: AsyncSession,
+    ticket: Ticket,
+    reporters: list[Member],
+    action: Action,
+    manager: Member,
+    note: str | None,
+    now: datetime,
+    back: list[Booking] | None,
 ) -> None:
-    reporters = await session.scalars(
-        select(Member)
-        .join(Report, Report.reporter_id == Member.id)
-        .where(Report.ticket_id == ticket.id)
-        .distinct()
-    )
+    """One message to each reporter: what was done, and when the machine is back in service, that
+    too and that their own affected bookings stand."""
     for reporter in reporters:
-        facts = {
+        facts: dict[str, Any] = {
             "ticket_id": ticket.id,
             "machine": ticket.machine.name,
             "action": action.value,
             "by": manager.first_name,
             "note": note,
         }
+        if back is not None:
+            facts["machine_back"] = True
+            facts["bookings"] = [
+                {"start": b.start_at.isoformat(), "end": b.end_at.isoformat()}
+                for b in back
+                if b.member_id == reporter.id
+            ]
         notify_member(session, reporter, "ticket_update", facts, now)
 
 

@@ -342,8 +342,9 @@ async def test_the_reason_of_a_planned_downtime_is_in_the_warned_members_languag
         await tap(fake, MANAGER, "Planifier")
         await tap(fake, MANAGER, "9 mars")
         await tap(fake, MANAGER, "09:00")
-        mark = fake.mark()
         await tap(fake, MANAGER, "8 h")
+        mark = fake.mark()
+        await tap(fake, MANAGER, "Confirmer")
         warned = await fake.wait_for_call("sendMessage", BOB.id, text_contains="maintenance", after=mark)
     assert "will be out of service" in (warned.text or "")
     assert "planifiée" not in (warned.text or ""), warned.text
@@ -366,10 +367,11 @@ async def test_pressing_plan_downtime_twice_plans_it_once_and_warns_once(
         await say(fake, EN_MANAGER, "/machine Prusa MK4")
         await tap(fake, EN_MANAGER, "Plan a downtime")
         await tap(fake, EN_MANAGER, "Sat 9 Mar")
-        lengths = await tap(fake, EN_MANAGER, "09:00")
-        data = next(d for label, d in lengths.buttons() if label.startswith("8 h"))
+        await tap(fake, EN_MANAGER, "09:00")
+        summary = await tap(fake, EN_MANAGER, "8 h")
+        data = next(d for label, d in summary.buttons() if label.endswith("Confirm"))
         assert data is not None
-        await tap(fake, EN_MANAGER, "8 h")
+        await tap(fake, EN_MANAGER, "Confirm")
         await press_data(fake, EN_MANAGER, data)
         await fake.wait_until_idle()
     async with sessions() as session:

@@ -98,6 +98,10 @@ async def submit(turn: Turn) -> Reply:
         )
     if done.affected or done.ticket.took_machine_down:
         text += "\n\n" + _("The machine is now out of service so that nobody uses it.")
+    for booking in done.own_bookings:
+        text += "\n" + _(
+            "Your booking on {when} is kept for now: I will tell you when the machine is back in service."
+        ).format(when=turn.texts.when(booking.start_at, booking.end_at))
     text += "\n\n" + _("You will get a message when the ticket is taken in hand and when it is closed.")
     return Reply(text=text, markup=keyboards.back_to_menu(turn.texts), toast=_("Report sent."))
 
