@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.bookings import Booking
-from tests.factories import NOW
+from tests.factories import NOW, make_machine
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import ALICE, Clock, running_bot, say, tap, test_settings
 
@@ -93,4 +93,23 @@ async def test_a_past_day_button_shows_the_days_and_stale_length_and_confirm_but
         assert answer.params.get("text") == "That start time has passed."
         assert "Your booking is confirmed" not in (screen.text or "")
         assert screen.buttons()[0][0] == "11:30"
+    assert await bookings_made(sessions) == 0
+
+
+async def test_an_hour_button_of_a_fine_grid_pressed_once_that_hour_is_over_says_so(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        await make_machine(session, "Bambu X1", slot_minutes=10, max_booking_minutes=120)
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await say(fake, ALICE, "/book")
+        await tap(fake, ALICE, "Bambu X1")
+        hours = await tap(fake, ALICE, "Mon 4 Mar")
+        assert "14:00…" in [label for label, _d in hours.buttons()]
+        clock.now = NOW + timedelta(hours=8)  # 15:00
+        answer, screen = await press(fake, ALICE, "14:00…")
+        assert answer.params.get("text") == "That start time has passed."
+        assert (screen.text or "").startswith("⏰ That start time has passed.")
+        assert screen.buttons()[0][0] == "15:00"
     assert await bookings_made(sessions) == 0
