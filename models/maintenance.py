@@ -1,8 +1,9 @@
 """First-level maintenance: fault reports, the ticket queue, machine downtime and preventive plans.
 
 A member's report opens a ticket (or joins the machine's open one). An *unusable* report takes
-the machine out of service and tells every member with an upcoming booking on it; resolving
-the ticket brings the machine back and tells them again. Every change of a ticket is an event,
+the machine out of service and tells every member with an upcoming booking on it (but the
+reporter); resolving the ticket brings the machine back and tells them again (the reporters in
+their one message about the outcome). Every change of a ticket is an event,
 kept forever with who and when. Messages to people go through the outbox, in the same
 transaction as the change.
 """
