@@ -14,7 +14,7 @@ from models.machines import Machine
 from models.members import Member
 from models.stock import Consumable
 from models.updates import UpdateItem
-from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest
+from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest, send_weekly_summary
 from tests.factories import NOW, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import (
@@ -294,3 +294,22 @@ async def test_a_manager_who_takes_the_stock_below_its_minimum_is_not_alerted_th
         assert listing.buttons()[0][0] == "⚠️ 60 f. · Contreplaqué peuplier…"
     assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Low stock" in (c.text or "")]
     assert len([c for c in fake.calls_of("sendMessage", karim.id) if "Low stock" in (c.text or "")]) == 1
+
+
+async def test_no_weekly_summary_on_a_new_databases_first_start_one_after_its_first_week(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    clock = Clock(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))  # Thursday 3 December: a new lab's first start
+    settings = test_settings(fake, database_url, default_language="en")
+    async with running_bot(settings, clock) as app:
+        assert await send_weekly_summary(job_context(app)) is False  # the week of 23 November: no lab yet
+        await say(fake, EN_MANAGER, "/start")
+        await book_through_buttons(fake, ALICE, "Fri 4 Dec", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Last week" in (c.text or "")]
+        clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday 7 December, 09:00 in Paris
+        assert await send_weekly_summary(job_context(app)) is True
+        summary = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="Last week")
+    assert "Monday 30 November – Sunday 6 December" in (summary.text or "")
+    assert "Hours booked: 1.0 h" in (summary.text or "")
