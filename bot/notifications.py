@@ -196,7 +196,7 @@ def _updates_due(texts: Texts, p: Payload) -> Outgoing:
     ]
     items = p["items"]
     lines += [
-        f"• {item_name(i['name'], i.get('machine'))}" + (f" — {i['version']}" if i.get("version") else "")
+        f"• {item_name(i['name'], i.get('machine'))}" + (f" · {i['version']}" if i.get("version") else "")
         for i in items
     ]
     lines += _and_more(texts, count - len(items), "/updates")

@@ -602,9 +602,9 @@ async def decide(
     membership = await owned_membership(session, owner, membership_id, lock=True)
     project = membership.project
     if withdrew(membership):
-        raise RequestWithdrawn(project.name, _who(membership.member))
+        raise RequestWithdrawn(project.name, project.id, _who(membership.member))
     if membership.status is not MembershipStatus.REQUESTED:
-        raise AlreadyDecided(project.name)
+        raise AlreadyDecided(project.name, project.id)
     membership.status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
     membership.decided_at, membership.decided_by_id = now, owner.id
     facts = {"project": project.name, "approved": approve, "can_invite": project.can_invite}

@@ -239,8 +239,8 @@ async def test_update_checks_falling_due_together_make_one_message_with_a_row_ea
         reminders = [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Time to check" in (c.text or "")]
         assert reminders == [reminder]
         text = reminder.text or ""
-        assert "11 items" in text and "• Firmware Prusa MK4 — 6.1.3" in text
-        assert "• PrusaSlicer (Prusa MK4) — 2.7.1" in text  # the machine named once, where it helps
+        assert "11 items" in text and "• Firmware Prusa MK4 · 6.1.3" in text
+        assert "• PrusaSlicer (Prusa MK4) · 2.7.1" in text  # the machine named once, where it helps
         labels = [row[0]["text"] for row in reminder.params["reply_markup"]["inline_keyboard"]]
         assert len(labels) == 11 and all(len(label) <= 32 for label in labels)
         assert "🔄 6.1.3 · Firmware Prusa MK4" in labels and "🔄 2.7.1 · Logiciel 4" in labels

@@ -220,13 +220,19 @@ async def decide(turn: Turn) -> Reply:
     try:
         membership = await projects.decide(turn.session, turn.member, turn.args[0], approve, turn.now)
     except projects.AlreadyDecided as answered:
-        # The question no longer stands: the message says why, and loses its buttons.
-        if isinstance(answered, projects.RequestWithdrawn):
-            project, member = answered.args
-            text = notifications.request_withdrawn_text(turn.texts, member, project)
-        else:
-            text = turn._("This request was already answered.")
-        return Reply(text=text, toast=text)
+        # The question no longer stands: the message says why, and loses its Approve/Decline.
+        match answered.args:
+            case (name, project_id, member) if isinstance(answered, projects.RequestWithdrawn):
+                text = notifications.request_withdrawn_text(turn.texts, member, name)
+            case (_name, project_id):
+                text = turn._("This request was already answered.")
+            case _:
+                raise
+        return Reply(
+            text=text,
+            toast=text,
+            markup=keyboards.single(turn.texts, "🛠", "Requests and members", "pm", project_id),
+        )
     who = membership.member.display_name
     text = (
         turn._("{name} is now a member.") if approve else turn._("{name}'s request was declined.")
