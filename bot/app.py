@@ -252,6 +252,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "pj:v": projects.show_project,
         "pj:j": projects.join,
         "pj:l": projects.leave,
+        "pj:w": projects.withdraw,
         "mp": projects.my_projects,
         "pr:a": projects.decide,
         "pr:d": projects.decide,

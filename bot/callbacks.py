@@ -65,6 +65,7 @@ ACTIONS: dict[str, int] = {
     "pj:v": 1,  # a project  (project)
     "pj:j": 1,  # join it  (project)
     "pj:l": 1,  # leave it  (project)
+    "pj:w": 1,  # withdraw my request to join it  (project)
     "mp": 0,  # my projects
     "pr:a": 1,  # owner: approve a request to join  (membership)
     "pr:d": 1,  # owner: decline it  (membership)

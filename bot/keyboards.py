@@ -30,10 +30,32 @@ KIND_NAMES = {
     MachineKind.OTHER: N_("Other equipment"),
 }
 MAX_LENGTH_BUTTONS = 12
+# Characters of a button's label a phone shows whole (Telegram cuts the rest): what changes comes first.
+LABEL_LIMIT = 30
 
 
 def button(text: str, action: str, *args: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callbacks.build(action, *args))
+
+
+def clip_label(*parts: str, icon: str = "", limit: int = LABEL_LIMIT, sep: str = " · ") -> str:
+    """A short button label: the icon, then the parts joined by `sep`, the last one clipped (with an
+    ellipsis) so the text fits `limit` characters. Put what changes (a quantity, a version) first:
+    « ⚠️ 60 f. · Contreplaqué peuplier… »."""
+    parts = tuple(p for p in parts if p)
+    head = sep.join(parts[:-1]) + sep if len(parts) > 1 else ""
+    last = parts[-1] if parts else ""
+    room = limit - len(head)
+    if room < 6:  # the first parts alone are too long: clip the whole
+        head, last, room = "", head + last, limit
+    if len(last) > room:
+        last = last[: room - 1].rstrip(" ·—-,(") + "…"
+    return f"{icon} {head}{last}" if icon else head + last
+
+
+def short_unit(unit: str) -> str:
+    """A unit short enough for a button: « g », « ml », « feuilles » → « f. »."""
+    return unit if len(unit) <= 4 else unit[0] + "."
 
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:

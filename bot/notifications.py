@@ -180,20 +180,53 @@ def _usage_question(texts: Texts, p: Payload) -> Outgoing:
     text = "🧾 " + _(
         "Your booking of {machine} ({when}) is over. Did you use any consumables? It keeps the stock right."
     ).format(machine=p["machine"], when=_when(texts, p))
-    rows = [[keyboards.button(f"📦 {c['name']}", "su:c", p["booking_id"], c["id"])] for c in p["consumables"]]
+    rows = [
+        [keyboards.button(keyboards.clip_label(c["name"], icon="📦"), "su:c", p["booking_id"], c["id"])]
+        for c in p["consumables"]
+    ]
     rows.append([keyboards.button("⏭ " + _("Nothing to record"), "su:x", p["booking_id"])])
     return Outgoing(text, InlineKeyboardMarkup(rows))
 
 
 def _update_due(texts: Texts, p: Payload) -> Outgoing:
-    _ = texts.gettext
-    where = f" ({p['machine']})" if p.get("machine") else ""
-    text = "🔄 " + _("Time to check for updates: {name}{where}, version {version}.").format(
-        name=p["name"], where=where, version=p.get("version") or "?"
-    )
-    from bot.handlers.updates import actions
+    from bot.handlers.updates import actions, item_name
 
+    text = "🔄 " + texts.gettext("Time to check for updates: {name}, version {version}.").format(
+        name=item_name(p["name"], p.get("machine")), version=p.get("version") or "?"
+    )
     return Outgoing(text, actions(texts, p["item_id"]))
+
+
+# One reminder lists at most this many items with a button each (the rest are counted).
+UPDATE_ROWS = 20
+
+
+def _updates_due(texts: Texts, p: Payload) -> Outgoing:
+    """Checks that fell due together: one message, a line and a button per item (the button opens
+    the item, with Updated / Up to date / Snooze / Not applicable)."""
+    from bot.handlers.updates import item_label, item_name
+
+    _ = texts.gettext
+    count = p["count"]
+    lines = [
+        "🔄 "
+        + texts.ngettext(
+            "Time to check for updates, {count} item:", "Time to check for updates, {count} items:", count
+        ).format(count=count)
+    ]
+    items = p["items"]
+    lines += [
+        f"• {item_name(i['name'], i.get('machine'))}" + (f" · {i['version']}" if i.get("version") else "")
+        for i in items
+    ]
+    lines += _and_more(texts, count - len(items), "/updates")
+    rows = [
+        [keyboards.button(item_label(i.get("version") or "", i["name"], "🔄"), "up:i", i["item_id"])]
+        for i in items[:UPDATE_ROWS]
+    ]
+    if count > len(rows):
+        rows.append([keyboards.button("📋 " + _("All updates"), "up", 0)])
+    return Outgoing("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 def _and_more(texts: Texts, hidden: int, command: str) -> list[str]:
@@ -299,6 +332,26 @@ def _project_unknown_join(texts: Texts, p: Payload) -> Outgoing:
         ]
     )
     return Outgoing(text, markup)
+
+
+def request_withdrawn_text(texts: Texts, member: str, project: str) -> str:
+    return "↩️ " + texts.gettext("{member} withdrew their request to join {project}.").format(
+        member=member, project=project
+    )
+
+
+async def _project_request_withdrawn(bot: Bot, texts: Texts, p: Payload) -> Outgoing | None:
+    """Turn an owner's "asks to join" message into "withdrew", without its buttons."""
+    text = request_withdrawn_text(texts, p["member"], p["project"])
+    try:
+        await bot.edit_message_text(text, chat_id=p["chat_id"], message_id=p["message_id"])
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return None
+        # The message is gone (deleted by the owner): say it in a new one.
+        log.info("could not edit a join request message: %s", exc.message)
+        return Outgoing(text)
+    return None
 
 
 def _project_decision(texts: Texts, p: Payload) -> Outgoing:
@@ -478,6 +531,7 @@ def _weekly(texts: Texts, p: Payload) -> Outgoing:
 ACTIONS: dict[str, Callable[[Bot, Texts, Payload], Awaitable[Outgoing | None]]] = {
     "project_invite": _project_invite,
     "chat_action": _chat_action,
+    "project_request_withdrawn": _project_request_withdrawn,
 }
 
 
@@ -494,6 +548,7 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "low_stock": _low_stock,
     "usage_question": _usage_question,
     "update_due": _update_due,
+    "updates_due": _updates_due,
     "digest": _digest,
     "project_join_request": _project_join_request,
     "project_unknown_join": _project_unknown_join,
@@ -512,15 +567,17 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
 }
 
 
-async def send(bot: Bot, chat_id: int, outgoing: Outgoing) -> None:
+async def send(bot: Bot, chat_id: int, outgoing: Outgoing) -> int:
+    """Send the message; return its Telegram message id."""
     caption = fit_message(outgoing.text, CAPTION_LIMIT)
     if outgoing.photo and outgoing.photo.startswith(DOCUMENT_PREFIX):
         document = outgoing.photo.removeprefix(DOCUMENT_PREFIX)
-        await bot.send_document(chat_id, document, caption=caption, reply_markup=outgoing.markup)
+        sent = await bot.send_document(chat_id, document, caption=caption, reply_markup=outgoing.markup)
     elif outgoing.photo:
-        await bot.send_photo(chat_id, outgoing.photo, caption=caption, reply_markup=outgoing.markup)
+        sent = await bot.send_photo(chat_id, outgoing.photo, caption=caption, reply_markup=outgoing.markup)
     else:
-        await bot.send_message(chat_id, fit_message(outgoing.text), reply_markup=outgoing.markup)
+        sent = await bot.send_message(chat_id, fit_message(outgoing.text), reply_markup=outgoing.markup)
+    return sent.message_id
 
 
 @dataclass(frozen=True)
@@ -532,6 +589,7 @@ class Outcome:
     blocked: bool = False  # the person blocked the bot (403)
     slow_down: bool = False  # Telegram answered 429
     migrated_to: int | None = None  # the group became a supergroup with this id: redirect, retry
+    message_id: int | None = None  # the Telegram message sent
 
 
 async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
@@ -560,7 +618,7 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
                     outcome = await _send_one(bot, chat_id, kind, payload, texts)
                 async with desk.sessions.begin() as session:
                     if outcome.error is None:
-                        await outbox.mark_sent(session, message_id, desk.clock())
+                        await outbox.mark_sent(session, message_id, desk.clock(), outcome.message_id)
                         delivered += 1
                     elif outcome.migrated_to is not None:  # follow the group to its new id, try again
                         await projects_domain.chat_migrated(session, chat_id, outcome.migrated_to)
@@ -586,8 +644,7 @@ async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: 
             outgoing = render(texts, payload)
         else:
             return Outcome(f"unknown kind {kind}", final=True)
-        if outgoing is not None:
-            await send(bot, chat_id, outgoing)
+        sent = await send(bot, chat_id, outgoing) if outgoing is not None else None
     except RetryAfter as exc:
         return Outcome(str(exc), slow_down=True)  # "Flood control exceeded. Retry in N seconds"
     except ChatMigrated as exc:
@@ -606,7 +663,7 @@ async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: 
     except Exception as exc:  # one message that cannot be written must not hold up the others
         log.exception("outbox message %s to %s cannot be rendered", kind, chat_id)
         return Outcome(f"cannot render: {exc!r}", final=True)
-    return Outcome()
+    return Outcome(message_id=sent)
 
 
 async def send_outbox(context: Context) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import maintenance, privacy, stats, stock, updates
 from models.base import Base
 from models.bookings import bookings_between
+from models.members import Member
 from models.opening import local_datetime
 from models.outbox import notify_managers
 
@@ -100,16 +101,38 @@ class WeeklyRun(Base):
     created_at: Mapped[datetime]
 
 
+async def lab_started_at(session: AsyncSession) -> datetime | None:
+    """When the lab's data starts: the earliest member, ticket, consumable or update item (bookings
+    and projects come with a member). None for a database holding none yet.
+
+    fabdesk keeps no "installed at": these creation times are what every lab has (an import creates
+    consumables and update items, the first message a member), and a backup restores them as they were.
+    """
+    columns = (
+        Member.created_at,
+        maintenance.Ticket.created_at,
+        stock.Consumable.created_at,
+        updates.UpdateItem.created_at,
+    )
+    firsts = [await session.scalar(select(func.min(column))) for column in columns]
+    known = [first for first in firsts if first is not None]
+    return min(known) if known else None
+
+
 async def send_weekly_summary(
     session: AsyncSession, manager_ids: Iterable[int], now: datetime, tz: ZoneInfo, at: time
 ) -> bool:
-    """On Mondays from the digest time on, queue last week's summary for every manager, once."""
+    """On Mondays from the digest time on, queue last week's summary for every manager, once; none
+    for a week that ended before the lab's data started (a new database's first start)."""
     local_now = now.astimezone(tz)
     monday = local_now.date() - timedelta(days=local_now.weekday())
     if local_now.weekday() == 0 and local_now.time() < at:
         return False  # Monday, before the digest time: wait for it
     if await session.get(WeeklyRun, monday) is not None:
         return False
+    started = await lab_started_at(session)
+    if started is None or started >= local_datetime(monday, 0, tz):
+        return False  # nothing happened in that week: the lab was not there yet
     try:
         async with session.begin_nested():
             session.add(WeeklyRun(week=monday, created_at=now))

@@ -9,7 +9,7 @@ language when it is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     # Not before this time (a pause after a failed attempt); None: as soon as possible.
     next_attempt_at: Mapped[datetime | None]
+    # The Telegram message it became, once sent: a message whose question no longer stands (a
+    # join request withdrawn) is edited in place.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 def enqueue(
@@ -76,10 +79,18 @@ def notify_member(
 
 
 async def notify_managers(
-    session: AsyncSession, configured_ids: Iterable[int], kind: str, payload: dict[str, Any], now: datetime
+    session: AsyncSession,
+    configured_ids: Iterable[int],
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    skip: Member | None = None,
 ) -> int:
-    """Queue a message for every fab manager; return how many."""
+    """Queue a message for every fab manager (but `skip`, who already sees it on screen); return how many."""
     chat_ids = await manager_telegram_ids(session, configured_ids)
+    if skip is not None:
+        chat_ids = [c for c in chat_ids if c != skip.telegram_id]
     known = {
         m.telegram_id: m.id
         for m in await session.scalars(select(Member).where(Member.telegram_id.in_(chat_ids)))
@@ -104,10 +115,34 @@ async def pending(session: AsyncSession, now: datetime, limit: int = 100) -> lis
     return list(rows)
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+async def mark_sent(
+    session: AsyncSession, message_id: int, now: datetime, telegram_message_id: int | None = None
+) -> None:
     message = await session.get(OutboxMessage, message_id)
     if message is not None and message.sent_at is None:
-        message.sent_at = now
+        message.sent_at, message.message_id = now, telegram_message_id
+
+
+async def recall(
+    session: AsyncSession, kind: str, since: datetime, match: Callable[[dict[str, Any]], bool], now: datetime
+) -> list[OutboxMessage]:
+    """Messages of `kind` queued since `since` whose payload matches, now that what they ask no
+    longer stands: those not sent yet never will be; those sent (with their Telegram message) are
+    returned, for the caller to edit them."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.created_at >= since)
+        .order_by(OutboxMessage.id)
+    )
+    sent = []
+    for row in rows:
+        if not match(row.payload):
+            continue
+        if row.sent_at is None and row.failed_at is None:
+            row.failed_at, row.last_error = now, "recalled: no longer relevant"
+        elif row.sent_at is not None and row.message_id is not None:
+            sent.append(row)
+    return sent
 
 
 async def mark_failed(

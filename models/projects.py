@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending, stamp_once
 from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member, find_by_telegram_id
-from models.outbox import OutboxMessage, enqueue, notify_member
+from models.outbox import OutboxMessage, enqueue, notify_member, recall
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 500
@@ -83,6 +83,10 @@ class AlreadyMember(DomainError):
 
 class AlreadyDecided(DomainError):
     """The request was answered already (by another owner, or a press of a few seconds ago)."""
+
+
+class RequestWithdrawn(AlreadyDecided):
+    """The member withdrew the request before an owner answered it."""
 
 
 class OwnersOnly(NotAllowed):
@@ -597,8 +601,10 @@ async def decide(
     """An owner approves or declines a request to join; the member is told, and let in (or not)."""
     membership = await owned_membership(session, owner, membership_id, lock=True)
     project = membership.project
+    if withdrew(membership):
+        raise RequestWithdrawn(project.name, project.id, _who(membership.member))
     if membership.status is not MembershipStatus.REQUESTED:
-        raise AlreadyDecided(project.name)
+        raise AlreadyDecided(project.name, project.id)
     membership.status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
     membership.decided_at, membership.decided_by_id = now, owner.id
     facts = {"project": project.name, "approved": approve, "can_invite": project.can_invite}
@@ -744,17 +750,72 @@ async def make_owner(
     return membership
 
 
-async def leave(session: AsyncSession, member: Member, project_id: int, now: datetime) -> ProjectMember:
-    """Leave a project (and its group). An owner can leave only if another owner remains."""
+def withdrew(membership: ProjectMember) -> bool:
+    """The member withdrew their (latest) request before any owner answered: the request was closed
+    by the member themselves (leaving a project clears who decided)."""
+    return membership.status is MembershipStatus.LEFT and membership.decided_by_id == membership.member_id
+
+
+async def withdraw_request(
+    session: AsyncSession, member: Member, project_id: int, now: datetime
+) -> ProjectMember:
+    """Withdraw a request to join that no owner answered yet. The owners' messages asking them are
+    edited to say so (or never sent, if still waiting), and a join request Telegram holds for the
+    group is declined."""
     project = await get_project(session, project_id)
     mine = membership_of(project, member)
-    if mine is None or mine.status not in (*IN_PROJECT, MembershipStatus.REQUESTED):
+    if mine is None or mine.status is not MembershipStatus.REQUESTED:
+        raise NotFound(f"request to join {project_id}")
+    # Locked and read again: an owner's answer at the same instant wins, or waits and sees this.
+    await session.scalar(
+        select(ProjectMember)
+        .where(ProjectMember.id == mine.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if mine.status is not MembershipStatus.REQUESTED:
+        raise AlreadyDecided(project.name)
+    mine.status, mine.decided_at, mine.decided_by_id = MembershipStatus.LEFT, now, member.id
+    if mine.chat_request_at is not None:
+        mine.chat_request_at = None
+        _chat_action(session, project, "decline", member.telegram_id, now)
+    asked = await recall(
+        session,
+        "project_join_request",
+        mine.requested_at,
+        lambda payload: payload.get("membership_id") == mine.id,
+        now,
+    )
+    facts = {"project": project.name, "member": _who(member)}
+    for message in asked:
+        enqueue(
+            session,
+            chat_id=message.chat_id,
+            member_id=message.member_id,
+            kind="project_request_withdrawn",
+            payload={**facts, "chat_id": message.chat_id, "message_id": message.message_id},
+            now=now,
+        )
+    await session.flush()
+    return mine
+
+
+async def leave(session: AsyncSession, member: Member, project_id: int, now: datetime) -> ProjectMember:
+    """Leave a project (and its group). An owner can leave only if another owner remains. A request
+    still waiting is withdrawn (a Leave button shown before requests had their own)."""
+    project = await get_project(session, project_id)
+    mine = membership_of(project, member)
+    if mine is not None and mine.status is MembershipStatus.REQUESTED:
+        return await withdraw_request(session, member, project_id, now)
+    if mine is None or mine.status not in IN_PROJECT:
         raise NotFound(f"membership in {project_id}")
     if mine.role is Role.OWNER and len(owners(project)) < 2:
         raise LastOwner(project.name)
     was_in_group = mine.status is MembershipStatus.JOINED
     # Ownership goes with leaving: coming back is joining, as a member (the owners decide the rest).
+    # Nobody decided a departure (`withdrew` tells a withdrawn request by who closed it).
     mine.status, mine.decided_at, mine.role = MembershipStatus.LEFT, now, Role.MEMBER
+    mine.decided_by_id = None
     if was_in_group:
         _chat_action(session, project, "remove", member.telegram_id, now)
     await session.flush()

@@ -280,7 +280,10 @@ async def move(
             session.add(movement)
     except IntegrityError:  # the same use recorded an instant ago (a double tap)
         raise AlreadyRecorded(consumable.name) from None
-    await _low_stock_alert(session, consumable, manager_ids, now)
+    # A manager's own restock, count or correction shows the minimum on their screen: the alert is
+    # for the others. A use (even a manager's) is recorded from a screen that does not.
+    seen_by = actor if reason is not MovementReason.USE else None
+    await _low_stock_alert(session, consumable, manager_ids, now, seen_by=seen_by)
     await session.flush()
     return movement
 
@@ -334,9 +337,15 @@ async def _check_use(
 
 
 async def _low_stock_alert(
-    session: AsyncSession, consumable: Consumable, manager_ids: Iterable[int], now: datetime
+    session: AsyncSession,
+    consumable: Consumable,
+    manager_ids: Iterable[int],
+    now: datetime,
+    *,
+    seen_by: Member | None = None,
 ) -> None:
-    """One alert when the stock dips below its minimum; re-armed once it is back at or above it."""
+    """One alert when the stock dips below its minimum (to every manager but `seen_by`, who made the
+    change and sees it on screen); re-armed once it is back at or above it."""
     if consumable.low and consumable.low_alert_at is None:
         consumable.low_alert_at = now
         facts = {
@@ -348,7 +357,7 @@ async def _low_stock_alert(
             "supplier": consumable.supplier,
             "reorder_url": consumable.reorder_url,
         }
-        await notify_managers(session, manager_ids, "low_stock", facts, now)
+        await notify_managers(session, manager_ids, "low_stock", facts, now, skip=seen_by)
     elif not consumable.low and consumable.low_alert_at is not None:
         consumable.low_alert_at = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from models.members import Member, require_manager
 from models.outbox import notify_managers
 
 SNOOZE = timedelta(days=7)
+MAX_LISTED = 40  # items named in one reminder; the rest are counted (and all are in /updates)
 MAX_VERSION = 50
 
 
@@ -117,23 +119,31 @@ async def history(session: AsyncSession, item_id: int, limit: int = 8) -> list[U
     return list(rows)
 
 
+def _facts(item: UpdateItem) -> dict[str, Any]:
+    return {
+        "item_id": item.id,
+        "name": item.name,
+        "machine": item.machine.name if item.machine else None,
+        "version": item.current_version,
+        "every_days": item.check_every_days,
+        "due": item.due_at.isoformat(),
+    }
+
+
 async def remind_due(session: AsyncSession, manager_ids: Iterable[int], now: datetime) -> list[UpdateItem]:
-    """Queue one reminder per item whose check fell due (and was not reminded for that due date)."""
+    """Remind the managers of the items whose check fell due (and were not reminded for that due
+    date): one message for one item, one message listing them all when several fall due together."""
     reminded = []
     for item in await list_items(session):
         if not item.is_due(now) or item.reminded_for == item.due_at:
             continue
         item.reminded_for = item.due_at
-        facts = {
-            "item_id": item.id,
-            "name": item.name,
-            "machine": item.machine.name if item.machine else None,
-            "version": item.current_version,
-            "every_days": item.check_every_days,
-            "due": item.due_at.isoformat(),
-        }
-        await notify_managers(session, manager_ids, "update_due", facts, now)
         reminded.append(item)
+    if len(reminded) == 1:
+        await notify_managers(session, manager_ids, "update_due", _facts(reminded[0]), now)
+    elif reminded:
+        facts = {"items": [_facts(i) for i in reminded[:MAX_LISTED]], "count": len(reminded)}
+        await notify_managers(session, manager_ids, "updates_due", facts, now)
     return reminded
 
 

@@ -361,3 +361,59 @@ async def test_an_owner_links_a_channel_by_forwarding_one_of_its_posts_and_a_mem
         assert project is not None and (project.chat_id, project.chat_title) == (CHANNEL, "Drone news")
     joined = await membership(sessions, TOM)
     assert joined is not None and joined.status is MembershipStatus.JOINED
+
+
+async def test_a_member_withdraws_a_pending_request_and_the_owners_message_says_so(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await create_project(fake, LEA, "Repair café", open_to_all=False)
+        await say(fake, ZOE, "/projects")
+        await tap(fake, ZOE, "Repair café")
+        mark = fake.mark()
+        view = await tap(fake, ZOE, "Join")
+        ask = await fake.wait_for_call("sendMessage", LEA.id, text_contains="asks to join", after=mark)
+        labels = [label for label, _data in view.buttons()]
+        assert "↩️ Withdraw my request" in labels and not any("Leave" in label for label in labels)
+
+        mark = fake.mark()
+        view = await tap(fake, ZOE, "Withdraw my request")
+        answered = await fake.wait_for_call("answerCallbackQuery", after=mark)
+        assert answered.params.get("text") == "Your request is withdrawn."
+        assert "🙋 Join" in [label for label, _data in view.buttons()]
+        edited = await fake.wait_for_call("editMessageText", LEA.id, after=mark)
+        assert edited.params["message_id"] == ask.result["message_id"]
+        assert edited.text == "↩️ Zoé withdrew their request to join Repair café."
+        assert edited.buttons() == []
+
+        # Léa presses Approve on a copy of the message that still had its buttons (a second phone).
+        mark = fake.mark()
+        fake.press(LEA, fake.last_message(LEA.id) or {}, ask.buttons()[0][1] or "")
+        answered = await fake.wait_for_call("answerCallbackQuery", after=mark)
+        assert "withdrew" in (answered.params.get("text") or "")
+        edited = await fake.wait_for_call("editMessageText", LEA.id, after=mark)
+        assert "withdrew" in (edited.text or "")
+        assert [label for label, _data in edited.buttons()] == ["🛠 Requests and members"]
+        assert not [c for c in fake.calls_of("sendMessage", ZOE.id)[1:] if "Welcome" in (c.text or "")]
+    withdrawn = await membership(sessions, ZOE)
+    assert withdrawn is not None and withdrawn.status is MembershipStatus.LEFT
+
+
+async def test_a_leave_button_shown_on_a_request_withdraws_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        await create_project(fake, LEA, "Repair café", open_to_all=False)
+        await say(fake, TOM, "/projects")
+        await tap(fake, TOM, "Repair café")
+        mark = fake.mark()
+        await tap(fake, TOM, "Join")
+        await fake.wait_for_call("sendMessage", LEA.id, text_contains="asks to join", after=mark)
+        project = await membership(sessions, TOM)
+        assert project is not None
+        mark = fake.mark()
+        answered = await press_data(fake, TOM, f"pj:l:{project.project_id}")
+        assert answered.params.get("text") == "Your request is withdrawn."
+        await fake.wait_for_call("editMessageText", LEA.id, text_contains="withdrew", after=mark)
+        again = await tap(fake, TOM, "Join")  # and asking again works
+        assert "Withdraw my request" in str(again.buttons())

@@ -14,7 +14,7 @@ from models.machines import Machine
 from models.members import Member
 from models.stock import Consumable
 from models.updates import UpdateItem
-from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest
+from scheduler.daily import ask_about_usage, remind_due_updates, send_daily_digest, send_weekly_summary
 from tests.factories import NOW, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import (
@@ -105,7 +105,7 @@ async def test_manager_restocks_by_button_and_counts_by_typing(
     async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
         listing = await say(fake, EN_MANAGER, "/stock")
         assert "1 below its minimum." in (listing.text or "")
-        assert listing.buttons()[0][0] == "⚠️ PLA noir — 100 g"
+        assert listing.buttons()[0][0] == "⚠️ 100 g · PLA noir"
         screen = await tap(fake, EN_MANAGER, "PLA noir")
         assert "In stock: 100 g (minimum 500 g)" in (screen.text or "")
         restocked = await tap(fake, EN_MANAGER, "+1,000 g")
@@ -206,3 +206,110 @@ async def test_a_manager_who_blocked_the_bot_is_recorded_and_skipped(
     async with sessions() as session:
         manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
         assert manager is not None and manager.blocked_at is not None
+
+
+async def test_update_checks_falling_due_together_make_one_message_with_a_row_each(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        printer = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+        assert printer is not None
+        names = ["Firmware Prusa MK4", "PrusaSlicer"] + [f"Logiciel {n}" for n in range(1, 10)]
+        for name in names:
+            session.add(
+                UpdateItem(
+                    name=name,
+                    machine_id=printer.id if "Prusa" in name else None,
+                    current_version="6.1.3" if name.startswith("Firmware") else "2.7.1",
+                    check_every_days=30,
+                    last_checked_at=NOW,
+                    not_applicable=False,
+                    created_at=NOW,
+                )
+            )
+    clock = Clock(NOW + timedelta(days=31))
+    settings = test_settings(fake, database_url, default_language="en")
+    async with running_bot(settings, clock) as app:
+        assert await remind_due_updates(job_context(app)) == 11
+        reminder = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="Time to check")
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+    async with running_bot(settings, clock) as app:  # a restart: nothing sent again
+        assert await remind_due_updates(job_context(app)) == 0
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        reminders = [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Time to check" in (c.text or "")]
+        assert reminders == [reminder]
+        text = reminder.text or ""
+        assert "11 items" in text and "• Firmware Prusa MK4 · 6.1.3" in text
+        assert "• PrusaSlicer (Prusa MK4) · 2.7.1" in text  # the machine named once, where it helps
+        labels = [row[0]["text"] for row in reminder.params["reply_markup"]["inline_keyboard"]]
+        assert len(labels) == 11 and all(len(label) <= 32 for label in labels)
+        assert "🔄 6.1.3 · Firmware Prusa MK4" in labels and "🔄 2.7.1 · Logiciel 4" in labels
+        # One row opens its item, whose Updated still records the version.
+        mark = fake.mark()
+        fake.press_button(EN_MANAGER, reminder, "Logiciel 4")
+        item = await fake.wait_for_call("editMessageText", MANAGER.id, after=mark)
+        assert "Logiciel 4 2.7.1" in (item.text or "")
+        mark = fake.mark()
+        fake.press_button(EN_MANAGER, item, "Updated")
+        asked = await fake.wait_for_call("sendMessage", MANAGER.id, after=mark)
+        assert "it was 2.7.1" in (asked.text or "")
+        await say(fake, EN_MANAGER, "2.8.0")
+    async with sessions() as session:
+        updated = await session.scalar(select(UpdateItem).where(UpdateItem.name == "Logiciel 4"))
+        other = await session.scalar(select(UpdateItem).where(UpdateItem.name == "Logiciel 5"))
+        assert updated is not None and updated.current_version == "2.8.0"
+        assert updated.last_checked_at == clock.now
+        assert other is not None and other.current_version == "2.7.1" and other.last_checked_at == NOW
+
+
+async def test_a_manager_who_takes_the_stock_below_its_minimum_is_not_alerted_the_others_are(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    karim = FakeUser(901, "Karim", language_code="en")
+    async with sessions.begin() as session:
+        session.add(
+            Consumable(
+                name="Contreplaqué peuplier 3 mm 600 × 300",
+                unit="feuilles",
+                quantity_milli=stock.to_milli(Decimal(120)),
+                minimum_milli=stock.to_milli(Decimal(100)),
+                supplier="",
+                active=True,
+                created_at=NOW,
+            )
+        )
+    settings = test_settings(fake, database_url, default_language="en", manager_ids=[MANAGER.id, karim.id])
+    async with running_bot(settings, Clock()) as app:
+        await say(fake, karim, "/start")
+        listing = await say(fake, EN_MANAGER, "/stock")
+        assert listing.buttons()[0][0] == "120 f. · Contreplaqué peuplie…"  # the quantity first, short
+        await tap(fake, EN_MANAGER, "Contreplaqué")
+        await tap(fake, EN_MANAGER, "Correction")
+        mark = fake.mark()
+        screen = await say(fake, EN_MANAGER, "-60")
+        assert "Below its minimum" in (screen.text or "")
+        await fake.wait_for_call("sendMessage", karim.id, text_contains="Low stock", after=mark)
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        listing = await say(fake, EN_MANAGER, "/stock")
+        assert listing.buttons()[0][0] == "⚠️ 60 f. · Contreplaqué peuplier…"
+    assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Low stock" in (c.text or "")]
+    assert len([c for c in fake.calls_of("sendMessage", karim.id) if "Low stock" in (c.text or "")]) == 1
+
+
+async def test_no_weekly_summary_on_a_new_databases_first_start_one_after_its_first_week(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    clock = Clock(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))  # Thursday 3 December: a new lab's first start
+    settings = test_settings(fake, database_url, default_language="en")
+    async with running_bot(settings, clock) as app:
+        assert await send_weekly_summary(job_context(app)) is False  # the week of 23 November: no lab yet
+        await say(fake, EN_MANAGER, "/start")
+        await book_through_buttons(fake, ALICE, "Fri 4 Dec", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Last week" in (c.text or "")]
+        clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # Monday 7 December, 09:00 in Paris
+        assert await send_weekly_summary(job_context(app)) is True
+        summary = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="Last week")
+    assert "Monday 30 November – Sunday 6 December" in (summary.text or "")
+    assert "Hours booked: 1.0 h" in (summary.text or "")

@@ -553,8 +553,8 @@ OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argu
 WRITING_ACTIONS = {
     "bk:ok", "my:y", "tr", "wl", "rp:m", "rp:s", "rp:x", "tk:t", "tk:r", "tk:e", "tk:x", "dt:ok", "dt:y",
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
-    "pj:l", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np", "np:v",
-    "np:k", "np:ok", "np:x", "au:g", "lang:fr", "lang:en", "lang:auto", "my:cn", "my:cx", "pv:y",
+    "pj:l", "pj:w", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np",
+    "np:v", "np:k", "np:ok", "np:x", "au:g", "lang:fr", "lang:en", "lang:auto", "my:cn", "my:cx", "pv:y",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ARG = callbacks.MAX_ARG
@@ -955,6 +955,7 @@ class Generator:
         )
         options.append(lambda: f"pj:j:{rng.choice([k[0] for k in world.projects])}")
         options.append(lambda: f"pj:l:{rng.choice([k[0] for k in world.projects])}")
+        options.append(lambda: f"pj:w:{rng.choice([k[0] for k in world.projects])}")
         options.append(lambda: f"pj:v:{rng.choice([k[0] for k in world.projects])}")
         options.append(
             lambda: rng.choice(["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "mp", "np", "np:x"])
@@ -2305,6 +2306,7 @@ class Judge:
         if (
             self.pressed(member, "pj:j", project)
             or self.pressed(member, "pj:l", project)
+            or self.pressed(member, "pj:w", project)
             or member in self.erased
             or self.pre_owner_pressed(project, "pr:a", "pr:d", "pm:o", "pm:y", "pq:a", "pq:d")
             or self.group_link()

@@ -174,3 +174,26 @@ def test_a_cancelled_meeting_reads_naturally_in_french() -> None:
     assert (
         told.text == "✖ La réunion de Club drone du mardi 5 mars 18:00 est annulée (par Léa).\nEssais en vol"
     )
+
+
+def test_update_checks_due_together_read_naturally_in_french_and_name_the_machine_once() -> None:
+    from bot.notifications import RENDERERS
+
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    items = [
+        {"item_id": 1, "name": "Fusion 360 — Poste CAO 1", "machine": "Poste CAO 1", "version": "2.0.20256"},
+        {"item_id": 2, "name": "PrusaSlicer", "machine": "Prusa MK4", "version": "2.7.1"},
+    ]
+    grouped = RENDERERS["updates_due"](french, {"count": 2, "items": items})
+    assert grouped.text.splitlines() == [
+        "🔄 Mises à jour à vérifier (2)\xa0:",
+        "• Fusion 360 — Poste CAO 1 · 2.0.20256",
+        "• PrusaSlicer (Prusa MK4) · 2.7.1",
+    ]
+    assert grouped.markup is not None
+    labels = [b.text for row in grouped.markup.inline_keyboard for b in row]
+    assert labels == ["🔄 2.0.20256 · Fusion 360 — Post…", "🔄 2.7.1 · PrusaSlicer"]
+    single = RENDERERS["update_due"](french, items[0])
+    assert single.text == (
+        "🔄 Il est temps de vérifier les mises à jour\xa0: Fusion 360 — Poste CAO 1, version 2.0.20256."
+    )

@@ -29,7 +29,7 @@ from models.bookings import Booking
 from models.errors import SlotTaken
 from models.machines import MachineKind
 from models.maintenance import Severity
-from models.members import Member, Role
+from models.members import Member, Role, register
 from models.opening import Closure
 from models.outbox import OutboxMessage
 from models.projects import Visibility
@@ -291,6 +291,7 @@ async def test_a_freed_slot_goes_to_the_waitlist_and_the_first_tap_wins(
 
 
 async def test_the_weekly_summary_goes_once_a_week(session: AsyncSession, lab: None) -> None:
+    await make_member(session, "Alice")  # the lab has had members since 4 March
     monday_morning = datetime(2030, 3, 11, 7, 0, tzinfo=UTC)  # 08:00 in Paris
     at = time(8, 30)
     assert not await digest.send_weekly_summary(session, [MANAGER_ID], monday_morning, PARIS, at)
@@ -305,3 +306,29 @@ async def test_the_weekly_summary_goes_once_a_week(session: AsyncSession, lab: N
         "2030-03-04",
         "2030-03-10",
     )
+
+
+async def test_no_weekly_summary_of_a_week_before_the_lab_existed(session: AsyncSession) -> None:
+    at = time(8, 30)
+    thursday = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # a new database, first start
+    assert await digest.lab_started_at(session) is None
+    assert not await digest.send_weekly_summary(session, [MANAGER_ID], thursday, PARIS, at)
+    await register(
+        session,
+        telegram_id=4242,
+        first_name="Inès",
+        last_name=None,
+        username=None,
+        telegram_language="fr",
+        manager_ids=[MANAGER_ID],
+        now=thursday,
+    )
+    assert await digest.lab_started_at(session) == thursday
+    # The week of 23 November ended before the lab's first member: nothing to sum up.
+    later = thursday + timedelta(hours=1)
+    assert not await digest.send_weekly_summary(session, [MANAGER_ID], later, PARIS, at)
+    # The week of 30 November saw the lab start: its summary goes on Monday 7 December.
+    monday = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert await digest.send_weekly_summary(session, [MANAGER_ID], monday, PARIS, at)
+    sent = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly")))
+    assert [(m.payload["from"], m.payload["to"]) for m in sent] == [("2026-11-30", "2026-12-06")]

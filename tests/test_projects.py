@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import outbox as outbox_domain
 from models import projects
 from models.errors import NotAllowed, NotFound
 from models.members import Member
@@ -127,6 +128,46 @@ async def test_joining_on_request_asks_the_owners_who_decide(session: AsyncSessi
     ]
     with pytest.raises(projects.AlreadyDecided):  # decided already
         await projects.decide(session, lea, request.id, False, NOW)
+
+
+async def test_a_withdrawn_request_is_not_sent_edits_what_was_sent_and_keeps_a_refusal(
+    session: AsyncSession,
+) -> None:
+    lea, tom, zoe = (
+        await make_member(session, "Léa"),
+        await make_member(session, "Tom"),
+        await make_member(session, "Zoé"),
+    )
+    project = await new_project(session, lea, visibility=Visibility.ON_REQUEST)
+    membership = (await projects.join(session, zoe, project.id, NOW)).membership
+    await projects.decide(session, lea, membership.id, True, NOW)
+    await projects.make_owner(session, lea, membership.id, NOW)  # Léa and Zoé own it
+    request = (await projects.join(session, tom, project.id, NOW)).membership
+    asks = list(
+        await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "project_join_request"))
+    )
+    to_lea, to_zoe = (
+        next(m for m in asks if m.chat_id == o.telegram_id and m.payload["membership_id"] == request.id)
+        for o in (lea, zoe)
+    )
+    await outbox_domain.mark_sent(session, to_lea.id, NOW, 41)  # Léa's went out; Zoé's not yet
+    later = NOW + timedelta(minutes=5)
+    await projects.withdraw_request(session, tom, project.id, later)
+    assert request.status is MembershipStatus.LEFT and projects.withdrew(request)
+    assert to_zoe.failed_at == later and to_zoe.sent_at is None  # never sent now
+    edits = list(
+        await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "project_request_withdrawn"))
+    )
+    assert [(e.chat_id, e.payload["message_id"]) for e in edits] == [(lea.telegram_id, 41)]
+    with pytest.raises(projects.RequestWithdrawn):
+        await projects.decide(session, zoe, request.id, True, later)
+    with pytest.raises(NotFound):  # nothing left to withdraw
+        await projects.withdraw_request(session, tom, project.id, later)
+    # A member who leaves is not taken for one who withdrew; the creator neither.
+    await projects.leave(session, lea, project.id, later)
+    assert not projects.withdrew(projects.membership_of(await projects.get_project(session, project.id), lea))
+    again = await projects.join(session, tom, project.id, later)
+    assert again.membership.status is MembershipStatus.REQUESTED and not projects.withdrew(again.membership)
 
 
 async def test_join_requests_from_telegram_are_decided_from_what_fabdesk_knows(session: AsyncSession) -> None:

@@ -17,7 +17,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot import keyboards
+from bot import keyboards, notifications
 from bot.context import Context, Turn, clip, get_desk, screen
 from bot.handlers import menu
 from bot.i18n import N_, Texts
@@ -139,8 +139,10 @@ async def project_view(turn: Turn, project_id: int | None = None, toast: str | N
         ]
     if projects.is_owner(project, turn.member) or turn.member.is_manager:
         keyboard.append([keyboards.button("🗄 " + _("Archive"), "pz", project.id)])
-    if mine is not None and mine.status in (*projects.IN_PROJECT, MembershipStatus.REQUESTED):
+    if mine is not None and mine.status in projects.IN_PROJECT:
         keyboard.append([keyboards.button("🚪 " + _("Leave"), "pj:l", project.id)])
+    elif mine is not None and mine.status is MembershipStatus.REQUESTED:
+        keyboard.append([keyboards.button("↩️ " + _("Withdraw my request"), "pj:w", project.id)])
     keyboard.append([keyboards.button("⬅️ " + _("Projects"), "pj", 0)])
     return Reply(
         text=_project_text(turn, project, meetings), markup=InlineKeyboardMarkup(keyboard), toast=toast
@@ -192,18 +194,45 @@ async def join(turn: Turn) -> Reply:
 
 async def leave(turn: Turn) -> Reply:
     project_id = turn.args[0]
-    await projects.leave(turn.session, turn.member, project_id, turn.now)
+    mine = await projects.leave(turn.session, turn.member, project_id, turn.now)
+    if projects.withdrew(mine):  # a Leave button shown on a request, before it had its own
+        return await _withdrawn(turn, project_id)
     return Reply(
         text=turn._("You left the project."),
         markup=keyboards.single(turn.texts, "🧩", "All projects", "pj", 0),
     )
 
 
+async def withdraw(turn: Turn) -> Reply:
+    """Withdraw a request to join that no owner answered yet."""
+    await projects.withdraw_request(turn.session, turn.member, turn.args[0], turn.now)
+    return await _withdrawn(turn, turn.args[0])
+
+
+async def _withdrawn(turn: Turn, project_id: int) -> Reply:
+    return await project_view(turn, project_id, toast=turn._("Your request is withdrawn."))
+
+
 async def decide(turn: Turn) -> Reply:
     """An owner's answer to a request to join."""
     assert turn.callback is not None
     approve = turn.callback.action.endswith(":a")
-    membership = await projects.decide(turn.session, turn.member, turn.args[0], approve, turn.now)
+    try:
+        membership = await projects.decide(turn.session, turn.member, turn.args[0], approve, turn.now)
+    except projects.AlreadyDecided as answered:
+        # The question no longer stands: the message says why, and loses its Approve/Decline.
+        match answered.args:
+            case (name, project_id, member) if isinstance(answered, projects.RequestWithdrawn):
+                text = notifications.request_withdrawn_text(turn.texts, member, name)
+            case (_name, project_id):
+                text = turn._("This request was already answered.")
+            case _:
+                raise
+        return Reply(
+            text=text,
+            toast=text,
+            markup=keyboards.single(turn.texts, "🛠", "Requests and members", "pm", project_id),
+        )
     who = membership.member.display_name
     text = (
         turn._("{name} is now a member.") if approve else turn._("{name}'s request was declined.")

@@ -46,8 +46,9 @@ def presets(unit: str, *, restock: bool) -> list[Decimal]:
 
 
 def _line(texts: Texts, consumable: Consumable) -> str:
-    flag = "⚠️ " if consumable.low else ""
-    return f"{flag}{consumable.name} — {texts.quantity(consumable.quantity, consumable.unit)}"
+    """« ⚠️ 60 f. · Contreplaqué peuplier… »: the quantity first, the name clipped to fit a phone."""
+    quantity = texts.quantity(consumable.quantity, keyboards.short_unit(consumable.unit))
+    return keyboards.clip_label(quantity, consumable.name, icon="⚠️" if consumable.low else "")
 
 
 async def stock_list(turn: Turn) -> Reply:
@@ -232,9 +233,11 @@ async def usage_screen(turn: Turn, booking_id: int) -> Reply:
     for consumable in await stock.consumables_of_machine(turn.session, booking.machine_id):
         used = await stock.used_in(turn.session, booking.id, consumable.id)
         if used is None:
-            keyboard.append([keyboards.button(f"📦 {consumable.name}", "su:c", booking.id, consumable.id)])
+            label = keyboards.clip_label(consumable.name, icon="📦")
+            keyboard.append([keyboards.button(label, "su:c", booking.id, consumable.id)])
         else:
-            label = f"✓ {consumable.name} — {turn.texts.quantity(-used.delta, consumable.unit)}"
+            amount = turn.texts.quantity(-used.delta, keyboards.short_unit(consumable.unit))
+            label = keyboards.clip_label(amount, consumable.name, icon="✓")
             keyboard.append([keyboards.button(label, "su:c", booking.id, consumable.id)])
     keyboard.append([keyboards.button("✅ " + turn._("Done"), "su:x", booking.id)])
     return Reply(text=turn._("Anything else?"), markup=InlineKeyboardMarkup(keyboard))

@@ -19,17 +19,26 @@ CHECK_NAMES = {
 }
 
 
+def item_name(name: str, machine: str | None) -> str:
+    """The item's name, and its machine's unless the name says it already (« Fusion 360 — Poste CAO 1 »)."""
+    if machine and machine.casefold() not in name.casefold():
+        return f"{name} ({machine})"
+    return name
+
+
 def item_title(item: UpdateItem) -> str:
-    where = f" ({item.machine.name})" if item.machine else ""
     version = f" {item.current_version}" if item.current_version else ""
-    return f"{item.name}{version}{where}"
+    return item_name(item.name, item.machine.name if item.machine else None) + version
+
+
+def item_label(version: str, name: str, icon: str = "") -> str:
+    """A button: the version first (what changes), then the name, short enough for a phone."""
+    return keyboards.clip_label(version, name, icon=icon)
 
 
 def _due_label(texts: Texts, item: UpdateItem, turn: Turn) -> str:
-    if item.not_applicable:
-        return "➖ " + item_title(item)
-    icon = "🔔 " if item.is_due(turn.now) else "✅ "
-    return icon + item_title(item)
+    icon = "➖" if item.not_applicable else "🔔" if item.is_due(turn.now) else "✅"
+    return item_label(item.current_version, item.name, icon)
 
 
 def actions(texts: Texts, item_id: int) -> InlineKeyboardMarkup:
