@@ -1,6 +1,6 @@
 """outbox message id
 
-Revision ID: 0008_i12_uxb
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 12:30:00.000000
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0008_i12_uxb"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
