@@ -350,3 +350,98 @@ async def test_cancelling_a_booking_withdraws_its_queued_reminder(
             await session.scalars(select(OutboxMessage.member_id).where(OutboxMessage.sent_at.is_(None)))
         ).all()
     assert waiting == [bob.id]
+
+
+async def test_two_processes_running_a_periodic_job_at_once_queue_its_messages_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Update checks fall due while two fabdesk processes run: each check is reminded once (the
+    job reads "not reminded yet" and records it in one transaction, serialised across processes)."""
+    from models.updates import UpdateItem
+    from scheduler.daily import remind_due_updates
+
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        for i in range(12):
+            session.add(
+                UpdateItem(
+                    name=f"Software {i:02d}",
+                    current_version="1.0",
+                    check_every_days=30,
+                    last_checked_at=now - timedelta(days=31),
+                    not_applicable=False,
+                    created_at=now - timedelta(days=60),
+                )
+            )
+    clock = Clock(now)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        try:
+            await asyncio.gather(
+                *(remind_due_updates(_context(app, desk)) for desk in (first, second, first, second))
+            )
+        finally:
+            await second.engine.dispose()
+    reminded: Counter[int] = Counter()
+    for payload in await _payloads(sessions):  # one message per item, or one listing several
+        for entry in [payload, *payload.get("items", [])]:
+            if "item_id" in entry:
+                reminded[entry["item_id"]] += 1
+    assert len(reminded) == 12 and set(reminded.values()) == {1}, reminded
+
+
+async def _payloads(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        return [dict(p) for p in (await session.scalars(select(OutboxMessage.payload))).all()]
+
+
+async def test_a_job_lock_makes_a_second_transaction_wait_for_the_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from models.db import hold_job_lock
+
+    order: list[str] = []
+    first_holds = asyncio.Event()
+
+    async def first() -> None:
+        async with sessions.begin() as session:
+            await hold_job_lock(session, "test")
+            first_holds.set()
+            await asyncio.sleep(0.5)
+            order.append("first done")
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with sessions.begin() as session:
+            await hold_job_lock(session, "test")
+            order.append("second in")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first done", "second in"]
+
+
+async def test_two_start_ups_at_once_on_an_empty_database_both_come_up(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Saw (before): the second died in the migration with "UniqueViolationError
+    pg_type_typname_nsp_index", 3 tries of 3."""
+    env = cli_env(bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456", database_url=empty_database_url)
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "db",
+            "upgrade",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    results = [await asyncio.wait_for(p.communicate(), timeout=120) for p in processes]
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, (out + err).decode()[-2000:]
+        assert b"up to date" in out + err
