@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import DESK_KEY, FabDesk, worker_name
@@ -140,17 +140,16 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
     assert [chat for chat, n in reminders.items() if n > 1] == []
     assert [alert for alert, n in alerts.items() if n > 1] == []
     async with sessions() as session:
-        senders = Counter(
-            (
-                await session.scalars(select(OutboxMessage.sent_by).where(OutboxMessage.sent_at.is_not(None)))
-            ).all()
-        )
-        unsent = await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-        )
-    assert unsent == 0
-    assert sum(senders.values()) == MEMBERS + REPORTS
-    assert None not in senders, "every sent message names the process that sent it"
+        sent = (
+            await session.execute(
+                select(OutboxMessage.kind, OutboxMessage.sent_at, OutboxMessage.sent_by).where(
+                    OutboxMessage.kind.in_([bookings.REMINDER, "ticket_alert"])
+                )
+            )
+        ).all()
+    assert Counter(kind for kind, _at, _by in sent) == {bookings.REMINDER: MEMBERS, "ticket_alert": REPORTS}
+    assert all(at is not None for _kind, at, _by in sent), "nothing left unsent"
+    assert all(by is not None for _kind, _at, by in sent), "every sent message names the process that sent it"
     logs = _logs(tmp_path)
     for text in logs:
         assert "Traceback" not in text, text[-3000:]
@@ -445,3 +444,74 @@ async def test_two_start_ups_at_once_on_an_empty_database_both_come_up(
     for process, (out, err) in zip(processes, results, strict=True):
         assert process.returncode == 0, (out + err).decode()[-2000:]
         assert b"up to date" in out + err
+
+
+async def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from models import leases
+
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    ttl = timedelta(seconds=30)
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now, ttl) == "a"
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=10), ttl) == "a"
+    async with sessions.begin() as session:  # a renews before it runs out
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=20), ttl) == "a"
+    async with sessions.begin() as session:  # still a's until 08:00:50
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=45), ttl) == "a"
+    async with sessions.begin() as session:  # a stopped renewing (it died): b takes over
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=51), ttl) == "b"
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=52), ttl) == "b"
+        await leases.give_up(session, "polling", "a")  # not a's to give up
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=53), ttl) == "b"
+        await leases.give_up(session, "polling", "b")  # a clean stop
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=54), ttl) == "a"
+
+
+async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    from bot.polling import lead_or_stand_by
+
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        polling: dict[str, bool] = {first.worker: False, second.worker: False}
+
+        def switch(desk: FabDesk, on: bool) -> Any:
+            async def flip() -> None:
+                assert polling[desk.worker] is not on
+                polling[desk.worker] = on
+
+            return flip
+
+        stops = {desk.worker: asyncio.Event() for desk in (first, second)}
+        guards = {
+            desk.worker: asyncio.create_task(
+                lead_or_stand_by(
+                    desk, switch(desk, True), switch(desk, False), stops[desk.worker], renew_every_s=0.05
+                )
+            )
+            for desk in (first, second)
+        }
+        try:
+            await asyncio.sleep(0.5)
+            assert sorted(polling.values()) == [False, True], "exactly one polls"
+            leader = next(w for w, on in polling.items() if on)
+            standby = next(w for w, on in polling.items() if not on)
+            stops[leader].set()  # a clean stop
+            await guards[leader]
+            await asyncio.sleep(0.5)
+            assert polling == {leader: False, standby: True}, "the standby took over"
+        finally:
+            for worker, stop in stops.items():
+                stop.set()
+                await guards[worker]
+            await second.engine.dispose()
+        assert polling == {leader: False, standby: False}
