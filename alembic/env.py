@@ -6,11 +6,12 @@ import asyncio
 from logging.config import fileConfig
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from alembic import context
 from models import Base
-from models.db import create_engine
+from models.db import create_engine, job_lock_key
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -46,6 +47,12 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Two fabdesk processes starting at once on a fresh database: the second waits here until
+            # the first has committed, then finds nothing to do (instead of failing half-way through
+            # creating the same tables). On SQLite: a file lock, in bot/migrations.py.
+            key = job_lock_key("migrations")
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         context.run_migrations()
 
 

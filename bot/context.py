@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -38,6 +41,25 @@ DESK_KEY = "fabdesk"
 MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in characters
 
 
+def worker_name() -> str:
+    """Who this process is in the database's records: host, process id, and a few random letters
+    (two applications in one process, as in the tests, are two workers)."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def worker_alive(worker: str) -> bool:
+    """Whether the process named `worker` (see worker_name) still runs; only asked about workers of
+    this host. Anything unreadable counts as alive: its lease will run out anyway."""
+    try:
+        pid = int(worker.split(":")[1])
+        os.kill(pid, 0)
+    except (IndexError, ValueError, PermissionError):
+        return True
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class AnswerFailed(Exception):
     """Delivering a reply failed after the update's transaction was committed (the cause is chained)."""
 
@@ -54,6 +76,8 @@ class FabDesk:
     # Sends the outbox soon after an update queued messages (set by the app factory).
     wake_outbox: Callable[[Context], None] = lambda _context: None
     outbox_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # This process, in the claims it makes on shared work (the outbox) and the record of what it sent.
+    worker: str = field(default_factory=lambda: worker_name())
     # This lab's name in calendar event ids (set from the bot's username at start-up).
     calendar_domain: str = "fabdesk"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,11 +14,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot import keyboards
-from bot.context import MAX_MESSAGE_LENGTH, Context, FabDesk, clip, fit_message, get_desk
-from bot.i18n import Texts
+from bot.context import MAX_MESSAGE_LENGTH, Context, FabDesk, clip, fit_message, get_desk, worker_alive
+from bot.i18n import N_, Texts
+from models import bookings as bookings_domain
 from models import members as members_domain
 from models import outbox
 from models import projects as projects_domain
+from models.bookings import ReminderNote
 from models.machines import MachineKind
 from models.maintenance import DOCUMENT_PREFIX
 from models.members import Member
@@ -39,6 +42,31 @@ Payload = dict[str, Any]
 
 def _when(texts: Texts, payload: Payload, start: str = "start", end: str = "end") -> str:
     return texts.span(datetime.fromisoformat(payload[start]), datetime.fromisoformat(payload[end]))
+
+
+# A reminder of a booking the lab can no longer honour as planned warns instead of just reminding.
+REMINDER_WARNINGS = {
+    ReminderNote.MACHINE_UNAVAILABLE: N_(
+        "About your booking of {machine} on {when}: this machine is out of service for now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.LAB_CLOSED: N_(
+        "About your booking of {machine} on {when}: the lab is closed at that time now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.IN_MAINTENANCE: N_(
+        "About your booking of {machine} on {when}: maintenance is planned on this machine at that time. "
+        "Please check with the fab managers before coming."
+    ),
+}
+
+
+def _reminder(texts: Texts, p: Payload) -> Outgoing:
+    template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
+    if p.get("note"):
+        template = "⚠️ " + texts.gettext(REMINDER_WARNINGS[ReminderNote(p["note"])])
+    when = texts.when(datetime.fromisoformat(p["start"]), datetime.fromisoformat(p["end"]))
+    return Outgoing(template.format(machine=p["machine"], when=when), keyboards.booked(texts))
 
 
 def _training_request(texts: Texts, p: Payload) -> Outgoing:
@@ -536,6 +564,7 @@ ACTIONS: dict[str, Callable[[Bot, Texts, Payload], Awaitable[Outgoing | None]]] 
 
 
 RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
+    bookings_domain.REMINDER: _reminder,
     "training_request": _training_request,
     "authorized": _authorized,
     "ticket_alert": _ticket_alert,
@@ -592,17 +621,25 @@ class Outcome:
     message_id: int | None = None  # the Telegram message sent
 
 
-async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
+async def deliver_outbox(
+    desk: FabDesk, bot: Bot, batch: int = 20, delivered_kinds: Counter[str] | None = None
+) -> int:
     """Send the pending outbox messages, recording each; return how many were delivered.
 
-    One sender at a time (a lock), so a message is never sent twice by two overlapping runs. A
-    message that failed for a passing reason is retried at the next run, not in a tight loop.
+    Each batch is claimed in the database first (models/outbox.py: claim), so any number of
+    processes may send from one database and each message goes once; within a process, one run at a
+    time (a lock). A message that failed for a passing reason is retried at a later run, not in a
+    tight loop. `delivered_kinds`, if given, counts what was delivered by kind.
     """
     delivered = 0
+    worker = desk.worker
     async with desk.outbox_lock:
+        async with desk.sessions.begin() as session:
+            await outbox.release_dead_claims(session, worker, desk.clock(), worker_alive)
         while True:
-            async with desk.sessions() as session:
-                messages = await outbox.pending(session, desk.clock(), batch)
+            claimed_at = desk.clock()
+            async with desk.sessions.begin() as session:
+                messages = await outbox.claim(session, worker, claimed_at, batch)
                 people = {m.member_id for m in messages if m.member_id is not None}
                 members = {m.id: m for m in [await session.get(Member, i) for i in people] if m is not None}
                 work = []
@@ -611,23 +648,40 @@ async def deliver_outbox(desk: FabDesk, bot: Bot, batch: int = 100) -> int:
                     blocked = member is not None and member.blocked_at is not None
                     work.append((m.id, m.chat_id, m.kind, dict(m.payload), desk.texts(member), blocked))
             retry_later = False
-            for message_id, chat_id, kind, payload, texts, blocked in work:
+            still_ours = {message_id for message_id, *_rest in work}
+            for position, (message_id, chat_id, kind, payload, texts, blocked) in enumerate(work):
+                if desk.clock() - claimed_at > outbox.LEASE / 2:  # a slow batch: hold on to the rest
+                    claimed_at = desk.clock()
+                    async with desk.sessions.begin() as session:
+                        still_ours = await outbox.renew(
+                            session, [w[0] for w in work[position:]], worker, claimed_at + outbox.LEASE
+                        )
+                if message_id not in still_ours:
+                    continue  # our claim ran out and another process took it over: it sends it
                 if blocked:
                     outcome = Outcome("skipped: the person blocked the bot", final=True)
                 else:
                     outcome = await _send_one(bot, chat_id, kind, payload, texts)
                 async with desk.sessions.begin() as session:
                     if outcome.error is None:
-                        await outbox.mark_sent(session, message_id, desk.clock(), outcome.message_id)
+                        await outbox.mark_sent(
+                            session, message_id, desk.clock(), outcome.message_id, worker=worker
+                        )
                         delivered += 1
+                        if delivered_kinds is not None:
+                            delivered_kinds[kind] += 1
                     elif outcome.migrated_to is not None:  # follow the group to its new id, try again
                         await projects_domain.chat_migrated(session, chat_id, outcome.migrated_to)
+                        await outbox.release(session, message_id, worker)
                     elif not outcome.slow_down:  # a 429 is not the message's fault: no attempt counted
                         await outbox.mark_failed(
                             session, message_id, desk.clock(), outcome.error, final=outcome.final
                         )
                     if outcome.blocked:
                         await members_domain.mark_blocked(session, chat_id, desk.clock())
+                    if outcome.slow_down:  # the rest of the batch is given back, for the next run
+                        for rest_id, *_rest in work[position:]:
+                            await outbox.release(session, rest_id, worker)
                 if outcome.slow_down:
                     return delivered  # Telegram asks to slow down: the rest waits for the next run
                 retry_later |= outcome.error is not None and not outcome.final

@@ -5,6 +5,7 @@ from models.bookings import Booking, BookingStatus
 from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
+from models.leases import Lease
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
 from models.maintenance import (
     MaintenancePlan,
@@ -35,6 +36,7 @@ __all__ = [
     "Consumable",
     "DigestRun",
     "Downtime",
+    "Lease",
     "Machine",
     "MachineKind",
     "MachineStatus",

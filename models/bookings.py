@@ -7,12 +7,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, and_, func, literal_column, or_, select, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
+from models import outbox
 from models.base import Base, enum_type
 from models.downtime import downtimes_between
 from models.errors import (
@@ -389,6 +401,7 @@ async def cancel(
         raise AlreadyStarted(str(booking_id))
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
+    await outbox.withdraw(session, reminder_subject(booking.id), REMINDER)
     await session.flush()
     if rules is not None and booking.machine.bookable:
         from models import waitlist  # it imports this module
@@ -520,6 +533,67 @@ async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -
     booking = await session.get(Booking, booking_id)
     if booking is not None and booking.reminded_at is None and booking.status is BookingStatus.CONFIRMED:
         booking.reminded_at = now
+
+
+REMINDER = "reminder"  # the outbox kind of a booking reminder
+
+
+def reminder_subject(booking_id: int) -> str:
+    return f"booking:{booking_id}"
+
+
+@dataclass(frozen=True)
+class QueuedReminders:
+    read: list[Booking]  # due bookings read, in order (the caller pages on after the last one)
+    queued: int  # reminders this call claimed and queued (the others were claimed by someone else)
+
+
+async def queue_due_reminders(
+    session: AsyncSession,
+    rules: BookingRules,
+    now: datetime,
+    limit: int = 500,
+    after: tuple[datetime, int] | None = None,
+) -> QueuedReminders:
+    """Claim the next `limit` due reminders (see due_reminders) and queue them in the outbox.
+
+    The claim is one conditional UPDATE of `reminded_at`: of two processes queueing at the same
+    time, the second (on PostgreSQL: once the first has committed; on SQLite: after it) finds the
+    bookings already stamped and queues nothing for them. The outbox then sends each reminder once;
+    a reminder not sent by the start of its booking expires, and cancelling the booking withdraws it.
+    """
+    due = await due_reminders(session, rules, now, limit=limit, after=after)
+    if not due:
+        return QueuedReminders([], 0)
+    claimed = set(
+        await session.scalars(
+            update(Booking)
+            .where(Booking.id.in_([d.booking.id for d in due]), Booking.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .returning(Booking.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for item in due:
+        booking = item.booking
+        if booking.id not in claimed:
+            continue
+        outbox.notify_member(
+            session,
+            booking.member,
+            REMINDER,
+            {
+                "booking_id": booking.id,
+                "machine": booking.machine.name,
+                "start": booking.start_at.isoformat(),
+                "end": booking.end_at.isoformat(),
+                "note": item.note.value if item.note is not None else None,
+            },
+            now,
+            expires_at=booking.start_at,
+            subject=reminder_subject(booking.id),
+        )
+    return QueuedReminders([item.booking for item in due], len(claimed))
 
 
 __all__ = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -50,3 +51,23 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit, so handlers can render after the transaction."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def job_lock_key(job: str) -> int:
+    """The PostgreSQL advisory lock key of a periodic job: stable across processes and versions."""
+    return zlib.crc32(f"fabdesk job {job}".encode())
+
+
+async def hold_job_lock(session: AsyncSession, job: str) -> None:
+    """Run the rest of this transaction as the only one of `job` on the database.
+
+    Periodic jobs (the digest, update reminders…) read what is due and record what they queued in
+    one transaction; two fabdesk processes running the same job at once must not both read "not
+    done yet". On PostgreSQL a transaction-scoped advisory lock makes the second wait for the first
+    to commit, then find the work done. On SQLite every transaction holds the write lock from its
+    BEGIN (create_engine above): the first statement starts it, and the whole database is the lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": job_lock_key(job)})
+    else:
+        await session.execute(text("SELECT 1"))

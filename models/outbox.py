@@ -5,6 +5,12 @@ booking) adds a row here; a job sends the rows and records each one as sent. A c
 database write and the Telegram send loses nothing: the row is still pending at the next start.
 Rows hold facts (names, times, ids), never rendered text: the text is written in the recipient's
 language when it is sent.
+
+Any number of fabdesk processes may send from one database: each claims the rows it is about to
+send (`claim`), for a lease; a row is claimed by one process at a time, so it is sent once. A process
+that dies mid-send leaves its claim to run out, and another takes the row then: at least once,
+never lost (a message can only be sent twice if its sender died between Telegram's answer and the
+record of it).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, or_, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +31,10 @@ from models.members import Member, manager_telegram_ids
 MAX_AGE = timedelta(hours=24)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=30)
+# How long a claim holds: longer than sending a batch takes at Telegram's pace (20 rows at 29/s is
+# under a second; a sender renews its claim when half of it is used, and a 429 releases it), short
+# enough that the rows of a sender that died are taken over soon.
+LEASE = timedelta(seconds=30)
 
 
 class OutboxMessage(Base):
@@ -48,6 +58,14 @@ class OutboxMessage(Base):
     # The Telegram message it became, once sent: a message whose question no longer stands (a
     # join request withdrawn) is edited in place.
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The process sending it now, until when (see claim); and the process that sent it.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    sent_by: Mapped[str | None] = mapped_column(String(80))
+    # Not worth sending after this time (a reminder once its booking has started).
+    expires_at: Mapped[datetime | None]
+    # What the message is about ("booking:12"), so that it can be withdrawn when that goes away.
+    subject: Mapped[str | None] = mapped_column(String(60), index=True)
 
 
 def enqueue(
@@ -58,10 +76,19 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     member_id: int | None = None,
+    expires_at: datetime | None = None,
+    subject: str | None = None,
 ) -> OutboxMessage:
     """Add a message to send once the transaction commits."""
     message = OutboxMessage(
-        chat_id=chat_id, member_id=member_id, kind=kind, payload=payload, created_at=now, attempts=0
+        chat_id=chat_id,
+        member_id=member_id,
+        kind=kind,
+        payload=payload,
+        created_at=now,
+        attempts=0,
+        expires_at=expires_at,
+        subject=subject,
     )
     session.add(message)
     session.info["outbox"] = True  # tells the handler to wake the sender after the commit
@@ -69,13 +96,41 @@ def enqueue(
 
 
 def notify_member(
-    session: AsyncSession, member: Member, kind: str, payload: dict[str, Any], now: datetime
+    session: AsyncSession,
+    member: Member,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    expires_at: datetime | None = None,
+    subject: str | None = None,
 ) -> None:
     """Queue a message for one member (written in their language when sent); nothing for a member
     whose data was erased (nobody is there any more)."""
     if member.erased_at is not None:
         return
-    enqueue(session, chat_id=member.telegram_id, member_id=member.id, kind=kind, payload=payload, now=now)
+    enqueue(
+        session,
+        chat_id=member.telegram_id,
+        member_id=member.id,
+        kind=kind,
+        payload=payload,
+        now=now,
+        expires_at=expires_at,
+        subject=subject,
+    )
+
+
+async def withdraw(session: AsyncSession, subject: str, kind: str | None = None) -> int:
+    """Drop the messages about `subject` not sent yet (a reminder of a booking just cancelled);
+    return how many. A message being sent right now by another process may still arrive."""
+    query = delete(OutboxMessage).where(
+        OutboxMessage.subject == subject, OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def notify_managers(
@@ -100,27 +155,141 @@ async def notify_managers(
     return len(chat_ids)
 
 
+def _due(now: datetime) -> Any:
+    return and_(
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
+
+
+def _free(now: datetime) -> Any:
+    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
+
+
 async def pending(session: AsyncSession, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Messages to send now: not sent, not given up, not pausing after a failure; oldest first."""
+    """Messages to send now: not sent, not given up, not pausing after a failure, not claimed by a
+    live sender; oldest first."""
     rows = await session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed_at.is_(None),
-            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+        select(OutboxMessage).where(_due(now), _free(now)).order_by(OutboxMessage.id).limit(limit)
     )
     return list(rows)
 
 
+async def claim(
+    session: AsyncSession, worker: str, now: datetime, limit: int = 20, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
+    """Claim up to `limit` messages to send now for `worker`, oldest first, until now + lease.
+
+    The caller commits at once, then sends. On PostgreSQL the rows are picked with FOR UPDATE SKIP
+    LOCKED, so two processes claiming at the same moment take different rows without waiting on each
+    other; on SQLite every transaction holds the write lock from its BEGIN (models/db.py), so two
+    claims run one after the other and the second sees the first's. Messages past their expiry are
+    given up here rather than sent late.
+    """
+    await session.execute(
+        update(OutboxMessage)
+        .where(_due(now), _free(now), OutboxMessage.expires_at <= now)
+        .values(failed_at=now, last_error="expired before it could be sent")
+    )
+    picked = (
+        select(OutboxMessage.id)
+        .where(_due(now), _free(now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(
+        await session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(picked.scalar_subquery()), _free(now))
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def renew(session: AsyncSession, message_ids: list[int], worker: str, until: datetime) -> set[int]:
+    """Extend `worker`'s claim on these messages; return those still its own (a claim that ran out
+    may have been taken over by another process, which sends them instead)."""
+    if not message_ids:
+        return set()
+    return set(
+        await session.scalars(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(message_ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+            )
+            .values(claimed_until=until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+async def release_dead_claims(
+    session: AsyncSession, worker: str, now: datetime, alive: Callable[[str], bool]
+) -> int:
+    """Give back at once the claims of the processes of this host that `alive` says have died (the
+    bot restarted after a crash), rather than letting their lease run out; return how many rows."""
+    host = worker.split(":", 1)[0]
+    holders = await session.scalars(
+        select(OutboxMessage.claimed_by)
+        .distinct()
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.claimed_until > now,
+            OutboxMessage.claimed_by.startswith(f"{host}:", autoescape=True),
+            OutboxMessage.claimed_by != worker,
+        )
+    )
+    dead = [holder for holder in holders if holder is not None and not alive(holder)]
+    if not dead:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release(session: AsyncSession, message_id: int, worker: str) -> None:
+    """Give back a claimed message unsent (Telegram asked to slow down): another run may take it."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
 async def mark_sent(
-    session: AsyncSession, message_id: int, now: datetime, telegram_message_id: int | None = None
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    telegram_message_id: int | None = None,
+    worker: str | None = None,
 ) -> None:
+    """Record that the message was sent (as that Telegram message, by that process)."""
     message = await session.get(OutboxMessage, message_id)
     if message is not None and message.sent_at is None:
         message.sent_at, message.message_id = now, telegram_message_id
+        message.sent_by = worker
+        message.claimed_until = None
 
 
 async def recall(
@@ -155,6 +324,7 @@ async def mark_failed(
         return
     message.attempts += 1
     message.last_error = error[:300]
+    message.claimed_until = None
     if final or now - message.created_at >= MAX_AGE:
         message.failed_at = now
         return

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 from bot.context import Context, get_desk
 from models import digest, privacy, projects, stock, updates, waitlist
+from models.db import hold_job_lock
 
 
 async def ask_about_usage(context: Context) -> int:
     """Job: ask members whose booking ended which consumables they used."""
     desk = get_desk(context)
     async with desk.sessions.begin() as session:
+        await hold_job_lock(session, "usage")
         asked = await stock.ask_about_usage(session, desk.clock())
     if asked:
         desk.wake_outbox(context)
@@ -24,6 +26,7 @@ async def remind_due_updates(context: Context) -> int:
     """Job: remind the managers of update checks that fell due, once per due date."""
     desk = get_desk(context)
     async with desk.sessions.begin() as session:
+        await hold_job_lock(session, "updates")
         reminded = await updates.remind_due(session, desk.settings.manager_ids, desk.clock())
     if reminded:
         desk.wake_outbox(context)
@@ -34,6 +37,7 @@ async def send_daily_digest(context: Context) -> bool:
     """Job: queue today's digest once its time has come (catching up after a restart, never twice)."""
     desk = get_desk(context)
     async with desk.sessions.begin() as session:
+        await hold_job_lock(session, "digest")
         sent = await digest.send_daily_digest(
             session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
         )
@@ -47,6 +51,7 @@ async def remind_meetings(context: Context) -> int:
     desk = get_desk(context)
     lead = timedelta(minutes=desk.settings.meeting_reminder_minutes)
     async with desk.sessions.begin() as session:
+        await hold_job_lock(session, "meetings")
         sent = await projects.remind_meetings(session, lead, desk.clock())
     if sent:
         desk.wake_outbox(context)
@@ -60,6 +65,7 @@ async def apply_retention(context: Context) -> int:
     total = 0
     while True:
         async with desk.sessions.begin() as session:
+            await hold_job_lock(session, "retention")
             erased = await privacy.anonymise_inactive(
                 session, desk.settings.retention_months, desk.clock(), desk.settings.tz
             )
@@ -77,6 +83,7 @@ async def send_weekly_summary(context: Context) -> bool:
     """Job: queue last week's summary on Monday morning (catching up after a restart, never twice)."""
     desk = get_desk(context)
     async with desk.sessions.begin() as session:
+        await hold_job_lock(session, "weekly")
         sent = await digest.send_weekly_summary(
             session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
         )

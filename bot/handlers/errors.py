@@ -6,7 +6,7 @@ import logging
 import time
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import AnswerFailed, Context, get_desk
 from bot.i18n import Texts
@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 # At most one report to the managers per this many seconds, so a failing loop cannot flood them.
 REPORT_INTERVAL_S = 60.0
+# The "another process polls with this token" line is repeated at most this often.
+CONFLICT_INTERVAL_S = 600.0
 
 
 def is_network_trouble(error: BaseException | None) -> bool:
@@ -40,11 +42,28 @@ async def _texts_for(update: Update, context: Context) -> Texts:
     return desk.texts(member, telegram_language=user.language_code if user else None)
 
 
+def _another_poller(context: Context) -> None:
+    """Telegram answered 409: another process asks for this bot's updates. Say so in one line, now
+    and then; not a fault of this process, so no traceback and no report to the managers."""
+    now = time.monotonic()
+    last = context.bot_data.get("last_conflict_line")
+    if last is not None and now - last < CONFLICT_INTERVAL_S:
+        return
+    context.bot_data["last_conflict_line"] = now
+    log.warning(
+        "another fabdesk is polling with this token (Telegram answered 409 Conflict): each update goes "
+        "to one of them; on one database every message is still sent once, otherwise stop one of them"
+    )
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log the exception, apologise to the person in their language, report to managers."""
     error = context.error
     answered = isinstance(error, AnswerFailed)
     cause = error.__cause__ if answered and error is not None else error
+    if isinstance(cause, Conflict):
+        _another_poller(context)
+        return
     if is_network_trouble(cause):
         log.warning("Telegram network trouble: %s", cause)
         return

@@ -1,0 +1,80 @@
+"""Every refusal the domain can give has its own sentence, found by its exact class."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import models
+from bot.i18n import Texts
+from bot.refusals import GENERIC, REFUSALS, refusal_text
+from models import errors, maintenance, projects
+
+
+def _all_refusal_classes() -> set[type[errors.DomainError]]:
+    for module in pkgutil.iter_modules(models.__path__):
+        importlib.import_module(f"models.{module.name}")
+    found: set[type[errors.DomainError]] = set()
+    todo = [errors.DomainError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _example(cls: type[errors.DomainError]) -> errors.DomainError:
+    """A refusal of that class, with whatever details its constructor asks for."""
+    if issubclass(cls, maintenance.TicketNotActive):
+        return cls(maintenance.TicketStatus.RESOLVED)
+    if issubclass(cls, errors.SlotTaken):
+        return cls([])
+    return cls("Prusa")
+
+
+def test_every_refusal_class_has_its_own_sentence() -> None:
+    missing = sorted(c.__qualname__ for c in _all_refusal_classes() if c not in REFUSALS)
+    assert not missing, f"add a sentence to bot/refusals.py REFUSALS for: {missing}"
+
+
+def test_the_table_names_only_refusals() -> None:
+    assert all(issubclass(c, errors.DomainError) for c in REFUSALS)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_sentence_is_translated_and_none_is_the_generic_one(language: str) -> None:
+    texts = Texts(language, ZoneInfo("Europe/Paris"))
+    generic = texts.gettext(GENERIC)
+    for cls in _all_refusal_classes() - {errors.DomainError}:
+        text = refusal_text(texts, _example(cls))
+        assert text and text != generic, cls.__qualname__
+        if language == "fr":
+            assert text != refusal_text(Texts("en", ZoneInfo("Europe/Paris")), _example(cls)), (
+                cls.__qualname__
+            )
+
+
+def test_a_subclass_does_not_borrow_its_parents_sentence() -> None:
+    """The order-dependent match gave any new NotAllowed "Only the fab managers can do that."."""
+    texts = Texts("en", ZoneInfo("Europe/Paris"))
+    assert refusal_text(texts, projects.OwnersOnly()) == "Only the project's owners can do that."
+    assert refusal_text(texts, errors.NotAllowed()) == "Only the fab managers can do that."
+
+    class NewRule(errors.NotAllowed):
+        pass
+
+    try:
+        assert refusal_text(texts, NewRule()) == "That cannot be done. Nothing was changed."
+    finally:
+        del NewRule
+
+
+def test_a_sentence_with_details() -> None:
+    texts = Texts("fr", ZoneInfo("Europe/Paris"))
+    assert "Robot" in refusal_text(texts, projects.GroupTaken("Robot"))
+    still_open = maintenance.TicketNotActive(next(iter(maintenance.ACTIVE_STATUSES)))
+    closed = maintenance.TicketNotActive(maintenance.TicketStatus.RESOLVED)
+    assert refusal_text(texts, still_open) != refusal_text(texts, closed)

@@ -1,0 +1,517 @@
+"""Several fabdesk processes on one database: every reminder and outbox message is sent once.
+
+Work is claimed in the database (models/outbox.py: claim; models/bookings.py: queue_due_reminders),
+not behind a lock inside one process. These tests run on SQLite and, with FABDESK_TEST_DATABASE_URL,
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.context import DESK_KEY, FabDesk, worker_name
+from bot.notifications import deliver_outbox
+from models import bookings, maintenance, outbox
+from models.bookings import Booking, BookingStatus
+from models.db import create_engine, session_factory
+from models.maintenance import Severity
+from models.members import Member
+from models.outbox import OutboxMessage
+from scheduler.reminders import send_due_reminders
+from tests.factories import make_machine, make_member
+from tests.fakebot import FakeBotApi
+from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
+
+MEMBERS = 40
+REPORTS = 30
+
+
+async def _seed_due_work(sessions: async_sessionmaker[AsyncSession], now: datetime) -> list[Member]:
+    """MEMBERS bookings whose reminder is due within the next hours, REPORTS fault alerts queued."""
+    async with sessions.begin() as session:
+        printer = await make_machine(session, "Prusa MK4")
+        members = [await make_member(session, f"Member{i}", telegram_id=10_000 + i) for i in range(MEMBERS)]
+        for i, member in enumerate(members):
+            start = now + timedelta(minutes=10 + 4 * i)
+            session.add(
+                Booking(
+                    member_id=member.id,
+                    machine_id=printer.id,
+                    start_at=start,
+                    end_at=start + timedelta(minutes=3),
+                    status=BookingStatus.CONFIRMED,
+                    created_at=now - timedelta(days=1),
+                )
+            )
+        for i in range(REPORTS):
+            reporter = members[i]
+            machine = await make_machine(session, f"Machine {i:02d}")
+            await maintenance.start_report(session, reporter, machine.id, now)
+            await maintenance.describe(session, reporter, f"Fault number {i:02d}", now)
+            await maintenance.submit_report(session, reporter, Severity.MINOR, [MANAGER.id], now)
+    return members
+
+
+def _delivered(fake: FakeBotApi) -> tuple[Counter[int], Counter[str]]:
+    reminders: Counter[int] = Counter()
+    alerts: Counter[str] = Counter()
+    for call in fake.calls:
+        if call.method != "sendMessage" or call.status != 200:
+            continue
+        text = call.text or ""
+        if ("Reminder" in text or "About your booking" in text) and call.chat_id is not None:
+            reminders[call.chat_id] += 1
+        if not text.startswith("🛠"):
+            continue  # not a fault alert (the daily digest lists open tickets too)
+        for line in text.splitlines():
+            if "Fault number" in line:
+                alerts[line[line.index("Fault number") :]] += 1
+    return reminders, alerts
+
+
+async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
+    database_url: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """A lab starts a second `fabdesk run` by hand next to the systemd one.
+
+    Saw (before): 38 of 40 reminders and 49 of 60 outbox messages delivered twice.
+    Should see: each once, and the record of which process sent what."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    await _seed_due_work(sessions, now)
+    async with FakeBotApi() as fake:
+        fake.delay["sendMessage"] = 0.02  # both processes are busy sending at the same time
+        env = cli_env(
+            bot_token=fake.token,
+            telegram_base_url=fake.base_url,
+            database_url=database_url,
+            manager_ids=str(MANAGER.id),
+            default_language="en",
+            reminder_minutes="240",
+            reminder_interval_seconds="5",
+        )
+        processes = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                env=env,
+                cwd=tmp_path,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=(tmp_path / f"bot{i}.log").open("wb"),
+            )
+            for i in range(2)
+        ]
+        try:
+            deadline = asyncio.get_running_loop().time() + 120
+            while True:
+                reminders, alerts = _delivered(fake)
+                if len(reminders) == MEMBERS and len(alerts) == REPORTS:
+                    break
+                assert all(p.returncode is None for p in processes), "\n".join(_logs(tmp_path))
+                assert asyncio.get_running_loop().time() < deadline, (
+                    f"{len(reminders)} reminders, {len(alerts)} alerts:\n{fake.recent_calls(12)}\n"
+                    + "\n".join(text[-2000:] for text in _logs(tmp_path))
+                )
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(3)  # a reminder or alert sent twice would show by now
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGINT)
+            for process in processes:
+                await asyncio.wait_for(process.wait(), timeout=30)
+        reminders, alerts = _delivered(fake)
+
+    assert set(reminders) == {10_000 + i for i in range(MEMBERS)}
+    assert set(alerts) == {f"Fault number {i:02d}" for i in range(REPORTS)}
+    assert [chat for chat, n in reminders.items() if n > 1] == []
+    assert [alert for alert, n in alerts.items() if n > 1] == []
+    async with sessions() as session:
+        sent = (
+            await session.execute(
+                select(OutboxMessage.kind, OutboxMessage.sent_at, OutboxMessage.sent_by).where(
+                    OutboxMessage.kind.in_([bookings.REMINDER, "ticket_alert"])
+                )
+            )
+        ).all()
+    assert Counter(kind for kind, _at, _by in sent) == {bookings.REMINDER: MEMBERS, "ticket_alert": REPORTS}
+    assert all(at is not None for _kind, at, _by in sent), "nothing left unsent"
+    assert all(by is not None for _kind, _at, by in sent), "every sent message names the process that sent it"
+    logs = _logs(tmp_path)
+    for text in logs:
+        assert "Traceback" not in text, text[-3000:]
+    # Telegram lets one of them poll at a time: the other is told in one line, and nobody is paged.
+    assert any("another fabdesk is polling with this token" in text for text in logs), logs
+    assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "fabdesk error" in (c.text or "")]
+
+
+def _logs(folder: Path) -> list[str]:
+    return [log.read_text(errors="replace") for log in sorted(folder.glob("bot*.log"))]
+
+
+def _second_process(desk: FabDesk) -> FabDesk:
+    """Another fabdesk on the same database: its own engine, lock and name."""
+    engine = create_engine(desk.settings.database_url)
+    return dataclasses.replace(
+        desk,
+        engine=engine,
+        sessions=session_factory(engine),
+        outbox_lock=asyncio.Lock(),
+        worker=worker_name(),
+    )
+
+
+def _context(application: Any, desk: FabDesk) -> Any:
+    """What a job gets, for a second process sharing the application's bot."""
+    return SimpleNamespace(bot_data={DESK_KEY: desk}, bot=application.bot, application=application)
+
+
+async def _queue(sessions: async_sessionmaker[AsyncSession], members: list[Member], now: datetime) -> None:
+    async with sessions.begin() as session:
+        for member in members:
+            outbox.enqueue(
+                session,
+                chat_id=member.telegram_id,
+                member_id=member.id,
+                kind="authorized",
+                payload={"machine": "Prusa MK4", "kind": "printer_3d"},
+                now=now,
+            )
+
+
+async def test_two_senders_claiming_at_once_share_the_outbox_and_send_each_message_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    clock = Clock()
+    async with sessions.begin() as session:
+        members = [await make_member(session, f"M{i}", telegram_id=20_000 + i) for i in range(60)]
+    await _queue(sessions, members, clock.now)
+    fake.delay["sendMessage"] = 0.01
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        try:
+            counts = await asyncio.gather(deliver_outbox(first, app.bot), deliver_outbox(second, app.bot))
+        finally:
+            await second.engine.dispose()
+    sent = Counter(c.chat_id for c in fake.calls_of("sendMessage") if c.status == 200)
+    assert sent == Counter({m.telegram_id: 1 for m in members})
+    assert sum(counts) == 60
+    async with sessions() as session:
+        by = Counter((await session.scalars(select(OutboxMessage.sent_by))).all())
+    assert by == Counter({first.worker: counts[0], second.worker: counts[1]})
+    assert counts[0] > 0 and counts[1] > 0, "both processes took a share"
+
+
+async def test_a_claim_of_a_process_that_vanished_is_taken_over_after_its_lease(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A process on another host claimed a message and died before sending it: nothing is lost,
+    and nothing is sent while its claim holds."""
+    clock = Clock()
+    async with sessions.begin() as session:
+        member = await make_member(session, "Alice", telegram_id=30_001)
+    await _queue(sessions, [member], clock.now)
+    async with sessions.begin() as session:
+        (claimed,) = await outbox.claim(session, "other-host:4242:abcdef", clock.now)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        desk: FabDesk = app.bot_data[DESK_KEY]
+        assert await deliver_outbox(desk, app.bot) == 0
+        clock.advance(seconds=outbox.LEASE.total_seconds() - 1)
+        assert await deliver_outbox(desk, app.bot) == 0
+        clock.advance(seconds=2)
+        assert await deliver_outbox(desk, app.bot) == 1
+        assert await deliver_outbox(desk, app.bot) == 0
+    assert len(fake.calls_of("sendMessage", member.telegram_id)) == 1
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, claimed.id)
+        assert row is not None and row.sent_by == desk.worker
+
+
+async def test_a_restart_after_a_crash_takes_over_the_crashed_processes_claims_at_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    clock = Clock()
+    async with sessions.begin() as session:
+        member = await make_member(session, "Alice", telegram_id=30_002)
+    await _queue(sessions, [member], clock.now)
+    gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await gone.wait()  # a process of this host that has ended: its pid names nobody now
+    host = worker_name().split(":")[0]
+    async with sessions.begin() as session:
+        await outbox.claim(session, f"{host}:{gone.pid}:abcdef", clock.now)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        assert await deliver_outbox(app.bot_data[DESK_KEY], app.bot) == 1
+    assert len(fake.calls_of("sendMessage", member.telegram_id)) == 1
+
+
+async def test_two_processes_running_the_reminder_job_at_once_remind_each_booking_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    clock = Clock(now)
+    members = await _seed_due_work(sessions, now)
+    fake.delay["sendMessage"] = 0.005
+    settings = test_settings(fake, database_url, reminder_minutes=240, default_language="en")
+    async with running_bot(settings, clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        try:
+            counts = await asyncio.gather(
+                send_due_reminders(_context(app, first)), send_due_reminders(_context(app, second))
+            )
+            assert await send_due_reminders(_context(app, first)) == 0
+        finally:
+            await second.engine.dispose()
+    reminders, _alerts = _delivered(fake)
+    assert reminders, fake.recent_calls(10)
+    assert reminders == Counter({m.telegram_id: 1 for m in members})
+    assert sum(counts) == MEMBERS
+
+
+async def test_a_reminder_that_could_not_go_before_the_booking_started_is_not_sent_late(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Telegram was unreachable from the reminder's time until after the booking began: a
+    "you booked … at 10:00" arriving at 10:20 helps nobody."""
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    clock = Clock(now)
+    async with sessions.begin() as session:
+        printer = await make_machine(session, "Prusa MK4")
+        alice = await make_member(session, "Alice", telegram_id=30_003)
+        session.add(
+            Booking(
+                member_id=alice.id,
+                machine_id=printer.id,
+                start_at=now + timedelta(minutes=20),
+                end_at=now + timedelta(minutes=50),
+                status=BookingStatus.CONFIRMED,
+                created_at=now - timedelta(days=1),
+            )
+        )
+    fake.fail_next("sendMessage", status=502, description="Bad Gateway", times=1)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        desk: FabDesk = app.bot_data[DESK_KEY]
+        assert await send_due_reminders(_context(app, desk)) == 0  # queued; the send failed
+        clock.advance(minutes=21)  # the retry comes after the start
+        assert await deliver_outbox(desk, app.bot) == 0
+    assert [c for c in fake.calls_of("sendMessage", alice.telegram_id) if c.status == 200] == []
+    async with sessions() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == bookings.REMINDER))
+        assert row is not None and row.failed_at is not None and "expired" in (row.last_error or "")
+
+
+async def test_cancelling_a_booking_withdraws_its_queued_reminder(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    rules = bookings.BookingRules(tz=ZoneInfo("Europe/Paris"), reminder_lead=timedelta(minutes=30))
+    async with sessions.begin() as session:
+        printer = await make_machine(session, "Prusa MK4")
+        alice = await make_member(session, "Alice", telegram_id=30_004)
+        bob = await make_member(session, "Bob", telegram_id=30_005)
+        for member in (alice, bob):
+            session.add(
+                Booking(
+                    member_id=member.id,
+                    machine_id=printer.id,
+                    start_at=now + timedelta(minutes=20 if member is alice else 25),
+                    end_at=now + timedelta(minutes=24 if member is alice else 29),
+                    status=BookingStatus.CONFIRMED,
+                    created_at=now - timedelta(days=1),
+                )
+            )
+    async with sessions.begin() as session:
+        queued = await bookings.queue_due_reminders(session, rules, now)
+        assert queued.queued == 2
+        again = await bookings.queue_due_reminders(session, rules, now)
+        assert again.queued == 0, "a reminder is claimed once"
+    async with sessions.begin() as session:
+        member = await session.get(Member, alice.id)
+        assert member is not None
+        alice_booking = next(b for b in queued.read if b.member_id == alice.id)
+        await bookings.cancel(session, member, alice_booking.id, now)
+    async with sessions() as session:
+        waiting = (
+            await session.scalars(select(OutboxMessage.member_id).where(OutboxMessage.sent_at.is_(None)))
+        ).all()
+    assert waiting == [bob.id]
+
+
+async def test_two_processes_running_a_periodic_job_at_once_queue_its_messages_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Update checks fall due while two fabdesk processes run: each check is reminded once (the
+    job reads "not reminded yet" and records it in one transaction, serialised across processes)."""
+    from models.updates import UpdateItem
+    from scheduler.daily import remind_due_updates
+
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        for i in range(12):
+            session.add(
+                UpdateItem(
+                    name=f"Software {i:02d}",
+                    current_version="1.0",
+                    check_every_days=30,
+                    last_checked_at=now - timedelta(days=31),
+                    not_applicable=False,
+                    created_at=now - timedelta(days=60),
+                )
+            )
+    clock = Clock(now)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        try:
+            await asyncio.gather(
+                *(remind_due_updates(_context(app, desk)) for desk in (first, second, first, second))
+            )
+        finally:
+            await second.engine.dispose()
+    reminded: Counter[int] = Counter()
+    for payload in await _payloads(sessions):  # one message per item, or one listing several
+        for entry in [payload, *payload.get("items", [])]:
+            if "item_id" in entry:
+                reminded[entry["item_id"]] += 1
+    assert len(reminded) == 12 and set(reminded.values()) == {1}, reminded
+
+
+async def _payloads(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        return [dict(p) for p in (await session.scalars(select(OutboxMessage.payload))).all()]
+
+
+async def test_a_job_lock_makes_a_second_transaction_wait_for_the_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from models.db import hold_job_lock
+
+    order: list[str] = []
+    first_holds = asyncio.Event()
+
+    async def first() -> None:
+        async with sessions.begin() as session:
+            await hold_job_lock(session, "test")
+            first_holds.set()
+            await asyncio.sleep(0.5)
+            order.append("first done")
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with sessions.begin() as session:
+            await hold_job_lock(session, "test")
+            order.append("second in")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first done", "second in"]
+
+
+async def test_two_start_ups_at_once_on_an_empty_database_both_come_up(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Saw (before): the second died in the migration with "UniqueViolationError
+    pg_type_typname_nsp_index", 3 tries of 3."""
+    env = cli_env(bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456", database_url=empty_database_url)
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "db",
+            "upgrade",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    results = [await asyncio.wait_for(p.communicate(), timeout=120) for p in processes]
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, (out + err).decode()[-2000:]
+        assert b"up to date" in out + err
+
+
+async def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from models import leases
+
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    ttl = timedelta(seconds=30)
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now, ttl) == "a"
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=10), ttl) == "a"
+    async with sessions.begin() as session:  # a renews before it runs out
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=20), ttl) == "a"
+    async with sessions.begin() as session:  # still a's until 08:00:50
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=45), ttl) == "a"
+    async with sessions.begin() as session:  # a stopped renewing (it died): b takes over
+        assert await leases.hold(session, "polling", "b", now + timedelta(seconds=51), ttl) == "b"
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=52), ttl) == "b"
+        await leases.give_up(session, "polling", "a")  # not a's to give up
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=53), ttl) == "b"
+        await leases.give_up(session, "polling", "b")  # a clean stop
+    async with sessions.begin() as session:
+        assert await leases.hold(session, "polling", "a", now + timedelta(seconds=54), ttl) == "a"
+
+
+async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    from bot.polling import lead_or_stand_by
+
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        polling: dict[str, bool] = {first.worker: False, second.worker: False}
+
+        def switch(desk: FabDesk, on: bool) -> Any:
+            async def flip() -> None:
+                assert polling[desk.worker] is not on
+                polling[desk.worker] = on
+
+            return flip
+
+        stops = {desk.worker: asyncio.Event() for desk in (first, second)}
+        guards = {
+            desk.worker: asyncio.create_task(
+                lead_or_stand_by(
+                    desk, switch(desk, True), switch(desk, False), stops[desk.worker], renew_every_s=0.05
+                )
+            )
+            for desk in (first, second)
+        }
+        try:
+            await asyncio.sleep(0.5)
+            assert sorted(polling.values()) == [False, True], "exactly one polls"
+            leader = next(w for w, on in polling.items() if on)
+            standby = next(w for w, on in polling.items() if not on)
+            stops[leader].set()  # a clean stop
+            await guards[leader]
+            await asyncio.sleep(0.5)
+            assert polling == {leader: False, standby: True}, "the standby took over"
+        finally:
+            for worker, stop in stops.items():
+                stop.set()
+                await guards[worker]
+            await second.engine.dispose()
+        assert polling == {leader: False, standby: False}
