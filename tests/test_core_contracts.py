@@ -65,8 +65,11 @@ def test_the_wire_format_is_todays() -> None:
     """Buttons already on members' screens keep working: same words, same numbers."""
     assert _Day(machine=3, day=date(2026, 12, 4)).data() == "tt:d:3:20261204"
     assert _Choice(colour=Colour.RED, remote=False).data() == "tt:c:0:0"
-    # today's epoch for minutes (bot/callbacks users): 2000-01-01 UTC
-    assert routes.moment_at(0) == datetime(2000, 1, 1, tzinfo=UTC)
+    # moments as minutes since 1970, as bot/handlers/booking.py builds them today
+    assert _Start(machine=12, start=WHEN).data() == f"tt:s:12:{int(WHEN.timestamp()) // 60}"
+    assert routes.parse("tt:s:12:29567040") == _Start(
+        machine=12, start=datetime(2026, 3, 20, 16, 0, tzinfo=UTC)
+    )
 
 
 def test_the_longest_action_wins() -> None:
@@ -89,6 +92,7 @@ def test_the_longest_action_wins() -> None:
         "tt:s:01:2",  # leading zero: not how we write numbers
         "tt:s:2147483648:2",  # beyond a 32-bit id
         "tt:s:1:999999999999",  # a moment after 2200
+        "tt:s:1:5",  # 1970: no booking starts then
         "tt:d:1:20261340",  # no 40th of the 13th month
         "tt:d:1:99991231",  # year 9999
         "tt:100",  # page out of its range

@@ -63,8 +63,10 @@ class Codec(Generic[T]):
         return len(str(self.high))
 
 
-# Epoch of the minute codec: every moment a lab can book fits in a few million minutes after it.
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Moments travel as minutes since the Unix epoch (today's buttons: "bk:s:12:29567040"); any moment a
+# lab books lies between these two, anything outside is forged.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 _LAST_MOMENT = datetime(2200, 1, 1, tzinfo=UTC)
 
 
@@ -90,7 +92,11 @@ def _day_from_number(number: int) -> date:
 # the query rather than find nothing.
 ID_CODEC: Codec[int] = Codec("id", int, int, 0, 2**31 - 1)
 MOMENT_CODEC: Codec[datetime] = Codec(
-    "moment", minutes_since_epoch, moment_at, 0, minutes_since_epoch(_LAST_MOMENT)
+    "moment",
+    minutes_since_epoch,
+    moment_at,
+    minutes_since_epoch(_FIRST_MOMENT),
+    minutes_since_epoch(_LAST_MOMENT),
 )
 DAY_CODEC: Codec[date] = Codec("day", _day_number, _day_from_number, 2000_01_01, 2199_12_31)
 FLAG_CODEC: Codec[bool] = Codec("flag", int, bool, 0, 1)
