@@ -56,6 +56,27 @@ def _authorized(texts: Texts, p: Payload) -> Outgoing:
     return Outgoing(text, keyboards.single(texts, "📅", "Book a machine", "bk"))
 
 
+def _authorization_revoked(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    if p.get("machine"):
+        what = p["machine"]
+    else:
+        what = _("{kind} (whole category)").format(kind=_(keyboards.KIND_NAMES[MachineKind(p["kind"])]))
+    lines = ["🎓 " + _("Your authorization on {machine} was withdrawn.").format(machine=what)]
+    cancelled = p.get("cancelled") or []
+    if cancelled:
+        lines.append(
+            texts.ngettext(
+                "This booking, which needs that training, is cancelled:",
+                "These bookings, which need that training, are cancelled:",
+                len(cancelled),
+            )
+        )
+        lines += [f"• {b['machine']}, {_when(texts, b)}" for b in cancelled]
+    lines.append(_("Ask the lab's team if you think this is a mistake."))
+    return Outgoing("\n".join(lines), keyboards.single(texts, "🗂", "My bookings", "my"))
+
+
 def _ticket_alert(texts: Texts, p: Payload) -> Outgoing:
     _ = texts.gettext
     severity = keyboards.severity_label(texts, p["severity"])
@@ -464,6 +485,7 @@ ACTIONS: dict[str, Callable[[Bot, Texts, Payload], Awaitable[Outgoing | None]]] 
 RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     "training_request": _training_request,
     "authorized": _authorized,
+    "authorization_revoked": _authorization_revoked,
     "ticket_alert": _ticket_alert,
     "ticket_update": _ticket_update,
     "booking_affected": _booking_affected,
