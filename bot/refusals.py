@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Texts
 from bot.reply import Reply
-from models import errors, maintenance, projects, stock, updates, waitlist
+from models import authorizations, errors, maintenance, projects, stock, updates, waitlist
 
 
 def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
@@ -91,6 +91,8 @@ def refusal_text(texts: Texts, refusal: errors.DomainError) -> str:
             return _("You are already in this project, or your request is waiting.")
         case projects.NoGroup():
             return _("The bot cannot manage this group yet: it needs to be an administrator.")
+        case authorizations.AlreadyRevoked():
+            return _("This authorization was already withdrawn. Nothing was changed.")
         case errors.AlreadyAuthorized():
             return _("You are already authorized on this machine: you can book it.")
     return _("That cannot be done. Nothing was changed.")
