@@ -85,9 +85,7 @@ async def test_withdrawing_cancels_only_the_upcoming_bookings_that_need_it_and_t
     assert grant.revoked_at == later and grant.revoked_by_id == manager.id
     assert not await machines.is_authorized(session, bob, laser)
     assert await machines.is_authorized(session, bob, cnc)
-    message = await session.scalar(
-        select(OutboxMessage).where(OutboxMessage.kind == "authorization_revoked")
-    )
+    message = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "authorization_revoked"))
     assert message is not None and message.chat_id == bob.telegram_id
     assert [b["start"] for b in message.payload["cancelled"]] == [ahead.start_at.isoformat()]
     with pytest.raises(TrainingRequired):

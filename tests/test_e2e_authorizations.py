@@ -134,7 +134,9 @@ async def test_a_manager_authorizes_withdraws_and_authorizes_again(
         await tap(fake, MANAGER_EN, "Bob Martin")
         again = await tap(fake, MANAGER_EN, "Trotec Speedy · Authorize")
         assert "Bob Martin is now authorized on Trotec Speedy" in (again.text or "")
-        await fake.wait_for_call("sendMessage", BOB.id, text_contains="authorized on Trotec Speedy", after=mark)
+        await fake.wait_for_call(
+            "sendMessage", BOB.id, text_contains="authorized on Trotec Speedy", after=mark
+        )
         await book_through_buttons(fake, BOB, "Wed 6 Mar", "10:00", "1 h → 11:00", machine="Trotec Speedy")
         booked = await tap(fake, BOB, "Confirm")
         assert "confirmed" in (booked.text or "")
