@@ -25,6 +25,7 @@ from models.members import Member
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
+DIGEST_TIMES = 8  # bookings of one machine listed in the digest, the rest as "…"
 
 
 @dataclass(frozen=True)
@@ -245,10 +246,21 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
         lines += _and_more(texts, p["updates_due_count"] - len(p["updates_due"]), "/updates")
     if p["bookings"]:
         lines += ["", _("Today's bookings:")]
-        lines += [
-            f"• {name} — " + texts.ngettext("{count} booking", "{count} bookings", n).format(count=n)
-            for name, n in p["bookings"]
-        ]
+        for name, times in p["bookings"]:
+            if isinstance(times, int):  # queued by an older version: a count, no times
+                lines.append(
+                    f"• {name} — "
+                    + texts.ngettext("{count} booking", "{count} bookings", times).format(count=times)
+                )
+                continue
+            spans = [
+                f"{texts.time(datetime.fromisoformat(a))}–{texts.time(datetime.fromisoformat(b))}"
+                for a, b in times
+            ]
+            shown = ", ".join(spans[:DIGEST_TIMES]) + (" …" if len(spans) > DIGEST_TIMES else "")
+            lines.append(f"• {name} — {shown}")
+        if p.get("free"):
+            lines.append(_("Free all day: {machines}").format(machines=", ".join(p["free"])))
     if quiet:
         lines += ["", "✅ " + _("All clear: no open ticket, no stock below minimum, no update due.")]
     if p.get("anonymised"):

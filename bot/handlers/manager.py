@@ -11,7 +11,7 @@ from bot.context import Turn
 from bot.reply import Reply
 from models import authorizations, bookings, machines, members
 from models.machines import Authorization, MachineKind, MachineStatus
-from models.opening import local_datetime
+from models.opening import LabCalendar, local_datetime
 
 PAGE_SIZE = 8
 SEARCH_LENGTH = 60  # characters of a typed search kept
@@ -37,7 +37,8 @@ def page_of_blocks(blocks: list[str], page: int, budget: int = PAGE_BUDGET) -> t
 
 
 async def machines_today(turn: Turn) -> Reply:
-    """List every machine with its status and today's bookings, a page at a time."""
+    """Today at a glance: each booked machine with its times, then the others in one line each
+    (free all day, out of service), a page at a time."""
     _ = turn._
     members.require_manager(turn.member)
     page = turn.args[0] if turn.callback and turn.callback.action == "mg:p" else 0
@@ -45,24 +46,33 @@ async def machines_today(turn: Turn) -> Reply:
     day_start = local_datetime(today, 0, turn.texts.tz)
     todays = await bookings.bookings_between(turn.session, day_start, day_start + timedelta(days=1))
     listed = await machines.list_machines(turn.session)
+    calendar = await LabCalendar.load(turn.session, today, today, turn.texts.tz)
     blocks = [] if listed else [_("No machine is set up yet.")]
     status_names = {
-        MachineStatus.AVAILABLE: _("available"),
         MachineStatus.OUT_OF_SERVICE: _("out of service"),
         MachineStatus.RETIRED: _("retired"),
     }
+    free, down = [], []
     for machine in listed:
-        flags = " 🎓" if machine.requires_training else ""
-        lines = [f"{keyboards.machine_title(machine)}{flags} — {status_names[machine.status]}"]
         booked = [b for b in todays if b.machine_id == machine.id]
-        for b in booked:
-            lines.append(
-                # The first name is enough to find the person in the lab (no more personal data than needed).
-                f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.first_name}"
-            )
         if not booked:
-            lines.append("    " + _("no booking today"))
+            (free if machine.bookable else down).append(machine.name)
+            continue
+        flags = " 🎓" if machine.requires_training else ""
+        status = f" — {status_names[machine.status]}" if machine.status in status_names else ""
+        lines = [f"{keyboards.machine_title(machine)}{flags}{status}"]
+        lines += [
+            # The first name is enough to find the person in the lab (no more personal data than needed).
+            f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.first_name}"
+            for b in booked
+        ]
         blocks.append("\n".join(lines))
+    if free and not calendar.intervals(today):
+        blocks.append(_("The lab is closed today."))
+    elif free:
+        blocks.append("✅ " + _("Free all day: {machines}").format(machines=", ".join(free)))
+    if down:
+        blocks.append("⛔ " + _("Out of service: {machines}").format(machines=", ".join(down)))
     shown, has_next = page_of_blocks(blocks, page)
     title = _("Machines — {day}").format(day=turn.texts.day(today))
     markup = keyboards.pages_and_menu(turn.texts, "mg:p", page, has_next)
@@ -189,8 +199,8 @@ async def ask_revoke(turn: Turn) -> Reply:
     if doomed:
         lines.append(
             turn.texts.ngettext(
-                "Their upcoming booking on it will be cancelled:",
-                "Their {count} upcoming bookings on it will be cancelled:",
+                "{count} upcoming booking on it will be cancelled:",
+                "{count} upcoming bookings on it will be cancelled:",
                 len(doomed),
             ).format(count=len(doomed))
         )
