@@ -272,7 +272,7 @@ async def test_a_manager_removed_from_the_settings_loses_the_role_and_the_manage
     async with running_bot(test_settings(fake, database_url, manager_ids=[]), Clock()):
         await fake.wait_for(lambda c: c.method == "deleteMyCommands", after=mark)
         refused = await say(fake, MANAGER, "/machines")
-    assert "Seuls les fab managers" in (refused.text or "")
+    assert "Seuls les fabmanagers" in (refused.text or "")
     removed = [c.params["scope"] for c in fake.calls_of("deleteMyCommands")]
     assert {"type": "chat", "chat_id": MANAGER.id} in removed
     async with sessions() as session:

@@ -174,3 +174,22 @@ def test_a_cancelled_meeting_reads_naturally_in_french() -> None:
     assert (
         told.text == "✖ La réunion de Club drone du mardi 5 mars 18:00 est annulée (par Léa).\nEssais en vol"
     )
+
+
+def test_french_avoids_anglicisms_and_machine_names_without_an_article() -> None:
+    """« Escalader » is an anglicism, « fab managers » English; « votre réservation de Prusa MK4 »
+    reads oddly (a machine's name takes no article): « Votre réservation : Prusa MK4, … »."""
+    offending = []
+    for entry in catalog("fr"):
+        if not entry.id:
+            continue
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for form in forms:
+            if re.search(r"escalad|fab managers?", form, re.IGNORECASE) or re.search(
+                r"réservations? de \{machine\}|réservé \{machine\}", form
+            ):
+                offending.append(form)
+    assert offending == []
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    assert french.gettext("Escalate") == "Transmettre au niveau 2"
+    assert french.gettext("Only the fab managers can do that.") == "Seuls les fabmanagers peuvent faire cela."

@@ -75,7 +75,8 @@ async def help_screen(turn: Turn) -> Reply:
             "/updates — " + _("software and firmware to check for updates"),
             "/machine — " + _("a machine's status, maintenance log and planned downtime"),
             "/machines — " + _("machines and today's bookings"),
-            "/authorize — " + _("authorize a member on a machine that needs a training"),
+            "/authorize — "
+            + _("find a member, authorize them on a machine that needs a training, or withdraw it"),
         ]
     reminder = turn.desk.settings.reminder_minutes
     if reminder:
