@@ -89,13 +89,13 @@ async def pick_machine(turn: Turn) -> Reply:
     if message is not None and (words := " ".join((message.text or "").split()[1:])[:SEARCH_LENGTH]):
         return await _found(turn, words)
     page = turn.args[0] if turn.args else 0
-    await authorizations.ask_search(turn.session, turn.member, turn.now)
     candidates = await machines.machines_needing_training(turn.session)
     if not candidates:
         return Reply(
             text=_("No machine needs a training: every member can book every machine."),
             markup=keyboards.back_to_menu(turn.texts),
         )
+    await authorizations.ask_search(turn.session, turn.member, turn.now)
     shown = candidates[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     has_next = len(candidates) > (page + 1) * PAGE_SIZE
     return Reply(
