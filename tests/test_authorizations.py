@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import authorizations, bookings, machines, members, privacy
 from models.authorizations import AlreadyRevoked
 from models.bookings import BookingStatus
 from models.errors import NotAllowed, TrainingRequired
 from models.machines import Authorization, MachineKind
+from models.members import Member
 from models.outbox import OutboxMessage
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+from tests.races import race
 
 
 async def test_search_ignores_case_and_accents_and_wants_every_word(session: AsyncSession) -> None:
@@ -134,3 +137,34 @@ async def test_a_search_is_forgotten_after_a_while_and_never_kept_for_members(se
     with pytest.raises(NotAllowed):
         await authorizations.ask_search(session, member, NOW)
     assert members.folded("Élodie LEFÈVRE") == "elodie lefevre"
+
+
+async def test_two_managers_withdrawing_at_once_withdraw_once_and_tell_the_member_once(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        morgane = await make_member(session, "Morgane", manager=True)
+        yann = await make_member(session, "Yann", manager=True)
+        bob = await make_member(session, "Bob")
+        laser = await make_machine(session, "Trotec", kind=MachineKind.LASER_CUTTER, requires_training=True)
+        await machines.authorize(session, morgane, bob, machine=laser, now=NOW)
+        await bookings.book(session, bob, laser.id, paris(5, 9), 60, RULES, NOW)
+        grant = await session.scalar(select(Authorization))
+        assert grant is not None
+
+    def withdraw(manager_id: int) -> Callable[[AsyncSession], Awaitable[authorizations.Revoked]]:
+        async def run(session: AsyncSession) -> authorizations.Revoked:
+            manager = await session.get(Member, manager_id)
+            assert manager is not None
+            return await authorizations.revoke(session, manager, grant.id, NOW, RULES.tz)
+
+        return run
+
+    second = await race(sessions, engine, withdraw(morgane.id), withdraw(yann.id))
+    assert isinstance(second, AlreadyRevoked)
+    async with sessions() as session:
+        kinds = list(await session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+        row = await session.get(Authorization, grant.id)
+    assert kinds == ["authorized", "authorization_revoked"]
+    assert row is not None and row.revoked_by_id == morgane.id

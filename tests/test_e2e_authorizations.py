@@ -59,8 +59,9 @@ async def test_a_manager_finds_members_by_name_or_username_whatever_the_case_and
         # Members cannot search, nor is their text taken for a search.
         refused = await say(fake, BOB, "/authorize elodie")
         assert "Only the fab managers" in (refused.text or "")
-        forged = await press_data(fake, BOB, "au:u:1")
-        assert "Only the fab managers" in forged.params.get("text", "")
+        for data in ("au:u:1", "au:r:1", "au:y:1", "au:f"):
+            forged = await press_data(fake, BOB, data)
+            assert "Only the fab managers" in forged.params.get("text", ""), data
 
 
 async def test_a_manager_authorizes_withdraws_and_authorizes_again(
