@@ -111,6 +111,11 @@ ACTIONS: dict[str, int] = {
     "au": 1,  # manager: authorize, pick machine  (page)
     "au:m": 2,  # manager: machine picked, pick member  (machine, page)
     "au:g": 2,  # manager: grant  (machine, member)
+    "au:f": 0,  # manager: find a member (their name is typed next)
+    "au:u": 1,  # manager: a member's authorizations  (member)
+    "au:r": 1,  # manager: withdraw an authorization?  (authorization)
+    "au:y": 1,  # manager: withdraw it  (authorization)
+    "hours": 0,  # opening hours and closure days
     "lang": 0,  # language choices
     "lang:fr": 0,
     "lang:en": 0,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,22 +42,50 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def hours_chart(title: str, hours_by_machine: dict[str, float], ylabel: str) -> bytes:
-    """A bar chart of hours booked per machine, as PNG bytes."""
+# Bars on one chart: every machine of a lab, within reason; the image grows with them.
+MAX_BARS = 40
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str  # the machine, as drawn
+    value: float
+    text: str  # the value, printed next to the bar
+
+
+def chart_bars(
+    hours_by_machine: dict[str, float], value_label: Callable[[float], str] = lambda v: f"{v:.1f} h"
+) -> list[Bar]:
+    """What the chart draws, top to bottom: every machine given (idle ones at 0 h too), its value printed."""
+    return [
+        Bar(_plain(name), hours, _plain(value_label(hours)))
+        for name, hours in list(hours_by_machine.items())[:MAX_BARS]
+    ]
+
+
+def hours_chart(
+    title: str,
+    hours_by_machine: dict[str, float],
+    ylabel: str,
+    value_label: Callable[[float], str] = lambda v: f"{v:.1f} h",
+) -> bytes:
+    """A bar chart of hours booked per machine, each bar with its value, as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")  # before pyplot: render to memory, never to a window
     from matplotlib import pyplot
 
-    names = list(hours_by_machine)[:15]
-    values = [hours_by_machine[n] for n in names] or [0.0]
-    labels = [_plain(n) for n in names] or ["—"]
-    figure, axes = pyplot.subplots(figsize=(8, 4.5), dpi=110)
+    bars = chart_bars(hours_by_machine, value_label) or [Bar("—", 0.0, "")]
+    height = max(4.5, 1.2 + 0.32 * len(bars))
+    figure, axes = pyplot.subplots(figsize=(8, height), dpi=110)
     try:
         # Positions, not names, on the axis: two names cut to the same label stay two bars.
-        positions = list(range(len(labels)))
-        axes.barh(positions, values[::-1], color="#2f7d6d")
-        axes.set_yticks(positions, labels[::-1])
+        positions = list(range(len(bars)))
+        drawn = axes.barh(positions, [b.value for b in bars][::-1], color="#2f7d6d")
+        axes.bar_label(drawn, labels=[b.text for b in bars][::-1], padding=3, fontsize=9)
+        axes.set_yticks(positions, [b.label for b in bars][::-1])
+        # Room on the right for the longest bar's value; a chart of idle machines still has an axis.
+        axes.set_xlim(0, max(max(b.value for b in bars) * 1.18, 1.0))
         axes.set_title(title.replace("$", r"\$"))
         axes.set_xlabel(_plain(ylabel))
         for spine in ("top", "right"):

@@ -83,7 +83,7 @@ def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
     keyboard = [
         [button("📅 " + _("Book a machine"), "bk")],
         [button("🗂 " + _("My bookings"), "my"), button("⚠️ " + _("Report a problem"), "rp")],
-        [button("🧩 " + _("Projects"), "pj", 0)],
+        [button("🧩 " + _("Projects"), "pj", 0), button("🕒 " + _("Opening hours"), "hours")],
     ]
     if member.is_manager:
         keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])
@@ -305,10 +305,30 @@ def pages_and_menu(texts: Texts, action: str, page: int, has_next: bool) -> Inli
     return InlineKeyboardMarkup(keyboard)
 
 
+# Characters of a name on a button: a phone shows about 30 across; what follows the name must stay visible.
+BUTTON_NAME = 28
+
+
+def clip_name(name: str, limit: int = BUTTON_NAME) -> str:
+    """A name short enough for a button, cut with an ellipsis."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def label(name: str, action: str = "", icon: str = "") -> str:
+    """A button label that puts what differs from button to button (the name) first: « Trotec · Retirer »."""
+    text = f"{icon} {clip_name(name)}" if icon else clip_name(name)
+    return f"{text} · {action}" if action else text
+
+
+def member_label(member: Member) -> str:
+    return label(member.display_name + (f" (@{member.username})" if member.username else ""))
+
+
 def authorize_machines(
     texts: Texts, machines_: Sequence[Machine], page: int, has_next: bool
 ) -> InlineKeyboardMarkup:
-    keyboard = [[button(machine_title(m), "au:m", m.id, 0)] for m in machines_]
+    keyboard = [[button("🔎 " + texts.gettext("Search"), "au:f")]]
+    keyboard += [[button(label(machine_title(m)), "au:m", m.id, 0)] for m in machines_]
     if row := pager(texts, "au", (), page, has_next):
         keyboard.append(row)
     keyboard.append(nav_row(texts, ("menu", ())))
@@ -318,14 +338,65 @@ def authorize_machines(
 def authorize_members(
     texts: Texts, machine: Machine, people: Sequence[Member], page: int, has_next: bool
 ) -> InlineKeyboardMarkup:
-    keyboard = [
-        [button(p.display_name + (f" (@{p.username})" if p.username else ""), "au:g", machine.id, p.id)]
-        for p in people
-    ]
+    keyboard = [[button(member_label(p), "au:g", machine.id, p.id)] for p in people]
     if row := pager(texts, "au:m", (machine.id,), page, has_next):
         keyboard.append(row)
+    keyboard.append([button("🔎 " + texts.gettext("Search"), "au:f")])
     keyboard.append(nav_row(texts, ("au", (0,))))
     return InlineKeyboardMarkup(keyboard)
+
+
+def found_members(texts: Texts, people: Sequence[Member]) -> InlineKeyboardMarkup:
+    """Members a search found: each opens the member's authorizations."""
+    keyboard = [[button(member_label(p), "au:u", p.id)] for p in people]
+    keyboard.append([button("🔎 " + texts.gettext("New search"), "au:f")])
+    keyboard.append(nav_row(texts, ("au", (0,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+# Telegram takes at most 100 buttons a keyboard.
+MAX_TRAINING_BUTTONS = 45
+
+
+def member_trainings(
+    texts: Texts,
+    member: Member,
+    current: Sequence[tuple[int, str]],
+    to_authorize: Sequence[Machine],
+) -> InlineKeyboardMarkup:
+    """A member's authorizations, each with Remove; the machines they may be authorized on."""
+    _ = texts.gettext
+    keyboard = [
+        [button(label(name, _("Remove"), "❌"), "au:r", authorization_id)]
+        for authorization_id, name in current[:MAX_TRAINING_BUTTONS]
+    ]
+    keyboard += [
+        [button(label(m.name, _("Authorize"), "🎓"), "au:g", m.id, member.id)]
+        for m in to_authorize[:MAX_TRAINING_BUTTONS]
+    ]
+    keyboard.append([button("🔎 " + _("Another member"), "au:f")])
+    keyboard.append(nav_row(texts, ("au", (0,))))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm_revoke(texts: Texts, authorization_id: int, member_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🗑 " + _("Yes, withdraw it"), "au:y", authorization_id)],
+            [button("⬅️ " + _("No, keep it"), "au:u", member_id)],
+        ]
+    )
+
+
+def after_grant(texts: Texts, member_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("👤 " + _("Their authorizations"), "au:u", member_id)],
+            [button("🏠 " + _("Main menu"), "menu")],
+        ]
+    )
 
 
 def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:

@@ -28,6 +28,7 @@ from models.members import Member
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
+DIGEST_TIMES = 8  # bookings of one machine listed in the digest, the rest as "…"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,27 @@ def _authorized(texts: Texts, p: Payload) -> Outgoing:
     what = p.get("machine") or texts.gettext(keyboards.KIND_NAMES[MachineKind(p["kind"])])
     text = "🎓 " + texts.gettext("You are now authorized on {machine}: you can book it.").format(machine=what)
     return Outgoing(text, keyboards.single(texts, "📅", "Book a machine", "bk"))
+
+
+def _authorization_revoked(texts: Texts, p: Payload) -> Outgoing:
+    _ = texts.gettext
+    if p.get("machine"):
+        what = p["machine"]
+    else:
+        what = _("{kind} (whole category)").format(kind=_(keyboards.KIND_NAMES[MachineKind(p["kind"])]))
+    lines = ["🎓 " + _("Your authorization on {machine} was withdrawn.").format(machine=what)]
+    cancelled = p.get("cancelled") or []
+    if cancelled:
+        lines.append(
+            texts.ngettext(
+                "This booking, which needs that training, is cancelled:",
+                "These bookings, which need that training, are cancelled:",
+                len(cancelled),
+            )
+        )
+        lines += [f"• {b['machine']}, {_when(texts, b)}" for b in cancelled]
+    lines.append(_("Ask the lab's team if you think this is a mistake."))
+    return Outgoing("\n".join(lines), keyboards.single(texts, "🗂", "My bookings", "my"))
 
 
 def _ticket_alert(texts: Texts, p: Payload) -> Outgoing:
@@ -305,10 +327,21 @@ def _digest(texts: Texts, p: Payload) -> Outgoing:
         lines += _and_more(texts, p["updates_due_count"] - len(p["updates_due"]), "/updates")
     if p["bookings"]:
         lines += ["", _("Today's bookings:")]
-        lines += [
-            f"• {name} — " + texts.ngettext("{count} booking", "{count} bookings", n).format(count=n)
-            for name, n in p["bookings"]
-        ]
+        for name, times in p["bookings"]:
+            if isinstance(times, int):  # queued by an older version: a count, no times
+                lines.append(
+                    f"• {name} — "
+                    + texts.ngettext("{count} booking", "{count} bookings", times).format(count=times)
+                )
+                continue
+            spans = [
+                f"{texts.time(datetime.fromisoformat(a))}–{texts.time(datetime.fromisoformat(b))}"
+                for a, b in times
+            ]
+            shown = ", ".join(spans[:DIGEST_TIMES]) + (" …" if len(spans) > DIGEST_TIMES else "")
+            lines.append(f"• {name} — {shown}")
+        if p.get("free"):
+            lines.append(_("Free all day: {machines}").format(machines=", ".join(p["free"])))
     if quiet:
         lines += ["", "✅ " + _("All clear: no open ticket, no stock below minimum, no update due.")]
     if p.get("anonymised"):
@@ -567,6 +600,7 @@ RENDERERS: dict[str, Callable[[Texts, Payload], Outgoing]] = {
     bookings_domain.REMINDER: _reminder,
     "training_request": _training_request,
     "authorized": _authorized,
+    "authorization_revoked": _authorization_revoked,
     "ticket_alert": _ticket_alert,
     "ticket_update": _ticket_update,
     "booking_affected": _booking_affected,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.i18n import N_, Texts
 from bot.reply import Reply
-from models import errors, maintenance, projects, stock, updates, waitlist
+from models import authorizations, errors, maintenance, projects, stock, updates, waitlist
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ REFUSALS: dict[type[errors.DomainError], Refusal] = {
     errors.AlreadyCancelled: N_("This booking was already cancelled."),
     errors.AlreadyStarted: N_("This booking has already started; it can no longer be cancelled."),
     errors.AlreadyAuthorized: N_("You are already authorized on this machine: you can book it."),
+    # models/authorizations.py
+    authorizations.AlreadyRevoked: N_("This authorization was already withdrawn. Nothing was changed."),
     # models/maintenance.py
     maintenance.TicketNotActive: _ticket_not_active,
     maintenance.NoDraft: N_("There is no report being written any more. Start again with Report a problem."),
@@ -88,6 +90,7 @@ REFUSALS: dict[type[errors.DomainError], Refusal] = {
     projects.NotGroupAdmin: N_("Only an administrator of this group can link it to a project."),
     projects.GroupTaken: _group_taken,
     projects.AlreadyDecided: N_("This request was already answered."),
+    projects.RequestWithdrawn: N_("The member withdrew this request. Nothing was changed."),
     projects.ForwardExpected: N_("Forward me a message from the channel to link it (or /cancel)."),
     projects.MeetingStarted: N_("That meeting has already started. Nothing was changed."),
     projects.NeedsLink: N_(

@@ -1,5 +1,6 @@
 """The fabdesk domain: tables and the rules on them. Never imports the bot or the scheduler."""
 
+from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
 from models.digest import DigestRun, WeeklyRun
@@ -43,6 +44,7 @@ __all__ = [
     "MaintenancePlan",
     "Meeting",
     "Member",
+    "MemberSearch",
     "NoteRequest",
     "OpeningHours",
     "OutboxMessage",

@@ -93,6 +93,7 @@ PENDING_TABLES = (
     "version_inputs",
     "project_drafts",
     "project_inputs",
+    "member_searches",
 )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import maintenance, privacy, stats, stock, updates
 from models.base import Base
 from models.bookings import bookings_between
+from models.machines import list_machines
 from models.members import Member
 from models.opening import local_datetime
 from models.outbox import notify_managers
@@ -45,9 +46,12 @@ async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> di
     today = now.astimezone(tz).date()
     day_start = local_datetime(today, 0, tz)
     todays = await bookings_between(session, day_start, day_start + timedelta(days=1))
-    per_machine: dict[str, int] = {}
-    for booking in todays:
-        per_machine[booking.machine.name] = per_machine.get(booking.machine.name, 0) + 1
+    # Each booked machine with its times; the machines in service nobody booked, as one list.
+    per_machine: dict[str, list[tuple[str, str]]] = {}
+    for booking in sorted(todays, key=lambda b: (b.start_at, b.id)):
+        times = per_machine.setdefault(booking.machine.name, [])
+        times.append((booking.start_at.isoformat(), booking.end_at.isoformat()))
+    free = [m.name for m in await list_machines(session) if m.bookable and m.name not in per_machine]
     # Since the previous digest: a day missed, or a late digest, loses nothing.
     previous = await session.scalar(select(func.max(DigestRun.created_at)).where(DigestRun.day < today))
     since = previous if previous is not None else now - timedelta(days=1)
@@ -70,6 +74,7 @@ async def digest_facts(session: AsyncSession, now: datetime, tz: ZoneInfo) -> di
         ],
         "updates_due_count": len(due_updates),
         "bookings": sorted(per_machine.items()),
+        "free": free if per_machine else [],
     }
 
 
@@ -144,7 +149,9 @@ async def send_weekly_summary(
         "from": (monday - timedelta(days=7)).isoformat(),
         "to": (monday - timedelta(days=1)).isoformat(),
         "hours": round(figures.hours, 1),
-        "top": [(name, round(hours, 1)) for name, hours in list(figures.hours_by_machine.items())[:5]],
+        "top": [
+            (name, round(hours, 1)) for name, hours in list(figures.hours_by_machine.items())[:5] if hours
+        ],
         "bookings": figures.bookings,
         "cancelled": figures.cancelled,
         "tickets_opened": figures.tickets_opened,

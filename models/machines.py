@@ -78,6 +78,10 @@ class Authorization(Base):
     machine_kind: Mapped[MachineKind | None] = mapped_column(enum_type(MachineKind, "authorization_kind"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime]
+    # Set when a manager withdrew it: the row stays as the record of who trained whom, and when it
+    # ended. Only rows without it count; authorizing again adds a new row.
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
 
 class TrainingRequest(Base):
@@ -135,7 +139,7 @@ async def authorized_machines(session: AsyncSession, member: Member, machines: l
     if trained:
         rows = await session.execute(
             select(Authorization.machine_id, Authorization.machine_kind).where(
-                Authorization.member_id == member.id
+                Authorization.member_id == member.id, Authorization.revoked_at.is_(None)
             )
         )
         ids, kinds = set(), set()
@@ -175,6 +179,7 @@ async def authorize(
     existing = await session.scalar(
         select(Authorization.id).where(
             Authorization.member_id == member.id,
+            Authorization.revoked_at.is_(None),
             Authorization.machine_id == machine.id
             if machine is not None
             else Authorization.machine_kind == kind,
@@ -270,7 +275,8 @@ async def members_to_authorize(
 ) -> tuple[list[Member], int]:
     """Members not yet authorized on the machine: those who asked for a training first, then by name."""
     authorized = select(Authorization.member_id).where(
-        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind)
+        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
+        Authorization.revoked_at.is_(None),
     )
     asked = select(TrainingRequest.member_id).where(
         TrainingRequest.machine_id == machine.id, TrainingRequest.granted_at.is_(None)

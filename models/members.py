@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, func, or_, select, update
+from sqlalchemy import BigInteger, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -176,25 +177,38 @@ async def manager_telegram_ids(session: AsyncSession, configured: Iterable[int])
     return sorted(set(configured) | set(promoted))
 
 
+def folded(text: str | None) -> str:
+    """Text as a search compares it: lower case, without accents (« Élodie » -> "elodie")."""
+    decomposed = unicodedata.normalize("NFKD", text or "").casefold()
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 async def find_members(
     session: AsyncSession, *, search: str | None = None, offset: int = 0, limit: int = 8
 ) -> tuple[list[Member], int]:
-    """Return one page of members sorted by name, and how many match in all."""
-    query = select(Member)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Member.first_name).like(pattern),
-                func.lower(func.coalesce(Member.last_name, "")).like(pattern),
-                func.lower(func.coalesce(Member.username, "")).like(pattern),
-            )
-        )
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(func.lower(Member.first_name), Member.id).offset(offset).limit(limit)
+    """One page of members (not erased) sorted by name, and how many match in all.
+
+    With `search`, every word must appear in the first name, the last name or the username, case
+    and accents ignored ("@bob", "elodie" finds « Élodie »). Databases fold accents differently
+    (SQLite's lower() knows ASCII only), so names are compared here: a lab has a few thousand
+    members at most.
+    """
+    query = select(Member.id, Member.first_name, Member.last_name, Member.username).where(
+        Member.erased_at.is_(None)
     )
-    return list(rows), total
+    words = [w.lstrip("@") for w in folded(search).split()]
+    words = [w for w in words if w]
+    matched: list[tuple[int, str, int]] = []
+    for member_id, first, last, username in await session.execute(query):
+        fields = [folded(first), folded(last), folded(username)]
+        if all(any(word in field for field in fields) for word in words):
+            # Names starting with the words first, then by name.
+            starts = all(any(field.startswith(word) for field in fields) for word in words)
+            matched.append((0 if starts else 1, f"{fields[0]} {fields[1]}", member_id))
+    matched.sort()
+    ids = [member_id for _rank, _name, member_id in matched[offset : offset + limit]]
+    rows = {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
+    return [rows[i] for i in ids], len(matched)
 
 
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> None:

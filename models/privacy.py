@@ -154,6 +154,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
                 "kind": a.machine_kind,
                 "at": _iso(a.granted_at),
+                "revoked_at": _iso(a.revoked_at),
             }
             for a in authorizations
         ],

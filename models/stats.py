@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
+from models.machines import Machine, MachineStatus
 from models.maintenance import Ticket, TicketStatus
 from models.stock import Consumable, MovementReason, StockMovement
 
@@ -36,6 +37,11 @@ class UsageStats:
     tickets_resolved: int = 0
     mean_time_to_repair: timedelta | None = None
     used: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # consumable -> (amount, unit)
+
+    @property
+    def idle(self) -> list[str]:
+        """The machines nobody booked in the period."""
+        return [name for name, hours in self.hours_by_machine.items() if not hours]
 
     @property
     def hours(self) -> float:
@@ -78,6 +84,9 @@ async def usage(session: AsyncSession, start: datetime, end: datetime, tz: ZoneI
             slice_end = min(booking.end_at, moment + timedelta(hours=1) - timedelta(minutes=local.minute))
             by_hour[(local.weekday(), local.hour)] += (slice_end - moment).total_seconds() / 3600
             moment = slice_end
+    # Every machine in use counts, the idle ones at 0 h: exactly what a manager wants to see.
+    for machine in await session.scalars(select(Machine).where(Machine.status != MachineStatus.RETIRED)):
+        by_machine.setdefault(machine.name, 0.0)
     stats.hours_by_machine = dict(sorted(by_machine.items(), key=lambda kv: (-kv[1], kv[0])))
     stats.hours_by_kind = dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
     ranked = sorted(by_hour.items(), key=lambda kv: (-kv[1], kv[0]))[:3]

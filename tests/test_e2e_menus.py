@@ -41,6 +41,7 @@ async def test_command_menus_are_published_for_members_and_managers(
         "report",
         "projects",
         "newproject",
+        "hours",
         "privacy",
         "language",
         "help",
@@ -271,7 +272,7 @@ async def test_a_manager_removed_from_the_settings_loses_the_role_and_the_manage
     async with running_bot(test_settings(fake, database_url, manager_ids=[]), Clock()):
         await fake.wait_for(lambda c: c.method == "deleteMyCommands", after=mark)
         refused = await say(fake, MANAGER, "/machines")
-    assert "Seuls les fab managers" in (refused.text or "")
+    assert "Seuls les fabmanagers" in (refused.text or "")
     removed = [c.params["scope"] for c in fake.calls_of("deleteMyCommands")]
     assert {"type": "chat", "chat_id": MANAGER.id} in removed
     async with sessions() as session:
@@ -296,3 +297,59 @@ async def test_when_the_answer_fails_after_a_booking_the_apology_does_not_claim_
     assert "Can't parse entities" in (report.text or "")
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+async def test_machines_today_shows_booked_machines_with_their_times_and_the_free_ones_in_one_line(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    from models.machines import MachineStatus
+    from tests.factories import NOW, RULES, make_machine, make_member, paris
+
+    async with sessions.begin() as session:
+        alice = await make_member(session, "Alice")
+        await make_machine(session, "Prusa MK4 #2")
+        await make_machine(session, "Ultimaker S5")
+        await make_machine(session, "Shaper Origin", status=MachineStatus.OUT_OF_SERVICE)
+        printer = await session.scalar(select(bookings.Machine).where(bookings.Machine.name == "Prusa MK4"))
+        assert printer is not None
+        await bookings.book(session, alice, printer.id, paris(4, 14), 120, RULES, NOW)
+        await bookings.book(session, alice, printer.id, paris(4, 10), 60, RULES, NOW)
+    manager = FakeUser(MANAGER.id, MANAGER.first_name, language_code="en")
+    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
+        overview = (await say(fake, manager, "/machines")).text or ""
+        french = (await say(fake, MANAGER, "/machines")).text or ""
+    assert "🧱 Prusa MK4\n    10:00–11:00 · Alice\n    14:00–16:00 · Alice" in overview
+    assert "Free all day: Prusa MK4 #2, Ultimaker S5, Trotec Speedy" in overview
+    assert "Out of service: Shaper Origin" in overview
+    assert "no booking" not in overview.lower()
+    assert "Libres toute la journée : Prusa MK4 #2, Ultimaker S5, Trotec Speedy" in french
+
+
+async def test_opening_hours_and_closure_days_are_one_command_or_one_tap_away(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    from datetime import date
+
+    from sqlalchemy import delete
+
+    from models.opening import Closure, OpeningHours
+
+    async with sessions.begin() as session:
+        await session.execute(delete(OpeningHours).where(OpeningHours.weekday == 6))
+        session.add(OpeningHours(weekday=2, opens_minute=20 * 60, closes_minute=22 * 60 + 30))
+        session.add(Closure(day=date(2030, 3, 8), reason="Portes ouvertes"))
+        session.add(Closure(day=date(2030, 3, 1), reason="Already past"))
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        french = (await say(fake, MANAGER, "/horaires")).text or ""
+        english = (await say(fake, ALICE, "/hours")).text or ""
+        await say(fake, MANAGER, "/start")
+        tapped = await tap(fake, MANAGER, "Horaires")
+        helped = (await say(fake, ALICE, "/help")).text or ""
+    assert "Lundi : 09:00–19:00" in french
+    assert "Mercredi : 09:00–19:00, 20:00–22:30" in french
+    assert "Dimanche : fermé" in french
+    assert "• vendredi 8 mars — Portes ouvertes" in french and "Already past" not in french
+    assert "Monday: 09:00–19:00" in english and "Sunday: closed" in english
+    assert "• Friday 8 March — Portes ouvertes" in english
+    assert tapped.text == french
+    assert "/hours" in helped

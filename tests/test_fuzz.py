@@ -462,6 +462,7 @@ class World:
             return True
         return any(
             a["member_id"] == member_id
+            and a["revoked_at"] is None
             and (a["machine_id"] == machine_id or s(a["machine_kind"]) == s(machine["kind"]))
             for a in self.authorizations.values()
         )
@@ -546,7 +547,7 @@ UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
     "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
-    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "ss", "ss:c",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
@@ -554,7 +555,8 @@ WRITING_ACTIONS = {
     "bk:ok", "my:y", "tr", "wl", "rp:m", "rp:s", "rp:x", "tk:t", "tk:r", "tk:e", "tk:x", "dt:ok", "dt:y",
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
     "pj:l", "pj:w", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np",
-    "np:v", "np:k", "np:ok", "np:x", "au:g", "lang:fr", "lang:en", "lang:auto", "my:cn", "my:cx", "pv:y",
+    "np:v", "np:k", "np:ok", "np:x", "au:g", "au:f", "au:y", "lang:fr", "lang:en", "lang:auto", "my:cn",
+    "my:cx", "pv:y",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ARG = callbacks.MAX_ARG
@@ -1805,6 +1807,12 @@ class Judge:
             for c in self.changes
             if c.table == "members" and c.op != "delete" and "erased_at" in c.changed and c.row["erased_at"]
         }
+        # Members whose authorization a manager withdrew: their bookings that needed it are cancelled.
+        self.revoked = {
+            c.row["member_id"]
+            for c in self.changes
+            if c.table == "authorizations" and c.op == "update" and "revoked_at" in c.changed
+        }
         self.archived = {
             c.row["id"]
             for c in self.changes
@@ -1993,7 +2001,7 @@ class Judge:
         if changed & {"status", "cancelled_at"}:
             if (s(c.before["status"]), s(c.after["status"])) != ("confirmed", "cancelled"):
                 return "a booking came back"
-            if not (self.pressed(member, "my:y", row["id"]) or member in self.erased):
+            if not (self.pressed(member, "my:y", row["id"]) or member in self.erased | self.revoked):
                 return "cancelled by someone else than its member"
             changed -= {"status", "cancelled_at"}
         if "affected_ticket_id" in changed:
@@ -2056,7 +2064,10 @@ class Judge:
             )
         if c.op == "delete":
             return None if row["member_id"] in self.erased else "an authorization vanished"
-        return "authorizations are never changed"
+        assert c.before is not None
+        if set(c.changed) <= {"revoked_at", "revoked_by_id"} and c.before["revoked_at"] is None:
+            return None if self.managers_pressed("au:y", row["id"]) else "withdrawn without a manager"
+        return "authorizations are only ever withdrawn, once"
 
     def t_training_requests(self, c: Change) -> str | None:
         row = c.row
@@ -2211,7 +2222,7 @@ class Judge:
         return None if self.by(member) or member in self.erased else "someone else's question changed"
 
     t_report_drafts = t_note_requests = t_stock_inputs = t_version_inputs = _pending
-    t_project_drafts = t_project_inputs = t_calendar_feeds = _pending
+    t_project_drafts = t_project_inputs = t_calendar_feeds = t_member_searches = _pending
 
     def t_waitlist(self, c: Change) -> str | None:
         row = c.row

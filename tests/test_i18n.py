@@ -197,3 +197,22 @@ def test_update_checks_due_together_read_naturally_in_french_and_name_the_machin
     assert single.text == (
         "🔄 Il est temps de vérifier les mises à jour\xa0: Fusion 360 — Poste CAO 1, version 2.0.20256."
     )
+
+
+def test_french_avoids_anglicisms_and_machine_names_without_an_article() -> None:
+    """« Escalader » is an anglicism, « fab managers » English; « votre réservation de Prusa MK4 »
+    reads oddly (a machine's name takes no article): « Votre réservation : Prusa MK4, … »."""
+    offending = []
+    for entry in catalog("fr"):
+        if not entry.id:
+            continue
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for form in forms:
+            if re.search(r"escalad|fab managers?", form, re.IGNORECASE) or re.search(
+                r"réservations? de \{machine\}|réservé \{machine\}", form
+            ):
+                offending.append(form)
+    assert offending == []
+    french = Texts("fr", ZoneInfo("Europe/Paris"))
+    assert french.gettext("Escalate") == "Transmettre au niveau 2"
+    assert french.gettext("Only the fab managers can do that.") == "Seuls les fabmanagers peuvent faire cela."

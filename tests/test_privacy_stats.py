@@ -205,7 +205,7 @@ async def test_statistics_add_up(session: AsyncSession, lab: None) -> None:
         session, morgane, ticket.id, maintenance.Action.RESOLVE, NOW + timedelta(hours=3), note="ok"
     )
     figures = await stats.usage(session, paris(4, 0), paris(11, 0), PARIS)
-    assert figures.hours == 3 and figures.hours_by_machine == {"Prusa MK4": 3.0}
+    assert figures.hours == 3 and figures.hours_by_machine == {"Prusa MK4": 3.0, "Trotec": 0.0}
     assert figures.hours_by_kind == {"3d_printer": 3.0}
     assert (figures.bookings, figures.cancelled) == (3, 1) and figures.cancellation_rate == pytest.approx(
         1 / 3

@@ -350,7 +350,7 @@ async def test_a_long_digest_still_shows_todays_bookings_and_the_update_checks(
         assert await send_daily_digest(job_context(app)) is True
         digest = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="Good morning")
     text = digest.text or ""
-    assert "Today's bookings:" in text and "Prusa MK4 — 1 booking" in text, text[-200:]
+    assert "Today's bookings:" in text and "Prusa MK4 — 10:00–11:00" in text, text[-200:]
     assert "PrusaSlicer" in text, text[-200:]
 
 

@@ -276,4 +276,4 @@ async def test_the_digest_lists_what_needs_attention(session: AsyncSession) -> N
     facts = await digest.digest_facts(session, paris(4, 8, 30), PARIS)
     assert facts["low_stock"] == [{"name": "PLA noir", "quantity": "100", "minimum": "500", "unit": "g"}]
     assert facts["updates_due"] == [{"name": "PrusaSlicer", "overdue_days": 10}]
-    assert facts["bookings"] == [("Prusa MK4", 1)]
+    assert facts["bookings"] == [("Prusa MK4", [(paris(4, 10).isoformat(), paris(4, 11).isoformat())])]

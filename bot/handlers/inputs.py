@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import MessageOriginChannel, Update
 
 from bot.context import Context, Turn, screen
-from bot.handlers import menu, projects, report, stock, tickets, updates
+from bot.handlers import manager, menu, projects, report, stock, tickets, updates
 from bot.reply import Reply
-from models import maintenance
+from models import authorizations, maintenance
 from models import projects as projects_domain
 from models import stock as stock_domain
 from models import updates as updates_domain
@@ -50,6 +50,8 @@ async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> R
         return await projects.took_project_input(turn, text)
     if text and await projects_domain.current_project_draft(turn.session, turn.member) is not None:
         return await projects.took_draft_text(turn, text)
+    if text and await authorizations.pending_search(turn.session, turn.member, turn.now) is not None:
+        return await manager.took_search(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
         album = incoming.media_group_id
         if incoming.photo:

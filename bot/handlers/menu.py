@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import keyboards
 from bot.context import Turn
 from bot.reply import Reply
-from models import members
+from models import members, opening
 from models.base import clear_pending
+
+# Closure days shown by /hours: those of the coming weeks, a few at most.
+CLOSURES_AHEAD_DAYS = 90
+CLOSURES_SHOWN = 10
 
 
 def _menu_text(turn: Turn) -> str:
@@ -54,6 +60,7 @@ async def help_screen(turn: Turn) -> Reply:
         "/mybookings — " + _("see or cancel your bookings"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
+        "/hours, /horaires — " + _("opening hours and closure days"),
         "/privacy — " + _("your personal data: what is kept, /mydata to get it, /forgetme to erase it"),
         "/language — " + _("choose French or English"),
         "/cancel — " + _("leave what you are doing"),
@@ -68,7 +75,8 @@ async def help_screen(turn: Turn) -> Reply:
             "/updates — " + _("software and firmware to check for updates"),
             "/machine — " + _("a machine's status, maintenance log and planned downtime"),
             "/machines — " + _("machines and today's bookings"),
-            "/authorize — " + _("authorize a member on a machine that needs a training"),
+            "/authorize — "
+            + _("find a member, authorize them on a machine that needs a training, or withdraw it"),
         ]
     reminder = turn.desk.settings.reminder_minutes
     if reminder:
@@ -81,6 +89,33 @@ async def help_screen(turn: Turn) -> Reply:
             ).format(minutes=reminder),
         ]
     return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(turn.texts))
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+async def opening_hours(turn: Turn) -> Reply:
+    """/hours, /horaires: the week's opening hours and the closure days ahead."""
+    _ = turn._
+    texts = turn.texts
+    week = await opening.weekly_hours(turn.session)
+    today = turn.desk.rules.today(turn.now)
+    closures = await opening.closed_days(turn.session, today, today + timedelta(days=CLOSURES_AHEAD_DAYS))
+    lines = ["🕒 " + _("Opening hours"), ""]
+    for weekday in range(7):
+        intervals = week[weekday]
+        hours = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in intervals) if intervals else _("closed")
+        lines.append(_("{day}: {hours}").format(day=texts.weekday(weekday), hours=hours))
+    lines.append("")
+    if closures:
+        lines.append(_("Closed on:"))
+        for day in sorted(closures)[:CLOSURES_SHOWN]:
+            reason = closures[day]
+            lines.append(f"• {texts.day(day)}" + (f" — {reason}" if reason else ""))
+    else:
+        lines.append(_("No closure day planned in the coming weeks."))
+    return Reply(text="\n".join(lines), markup=keyboards.back_to_menu(texts))
 
 
 async def language_screen(turn: Turn) -> Reply:

@@ -62,9 +62,10 @@ async def show(turn: Turn) -> Reply:
         "",
         _("Hours booked: {hours}").format(hours=texts.hours(figures.hours)),
     ]
-    lines += [
-        f"• {name} — {texts.hours(hours)}" for name, hours in list(figures.hours_by_machine.items())[:10]
-    ]
+    booked = [(name, hours) for name, hours in figures.hours_by_machine.items() if hours]
+    lines += [f"• {name} — {texts.hours(hours)}" for name, hours in booked[:10]]
+    if figures.idle:
+        lines.append(_("Not booked: {machines}").format(machines=", ".join(figures.idle)))
     if figures.hours_by_kind:
         lines += ["", _("By kind:")]
         lines += [
@@ -104,7 +105,10 @@ async def show(turn: Turn) -> Reply:
             for name, (amount, unit) in list(figures.used.items())[:10]
         ]
     chart = charts.hours_chart(
-        _("Hours booked per machine ({count} days)").format(count=days), figures.hours_by_machine, _("hours")
+        _("Hours booked per machine ({count} days)").format(count=days),
+        figures.hours_by_machine,
+        _("hours"),
+        value_label=texts.hours,
     )
     keyboard = InlineKeyboardMarkup(
         [

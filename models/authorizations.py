@@ -1,0 +1,223 @@
+"""Managing trainings: finding a member, their authorizations, withdrawing one.
+
+Granting lives with the machines (models.machines.authorize); withdrawing needs the bookings too
+(the member's upcoming bookings that now need a training are cancelled), so it lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, selectinload
+
+from models import waitlist
+from models.base import Base, clear_pending, delete_by_key, get_pending, put_pending, stamp_once
+from models.bookings import Booking, BookingStatus
+from models.errors import DomainError, NotFound
+from models.machines import (
+    Authorization,
+    Machine,
+    MachineKind,
+    authorized_machines,
+    list_machines,
+    machines_needing_training,
+)
+from models.members import Member, find_members, get_member, require_manager
+from models.outbox import notify_member
+
+# A search asked for and not answered within this time is forgotten: text typed the next day is
+# not taken for a member's name.
+SEARCH_LIFETIME = timedelta(hours=1)
+
+
+class AlreadyRevoked(DomainError):
+    """The authorization was withdrawn before (a second press, another manager)."""
+
+
+class MemberSearch(Base):
+    """A manager's next message is the name or @username of a member to find."""
+
+    __tablename__ = "member_searches"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+async def ask_search(session: AsyncSession, manager: Member, now: datetime) -> None:
+    """Remember that the manager's next message is a member to look for."""
+    require_manager(manager)
+    await clear_pending(session, manager.id, keep=MemberSearch)
+    await put_pending(session, MemberSearch, manager.id, created_at=now)
+
+
+async def pending_search(session: AsyncSession, member: Member, now: datetime) -> MemberSearch | None:
+    """The member's search waiting for its words, if any and recent (managers only)."""
+    search = await get_pending(session, MemberSearch, member.id)
+    if search is None:
+        return None
+    if not member.is_manager or search.created_at < now - SEARCH_LIFETIME:
+        await delete_by_key(session, MemberSearch, member.id)
+        return None
+    return search
+
+
+async def end_search(session: AsyncSession, member: Member) -> None:
+    await delete_by_key(session, MemberSearch, member.id)
+
+
+async def search(
+    session: AsyncSession, manager: Member, words: str, *, limit: int = 8
+) -> tuple[list[Member], int]:
+    """Members whose first name, last name or username hold every typed word (case and accents
+    ignored; a leading @ is allowed), and how many match in all."""
+    require_manager(manager)
+    return await find_members(session, search=words, limit=limit)
+
+
+@dataclass(frozen=True)
+class MemberTrainings:
+    """What a manager sees of one member: their authorizations, and what they may be authorized on."""
+
+    member: Member
+    authorizations: list[Authorization]
+    machine_names: dict[int, str]
+    to_authorize: list[Machine]
+
+
+async def member_trainings(session: AsyncSession, manager: Member, member_id: int) -> MemberTrainings:
+    require_manager(manager)  # before any lookup: a member learns nothing from ids
+    member = await get_member(session, member_id)
+    if member.erased_at is not None:
+        raise NotFound(f"member {member_id}")
+    current = list(
+        await session.scalars(
+            select(Authorization)
+            .where(Authorization.member_id == member.id, Authorization.revoked_at.is_(None))
+            .order_by(Authorization.granted_at, Authorization.id)
+        )
+    )
+    names = {m.id: m.name for m in await list_machines(session, include_retired=True)}
+    trained = await machines_needing_training(session)
+    allowed = await authorized_machines(session, member, trained)
+    return MemberTrainings(
+        member=member,
+        authorizations=[a for a in current if a.machine_id is None or a.machine_id in names],
+        machine_names=names,
+        to_authorize=[m for m in trained if m.id not in allowed],
+    )
+
+
+async def get_authorization(session: AsyncSession, manager: Member, authorization_id: int) -> Authorization:
+    """An authorization still in force (a manager's view)."""
+    require_manager(manager)
+    authorization = await session.get(Authorization, authorization_id)
+    if authorization is None:
+        raise NotFound(f"authorization {authorization_id}")
+    if authorization.revoked_at is not None:
+        raise AlreadyRevoked(str(authorization_id))
+    return authorization
+
+
+async def _covered_machines(session: AsyncSession, authorization: Authorization) -> list[Machine]:
+    query = select(Machine)
+    if authorization.machine_id is not None:
+        query = query.where(Machine.id == authorization.machine_id)
+    else:
+        query = query.where(Machine.kind == authorization.machine_kind)
+    return list(await session.scalars(query))
+
+
+async def bookings_needing_training(
+    session: AsyncSession, member: Member, authorization: Authorization, now: datetime
+) -> list[Booking]:
+    """The member's not-yet-started bookings that the authorization alone allows: withdrawing it
+    leaves them without the training their machine needs (another authorization may still cover one)."""
+    covered = [m for m in await _covered_machines(session, authorization) if m.requires_training]
+    if not covered:
+        return []
+    others = await authorized_machines_without(session, member, covered, authorization.id)
+    orphaned = [m.id for m in covered if m.id not in others]
+    if not orphaned:
+        return []
+    rows = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.machine))
+        .where(
+            Booking.member_id == member.id,
+            Booking.machine_id.in_(orphaned),
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at > now,
+        )
+        .order_by(Booking.start_at, Booking.id)
+    )
+    return list(rows)
+
+
+async def authorized_machines_without(
+    session: AsyncSession, member: Member, machines: list[Machine], authorization_id: int
+) -> set[int]:
+    """The machines among `machines` another authorization in force still covers."""
+    rows = await session.execute(
+        select(Authorization.machine_id, Authorization.machine_kind).where(
+            Authorization.member_id == member.id,
+            Authorization.revoked_at.is_(None),
+            Authorization.id != authorization_id,
+        )
+    )
+    ids: set[int | None] = set()
+    kinds: set[MachineKind | None] = set()
+    for machine_id, kind in rows:
+        ids.add(machine_id)
+        kinds.add(kind)
+    return {m.id for m in machines if m.id in ids or m.kind in kinds}
+
+
+@dataclass(frozen=True)
+class Revoked:
+    member: Member
+    what: str | None  # the machine's name, or None for a kind
+    kind: MachineKind | None
+    cancelled: list[Booking]
+
+
+async def revoke(
+    session: AsyncSession, manager: Member, authorization_id: int, now: datetime, tz: ZoneInfo | None = None
+) -> Revoked:
+    """Withdraw an authorization: recorded with who and when; the member's upcoming bookings that
+    now lack the training are cancelled (their slots offered to the waitlist with the lab's `tz`),
+    and the member is told."""
+    authorization = await get_authorization(session, manager, authorization_id)
+    # One conditional UPDATE: two managers pressing at once withdraw it once.
+    if not await stamp_once(session, authorization, "revoked_at", now):
+        raise AlreadyRevoked(str(authorization_id))
+    authorization.revoked_by_id = manager.id
+    member = await get_member(session, authorization.member_id)
+    cancelled = await bookings_needing_training(session, member, authorization, now)
+    for booking in cancelled:
+        booking.status, booking.cancelled_at = BookingStatus.CANCELLED, now
+    await session.flush()
+    if tz is not None:
+        for booking in cancelled:
+            if booking.machine.bookable:
+                await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
+    machine = await session.get(Machine, authorization.machine_id) if authorization.machine_id else None
+    what = machine.name if machine is not None else None
+    notify_member(
+        session,
+        member,
+        "authorization_revoked",
+        {
+            "machine": what,
+            "kind": authorization.machine_kind.value if authorization.machine_kind else None,
+            "cancelled": [
+                {"machine": b.machine.name, "start": b.start_at.isoformat(), "end": b.end_at.isoformat()}
+                for b in cancelled
+            ],
+        },
+        now,
+    )
+    return Revoked(member, what, authorization.machine_kind, cancelled)
