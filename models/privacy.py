@@ -11,7 +11,6 @@ in the outbox (and the content of the messages already sent, to anyone).
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +42,7 @@ from models.projects import (
 from models.projects import (
     Role as ProjectRole,
 )
+from models.scrub import Traces
 from models.stock import Consumable, StockMovement
 from models.updates import UpdateCheck, UpdateItem
 from models.waitlist import WaitlistEntry
@@ -289,6 +289,47 @@ class Erased:
     removed: list[str] = field(default_factory=list)
 
 
+# Free text people write, where a member may be named: on erasure, her names and username go from
+# every row, and phone numbers and e-mail addresses too from the rows written about her (her
+# tickets and their notes, her projects and their meetings, messages about them). Every text column
+# is either here or in NOT_ABOUT_MEMBERS (tests/test_review_privacy.py checks, so a new column
+# cannot be forgotten).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "closures": ("reason",),
+    "downtimes": ("reason",),
+    "machines": ("location", "description"),
+    "maintenance_plans": ("task",),
+    "meetings": ("title", "link"),
+    "outbox": ("payload", "last_error"),
+    "project_drafts": ("name", "description", "tags", "storage_url"),
+    "projects": ("name", "description", "tags", "storage_url", "chat_title"),
+    "report_drafts": ("description",),
+    "reports": ("description",),
+    "stock_movements": ("note",),
+    "ticket_events": ("note",),
+    "tickets": ("title",),
+}
+# Text columns that are not free text about people, and why.
+NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
+    "members": ("first_name", "last_name", "username", "language", "telegram_language", "erased_reason"),
+    # The requester's own Telegram name: hers are deleted, another person's is theirs.
+    "chat_join_requests": ("name",),
+    "calendar_feeds": ("token",),  # a random secret; hers is revoked
+    # Names of things and firms, and codes.
+    "consumables": ("name", "unit", "supplier", "reorder_url"),
+    "machines": ("name",),
+    "update_items": ("name", "current_version"),
+    "update_checks": ("version_before", "version_after"),
+    "outbox": ("kind",),
+    "project_drafts": ("stage",),
+    "project_inputs": ("purpose",),
+    # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
+    "reports": ("photo_ids",),
+    "report_drafts": ("photo_ids", "album"),
+}
+URL_COLUMNS = {"storage_url", "link"}  # a link with a name blotted out leads nowhere: it goes
+
+
 async def erase_member(
     session: AsyncSession, member: Member, reason: ErasureReason, now: datetime, tz: ZoneInfo | None = None
 ) -> Erased:
@@ -298,10 +339,15 @@ async def erase_member(
     members waiting for those days."""
     done = Erased()
     telegram_id = member.telegram_id
-    # What identifies the member, or is their own words, wherever it was copied.
-    traces = {member.display_name, _who(member), member.first_name}
-    if member.username:
-        traces.add(f"@{member.username}")
+    # What identifies the member, wherever someone wrote it, whatever the case and accents.
+    identity = Traces([member.display_name, member.first_name, member.last_name], [member.username])
+    # Their own words (and photos), wherever they were copied into a message.
+    words: set[str] = set()
+    about = _About(
+        tickets=set(await session.scalars(select(Report.ticket_id).where(Report.reporter_id == member.id))),
+        projects=set(await session.scalars(select(Project.id).where(Project.created_by_id == member.id))),
+        meetings=set(await session.scalars(select(Meeting.id).where(Meeting.created_by_id == member.id))),
+    )
     # Upcoming bookings are cancelled (the slot is freed); past ones stay for the statistics.
     freed = list(
         await session.scalars(
@@ -327,8 +373,8 @@ async def erase_member(
     )
     for report in await session.scalars(select(Report).where(Report.reporter_id == member.id)):
         title = report.description.splitlines()[0][:200] if report.description else ""
-        traces.update({report.description, title})
-        traces.update(report.photo_ids)
+        words.update({report.description, title})
+        words.update(report.photo_ids)
         ticket = await session.get(Ticket, report.ticket_id)
         if ticket is not None and ticket.title == title:
             ticket.title = ERASED_TEXT  # the ticket was named after their words
@@ -342,13 +388,14 @@ async def erase_member(
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
     await feeds.revoke_feed(session, member)
-    await _leave_projects(session, member, now, traces)
+    await _leave_projects(session, member, now)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
     if tz is not None:
         for booking in freed:
             if booking.machine.bookable:
                 await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
-    await _scrub_outbox(session, member, telegram_id, traces)
+    await _scrub_free_text(session, identity, about)
+    await _scrub_outbox(session, member, telegram_id, identity, Traces(words), words, about)
     done.removed = [
         "profile",
         "reports' text and photos",
@@ -357,6 +404,7 @@ async def erase_member(
         "waitlist",
         "calendar link",
         "pending messages",
+        "name, username and contacts in texts about them",
     ]
     # The member row stays (bookings and history point to it) but no longer says who it was.
     member.first_name, member.last_name, member.username = ERASED_NAME, None, None
@@ -368,16 +416,35 @@ async def erase_member(
     return done
 
 
-def _who(member: Member) -> str:
-    return member.display_name + (f" (@{member.username})" if member.username else "")
+@dataclass(frozen=True)
+class _About:
+    """The rows written about the member being erased: her tickets, her projects, her meetings."""
+
+    tickets: set[int]
+    projects: set[int]
+    meetings: set[int]
+
+    def row(self, row: Base) -> bool:
+        if isinstance(row, Ticket):
+            return row.id in self.tickets
+        if isinstance(row, TicketEvent):
+            return row.ticket_id in self.tickets
+        if isinstance(row, Project):
+            return row.id in self.projects
+        if isinstance(row, Meeting):
+            return row.id in self.meetings or row.project_id in self.projects
+        return False
+
+    def message(self, payload: dict[str, Any]) -> bool:
+        return payload.get("ticket_id") in self.tickets or payload.get("project_id") in self.projects
 
 
-async def _leave_projects(session: AsyncSession, member: Member, now: datetime, traces: set[str]) -> None:
+async def _leave_projects(session: AsyncSession, member: Member, now: datetime) -> None:
     """Drop the member's project memberships; a project left without owners is archived (the
     requests waiting are declined, their people told).
 
-    The projects and meetings they created stay (other members work in them) but lose their name
-    where the title or description carried it ("Alice's club")."""
+    The projects and meetings they created stay (other members work in them); their texts lose the
+    member's name with every other text (`_scrub_free_text`)."""
     memberships = list(
         await session.scalars(
             select(ProjectMember)
@@ -397,47 +464,79 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime, 
             )
             if others is None:
                 await close_project(session, await get_project(session, project.id), None, now)
-    for project in await session.scalars(select(Project).where(Project.created_by_id == member.id)):
-        project.created_by_id = None
-        project.description = _scrub(project.description, traces)
-        name = _scrub(project.name, traces)
-        if name != project.name:
-            taken = await session.scalar(
-                select(Project.id).where(func.lower(Project.name) == name.lower(), Project.id != project.id)
-            )
-            suffix = "" if taken is None else f" #{project.id}"
-            project.name = name[: MAX_NAME - len(suffix)] + suffix
-    for meeting in await session.scalars(select(Meeting).where(Meeting.created_by_id == member.id)):
-        meeting.created_by_id = None
-        meeting.title = _scrub(meeting.title, traces)
+    await session.execute(
+        update(Project).where(Project.created_by_id == member.id).values(created_by_id=None)
+    )
+    await session.execute(
+        update(Meeting).where(Meeting.created_by_id == member.id).values(created_by_id=None)
+    )
 
 
-def _pattern(traces: set[str]) -> re.Pattern[str] | None:
-    """The member's traces as whole words ("Eva" is a trace in "Eva's club", not in "Evaluate")."""
-    kept = sorted((t for t in traces if t and len(t) > 2), key=len, reverse=True)
-    if not kept:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in kept) + r")(?!\w)")
+async def _scrub_free_text(session: AsyncSession, identity: Traces, about: _About) -> None:
+    """Blot the member out of every free-text column (FREE_TEXT) but the outbox's."""
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        columns = FREE_TEXT.get(model.__tablename__)
+        if not columns or model is OutboxMessage:
+            continue
+        for row in list(await session.scalars(select(model))):
+            contacts = about.row(row)
+            for column in columns:
+                value = getattr(row, column)
+                if not value:
+                    continue
+                if column == "tags":
+                    scrubbed = ",".join(
+                        t for t in value.split(",") if t == identity.scrub(t, contacts=contacts)
+                    )
+                else:
+                    scrubbed = identity.scrub(value, contacts=contacts)
+                if scrubbed == value:
+                    continue
+                if column in URL_COLUMNS:
+                    scrubbed = None
+                elif isinstance(row, Project) and column == "name":
+                    scrubbed = await _free_name(session, row, scrubbed)
+                setattr(row, column, scrubbed)
+    await session.flush()
 
 
-def _scrub(value: Any, traces: set[str], pattern: re.Pattern[str] | None = None) -> Any:
-    """The value without the member's traces: their words or names replaced, their photos dropped."""
-    if pattern is None:
-        pattern = _pattern(traces)
+async def _free_name(session: AsyncSession, project: Project, name: str) -> str:
+    """The project's new name, told apart by its number if another project has it already."""
+    taken = await session.scalar(
+        select(Project.id).where(func.lower(Project.name) == name.lower(), Project.id != project.id)
+    )
+    suffix = "" if taken is None else f" #{project.id}"
+    return name[: MAX_NAME - len(suffix)] + suffix
+
+
+def _scrub(value: Any, identity: Traces, words: Traces, exact: set[str], contacts: bool) -> Any:
+    """The value without the member's traces: names and usernames, their own words, their photos
+    (and, `contacts` being set, any phone number or e-mail address)."""
     if isinstance(value, str):
-        if value in traces:
+        if value in exact:
             return ERASED_NAME
-        return value if pattern is None else pattern.sub(ERASED_NAME, value)
+        return words.scrub(identity.scrub(value, contacts=contacts))
     if isinstance(value, list):
         return [
-            _scrub(item, traces, pattern) for item in value if not (isinstance(item, str) and item in traces)
+            _scrub(item, identity, words, exact, contacts)
+            for item in value
+            if not (isinstance(item, str) and item in exact)
         ]
     if isinstance(value, dict):
-        return {key: _scrub(item, traces, pattern) for key, item in value.items()}
+        return {key: _scrub(item, identity, words, exact, contacts) for key, item in value.items()}
     return value
 
 
-async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int, traces: set[str]) -> None:
+async def _scrub_outbox(
+    session: AsyncSession,
+    member: Member,
+    telegram_id: int,
+    identity: Traces,
+    words: Traces,
+    exact: set[str],
+    about: _About,
+) -> None:
     """Messages to the member go, and so do actions on them (letting them into a group); messages
     about them still to send (to managers, owners) lose their traces; messages already sent keep
     no copy of what they said."""
@@ -450,12 +549,15 @@ async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int,
     await session.execute(
         update(OutboxMessage).where(finished, cast(OutboxMessage.payload, String) != "{}").values(payload={})
     )
-    pattern = _pattern(traces)
-    for message in await session.scalars(select(OutboxMessage).where(~finished)):
+    for message in await session.scalars(select(OutboxMessage)):
+        if message.last_error and (error := identity.scrub(message.last_error)) != message.last_error:
+            message.last_error = error
+        if message.sent_at is not None or message.failed_at is not None:
+            continue
         if message.payload.get("user_id") == telegram_id:
             await session.delete(message)
             continue
-        scrubbed = _scrub(message.payload, traces, pattern)
+        scrubbed = _scrub(message.payload, identity, words, exact, about.message(message.payload))
         if scrubbed != message.payload:
             message.payload = scrubbed
 
