@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -60,8 +61,41 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+PHOTOS_NOTE = (
+    "photo_ids are Telegram's references to the photos you sent: /mydata sends the photos back to you "
+    "in the chat, right after this file; the lab's team can fetch them too (Bot API getFile)."
+)
+
+
+# What messages to the member say about someone else (who asked to join her project, who reported a
+# fault to her as a manager, in their words): theirs, not hers, so not in her export.
+OTHER_PEOPLE = frozenset({"member", "reporter", "name", "user_id", "description"})
+
+
+def _value(value: Any) -> Any:
+    """A column's value as plain JSON data."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _plain(row: Base, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every column of the row but its key and the member's own id (for questions in progress)."""
+    return {
+        column.key: _value(getattr(row, column.key))
+        for column in inspect(type(row)).columns
+        if column.key not in ("member_id", *leave_out)
+    }
+
+
 async def export_member_data(session: AsyncSession, member: Member) -> dict[str, Any]:
-    """Everything fabdesk stores about the member, as plain data (for a JSON file)."""
+    """Everything fabdesk stores about the member, as plain data (for a JSON file).
+
+    tests/test_privacy_export.py checks that every row pointing to the member is in it."""
     bookings = await session.scalars(
         select(Booking)
         .options(selectinload(Booking.machine))
@@ -73,12 +107,23 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     )
     tickets = {t.id: t for t in await session.scalars(select(Ticket).options(selectinload(Ticket.machine)))}
     authorizations = await session.scalars(select(Authorization).where(Authorization.member_id == member.id))
+    granted = await session.scalars(
+        select(Authorization)
+        .where(Authorization.granted_by_id == member.id)
+        .order_by(Authorization.granted_at)
+    )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
     memberships = await session.scalars(
         select(ProjectMember)
         .options(selectinload(ProjectMember.project))
         .where(ProjectMember.member_id == member.id)
+    )
+    decisions = await session.scalars(
+        select(ProjectMember)
+        .options(selectinload(ProjectMember.project))
+        .where(ProjectMember.decided_by_id == member.id)
+        .order_by(ProjectMember.decided_at)
     )
     movements = await session.scalars(
         select(StockMovement).where(StockMovement.member_id == member.id).order_by(StockMovement.at)
@@ -100,6 +145,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(ChatJoinRequest.telegram_user_id == member.telegram_id)
         .order_by(ChatJoinRequest.created_at)
     )
+    requests_decided = await session.scalars(
+        select(ChatJoinRequest)
+        .where(ChatJoinRequest.decided_by_id == member.id)
+        .order_by(ChatJoinRequest.decided_at)
+    )
     projects_by_id = {p.id: p.name for p in await session.scalars(select(Project))}
     created = await session.scalars(
         select(Project).where(Project.created_by_id == member.id).order_by(Project.created_at)
@@ -113,6 +163,21 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     downtimes = await session.scalars(
         select(Downtime).where(Downtime.created_by_id == member.id).order_by(Downtime.start_at)
     )
+    messages = await session.scalars(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.member_id == member.id, OutboxMessage.chat_id == member.telegram_id))
+        .order_by(OutboxMessage.id)
+    )
+    # Messages to others acting on her (letting her into a project's group): their payload names her id.
+    actions = [
+        m
+        for m in await session.scalars(
+            select(OutboxMessage)
+            .where(cast(OutboxMessage.payload, String).like(f"%{member.telegram_id}%"))
+            .order_by(OutboxMessage.id)
+        )
+        if m.payload.get("user_id") == member.telegram_id
+    ]
     return {
         "profile": {
             "telegram_id": member.telegram_id,
@@ -135,6 +200,9 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "booked_at": _iso(b.created_at),
                 "cancelled_at": _iso(b.cancelled_at),
                 "reminded_at": _iso(b.reminded_at),
+                "asked_what_you_used_at": _iso(b.usage_asked_at),
+                "affected_by_ticket": b.affected_ticket_id,
+                "affected_by_downtime": b.affected_downtime_id,
             }
             for b in bookings
         ],
@@ -144,11 +212,12 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": tickets[r.ticket_id].machine.name if r.ticket_id in tickets else None,
                 "severity": r.severity.value,
                 "description": r.description,
-                "photos": len(r.photo_ids),
+                "photo_ids": list(r.photo_ids),
                 "at": _iso(r.created_at),
             }
             for r in reports
         ],
+        "about_photos": PHOTOS_NOTE,
         "authorizations": [
             {
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
@@ -156,6 +225,14 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "at": _iso(a.granted_at),
             }
             for a in authorizations
+        ],
+        "authorizations_you_granted": [
+            {
+                "machine": machines.get(a.machine_id) if a.machine_id else None,
+                "kind": a.machine_kind,
+                "at": _iso(a.granted_at),
+            }
+            for a in granted
         ],
         "training_requests": [
             {
@@ -171,17 +248,41 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "role": m.role.value,
                 "status": m.status.value,
                 "requested_at": _iso(m.requested_at),
+                "decided_at": _iso(m.decided_at),
                 "joined_at": _iso(m.joined_at),
+                "asked_to_join_the_group_at": _iso(m.chat_request_at),
             }
             for m in memberships
         ],
-        "projects_created": [{"project": p.name, "at": _iso(p.created_at)} for p in created],
+        "project_requests_you_decided": [
+            {"project": m.project.name, "decision": m.status.value, "at": _iso(m.decided_at)}
+            for m in decisions
+        ],
+        "projects_created": [
+            {
+                "project": p.name,
+                "description": p.description,
+                "tags": p.tag_list,
+                "folder_link": p.storage_url,
+                "visibility": p.visibility.value,
+                "status": p.status.value,
+                "group": p.chat_title or None,
+                "at": _iso(p.created_at),
+                "group_lost_at": _iso(p.chat_lost_at),
+                "archived_at": _iso(p.archived_at),
+            }
+            for p in created
+        ],
         "meetings_created": [
             {
                 "project": projects_by_id.get(m.project_id),
                 "title": m.title,
                 "starts": _iso(m.starts_at),
+                "remote": m.remote,
                 "link": m.link,
+                "at": _iso(m.created_at),
+                "reminded_at": _iso(m.reminded_at),
+                "cancelled_at": _iso(m.cancelled_at),
             }
             for m in meetings
         ],
@@ -191,11 +292,31 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "name_in_telegram": r.name,
                 "decision": r.decision.value,
                 "at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
             }
             for r in join_requests
         ],
+        "group_join_requests_you_decided": [
+            {
+                "project": projects_by_id.get(r.project_id),
+                "decision": r.decision.value,
+                "at": _iso(r.decided_at),
+            }
+            for r in requests_decided
+        ],
         "tickets_assigned": [
-            {"ticket": t.id, "machine": t.machine.name, "status": t.status.value} for t in assigned
+            {
+                "ticket": t.id,
+                "machine": t.machine.name,
+                "title": t.title,
+                "origin": t.origin.value,
+                "severity": t.severity.value,
+                "status": t.status.value,
+                "at": _iso(t.created_at),
+                "updated_at": _iso(t.updated_at),
+                "closed_at": _iso(t.closed_at),
+            }
+            for t in assigned
         ],
         "downtimes_planned": [
             {
@@ -203,6 +324,8 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "start": _iso(d.start_at),
                 "end": _iso(d.end_at),
                 "reason": d.reason,
+                "at": _iso(d.created_at),
+                "cancelled_at": _iso(d.cancelled_at),
             }
             for d in downtimes
         ],
@@ -214,17 +337,27 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "change": str(s.delta),
                 "unit": consumables[s.consumable_id].unit if s.consumable_id in consumables else None,
                 "reason": s.reason.value,
+                "booking": s.booking_id,
                 "at": _iso(s.at),
             }
             for s in movements
         ],
         "ticket_actions": [
-            {"ticket": e.ticket_id, "what": e.kind.value, "note": e.note, "at": _iso(e.at)} for e in events
+            {
+                "ticket": e.ticket_id,
+                "what": e.kind.value,
+                "from": _value(e.from_status),
+                "to": _value(e.to_status),
+                "note": e.note,
+                "at": _iso(e.at),
+            }
+            for e in events
         ],
         "update_checks": [
             {
                 "item": items.get(c.item_id),
                 "what": c.action.value,
+                "version_before": c.version_before,
                 "version": c.version_after,
                 "at": _iso(c.at),
             }
@@ -240,6 +373,27 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for w in waiting
         ],
+        # Messages the bot sent (or is to send) you, managers' notes included (what they say about
+        # other people left out), and its actions on you in projects' groups.
+        "messages_to_you": [
+            {
+                "kind": m.kind,
+                "content": {k: v for k, v in m.payload.items() if k not in OTHER_PEOPLE},
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "failed_at": _iso(m.failed_at),
+            }
+            for m in messages
+        ],
+        "group_actions_on_you": [
+            {
+                "kind": m.kind,
+                "content": {k: v for k, v in m.payload.items() if k not in OTHER_PEOPLE},
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in actions
+        ],
         # The link itself is a secret: the export says it exists, not what it is.
         "calendar_link": None
         if feed is None
@@ -251,28 +405,32 @@ async def _pending(session: AsyncSession, member: Member, machines: dict[int, st
     """What the member was in the middle of: a report or a project being written, a question asked."""
     report = await session.get(ReportDraft, member.id)
     project = await session.get(ProjectDraft, member.id)
-    questions = []
+    questions = {}
     for mapper in Base.registry.mappers:
         model = mapper.class_
         name = model.__tablename__
         mine = name in PENDING_TABLES and model not in (ReportDraft, ProjectDraft)
-        if mine and await session.get(model, member.id) is not None:
-            questions.append(name)
+        if mine and (row := await session.get(model, member.id)) is not None:
+            questions[name] = _plain(row)
     return {
         "report_draft": None
         if report is None
         else {
             "machine": machines.get(report.machine_id),
             "description": report.description,
-            "photos": len(report.photo_ids),
+            "photo_ids": list(report.photo_ids),
+            "updated_at": _iso(report.updated_at),
         },
         "project_draft": None
         if project is None
         else {
             "name": project.name,
             "description": project.description,
+            "visibility": _value(project.visibility),
             "tags": project.tags,
             "link": project.storage_url,
+            "step": project.stage,
+            "updated_at": _iso(project.updated_at),
         },
         "questions_waiting_for_an_answer": questions,
     }
