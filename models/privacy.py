@@ -11,6 +11,8 @@ in the outbox (and the content of the messages already sent, to anyone).
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -43,7 +45,7 @@ from models.projects import (
 from models.projects import (
     Role as ProjectRole,
 )
-from models.scrub import Traces
+from models.scrub import Traces, fold_term
 from models.stock import Consumable, StockMovement
 from models.updates import UpdateCheck, UpdateItem
 from models.waitlist import WaitlistEntry
@@ -489,12 +491,19 @@ URL_COLUMNS = {"storage_url", "link"}  # a link with a name blotted out leads no
 
 
 async def erase_member(
-    session: AsyncSession, member: Member, reason: ErasureReason, now: datetime, tz: ZoneInfo | None = None
+    session: AsyncSession,
+    member: Member,
+    reason: ErasureReason,
+    now: datetime,
+    tz: ZoneInfo | None = None,
+    *,
+    texts_later: list[tuple[Traces, _About]] | None = None,
 ) -> Erased:
     """Erase the member's personal data, keeping what the lab's records need, anonymised.
 
     With the lab's time zone `tz`, the slots their cancelled bookings free are offered to the
-    members waiting for those days."""
+    members waiting for those days. With `texts_later`, the free texts are left for the caller to
+    scrub (`scrub_free_text`), once for many members."""
     done = Erased()
     telegram_id = member.telegram_id
     # What identifies the member, wherever someone wrote it, whatever the case and accents.
@@ -552,7 +561,10 @@ async def erase_member(
         for booking in freed:
             if booking.machine.bookable:
                 await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
-    await _scrub_free_text(session, identity, about)
+    if texts_later is None:
+        await scrub_free_text(session, [(identity, about)])
+    else:
+        texts_later.append((identity, about))
     await _scrub_outbox(session, member, telegram_id, identity, Traces(words), words, about)
     done.removed = [
         "profile",
@@ -582,15 +594,16 @@ class _About:
     projects: set[int]
     meetings: set[int]
 
-    def row(self, row: Base) -> bool:
-        if isinstance(row, Ticket):
-            return row.id in self.tickets
-        if isinstance(row, TicketEvent):
-            return row.ticket_id in self.tickets
-        if isinstance(row, Project):
-            return row.id in self.projects
-        if isinstance(row, Meeting):
-            return row.id in self.meetings or row.project_id in self.projects
+    def tied(self, table: str, row: Mapping[str, Any]) -> bool:
+        """Whether this row (its columns by name) was written about her."""
+        if table == "tickets":
+            return row["id"] in self.tickets
+        if table == "ticket_events":
+            return row["ticket_id"] in self.tickets
+        if table == "projects":
+            return row["id"] in self.projects
+        if table == "meetings":
+            return row["id"] in self.meetings or row["project_id"] in self.projects
         return False
 
     def message(self, payload: dict[str, Any]) -> bool:
@@ -602,7 +615,7 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime) 
     requests waiting are declined, their people told).
 
     The projects and meetings they created stay (other members work in them); their texts lose the
-    member's name with every other text (`_scrub_free_text`)."""
+    member's name with every other text (`scrub_free_text`)."""
     memberships = list(
         await session.scalars(
             select(ProjectMember)
@@ -630,32 +643,58 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime) 
     )
 
 
-async def _scrub_free_text(session: AsyncSession, identity: Traces, about: _About) -> None:
-    """Blot the member out of every free-text column (FREE_TEXT) but the outbox's."""
+async def scrub_free_text(session: AsyncSession, people: list[tuple[Traces, _About]]) -> None:
+    """Blot these members out of every free-text column (FREE_TEXT) but the outbox's.
+
+    The rows are read once, as plain tuples, for all of them (the retention job erases members by
+    the dozen, over years of notes); only the rows that change are loaded as objects."""
+    # One search tells whether a text names any of them, one look whether a row is about any of them.
+    patterns = [identity.pattern.pattern for identity, _about in people if identity.pattern is not None]
+    anyone = re.compile("|".join(patterns)) if patterns else None
+    everyone = _About(
+        tickets={t for _identity, about in people for t in about.tickets},
+        projects={p for _identity, about in people for p in about.projects},
+        meetings={m for _identity, about in people for m in about.meetings},
+    )
     for mapper in Base.registry.mappers:
         model = mapper.class_
-        columns = FREE_TEXT.get(model.__tablename__)
+        table = model.__tablename__
+        columns = FREE_TEXT.get(table)
         if not columns or model is OutboxMessage:
             continue
-        for row in list(await session.scalars(select(model))):
-            contacts = about.row(row)
+        (key,) = mapper.primary_key
+        changed: dict[Any, dict[str, Any]] = {}
+        for values in (await session.execute(select(model.__table__))).mappings().all():
+            changes: dict[str, Any] = {}
+            about_anyone = everyone.tied(table, values)
             for column in columns:
-                value = getattr(row, column)
+                value = scrubbed = values[column]
                 if not value:
                     continue
-                if column == "tags":
-                    scrubbed = ",".join(
-                        t for t in value.split(",") if t == identity.scrub(t, contacts=contacts)
-                    )
-                else:
-                    scrubbed = identity.scrub(value, contacts=contacts)
-                if scrubbed == value:
-                    continue
-                if column in URL_COLUMNS:
-                    scrubbed = None
-                elif isinstance(row, Project) and column == "name":
-                    scrubbed = await _free_name(session, row, scrubbed)
-                setattr(row, column, scrubbed)
+                folded = fold_term(value)
+                if not about_anyone and (anyone is None or anyone.search(folded) is None):
+                    continue  # the common case: nobody of theirs in it
+                for identity, about in people:
+                    contacts = about.tied(table, values)
+                    if not contacts and not identity.found_in(value, folded=folded):
+                        continue
+                    if column == "tags":
+                        tags = scrubbed.split(",")
+                        scrubbed = ",".join(t for t in tags if t == identity.scrub(t, contacts=contacts))
+                    else:
+                        scrubbed = identity.scrub(scrubbed, contacts=contacts)
+                    folded = fold_term(scrubbed)
+                if scrubbed != value:
+                    changes[column] = None if column in URL_COLUMNS else scrubbed
+            if changes:
+                changed[values[key.name]] = changes
+        ids = list(changed)
+        for first in range(0, len(ids), 500):
+            for row in list(await session.scalars(select(model).where(key.in_(ids[first : first + 500])))):
+                for column, scrubbed in changed[getattr(row, key.name)].items():
+                    if isinstance(row, Project) and column == "name":
+                        scrubbed = await _free_name(session, row, scrubbed)
+                    setattr(row, column, scrubbed)
     await session.flush()
 
 
@@ -748,8 +787,10 @@ async def anonymise_inactive(
             .limit(limit)
         )
     )
+    texts: list[tuple[Traces, _About]] = []
     for member in stale:
-        await erase_member(session, member, ErasureReason.RETENTION, now, tz)
+        await erase_member(session, member, ErasureReason.RETENTION, now, tz, texts_later=texts)
+    await scrub_free_text(session, texts)
     return len(stale)
 
 

@@ -38,8 +38,15 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
+# Combining marks (accents once decomposed), for the quick fold.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold_term(text: str) -> str:
-    return fold(text)[0]
+    """The folded text, without the index back to the original (most texts hold no trace at all)."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _is_phone(span: str) -> bool:
@@ -104,14 +111,19 @@ class Traces:
             else None
         )
 
-    def found_in(self, text: str) -> bool:
-        return self.pattern is not None and self.pattern.search(fold_term(text)) is not None
+    def found_in(self, text: str, *, folded: str | None = None) -> bool:
+        """Whether the text (or its `fold_term`, given) names the person."""
+        if folded is None:
+            folded = fold_term(text)
+        return self.pattern is not None and self.pattern.search(folded) is not None
 
     def scrub(self, text: str, *, contacts: bool = False) -> str:
         """The text without the person's names and usernames; with `contacts`, without any phone
         number or e-mail address either (for text written about that person)."""
         if self.pattern is None and not contacts:
             return text
+        if not contacts and self.pattern is not None and self.pattern.search(fold_term(text)) is None:
+            return text  # nothing of theirs: the common case, without the character-by-character fold
         folded, origin = fold(text)
         spans: list[tuple[int, int]] = []
         if self.pattern is not None:

@@ -188,3 +188,18 @@ def test_names_are_found_whatever_the_case_accents_and_form() -> None:
     about_her = "rappeler le 06 12 34 56 78 10 fois, ou evelyne.s@example.org, le 04.03.2030"
     assert eve.scrub(about_her, contacts=True) == "rappeler le — 10 fois, ou —, le 04.03.2030"
     assert eve.scrub("E\u0301velyne x") == "— x"  # decomposed accents go with the name
+
+
+async def test_retention_scrubs_the_texts_of_every_member_it_erases(session: AsyncSession) -> None:
+    await open_every_day(session)
+    printer = await make_machine(session, "Prusa MK4")
+    manager = await make_member(session, "Marc", telegram_id=MANAGER_ID, manager=True)
+    olds = [await make_member(session, name) for name in ("Gwendoline", "Maëlys")]
+    for old in olds:
+        old.last_seen_at = NOW - timedelta(days=1000)
+    ticket = await resolve(session, manager, manager, printer.id, "GWENDOLINE et maelys l'ont vue chauffer")
+    assert await privacy.anonymise_inactive(session, 24, NOW) == 2
+    note = await session.scalar(
+        select(TicketEvent.note).where(TicketEvent.ticket_id == ticket, TicketEvent.note.is_not(None))
+    )
+    assert note == "— et — l'ont vue chauffer"
