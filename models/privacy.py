@@ -85,12 +85,12 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _plain(row: Base, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Every column of the row but its key and the member's own id (for questions in progress)."""
+def _plain(row: Base) -> dict[str, Any]:
+    """Every column of the row but the member's own id (for the questions in progress)."""
     return {
         column.key: _value(getattr(row, column.key))
         for column in inspect(type(row)).columns
-        if column.key not in ("member_id", *leave_out)
+        if column.key != "member_id"
     }
 
 
