@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from telegram.error import InvalidToken
 
+from bot.logging_setup import keep_logs_private
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("fabdesk")
@@ -44,6 +45,7 @@ def configure_logging(settings: Settings) -> None:
     token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else None
     handler.setFormatter(RedactingFormatter(token, secret))
+    keep_logs_private(handler, {token: "<token>", secret: "<webhook secret>"})
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

@@ -212,13 +212,13 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
             await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup)
     elif reply.toast and query is None and (chat := update.effective_chat) is not None:
         await context.bot.send_message(chat.id, reply.toast)
+    if reply.document is not None and (chat := update.effective_chat) is not None:
+        name, content = reply.document
+        await context.bot.send_document(chat.id, InputFile(content, filename=name))
     if reply.photos and (chat := update.effective_chat) is not None:
         await send_pictures(context.bot, chat.id, reply.photos)
     if reply.image is not None and (chat := update.effective_chat) is not None:
         await context.bot.send_photo(chat.id, InputFile(reply.image, filename="chart.png"))
-    if reply.document is not None and (chat := update.effective_chat) is not None:
-        name, content = reply.document
-        await context.bot.send_document(chat.id, InputFile(content, filename=name))
 
 
 async def send_pictures(bot: Bot, chat_id: int, references: list[str], caption: str | None = None) -> None:
@@ -228,8 +228,13 @@ async def send_pictures(bot: Bot, chat_id: int, references: list[str], caption: 
     if len(photos) == 1:
         await bot.send_photo(chat_id, photos[0], caption=caption)
         caption = None
-    elif photos:
-        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]])
+    else:
+        for first in range(0, len(photos), 10):  # an album holds ten photos at most
+            album = photos[first : first + 10]
+            if len(album) == 1:
+                await bot.send_photo(chat_id, album[0])
+            else:
+                await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in album])
     for document in documents:
         await bot.send_document(chat_id, document, caption=caption)
         caption = None

@@ -15,6 +15,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for a database URL, with fabdesk's SQLite settings. (`immediate=False`:
     SQLite transactions take no write lock at BEGIN, for a reader such as the backup.)"""
+    # A database error's message (logged with its traceback) names no parameter: no member's name,
+    # no calendar token.
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -43,6 +45,7 @@ from models.projects import (
 from models.projects import (
     Role as ProjectRole,
 )
+from models.scrub import Traces, fold_term
 from models.stock import Consumable, StockMovement
 from models.updates import UpdateCheck, UpdateItem
 from models.waitlist import WaitlistEntry
@@ -60,8 +63,41 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+PHOTOS_NOTE = (
+    "photo_ids are Telegram's references to the photos you sent: /mydata sends the photos back to you "
+    "in the chat, right after this file; the lab's team can fetch them too (Bot API getFile)."
+)
+
+
+# What messages to the member say about someone else (who asked to join her project, who reported a
+# fault to her as a manager, in their words): theirs, not hers, so not in her export.
+OTHER_PEOPLE = frozenset({"member", "reporter", "name", "user_id", "description"})
+
+
+def _value(value: Any) -> Any:
+    """A column's value as plain JSON data."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _plain(row: Base) -> dict[str, Any]:
+    """Every column of the row but the member's own id (for the questions in progress)."""
+    return {
+        column.key: _value(getattr(row, column.key))
+        for column in inspect(type(row)).columns
+        if column.key != "member_id"
+    }
+
+
 async def export_member_data(session: AsyncSession, member: Member) -> dict[str, Any]:
-    """Everything fabdesk stores about the member, as plain data (for a JSON file)."""
+    """Everything fabdesk stores about the member, as plain data (for a JSON file).
+
+    tests/test_privacy_export.py checks that every row pointing to the member is in it."""
     bookings = await session.scalars(
         select(Booking)
         .options(selectinload(Booking.machine))
@@ -73,12 +109,23 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     )
     tickets = {t.id: t for t in await session.scalars(select(Ticket).options(selectinload(Ticket.machine)))}
     authorizations = await session.scalars(select(Authorization).where(Authorization.member_id == member.id))
+    granted = await session.scalars(
+        select(Authorization)
+        .where(Authorization.granted_by_id == member.id)
+        .order_by(Authorization.granted_at)
+    )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
     memberships = await session.scalars(
         select(ProjectMember)
         .options(selectinload(ProjectMember.project))
         .where(ProjectMember.member_id == member.id)
+    )
+    decisions = await session.scalars(
+        select(ProjectMember)
+        .options(selectinload(ProjectMember.project))
+        .where(ProjectMember.decided_by_id == member.id)
+        .order_by(ProjectMember.decided_at)
     )
     movements = await session.scalars(
         select(StockMovement).where(StockMovement.member_id == member.id).order_by(StockMovement.at)
@@ -100,6 +147,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(ChatJoinRequest.telegram_user_id == member.telegram_id)
         .order_by(ChatJoinRequest.created_at)
     )
+    requests_decided = await session.scalars(
+        select(ChatJoinRequest)
+        .where(ChatJoinRequest.decided_by_id == member.id)
+        .order_by(ChatJoinRequest.decided_at)
+    )
     projects_by_id = {p.id: p.name for p in await session.scalars(select(Project))}
     created = await session.scalars(
         select(Project).where(Project.created_by_id == member.id).order_by(Project.created_at)
@@ -113,6 +165,21 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     downtimes = await session.scalars(
         select(Downtime).where(Downtime.created_by_id == member.id).order_by(Downtime.start_at)
     )
+    messages = await session.scalars(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.member_id == member.id, OutboxMessage.chat_id == member.telegram_id))
+        .order_by(OutboxMessage.id)
+    )
+    # Messages to others acting on her (letting her into a project's group): their payload names her id.
+    actions = [
+        m
+        for m in await session.scalars(
+            select(OutboxMessage)
+            .where(cast(OutboxMessage.payload, String).like(f"%{member.telegram_id}%"))
+            .order_by(OutboxMessage.id)
+        )
+        if m.payload.get("user_id") == member.telegram_id
+    ]
     return {
         "profile": {
             "telegram_id": member.telegram_id,
@@ -135,6 +202,9 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "booked_at": _iso(b.created_at),
                 "cancelled_at": _iso(b.cancelled_at),
                 "reminded_at": _iso(b.reminded_at),
+                "asked_what_you_used_at": _iso(b.usage_asked_at),
+                "affected_by_ticket": b.affected_ticket_id,
+                "affected_by_downtime": b.affected_downtime_id,
             }
             for b in bookings
         ],
@@ -144,11 +214,12 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": tickets[r.ticket_id].machine.name if r.ticket_id in tickets else None,
                 "severity": r.severity.value,
                 "description": r.description,
-                "photos": len(r.photo_ids),
+                "photo_ids": list(r.photo_ids),
                 "at": _iso(r.created_at),
             }
             for r in reports
         ],
+        "about_photos": PHOTOS_NOTE,
         "authorizations": [
             {
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
@@ -157,6 +228,14 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "revoked_at": _iso(a.revoked_at),
             }
             for a in authorizations
+        ],
+        "authorizations_you_granted": [
+            {
+                "machine": machines.get(a.machine_id) if a.machine_id else None,
+                "kind": a.machine_kind,
+                "at": _iso(a.granted_at),
+            }
+            for a in granted
         ],
         "training_requests": [
             {
@@ -172,17 +251,41 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "role": m.role.value,
                 "status": m.status.value,
                 "requested_at": _iso(m.requested_at),
+                "decided_at": _iso(m.decided_at),
                 "joined_at": _iso(m.joined_at),
+                "asked_to_join_the_group_at": _iso(m.chat_request_at),
             }
             for m in memberships
         ],
-        "projects_created": [{"project": p.name, "at": _iso(p.created_at)} for p in created],
+        "project_requests_you_decided": [
+            {"project": m.project.name, "decision": m.status.value, "at": _iso(m.decided_at)}
+            for m in decisions
+        ],
+        "projects_created": [
+            {
+                "project": p.name,
+                "description": p.description,
+                "tags": p.tag_list,
+                "folder_link": p.storage_url,
+                "visibility": p.visibility.value,
+                "status": p.status.value,
+                "group": p.chat_title or None,
+                "at": _iso(p.created_at),
+                "group_lost_at": _iso(p.chat_lost_at),
+                "archived_at": _iso(p.archived_at),
+            }
+            for p in created
+        ],
         "meetings_created": [
             {
                 "project": projects_by_id.get(m.project_id),
                 "title": m.title,
                 "starts": _iso(m.starts_at),
+                "remote": m.remote,
                 "link": m.link,
+                "at": _iso(m.created_at),
+                "reminded_at": _iso(m.reminded_at),
+                "cancelled_at": _iso(m.cancelled_at),
             }
             for m in meetings
         ],
@@ -192,11 +295,31 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "name_in_telegram": r.name,
                 "decision": r.decision.value,
                 "at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
             }
             for r in join_requests
         ],
+        "group_join_requests_you_decided": [
+            {
+                "project": projects_by_id.get(r.project_id),
+                "decision": r.decision.value,
+                "at": _iso(r.decided_at),
+            }
+            for r in requests_decided
+        ],
         "tickets_assigned": [
-            {"ticket": t.id, "machine": t.machine.name, "status": t.status.value} for t in assigned
+            {
+                "ticket": t.id,
+                "machine": t.machine.name,
+                "title": t.title,
+                "origin": t.origin.value,
+                "severity": t.severity.value,
+                "status": t.status.value,
+                "at": _iso(t.created_at),
+                "updated_at": _iso(t.updated_at),
+                "closed_at": _iso(t.closed_at),
+            }
+            for t in assigned
         ],
         "downtimes_planned": [
             {
@@ -204,6 +327,8 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "start": _iso(d.start_at),
                 "end": _iso(d.end_at),
                 "reason": d.reason,
+                "at": _iso(d.created_at),
+                "cancelled_at": _iso(d.cancelled_at),
             }
             for d in downtimes
         ],
@@ -215,17 +340,27 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "change": str(s.delta),
                 "unit": consumables[s.consumable_id].unit if s.consumable_id in consumables else None,
                 "reason": s.reason.value,
+                "booking": s.booking_id,
                 "at": _iso(s.at),
             }
             for s in movements
         ],
         "ticket_actions": [
-            {"ticket": e.ticket_id, "what": e.kind.value, "note": e.note, "at": _iso(e.at)} for e in events
+            {
+                "ticket": e.ticket_id,
+                "what": e.kind.value,
+                "from": _value(e.from_status),
+                "to": _value(e.to_status),
+                "note": e.note,
+                "at": _iso(e.at),
+            }
+            for e in events
         ],
         "update_checks": [
             {
                 "item": items.get(c.item_id),
                 "what": c.action.value,
+                "version_before": c.version_before,
                 "version": c.version_after,
                 "at": _iso(c.at),
             }
@@ -241,6 +376,27 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for w in waiting
         ],
+        # Messages the bot sent (or is to send) you, managers' notes included (what they say about
+        # other people left out), and its actions on you in projects' groups.
+        "messages_to_you": [
+            {
+                "kind": m.kind,
+                "content": {k: v for k, v in m.payload.items() if k not in OTHER_PEOPLE},
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "failed_at": _iso(m.failed_at),
+            }
+            for m in messages
+        ],
+        "group_actions_on_you": [
+            {
+                "kind": m.kind,
+                "content": {k: v for k, v in m.payload.items() if k not in OTHER_PEOPLE},
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in actions
+        ],
         # The link itself is a secret: the export says it exists, not what it is.
         "calendar_link": None
         if feed is None
@@ -252,28 +408,32 @@ async def _pending(session: AsyncSession, member: Member, machines: dict[int, st
     """What the member was in the middle of: a report or a project being written, a question asked."""
     report = await session.get(ReportDraft, member.id)
     project = await session.get(ProjectDraft, member.id)
-    questions = []
+    questions = {}
     for mapper in Base.registry.mappers:
         model = mapper.class_
         name = model.__tablename__
         mine = name in PENDING_TABLES and model not in (ReportDraft, ProjectDraft)
-        if mine and await session.get(model, member.id) is not None:
-            questions.append(name)
+        if mine and (row := await session.get(model, member.id)) is not None:
+            questions[name] = _plain(row)
     return {
         "report_draft": None
         if report is None
         else {
             "machine": machines.get(report.machine_id),
             "description": report.description,
-            "photos": len(report.photo_ids),
+            "photo_ids": list(report.photo_ids),
+            "updated_at": _iso(report.updated_at),
         },
         "project_draft": None
         if project is None
         else {
             "name": project.name,
             "description": project.description,
+            "visibility": _value(project.visibility),
             "tags": project.tags,
             "link": project.storage_url,
+            "step": project.stage,
+            "updated_at": _iso(project.updated_at),
         },
         "questions_waiting_for_an_answer": questions,
     }
@@ -290,19 +450,72 @@ class Erased:
     removed: list[str] = field(default_factory=list)
 
 
+# Free text people write, where a member may be named: on erasure, her names and username go from
+# every row, and phone numbers and e-mail addresses too from the rows written about her (her
+# tickets and their notes, her projects and their meetings, messages about them). Every text column
+# is either here or in NOT_ABOUT_MEMBERS (tests/test_review_privacy.py checks, so a new column
+# cannot be forgotten).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "closures": ("reason",),
+    "downtimes": ("reason",),
+    "machines": ("location", "description"),
+    "maintenance_plans": ("task",),
+    "meetings": ("title", "link"),
+    "outbox": ("payload", "last_error"),
+    "project_drafts": ("name", "description", "tags", "storage_url"),
+    "projects": ("name", "description", "tags", "storage_url", "chat_title"),
+    "report_drafts": ("description",),
+    "reports": ("description",),
+    "stock_movements": ("note",),
+    "ticket_events": ("note",),
+    "tickets": ("title",),
+}
+# Text columns that are not free text about people, and why.
+NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
+    "members": ("first_name", "last_name", "username", "language", "telegram_language", "erased_reason"),
+    # The requester's own Telegram name: hers are deleted, another person's is theirs.
+    "chat_join_requests": ("name",),
+    "calendar_feeds": ("token",),  # a random secret; hers is revoked
+    # Names of things and firms, and codes.
+    "consumables": ("name", "unit", "supplier", "reorder_url"),
+    "machines": ("name",),
+    "update_items": ("name", "current_version"),
+    "update_checks": ("version_before", "version_after"),
+    "outbox": ("kind",),
+    "project_drafts": ("stage",),
+    "project_inputs": ("purpose",),
+    # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
+    "reports": ("photo_ids",),
+    "report_drafts": ("photo_ids", "album"),
+}
+URL_COLUMNS = {"storage_url", "link"}  # a link with a name blotted out leads nowhere: it goes
+
+
 async def erase_member(
-    session: AsyncSession, member: Member, reason: ErasureReason, now: datetime, tz: ZoneInfo | None = None
+    session: AsyncSession,
+    member: Member,
+    reason: ErasureReason,
+    now: datetime,
+    tz: ZoneInfo | None = None,
+    *,
+    texts_later: list[tuple[Traces, _About]] | None = None,
 ) -> Erased:
     """Erase the member's personal data, keeping what the lab's records need, anonymised.
 
     With the lab's time zone `tz`, the slots their cancelled bookings free are offered to the
-    members waiting for those days."""
+    members waiting for those days. With `texts_later`, the free texts are left for the caller to
+    scrub (`scrub_free_text`), once for many members."""
     done = Erased()
     telegram_id = member.telegram_id
-    # What identifies the member, or is their own words, wherever it was copied.
-    traces = {member.display_name, _who(member), member.first_name}
-    if member.username:
-        traces.add(f"@{member.username}")
+    # What identifies the member, wherever someone wrote it, whatever the case and accents.
+    identity = Traces([member.display_name, member.first_name, member.last_name], [member.username])
+    # Their own words (and photos), wherever they were copied into a message.
+    words: set[str] = set()
+    about = _About(
+        tickets=set(await session.scalars(select(Report.ticket_id).where(Report.reporter_id == member.id))),
+        projects=set(await session.scalars(select(Project.id).where(Project.created_by_id == member.id))),
+        meetings=set(await session.scalars(select(Meeting.id).where(Meeting.created_by_id == member.id))),
+    )
     # Upcoming bookings are cancelled (the slot is freed); past ones stay for the statistics.
     freed = list(
         await session.scalars(
@@ -328,8 +541,8 @@ async def erase_member(
     )
     for report in await session.scalars(select(Report).where(Report.reporter_id == member.id)):
         title = report.description.splitlines()[0][:200] if report.description else ""
-        traces.update({report.description, title})
-        traces.update(report.photo_ids)
+        words.update({report.description, title})
+        words.update(report.photo_ids)
         ticket = await session.get(Ticket, report.ticket_id)
         if ticket is not None and ticket.title == title:
             ticket.title = ERASED_TEXT  # the ticket was named after their words
@@ -343,13 +556,17 @@ async def erase_member(
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
     await feeds.revoke_feed(session, member)
-    await _leave_projects(session, member, now, traces)
+    await _leave_projects(session, member, now)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
     if tz is not None:
         for booking in freed:
             if booking.machine.bookable:
                 await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
-    await _scrub_outbox(session, member, telegram_id, traces)
+    if texts_later is None:
+        await scrub_free_text(session, [(identity, about)])
+    else:
+        texts_later.append((identity, about))
+    await _scrub_outbox(session, member, telegram_id, identity, Traces(words), words, about)
     done.removed = [
         "profile",
         "reports' text and photos",
@@ -358,6 +575,7 @@ async def erase_member(
         "waitlist",
         "calendar link",
         "pending messages",
+        "name, username and contacts in texts about them",
     ]
     # The member row stays (bookings and history point to it) but no longer says who it was.
     member.first_name, member.last_name, member.username = ERASED_NAME, None, None
@@ -369,16 +587,36 @@ async def erase_member(
     return done
 
 
-def _who(member: Member) -> str:
-    return member.display_name + (f" (@{member.username})" if member.username else "")
+@dataclass(frozen=True)
+class _About:
+    """The rows written about the member being erased: her tickets, her projects, her meetings."""
+
+    tickets: set[int]
+    projects: set[int]
+    meetings: set[int]
+
+    def tied(self, table: str, row: Mapping[str, Any]) -> bool:
+        """Whether this row (its columns by name) was written about her."""
+        if table == "tickets":
+            return row["id"] in self.tickets
+        if table == "ticket_events":
+            return row["ticket_id"] in self.tickets
+        if table == "projects":
+            return row["id"] in self.projects
+        if table == "meetings":
+            return row["id"] in self.meetings or row["project_id"] in self.projects
+        return False
+
+    def message(self, payload: dict[str, Any]) -> bool:
+        return payload.get("ticket_id") in self.tickets or payload.get("project_id") in self.projects
 
 
-async def _leave_projects(session: AsyncSession, member: Member, now: datetime, traces: set[str]) -> None:
+async def _leave_projects(session: AsyncSession, member: Member, now: datetime) -> None:
     """Drop the member's project memberships; a project left without owners is archived (the
     requests waiting are declined, their people told).
 
-    The projects and meetings they created stay (other members work in them) but lose their name
-    where the title or description carried it ("Alice's club")."""
+    The projects and meetings they created stay (other members work in them); their texts lose the
+    member's name with every other text (`scrub_free_text`)."""
     memberships = list(
         await session.scalars(
             select(ProjectMember)
@@ -398,47 +636,105 @@ async def _leave_projects(session: AsyncSession, member: Member, now: datetime, 
             )
             if others is None:
                 await close_project(session, await get_project(session, project.id), None, now)
-    for project in await session.scalars(select(Project).where(Project.created_by_id == member.id)):
-        project.created_by_id = None
-        project.description = _scrub(project.description, traces)
-        name = _scrub(project.name, traces)
-        if name != project.name:
-            taken = await session.scalar(
-                select(Project.id).where(func.lower(Project.name) == name.lower(), Project.id != project.id)
-            )
-            suffix = "" if taken is None else f" #{project.id}"
-            project.name = name[: MAX_NAME - len(suffix)] + suffix
-    for meeting in await session.scalars(select(Meeting).where(Meeting.created_by_id == member.id)):
-        meeting.created_by_id = None
-        meeting.title = _scrub(meeting.title, traces)
+    await session.execute(
+        update(Project).where(Project.created_by_id == member.id).values(created_by_id=None)
+    )
+    await session.execute(
+        update(Meeting).where(Meeting.created_by_id == member.id).values(created_by_id=None)
+    )
 
 
-def _pattern(traces: set[str]) -> re.Pattern[str] | None:
-    """The member's traces as whole words ("Eva" is a trace in "Eva's club", not in "Evaluate")."""
-    kept = sorted((t for t in traces if t and len(t) > 2), key=len, reverse=True)
-    if not kept:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in kept) + r")(?!\w)")
+async def scrub_free_text(session: AsyncSession, people: list[tuple[Traces, _About]]) -> None:
+    """Blot these members out of every free-text column (FREE_TEXT) but the outbox's.
+
+    The rows are read once, as plain tuples, for all of them (the retention job erases members by
+    the dozen, over years of notes); only the rows that change are loaded as objects."""
+    # One search tells whether a text names any of them, one look whether a row is about any of them.
+    patterns = [identity.pattern.pattern for identity, _about in people if identity.pattern is not None]
+    anyone = re.compile("|".join(patterns)) if patterns else None
+    everyone = _About(
+        tickets={t for _identity, about in people for t in about.tickets},
+        projects={p for _identity, about in people for p in about.projects},
+        meetings={m for _identity, about in people for m in about.meetings},
+    )
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        table = model.__tablename__
+        columns = FREE_TEXT.get(table)
+        if not columns or model is OutboxMessage:
+            continue
+        (key,) = mapper.primary_key
+        changed: dict[Any, dict[str, Any]] = {}
+        for values in (await session.execute(select(model.__table__))).mappings().all():
+            changes: dict[str, Any] = {}
+            about_anyone = everyone.tied(table, values)
+            for column in columns:
+                value = scrubbed = values[column]
+                if not value:
+                    continue
+                folded = fold_term(value)
+                if not about_anyone and (anyone is None or anyone.search(folded) is None):
+                    continue  # the common case: nobody of theirs in it
+                for identity, about in people:
+                    contacts = about.tied(table, values)
+                    if not contacts and not identity.found_in(value, folded=folded):
+                        continue
+                    if column == "tags":
+                        tags = scrubbed.split(",")
+                        scrubbed = ",".join(t for t in tags if t == identity.scrub(t, contacts=contacts))
+                    else:
+                        scrubbed = identity.scrub(scrubbed, contacts=contacts)
+                    folded = fold_term(scrubbed)
+                if scrubbed != value:
+                    changes[column] = None if column in URL_COLUMNS else scrubbed
+            if changes:
+                changed[values[key.name]] = changes
+        ids = list(changed)
+        for first in range(0, len(ids), 500):
+            for row in list(await session.scalars(select(model).where(key.in_(ids[first : first + 500])))):
+                for column, scrubbed in changed[getattr(row, key.name)].items():
+                    if isinstance(row, Project) and column == "name":
+                        scrubbed = await _free_name(session, row, scrubbed)
+                    setattr(row, column, scrubbed)
+    await session.flush()
 
 
-def _scrub(value: Any, traces: set[str], pattern: re.Pattern[str] | None = None) -> Any:
-    """The value without the member's traces: their words or names replaced, their photos dropped."""
-    if pattern is None:
-        pattern = _pattern(traces)
+async def _free_name(session: AsyncSession, project: Project, name: str) -> str:
+    """The project's new name, told apart by its number if another project has it already."""
+    taken = await session.scalar(
+        select(Project.id).where(func.lower(Project.name) == name.lower(), Project.id != project.id)
+    )
+    suffix = "" if taken is None else f" #{project.id}"
+    return name[: MAX_NAME - len(suffix)] + suffix
+
+
+def _scrub(value: Any, identity: Traces, words: Traces, exact: set[str], contacts: bool) -> Any:
+    """The value without the member's traces: names and usernames, their own words, their photos
+    (and, `contacts` being set, any phone number or e-mail address)."""
     if isinstance(value, str):
-        if value in traces:
+        if value in exact:
             return ERASED_NAME
-        return value if pattern is None else pattern.sub(ERASED_NAME, value)
+        return words.scrub(identity.scrub(value, contacts=contacts))
     if isinstance(value, list):
         return [
-            _scrub(item, traces, pattern) for item in value if not (isinstance(item, str) and item in traces)
+            _scrub(item, identity, words, exact, contacts)
+            for item in value
+            if not (isinstance(item, str) and item in exact)
         ]
     if isinstance(value, dict):
-        return {key: _scrub(item, traces, pattern) for key, item in value.items()}
+        return {key: _scrub(item, identity, words, exact, contacts) for key, item in value.items()}
     return value
 
 
-async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int, traces: set[str]) -> None:
+async def _scrub_outbox(
+    session: AsyncSession,
+    member: Member,
+    telegram_id: int,
+    identity: Traces,
+    words: Traces,
+    exact: set[str],
+    about: _About,
+) -> None:
     """Messages to the member go, and so do actions on them (letting them into a group); messages
     about them still to send (to managers, owners) lose their traces; messages already sent keep
     no copy of what they said."""
@@ -451,12 +747,15 @@ async def _scrub_outbox(session: AsyncSession, member: Member, telegram_id: int,
     await session.execute(
         update(OutboxMessage).where(finished, cast(OutboxMessage.payload, String) != "{}").values(payload={})
     )
-    pattern = _pattern(traces)
-    for message in await session.scalars(select(OutboxMessage).where(~finished)):
+    for message in await session.scalars(select(OutboxMessage)):
+        if message.last_error and (error := identity.scrub(message.last_error)) != message.last_error:
+            message.last_error = error
+        if message.sent_at is not None or message.failed_at is not None:
+            continue
         if message.payload.get("user_id") == telegram_id:
             await session.delete(message)
             continue
-        scrubbed = _scrub(message.payload, traces, pattern)
+        scrubbed = _scrub(message.payload, identity, words, exact, about.message(message.payload))
         if scrubbed != message.payload:
             message.payload = scrubbed
 
@@ -489,8 +788,10 @@ async def anonymise_inactive(
             .limit(limit)
         )
     )
+    texts: list[tuple[Traces, _About]] = []
     for member in stale:
-        await erase_member(session, member, ErasureReason.RETENTION, now, tz)
+        await erase_member(session, member, ErasureReason.RETENTION, now, tz, texts_later=texts)
+    await scrub_free_text(session, texts)
     return len(stale)
 
 

@@ -385,6 +385,7 @@ class FakeBotApi:
         self.bot_first_name = "Fabdesk Test"
 
         self.calls: list[ApiCall] = []
+        self._next_album = 1
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.chat_members: dict[tuple[int, int], dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
@@ -454,6 +455,7 @@ class FakeBotApi:
             "getChatMemberCount": lambda _m, _p: 2,
             "getChat": self._get_chat,
             "getFile": self._get_file,
+            "sendMediaGroup": self._send_media_group,
         }
         for method in _MEDIA_KINDS:
             self._handlers[method] = self._send_media
@@ -1211,6 +1213,23 @@ class FakeBotApi:
         if params.get("caption"):
             content["caption"] = str(params["caption"])
         return self._store_bot_message(params, content)
+
+    def _send_media_group(self, _method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _ApiError(400, "Bad Request: wrong number of media in the album (2 to 10)")
+        group = f"album-{self._next_album}"
+        self._next_album += 1
+        sent = []
+        for item in media:
+            kind, reference = item.get("type"), str(item.get("media"))
+            stub = {"file_id": reference, "file_unique_id": f"u_{reference}", "file_size": 1024}
+            content: dict[str, Any] = {"media_group_id": group}
+            content[kind] = photo_sizes(reference) if kind == "photo" else stub
+            sent.append(self._store_bot_message(params, content))
+        return sent
 
     def _send_location(self, _method: str, params: dict[str, Any]) -> dict[str, Any]:
         location = {"latitude": params.get("latitude"), "longitude": params.get("longitude")}

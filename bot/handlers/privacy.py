@@ -46,9 +46,16 @@ async def privacy_notice(turn: Turn) -> Reply:
         lines += [
             "",
             _("Your rights: /mydata sends you everything stored about you; /forgetme erases it."),
+            _(
+                "Erasure finds your name, username, phone number and e-mail address in what was written "
+                'about you, but it cannot recognise a nickname or a description of you ("the tall one '
+                "from Tuesday\"): ask the lab's team to correct those texts."
+            ),
         ]
         if settings.privacy_contact:
             lines.append(_("Questions: {contact}").format(contact=settings.privacy_contact))
+        else:
+            lines.append(_("Questions, or a text to correct: ask the lab's team, at the lab."))
         text = "\n".join(lines)
     keyboard = InlineKeyboardMarkup(
         [
@@ -67,8 +74,20 @@ async def my_data(turn: Turn) -> Reply:
     data = await privacy.export_member_data(turn.session, turn.member)
     data["exported_at"] = turn.now.isoformat()
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    # The photos of her reports are Telegram's: the file says which; here they are themselves.
+    photos = [p for r in data["reports"] for p in r["photo_ids"]]
+    if (draft := data["in_progress"]["report_draft"]) is not None:
+        photos += draft["photo_ids"]
+    text = "📦 " + turn._("Here is everything the lab's bot stores about you (a JSON file).")
+    if photos:
+        text += "\n" + turn.texts.ngettext(
+            "The photo you sent with your reports follows it.",
+            "The {count} photos you sent with your reports follow it.",
+            len(photos),
+        ).format(count=len(photos))
     return Reply(
-        text="📦 " + turn._("Here is everything the lab's bot stores about you (a JSON file)."),
+        text=text,
+        photos=photos,
         document=(f"fabdesk-my-data-{turn.now:%Y-%m-%d}.json", content),
         toast=turn._("Your data is on its way."),
         new_message=True,
