@@ -114,6 +114,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(Authorization.granted_by_id == member.id)
         .order_by(Authorization.granted_at)
     )
+    withdrew = await session.scalars(
+        select(Authorization)
+        .where(Authorization.revoked_by_id == member.id)
+        .order_by(Authorization.revoked_at)
+    )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
     memberships = await session.scalars(
@@ -236,6 +241,15 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "at": _iso(a.granted_at),
             }
             for a in granted
+        ],
+        "authorizations_you_withdrew": [
+            {
+                "machine": machines.get(a.machine_id) if a.machine_id else None,
+                "machine_id": a.machine_id,
+                "kind": a.machine_kind,
+                "at": _iso(a.revoked_at),
+            }
+            for a in withdrew
         ],
         "training_requests": [
             {
@@ -481,7 +495,9 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     "machines": ("name",),
     "update_items": ("name", "current_version"),
     "update_checks": ("version_before", "version_after"),
-    "outbox": ("kind",),
+    # Which fabdesk process claimed or sent a message (host:pid:tag), and what it is about ("booking:12").
+    "outbox": ("kind", "claimed_by", "sent_by", "subject"),
+    "leases": ("name", "holder"),  # the process polling Telegram
     "project_drafts": ("stage",),
     "project_inputs": ("purpose",),
     # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.

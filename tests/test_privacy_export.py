@@ -11,6 +11,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import members, outbox, privacy
+from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -62,6 +63,7 @@ NOT_EXPORTED = {
 # Rows where the member acted on someone else's data: only her action is hers.
 HER_ACTION_ONLY = {
     ("authorizations", "granted_by_id"): {"granted_at", "machine_kind"},
+    ("authorizations", "revoked_by_id"): {"revoked_at", "machine_id"},
     ("project_members", "decided_by_id"): {"status", "decided_at"},
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
 }
@@ -121,6 +123,13 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 machine_kind=MachineKind.LASER_CUTTER,
                 granted_by_id=eve.id,
                 granted_at=T[13],
+            ),
+            Authorization(  # a manager's withdrawal is hers too
+                member_id=bob.id,
+                machine_id=printer.id,
+                granted_at=T[50],
+                revoked_at=T[51],
+                revoked_by_id=eve.id,
             ),
             CalendarFeed(member_id=eve.id, token="secret-token-of-eve", created_at=T[14], last_used_at=T[15]),
             Downtime(
@@ -224,6 +233,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             ),
             VersionInput(member_id=eve.id, item_id=item.id, created_at=T[44]),
             NoteRequest(member_id=eve.id, ticket_id=ticket.id, action=Action.RESOLVE, created_at=T[45]),
+            MemberSearch(member_id=eve.id, created_at=T[57]),
             Report(
                 ticket_id=ticket.id,
                 reporter_id=eve.id,
