@@ -8,6 +8,7 @@ rolling back, so a refusal changes nothing) and delivers the reply once the tran
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -43,8 +44,13 @@ MAX_MESSAGE_LENGTH = 4096  # Telegram's limit, in characters
 
 def worker_name() -> str:
     """Who this process is in the database's records: host, process id, and a few random letters
-    (two applications in one process, as in the tests, are two workers)."""
-    return f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(3)}"
+    (two applications in one process, as in the tests, are two workers). The host part names the
+    PID namespace too: two containers with the same host name cannot see each other's processes, so
+    neither may take the other for dead (see worker_alive)."""
+    host = socket.gethostname()[:40]
+    with contextlib.suppress(OSError):  # not Linux: the host name alone
+        host += f"/{os.stat('/proc/self/ns/pid').st_ino}"
+    return f"{host}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def worker_alive(worker: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -655,6 +656,33 @@ class Outcome:
     message_id: int | None = None  # the Telegram message sent
 
 
+class _Held:
+    """The rows of a batch this process holds: the claim is renewed every third of the lease while
+    the batch is sent, however long one send takes (a 429 pause inside the rate limiter, a slow
+    network), so no other process takes a row this one is sending."""
+
+    def __init__(self, desk: FabDesk, ids: list[int]) -> None:
+        self.desk = desk
+        self.unsent = list(ids)
+        self.ours = set(ids)
+
+    async def keep(self) -> None:
+        desk = self.desk
+        while self.unsent:
+            await asyncio.sleep(outbox.LEASE.total_seconds() / 3)
+            try:
+                async with desk.sessions.begin() as session:
+                    self.ours = await outbox.renew(
+                        session, list(self.unsent), desk.worker, desk.clock() + outbox.LEASE
+                    )
+            except Exception as exc:  # the database is briefly away: the claim holds a while yet
+                log.warning("could not renew the outbox claim: %s", exc)
+
+    def done(self, message_id: int) -> None:
+        if message_id in self.unsent:
+            self.unsent.remove(message_id)
+
+
 async def deliver_outbox(
     desk: FabDesk, bot: Bot, batch: int = 20, delivered_kinds: Counter[str] | None = None
 ) -> int:
@@ -671,56 +699,80 @@ async def deliver_outbox(
         async with desk.sessions.begin() as session:
             await outbox.release_dead_claims(session, worker, desk.clock(), worker_alive)
         while True:
-            claimed_at = desk.clock()
             async with desk.sessions.begin() as session:
-                messages = await outbox.claim(session, worker, claimed_at, batch)
+                messages = await outbox.claim(session, worker, desk.clock(), batch)
                 people = {m.member_id for m in messages if m.member_id is not None}
                 members = {m.id: m for m in [await session.get(Member, i) for i in people] if m is not None}
                 work = []
                 for m in messages:
                     member = members.get(m.member_id) if m.member_id is not None else None
                     blocked = member is not None and member.blocked_at is not None
-                    work.append((m.id, m.chat_id, m.kind, dict(m.payload), desk.texts(member), blocked))
-            retry_later = False
-            still_ours = {message_id for message_id, *_rest in work}
-            for position, (message_id, chat_id, kind, payload, texts, blocked) in enumerate(work):
-                if desk.clock() - claimed_at > outbox.LEASE / 2:  # a slow batch: hold on to the rest
-                    claimed_at = desk.clock()
-                    async with desk.sessions.begin() as session:
-                        still_ours = await outbox.renew(
-                            session, [w[0] for w in work[position:]], worker, claimed_at + outbox.LEASE
-                        )
-                if message_id not in still_ours:
-                    continue  # our claim ran out and another process took it over: it sends it
-                if blocked:
-                    outcome = Outcome("skipped: the person blocked the bot", final=True)
-                else:
-                    outcome = await _send_one(bot, chat_id, kind, payload, texts)
-                async with desk.sessions.begin() as session:
-                    if outcome.error is None:
-                        await outbox.mark_sent(
-                            session, message_id, desk.clock(), outcome.message_id, worker=worker
-                        )
-                        delivered += 1
-                        if delivered_kinds is not None:
-                            delivered_kinds[kind] += 1
-                    elif outcome.migrated_to is not None:  # follow the group to its new id, try again
-                        await projects_domain.chat_migrated(session, chat_id, outcome.migrated_to)
-                        await outbox.release(session, message_id, worker)
-                    elif not outcome.slow_down:  # a 429 is not the message's fault: no attempt counted
-                        await outbox.mark_failed(
-                            session, message_id, desk.clock(), outcome.error, final=outcome.final
-                        )
-                    if outcome.blocked:
-                        await members_domain.mark_blocked(session, chat_id, desk.clock())
-                    if outcome.slow_down:  # the rest of the batch is given back, for the next run
-                        for rest_id, *_rest in work[position:]:
-                            await outbox.release(session, rest_id, worker)
-                if outcome.slow_down:
-                    return delivered  # Telegram asks to slow down: the rest waits for the next run
-                retry_later |= outcome.error is not None and not outcome.final
-            if len(work) < batch or retry_later:
+                    work.append(
+                        (m.id, m.chat_id, m.kind, dict(m.payload), desk.texts(member), blocked, m.expires_at)
+                    )
+            held = _Held(desk, [w[0] for w in work])
+            keeper = asyncio.create_task(held.keep(), name="outbox claim")
+            try:
+                outcome_of_batch = await _send_batch(desk, bot, work, held, delivered_kinds)
+            finally:
+                keeper.cancel()
+            delivered += outcome_of_batch.delivered
+            if outcome_of_batch.slow_down:
+                return delivered  # Telegram asks to slow down: the rest waits for the next run
+            if len(work) < batch or outcome_of_batch.retry_later:
                 return delivered
+
+
+@dataclass
+class _Batch:
+    delivered: int = 0
+    retry_later: bool = False
+    slow_down: bool = False
+
+
+async def _send_batch(
+    desk: FabDesk,
+    bot: Bot,
+    work: list[tuple[int, int, str, Payload, Texts, bool, datetime | None]],
+    held: _Held,
+    delivered_kinds: Counter[str] | None,
+) -> _Batch:
+    """Send a claimed batch in order, recording each outcome in its own transaction."""
+    worker = desk.worker
+    result = _Batch()
+    for position, (message_id, chat_id, kind, payload, texts, blocked, expires_at) in enumerate(work):
+        if message_id not in held.ours:
+            continue  # our claim ran out and another process took it over: it sends it
+        if expires_at is not None and desk.clock() >= expires_at:
+            outcome = Outcome("expired before it could be sent", final=True)
+        elif blocked:
+            outcome = Outcome("skipped: the person blocked the bot", final=True)
+        else:
+            outcome = await _send_one(bot, chat_id, kind, payload, texts)
+        async with desk.sessions.begin() as session:
+            if outcome.error is None:
+                await outbox.mark_sent(session, message_id, desk.clock(), outcome.message_id, worker=worker)
+                result.delivered += 1
+                if delivered_kinds is not None:
+                    delivered_kinds[kind] += 1
+            elif outcome.migrated_to is not None:  # follow the group to its new id, try again
+                await projects_domain.chat_migrated(session, chat_id, outcome.migrated_to)
+                await outbox.release(session, message_id, worker)
+            elif not outcome.slow_down:  # a 429 is not the message's fault: no attempt counted
+                await outbox.mark_failed(
+                    session, message_id, desk.clock(), outcome.error, final=outcome.final, worker=worker
+                )
+            if outcome.blocked:
+                await members_domain.mark_blocked(session, chat_id, desk.clock())
+            if outcome.slow_down:  # the rest of the batch is given back, for the next run
+                for rest_id, *_rest in work[position:]:
+                    await outbox.release(session, rest_id, worker)
+        held.done(message_id)
+        if outcome.slow_down:
+            result.slow_down = True
+            return result
+        result.retry_later |= outcome.error is not None and not outcome.final
+    return result
 
 
 async def _send_one(bot: Bot, chat_id: int, kind: str, payload: Payload, texts: Texts) -> Outcome:

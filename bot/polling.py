@@ -35,35 +35,49 @@ async def lead_or_stand_by(
     """Poll while this process holds the polling lease, stand by while another does, until `stopping`."""
     polling = False
     told_standby = False
+    held_until = None  # when our lease runs out, as far as we know
     try:
         while not stopping.is_set():
+            now = desk.clock()
             try:
                 async with desk.sessions.begin() as session:
-                    holder = await leases.hold(session, LEASE, desk.worker, desk.clock(), TTL)
-            except Exception as exc:  # the database is briefly away: keep what we do, try again
+                    holder = await leases.hold(session, LEASE, desk.worker, now, TTL)
+                if holder == desk.worker:
+                    held_until = now + TTL
+            except Exception as exc:  # the database is briefly away
                 log.warning("could not renew the polling lease: %s", exc)
-                holder = desk.worker if polling else ""
-            if holder == desk.worker and not polling:
-                await start_polling()
-                polling, told_standby = True, False
-                log.info("this process polls Telegram for updates (%s)", desk.worker)
-            elif holder != desk.worker and polling:
-                await stop_polling()
-                polling = False
-                log.warning("another fabdesk process took over polling (%s): this one stands by", holder)
-                told_standby = True
-            elif holder != desk.worker and not told_standby:
-                log.info(
-                    "another fabdesk process polls Telegram with this database (%s): this one stands by, "
-                    "runs the work it claims from the database, and takes over if that one stops",
-                    holder,
-                )
-                told_standby = True
+                # Keep polling only while the lease we hold has not run out: after that, another
+                # process may have taken it, and two pollers would fight.
+                mine = polling and held_until is not None and desk.clock() < held_until
+                holder = desk.worker if mine else ""
+            try:
+                if holder == desk.worker and not polling:
+                    await start_polling()
+                    polling, told_standby = True, False
+                    log.info("this process polls Telegram for updates (%s)", desk.worker)
+                elif holder != desk.worker and polling:
+                    await stop_polling()
+                    polling = False
+                    log.warning(
+                        "this process stopped polling (%s): it stands by",
+                        holder or "the lease could not be renewed",
+                    )
+                    told_standby = True
+                elif holder and holder != desk.worker and not told_standby:
+                    log.info(
+                        "another fabdesk process polls Telegram with this database (%s): this one stands by, "
+                        "runs the work it claims from the database, and takes over if that one stops",
+                        holder,
+                    )
+                    told_standby = True
+            except Exception:  # starting or stopping the poller failed: try again next round
+                log.exception("could not switch polling on or off; trying again in a moment")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=renew_every_s)
     finally:
         if polling:
-            await stop_polling()
+            with contextlib.suppress(Exception):
+                await stop_polling()
             try:
                 async with desk.sessions.begin() as session:
                     await leases.give_up(session, LEASE, desk.worker)

@@ -67,6 +67,32 @@ async def delete_by_key(session: AsyncSession, model: type[Base], key: object) -
     return bool(getattr(result, "rowcount", 0))
 
 
+async def update_ids(
+    session: AsyncSession, model: type[Base], where: list[Any], values: dict[str, Any]
+) -> list[Any]:
+    """UPDATE the rows of `model` matching `where` with `values`; return their primary keys.
+
+    One UPDATE … RETURNING where the database has it. SQLite before 3.35 (a Raspberry Pi's system
+    library may be) has no RETURNING: a SELECT then an UPDATE of those rows, which is just as safe
+    there, since every SQLite transaction holds the write lock from its BEGIN (models/db.py)."""
+    (key,) = inspect(model).primary_key
+    if session.sync_session.get_bind().dialect.update_returning:
+        result = await session.scalars(
+            update(model)
+            .where(*where)
+            .values(**values)
+            .returning(key)
+            .execution_options(synchronize_session=False)
+        )
+        return list(result)
+    ids = list(await session.scalars(select(key).where(*where)))
+    if ids:
+        await session.execute(
+            update(model).where(key.in_(ids)).values(**values).execution_options(synchronize_session=False)
+        )
+    return ids
+
+
 async def stamp_once(session: AsyncSession, row: Base, column: str, now: datetime) -> bool:
     """Set the row's still-empty `column` (cancelled_at...) to `now`; return False if it was set already.
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from models import outbox
-from models.base import Base, enum_type
+from models.base import Base, enum_type, update_ids
 from models.downtime import downtimes_between
 from models.errors import (
     AlreadyCancelled,
@@ -565,13 +564,19 @@ async def queue_due_reminders(
     due = await due_reminders(session, rules, now, limit=limit, after=after)
     if not due:
         return QueuedReminders([], 0)
+    # Still confirmed and not started: PostgreSQL re-checks this on the row's latest version, so a
+    # cancel committed since the read above is not reminded (its withdraw found nothing to withdraw).
     claimed = set(
-        await session.scalars(
-            update(Booking)
-            .where(Booking.id.in_([d.booking.id for d in due]), Booking.reminded_at.is_(None))
-            .values(reminded_at=now)
-            .returning(Booking.id)
-            .execution_options(synchronize_session=False)
+        await update_ids(
+            session,
+            Booking,
+            [
+                Booking.id.in_([d.booking.id for d in due]),
+                Booking.reminded_at.is_(None),
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.start_at > now,
+            ],
+            {"reminded_at": now},
         )
     )
     for item in due:

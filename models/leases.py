@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, or_, update
+from sqlalchemy import String, case, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,7 +36,7 @@ async def hold(session: AsyncSession, name: str, holder: str, now: datetime, ttl
     renewed = await session.execute(
         update(Lease)
         .where(Lease.name == name, or_(Lease.holder == holder, Lease.until <= now))
-        .values(holder=holder, until=now + ttl)
+        .values(holder=holder, until=now + ttl, since=case((Lease.holder == holder, Lease.since), else_=now))
         .execution_options(synchronize_session=False)
     )
     if not getattr(renewed, "rowcount", 0):

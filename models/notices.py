@@ -70,8 +70,15 @@ def _load(annotation: Any, value: Any, where: str) -> Any:
     if origin in (list, tuple):
         if not isinstance(value, list):
             raise UnreadablePayload(f"{where}: expected a list, got {type(value).__name__}")
+        if origin is tuple and args and args[-1] is not Ellipsis:  # tuple[str, float]: one type a place
+            if len(args) != len(value):
+                raise UnreadablePayload(f"{where}: expected {len(args)} items, got {len(value)}")
+            return tuple(
+                _load(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
+            )
         item = args[0] if args else Any
-        return [_load(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        items = [_load(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(value, dict):
             raise UnreadablePayload(f"{where}: expected an object, got {type(value).__name__}")

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, and
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, update_ids
 from models.members import Member, manager_telegram_ids
 
 # A message that keeps failing for a passing reason (network down, Telegram 5xx) is retried with
@@ -31,10 +31,10 @@ from models.members import Member, manager_telegram_ids
 MAX_AGE = timedelta(hours=24)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_PAUSE = timedelta(minutes=30)
-# How long a claim holds: longer than sending a batch takes at Telegram's pace (20 rows at 29/s is
-# under a second; a sender renews its claim when half of it is used, and a 429 releases it), short
-# enough that the rows of a sender that died are taken over soon.
-LEASE = timedelta(seconds=30)
+# How long a claim holds. The sender renews it every third of it while a batch is in flight, however
+# long one send takes (a 429 pause, a slow network); the rows of a sender that died are taken over
+# once it has run out (at once when the sender was a process of this machine, see release_dead_claims).
+LEASE = timedelta(seconds=60)
 
 
 class OutboxMessage(Base):
@@ -177,7 +177,7 @@ async def pending(session: AsyncSession, now: datetime, limit: int = 100) -> lis
 
 
 async def claim(
-    session: AsyncSession, worker: str, now: datetime, limit: int = 20, lease: timedelta = LEASE
+    session: AsyncSession, worker: str, now: datetime, limit: int = 20, lease: timedelta | None = None
 ) -> list[OutboxMessage]:
     """Claim up to `limit` messages to send now for `worker`, oldest first, until now + lease.
 
@@ -199,14 +199,11 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(
-        await session.scalars(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(picked.scalar_subquery()), _free(now))
-            .values(claimed_by=worker, claimed_until=now + lease)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
+    ids = await update_ids(
+        session,
+        OutboxMessage,
+        [OutboxMessage.id.in_(picked.scalar_subquery()), _free(now)],
+        {"claimed_by": worker, "claimed_until": now + (lease or LEASE)},
     )
     if not ids:
         return []
@@ -224,20 +221,13 @@ async def renew(session: AsyncSession, message_ids: list[int], worker: str, unti
     may have been taken over by another process, which sends them instead)."""
     if not message_ids:
         return set()
-    return set(
-        await session.scalars(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(message_ids),
-                OutboxMessage.claimed_by == worker,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-            )
-            .values(claimed_until=until)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    mine = [
+        OutboxMessage.id.in_(message_ids),
+        OutboxMessage.claimed_by == worker,
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+    ]
+    return set(await update_ids(session, OutboxMessage, mine, {"claimed_until": until}))
 
 
 async def release_dead_claims(
@@ -315,13 +305,21 @@ async def recall(
 
 
 async def mark_failed(
-    session: AsyncSession, message_id: int, now: datetime, error: str, *, final: bool
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    error: str,
+    *,
+    final: bool,
+    worker: str | None = None,
 ) -> None:
     """Record a failed attempt: a final one (blocked bot, chat gone) is never retried; a passing one
     is retried after a pause that doubles each time, until the message is MAX_AGE old."""
     message = await session.get(OutboxMessage, message_id)
     if message is None or message.sent_at is not None:
         return
+    if worker is not None and message.claimed_by not in (None, worker):
+        return  # another process took it over meanwhile: its outcome counts, not ours
     message.attempts += 1
     message.last_error = error[:300]
     message.claimed_until = None

@@ -151,6 +151,11 @@ def test_declaration_mistakes_fail_at_import() -> None:
         class _Bare(Button, action="tt:bare"):
             colour: Colour
 
+    with pytest.raises(TypeError, match="0 or more"):
+
+        class _Negative(Button, action="tt:neg"):
+            delta: Annotated[int, Between(-1, 1)]
+
     with pytest.raises(TypeError, match="words"):
 
         class _Bad(Button, action="TT s"):
@@ -173,6 +178,21 @@ def test_a_pattern_matches_only_its_buttons() -> None:
 class _Line(Part):
     item: str
     version: str | None = None
+
+
+class _Pairs(Notice, kind="test_pairs"):
+    top: list[tuple[str, float]]
+    ids: tuple[int, ...] = ()
+
+
+def test_tuples_come_back_as_tuples() -> None:
+    import json
+
+    notice = _Pairs(top=[("Prusa MK4", 12.5), ("Trotec", 0.0)], ids=(3, 4))
+    rebuilt = notices.rebuild("test_pairs", json.loads(json.dumps(notice.payload())))
+    assert rebuilt == notice
+    with pytest.raises(UnreadablePayload, match="2 items"):
+        notices.rebuild("test_pairs", {"top": [["Prusa MK4"]]})
 
 
 class _Sample(Notice, kind="test_sample"):

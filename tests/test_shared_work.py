@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -355,7 +356,9 @@ async def test_two_processes_running_a_periodic_job_at_once_queue_its_messages_o
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """Update checks fall due while two fabdesk processes run: each check is reminded once (the
-    job reads "not reminded yet" and records it in one transaction, serialised across processes)."""
+    job reads "not reminded yet" and records it in one transaction, serialised across processes).
+    It tells most on PostgreSQL (checked failing there without the job lock); on SQLite the write
+    lock from BEGIN serialises the transactions anyway."""
     from models.updates import UpdateItem
     from scheduler.daily import remind_due_updates
 
@@ -515,3 +518,116 @@ async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops
                 await guards[worker]
             await second.engine.dispose()
         assert polling == {leader: False, standby: False}
+
+
+async def test_a_send_that_outlasts_the_lease_keeps_its_claim_and_goes_once(
+    fake: FakeBotApi,
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One send waits longer than the lease (a 429 pause inside the rate limiter, a slow network)
+    while a second process looks for work: the claim is renewed meanwhile, the row is not taken."""
+    import bot.notifications as notifications
+
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=0.3))
+    clock = Clock()
+    async with sessions.begin() as session:
+        member = await make_member(session, "Slow", telegram_id=40_001)
+    await _queue(sessions, [member], clock.now)
+    real = notifications._send_one
+    others: list[Any] = []
+
+    async def slow(*args: Any) -> Any:
+        if len(others) == 1:
+            others.append("sending")
+            for _ in range(8):  # 0.8 s of the clock go by during this one send: more than the lease
+                clock.advance(seconds=0.1)
+                await asyncio.sleep(0.1)
+            others.append(await notifications.deliver_outbox(others[0], args[0]))
+        return await real(*args)
+
+    monkeypatch.setattr(notifications, "_send_one", slow)
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        first: FabDesk = app.bot_data[DESK_KEY]
+        second = _second_process(first)
+        others.append(second)
+        try:
+            assert await notifications.deliver_outbox(first, app.bot) == 1
+        finally:
+            await second.engine.dispose()
+    assert others[2] == 0, "the second process found nothing to send"
+    assert len([c for c in fake.calls_of("sendMessage", member.telegram_id) if c.status == 200]) == 1
+
+
+async def test_a_booking_cancelled_while_its_reminder_is_being_claimed_is_not_reminded(
+    sessions: async_sessionmaker[AsyncSession], database_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the member cancels between the job's read of what is due and its claim. (On
+    SQLite the job's transaction holds the write lock throughout: the cancel waits for it.)"""
+    if database_backend != "postgresql":
+        pytest.skip("a race of two transactions at once: PostgreSQL only")
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    rules = bookings.BookingRules(tz=ZoneInfo("Europe/Paris"), reminder_lead=timedelta(minutes=30))
+    async with sessions.begin() as session:
+        printer = await make_machine(session, "Prusa MK4")
+        alice = await make_member(session, "Alice", telegram_id=30_006)
+        booking = Booking(
+            member_id=alice.id,
+            machine_id=printer.id,
+            start_at=now + timedelta(minutes=20),
+            end_at=now + timedelta(minutes=24),
+            status=BookingStatus.CONFIRMED,
+            created_at=now - timedelta(days=1),
+        )
+        session.add(booking)
+    real = bookings.due_reminders
+
+    async def due_then_cancel(*args: Any, **kwargs: Any) -> Any:
+        due = await real(*args, **kwargs)
+        async with sessions.begin() as other:  # the member presses Cancel meanwhile
+            member = await other.get(Member, alice.id)
+            assert member is not None
+            await bookings.cancel(other, member, booking.id, now)
+        return due
+
+    monkeypatch.setattr(bookings, "due_reminders", due_then_cancel)
+    async with sessions.begin() as session:
+        queued = await bookings.queue_due_reminders(session, rules, now)
+    assert queued.queued == 0
+    async with sessions() as session:
+        assert (await session.scalars(select(OutboxMessage))).all() == []
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "no-returning"])
+async def test_claims_work_with_or_without_returning(
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    returning: bool,
+) -> None:
+    """SQLite before 3.35 (a Raspberry Pi's system library may be) has no UPDATE … RETURNING."""
+    monkeypatch.setattr(engine.sync_engine.dialect, "update_returning", returning)
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    rules = bookings.BookingRules(tz=ZoneInfo("Europe/Paris"), reminder_lead=timedelta(minutes=30))
+    async with sessions.begin() as session:
+        printer = await make_machine(session, "Prusa MK4")
+        alice = await make_member(session, "Alice", telegram_id=30_007)
+        session.add(
+            Booking(
+                member_id=alice.id,
+                machine_id=printer.id,
+                start_at=now + timedelta(minutes=20),
+                end_at=now + timedelta(minutes=24),
+                status=BookingStatus.CONFIRMED,
+                created_at=now - timedelta(days=1),
+            )
+        )
+    async with sessions.begin() as session:
+        assert (await bookings.queue_due_reminders(session, rules, now)).queued == 1
+        assert (await bookings.queue_due_reminders(session, rules, now)).queued == 0
+    async with sessions.begin() as session:
+        (claimed,) = await outbox.claim(session, "a", now)
+        assert await outbox.claim(session, "b", now) == []
+        assert await outbox.renew(session, [claimed.id], "b", now) == set()
+        assert await outbox.renew(session, [claimed.id], "a", now + timedelta(minutes=5)) == {claimed.id}

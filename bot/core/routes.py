@@ -129,6 +129,8 @@ def _codec_for(annotation: Any) -> Codec[Any]:
         base, *extras = typing.get_args(annotation)
         for extra in extras:
             if isinstance(extra, Between):
+                if extra.low < 0 or extra.high < extra.low:
+                    raise TypeError(f"Between({extra.low}, {extra.high}): callback numbers are 0 or more")
                 return Codec(f"int {extra.low}..{extra.high}", int, int, extra.low, extra.high)
             if isinstance(extra, OneOf):
                 choices = extra.choices
