@@ -230,6 +230,8 @@ def cmd_restore(settings: Settings, path: Path) -> int:
             summary = await restore_backup(engine, path, head or "")
         finally:
             await engine.dispose()
+        for warning in summary.warnings:
+            print(f"fabdesk: warning: {warning}", file=sys.stderr)
         return f"Restored {summary.rows} rows into {_safe_url(settings.database_url)}."
 
     try:
