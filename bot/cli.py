@@ -113,33 +113,92 @@ def cmd_run(settings: Settings) -> int:
 
 def upgrade_database(settings: Settings) -> None:
     """Apply pending migrations; a database that cannot be opened is one line naming the setting."""
-    import sqlite3
-
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot import migrations
 
-    url = make_url(settings.database_url)
     try:
-        file = url.database if url.database not in (None, "", ":memory:") and "uri" not in url.query else None
-        if url.get_backend_name() == "sqlite" and file is not None:
-            # Opened here first, synchronously: when aiosqlite fails to open a file, its thread may
-            # still be finishing after the event loop is gone, and prints a traceback of its own.
-            sqlite3.connect(file).close()
+        open_sqlite_first(settings, create=True)
         migrations.upgrade(settings.database_url)
-    except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        password = make_url(settings.database_url).password
-        if password:
-            reason = reason.replace(str(password), "***")
+    except Exception as exc:
+        if (problem := database_problem(settings, exc)) is not None:
+            raise problem from None
+        raise
+
+
+def open_sqlite_first(settings: Settings, *, create: bool) -> None:
+    """A SQLite file is opened here first, synchronously: when aiosqlite fails to open a file, its
+    thread may still be finishing after the event loop is gone, and prints a traceback of its own.
+    (`create=False`: a missing file is an error, not a new empty database.)"""
+    import sqlite3
+
+    url = make_url(settings.database_url)
+    file = url.database if url.database not in (None, "", ":memory:") and "uri" not in url.query else None
+    if url.get_backend_name() != "sqlite" or file is None:
+        return
+    if create:
+        sqlite3.connect(file).close()
+    elif not Path(file).is_file():
         raise SettingsError(
-            f"FABDESK_DATABASE_URL: cannot open the database {_safe_url(settings.database_url)}: {reason}"
-        ) from None
+            f"FABDESK_DATABASE_URL: cannot open the database {settings.shown_database_url}: no such file"
+        )
+    else:
+        sqlite3.connect(f"{Path(file).resolve().as_uri()}?mode=ro", uri=True).close()
+
+
+def database_problem(settings: Settings, exc: BaseException) -> SettingsError | None:
+    """The one line saying which database cannot be opened and why (its password masked), or None
+    when `exc` is not about opening the database."""
+    reason = _database_reason(exc)
+    if reason is None:
+        return None
+    password = make_url(settings.database_url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return SettingsError(
+        f"FABDESK_DATABASE_URL: cannot open the database {settings.shown_database_url}: {reason}"
+    )
+
+
+def _database_reason(exc: BaseException) -> str | None:
+    import socket
+    import sqlite3
+
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None and exc.orig is not exc:
+        return _database_reason(exc.orig) or _first_line(exc.orig)
+    cause = exc.__cause__
+    if isinstance(exc, asyncpg.InvalidPasswordError):
+        return "authentication failed (check the user name and password)"
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"{_first_line(exc)} (create it first, or check its name)"
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError | asyncpg.PostgresConnectionError):
+        return _first_line(exc)
+    if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError) and cause is None:
+        return _first_line(exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the database server running, at that host and port?)"
+    if isinstance(exc, socket.gaierror):
+        return "host not found (check the host name)"
+    if isinstance(exc, TimeoutError):
+        return "no answer (timed out: check the host and port, and the firewall)"
+    if isinstance(exc, OSError):
+        return exc.strerror or _first_line(exc)
+    if isinstance(exc, sqlite3.Error | SQLAlchemyError):
+        return _first_line(exc)
+    if cause is not None and cause is not exc:
+        return _database_reason(cause)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
     upgrade_database(settings)
-    print(f"Database {_safe_url(settings.database_url)} is up to date.")
+    print(f"Database {settings.shown_database_url} is up to date.")
     return 0
 
 
@@ -180,10 +239,11 @@ def cmd_import(settings: Settings, path: Path) -> int:
 
 def cmd_backup(settings: Settings, path: Path | None) -> int:
     """Write every table to one file, from one snapshot, while the bot may keep running."""
+    import sqlite3
     from datetime import UTC, datetime
 
     from models.backup import BackupError, write_backup
-    from models.db import create_engine
+    from models.db import DatabaseUnavailable, check_connection, create_engine
 
     now = datetime.now(UTC)
     path = path or Path(f"fabdesk-backup-{now:%Y%m%d-%H%M%S}.jsonl.gz")
@@ -191,9 +251,15 @@ def cmd_backup(settings: Settings, path: Path | None) -> int:
         print(f"fabdesk: {path} already exists: choose another name", file=sys.stderr)
         return 2
 
+    try:
+        open_sqlite_first(settings, create=False)
+    except sqlite3.Error as exc:
+        raise database_problem(settings, exc) or SettingsError(str(exc)) from None
+
     async def backup() -> str:
         engine = create_engine(settings.database_url, immediate=False)
         try:
+            await check_connection(engine)
             summary = await write_backup(engine, path, now)
         finally:
             await engine.dispose()
@@ -204,6 +270,8 @@ def cmd_backup(settings: Settings, path: Path | None) -> int:
     except BackupError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        raise database_problem(settings, exc.__cause__ or exc) or SettingsError(str(exc)) from None
     except OSError as exc:
         print(f"fabdesk: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -232,7 +300,7 @@ def cmd_restore(settings: Settings, path: Path) -> int:
             await engine.dispose()
         for warning in summary.warnings:
             print(f"fabdesk: warning: {warning}", file=sys.stderr)
-        return f"Restored {summary.rows} rows into {_safe_url(settings.database_url)}."
+        return f"Restored {summary.rows} rows into {settings.shown_database_url}."
 
     try:
         print(asyncio.run(restore()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,11 @@ async def test_backup_says_when_there_is_nothing_to_back_up_and_never_overwrites
     database_url: str, empty_database_url: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "b.jsonl.gz"
+    if empty_database_url.startswith("sqlite"):  # a SQLite file that does not exist is not created
+        code, _out, err = await run_cli("backup", str(target), env=env_for(empty_database_url), cwd=tmp_path)
+        assert code == 2 and err.strip().endswith("empty.db: no such file") and not target.exists()
+        assert not (tmp_path / "empty.db").exists()
+        sqlite3.connect(tmp_path / "empty.db").close()
     code, _out, err = await run_cli("backup", str(target), env=env_for(empty_database_url), cwd=tmp_path)
     assert code == 2 and "nothing to back up" in err and not target.exists()
     target.write_text("precious")

@@ -262,3 +262,102 @@ async def test_run_with_a_webhook_takes_telegrams_posts_and_refuses_forged_ones(
             await fake.wait_for_call(
                 "sendMessage", member.id, text_contains="Camille", after=mark, timeout=15
             )
+
+
+PASSWORD = "Pa55-w0rd_not-to-print"
+CLI_COMMANDS = {
+    "run": ("run",),
+    "db upgrade": ("db", "upgrade"),
+    "backup": ("backup", "lab.jsonl.gz"),
+    "restore": ("restore", "lab.jsonl.gz"),
+    "import": ("import", str(ROOT / "examples" / "inventory.yaml")),
+}
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends: nothing listens there
+
+
+async def assert_one_line_about_the_database(
+    tmp_path: Path, command: str, url: str, shown: str, reason: str
+) -> None:
+    if command == "restore":
+        (tmp_path / "lab.jsonl.gz").write_bytes(b"")  # the file exists; the database is what fails
+    env = cli_env(
+        database_url=url,
+        bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456",
+        telegram_base_url=(f"http://127.0.0.1:{closed_port()}/bot"),
+    )
+    code, out, err = await run_cli(*CLI_COMMANDS[command], env=env, cwd=tmp_path)
+    assert code != 0
+    output = out + err
+    assert "Traceback" not in output and PASSWORD not in output, output
+    assert len(output.strip().splitlines()) < 5, output
+    assert f"cannot open the database {shown}: {reason}" in err, err
+    assert "cannot write" not in err
+    if command == "backup":
+        assert not (tmp_path / "lab.jsonl.gz.partial").exists()
+
+
+@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+async def test_an_unreachable_database_is_one_line_naming_it_for_every_command(
+    tmp_path: Path, command: str
+) -> None:
+    port = closed_port()
+    await assert_one_line_about_the_database(
+        tmp_path,
+        command,
+        f"postgresql://fabdesk:{PASSWORD}@127.0.0.1:{port}/fabdesk",
+        f"postgresql://fabdesk:***@127.0.0.1:{port}/fabdesk",
+        "connection refused",
+    )
+
+
+async def test_a_database_host_not_found_is_one_line(tmp_path: Path) -> None:
+    await assert_one_line_about_the_database(
+        tmp_path,
+        "db upgrade",
+        f"postgres://fabdesk:{PASSWORD}@no-such-host.invalid/fabdesk",
+        "postgres://fabdesk:***@no-such-host.invalid/fabdesk",
+        "host not found",
+    )
+
+
+@pytest.mark.skipif(not os.environ.get("FABDESK_TEST_DATABASE_URL"), reason="needs a PostgreSQL server")
+@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+async def test_a_missing_postgresql_database_is_one_line_naming_it(tmp_path: Path, command: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    server = make_url(os.environ["FABDESK_TEST_DATABASE_URL"])
+    url = server.set(drivername="postgresql", password=PASSWORD, database="fabdesk_no_such_database")
+    await assert_one_line_about_the_database(
+        tmp_path,
+        command,
+        url.render_as_string(hide_password=False),
+        url.render_as_string(hide_password=True),
+        'database "fabdesk_no_such_database" does not exist',
+    )
+
+
+def test_a_rejected_postgresql_password_is_named_without_the_password() -> None:
+    """The server of the tests trusts every password: the driver's error is built as asyncpg raises it."""
+    import asyncpg
+    from sqlalchemy.exc import OperationalError
+
+    from bot.cli import database_problem
+    from bot.settings import load_settings
+
+    settings = load_settings(database_url=f"postgresql://lab:{PASSWORD}@db.example.org/fabdesk")
+    refused = asyncpg.InvalidPasswordError('password authentication failed for user "lab"')
+    for error in (refused, OperationalError("connect", {}, refused)):
+        problem = database_problem(settings, error)
+        assert problem is not None
+        assert str(problem) == (
+            "FABDESK_DATABASE_URL: cannot open the database postgresql://lab:***@db.example.org/fabdesk: "
+            "authentication failed (check the user name and password)"
+        )
+    assert database_problem(settings, ValueError("not about the database")) is None
