@@ -57,6 +57,8 @@ def cmd_run(settings: Settings) -> int:
     """Apply pending migrations, then take updates from Telegram until stopped (long polling, or the
     webhook when FABDESK_WEBHOOK_URL is set)."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.startup import wait_for_telegram
+    from bot.webhook import WebhookUpdater
 
     settings.token()  # fail early, with one line, when the token is missing
     webhook = settings.webhook()
@@ -65,10 +67,12 @@ def cmd_run(settings: Settings) -> int:
     application = build_application(settings)
     log.info(
         "fabdesk is starting (database: %s); connecting to Telegram at %s (waiting until it answers)",
-        _safe_url(settings.database_url),
+        settings.shown_database_url,
         settings.telegram_base_url,
     )
     if webhook is not None:
+        # fabdesk's listener in place of PTB's: the secret before the body, and a cap on its size.
+        application.updater = WebhookUpdater(application.bot, application.update_queue)
         log.info(
             "updates come by webhook to %s, served on %s:%s/%s",
             webhook.url,
@@ -81,8 +85,15 @@ def cmd_run(settings: Settings) -> int:
     # instead of 60–120 (the benchmark's latency tail).
     gc.collect()
     gc.freeze()
+    # PTB's run_polling/run_webhook take this loop (asyncio.get_event_loop()) and close it at the end.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        # bootstrap_retries=-1: when the network is not up yet (a Raspberry Pi booting), wait for it.
+        if not loop.run_until_complete(wait_for_telegram(application, settings.telegram_base_url)):
+            loop.close()
+            log.info("fabdesk stopped (before Telegram answered)")
+            return 0
+        # bootstrap_retries=-1: should Telegram go away again before the first update, keep waiting.
         if webhook is None:
             application.run_polling(
                 allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=-1
@@ -108,6 +119,7 @@ def cmd_run(settings: Settings) -> int:
         raise SettingsError(
             "FABDESK_BOT_TOKEN was rejected by Telegram (revoked or mistyped?): copy it again from @BotFather"
         ) from None
+    log.info("fabdesk stopped")
     return 0
 
 
@@ -308,10 +320,6 @@ def cmd_restore(settings: Settings, path: Path) -> int:
         print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def parser() -> argparse.ArgumentParser:
