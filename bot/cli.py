@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     except UnicodeDecodeError:
         print("fabdesk: .env is not UTF-8 text: save it as UTF-8 in your editor", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C before `run` listens for it (while migrating), or in another command
+        print("fabdesk: stopped (interrupted)", file=sys.stderr)
         return 130
 
 

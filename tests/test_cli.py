@@ -37,8 +37,8 @@ async def fabdesk_running(
             process.send_signal(stop)
             await asyncio.wait_for(process.wait(), timeout=30)
     assert process.returncode == 0, f"fabdesk run exited with {process.returncode}: see {log}"
-    last = log.read_bytes().decode().strip().splitlines()[-1]  # noqa: ASYNC240 - the process has ended
-    assert last.endswith("INFO fabdesk: fabdesk stopped"), log
+    last = log.read_bytes().decode().strip().splitlines()[-3:]  # noqa: ASYNC240 - the process has ended
+    assert any(line.endswith("INFO fabdesk: fabdesk stopped") for line in last), log
 
 
 def test_console_script_is_installed() -> None:
