@@ -42,6 +42,7 @@ from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.notifications import send_outbox, wake_sender
 from bot.settings import Settings, SettingsError, Webhook
+from bot.startup import telegram_reason
 from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
@@ -385,7 +386,9 @@ async def register_webhook(bot: Bot, webhook: Webhook) -> None:
         except RetryAfter as exc:
             await asyncio.sleep(exc.retry_after if isinstance(exc.retry_after, int) else 5)
         except NetworkError as exc:
-            log.warning("Telegram cannot be reached to set the webhook (%s); trying again in 5 s", exc)
+            log.warning(
+                "Telegram cannot be reached to set the webhook: %s; trying again in 5 s", telegram_reason(exc)
+            )
             await asyncio.sleep(5)
 
 

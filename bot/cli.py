@@ -59,6 +59,8 @@ def cmd_run(settings: Settings) -> int:
     """Apply pending migrations, then take updates from Telegram until stopped (long polling, or the
     webhook when FABDESK_WEBHOOK_URL is set)."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.startup import wait_for_telegram
+    from bot.webhook import WebhookUpdater
 
     settings.token()  # fail early, with one line, when the token is missing
     webhook = settings.webhook()
@@ -67,10 +69,12 @@ def cmd_run(settings: Settings) -> int:
     application = build_application(settings)
     log.info(
         "fabdesk is starting (database: %s); connecting to Telegram at %s (waiting until it answers)",
-        _safe_url(settings.database_url),
+        settings.shown_database_url,
         settings.telegram_base_url,
     )
     if webhook is not None:
+        # fabdesk's listener in place of PTB's: the secret before the body, and a cap on its size.
+        application.updater = WebhookUpdater(application.bot, application.update_queue)
         log.info(
             "updates come by webhook to %s, served on %s:%s/%s",
             webhook.url,
@@ -83,8 +87,15 @@ def cmd_run(settings: Settings) -> int:
     # instead of 60–120 (the benchmark's latency tail).
     gc.collect()
     gc.freeze()
+    # PTB's run_polling/run_webhook take this loop (asyncio.get_event_loop()) and close it at the end.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        # bootstrap_retries=-1: when the network is not up yet (a Raspberry Pi booting), wait for it.
+        if not loop.run_until_complete(wait_for_telegram(application, settings.telegram_base_url)):
+            loop.close()
+            log.info("fabdesk stopped (before Telegram answered)")
+            return 0
+        # bootstrap_retries=-1: should Telegram go away again before the first update, keep waiting.
         if webhook is None:
             application.run_polling(
                 allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, bootstrap_retries=-1
@@ -110,38 +121,98 @@ def cmd_run(settings: Settings) -> int:
         raise SettingsError(
             "FABDESK_BOT_TOKEN was rejected by Telegram (revoked or mistyped?): copy it again from @BotFather"
         ) from None
+    log.info("fabdesk stopped")
     return 0
 
 
 def upgrade_database(settings: Settings) -> None:
     """Apply pending migrations; a database that cannot be opened is one line naming the setting."""
-    import sqlite3
-
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot import migrations
 
-    url = make_url(settings.database_url)
     try:
-        file = url.database if url.database not in (None, "", ":memory:") and "uri" not in url.query else None
-        if url.get_backend_name() == "sqlite" and file is not None:
-            # Opened here first, synchronously: when aiosqlite fails to open a file, its thread may
-            # still be finishing after the event loop is gone, and prints a traceback of its own.
-            sqlite3.connect(file).close()
+        open_sqlite_first(settings, create=True)
         migrations.upgrade(settings.database_url)
-    except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        password = make_url(settings.database_url).password
-        if password:
-            reason = reason.replace(str(password), "***")
+    except Exception as exc:
+        if (problem := database_problem(settings, exc)) is not None:
+            raise problem from None
+        raise
+
+
+def open_sqlite_first(settings: Settings, *, create: bool) -> None:
+    """A SQLite file is opened here first, synchronously: when aiosqlite fails to open a file, its
+    thread may still be finishing after the event loop is gone, and prints a traceback of its own.
+    (`create=False`: a missing file is an error, not a new empty database.)"""
+    import sqlite3
+
+    url = make_url(settings.database_url)
+    file = url.database if url.database not in (None, "", ":memory:") and "uri" not in url.query else None
+    if url.get_backend_name() != "sqlite" or file is None:
+        return
+    if create:
+        sqlite3.connect(file).close()
+    elif not Path(file).is_file():
         raise SettingsError(
-            f"FABDESK_DATABASE_URL: cannot open the database {_safe_url(settings.database_url)}: {reason}"
-        ) from None
+            f"FABDESK_DATABASE_URL: cannot open the database {settings.shown_database_url}: no such file"
+        )
+    else:
+        sqlite3.connect(f"{Path(file).resolve().as_uri()}?mode=ro", uri=True).close()
+
+
+def database_problem(settings: Settings, exc: BaseException) -> SettingsError | None:
+    """The one line saying which database cannot be opened and why (its password masked), or None
+    when `exc` is not about opening the database."""
+    reason = _database_reason(exc)
+    if reason is None:
+        return None
+    password = make_url(settings.database_url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    return SettingsError(
+        f"FABDESK_DATABASE_URL: cannot open the database {settings.shown_database_url}: {reason}"
+    )
+
+
+def _database_reason(exc: BaseException) -> str | None:
+    import socket
+    import sqlite3
+
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None and exc.orig is not exc:
+        return _database_reason(exc.orig) or _first_line(exc.orig)
+    cause = exc.__cause__
+    if isinstance(exc, asyncpg.InvalidPasswordError):
+        return "authentication failed (check the user name and password)"
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"{_first_line(exc)} (create it first, or check its name)"
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError | asyncpg.PostgresConnectionError):
+        return _first_line(exc)
+    if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError) and cause is None:
+        return _first_line(exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the database server running, at that host and port?)"
+    if isinstance(exc, socket.gaierror):
+        return "host not found (check the host name)"
+    if isinstance(exc, TimeoutError):
+        return "no answer (timed out: check the host and port, and the firewall)"
+    if isinstance(exc, OSError):
+        return exc.strerror or _first_line(exc)
+    if isinstance(exc, sqlite3.Error | SQLAlchemyError):
+        return _first_line(exc)
+    if cause is not None and cause is not exc:
+        return _database_reason(cause)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def cmd_db_upgrade(settings: Settings) -> int:
     upgrade_database(settings)
-    print(f"Database {_safe_url(settings.database_url)} is up to date.")
+    print(f"Database {settings.shown_database_url} is up to date.")
     return 0
 
 
@@ -182,10 +253,11 @@ def cmd_import(settings: Settings, path: Path) -> int:
 
 def cmd_backup(settings: Settings, path: Path | None) -> int:
     """Write every table to one file, from one snapshot, while the bot may keep running."""
+    import sqlite3
     from datetime import UTC, datetime
 
     from models.backup import BackupError, write_backup
-    from models.db import create_engine
+    from models.db import DatabaseUnavailable, check_connection, create_engine
 
     now = datetime.now(UTC)
     path = path or Path(f"fabdesk-backup-{now:%Y%m%d-%H%M%S}.jsonl.gz")
@@ -193,9 +265,15 @@ def cmd_backup(settings: Settings, path: Path | None) -> int:
         print(f"fabdesk: {path} already exists: choose another name", file=sys.stderr)
         return 2
 
+    try:
+        open_sqlite_first(settings, create=False)
+    except sqlite3.Error as exc:
+        raise database_problem(settings, exc) or SettingsError(str(exc)) from None
+
     async def backup() -> str:
         engine = create_engine(settings.database_url, immediate=False)
         try:
+            await check_connection(engine)
             summary = await write_backup(engine, path, now)
         finally:
             await engine.dispose()
@@ -206,6 +284,8 @@ def cmd_backup(settings: Settings, path: Path | None) -> int:
     except BackupError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        raise database_problem(settings, exc.__cause__ or exc) or SettingsError(str(exc)) from None
     except OSError as exc:
         print(f"fabdesk: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -232,7 +312,9 @@ def cmd_restore(settings: Settings, path: Path) -> int:
             summary = await restore_backup(engine, path, head or "")
         finally:
             await engine.dispose()
-        return f"Restored {summary.rows} rows into {_safe_url(settings.database_url)}."
+        for warning in summary.warnings:
+            print(f"fabdesk: warning: {warning}", file=sys.stderr)
+        return f"Restored {summary.rows} rows into {settings.shown_database_url}."
 
     try:
         print(asyncio.run(restore()))
@@ -240,10 +322,6 @@ def cmd_restore(settings: Settings, path: Path) -> int:
         print(f"fabdesk: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -293,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     except UnicodeDecodeError:
         print("fabdesk: .env is not UTF-8 text: save it as UTF-8 in your editor", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C before `run` listens for it (while migrating), or in another command
+        print("fabdesk: stopped (interrupted)", file=sys.stderr)
         return 130
 
 

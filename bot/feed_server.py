@@ -58,6 +58,10 @@ class _Health(_Handler):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish("ok\n")
 
+    # Some calendar apps and monitors probe with HEAD: the same answer without its body (Tornado
+    # drops the body of a HEAD response, and keeps its Content-Length).
+    head = get
+
 
 class _Feed(_Handler):
     async def get(self, token: str, machine_id: str | None = None) -> None:
@@ -91,6 +95,8 @@ class _Feed(_Handler):
         self.set_header("Cache-Control", "private, max-age=300")
         self.set_header("Content-Disposition", 'inline; filename="fabdesk.ics"')
         self.finish(content)
+
+    head = get  # the same answer without its body, as for /health
 
 
 def _safe_path(path: str) -> str:

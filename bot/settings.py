@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
+    _database_url_as_written: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_database_url(cls, data: Any, handler: Any) -> Any:
+        written = data.get("database_url") if isinstance(data, dict) else None
+        settings = handler(data)
+        if isinstance(written, str):
+            settings._database_url_as_written = written
+        return settings
 
     @field_validator("manager_ids", mode="before")
     @classmethod
@@ -138,6 +149,15 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @property
+    def shown_database_url(self) -> str:
+        """The database URL as written in the settings (sqlite:///fabdesk.db by default), password masked."""
+        written = self._database_url_as_written or "sqlite:///fabdesk.db"
+        try:
+            return make_url(written).render_as_string(hide_password=True)
+        except ValueError:  # pragma: no cover - the validator parsed it
+            return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -51,6 +51,19 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
     return engine
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened (its cause says why): not the fault of what was being done."""
+
+
+async def check_connection(engine: AsyncEngine) -> None:
+    """Open one connection, so that a database that cannot be reached is told apart from what follows."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit, so handlers can render after the transaction."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -144,3 +144,22 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode or 0, out.decode(), err.decode()
+
+
+async def read_until(stream: asyncio.StreamReader, text: str, within: float = 60) -> str:
+    """What a process wrote up to the first line holding `text`."""
+    seen = ""
+
+    async def read() -> str:
+        nonlocal seen
+        while text not in seen:
+            line = await stream.readline()
+            if not line:
+                raise AssertionError(f"the process ended before saying {text!r}:\n{seen}")
+            seen += line.decode()
+        return seen
+
+    try:
+        return await asyncio.wait_for(read(), within)
+    except TimeoutError:
+        raise AssertionError(f"no {text!r} within {within} s:\n{seen}") from None

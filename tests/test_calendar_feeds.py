@@ -33,6 +33,13 @@ def free_port() -> int:
         return port
 
 
+async def probe(url: str) -> tuple[int, str, int, bytes]:
+    """HEAD, as some calendar apps ask first: status, type, announced length, and the body (none)."""
+    async with aiohttp.ClientSession() as client, client.head(url) as response:
+        length = int(response.headers.get("Content-Length", "-1"))
+        return response.status, response.headers.get("Content-Type", ""), length, await response.read()
+
+
 async def fetch(url: str) -> tuple[int, str, bytes]:
     async with aiohttp.ClientSession() as client, client.get(url) as response:
         return response.status, response.headers.get("Content-Type", ""), await response.read()
@@ -99,6 +106,9 @@ async def test_a_member_subscribes_renews_and_turns_off_their_link_over_http(
         status, kind, content = await fetch(link)
         assert (status, kind) == (200, "text/calendar; charset=utf-8")
         assert events_of(content) == [("Prusa MK4", paris(5, 10))]
+        # HEAD answers like GET, without the body.
+        assert await probe(link) == (200, "text/calendar; charset=utf-8", len(content), b"")
+        assert await probe(f"http://127.0.0.1:{port}/health") == (200, "text/plain; charset=utf-8", 3, b"")
 
         # A booking made afterwards shows up at the next refresh, without a new link.
         await book_through_buttons(fake, ALICE, "Wed 6 Mar", "14:00", "1 h → 15:00")
@@ -111,6 +121,7 @@ async def test_a_member_subscribes_renews_and_turns_off_their_link_over_http(
         new_link = URL.findall(renewed.text or "")[0]
         assert new_link != link
         assert (await fetch(link))[0] == 404
+        assert (await probe(link))[0] == 404
         assert (await fetch(new_link))[0] == 200
 
         off = await tap(fake, ALICE, "Turn the link off")

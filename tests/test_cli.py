@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -14,15 +15,18 @@ from pathlib import Path
 import pytest
 
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import cli_env, run_cli
+from tests.harness import cli_env, read_until, run_cli
 
 ROOT = Path(__file__).parent.parent
 
 
 @asynccontextmanager
-async def fabdesk_running(env: dict[str, str] | None, cwd: Path, log: Path) -> AsyncIterator[Path]:
+async def fabdesk_running(
+    env: dict[str, str] | None, cwd: Path, log: Path, stop: signal.Signals = signal.SIGINT
+) -> AsyncIterator[Path]:
     """`fabdesk run` as a process, its output in `log` (at DEBUG level a pipe nobody reads would fill
-    and block it); stopped with Ctrl-C at the end, which it must survive with exit code 0."""
+    and block it); stopped with Ctrl-C (or `stop`) at the end, which it must survive with exit code 0
+    and a last line saying so."""
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd, stdout=output, stderr=output
@@ -30,9 +34,11 @@ async def fabdesk_running(env: dict[str, str] | None, cwd: Path, log: Path) -> A
         try:
             yield log
         finally:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             await asyncio.wait_for(process.wait(), timeout=30)
     assert process.returncode == 0, f"fabdesk run exited with {process.returncode}: see {log}"
+    last = log.read_bytes().decode().strip().splitlines()[-3:]  # noqa: ASYNC240 - the process has ended
+    assert any(line.endswith("INFO fabdesk: fabdesk stopped") for line in last), log
 
 
 def test_console_script_is_installed() -> None:
@@ -255,10 +261,212 @@ async def test_run_with_a_webhook_takes_telegrams_posts_and_refuses_forged_ones(
         for name in ("FABDESK_WEBHOOK_URL", "FABDESK_WEBHOOK_SECRET", "FABDESK_WEBHOOK_PORT"):
             del env[name]
         mark = fake.mark()
-        async with fabdesk_running(env, tmp_path, tmp_path / "fabdesk-polling.log"):
+        async with fabdesk_running(env, tmp_path, tmp_path / "fabdesk-polling.log", stop=signal.SIGTERM):
             await fake.wait_for_call("deleteWebhook", after=mark, timeout=30)
             assert fake.webhook is None
             fake.send_message(member, "/start")
             await fake.wait_for_call(
                 "sendMessage", member.id, text_contains="Camille", after=mark, timeout=15
             )
+
+
+PASSWORD = "Pa55-w0rd_not-to-print"
+CLI_COMMANDS = {
+    "run": ("run",),
+    "db upgrade": ("db", "upgrade"),
+    "backup": ("backup", "lab.jsonl.gz"),
+    "restore": ("restore", "lab.jsonl.gz"),
+    "import": ("import", str(ROOT / "examples" / "inventory.yaml")),
+}
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends: nothing listens there
+
+
+async def assert_one_line_about_the_database(
+    tmp_path: Path, command: str, url: str, shown: str, reason: str
+) -> None:
+    if command == "restore":
+        (tmp_path / "lab.jsonl.gz").write_bytes(b"")  # the file exists; the database is what fails
+    env = cli_env(
+        database_url=url,
+        bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456",
+        telegram_base_url=(f"http://127.0.0.1:{closed_port()}/bot"),
+    )
+    code, out, err = await run_cli(*CLI_COMMANDS[command], env=env, cwd=tmp_path)
+    assert code != 0
+    output = out + err
+    assert "Traceback" not in output and PASSWORD not in output, output
+    assert len(output.strip().splitlines()) < 5, output
+    assert f"cannot open the database {shown}: {reason}" in err, err
+    assert "cannot write" not in err
+    if command == "backup":
+        assert not (tmp_path / "lab.jsonl.gz.partial").exists()
+
+
+@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+async def test_an_unreachable_database_is_one_line_naming_it_for_every_command(
+    tmp_path: Path, command: str
+) -> None:
+    port = closed_port()
+    await assert_one_line_about_the_database(
+        tmp_path,
+        command,
+        f"postgresql://fabdesk:{PASSWORD}@127.0.0.1:{port}/fabdesk",
+        f"postgresql://fabdesk:***@127.0.0.1:{port}/fabdesk",
+        "connection refused",
+    )
+
+
+async def test_a_database_host_not_found_is_one_line(tmp_path: Path) -> None:
+    await assert_one_line_about_the_database(
+        tmp_path,
+        "db upgrade",
+        f"postgres://fabdesk:{PASSWORD}@no-such-host.invalid/fabdesk",
+        "postgres://fabdesk:***@no-such-host.invalid/fabdesk",
+        "host not found",
+    )
+
+
+@pytest.mark.skipif(not os.environ.get("FABDESK_TEST_DATABASE_URL"), reason="needs a PostgreSQL server")
+@pytest.mark.parametrize("command", list(CLI_COMMANDS))
+async def test_a_missing_postgresql_database_is_one_line_naming_it(tmp_path: Path, command: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    server = make_url(os.environ["FABDESK_TEST_DATABASE_URL"])
+    url = server.set(drivername="postgresql", password=PASSWORD, database="fabdesk_no_such_database")
+    await assert_one_line_about_the_database(
+        tmp_path,
+        command,
+        url.render_as_string(hide_password=False),
+        url.render_as_string(hide_password=True),
+        'database "fabdesk_no_such_database" does not exist',
+    )
+
+
+def test_a_rejected_postgresql_password_is_named_without_the_password() -> None:
+    """The server of the tests trusts every password: the driver's error is built as asyncpg raises it."""
+    import asyncpg
+    from sqlalchemy.exc import OperationalError
+
+    from bot.cli import database_problem
+    from bot.settings import load_settings
+
+    settings = load_settings(database_url=f"postgresql://lab:{PASSWORD}@db.example.org/fabdesk")
+    refused = asyncpg.InvalidPasswordError('password authentication failed for user "lab"')
+    for error in (refused, OperationalError("connect", {}, refused)):
+        problem = database_problem(settings, error)
+        assert problem is not None
+        assert str(problem) == (
+            "FABDESK_DATABASE_URL: cannot open the database postgresql://lab:***@db.example.org/fabdesk: "
+            "authentication failed (check the user name and password)"
+        )
+    assert database_problem(settings, ValueError("not about the database")) is None
+
+
+@asynccontextmanager
+async def plain_tcp_server() -> AsyncIterator[int]:
+    """A server that answers in plain HTTP: what an https:// client meets at a wrong port."""
+
+    async def answer(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield int(server.sockets[0].getsockname()[1])
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("where", "reason", "stop"),
+    [
+        ("closed port", "connection refused", signal.SIGINT),
+        ("unknown host", "host not found", signal.SIGTERM),
+        ("not TLS", "TLS failed", signal.SIGTERM),
+    ],
+)
+async def test_run_says_why_telegram_cannot_be_reached_and_stops_cleanly_while_waiting(
+    tmp_path: Path, where: str, reason: str, stop: signal.Signals
+) -> None:
+    async with plain_tcp_server() as plain_port:
+        base_url = {
+            "closed port": f"http://127.0.0.1:{closed_port()}/bot",
+            "unknown host": "http://api.telegram.invalid/bot",
+            "not TLS": f"https://127.0.0.1:{plain_port}/bot",
+        }[where]
+        database = tmp_path / "lab.db"
+        env = cli_env(
+            bot_token="123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456",
+            telegram_base_url=base_url,
+            database_url=f"sqlite:///{database}",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        assert process.stderr is not None
+        try:
+            said = await read_until(process.stderr, "trying again")
+        finally:
+            process.send_signal(stop)
+        rest = await asyncio.wait_for(process.stderr.read(), timeout=30)
+        await asyncio.wait_for(process.wait(), timeout=30)
+    # The database as it was written (not sqlite+aiosqlite://), then why Telegram does not answer.
+    assert f"fabdesk is starting (database: sqlite:///{database});" in said
+    assert f"Telegram cannot be reached at {base_url}: {reason}" in said, said
+    output = said + rest.decode()
+    assert "Traceback" not in output
+    assert process.returncode == 0, output
+    assert output.strip().splitlines()[-1].endswith("fabdesk stopped (before Telegram answered)"), output
+
+
+async def test_a_failure_reason_is_repeated_only_every_so_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first failure is said at once; the same reason again only after 30 s (not every second)."""
+    import logging
+
+    from telegram.error import NetworkError
+
+    from bot import startup
+
+    class Unreachable:
+        """An application whose getMe always fails."""
+
+        def __init__(self) -> None:
+            self.attempts = 0
+
+        async def initialize(self) -> None:
+            self.attempts += 1
+            raise NetworkError("httpx.ConnectError: All connection attempts failed") from (
+                ConnectionRefusedError()
+            )
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("fabdesk").addHandler(handler)
+    application = Unreachable()
+    seconds = [0.0]
+    monkeypatch.setattr(startup, "clock", lambda: seconds[0])
+    monkeypatch.setattr(startup, "FIRST_DELAY_S", 0.001)
+    monkeypatch.setattr(startup, "MAX_DELAY_S", 0.001)
+    task = asyncio.ensure_future(startup.wait_for_telegram(application, "http://x/bot"))  # type: ignore[arg-type]
+    try:
+        for second in range(1, 70):  # 69 "seconds", each with a few attempts
+            await asyncio.sleep(0.01)
+            seconds[0] = float(second)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        logging.getLogger("fabdesk").removeHandler(handler)
+    said = [r.getMessage() for r in records if "cannot be reached" in r.getMessage()]
+    assert application.attempts > 20
+    assert len(said) == 3, said  # at 0 s, 30 s and 60 s
+    assert all("connection refused" in line for line in said)

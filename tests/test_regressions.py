@@ -30,6 +30,7 @@ from tests.harness import (
     cli_env,
     job_context,
     press_data,
+    read_until,
     run_cli,
     running_bot,
     say,
@@ -440,11 +441,14 @@ async def test_telegram_unreachable_at_start_up_makes_run_wait_not_crash(tmp_pat
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    await asyncio.sleep(3)  # a few connection attempts
+    assert process.stderr is not None
+    # A few connection attempts (waiting for the line, not a fixed time: a loaded machine starts slowly).
+    said = await read_until(process.stderr, "trying again")
+    await asyncio.sleep(2)
     assert process.returncode is None, "the bot gave up instead of waiting for the network"
     process.send_signal(signal.SIGINT)
     _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    text = err.decode()
+    text = said + err.decode()
     assert "Traceback" not in text, text[-500:]
     assert "connecting to Telegram at http://127.0.0.1:1/bot" in text
     assert process.returncode == 0
