@@ -59,6 +59,8 @@ def cmd_run(settings: Settings) -> int:
     """Apply pending migrations, then take updates from Telegram until stopped (long polling, or the
     webhook when FABDESK_WEBHOOK_URL is set)."""
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.context import DESK_KEY
+    from bot.polling import LeasedUpdater
     from bot.startup import wait_for_telegram
     from bot.webhook import WebhookUpdater
 
@@ -72,7 +74,12 @@ def cmd_run(settings: Settings) -> int:
         settings.shown_database_url,
         settings.telegram_base_url,
     )
-    if webhook is not None:
+    if webhook is None:
+        # Several processes on one database: one polls, the others stand by (bot/polling.py).
+        application.updater = LeasedUpdater(
+            application.bot_data[DESK_KEY], application.bot, application.update_queue
+        )
+    else:
         # fabdesk's listener in place of PTB's: the secret before the body, and a cap on its size.
         application.updater = WebhookUpdater(application.bot, application.update_queue)
         log.info(

@@ -14,8 +14,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
-from bot.context import FabDesk
+from telegram import Bot
+from telegram.ext import Updater
+
+from bot.context import FabDesk, worker_alive
 from models import leases
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,11 @@ log = logging.getLogger(__name__)
 LEASE = "polling"
 TTL = timedelta(seconds=30)
 RENEW_EVERY_S = 10.0  # three renewals per lease: one slow database answer does not lose it
+
+
+def _gone(holder: str, me: str) -> bool:
+    """Whether `holder` was a process of this host (and PID namespace) that no longer runs."""
+    return holder.split(":", 1)[0] == me.split(":", 1)[0] and not worker_alive(holder)
 
 
 async def lead_or_stand_by(
@@ -42,6 +51,11 @@ async def lead_or_stand_by(
             try:
                 async with desk.sessions.begin() as session:
                     holder = await leases.hold(session, LEASE, desk.worker, now, TTL)
+                    if holder != desk.worker and _gone(holder, desk.worker):
+                        # The holder was a process of this machine that has ended (a crash, then a
+                        # restart): take over now rather than when its lease runs out.
+                        await leases.give_up(session, LEASE, holder)
+                        holder = await leases.hold(session, LEASE, desk.worker, now, TTL)
                 if holder == desk.worker:
                     held_until = now + TTL
             except Exception as exc:  # the database is briefly away
@@ -83,3 +97,53 @@ async def lead_or_stand_by(
                     await leases.give_up(session, LEASE, desk.worker)
             except Exception as exc:  # a stop must not fail on this: the lease runs out by itself
                 log.info("could not give the polling lease up: %s", exc)
+
+
+class LeasedUpdater(Updater):
+    """PTB's Updater, polling only while this process holds the polling lease.
+
+    `run_polling` asks it to start: it starts the guard (lead_or_stand_by) instead, which polls when
+    the lease is ours and stands by otherwise; `stop` ends the guard, which stops polling and gives
+    the lease up. To PTB it is running from start to stop, polling or standing by."""
+
+    def __init__(self, desk: FabDesk, bot: Bot, update_queue: asyncio.Queue[object]) -> None:
+        super().__init__(bot, update_queue)
+        self._desk = desk
+        self._guard: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._switching = False  # inside PTB's own start/stop: report the real state
+
+    @property
+    def running(self) -> bool:
+        if self._switching:
+            return bool(self._running)
+        return self._guard is not None or bool(self._running)
+
+    async def start_polling(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:
+        async def start() -> None:
+            self._switching = True
+            try:
+                await Updater.start_polling(self, *args, **kwargs)
+            finally:
+                self._switching = False
+
+        async def stop() -> None:
+            self._switching = True
+            try:
+                await Updater.stop(self)
+            finally:
+                self._switching = False
+
+        self._stopping.clear()
+        self._guard = asyncio.create_task(
+            lead_or_stand_by(self._desk, start, stop, self._stopping), name="polling lease"
+        )
+        return self.update_queue
+
+    async def stop(self) -> None:
+        guard, self._guard = self._guard, None
+        if guard is None:
+            await Updater.stop(self)
+            return
+        self._stopping.set()
+        await guard

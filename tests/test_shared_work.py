@@ -32,7 +32,7 @@ from models.members import Member
 from models.outbox import OutboxMessage
 from scheduler.reminders import send_due_reminders
 from tests.factories import make_machine, make_member
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
 
 MEMBERS = 40
@@ -128,6 +128,23 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
                 )
                 await asyncio.sleep(0.1)
             await asyncio.sleep(3)  # a reminder or alert sent twice would show by now
+            # One of them polls, the other stands by: Telegram never sees two pollers (no 409).
+            logs = _logs(tmp_path)
+            leaders = [i for i, text in enumerate(logs) if "this process polls Telegram for updates" in text]
+            assert len(leaders) == 1, logs
+            (leader,) = leaders
+            assert "stands by" in logs[1 - leader], logs
+            assert [c for c in fake.calls_of("getUpdates") if c.status == 409] == []
+            # The leader stops (a systemd restart): the standby takes over polling and answers.
+            processes[leader].send_signal(signal.SIGTERM)
+            await asyncio.wait_for(processes[leader].wait(), timeout=30)
+            deadline = asyncio.get_running_loop().time() + 40
+            while "this process polls Telegram for updates" not in _logs(tmp_path)[1 - leader]:
+                assert asyncio.get_running_loop().time() < deadline, _logs(tmp_path)[1 - leader][-2000:]
+                await asyncio.sleep(0.2)
+            visitor = FakeUser(55_555, "Zoé", language_code="en")
+            fake.send_message(visitor, "/help")
+            await fake.wait_for_call("sendMessage", visitor.id, timeout=30)
         finally:
             for process in processes:
                 if process.returncode is None:
@@ -154,8 +171,6 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
     logs = _logs(tmp_path)
     for text in logs:
         assert "Traceback" not in text, text[-3000:]
-    # Telegram lets one of them poll at a time: the other is told in one line, and nobody is paged.
-    assert any("another fabdesk is polling with this token" in text for text in logs), logs
     assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "fabdesk error" in (c.text or "")]
 
 
@@ -631,3 +646,24 @@ async def test_claims_work_with_or_without_returning(
         assert await outbox.claim(session, "b", now) == []
         assert await outbox.renew(session, [claimed.id], "b", now) == set()
         assert await outbox.renew(session, [claimed.id], "a", now + timedelta(minutes=5)) == {claimed.id}
+
+
+async def test_a_poller_on_another_database_is_one_line_now_and_then_not_a_report(
+    fake: FakeBotApi, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram answers 409 when a fabdesk elsewhere (another database, a developer's laptop) polls
+    with the same token. Saw (before): a traceback and a report to the managers about once a minute."""
+    from telegram.error import Conflict
+
+    from bot.handlers.errors import on_error
+    from tests.harness import job_context
+
+    async with running_bot(test_settings(fake, database_url), Clock()) as app:
+        context = job_context(app)
+        for _ in range(5):
+            context.error = Conflict("Conflict: terminated by other getUpdates request")
+            await on_error(None, context)
+    lines = [r for r in caplog.records if "another fabdesk is polling with this token" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].exc_info is None
+    assert not any(r.exc_info for r in caplog.records if r.name == "bot.handlers.errors")
+    assert fake.calls_of("sendMessage", MANAGER.id) == []
