@@ -22,6 +22,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import ExtBot, Updater
 from telegram.ext._utils.webhookhandler import WebhookServer
+from tornado.http1connection import HTTP1Connection
 from tornado.web import Application, RequestHandler, stream_request_body
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ class _UpdateHandler(RequestHandler):  # type: ignore[misc]
             return
         # A chunked post (no size announced) is answered 413 past the cap by data_received; Tornado's
         # own limit (100 MB by default, a 400 and the line closed) stops a single huge chunk.
-        self.request.connection.set_max_body_size(2 * MAX_BODY_BYTES)
+        if isinstance(connection := self.request.connection, HTTP1Connection):
+            connection.set_max_body_size(2 * MAX_BODY_BYTES)
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished:
@@ -146,7 +148,7 @@ class WebhookUpdater(Updater):
             )
         path = url_path if url_path.startswith("/") else f"/{url_path}"
         app = _WebhookApp(path, self.bot, self.update_queue, secret_token)
-        self._httpd = WebhookServer(listen, port, app, None)
+        self._httpd = WebhookServer(listen, port, app, None)  # type: ignore[arg-type]  # a tornado app, as PTB's
         await self._bootstrap(
             max_retries=bootstrap_retries,
             drop_pending_updates=drop_pending_updates,

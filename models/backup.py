@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import Date, Enum, Numeric, Table, Time, insert, literal, select, text
 from sqlalchemy.exc import DataError, IntegrityError
@@ -104,7 +104,7 @@ async def write_backup(engine: AsyncEngine, path: Path, now: datetime) -> Summar
             if revision is None:
                 raise BackupError("the database has no fabdesk tables: nothing to back up")
             with gzip.open(partial, "wb") as out:
-                writer = _Writer(out)
+                writer = _Writer(cast(IO[bytes], out))
                 writer.line(
                     {"format": FORMAT, "version": VERSION, "revision": revision, "at": now.isoformat()}
                 )
@@ -152,7 +152,7 @@ async def restore_backup(engine: AsyncEngine, path: Path, head: str) -> Summary:
     warnings: list[str] = []
     digest = hashlib.sha256()
     with gzip.open(path, "rb") as handle:
-        lines = _read(handle, digest)
+        lines = _read(cast(IO[bytes], handle), digest)
         try:
             _number, header = next(lines, (0, None))
         except (OSError, EOFError) as exc:

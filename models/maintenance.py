@@ -435,7 +435,8 @@ async def submit_report(
     )
     session.add(report)
     _event(session, ticket, EventKind.REPORT_ADDED if attached else EventKind.OPENED, member, now)
-    affected, own = 0, []
+    affected: int = 0
+    own: list[Booking] = []
     if severity is Severity.UNUSABLE and machine.status is MachineStatus.AVAILABLE:
         affected, own = await _take_out_of_service(session, ticket, machine, member, now)
     await session.delete(draft)

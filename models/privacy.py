@@ -611,7 +611,7 @@ class _About:
     projects: set[int]
     meetings: set[int]
 
-    def tied(self, table: str, row: Mapping[str, Any]) -> bool:
+    def tied(self, table: str, row: Mapping[Any, Any]) -> bool:
         """Whether this row (its columns by name) was written about her."""
         if table == "tickets":
             return row["id"] in self.tickets

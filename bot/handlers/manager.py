@@ -52,7 +52,8 @@ async def machines_today(turn: Turn) -> Reply:
         MachineStatus.OUT_OF_SERVICE: _("out of service"),
         MachineStatus.RETIRED: _("retired"),
     }
-    free, down = [], []
+    free: list[str] = []
+    down: list[str] = []
     for machine in listed:
         booked = [b for b in todays if b.machine_id == machine.id]
         if not booked:
