@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
-from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifications import deliver_outbox
-from models import maintenance
 from models.bookings import Booking, BookingStatus
-from models.maintenance import Severity, Ticket
+from models.maintenance import Ticket
 from models.members import Member
 from models.outbox import OutboxMessage
-from tests.factories import make_machine, make_member
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,
@@ -26,53 +22,15 @@ from tests.harness import (
     MANAGER,
     Clock,
     book_through_buttons,
-    cli_env,
     press_data,
     running_bot,
     say,
     tap,
     test_settings,
 )
+from tests.workload import MEMBERS, REPORTS, delivered, seed_due_work, start_bot
 
 CAROL = FakeUser(1003, "Carol", language_code="en")
-
-MEMBERS = 40
-REPORTS = 30
-
-
-async def start_bot(fake: FakeBotApi, database_url: str, log: Path) -> asyncio.subprocess.Process:
-    env = cli_env(
-        bot_token=fake.token,
-        telegram_base_url=fake.base_url,
-        database_url=database_url,
-        manager_ids=str(MANAGER.id),
-        default_language="en",
-        reminder_minutes="240",
-        reminder_interval_seconds="5",
-    )
-    handle = log.open("ab")
-    try:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=log.parent, stdout=handle, stderr=handle
-        )
-    finally:
-        handle.close()
-
-
-def delivered(fake: FakeBotApi) -> tuple[Counter[int], Counter[str]]:
-    """Reminders delivered per member chat, and alerts delivered per report text."""
-    reminders: Counter[int] = Counter()
-    alerts: Counter[str] = Counter()
-    for call in fake.calls:
-        if call.method != "sendMessage" or call.status != 200:
-            continue
-        text = call.text or ""
-        if ("Reminder" in text or "About your booking" in text) and call.chat_id is not None:
-            reminders[call.chat_id] += 1
-        for line in text.splitlines():
-            if "Fault number" in line:
-                alerts[line[line.index("Fault number") :]] += 1
-    return reminders, alerts
 
 
 async def wait_for_sent(fake: FakeBotApi, at_least: int, within: float = 60) -> None:
@@ -87,27 +45,7 @@ async def test_killed_while_sending_then_restarted_every_reminder_and_alert_arri
     database_url: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    async with sessions.begin() as session:
-        printer = await make_machine(session, "Prusa MK4")
-        members = [await make_member(session, f"Member{i}", telegram_id=10_000 + i) for i in range(MEMBERS)]
-        for i, member in enumerate(members):  # one booking each, starting within the next 4 hours
-            start = now + timedelta(minutes=10 + 4 * i)
-            session.add(
-                Booking(
-                    member_id=member.id,
-                    machine_id=printer.id,
-                    start_at=start,
-                    end_at=start + timedelta(minutes=3),
-                    status=BookingStatus.CONFIRMED,
-                    created_at=now - timedelta(days=1),  # booked before its reminder fell due
-                )
-            )
-        for i in range(REPORTS):  # fault reports whose alerts to the manager wait in the outbox
-            reporter = members[i]
-            machine = await make_machine(session, f"Machine {i:02d}")
-            await maintenance.start_report(session, reporter, machine.id, now)
-            await maintenance.describe(session, reporter, f"Fault number {i:02d}", now)
-            await maintenance.submit_report(session, reporter, Severity.MINOR, [MANAGER.id], now)
+    await seed_due_work(sessions, now)  # 40 reminders due within 4 hours, 30 fault alerts queued
     expected = MEMBERS + REPORTS
 
     log = tmp_path / "bot.log"

@@ -24,62 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import DESK_KEY, FabDesk, worker_name
 from bot.notifications import deliver_outbox
-from models import bookings, maintenance, outbox
+from models import bookings, outbox
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine, session_factory
-from models.maintenance import Severity
 from models.members import Member
 from models.outbox import OutboxMessage
 from scheduler.reminders import send_due_reminders
 from tests.factories import make_machine, make_member
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
-
-MEMBERS = 40
-REPORTS = 30
-
-
-async def _seed_due_work(sessions: async_sessionmaker[AsyncSession], now: datetime) -> list[Member]:
-    """MEMBERS bookings whose reminder is due within the next hours, REPORTS fault alerts queued."""
-    async with sessions.begin() as session:
-        printer = await make_machine(session, "Prusa MK4")
-        members = [await make_member(session, f"Member{i}", telegram_id=10_000 + i) for i in range(MEMBERS)]
-        for i, member in enumerate(members):
-            start = now + timedelta(minutes=10 + 4 * i)
-            session.add(
-                Booking(
-                    member_id=member.id,
-                    machine_id=printer.id,
-                    start_at=start,
-                    end_at=start + timedelta(minutes=3),
-                    status=BookingStatus.CONFIRMED,
-                    created_at=now - timedelta(days=1),
-                )
-            )
-        for i in range(REPORTS):
-            reporter = members[i]
-            machine = await make_machine(session, f"Machine {i:02d}")
-            await maintenance.start_report(session, reporter, machine.id, now)
-            await maintenance.describe(session, reporter, f"Fault number {i:02d}", now)
-            await maintenance.submit_report(session, reporter, Severity.MINOR, [MANAGER.id], now)
-    return members
-
-
-def _delivered(fake: FakeBotApi) -> tuple[Counter[int], Counter[str]]:
-    reminders: Counter[int] = Counter()
-    alerts: Counter[str] = Counter()
-    for call in fake.calls:
-        if call.method != "sendMessage" or call.status != 200:
-            continue
-        text = call.text or ""
-        if ("Reminder" in text or "About your booking" in text) and call.chat_id is not None:
-            reminders[call.chat_id] += 1
-        if not text.startswith("🛠"):
-            continue  # not a fault alert (the daily digest lists open tickets too)
-        for line in text.splitlines():
-            if "Fault number" in line:
-                alerts[line[line.index("Fault number") :]] += 1
-    return reminders, alerts
+from tests.workload import MEMBERS, REPORTS, booked, delivered, seed_due_work, start_bot
 
 
 async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
@@ -90,35 +44,14 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
     Saw (before): 38 of 40 reminders and 49 of 60 outbox messages delivered twice.
     Should see: each once, and the record of which process sent what."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    await _seed_due_work(sessions, now)
+    await seed_due_work(sessions, now)
     async with FakeBotApi() as fake:
         fake.delay["sendMessage"] = 0.02  # both processes are busy sending at the same time
-        env = cli_env(
-            bot_token=fake.token,
-            telegram_base_url=fake.base_url,
-            database_url=database_url,
-            manager_ids=str(MANAGER.id),
-            default_language="en",
-            reminder_minutes="240",
-            reminder_interval_seconds="5",
-        )
-        processes = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "run",
-                env=env,
-                cwd=tmp_path,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=(tmp_path / f"bot{i}.log").open("wb"),
-            )
-            for i in range(2)
-        ]
+        processes = [await start_bot(fake, database_url, tmp_path / f"bot{i}.log") for i in range(2)]
         try:
             deadline = asyncio.get_running_loop().time() + 120
             while True:
-                reminders, alerts = _delivered(fake)
+                reminders, alerts = delivered(fake)
                 if len(reminders) == MEMBERS and len(alerts) == REPORTS:
                     break
                 assert all(p.returncode is None for p in processes), "\n".join(_logs(tmp_path))
@@ -151,7 +84,7 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
                     process.send_signal(signal.SIGINT)
             for process in processes:
                 await asyncio.wait_for(process.wait(), timeout=30)
-        reminders, alerts = _delivered(fake)
+        reminders, alerts = delivered(fake)
 
     assert set(reminders) == {10_000 + i for i in range(MEMBERS)}
     assert set(alerts) == {f"Fault number {i:02d}" for i in range(REPORTS)}
@@ -279,7 +212,7 @@ async def test_two_processes_running_the_reminder_job_at_once_remind_each_bookin
 ) -> None:
     now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
     clock = Clock(now)
-    members = await _seed_due_work(sessions, now)
+    members = await seed_due_work(sessions, now)
     fake.delay["sendMessage"] = 0.005
     settings = test_settings(fake, database_url, reminder_minutes=240, default_language="en")
     async with running_bot(settings, clock) as app:
@@ -292,7 +225,7 @@ async def test_two_processes_running_the_reminder_job_at_once_remind_each_bookin
             assert await send_due_reminders(_context(app, first)) == 0
         finally:
             await second.engine.dispose()
-    reminders, _alerts = _delivered(fake)
+    reminders, _alerts = delivered(fake)
     assert reminders, fake.recent_calls(10)
     assert reminders == Counter({m.telegram_id: 1 for m in members})
     assert sum(counts) == MEMBERS
@@ -587,14 +520,7 @@ async def test_a_booking_cancelled_while_its_reminder_is_being_claimed_is_not_re
     async with sessions.begin() as session:
         printer = await make_machine(session, "Prusa MK4")
         alice = await make_member(session, "Alice", telegram_id=30_006)
-        booking = Booking(
-            member_id=alice.id,
-            machine_id=printer.id,
-            start_at=now + timedelta(minutes=20),
-            end_at=now + timedelta(minutes=24),
-            status=BookingStatus.CONFIRMED,
-            created_at=now - timedelta(days=1),
-        )
+        booking = booked(alice, printer.id, now + timedelta(minutes=20), minutes=4)
         session.add(booking)
     real = bookings.due_reminders
 
@@ -628,16 +554,7 @@ async def test_claims_work_with_or_without_returning(
     async with sessions.begin() as session:
         printer = await make_machine(session, "Prusa MK4")
         alice = await make_member(session, "Alice", telegram_id=30_007)
-        session.add(
-            Booking(
-                member_id=alice.id,
-                machine_id=printer.id,
-                start_at=now + timedelta(minutes=20),
-                end_at=now + timedelta(minutes=24),
-                status=BookingStatus.CONFIRMED,
-                created_at=now - timedelta(days=1),
-            )
-        )
+        session.add(booked(alice, printer.id, now + timedelta(minutes=20), minutes=4))
     async with sessions.begin() as session:
         assert (await bookings.queue_due_reminders(session, rules, now)).queued == 1
         assert (await bookings.queue_due_reminders(session, rules, now)).queued == 0
