@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.core import routes
 from bot.i18n import N_, Texts
 from models.bookings import Booking, DayAvailability
 from models.machines import KIND_ORDER, Machine, MachineKind
@@ -71,10 +72,12 @@ def nav_row(texts: Texts, back: tuple[str, tuple[int, ...]] | None) -> list[Inli
 
 
 def epoch_minutes(moment: datetime) -> int:
-    return int(moment.timestamp()) // 60
+    """A moment as a button carries it (bot/core/routes.py reads it back)."""
+    return routes.minutes_since_epoch(moment)
 
 
 def date_code(day: date) -> int:
+    """A day as a button carries it, yyyymmdd (bot/core/routes.py reads it back)."""
     return day.year * 10000 + day.month * 100 + day.day
 
 

@@ -293,3 +293,18 @@ def test_a_value_json_cannot_hold_is_refused_when_queued() -> None:
 
     with pytest.raises(TypeError, match="cannot store"):
         _Odd(thing=object()).payload()
+
+
+def test_handlers_read_button_numbers_through_one_codec() -> None:
+    """EPOCH was defined in three handlers and only one checked the range: now one codec."""
+    from bot import keyboards
+    from models.errors import NotFound
+
+    assert routes.moment_arg(keyboards.epoch_minutes(WHEN)) == WHEN
+    assert routes.day_arg(keyboards.date_code(date(2026, 12, 4))) == date(2026, 12, 4)
+    for forged in (0, 5, 2**31 - 1):
+        with pytest.raises(NotFound):
+            routes.moment_arg(forged)
+    for forged in (0, 20261340, 99991231):
+        with pytest.raises(NotFound):
+            routes.day_arg(forged)

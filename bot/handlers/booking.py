@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import keyboards
 from bot.context import Turn
+from bot.core import routes
 from bot.keyboards import KIND_NAMES
 from bot.reply import Reply
 from models import bookings, machines, waitlist
-from models.errors import NotFound, SlotTaken
+from models.errors import SlotTaken
 from models.machines import KIND_ORDER
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Starts in buttons are minutes since 1970; anything outside these years is forged or garbled.
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def _start_of(epoch_minutes: int) -> datetime:
-    start = EPOCH + timedelta(minutes=epoch_minutes)
-    if not EARLIEST <= start < LATEST:
-        raise NotFound(f"start {epoch_minutes}")
-    return start
-
-
-def _day_of(code: int) -> date:
-    try:
-        return date(code // 10000, code // 100 % 100, code % 100)
-    except ValueError:
-        raise NotFound(f"day {code}") from None
+# Buttons carry starts as minutes since 1970 and days as yyyymmdd; bot/core/routes.py reads them
+# back, and refuses anything no button of ours carries.
+_start_of = routes.moment_arg
+_day_of = routes.day_arg
 
 
 async def machine_list(turn: Turn) -> Reply:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot import ical, keyboards, web
 from bot.context import Turn
+from bot.core import routes
 from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
 from models import bookings, feeds, machines, maintenance, members
@@ -25,7 +26,6 @@ PLAN_PRESETS = [
     (None, 500),
 ]
 DOWNTIME_LENGTHS = [60, 120, 240, 480, 24 * 60]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def machine_command(turn: Turn) -> Reply:
@@ -227,10 +227,7 @@ async def downtime_start(turn: Turn) -> Reply:
     members.require_manager(turn.member)
     machine = await machines.get_any_machine(turn.session, turn.args[0])
     code = turn.args[1]
-    try:
-        day = date(code // 10000, code // 100 % 100, code % 100)
-    except ValueError:
-        raise NotFound(f"day {code}") from None
+    day = routes.day_arg(code)
     if day not in turn.desk.rules.bookable_days(turn.now):  # only the days the previous screen offered
         raise NotFound(f"day {code}")
     starts = [local_datetime(day, hour * 60, turn.texts.tz) for hour in range(24)]
@@ -248,7 +245,7 @@ async def downtime_length(turn: Turn) -> Reply:
     """Plan a downtime: for how long."""
     members.require_manager(turn.member)
     machine = await machines.get_any_machine(turn.session, turn.args[0])
-    start = EPOCH + timedelta(minutes=turn.args[1])
+    start = routes.moment_arg(turn.args[1])
     buttons = [
         keyboards.button(
             f"{turn.texts.duration(m)} → {turn.texts.time(start + timedelta(minutes=m))}",
@@ -273,7 +270,7 @@ def _downtime_window(turn: Turn) -> tuple[int, datetime, datetime]:
     machine_id, start_minute, minutes = turn.args
     if minutes not in DOWNTIME_LENGTHS:
         raise NotFound(f"length {minutes}")
-    start = EPOCH + timedelta(minutes=start_minute)
+    start = routes.moment_arg(start_minute)
     return machine_id, start, start + timedelta(minutes=minutes)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 
 from bot import keyboards, notifications
 from bot.context import Context, Turn, clip, get_desk, screen
+from bot.core import routes
 from bot.handlers import menu
 from bot.i18n import N_, Texts
 from bot.reply import Reply
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 8
 SEARCH_LIMIT = 40
 MEMBERS_PAGE = 20
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STATUS_NAMES = {
     MembershipStatus.REQUESTED: N_("request waiting for the owners"),
     MembershipStatus.APPROVED: N_("member"),
@@ -394,10 +394,7 @@ async def meeting_time(turn: Turn) -> Reply:
     project = await projects.get_project(turn.session, turn.args[0])
     projects.require_owner(project, turn.member)
     code = turn.args[1]
-    try:
-        day = date(code // 10000, code // 100 % 100, code % 100)
-    except ValueError:
-        raise NotFound(f"day {code}") from None
+    day = routes.day_arg(code)
     if not turn.desk.rules.today(turn.now) <= day <= turn.desk.rules.today(turn.now) + timedelta(days=13):
         raise NotFound(f"day {code}")
     starts = [local_datetime(day, minute, turn.texts.tz) for minute in range(8 * 60, 22 * 60, 30)]
@@ -427,7 +424,7 @@ async def meeting_where(turn: Turn) -> Reply:
 
 async def meeting_text(turn: Turn) -> Reply:
     project_id, minute, remote = turn.args
-    starts_at = EPOCH + timedelta(minutes=minute)
+    starts_at = routes.moment_arg(minute)
     project = await projects.ask_project_input(
         turn.session, turn.member, project_id, "meeting", turn.now, starts_at=starts_at, remote=remote == 1
     )
