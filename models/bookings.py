@@ -388,11 +388,9 @@ async def get_own_booking(session: AsyncSession, member: Member, booking_id: int
     return booking
 
 
-async def cancel(
-    session: AsyncSession, member: Member, booking_id: int, now: datetime, rules: BookingRules | None = None
-) -> Booking:
-    """Cancel one of the member's upcoming bookings; with the lab's `rules`, the freed slot is
-    offered to the members on the waitlist for that day."""
+async def cancel(session: AsyncSession, member: Member, booking_id: int, now: datetime) -> Booking:
+    """Cancel one of the member's upcoming bookings (its reminder, if queued, is withdrawn). The
+    freed slot is offered to the waitlist by models/waitlist.py: cancel_booking, which calls this."""
     booking = await get_own_booking(session, member, booking_id)
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking_id))
@@ -402,10 +400,6 @@ async def cancel(
     booking.cancelled_at = now
     await outbox.withdraw(session, reminder_subject(booking.id), REMINDER)
     await session.flush()
-    if rules is not None and booking.machine.bookable:
-        from models import waitlist  # it imports this module
-
-        await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, rules.tz)
     return booking
 
 

@@ -9,7 +9,6 @@ waiting for it are told too.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Date, ForeignKey, Index, select, text
@@ -18,14 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.base import Base
+from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability
 from models.errors import DomainError
 from models.machines import Machine, check_bookable, get_machine
 from models.members import Member
 from models.opening import local_datetime
 from models.outbox import notify_member
-
-if TYPE_CHECKING:
-    from models.bookings import BookingRules
 
 # How many waiting members hear of one freed slot (first come, first served).
 TOLD_PER_SLOT = 3
@@ -75,8 +72,6 @@ async def join(
 
     Only a day with no free start, but starts still ahead, can be waited for.
     """
-    from models.bookings import day_availability  # the bookings module calls this one
-
     machine = await get_machine(session, machine_id)
     await check_bookable(session, member, machine)
     availability = await day_availability(session, machine, day, rules, now)
@@ -109,8 +104,6 @@ async def slot_freed(
 ) -> int:
     """A slot of the machine freed up: offer it to the members waiting for that day (local), those
     not offered anything yet first, then those offered longest ago, so every one gets a turn."""
-    from models.bookings import Booking, BookingStatus  # the bookings module calls this one
-
     day = start.astimezone(tz).date()
     day_start, day_end = local_datetime(day, 0, tz), local_datetime(day, 24 * 60, tz)
     entries = list(
@@ -198,3 +191,14 @@ async def close_past(session: AsyncSession, today: date, now: datetime) -> None:
         select(WaitlistEntry).where(WaitlistEntry.day < today, WaitlistEntry.done_at.is_(None))
     ):
         entry.done_at = now
+
+
+async def cancel_booking(
+    session: AsyncSession, member: Member, booking_id: int, now: datetime, rules: BookingRules
+) -> Booking:
+    """Cancel one of the member's upcoming bookings and offer the freed slot to the members waiting
+    for that day (the bookings module knows nothing of the waitlist: areas meet through this call)."""
+    booking = await cancel(session, member, booking_id, now)
+    if booking.machine.bookable:
+        await slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, rules.tz)
+    return booking

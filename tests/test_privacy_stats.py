@@ -265,7 +265,7 @@ async def test_a_freed_slot_goes_to_the_waitlist_and_the_first_tap_wins(
     async with sessions.begin() as session:
         alice_again = await session.get(Member, booking.member_id)
         assert alice_again is not None
-        await bookings.cancel(session, alice_again, booking.id, NOW, RULES)
+        await waitlist.cancel_booking(session, alice_again, booking.id, NOW, RULES)
         offered = list(
             await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed"))
         )

@@ -133,7 +133,7 @@ async def test_the_waitlist_compares_with_the_local_day_not_a_day_around(session
     freed = await bookings.book(session, alice, printer.id, paris(6, 10), 60, RULES, NOW)
     await fill_day(session, printer, date(2030, 3, 6))
     await waitlist.join(session, bob, printer.id, date(2030, 3, 6), RULES, NOW)  # he waits for Wednesday
-    await bookings.cancel(session, alice, freed.id, NOW, RULES)
+    await waitlist.cancel_booking(session, alice, freed.id, NOW, RULES)
     offers = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed")))
     assert [o.member_id for o in offers] == [bob.id]
 
@@ -196,13 +196,13 @@ async def test_every_waiting_member_gets_a_turn(session: AsyncSession) -> None:
     second = await bookings.book(session, a, printer.id, paris(5, 11), 60, RULES, NOW)
     for waiter in waiters:
         await waitlist.join(session, waiter, printer.id, date(2030, 3, 5), RULES, NOW)
-    await bookings.cancel(session, a, first.id, NOW, RULES)
+    await waitlist.cancel_booking(session, a, first.id, NOW, RULES)
     told_first = {
         m.member_id
         for m in await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed"))
     }
     assert told_first == {w.id for w in waiters[:3]}
-    await bookings.cancel(session, a, second.id, NOW + timedelta(hours=1), RULES)
+    await waitlist.cancel_booking(session, a, second.id, NOW + timedelta(hours=1), RULES)
     told = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_freed")))
     assert waiters[3].id in {m.member_id for m in told[3:]}  # the fourth is first in line for the next
 

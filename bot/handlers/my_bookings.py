@@ -8,7 +8,7 @@ from bot import ical, keyboards, web
 from bot.context import Turn
 from bot.i18n import N_
 from bot.reply import Reply
-from models import bookings, feeds
+from models import bookings, feeds, waitlist
 from models.bookings import ReminderNote
 from models.errors import AlreadyStarted
 
@@ -131,7 +131,9 @@ async def ask_cancel(turn: Turn) -> Reply:
 
 async def cancel(turn: Turn) -> Reply:
     """Cancel the booking, then show the list again."""
-    booking = await bookings.cancel(turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules)
+    booking = await waitlist.cancel_booking(
+        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules
+    )
     reply = await my_bookings(turn)
     done = turn._("Your booking of {machine} on {when} is cancelled.").format(
         machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)
