@@ -40,6 +40,16 @@ from bot.handlers import (
 )
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
+from bot.jobs import (
+    apply_retention,
+    ask_about_usage,
+    open_due_plan_tickets,
+    remind_due_updates,
+    remind_meetings,
+    send_daily_digest,
+    send_due_reminders,
+    send_weekly_summary,
+)
 from bot.notifications import send_outbox, wake_sender
 from bot.settings import Settings, SettingsError, Webhook
 from bot.startup import telegram_reason
@@ -47,16 +57,6 @@ from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
 from models.db import create_engine, session_factory
-from scheduler.daily import (
-    apply_retention,
-    ask_about_usage,
-    remind_due_updates,
-    remind_meetings,
-    send_daily_digest,
-    send_weekly_summary,
-)
-from scheduler.maintenance import open_due_plan_tickets
-from scheduler.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
 WEB_KEY = "fabdesk.web"  # the HTTP server of calendar links, when FABDESK_HTTP_PORT is set

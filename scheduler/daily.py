@@ -1,67 +1,55 @@
 """Jobs for stock, updates and the managers' digest. Each derives what is due from the database
-and records what it queued, so a restart neither misses nor repeats a message."""
+and records what it queued, so a restart neither misses nor repeats a message; each returns what it
+queued (bot/jobs.py wakes the sender when that is something)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
 
-from bot.context import Context, get_desk
 from models import digest, privacy, projects, stock, updates, waitlist
 from models.db import hold_job_lock
+from scheduler.lab import Lab
 
 
-async def ask_about_usage(context: Context) -> int:
+async def ask_about_usage(desk: Lab) -> int:
     """Job: ask members whose booking ended which consumables they used."""
-    desk = get_desk(context)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "usage")
         asked = await stock.ask_about_usage(session, desk.clock())
-    if asked:
-        desk.wake_outbox(context)
     return asked
 
 
-async def remind_due_updates(context: Context) -> int:
+async def remind_due_updates(desk: Lab) -> int:
     """Job: remind the managers of update checks that fell due, once per due date."""
-    desk = get_desk(context)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "updates")
         reminded = await updates.remind_due(session, desk.settings.manager_ids, desk.clock())
-    if reminded:
-        desk.wake_outbox(context)
     return len(reminded)
 
 
-async def send_daily_digest(context: Context) -> bool:
+async def send_daily_digest(desk: Lab) -> bool:
     """Job: queue today's digest once its time has come (catching up after a restart, never twice)."""
-    desk = get_desk(context)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "digest")
         sent = await digest.send_daily_digest(
             session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
         )
-    if sent:
-        desk.wake_outbox(context)
     return sent
 
 
-async def remind_meetings(context: Context) -> int:
+async def remind_meetings(desk: Lab) -> int:
     """Job: remind project members of meetings starting soon, once each."""
-    desk = get_desk(context)
     lead = timedelta(minutes=desk.settings.meeting_reminder_minutes)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "meetings")
         sent = await projects.remind_meetings(session, lead, desk.clock())
-    if sent:
-        desk.wake_outbox(context)
     return sent
 
 
-async def apply_retention(context: Context) -> int:
+async def apply_retention(desk: Lab) -> int:
     """Job: erase the personal data of members inactive longer than the lab keeps it, a batch per
     transaction (the bot keeps answering in between)."""
-    desk = get_desk(context)
     total = 0
     while True:
         async with desk.sessions.begin() as session:
@@ -74,19 +62,14 @@ async def apply_retention(context: Context) -> int:
         if erased < privacy.RETENTION_BATCH:
             break
         await asyncio.sleep(0)
-    if total:
-        desk.wake_outbox(context)
     return total
 
 
-async def send_weekly_summary(context: Context) -> bool:
+async def send_weekly_summary(desk: Lab) -> bool:
     """Job: queue last week's summary on Monday morning (catching up after a restart, never twice)."""
-    desk = get_desk(context)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "weekly")
         sent = await digest.send_weekly_summary(
             session, desk.settings.manager_ids, desk.clock(), desk.settings.tz, desk.settings.digest_time
         )
-    if sent:
-        desk.wake_outbox(context)
     return sent

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Context, get_desk
 from models import maintenance
 from models.db import hold_job_lock
+from scheduler.lab import Lab
 
 log = logging.getLogger(__name__)
 
 
-async def open_due_plan_tickets(context: Context) -> int:
+async def open_due_plan_tickets(desk: Lab) -> int:
     """Job: open the tickets of plans that fell due; the managers are alerted through the outbox."""
-    desk = get_desk(context)
     async with desk.sessions.begin() as session:
         await hold_job_lock(session, "plans")
         opened = await maintenance.open_due_plan_tickets(session, desk.settings.manager_ids, desk.clock())
     if opened:
         log.info("preventive maintenance due: %s", ", ".join(f"#{t.id} {t.title}" for t in opened))
-        desk.wake_outbox(context)
     return len(opened)

@@ -10,21 +10,18 @@ down; several processes on one database queue each reminder once.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
-from bot.context import Context, get_desk
-from bot.notifications import deliver_outbox
 from models import bookings
+from scheduler.lab import Lab
 
 # Bookings read and claimed per transaction: a thousand reminders due at once (a class starting)
 # are queued in a few short transactions, then sent at Telegram's pace.
 BATCH = 200
 
 
-async def queue_reminders(context: Context) -> int:
+async def queue_reminders(desk: Lab) -> int:
     """Queue every due reminder in the outbox; return how many were queued by this run."""
-    desk = get_desk(context)
     queued = 0
     after: tuple[datetime, int] | None = None
     while True:
@@ -34,12 +31,3 @@ async def queue_reminders(context: Context) -> int:
         if len(batch.read) < BATCH:
             return queued
         after = (batch.read[-1].start_at, batch.read[-1].id)
-
-
-async def send_due_reminders(context: Context) -> int:
-    """Job: queue the due reminders, then send the outbox; return how many reminders were delivered."""
-    if await queue_reminders(context) == 0:
-        return 0
-    kinds: Counter[str] = Counter()
-    await deliver_outbox(get_desk(context), context.bot, delivered_kinds=kinds)
-    return kinds[bookings.REMINDER]

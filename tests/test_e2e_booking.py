@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.jobs import send_due_reminders
 from models.bookings import Booking, BookingStatus
 from models.members import Member
 from scheduler import reminders
-from scheduler.reminders import send_due_reminders
 from tests.factories import make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi
 from tests.harness import (

@@ -71,6 +71,16 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, TypeHandl
 import bot.app
 from bot import callbacks
 from bot.context import DESK_KEY, FabDesk
+from bot.jobs import (
+    apply_retention,
+    ask_about_usage,
+    open_due_plan_tickets,
+    remind_due_updates,
+    remind_meetings,
+    send_daily_digest,
+    send_due_reminders,
+    send_weekly_summary,
+)
 from bot.notifications import deliver_outbox
 from models import bookings, machines, maintenance, members, projects, stock
 from models.base import PENDING_TABLES, Base
@@ -81,16 +91,6 @@ from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import Severity
 from models.projects import BotRights, Visibility
 from models.stock import Consumable, MovementReason
-from scheduler.daily import (
-    apply_retention,
-    ask_about_usage,
-    remind_due_updates,
-    remind_meetings,
-    send_daily_digest,
-    send_weekly_summary,
-)
-from scheduler.maintenance import open_due_plan_tickets
-from scheduler.reminders import send_due_reminders
 from tests.factories import NOW, PARIS, RULES
 from tests.fakebot import FakeBotApi, FakeUser, photo_sizes
 from tests.harness import Clock, running_bot, test_settings

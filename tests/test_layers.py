@@ -72,3 +72,13 @@ def test_the_domain_areas_import_no_circle() -> None:
 
     for module in sorted(edges):
         visit(module)
+
+
+def test_the_scheduler_never_imports_the_bot() -> None:
+    """scheduler imported bot and bot/app.py imported scheduler: a package circle. The jobs are plain
+    functions over a Lab; bot/jobs.py puts them on PTB's JobQueue."""
+    offending = []
+    for path in sorted((ROOT / "scheduler").glob("*.py")):
+        top, _hidden = _imports(path)
+        offending += [f"{path.name}: {m}" for m in top if m.split(".")[0] in {"bot", "telegram"}]
+    assert offending == []

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.jobs import send_due_reminders
 from models import bookings
 from models.bookings import Booking
 from models.db import session_factory
 from models.opening import Closure
-from scheduler.reminders import send_due_reminders
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi
 from tests.harness import (

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.jobs import open_due_plan_tickets
 from bot.notifications import deliver_outbox
 from models import bookings, maintenance
 from models.bookings import Booking
@@ -30,7 +31,6 @@ from models.maintenance import (
 )
 from models.members import Member
 from models.outbox import OutboxMessage
-from scheduler.maintenance import open_due_plan_tickets
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.jobs import ask_about_usage, send_daily_digest
 from models import bookings, stock
 from models.inventory import InventoryError, apply_inventory, parse_inventory
 from models.machines import Machine
@@ -23,7 +24,6 @@ from models.members import Member
 from models.outbox import OutboxMessage
 from models.stock import Consumable, MovementReason, StockMovement
 from models.updates import UpdateItem
-from scheduler.daily import ask_about_usage, send_daily_digest
 from tests.factories import NOW, RULES, make_consumable, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, MANAGER, Clock, job_context, press_data, running_bot, say, tap, test_settings

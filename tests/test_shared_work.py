@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import DESK_KEY, FabDesk, worker_name
+from bot.jobs import send_due_reminders
 from bot.notifications import deliver_outbox
 from models import bookings, outbox
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine, session_factory
 from models.members import Member
 from models.outbox import OutboxMessage
-from scheduler.reminders import send_due_reminders
 from tests.factories import make_machine, make_member
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
@@ -307,8 +307,8 @@ async def test_two_processes_running_a_periodic_job_at_once_queue_its_messages_o
     job reads "not reminded yet" and records it in one transaction, serialised across processes).
     It tells most on PostgreSQL (checked failing there without the job lock); on SQLite the write
     lock from BEGIN serialises the transactions anyway."""
+    from bot.jobs import remind_due_updates
     from models.updates import UpdateItem
-    from scheduler.daily import remind_due_updates
 
     now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
     async with sessions.begin() as session:
