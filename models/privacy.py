@@ -692,8 +692,10 @@ async def scrub_free_text(session: AsyncSession, people: list[tuple[Traces, _Abo
                 if not about_anyone and (anyone is None or anyone.search(folded) is None):
                     continue  # the common case: nobody of theirs in it
                 for identity, about in people:
-                    contacts = about.tied(table, values)
-                    if not contacts and not identity.found_in(value, folded=folded):
+                    # Her phone or e-mail goes from what was written about her, and from any text
+                    # naming her (« vu avec Évelyne, tel 07 … » on someone else's ticket).
+                    contacts = about.tied(table, values) or identity.found_in(value, folded=folded)
+                    if not contacts:
                         continue
                     if column == "tags":
                         tags = scrubbed.split(",")
@@ -752,22 +754,16 @@ async def _scrub_outbox(
     about: _About,
 ) -> None:
     """Messages to the member go, and so do actions on them (letting them into a group); messages
-    about them still to send (to managers, owners) lose their traces; messages already sent keep
-    no copy of what they said."""
+    about them, to send or sent to others (managers, owners), lose their traces — and keep the rest,
+    which is the other person's (their /mydata holds the messages sent to them)."""
     await session.execute(
         delete(OutboxMessage).where(
             or_(OutboxMessage.member_id == member.id, OutboxMessage.chat_id == telegram_id)
         )
     )
-    finished = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed_at.is_not(None))
-    await session.execute(
-        update(OutboxMessage).where(finished, cast(OutboxMessage.payload, String) != "{}").values(payload={})
-    )
     for message in await session.scalars(select(OutboxMessage)):
         if message.last_error and (error := identity.scrub(message.last_error)) != message.last_error:
             message.last_error = error
-        if message.sent_at is not None or message.failed_at is not None:
-            continue
         if message.payload.get("user_id") == telegram_id:
             await session.delete(message)
             continue

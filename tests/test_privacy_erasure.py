@@ -155,8 +155,9 @@ async def test_erasure_leaves_no_trace_in_any_column_of_any_table(session: Async
         for e in await session.scalars(select(TicketEvent).where(TicketEvent.note.is_not(None)))
     }
     assert notes[mine_ticket] == "called — on —, —"
-    # Bob's ticket is not about her: the vendor's number stays, her name goes.
-    assert notes[bob_ticket] == "SAV Trotec au +33 1 98 76 54 32, — avait prévenu (—)"
+    # Bob's ticket names her: whose number sits next to her name cannot be told, so it goes too (a
+    # text not naming her keeps its numbers: the project description above).
+    assert notes[bob_ticket] == "SAV Trotec au —, — avait prévenu (—)"
     movement = await session.scalar(select(StockMovement).where(StockMovement.note != ""))
     assert movement is not None and movement.note == "Bobine prêtée à —, voir —"
     assert (await session.get(Member, bob.id)).first_name == "Bob"  # type: ignore[union-attr]
@@ -203,3 +204,41 @@ async def test_retention_scrubs_the_texts_of_every_member_it_erases(session: Asy
         select(TicketEvent.note).where(TicketEvent.ticket_id == ticket, TicketEvent.note.is_not(None))
     )
     assert note == "— et — l'ont vue chauffer"
+
+
+async def test_erasing_one_member_keeps_the_messages_sent_to_the_others(session: AsyncSession) -> None:
+    """Saw (review): after any erasure, every sent message to every member had its content emptied,
+    so their /mydata lost "messages sent to you". Should see: only her traces go."""
+    from models import outbox
+    from models.outbox import OutboxMessage
+
+    eve = await make_member(session, "Évelyne", telegram_id=7_770_777)
+    eve.last_name = "Secretandre"
+    bob = await make_member(session, "Bob", telegram_id=7_770_778)
+    to_bob = outbox.enqueue(
+        session,
+        chat_id=bob.telegram_id,
+        member_id=bob.id,
+        kind="authorized",
+        payload={"machine": "Prusa"},
+        now=NOW,
+    )
+    about_eve = outbox.enqueue(
+        session,
+        chat_id=bob.telegram_id,
+        member_id=bob.id,
+        kind="training_request",
+        payload={"member": "Évelyne Secretandre", "machine": "Trotec", "note": "rappeler Evelyne"},
+        now=NOW,
+    )
+    await session.flush()
+    for message in (to_bob, about_eve):
+        await outbox.mark_sent(session, message.id, NOW)
+    await privacy.erase_member(session, eve, privacy.ErasureReason.REQUEST, LATER)
+    await session.flush()
+    kept = await session.get(OutboxMessage, to_bob.id)
+    scrubbed = await session.get(OutboxMessage, about_eve.id)
+    assert kept is not None and kept.payload == {"machine": "Prusa"}
+    assert scrubbed is not None and scrubbed.payload["machine"] == "Trotec"
+    assert "velyne" not in json.dumps(scrubbed.payload, ensure_ascii=False).casefold()
+    assert "secretandre" not in json.dumps(scrubbed.payload, ensure_ascii=False).casefold()
