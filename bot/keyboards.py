@@ -40,23 +40,51 @@ def button(text: str, action: str, *args: int) -> InlineKeyboardButton:
 
 
 def clip_label(*parts: str, icon: str = "", limit: int = LABEL_LIMIT, sep: str = " · ") -> str:
-    """A short button label: the icon, then the parts joined by `sep`, the last one clipped (with an
-    ellipsis) so the text fits `limit` characters. Put what changes (a quantity, a version) first:
-    « ⚠️ 60 f. · Contreplaqué peuplier… »."""
+    """A short button label: the icon, then the parts joined by `sep`, the last one clipped in its
+    middle (its start and its end stay: « Fusion…Poste CAO 1 » and « Fusion…Poste CAO 2 » remain two
+    buttons) so the text fits `limit` characters. Put what changes (a quantity, a version) first:
+    « ⚠️ 60 fl · Contrep…600 × 300 »."""
     parts = tuple(p for p in parts if p)
     head = sep.join(parts[:-1]) + sep if len(parts) > 1 else ""
     last = parts[-1] if parts else ""
     room = limit - len(head)
-    if room < 6:  # the first parts alone are too long: clip the whole
+    if room < 8:  # the first parts alone are too long: clip the whole
         head, last, room = "", head + last, limit
     if len(last) > room:
-        last = last[: room - 1].rstrip(" ·—-,(") + "…"
+        tail_room = (room - 1) * 3 // 4  # the end tells siblings apart (« … CAO 2 », « … 5 mm »)
+        end = _whole_words(last.split()[::-1], tail_room, reverse=True) or last[len(last) - tail_room :]
+        head_room = room - 1 - len(end)
+        start = _whole_words(last.split(), head_room) or last[:head_room]
+        last = f"{start.rstrip(' ·—-,(')}…{end.lstrip(' ·—-,)')}"
     return f"{icon} {head}{last}" if icon else head + last
 
 
+def _whole_words(words: list[str], room: int, *, reverse: bool = False) -> str:
+    """As many whole words (from the start, or from the end) as fit `room` characters."""
+    taken: list[str] = []
+    for word in words:
+        if len(" ".join([*taken, word])) > room:
+            break
+        taken.append(word)
+    return " ".join(taken[::-1] if reverse else taken)
+
+
+# Units of consumables, short enough for a button and still readable.
+SHORT_UNITS = {
+    "feuilles": "fl",
+    "feuille": "fl",
+    "pièces": "pc",
+    "pièce": "pc",
+    "pieces": "pc",
+    "sheets": "sh",
+}
+
+
 def short_unit(unit: str) -> str:
-    """A unit short enough for a button: « g », « ml », « feuilles » → « f. »."""
-    return unit if len(unit) <= 4 else unit[0] + "."
+    """A unit short enough for a button: « g », « ml », « feuilles » → « fl », « pièces » → « pc »."""
+    if len(unit) <= 4:
+        return unit
+    return SHORT_UNITS.get(unit.casefold(), unit[:3] + ".")
 
 
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:

@@ -282,8 +282,8 @@ async def test_a_manager_who_takes_the_stock_below_its_minimum_is_not_alerted_th
     async with running_bot(settings, Clock()) as app:
         await say(fake, karim, "/start")
         listing = await say(fake, EN_MANAGER, "/stock")
-        assert listing.buttons()[0][0] == "120 f. · Contreplaqué peuplie…"  # the quantity first, short
-        await tap(fake, EN_MANAGER, "Contreplaqué")
+        assert listing.buttons()[0][0] == "120 fl · Contre…3 mm 600 × 300"  # the quantity first, short
+        await tap(fake, EN_MANAGER, "3 mm 600 × 300")
         await tap(fake, EN_MANAGER, "Correction")
         mark = fake.mark()
         screen = await say(fake, EN_MANAGER, "-60")
@@ -291,7 +291,7 @@ async def test_a_manager_who_takes_the_stock_below_its_minimum_is_not_alerted_th
         await fake.wait_for_call("sendMessage", karim.id, text_contains="Low stock", after=mark)
         await deliver_outbox(app.bot_data["fabdesk"], app.bot)
         listing = await say(fake, EN_MANAGER, "/stock")
-        assert listing.buttons()[0][0] == "⚠️ 60 f. · Contreplaqué peuplier…"
+        assert listing.buttons()[0][0] == "⚠️ 60 fl · Contrep…3 mm 600 × 300"
     assert not [c for c in fake.calls_of("sendMessage", MANAGER.id) if "Low stock" in (c.text or "")]
     assert len([c for c in fake.calls_of("sendMessage", karim.id) if "Low stock" in (c.text or "")]) == 1
 

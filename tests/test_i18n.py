@@ -192,7 +192,7 @@ def test_update_checks_due_together_read_naturally_in_french_and_name_the_machin
     ]
     assert grouped.markup is not None
     labels = [b.text for row in grouped.markup.inline_keyboard for b in row]
-    assert labels == ["🔄 2.0.20256 · Fusion 360 — Post…", "🔄 2.7.1 · PrusaSlicer"]
+    assert labels == ["🔄 2.0.20256 · Fusion…Poste CAO 1", "🔄 2.7.1 · PrusaSlicer"]
     single = RENDERERS["update_due"](french, items[0])
     assert single.text == (
         "🔄 Il est temps de vérifier les mises à jour\xa0: Fusion 360 — Poste CAO 1, version 2.0.20256."
@@ -216,3 +216,20 @@ def test_french_avoids_anglicisms_and_machine_names_without_an_article() -> None
     french = Texts("fr", ZoneInfo("Europe/Paris"))
     assert french.gettext("Escalate") == "Transmettre au niveau 2"
     assert french.gettext("Only the fab managers can do that.") == "Seuls les fabmanagers peuvent faire cela."
+
+
+def test_sibling_items_keep_distinct_labels_on_a_phone() -> None:
+    """The example inventory's Fusion 360 — Poste CAO 1 and … CAO 2 both read « Fusion 360 — Post… »:
+    two identical buttons. The label keeps the start and the end of a long name."""
+    from bot.keyboards import LABEL_LIMIT, clip_label
+
+    names = [
+        f"{software} — Poste CAO {n}"
+        for software in ("Fusion 360", "PrusaSlicer", "Windows 11")
+        for n in (1, 2)
+    ]
+    labels = [clip_label("2.0.20256", name, icon="🔔") for name in names]
+    plywood = ["Contreplaqué peuplier 3 mm 600 × 300", "Contreplaqué peuplier 5 mm 600 × 300"]
+    labels += [clip_label("120 fl", name, icon="⚠️") for name in plywood]
+    assert len(set(labels)) == len(labels), labels
+    assert all(len(label) <= LABEL_LIMIT + len("⚠️ ") for label in labels)
