@@ -46,7 +46,8 @@ def telegram_reason(exc: BaseException) -> str:
         if isinstance(cause, socket.gaierror):
             return "host not found (DNS: check the address and the network)"
         if isinstance(cause, ssl.SSLError):
-            return f"TLS failed ({cause.reason or cause}): is it an https:// address of a Bot API server?"
+            reason = cause.reason or cause
+            return f"TLS failed ({reason}): check that this is a Bot API server's https:// address"
         if isinstance(cause, TimeoutError | TimedOut):
             return "no answer in time (timed out)"
         if isinstance(cause, OSError) and cause.strerror:

@@ -23,7 +23,7 @@ from telegram import Bot, Update
 from telegram.ext import ExtBot, Updater
 from telegram.ext._utils.webhookhandler import WebhookServer
 from tornado.http1connection import HTTP1Connection
-from tornado.web import Application, RequestHandler, stream_request_body
+from tornado.web import Application, HTTPError, RequestHandler, stream_request_body
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,11 @@ class _UpdateHandler(RequestHandler):  # type: ignore[misc]
         self.finish(f"{status.phrase}\n")
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        log.error("webhook: a post failed: %s", " ".join(str(value).split())[:LOGGED_REASON_CHARS])
+        reason = " ".join(str(value).split())[:LOGGED_REASON_CHARS]
+        if isinstance(value, HTTPError) and value.status_code < 500:  # a scan, a GET: not our fault
+            log.info("webhook: a request was refused: %s", reason)
+        else:
+            log.error("webhook: a post failed: %s", reason)
 
 
 class _WebhookApp(Application):  # type: ignore[misc]

@@ -103,7 +103,8 @@ async def ask_forget(turn: Turn) -> Reply:
             "",
             _(
                 "Erased: your name, username and Telegram id, the text and photos of your reports, your "
-                "trainings, your projects, and your upcoming bookings (cancelled)."
+                "trainings, your part in projects (the projects you started stay, without your name), "
+                "and your upcoming bookings (cancelled)."
             ),
             _(
                 "Kept without your name, for the lab's records: the hours of your past bookings "
@@ -115,7 +116,7 @@ async def ask_forget(turn: Turn) -> Reply:
     keyboard = InlineKeyboardMarkup(
         [
             [keyboards.button("🧹 " + _("Yes, erase my data"), "pv:y")],
-            [keyboards.button("⬅️ " + _("No, keep it"), "menu")],
+            [keyboards.button("⬅️ " + _("No, keep my data"), "menu")],
         ]
     )
     return Reply(text=text, markup=keyboard)
