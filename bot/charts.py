@@ -68,12 +68,14 @@ def hours_chart(
     hours_by_machine: dict[str, float],
     ylabel: str,
     value_label: Callable[[float], str] = lambda v: f"{v:.1f} h",
+    tick_label: Callable[[float], str] = lambda v: f"{v:g}",
 ) -> bytes:
     """A bar chart of hours booked per machine, each bar with its value, as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")  # before pyplot: render to memory, never to a window
     from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter
 
     bars = chart_bars(hours_by_machine, value_label) or [Bar("—", 0.0, "")]
     height = max(4.5, 1.2 + 0.32 * len(bars))
@@ -86,6 +88,7 @@ def hours_chart(
         axes.set_yticks(positions, [b.label for b in bars][::-1])
         # Room on the right for the longest bar's value; a chart of idle machines still has an axis.
         axes.set_xlim(0, max(max(b.value for b in bars) * 1.18, 1.0))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: tick_label(value)))
         axes.set_title(title.replace("$", r"\$"))
         axes.set_xlabel(_plain(ylabel))
         for spine in ("top", "right"):

@@ -115,6 +115,10 @@ class Texts:
         """Hours with one decimal: « 12,5 h », "1,234.5 h"."""
         return f"{format_decimal(value, format='#,##0.0', locale=self.locale)} h"
 
+    def number(self, value: float) -> str:
+        """A plain number in the language's way: « 0,5 », "0.5"."""
+        return format_decimal(value, format="#,##0.##", locale=self.locale)
+
     def percent(self, rate: float) -> str:
         """A rate as a percentage: « 12 % », "12%"."""
         return format_percent(rate, locale=self.locale)

@@ -233,3 +233,8 @@ def test_sibling_items_keep_distinct_labels_on_a_phone() -> None:
     labels += [clip_label("120 fl", name, icon="⚠️") for name in plywood]
     assert len(set(labels)) == len(labels), labels
     assert all(len(label) <= LABEL_LIMIT + len("⚠️ ") for label in labels)
+
+
+def test_plain_numbers_follow_the_language_as_on_the_charts_axis() -> None:
+    assert Texts("fr", ZoneInfo("Europe/Paris")).number(0.25) == "0,25"
+    assert Texts("en", ZoneInfo("Europe/Paris")).number(1234.5) == "1,234.5"

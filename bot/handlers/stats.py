@@ -109,6 +109,7 @@ async def show(turn: Turn) -> Reply:
         figures.hours_by_machine,
         _("hours"),
         value_label=texts.hours,
+        tick_label=texts.number,
     )
     keyboard = InlineKeyboardMarkup(
         [
