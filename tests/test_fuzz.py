@@ -1668,6 +1668,14 @@ class Generator:
         today = now.astimezone(PARIS).date()
         sunday = today + timedelta(days=(6 - today.weekday()) % 7)
         slot, tomorrow = row["slot_minutes"], today + timedelta(days=1)
+        closed = [
+            minutes_of(_local(tomorrow, 3 * 60)),  # at night
+            minutes_of(_local(tomorrow, 12 * 60 + 30)),  # the lunch break
+            minutes_of(_local(sunday, 10 * 60)),  # Sunday, closed
+            minutes_of(_local(CLOSED_DAY, 10 * 60)),  # a closure day
+        ]
+        # A time already past is a stale button, answered with a fresh screen, not a forged press:
+        # the closed times count only while they are ahead (this Sunday's 10:00, the closure day).
         return rng.choice(
             [
                 f"bk:ok:{machine}:{start + 7}:{length}",  # off the slot grid
@@ -1675,10 +1683,7 @@ class Generator:
                 f"bk:ok:{machine}:{start}:{row['max_booking_minutes'] + slot}",  # too long
                 f"bk:ok:{machine}:{start}:0",
                 f"bk:ok:{machine}:{start}:{slot + 1}",
-                f"bk:ok:{machine}:{minutes_of(_local(tomorrow, 3 * 60))}:{slot}",  # at night
-                f"bk:ok:{machine}:{minutes_of(_local(tomorrow, 12 * 60 + 30))}:{slot}",  # the lunch break
-                f"bk:ok:{machine}:{minutes_of(_local(sunday, 10 * 60))}:{slot}",  # Sunday, closed
-                f"bk:ok:{machine}:{minutes_of(_local(CLOSED_DAY, 10 * 60))}:{slot}",  # a closure day
+                *(f"bk:ok:{machine}:{at}:{slot}" for at in closed if at > minutes_of(now)),
             ]
         )
 
