@@ -521,13 +521,6 @@ async def booking_notes(
     return notes
 
 
-async def mark_reminded(session: AsyncSession, booking_id: int, now: datetime) -> None:
-    """Record that the booking's reminder was handled (sent, or undeliverable)."""
-    booking = await session.get(Booking, booking_id)
-    if booking is not None and booking.reminded_at is None and booking.status is BookingStatus.CONFIRMED:
-        booking.reminded_at = now
-
-
 REMINDER = "reminder"  # the outbox kind of a booking reminder
 
 
@@ -611,7 +604,6 @@ __all__ = [
     "due_reminders",
     "free_lengths",
     "get_own_booking",
-    "mark_reminded",
     "next_free_starts",
     "upcoming_for_member",
     "validate_slot",

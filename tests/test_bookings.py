@@ -336,7 +336,7 @@ async def test_reminders_fall_due_once_and_not_for_late_bookings(session: AsyncS
     hour_ahead = bookings.BookingRules(tz=PARIS, reminder_lead=timedelta(hours=1))
     assert await due_ids(paris(5, 9, 1), hour_ahead) == [early.id]
     assert await due_ids(paris(5, 9, 31), bookings.BookingRules(tz=PARIS, reminder_lead=timedelta(0))) == []
-    await bookings.mark_reminded(session, early.id, paris(5, 9, 31))
+    assert (await bookings.queue_due_reminders(session, RULES, paris(5, 9, 31))).queued == 1
     assert await due_ids(paris(5, 9, 45)) == []
     assert await due_ids(paris(5, 13, 50)) == []  # the late booking
     # A booking that started while the bot was down gets no late reminder.
@@ -368,7 +368,8 @@ async def test_a_booking_cancelled_while_its_reminder_goes_out_is_not_stamped(se
     alice = await make_member(session)
     booking = await bookings.book(session, alice, machine.id, paris(5, 10), 30, RULES, NOW)
     await bookings.cancel(session, alice, booking.id, NOW)
-    await bookings.mark_reminded(session, booking.id, paris(5, 9, 31))
+    assert (await bookings.queue_due_reminders(session, RULES, paris(5, 9, 31))).queued == 0
+    await session.refresh(booking)
     assert booking.reminded_at is None
 
 
