@@ -434,11 +434,14 @@ async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops
         first: FabDesk = app.bot_data[DESK_KEY]
         second = _second_process(first)
         polling: dict[str, bool] = {first.worker: False, second.worker: False}
+        started = asyncio.Event()  # a process started polling
 
         def switch(desk: FabDesk, on: bool) -> Any:
             async def flip() -> None:
                 assert polling[desk.worker] is not on
                 polling[desk.worker] = on
+                if on:
+                    started.set()
 
             return flip
 
@@ -452,13 +455,17 @@ async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops
             for desk in (first, second)
         }
         try:
-            await asyncio.sleep(0.5)
+            # A loaded machine (CI) may take a while for the first rounds: wait for a poller, then
+            # watch a few more rounds to see that the other never starts as well.
+            await asyncio.wait_for(started.wait(), timeout=30)
+            started.clear()
+            await asyncio.sleep(0.3)
             assert sorted(polling.values()) == [False, True], "exactly one polls"
             leader = next(w for w, on in polling.items() if on)
             standby = next(w for w, on in polling.items() if not on)
             stops[leader].set()  # a clean stop
             await guards[leader]
-            await asyncio.sleep(0.5)
+            await asyncio.wait_for(started.wait(), timeout=30)
             assert polling == {leader: False, standby: True}, "the standby took over"
         finally:
             for worker, stop in stops.items():
