@@ -22,9 +22,11 @@ from telegram.ext import (
 )
 
 from bot import web
-from bot.context import DESK_KEY, Context, FabDesk, get_desk, screen
+from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
+from bot.core import routes
+from bot.core.feature import Feature, Screen
+from bot.features.registry import features
 from bot.handlers import (
-    booking,
     inputs,
     machine_admin,
     manager,
@@ -51,6 +53,7 @@ from bot.jobs import (
     send_weekly_summary,
 )
 from bot.notifications import send_outbox, wake_sender
+from bot.reply import Reply
 from bot.settings import Settings, SettingsError, Webhook
 from bot.startup import telegram_reason
 from models import members
@@ -141,7 +144,7 @@ def build_application(
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """Register every handler, in the order they are tried."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    commands = {
+    commands: dict[str, Screen] = {
         # member commands
         "start": menu.start,
         "help": menu.help_screen,
@@ -149,7 +152,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "language": menu.language_screen,
         "hours": menu.opening_hours,
         "horaires": menu.opening_hours,
-        "book": booking.machine_list,
         "mybookings": my_bookings.my_bookings,
         "report": report.pick_machine,
         "privacy": privacy.privacy_notice,
@@ -167,6 +169,15 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "machines": manager.machines_today,
         "authorize": manager.pick_machine,
     }
+    registered = features()
+    for feature in registered:
+        for handler in feature.handlers:
+            application.add_handler(handler)
+    for feature in registered:
+        for name, render in feature.commands.items():
+            if name in commands:
+                raise ValueError(f"/{name} is answered by {feature.name} and by another feature")
+            commands[name] = render
     for name, render in commands.items():
         application.add_handler(CommandHandler(name, screen(render), filters=private))
     # In a project's group: link it (the only command the bot answers in groups); elsewhere, say where.
@@ -192,15 +203,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "lang:fr": menu.set_language,
         "lang:en": menu.set_language,
         "lang:auto": menu.set_language,
-        "bk": booking.machine_list,
-        "bk:m": booking.choose_day,
-        "bk:d": booking.choose_start,
-        "bk:h": booking.choose_start_in_hour,
-        "bk:s": booking.choose_length,
-        "bk:l": booking.confirm,
-        "bk:ok": booking.book,
-        "wl": booking.wait_for_slot,
-        "tr": booking.request_training,
         "my": my_bookings.my_bookings,
         "my:p": my_bookings.my_bookings,
         "my:ics": my_bookings.calendar_file,
@@ -219,7 +221,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "au:r": manager.ask_revoke,
         "au:y": manager.revoke,
         "hours": menu.opening_hours,
-        "bk:k": booking.machine_list,
         "rp": report.pick_machine,
         "rp:m": report.describe,
         "rp:s": report.submit,
@@ -296,6 +297,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
+    application.add_handler(CallbackQueryHandler(screen(press_router(registered)), pattern=_typed_press))
     # Anything else pressed: an old keyboard, another bot's data, or forged data.
     application.add_handler(CallbackQueryHandler(screen(menu.stale_button)))
 
@@ -303,6 +305,28 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # Typed text and photos: a note a manager was asked for, a report being written, or chatter.
     application.add_handler(MessageHandler(private & ~filters.COMMAND, inputs.private_message))
     application.add_error_handler(on_error)
+
+
+def _typed_press(data: object) -> bool:
+    return isinstance(data, str) and routes.parse(data) is not None
+
+
+def press_router(registered: Sequence[Feature]) -> Screen:
+    """The one screen of every typed button: the screen its feature routes it to."""
+    table: dict[type[routes.Button], Screen] = {}
+    for feature in registered:
+        for button, render in feature.presses.items():
+            if button in table:
+                raise ValueError(f"{button.__name__} is routed by {feature.name} and by another feature")
+            table[button] = render
+
+    async def route(turn: Turn) -> Reply:
+        render = table.get(type(turn.press)) if turn.press is not None else None
+        if render is None:  # a button declared and built, but no screen for it: a stale one
+            return await menu.stale_button(turn)
+        return await render(turn)
+
+    return route
 
 
 def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]

@@ -14,16 +14,6 @@ ACTIONS: dict[str, int] = {
     "menu": 0,  # main menu
     "close": 0,  # leave the current screen
     "help": 0,
-    "bk": 0,  # booking: list machines
-    "bk:m": 1,  # machine chosen -> days  (machine)
-    "bk:d": 2,  # day chosen -> start times  (machine, yyyymmdd)
-    "bk:h": 2,  # hour chosen (fine slot grids) -> start times in it  (machine, hour start as epoch minutes)
-    "bk:s": 2,  # start chosen -> lengths  (machine, start as epoch minutes)
-    "bk:l": 3,  # length chosen -> confirmation  (machine, start, minutes)
-    "bk:ok": 3,  # confirmed -> book  (machine, start, minutes)
-    "wl": 2,  # a full day: join its waitlist  (machine, yyyymmdd)
-    "bk:k": 1,  # machines of one kind (rebooking after a fault)  (kind index)
-    "tr": 1,  # ask for a training  (machine)
     "rp": 0,  # report a problem: pick the machine
     "rp:m": 1,  # machine picked -> describe  (machine)
     "rp:s": 1,  # severity picked -> the report is sent  (severity index)

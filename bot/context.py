@@ -25,13 +25,14 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks
+from bot.core import routes
 from bot.i18n import Texts, pick_language
 from bot.refusals import refusal_reply
 from bot.reply import Reply
 from bot.settings import Settings
 from models import members
 from models.bookings import BookingRules
-from models.errors import DomainError
+from models.errors import DomainError, NotFound
 from models.maintenance import DOCUMENT_PREFIX
 from models.members import Member
 
@@ -112,9 +113,18 @@ class Turn:
     texts: Texts
     update: Update
     callback: callbacks.Callback | None
+    # The button pressed, typed (bot/core/routes.py); None for a command or a typed message.
+    press: routes.Button | None = None
 
     def _(self, message: str) -> str:
         return self.texts.gettext(message)
+
+    def pressed(self, button: type[routes.B]) -> routes.B:
+        """The press, as the button class this screen is routed from. A screen reached some other
+        way (a command, another button) has no such press: NotFound, answered as a stale button."""
+        if not isinstance(self.press, button):
+            raise NotFound(f"not a {button.__name__} press")
+        return self.press
 
     @property
     def args(self) -> tuple[int, ...]:
@@ -153,6 +163,7 @@ async def open_turn(update: Update, context: Context) -> AsyncIterator[Turn]:
             texts=desk.texts(member),
             update=update,
             callback=callbacks.parse(query.data) if query else None,
+            press=routes.parse(query.data) if query else None,
         )
 
 
@@ -166,7 +177,7 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
         turn: Turn | None = None
         try:
             async with open_turn(update, context) as turn:
-                if update.callback_query is not None and turn.callback is None:
+                if update.callback_query is not None and turn.callback is None and turn.press is None:
                     reply = Reply(toast=turn._("This button is no longer valid."), alert=True)
                 else:
                     reply = await render(turn)

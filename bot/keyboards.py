@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.core import routes
 from bot.i18n import N_, Texts
-from models.bookings import Booking, DayAvailability
+from models.bookings import Booking
 from models.machines import KIND_ORDER, Machine, MachineKind
 from models.members import Member
 
@@ -35,8 +35,14 @@ MAX_LENGTH_BUTTONS = 12
 LABEL_LIMIT = 30
 
 
-def button(text: str, action: str, *args: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.build(action, *args))
+def button(text: str, target: routes.Button | str, *args: int) -> InlineKeyboardButton:
+    """A button: its label, and the typed press it sends (bot/core/routes.py). Naming the press by
+    its action and digits (`"bk:m", 3`) is the older way, still read for features not yet typed."""
+    if isinstance(target, routes.Button):
+        return InlineKeyboardButton(text, callback_data=target.data())
+    if routes.lookup(target) is not None:
+        return InlineKeyboardButton(text, callback_data=routes.from_args(target, *args).data())
+    return InlineKeyboardButton(text, callback_data=callbacks.build(target, *args))
 
 
 def clip_label(*parts: str, icon: str = "", limit: int = LABEL_LIMIT, sep: str = " · ") -> str:
@@ -91,10 +97,16 @@ def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inlin
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-def nav_row(texts: Texts, back: tuple[str, tuple[int, ...]] | None) -> list[InlineKeyboardButton]:
+Back = routes.Button | tuple[str, tuple[int, ...]] | None
+
+
+def nav_row(texts: Texts, back: Back) -> list[InlineKeyboardButton]:
     """The Back / Cancel row every screen ends with."""
     _ = texts.gettext
-    row = [button("⬅️ " + _("Back"), back[0], *back[1])] if back else []
+    if isinstance(back, tuple):
+        row = [button("⬅️ " + _("Back"), back[0], *back[1])]
+    else:
+        row = [button("⬅️ " + _("Back"), back)] if back is not None else []
     row.append(button("✖️ " + _("Cancel"), "close"))
     return row
 
@@ -140,131 +152,6 @@ def machine_label(texts: Texts, machine: Machine, authorized: bool) -> str:
     if not authorized:
         return label + " 🎓"
     return label
-
-
-def machines(texts: Texts, entries: Sequence[tuple[Machine, bool]]) -> InlineKeyboardMarkup:
-    """One button per machine, kind after kind; `entries` pairs a machine with "member is authorized"."""
-    keyboard = [[button(machine_label(texts, m, ok), "bk:m", m.id)] for m, ok in entries]
-    keyboard.append(nav_row(texts, ("menu", ())))
-    return InlineKeyboardMarkup(keyboard)
-
-
-def days(texts: Texts, machine: Machine, availability: Sequence[DayAvailability]) -> InlineKeyboardMarkup:
-    """Open days of the horizon; a full day says so."""
-    day_buttons = []
-    for entry in availability:
-        if not entry.open:
-            continue
-        label = texts.short_day(entry.day)
-        if not entry.free_starts:
-            label += " · " + texts.gettext("full")
-        day_buttons.append(button(label, "bk:d", machine.id, date_code(entry.day)))
-    keyboard = rows(day_buttons, 2)
-    keyboard.append(nav_row(texts, ("bk", ())))
-    return InlineKeyboardMarkup(keyboard)
-
-
-# Telegram takes at most 100 buttons a keyboard; a day with more free starts is shown hour by hour.
-MAX_START_BUTTONS = 48
-
-
-def start_times(
-    texts: Texts,
-    machine: Machine,
-    starts: Sequence[datetime],
-    back: tuple[str, tuple[int, ...]] | None = None,
-) -> InlineKeyboardMarkup:
-    """Free starts of a day; too many of them are grouped by hour first."""
-    if len(starts) > MAX_START_BUTTONS:
-        return start_hours(texts, machine, starts)
-    keyboard = rows([button(texts.time(s), "bk:s", machine.id, epoch_minutes(s)) for s in starts], 4)
-    keyboard.append(nav_row(texts, back or ("bk:m", (machine.id,))))
-    return InlineKeyboardMarkup(keyboard)
-
-
-def full_day(texts: Texts, machine: Machine, day: date, waitable: bool = True) -> InlineKeyboardMarkup:
-    """A full day: wait for a slot to free up (when some are still ahead), or go back to the days."""
-    rows = [nav_row(texts, ("bk:m", (machine.id,)))]
-    if waitable:
-        rows.insert(
-            0, [button("🔔 " + texts.gettext("Tell me if a slot frees up"), "wl", machine.id, date_code(day))]
-        )
-    return InlineKeyboardMarkup(rows)
-
-
-def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
-    """One button per hour holding free starts ("14:00…"), for fine slot grids."""
-    hours: dict[datetime, None] = {}
-    for start in starts:
-        local = start.astimezone(texts.tz)
-        hours.setdefault(local.replace(minute=0, second=0, microsecond=0), None)
-    keyboard = rows([button(texts.time(h) + "…", "bk:h", machine.id, epoch_minutes(h)) for h in hours], 4)
-    keyboard.append(nav_row(texts, ("bk:m", (machine.id,))))
-    return InlineKeyboardMarkup(keyboard)
-
-
-def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> list[int]:
-    """Keep a readable set of lengths: all when few, else the first ones and whole hours."""
-    if len(lengths) <= limit:
-        return list(lengths)
-    kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
-    return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
-
-
-def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[int]) -> InlineKeyboardMarkup:
-    minute = epoch_minutes(start)
-    buttons = [
-        button(
-            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
-            "bk:l",
-            machine.id,
-            minute,
-            m,
-        )
-        for m in pick_lengths(options)
-    ]
-    keyboard = rows(buttons, 2)
-    keyboard.append(nav_row(texts, ("bk:d", (machine.id, date_code(start.astimezone(texts.tz).date())))))
-    return InlineKeyboardMarkup(keyboard)
-
-
-def confirm(texts: Texts, machine: Machine, start: datetime, minutes: int) -> InlineKeyboardMarkup:
-    minute = epoch_minutes(start)
-    return InlineKeyboardMarkup(
-        [
-            [button("✅ " + texts.gettext("Confirm"), "bk:ok", machine.id, minute, minutes)],
-            nav_row(texts, ("bk:s", (machine.id, minute))),
-        ]
-    )
-
-
-def alternatives(
-    texts: Texts, machine: Machine, starts: Sequence[datetime], minutes: int
-) -> InlineKeyboardMarkup:
-    """The next free slots of the same length, one tap from the confirmation."""
-    keyboard = [
-        [
-            button(
-                texts.moment(s),
-                "bk:l",
-                machine.id,
-                epoch_minutes(s),
-                minutes,
-            )
-        ]
-        for s in starts
-    ]
-    keyboard.append(nav_row(texts, ("bk:m", (machine.id,))))
-    return InlineKeyboardMarkup(keyboard)
-
-
-def ask_training(texts: Texts, machine: Machine) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button("🎓 " + texts.gettext("Ask for a training"), "tr", machine.id)],
-            nav_row(texts, ("bk", ())),
-        ]
-    )
 
 
 def booked(texts: Texts) -> InlineKeyboardMarkup:

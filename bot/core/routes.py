@@ -241,3 +241,21 @@ def declared() -> dict[str, type[Button]]:
 def pattern(*buttons: type[Button]) -> str:
     """A regex for CallbackQueryHandler matching exactly these buttons' actions."""
     return "^(" + "|".join(re.escape(b.action) for b in buttons) + ")(:[0-9]+)*$"
+
+
+def lookup(action: str) -> type[Button] | None:
+    """The button class declared for `action`, if any."""
+    return _REGISTRY.get(action)
+
+
+def from_args(action: str, *args: int) -> Button:
+    """The button of `action` with arguments as they travel (digits): for code that still names a
+    button by its action, the same checks as parsing it. ValueError for an unknown action or a bad
+    argument (a programming error, not a press)."""
+    cls = _REGISTRY.get(action)
+    if cls is None:
+        raise ValueError(f"no button {action!r}")
+    press = cls.load([str(a) for a in args])
+    if press is None:
+        raise ValueError(f"bad arguments for {action}: {args}")
+    return press

@@ -6,26 +6,21 @@ from datetime import date, datetime, timedelta
 
 from bot import keyboards
 from bot.context import Turn
-from bot.core import routes
+from bot.core.feature import Feature
+from bot.features.booking import keyboards as booking_keyboards
+from bot.features.booking import routes
 from bot.keyboards import KIND_NAMES
 from bot.reply import Reply
 from models import bookings, machines, waitlist
 from models.errors import SlotTaken
-from models.machines import KIND_ORDER
-
-# Buttons carry starts as minutes since 1970 and days as yyyymmdd; bot/core/routes.py reads them
-# back, and refuses anything no button of ours carries.
-_start_of = routes.moment_arg
-_day_of = routes.day_arg
 
 
 async def machine_list(turn: Turn) -> Reply:
     """Show every machine, kind by kind, marking those out of service or needing a training."""
     _ = turn._
     listed = await machines.list_machines(turn.session)
-    if turn.callback is not None and turn.callback.action == "bk:k":  # rebooking: one kind only
-        kind = KIND_ORDER[turn.args[0]] if turn.args[0] < len(KIND_ORDER) else None
-        listed = [m for m in listed if m.kind is kind]
+    if isinstance(turn.press, routes.KindList):  # rebooking: one kind only
+        listed = [m for m in listed if m.kind is turn.press.kind]
     if not listed:
         return Reply(
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
@@ -41,7 +36,7 @@ async def machine_list(turn: Turn) -> Reply:
     legend = [_("Which machine would you like to book?"), " · ".join(kinds)]
     if not all(ok for _m, ok in entries):
         legend.append("🎓 " + _("needs a training"))
-    return Reply(text="\n".join(legend), markup=keyboards.machines(turn.texts, entries))
+    return Reply(text="\n".join(legend), markup=booking_keyboards.machines(turn.texts, entries))
 
 
 async def _machine_header(turn: Turn, machine: machines.Machine) -> str:
@@ -55,7 +50,7 @@ async def _machine_header(turn: Turn, machine: machines.Machine) -> str:
 
 async def choose_day(turn: Turn) -> Reply:
     """Show the days of the horizon for the chosen machine (or why it cannot be booked)."""
-    machine = await machines.get_machine(turn.session, turn.args[0])
+    machine = await machines.get_machine(turn.session, turn.pressed(routes.MachineChosen).machine)
     return await _day_screen(turn, machine)
 
 
@@ -72,14 +67,14 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
                 "This machine needs a training before you can book it. "
                 "Ask for one and a fab manager will get back to you."
             ),
-            markup=keyboards.ask_training(turn.texts, machine),
+            markup=booking_keyboards.ask_training(turn.texts, machine),
         )
     days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
     if not any(d.open for d in days):
         text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
     else:
         text = header + "\n\n" + _("Which day?")
-    return Reply(text=text, markup=keyboards.days(turn.texts, machine, days))
+    return Reply(text=text, markup=booking_keyboards.days(turn.texts, machine, days))
 
 
 async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bool = True) -> Reply:
@@ -107,8 +102,9 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
 
 async def choose_start(turn: Turn) -> Reply:
     """Show the free start times of the chosen day."""
-    machine = await machines.get_machine(turn.session, turn.args[0])
-    day = _day_of(turn.args[1])
+    press = turn.pressed(routes.DayChosen)
+    machine = await machines.get_machine(turn.session, press.machine)
+    day = press.day
     if day < turn.desk.rules.today(turn.now):
         return await _passed(turn, machine, day, start=False)
     await machines.check_bookable(turn.session, turn.member, machine)
@@ -129,22 +125,25 @@ def _start_screen(turn: Turn, machine: machines.Machine, availability: bookings.
                 "I will tell you at once."
             )
         )
-        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day))
+        return Reply(text=text, markup=booking_keyboards.full_day(turn.texts, machine, day))
     if not availability.free_starts:
         text = header + "\n\n" + _("No slot left that day: pick another day.")
-        return Reply(text=text, markup=keyboards.full_day(turn.texts, machine, day, waitable=False))
+        return Reply(text=text, markup=booking_keyboards.full_day(turn.texts, machine, day, waitable=False))
     text = header + "\n\n" + _("Free start times:")
-    return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, availability.free_starts))
+    return Reply(
+        text=text, markup=booking_keyboards.start_times(turn.texts, machine, availability.free_starts)
+    )
 
 
 async def wait_for_slot(turn: Turn) -> Reply:
     """Put the member on the waitlist of a full day."""
     _ = turn._
-    day = _day_of(turn.args[1])
+    press = turn.pressed(routes.WaitForSlot)
+    day = press.day
     if day < turn.desk.rules.today(turn.now):
-        return await _passed(turn, await machines.get_machine(turn.session, turn.args[0]), day, start=False)
+        return await _passed(turn, await machines.get_machine(turn.session, press.machine), day, start=False)
     _entry, added = await waitlist.join(
-        turn.session, turn.member, turn.args[0], day, turn.desk.rules, turn.now
+        turn.session, turn.member, press.machine, day, turn.desk.rules, turn.now
     )
     toast = (
         _("You are on the waitlist: I will tell you as soon as a slot frees up.")
@@ -157,8 +156,9 @@ async def wait_for_slot(turn: Turn) -> Reply:
 async def choose_start_in_hour(turn: Turn) -> Reply:
     """Show the free starts within the chosen hour (machines with a fine slot grid)."""
     _ = turn._
-    machine = await machines.get_machine(turn.session, turn.args[0])
-    hour = _start_of(turn.args[1])
+    press = turn.pressed(routes.HourChosen)
+    machine = await machines.get_machine(turn.session, press.machine)
+    hour = press.hour
     day = hour.astimezone(turn.texts.tz).date()
     # The hour's last start on the grid is over: the screen was left open since.
     if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
@@ -169,15 +169,16 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     if not starts:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
     text = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}" + "\n\n" + _("Free start times:")
-    back = ("bk:d", (machine.id, keyboards.date_code(day)))
-    return Reply(text=text, markup=keyboards.start_times(turn.texts, machine, starts, back))
+    back = routes.DayChosen(machine.id, day)
+    return Reply(text=text, markup=booking_keyboards.start_times(turn.texts, machine, starts, back))
 
 
 async def choose_length(turn: Turn) -> Reply:
     """Show how long the member can book from the chosen start."""
     _ = turn._
-    machine = await machines.get_machine(turn.session, turn.args[0])
-    start = _start_of(turn.args[1])
+    press = turn.pressed(routes.StartChosen)
+    machine = await machines.get_machine(turn.session, press.machine)
+    start = press.start
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
@@ -189,7 +190,7 @@ async def choose_length(turn: Turn) -> Reply:
         + "\n\n"
         + _("For how long?")
     )
-    return Reply(text=text, markup=keyboards.lengths(turn.texts, machine, start, options))
+    return Reply(text=text, markup=booking_keyboards.lengths(turn.texts, machine, start, options))
 
 
 def _summary(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> str:
@@ -199,20 +200,22 @@ def _summary(turn: Turn, machine: machines.Machine, start: datetime, minutes: in
 
 async def confirm(turn: Turn) -> Reply:
     """Show the booking about to be made, with Confirm."""
-    machine = await machines.get_machine(turn.session, turn.args[0])
-    start, minutes = _start_of(turn.args[1]), turn.args[2]
+    press = turn.pressed(routes.LengthChosen)
+    machine = await machines.get_machine(turn.session, press.machine)
+    start, minutes = press.start, press.minutes
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
-    return Reply(text=text, markup=keyboards.confirm(turn.texts, machine, start, minutes))
+    return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
 
 
 async def book(turn: Turn) -> Reply:
     """Book the slot; if someone was faster, say so and offer the next free slots."""
     _ = turn._
-    machine_id, start, minutes = turn.args[0], _start_of(turn.args[1]), turn.args[2]
+    press = turn.pressed(routes.Confirmed)
+    machine_id, start, minutes = press.machine, press.start, press.minutes
     if start < turn.now:  # a Confirm (or a waitlist's Book it) left unpressed until it was too late
         machine = await machines.get_machine(turn.session, machine_id)
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
@@ -229,7 +232,7 @@ async def book(turn: Turn) -> Reply:
             text += "\n\n" + _("No other slot of that length is free in the coming days.")
         return Reply(
             text=text,
-            markup=keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
+            markup=booking_keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
             toast=_("That slot was just taken."),
         )
     text = (
@@ -251,7 +254,7 @@ async def book(turn: Turn) -> Reply:
 async def request_training(turn: Turn) -> Reply:
     """Record the member's training request and pass it on to the fab managers."""
     _ = turn._
-    machine = await machines.get_machine(turn.session, turn.args[0])
+    machine = await machines.get_machine(turn.session, turn.pressed(routes.AskTraining).machine)
     _request, created = await machines.request_training(
         turn.session, turn.member, machine, manager_ids=turn.desk.settings.manager_ids, now=turn.now
     )
@@ -266,3 +269,21 @@ async def request_training(turn: Turn) -> Reply:
         text=_("Your request was sent to the fab managers. You will get a message when you are authorized."),
         markup=keyboards.back_to_menu(turn.texts),
     )
+
+
+FEATURE = Feature(
+    name="booking",
+    commands={"book": machine_list},
+    presses={
+        routes.MachineList: machine_list,
+        routes.KindList: machine_list,
+        routes.MachineChosen: choose_day,
+        routes.DayChosen: choose_start,
+        routes.HourChosen: choose_start_in_hour,
+        routes.StartChosen: choose_length,
+        routes.LengthChosen: confirm,
+        routes.Confirmed: book,
+        routes.WaitForSlot: wait_for_slot,
+        routes.AskTraining: request_training,
+    },
+)

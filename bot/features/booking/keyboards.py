@@ -1,0 +1,118 @@
+"""The booking's keyboards: pure functions from what the screen shows to the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from telegram import InlineKeyboardMarkup
+
+from bot.features.booking import routes
+from bot.i18n import Texts
+from bot.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_label, nav_row, rows
+from models.bookings import DayAvailability
+from models.machines import Machine
+
+# Telegram takes at most 100 buttons a keyboard; a day with more free starts is shown hour by hour.
+MAX_START_BUTTONS = 48
+
+
+def machines(texts: Texts, entries: Sequence[tuple[Machine, bool]]) -> InlineKeyboardMarkup:
+    """One button per machine, kind after kind; `entries` pairs a machine with "member is authorized"."""
+    keyboard = [[button(machine_label(texts, m, ok), routes.MachineChosen(m.id))] for m, ok in entries]
+    keyboard.append(nav_row(texts, ("menu", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def days(texts: Texts, machine: Machine, availability: Sequence[DayAvailability]) -> InlineKeyboardMarkup:
+    """Open days of the horizon; a full day says so."""
+    day_buttons = []
+    for entry in availability:
+        if not entry.open:
+            continue
+        label = texts.short_day(entry.day)
+        if not entry.free_starts:
+            label += " · " + texts.gettext("full")
+        day_buttons.append(button(label, routes.DayChosen(machine.id, entry.day)))
+    keyboard = rows(day_buttons, 2)
+    keyboard.append(nav_row(texts, routes.MachineList()))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def start_times(
+    texts: Texts, machine: Machine, starts: Sequence[datetime], back: Back = None
+) -> InlineKeyboardMarkup:
+    """Free starts of a day; too many of them are grouped by hour first."""
+    if len(starts) > MAX_START_BUTTONS:
+        return start_hours(texts, machine, starts)
+    keyboard = rows([button(texts.time(s), routes.StartChosen(machine.id, s)) for s in starts], 4)
+    keyboard.append(nav_row(texts, back or routes.MachineChosen(machine.id)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def full_day(texts: Texts, machine: Machine, day: date, waitable: bool = True) -> InlineKeyboardMarkup:
+    """A full day: wait for a slot to free up (when some are still ahead), or go back to the days."""
+    keyboard = [nav_row(texts, routes.MachineChosen(machine.id))]
+    if waitable:
+        wait = routes.WaitForSlot(machine.id, day)
+        keyboard.insert(0, [button("🔔 " + texts.gettext("Tell me if a slot frees up"), wait)])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> InlineKeyboardMarkup:
+    """One button per hour holding free starts ("14:00…"), for fine slot grids."""
+    hours: dict[datetime, None] = {}
+    for start in starts:
+        local = start.astimezone(texts.tz)
+        hours.setdefault(local.replace(minute=0, second=0, microsecond=0), None)
+    keyboard = rows([button(texts.time(h) + "…", routes.HourChosen(machine.id, h)) for h in hours], 4)
+    keyboard.append(nav_row(texts, routes.MachineChosen(machine.id)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> list[int]:
+    """Keep a readable set of lengths: all when few, else the first ones and whole hours."""
+    if len(lengths) <= limit:
+        return list(lengths)
+    kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
+    return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
+
+
+def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[int]) -> InlineKeyboardMarkup:
+    buttons = [
+        button(
+            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
+            routes.LengthChosen(machine.id, start, m),
+        )
+        for m in pick_lengths(options)
+    ]
+    keyboard = rows(buttons, 2)
+    keyboard.append(nav_row(texts, routes.DayChosen(machine.id, start.astimezone(texts.tz).date())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm(texts: Texts, machine: Machine, start: datetime, minutes: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("✅ " + texts.gettext("Confirm"), routes.Confirmed(machine.id, start, minutes))],
+            nav_row(texts, routes.StartChosen(machine.id, start)),
+        ]
+    )
+
+
+def alternatives(
+    texts: Texts, machine: Machine, starts: Sequence[datetime], minutes: int
+) -> InlineKeyboardMarkup:
+    """The next free slots of the same length, one tap from the confirmation."""
+    keyboard = [[button(texts.moment(s), routes.LengthChosen(machine.id, s, minutes))] for s in starts]
+    keyboard.append(nav_row(texts, routes.MachineChosen(machine.id)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def ask_training(texts: Texts, machine: Machine) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button("🎓 " + texts.gettext("Ask for a training"), routes.AskTraining(machine.id))],
+            nav_row(texts, routes.MachineList()),
+        ]
+    )
