@@ -1,9 +1,9 @@
-"""`fabdesk run` with other settings for PTB's AIORateLimiter: diagnosis only, not the shipped bot.
+"""`fabdesk run` with another rate limiter: diagnosis only, not the shipped bot.
 
-    bot_with_limiter.py --overall-max-rate 0          # no overall limit (fabdesk: one message every 1/29 s)
-    bot_with_limiter.py --overall-max-rate 30 --overall-time-period 1   # PTB's default: bursts of 30
+    bot_with_limiter.py --overall-max-rate 0          # no limit at all (fabdesk: bot/core/lanes.py)
+    bot_with_limiter.py --overall-max-rate 30 --overall-time-period 1   # PTB's AIORateLimiter, bursts of 30
 
-Nothing in bot/ is changed: the class bot.app uses is swapped before the application is built.
+Nothing in bot/ is changed: the limiter bot.app builds is swapped before the application is built.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from telegram.ext import AIORateLimiter
 
 import bot.app
+from bot.core.lanes import LanedRateLimiter
 
 
 def main() -> int:
@@ -25,15 +26,16 @@ def main() -> int:
     parser.add_argument("--overall-time-period", type=float, default=1.0)
     args = parser.parse_args()
 
-    class Limiter(AIORateLimiter):
-        """AIORateLimiter with the overall limit given on the command line (the rest as fabdesk sets it)."""
+    def limiter(_per_second: float, max_retries: int) -> Any:
+        if not args.overall_max_rate:
+            return LanedRateLimiter(None, max_retries=max_retries)
+        return AIORateLimiter(
+            overall_max_rate=args.overall_max_rate,
+            overall_time_period=args.overall_time_period,
+            max_retries=max_retries,
+        )
 
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs["overall_max_rate"] = args.overall_max_rate
-            kwargs["overall_time_period"] = args.overall_time_period
-            super().__init__(**kwargs)
-
-    bot.app.AIORateLimiter = Limiter  # type: ignore[misc]
+    bot.app.LanedRateLimiter = limiter  # type: ignore[assignment,misc]
     from bot.cli import main as fabdesk
 
     return fabdesk(["run"])

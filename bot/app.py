@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatJoinRequestHandler,
@@ -25,6 +24,7 @@ from bot import web
 from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
 from bot.core.feature import Feature, Screen
+from bot.core.lanes import LanedRateLimiter
 from bot.features.registry import features
 from bot.handlers import (
     inputs,
@@ -70,7 +70,7 @@ OUTBOX_INTERVAL_S = 15
 # Telegram lets a bot send about 30 messages a second. AIORateLimiter's default (30 a second) lets
 # 30 go at once, then 30 more within the same second: Telegram answers those with 429 and a pause
 # of a second or more. One message every 1/29 s never bursts (benchmarks/: 600 reminders at 25.7/s
-# and no 429, against 24.5/s and twenty 429s).
+# and no 429, against 24.5/s and twenty 429s). bot/core/lanes.py: presses first, bulk after.
 MESSAGES_PER_SECOND = 29
 
 MEMBER_COMMANDS = [
@@ -127,9 +127,7 @@ def build_application(
         .token(settings.token())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=2)
-        )
+        .rate_limiter(LanedRateLimiter(MESSAGES_PER_SECOND, max_retries=2))
         .concurrent_updates(settings.concurrent_updates)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import keyboards
 from bot.context import MAX_MESSAGE_LENGTH, Context, FabDesk, clip, fit_message, get_desk, worker_alive
+from bot.core import lanes
 from bot.i18n import N_, Texts
 from models import bookings as bookings_domain
 from models import members as members_domain
@@ -683,6 +684,7 @@ class _Held:
             self.unsent.remove(message_id)
 
 
+@lanes.in_bulk_lane
 async def deliver_outbox(
     desk: FabDesk, bot: Bot, batch: int = 20, delivered_kinds: Counter[str] | None = None
 ) -> int:

@@ -66,11 +66,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, CallbackContext, TypeHandler
+from telegram.ext import Application, CallbackContext, TypeHandler
 
 import bot.app
-from tests import wire
 from bot.context import DESK_KEY, FabDesk
+from bot.core.lanes import LanedRateLimiter
 from bot.jobs import (
     apply_retention,
     ask_about_usage,
@@ -91,6 +91,7 @@ from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import Severity
 from models.projects import BotRights, Visibility
 from models.stock import Consumable, MovementReason
+from tests import wire
 from tests.factories import NOW, PARIS, RULES
 from tests.fakebot import FakeBotApi, FakeUser, photo_sizes
 from tests.harness import Clock, running_bot, test_settings
@@ -2813,8 +2814,8 @@ async def fuzz(
     # The fake enforces no rate limit, and the fuzz is not about pacing: let the bot send at full speed.
     monkeypatch.setattr(
         bot.app,
-        "AIORateLimiter",
-        lambda max_retries, **_limits: AIORateLimiter(0, 1, 0, 60, max_retries=max_retries),
+        "LanedRateLimiter",
+        lambda _per_second, max_retries: LanedRateLimiter(None, max_retries=max_retries),
     )
     teach_albums(fake)
     lab = await populate(sessions)
