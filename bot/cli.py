@@ -225,8 +225,8 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_import(settings: Settings, path: Path) -> int:
     """Create or update machines, opening hours and closures from an inventory file, all or nothing."""
-    from models.db import create_engine, session_factory
     from bot.inventory_file import InventoryError, import_inventory, parse_inventory
+    from models.db import create_engine, session_factory
 
     try:
         text = path.read_text(encoding="utf-8")

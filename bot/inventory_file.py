@@ -12,7 +12,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -419,18 +419,17 @@ class MachineInFile(BaseModel):
         return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
 
     def entry(self) -> MachineEntry:
+        plans = None if self.maintenance is None else tuple(plan.entry() for plan in self.maintenance)
         return MachineEntry(
-            name=self.name,
-            kind=self.kind,
-            location=self.location,
-            description=self.description,
-            slot_minutes=self.slot_minutes,
-            max_booking_minutes=self.booking_limit,
-            requires_training=self.requires_training,
-            status=self.status,
-            maintenance=None
-            if self.maintenance is None
-            else tuple(plan.entry() for plan in self.maintenance),
+            self.name,
+            self.kind,
+            self.location,
+            self.description,
+            self.slot_minutes,
+            self.booking_limit,
+            self.requires_training,
+            self.status,
+            plans,
         )
 
 
@@ -846,35 +845,37 @@ def _twice_named(
     entries: object, section: str, where: Callable[[Loc], tuple[int, str]]
 ) -> Iterator[tuple[Loc, str]]:
     """Find the entries of a section whose name an earlier entry has, ignoring case."""
-    seen: dict[str, Loc] = {}
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            continue
-        loc: Loc = (section, index, "name")
-        key = name.strip().casefold()
-        if key not in seen:
-            seen[key] = loc
-            continue
-        hint = _comment_hint(where(loc)[1])
-        yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
+    names = [
+        ((section, index, "name"), entry.get("name"))
+        for index, entry in enumerate(entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict)
+    ]
+    return _given_twice(names, "is already the name", where)
 
 
 def _twice_listed(
     names: list[Any], base: Loc, where: Callable[[Loc], tuple[int, str]]
 ) -> Iterator[tuple[Loc, str]]:
     """Find the names of a list given twice, ignoring case."""
+    return _given_twice(
+        [((*base, index), name) for index, name in enumerate(names)], "is already listed", where
+    )
+
+
+def _given_twice(
+    values: Sequence[tuple[Loc, object]], already: str, where: Callable[[Loc], tuple[int, str]]
+) -> Iterator[tuple[Loc, str]]:
+    """Find the names an earlier value of the list gives, ignoring case."""
     seen: dict[str, Loc] = {}
-    for index, name in enumerate(names):
+    for loc, name in values:
         if not isinstance(name, str) or not name.strip():
             continue
-        loc: Loc = (*base, index)
         key = name.strip().casefold()
         if key not in seen:
             seen[key] = loc
             continue
         hint = _comment_hint(where(loc)[1])
-        yield loc, f"{name.strip()!r} is already listed on line {where(seen[key])[0]}, ignoring case{hint}"
+        yield loc, f"{name.strip()!r} {already} on line {where(seen[key])[0]}, ignoring case{hint}"
 
 
 def _plan_checks(

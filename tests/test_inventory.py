@@ -4,6 +4,7 @@ the update register, bad files."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,16 @@ from bot.inventory_file import (
     parse_inventory,
 )
 from models.base import utcnow
-from models.inventory import IMPORT_NOTE, ImportReport
+from models.inventory import (
+    IMPORT_NOTE,
+    ConsumableEntry,
+    ImportReport,
+    Inventory,
+    InventoryRefused,
+    MachineEntry,
+    UnknownMachine,
+    apply_inventory,
+)
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan, Severity, Ticket, TicketOrigin, TicketStatus
 from models.opening import Closure, OpeningHours, weekly_hours
@@ -1494,6 +1504,34 @@ async def test_a_machine_only_in_the_code_built_inventory_is_refused_without_a_l
     assert caught.value.problems == [
         "consumables[0].machines[0]: no machine named 'Prusa' in the file or the database"
     ]
+
+
+async def test_the_domain_applies_plain_entries_and_refuses_by_place(session: AsyncSession) -> None:
+    """apply_inventory takes entries built in code, without a file: its refusal names places, not lines."""
+    await make_machine(session, "Prusa MK4")
+    laser = MachineEntry("Trotec", MachineKind.LASER_CUTTER, "", "", 30, 120, requires_training=True)
+    typo = ConsumableEntry("PLA", "g", minimum_milli=500_000, machines=("Prusa MK4", "Prusa MK3"))
+    inventory = Inventory(machines=(laser,), consumables=(typo,))
+
+    with pytest.raises(InventoryRefused) as caught:
+        await apply_inventory(session, inventory, now=NOW)
+
+    missing = "no machine named 'Prusa MK3' in the file or the database"
+    assert caught.value.problems == [UnknownMachine(("consumables", 0, "machines", 1), missing, "Prusa MK4")]
+    assert str(caught.value) == f"consumables[0].machines[1]: {missing} (did you mean 'Prusa MK4'?)"
+    pla = ConsumableEntry("PLA", "g", 500_000, 1_500_000, ("prusa mk4", "TROTEC"))
+    report = await apply_inventory(session, replace(inventory, consumables=(pla,)), now=NOW)
+    assert (report.created, report.consumables_created, report.not_in_file) == (
+        ["Trotec"],
+        ["PLA"],
+        ["Prusa MK4"],
+    )
+    consumable = await session.scalar(select(Consumable).options(selectinload(Consumable.machines)))
+    assert consumable is not None
+    assert (consumable.quantity, sorted(m.name for m in consumable.machines)) == (
+        Decimal("1500"),
+        ["Prusa MK4", "Trotec"],
+    )
 
 
 # --- The update register ---
