@@ -225,8 +225,8 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_import(settings: Settings, path: Path) -> int:
     """Create or update machines, opening hours and closures from an inventory file, all or nothing."""
+    from bot.inventory_file import InventoryError, import_inventory, parse_inventory
     from models.db import create_engine, session_factory
-    from models.inventory import InventoryError, apply_inventory, parse_inventory
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -244,7 +244,7 @@ def cmd_import(settings: Settings, path: Path) -> int:
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine).begin() as session:
-                report = await apply_inventory(session, inventory)
+                report = await import_inventory(session, inventory)
             return report.summary()
         finally:
             await engine.dispose()

@@ -1,853 +1,166 @@
-"""Import the lab's inventory from YAML: machines and their maintenance plans, opening hours, closure
-days, consumables and the update register.
+"""Bring the database in line with the lab's inventory: machines and their maintenance plans, opening
+hours, closure days, consumables and the update register.
 
-`parse_inventory` checks the whole file and reports every problem at once with its line;
-`apply_inventory` then brings the database in line with it, writing only what differs. A stock
-quantity is never overwritten: a different count in the file is recorded as a stock movement.
+`apply_inventory` writes only what differs, by name, and checks every name against the database
+before writing anything: one problem refuses the whole inventory. A stock quantity is never
+overwritten: a different count is recorded as a stock movement. The inventory comes as plain typed
+entries; reading it from a file (YAML, with its lines) is the job of the file's adapter
+(bot/inventory_file.py).
 """
 
 from __future__ import annotations
 
 import difflib
-import math
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
-from itertools import pairwise
-from typing import Annotated, Any, ClassVar, TypeVar
-from urllib.parse import urlsplit
+from typing import TypeVar
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    PrivateAttr,
-    StrictBool,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from models.base import utcnow
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan
-from models.opening import MINUTES_PER_DAY, Closure, OpeningHours
-from models.stock import (
-    MAX_QUANTITY,
-    BadQuantity,
-    Consumable,
-    MovementReason,
-    StockMovement,
-    parse_quantity,
-    to_milli,
-)
-from models.updates import MAX_VERSION, CheckAction, UpdateCheck, UpdateItem
+from models.opening import Closure, OpeningHours
+from models.stock import Consumable, MovementReason, StockMovement
+from models.updates import CheckAction, UpdateCheck, UpdateItem
 
-MAX_TEXT_BYTES = 1_000_000
-MAX_MACHINES = 500
-MAX_CLOSURES = 1000
-MAX_CONSUMABLES = 1000
-MAX_UPDATE_ITEMS = 1000
-MAX_INTERVALS_PER_DAY = 12
-# Aliases let a small file expand into a huge structure; this bounds the work whatever the file does.
-MAX_YAML_NODES = 100_000
-
-NAME_MAX = 100
-LOCATION_MAX = 100
-DESCRIPTION_MAX = 2000
-REASON_MAX = 200
-TASK_MAX = 200  # maintenance_plans.task is VARCHAR(200)
-MAX_PLANS_PER_MACHINE = 50
-MAX_EVERY_DAYS = 3650
-MAX_EVERY_HOURS = 100_000
-UNIT_MAX = 16  # consumables.unit is VARCHAR(16)
-SUPPLIER_MAX = 100
-URL_MAX = 500
-DEFAULT_SLOT_MINUTES = 30
-DEFAULT_MAX_BOOKING_MINUTES = 120
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-WEEKDAY_NUMBERS = {name: number for names in (WEEKDAYS, WEEKDAYS_FR) for number, name in enumerate(names)}
-
-_TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Wider than parse_quantity's pattern, so a near miss gets a precise message before it decides.
-_AMOUNT = re.compile(r"^\s*([+-]?)\s*(\d+)(?:[.,](\d+))?\s*$")
 # The note of the stock movements an import records (stock_movements.note).
 IMPORT_NOTE = "inventory import"
-# Validation context flag: parse_inventory has reported the whole-file checks already, with their lines.
-_CROSS_CHECKED = "cross_checked"
-_E = TypeVar("_E", MachineKind, MachineStatus)
-# Where a value sits in the file: ("consumables", 2, "machines", 0), as pydantic reports it.
+# Where a value sits in an inventory, by section, index and field: ("consumables", 2, "machines", 0).
 Loc = tuple[str | int, ...]
+# Intervals of a day, in minutes after midnight: ((600, 720), (840, 1140)).
+DayHours = Sequence[tuple[int, int]]
 
 
-class InventoryError(Exception):
-    """The inventory file cannot be imported; `problems` lists each reason, with its line."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        count = _plural(len(problems), "problem")
-        lines = "\n".join(f"  {problem}" for problem in problems)
-        super().__init__(f"{source}: {count}, nothing was imported:\n{lines}")
+# --- The inventory: what the lab has, as the import takes it. ---
 
 
-# --- Field validators: each raises one readable message, so errors need no rewording later. ---
+@dataclass(frozen=True)
+class MaintenanceEntry:
+    """One preventive task of a machine: every N days or every N hours of use (exactly one of them)."""
+
+    task: str
+    every_days: int | None
+    every_hours: int | None
+    active: bool = True
 
 
-def _problem(message: str, kind: str = "inventory") -> PydanticCustomError:
-    # The message travels as context, not as the template, so braces in user input stay literal.
-    return PydanticCustomError(kind, "{message}", {"message": message})
+@dataclass(frozen=True)
+class MachineEntry:
+    """One machine, created or updated by name."""
 
-
-def _shown(value: object) -> str:
-    """Quote a user value for a message, cut short."""
-    text = value if isinstance(value, str) else repr(value)
-    text = text if len(text) <= 40 else text[:37] + "..."
-    return repr(text) if isinstance(value, str) else text
-
-
-def _text(max_length: int, *, required: bool = False, one_line: bool = True) -> Callable[[object], str]:
-    def validate(value: object) -> str:
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str):
-            raise _problem(f"must be text, not {_shown(value)} (put it in quotes)")
-        value = value.strip()
-        if required and not value:
-            raise _problem("must not be empty")
-        if len(value) > max_length:
-            raise _problem(f"is too long ({len(value)} characters, at most {max_length})")
-        if one_line and _CONTROL.search(value):
-            raise _problem("must be a single line of text")
-        return value
-
-    return validate
-
-
-def _minutes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MINUTES_PER_DAY:
-        raise _problem(
-            f"must be a positive number of minutes, at most {MINUTES_PER_DAY} (24 hours), not {_shown(value)}"
-        )
-    return value
-
-
-def _count(unit: str, maximum: int) -> Callable[[object], int]:
-    def validate(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-            raise _problem(
-                f"must be a positive whole number of {unit}, at most {maximum}, not {_shown(value)}"
-            )
-        return value
-
-    return validate
-
-
-def _choice(enum_cls: type[_E]) -> Callable[[object], _E]:
-    def validate(value: object) -> _E:
-        allowed = ", ".join(member.value for member in enum_cls)
-        if isinstance(value, str):
-            try:
-                return enum_cls(value.strip().lower())
-            except ValueError:
-                pass
-        raise _problem(f"unknown value {_shown(value)}; expected one of: {allowed}")
-
-    return validate
-
-
-def _weekday(value: object) -> int:
-    if isinstance(value, str) and (number := WEEKDAY_NUMBERS.get(value.strip().lower())) is not None:
-        return number
-    hint = ""
-    if isinstance(value, str) and (close := difflib.get_close_matches(value.lower(), WEEKDAY_NUMBERS, n=1)):
-        hint = f" (did you mean {close[0]!r}?)"
-    raise _problem(f"unknown weekday {_shown(value)}{hint}; use monday..sunday or lundi..dimanche")
-
-
-def _clock(hours: str, minutes: str) -> int | None:
-    """Minutes after midnight for HH:MM, or None if it is no time of day (24:00 is the end of the day)."""
-    h, m = int(hours), int(minutes)
-    if m >= 60 or h > 24 or (h == 24 and m):
-        return None
-    return h * 60 + m
-
-
-def _interval(value: object) -> tuple[int, int]:
-    if not isinstance(value, str):
-        raise _problem(f'must be a time range in quotes like "14:00-19:00", not {_shown(value)}')
-    match = _TIME_RANGE.match(value)
-    if match is None:
-        raise _problem(f'{_shown(value)} is not a time range like "14:00-19:00"')
-    opens, closes = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
-    for clock, text in ((opens, match.group(1, 2)), (closes, match.group(3, 4))):
-        if clock is None:
-            raise _problem(f"{':'.join(text)} is not a time of day (00:00 to 24:00)")
-    assert opens is not None and closes is not None
-    if opens == MINUTES_PER_DAY:
-        raise _problem(f"{_shown(value)} cannot start at 24:00")
-    if opens >= closes:
-        raise _problem(f"{_shown(value)} must start before it ends (a range cannot cross midnight)")
-    return opens, closes
-
-
-def _day_list(value: object) -> object:
-    # `monday:` with nothing after it reads as "closed", and one range needs no list.
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise _problem(f'must be a list of time ranges like ["14:00-19:00"], not {_shown(value)}')
-    return value
-
-
-def _no_overlap(intervals: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    if len(intervals) > MAX_INTERVALS_PER_DAY:
-        raise _problem(f"has {len(intervals)} time ranges, at most {MAX_INTERVALS_PER_DAY}")
-    ordered = tuple(sorted(intervals))
-    for before, after in pairwise(ordered):
-        if after[0] < before[1]:
-            raise _problem(f"time ranges {_range(before)} and {_range(after)} overlap")
-    return ordered
-
-
-def _weekly(value: object, info: ValidationInfo) -> object:
-    if value is None:
-        raise _problem("is empty; write `opening_hours: {}` to close every day, or remove the section")
-    if not isinstance(value, dict):
-        raise _problem('must map weekdays to time ranges, like `tuesday: ["14:00-19:00"]`')
-    if info.context and info.context.get(_CROSS_CHECKED):
-        return value
-    seen: dict[int, str] = {}
-    for key in value:
-        number = WEEKDAY_NUMBERS.get(key.strip().lower()) if isinstance(key, str) else None
-        if number is None:
-            continue  # the key validator reports it
-        if number in seen:
-            raise _problem(f"{seen[number]!r} and {key!r} are the same day")
-        seen[number] = key
-    return value
-
-
-def _section(what: str) -> Callable[[object], object]:
-    def validate(value: object) -> object:
-        # An empty section is more often a slip than a wish to wipe everything: ask for [] instead.
-        if value is None:
-            raise _problem(f"is empty; write `[]` for no {what}, or remove the section")
-        return value
-
-    return validate
-
-
-def _iso_day(value: object) -> date:
-    if isinstance(value, str) and _ISO_DAY.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise _problem(f"{_shown(value)} is not a real day") from None
-    raise _problem(f"must be a day like 2026-12-25, not {_shown(value)}")
-
-
-def _range(interval: tuple[int, int]) -> str:
-    return "-".join(f"{minute // 60:02d}:{minute % 60:02d}" for minute in interval)
-
-
-def _amount(value: object) -> Decimal:
-    """An amount of stock as `parse_quantity` reads it, from a YAML number or text like "1,5"; not below 0."""
-    if isinstance(value, float) and math.isfinite(value):
-        text = format(Decimal(repr(value)), "f")  # 1e-05 in plain digits: 0.00001
-    elif isinstance(value, Decimal) and value.is_finite():
-        text = format(value, "f")
-    elif isinstance(value, int) and not isinstance(value, bool):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value
-    else:
-        raise _problem(f'must be a number like 250 or "1,5", not {_shown(value)}')
-    match = _AMOUNT.match(text)
-    if match is None:
-        # parse_quantity would take "4 kg" as 4 of whatever the unit is: the unit has its own key.
-        unit = re.fullmatch(r"\s*[+-]?\d+(?:[.,]\d+)?\s*[^\W\d_][^\d]*", text)
-        hint = " (give the unit in `unit`, not here)" if unit else ""
-        raise _problem(f'must be a number like 250 or "1,5", not {_shown(value)}{hint}')
-    if len(match.group(3) or "") > 3:
-        raise _problem(f"has more than 3 decimals: {_shown(value)}")
-    try:
-        amount = parse_quantity(text)
-        to_milli(amount)
-    except BadQuantity:
-        raise _problem(f"is too large: {_shown(value)} (at most {MAX_QUANTITY})") from None
-    if amount < 0:
-        raise _problem(f"must not be negative, not {_shown(value)}")
-    return abs(amount)  # "-0" is 0
-
-
-def _url(value: object) -> str | None:
-    text = _text(URL_MAX)(value)
-    if not text:
-        return None
-    try:
-        netloc = urlsplit(text).netloc
-    except ValueError:
-        netloc = ""
-    if not text.lower().startswith(("http://", "https://")) or not netloc or re.search(r"\s", text):
-        raise _problem(f"must be a web address starting with http:// or https://, not {_shown(text)}")
-    return text
-
-
-def _version(value: object) -> str:
-    # Spaces folded as the bot folds a typed version, so the same version never reads as a change.
-    return " ".join(_text(MAX_VERSION, required=True)(value).split())
-
-
-def _name_list(value: object) -> object:
-    # One machine needs no list; an empty key is more often a slip than a wish for none.
-    if value is None:
-        raise _problem("is empty; write `[]` for none, or leave the key out")
-    if isinstance(value, str):
-        return [value]
-    return value
-
-
-Name = Annotated[str, PlainValidator(_text(NAME_MAX, required=True))]
-Location = Annotated[str, PlainValidator(_text(LOCATION_MAX))]
-Description = Annotated[str, PlainValidator(_text(DESCRIPTION_MAX, one_line=False))]
-Reason = Annotated[str, PlainValidator(_text(REASON_MAX))]
-Minutes = Annotated[int, PlainValidator(_minutes)]
-Kind = Annotated[MachineKind, PlainValidator(_choice(MachineKind))]
-Status = Annotated[MachineStatus, PlainValidator(_choice(MachineStatus))]
-Day = Annotated[date, PlainValidator(_iso_day)]
-Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
-DayHours = Annotated[tuple[Interval, ...], BeforeValidator(_day_list), AfterValidator(_no_overlap)]
-Weekday = Annotated[int, PlainValidator(_weekday)]
-Task = Annotated[str, PlainValidator(_text(TASK_MAX, required=True))]
-EveryDays = Annotated[int, PlainValidator(_count("days", MAX_EVERY_DAYS))]
-EveryHours = Annotated[int, PlainValidator(_count("hours", MAX_EVERY_HOURS))]
-Unit = Annotated[str, PlainValidator(_text(UNIT_MAX, required=True))]
-Supplier = Annotated[str, PlainValidator(_text(SUPPLIER_MAX))]
-Amount = Annotated[Decimal, PlainValidator(_amount)]
-Url = Annotated[str | None, PlainValidator(_url)]
-Version = Annotated[str, PlainValidator(_version)]
-MachineNames = Annotated[tuple[Name, ...], BeforeValidator(_name_list), Field(max_length=MAX_MACHINES)]
-
-
-class MaintenanceEntry(BaseModel):
-    """One preventive task of a machine: every N days, or every N hours of use."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    task: Task
-    every_days: EveryDays | None = None
-    every_hours: EveryHours | None = None
-    active: StrictBool = True
-
-    @model_validator(mode="after")
-    def _one_interval(self, info: ValidationInfo) -> MaintenanceEntry:
-        if info.context and info.context.get(_CROSS_CHECKED):
-            return self  # parse_inventory reports it with the line of the field
-        if (self.every_days is None) == (self.every_hours is None):
-            raise _problem("give exactly one of every_days and every_hours")
-        return self
-
-
-class MachineEntry(BaseModel):
-    """One machine as the file describes it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name
-    kind: Kind
-    location: Location = ""
-    description: Description = ""
-    slot_minutes: Minutes = DEFAULT_SLOT_MINUTES
-    max_booking_minutes: Minutes | None = None
-    requires_training: StrictBool = False
+    name: str
+    kind: MachineKind
+    location: str
+    description: str
+    slot_minutes: int
+    max_booking_minutes: int  # a whole number of slots
+    requires_training: bool
     # None keeps the status in the database: a machine a manager took out of service stays so.
-    status: Status | None = None
-    # None leaves the machine's plans alone; a list is all of them (the others are deactivated).
-    maintenance: Annotated[
-        tuple[MaintenanceEntry, ...] | None,
-        BeforeValidator(_section("maintenance plans")),
-        Field(max_length=MAX_PLANS_PER_MACHINE),
-    ] = None
-
-    @field_validator("max_booking_minutes")
-    @classmethod
-    def _whole_slots(cls, value: int | None, info: ValidationInfo) -> int | None:
-        slot = info.data.get("slot_minutes")
-        if value is None or slot is None:
-            return value  # a bad slot_minutes is reported on its own
-        if value < slot or value % slot:
-            raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
-        return value
-
-    @model_validator(mode="after")
-    def _unique_tasks(self, info: ValidationInfo) -> MachineEntry:
-        if self.maintenance is None or (info.context and info.context.get(_CROSS_CHECKED)):
-            return self
-        # parse_inventory reports these with their lines; this guards inventories built in code.
-        tasks = Counter(plan.task.casefold() for plan in self.maintenance)
-        twice = [task for task, n in tasks.items() if n > 1]
-        if twice:
-            raise _problem(f"tasks listed more than once: {', '.join(twice)}")
-        return self
-
-    @property
-    def booking_limit(self) -> int:
-        """The longest booking: as given, else the most whole slots within 120 minutes (one slot at least)."""
-        if self.max_booking_minutes is not None:
-            return self.max_booking_minutes
-        return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
+    status: MachineStatus | None = None
+    # None leaves the machine's plans alone; a tuple is all of them (the others are deactivated).
+    maintenance: tuple[MaintenanceEntry, ...] | None = None
 
 
-class ClosureEntry(BaseModel):
+@dataclass(frozen=True)
+class ClosureEntry:
     """One day the lab is closed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    day: Day = Field(alias="date")
-    reason: Reason = ""
+    day: date
+    reason: str = ""
 
 
-class ConsumableEntry(BaseModel):
-    """One consumable: its unit, the minimum that calls for a reorder, and the machines it feeds."""
+@dataclass(frozen=True)
+class ConsumableEntry:
+    """One consumable, created or updated by name; amounts in thousandths of its unit."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name
-    unit: Unit
-    minimum: Amount
+    name: str
+    unit: str
+    minimum_milli: int
     # The stock counted: the stock of a new consumable; for an existing one, a count recorded as a
     # movement when it differs. None leaves the stock alone (a new consumable starts at 0).
-    quantity: Amount | None = None
-    # All the machines it feeds, by name: in the file or in the database.
-    machines: MachineNames = ()
-    supplier: Supplier = ""
-    reorder_url: Url = None
-
-    @property
-    def minimum_milli(self) -> int:
-        return to_milli(self.minimum)
-
-    @property
-    def quantity_milli(self) -> int | None:
-        return None if self.quantity is None else to_milli(self.quantity)
+    quantity_milli: int | None = None
+    # All the machines it feeds, by name: in the inventory or in the database.
+    machines: tuple[str, ...] = ()
+    supplier: str = ""
+    reorder_url: str | None = None
 
 
-class UpdateEntry(BaseModel):
-    """One item of the update register: a software, firmware or system to check every N days."""
+@dataclass(frozen=True)
+class UpdateEntry:
+    """One item of the update register, created or updated by name: a software to check every N days."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name
-    machine: Name | None = None
+    name: str
+    check_every_days: int
+    machine: str | None = None  # by name: in the inventory or in the database
     # The version installed now; None leaves the recorded version alone.
-    version: Version | None = None
-    check_every_days: EveryDays
+    version: str | None = None
 
 
-class Inventory(BaseModel):
-    """A whole inventory file; a section left out leaves that part of the database alone."""
+@dataclass(frozen=True)
+class Inventory:
+    """A whole inventory; a section left as None leaves that part of the database alone.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Its reader has checked what the inventory alone shows: names unique in a section (and tasks
+    in a machine) ignoring case, closure days given once, one interval per plan.
+    """
 
-    opening_hours: Annotated[dict[Weekday, DayHours] | None, BeforeValidator(_weekly)] = None
-    closures: Annotated[
-        tuple[ClosureEntry, ...] | None,
-        BeforeValidator(_section("closure days")),
-        Field(max_length=MAX_CLOSURES),
-    ] = None
-    machines: Annotated[
-        tuple[MachineEntry, ...], BeforeValidator(_section("machines")), Field(max_length=MAX_MACHINES)
-    ] = ()
-    # Created or updated by name; those in the database but not in the file are left alone.
-    consumables: Annotated[
-        tuple[ConsumableEntry, ...],
-        BeforeValidator(_section("consumables")),
-        Field(max_length=MAX_CONSUMABLES),
-    ] = ()
-    updates: Annotated[
-        tuple[UpdateEntry, ...], BeforeValidator(_section("update items")), Field(max_length=MAX_UPDATE_ITEMS)
-    ] = ()
-
-    # Set by parse_inventory: the file's name, and the lines of the names only the database can refuse.
-    _source: str = PrivateAttr(default="inventory")
-    _places: dict[Loc, tuple[int, str]] = PrivateAttr(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _unique(self, info: ValidationInfo) -> Inventory:
-        if info.context and info.context.get(_CROSS_CHECKED):
-            return self
-        # parse_inventory reports these with their lines; this guards inventories built in code.
-        groups: list[tuple[str, list[str]]] = [
-            ("", [machine.name for machine in self.machines]),
-            ("consumable ", [consumable.name for consumable in self.consumables]),
-            ("update item ", [item.name for item in self.updates]),
-            *((f"{c.name}: machine ", list(c.machines)) for c in self.consumables),
-        ]
-        twice = [
-            prefix + name
-            for prefix, names in groups
-            for name, n in Counter(name.casefold() for name in names).items()
-            if n > 1
-        ]
-        days = Counter(closure.day for closure in self.closures or ())
-        twice += [str(d) for d, n in days.items() if n > 1]
-        if twice:
-            raise _problem(f"listed more than once: {', '.join(twice)}")
-        return self
-
-    def _refusal(self, problems: list[tuple[Loc, str]]) -> InventoryError:
-        """The error for problems only the database shows, with their lines when the file gave them."""
-
-        def line(loc: Loc) -> int:
-            return self._places[loc][0] if loc in self._places else 0
-
-        return InventoryError(
-            self._source,
-            [
-                (f"line {line(loc)}, " if loc in self._places else "") + f"{_path(loc)}: {message}"
-                for loc, message in sorted(problems, key=lambda problem: line(problem[0]))
-            ],
-        )
-
-    def _rest_of_line(self, loc: Loc) -> str:
-        return self._places[loc][1] if loc in self._places else ""
-
-    def hours_by_weekday(self) -> dict[int, list[tuple[int, int]]] | None:
-        """Opening intervals by weekday (0 = Monday), every day present; None when the file has no hours."""
-        if self.opening_hours is None:
-            return None
-        return {day: list(self.opening_hours.get(day, ())) for day in range(7)}
+    # By weekday (0 = Monday): all the week's hours, a day left out is closed.
+    opening_hours: Mapping[int, DayHours] | None = None
+    closures: tuple[ClosureEntry, ...] | None = None
+    machines: tuple[MachineEntry, ...] | None = None
+    # Created or updated by name; those in the database but not in the inventory are left alone.
+    consumables: tuple[ConsumableEntry, ...] | None = None
+    updates: tuple[UpdateEntry, ...] | None = None
 
 
-# --- Parsing: YAML to nodes (for lines) and data, then one validation pass collecting everything. ---
+# --- Refusals: what only the database shows, at its place in the inventory. ---
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that leaves dates as text, so a bad date is reported with its line, not a crash."""
+@dataclass(frozen=True)
+class Problem:
+    """Why the inventory cannot be applied, at `loc`."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    loc: Loc
+    message: str
 
-
-def parse_inventory(text: str, source: str = "inventory") -> Inventory:
-    """Read an inventory file; raise InventoryError listing every problem, each with its line."""
-    if len(text) > MAX_TEXT_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        raise InventoryError(source, [f"the file is larger than {MAX_TEXT_BYTES // 1_000_000} MB"])
-    root, data, problems = _load(text, source)
-    sections = list(Inventory.model_fields)
-    if not isinstance(data, dict):
-        some = f"{', '.join(sections[:-1])} and/or {sections[-1]}"
-        raise InventoryError(source, [f"line {_line(root)}: the file must be a mapping with {some}"])
-    if not data:
-        problems.append((_line(root), f"the file has none of the sections {', '.join(sections)}"))
-
-    def where(loc: Loc) -> tuple[int, str]:
-        return _locate(root, loc, text)
-
-    for loc, message in _cross_checks(data, where):
-        problems.append((where(loc)[0], f"{_path(loc)}: {message}"))
-    try:
-        inventory = Inventory.model_validate(data, context={_CROSS_CHECKED: True})
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            line, _ = where(loc)
-            problems.append((line, f"{_path(loc)}: {_message(error, loc)}"))
-    if problems:
-        problems.sort(key=lambda problem: problem[0])
-        raise InventoryError(source, [f"line {line}, {message}" for line, message in problems])
-    # apply_inventory refuses what only the database shows (an unknown machine...) with these lines.
-    inventory._source = source
-    inventory._places = {loc: where(loc) for loc in _database_checked(inventory)}
-    return inventory
+    @property
+    def text(self) -> str:
+        return self.message
 
 
-def _database_checked(inventory: Inventory) -> Iterator[Loc]:
-    """The places of the names apply_inventory looks up in the database."""
-    for index, machine in enumerate(inventory.machines):
-        yield ("machines", index, "name")
-        for number in range(len(machine.maintenance or ())):
-            yield ("machines", index, "maintenance", number, "task")
-    for index, consumable in enumerate(inventory.consumables):
-        yield ("consumables", index, "name")
-        for number in range(len(consumable.machines)):
-            yield ("consumables", index, "machines", number)
-    for index, _item in enumerate(inventory.updates):
-        yield ("updates", index, "name")
-        yield ("updates", index, "machine")
+@dataclass(frozen=True)
+class UnknownMachine(Problem):
+    """A machine name neither the inventory nor the database has; `closest` is the nearest known one.
+
+    A reader that knows the name's source may have a better hint than `closest` (a name cut short).
+    """
+
+    closest: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message + (f" (did you mean {self.closest!r}?)" if self.closest else "")
 
 
-def _load(text: str, source: str) -> tuple[Node, Any, list[tuple[int, str]]]:
-    """Parse YAML into its node tree and its data, with the problems found on the way."""
-    try:
-        loader = _Loader(text)  # checks every character is allowed
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                raise InventoryError(source, ["the file is empty"])
-            problems = _check_nodes(root, source)
-            data = loader.construct_document(root)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        raise InventoryError(source, [_yaml_problem(exc)]) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        problem = f"line {line}: character U+{exc.character:04X} is not allowed"
-        raise InventoryError(source, [problem]) from None
-    except RecursionError:
-        raise InventoryError(source, ["the file is nested too deeply"]) from None
-    return root, data, problems
+class InventoryRefused(Exception):
+    """The inventory names what the database cannot take; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{place(problem.loc)}: {problem.text}" for problem in problems))
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
-    mark = exc.problem_mark or exc.context_mark
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    # PyYAML words problems as the second half of a sentence ("but found ..."); stand them alone.
-    problem = (exc.problem or exc.context or "").removeprefix("but ")
-    message = f"{where}YAML syntax error: {problem}"
-    if exc.context and exc.problem and exc.context_mark is not None:
-        message += f" ({exc.context} on line {exc.context_mark.line + 1})"
-    return message
-
-
-def _check_nodes(root: Node, source: str) -> list[tuple[int, str]]:
-    """Bound the expanded size of the tree and find keys given twice (YAML would keep the last silently)."""
-    problems: list[tuple[int, str]] = []
-    checked: set[int] = set()
-    stack: list[Node] = [root]
-    visited = 0
-    while stack:
-        node = stack.pop()
-        visited += 1
-        if visited > MAX_YAML_NODES:
-            raise InventoryError(source, [f"the file expands to more than {MAX_YAML_NODES} values"])
-        if isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, MappingNode):
-            if id(node) not in checked:
-                checked.add(id(node))
-                problems.extend(_duplicate_keys(node))
-            for key, value in node.value:
-                stack.extend((key, value))
-    return problems
-
-
-def _duplicate_keys(node: MappingNode) -> Iterator[tuple[int, str]]:
-    first: dict[str, int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
-            continue
-        line = key.start_mark.line + 1
-        if key.value in first:
-            yield line, f"key {key.value!r} is given twice (also on line {first[key.value]})"
-        else:
-            first[key.value] = line
-
-
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _locate(root: Node, loc: Loc, text: str) -> tuple[int, str]:
-    """The line of the deepest node `loc` reaches, and the rest of that node's source line."""
-    node, line = root, _line(root)
-    for part in loc:
-        if isinstance(node, MappingNode):
-            # The last match wins, as when YAML builds the mapping (merged keys come first).
-            pairs = [(k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(part)]
-            if not pairs:
-                break
-            key, node = pairs[-1]
-            line = _line(key)
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = _line(node)
-        else:
-            break
-    end = node.end_mark.index
-    newline = text.find("\n", end)
-    return line, text[end : newline if newline >= 0 else len(text)]
-
-
-def _path(loc: Loc) -> str:
-    """machines[2].slot_minutes, from pydantic's ('machines', 2, 'slot_minutes')."""
+def place(loc: Loc) -> str:
+    """machines[2].slot_minutes, from ('machines', 2, 'slot_minutes')."""
     path = ""
     for part in loc:
-        if part == "[key]":
-            continue
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "file"
-
-
-def _allowed_keys(loc: Loc) -> list[str]:
-    if len(loc) == 5 and loc[0] == "machines" and loc[2] == "maintenance":
-        return list(MaintenanceEntry.model_fields)
-    if len(loc) == 3 and loc[0] == "machines":
-        return list(MachineEntry.model_fields)
-    if len(loc) == 3 and loc[0] == "closures":
-        return ["date", "reason"]
-    if len(loc) == 3 and loc[0] == "consumables":
-        return list(ConsumableEntry.model_fields)
-    if len(loc) == 3 and loc[0] == "updates":
-        return list(UpdateEntry.model_fields)
-    return list(Inventory.model_fields)
-
-
-def _message(error: Any, loc: Loc) -> str:
-    """Word pydantic's own errors for a person editing the file (ours are worded already)."""
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        key, allowed = str(loc[-1]), _allowed_keys(loc)
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
-        return f"unknown key ({hint})"
-    if kind == "missing":
-        return "is required"
-    if kind == "invalid_key":
-        # `{minimum: 1,5}`: in braces a comma ends the entry, leaving a key "5".
-        return f'{_shown(error.get("input"))} is not a key (in {{...}}, quote numbers with a comma: "1,5")'
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a mapping of keys to values"
-    if kind in ("list_type", "tuple_type"):
-        return "must be a list"
-    if kind == "bool_type":
-        return f"must be true or false, not {_shown(error.get('input'))}"
-    if kind == "too_long":
-        return f"has too many entries (at most {error['ctx']['max_length']})"
-    return str(error["msg"])
-
-
-def _cross_checks(data: dict[Any, Any], where: Callable[[Loc], tuple[int, str]]) -> Iterator[tuple[Loc, str]]:
-    """Find what only the whole file shows: names, tasks, closure days and weekdays given twice."""
-    for section in ("machines", "consumables", "updates"):
-        yield from _twice_named(data.get(section), section, where)
-    consumables = data.get("consumables")
-    for index, entry in enumerate(consumables if isinstance(consumables, list) else []):
-        names = entry.get("machines") if isinstance(entry, dict) else None
-        if isinstance(names, list):
-            yield from _twice_listed(names, ("consumables", index, "machines"), where)
-    hours = data.get("opening_hours")
-    weekdays: dict[int, str] = {}
-    for key in hours if isinstance(hours, dict) else {}:
-        number = WEEKDAY_NUMBERS.get(key.strip().lower()) if isinstance(key, str) else None
-        if number is None:
-            continue  # the key validator reports it
-        if number in weekdays:
-            first, line = weekdays[number], where(("opening_hours", weekdays[number]))[0]
-            yield ("opening_hours", key), f"same day as {first!r} on line {line}"
-        else:
-            weekdays[number] = key
-    machines = data.get("machines")
-    for index, entry in enumerate(machines if isinstance(machines, list) else []):
-        plans = entry.get("maintenance") if isinstance(entry, dict) else None
-        if isinstance(plans, list):
-            yield from _plan_checks(("machines", index, "maintenance"), plans, where)
-    closures = data.get("closures")
-    days: dict[str, Loc] = {}
-    for index, entry in enumerate(closures if isinstance(closures, list) else []):
-        day = entry.get("date") if isinstance(entry, dict) else None
-        if not isinstance(day, str):
-            continue
-        loc = ("closures", index, "date")
-        if day.strip() in days:
-            yield loc, f"{day.strip()} is already listed on line {where(days[day.strip()])[0]}"
-        else:
-            days[day.strip()] = loc
-
-
-def _comment_hint(rest_of_line: str) -> str:
-    # A plain `name: Prusa MK4 #2` loses "#2" to a comment; a duplicate or unknown name is the usual symptom.
-    return " (a ' #' starts a comment: put the name in quotes)" if re.match(r"\s+#", rest_of_line) else ""
-
-
-def _twice_named(
-    entries: object, section: str, where: Callable[[Loc], tuple[int, str]]
-) -> Iterator[tuple[Loc, str]]:
-    """Find the entries of a section whose name an earlier entry has, ignoring case."""
-    seen: dict[str, Loc] = {}
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
-            continue
-        loc: Loc = (section, index, "name")
-        key = name.strip().casefold()
-        if key not in seen:
-            seen[key] = loc
-            continue
-        hint = _comment_hint(where(loc)[1])
-        yield loc, f"{name.strip()!r} is already the name on line {where(seen[key])[0]}, ignoring case{hint}"
-
-
-def _twice_listed(
-    names: list[Any], base: Loc, where: Callable[[Loc], tuple[int, str]]
-) -> Iterator[tuple[Loc, str]]:
-    """Find the names of a list given twice, ignoring case."""
-    seen: dict[str, Loc] = {}
-    for index, name in enumerate(names):
-        if not isinstance(name, str) or not name.strip():
-            continue
-        loc: Loc = (*base, index)
-        key = name.strip().casefold()
-        if key not in seen:
-            seen[key] = loc
-            continue
-        hint = _comment_hint(where(loc)[1])
-        yield loc, f"{name.strip()!r} is already listed on line {where(seen[key])[0]}, ignoring case{hint}"
-
-
-def _plan_checks(
-    base: Loc, plans: list[Any], where: Callable[[Loc], tuple[int, str]]
-) -> Iterator[tuple[Loc, str]]:
-    """Find a machine's tasks given twice, and plans with both intervals or neither."""
-    tasks: dict[str, Loc] = {}
-    for index, plan in enumerate(plans):
-        if not isinstance(plan, dict):
-            continue  # the model reports it
-        loc: Loc = (*base, index)
-        given = [key for key in ("every_days", "every_hours") if plan.get(key) is not None]
-        if not given:
-            yield loc, "needs every_days or every_hours"
-        elif len(given) == 2:
-            # Point at whichever comes second in the file: that is the one to look at.
-            lines = {key: where((*loc, key))[0] for key in given}
-            first, second = sorted(given, key=lines.__getitem__)
-            also = f" (line {lines[first]})" if lines[first] != lines[second] else ""
-            yield (*loc, second), f"cannot be given with {first}{also}: give only one of them"
-        task = plan.get("task")
-        if not isinstance(task, str) or not task.strip():
-            continue
-        key = task.strip().casefold()
-        if key in tasks:
-            line = where(tasks[key])[0]
-            yield (
-                (*loc, "task"),
-                f"{task.strip()!r} is already a task of this machine on line {line}, ignoring case",
-            )
-        else:
-            tasks[key] = (*loc, "task")
+    return path
 
 
 # --- Applying: compare first, then write only the differences. ---
@@ -985,55 +298,59 @@ class ImportReport:
 async def apply_inventory(
     session: AsyncSession, inventory: Inventory, *, now: datetime | None = None
 ) -> ImportReport:
-    """Create or update machines, consumables and update items by name, replace the sections the file
-    gives; never commit.
+    """Create or update machines, consumables and update items by name, replace the sections the
+    inventory gives; never commit.
 
     `now` starts the clock of new maintenance plans and update items, and dates the stock movements
     and update checks the import records (default: the current time). Every name is looked up in
-    the database before anything is written: one problem refuses the whole file.
+    the database before anything is written: one problem refuses the whole inventory
+    (InventoryRefused, listing them all).
     """
     now = now if now is not None else utcnow()
     report = ImportReport()
-    problems: list[tuple[Loc, str]] = []
+    problems: list[Problem] = []
+    entries = inventory.machines or ()
+    consumables = inventory.consumables or ()
+    updates = inventory.updates or ()
     existing = list(await session.scalars(select(Machine).order_by(Machine.id)))
-    matches = _match_by_name(existing, [entry.name for entry in inventory.machines], "machines", problems)
-    plan_matches = await _match_plans(session, inventory.machines, matches, problems)
-    find_machine = _machine_finder(inventory, existing, problems)
+    matches = _match_by_name(existing, [entry.name for entry in entries], "machines", problems)
+    plan_matches = await _match_plans(session, entries, matches, problems)
+    find_machine = _machine_finder(entries, existing, problems)
     feeds = [
         [
             find_machine(("consumables", index, "machines", number), name)
             for number, name in enumerate(c.machines)
         ]
-        for index, c in enumerate(inventory.consumables)
+        for index, c in enumerate(consumables)
     ]
     runs_on = [
         None if item.machine is None else find_machine(("updates", index, "machine"), item.machine)
-        for index, item in enumerate(inventory.updates)
+        for index, item in enumerate(updates)
     ]
     stock: list[Consumable] = []
-    if "consumables" in inventory.model_fields_set:
+    if inventory.consumables is not None:
         query = select(Consumable).options(selectinload(Consumable.machines)).order_by(Consumable.id)
         stock = list(await session.scalars(query))
-    stock_matches = _match_by_name(stock, [c.name for c in inventory.consumables], "consumables", problems)
+    stock_matches = _match_by_name(stock, [c.name for c in consumables], "consumables", problems)
     register: list[UpdateItem] = []
-    if "updates" in inventory.model_fields_set:
+    if inventory.updates is not None:
         register = list(await session.scalars(select(UpdateItem).order_by(UpdateItem.id)))
-    register_matches = _match_by_name(register, [u.name for u in inventory.updates], "updates", problems)
-    for index, (wanted, held) in enumerate(zip(inventory.consumables, stock_matches, strict=True)):
-        if held is not None and held.unit != wanted.unit and wanted.quantity is None:
+    register_matches = _match_by_name(register, [u.name for u in updates], "updates", problems)
+    for index, (wanted, held) in enumerate(zip(consumables, stock_matches, strict=True)):
+        if held is not None and held.unit != wanted.unit and wanted.quantity_milli is None:
             # The stock is a number of units: read in a new unit it would be a different stock.
             problems.append(
-                (
+                Problem(
                     ("consumables", index, "unit"),
                     f"changing the unit from {held.unit!r} to {wanted.unit!r} needs a quantity: "
                     "counted in the new unit",
                 )
             )
     if problems:
-        raise inventory._refusal(problems)
+        raise InventoryRefused(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
     machines: list[Machine] = []
-    for entry, machine in zip(inventory.machines, matches, strict=True):
+    for entry, machine in zip(entries, matches, strict=True):
         if machine is None:
             machine = Machine(
                 name=entry.name,
@@ -1042,7 +359,7 @@ async def apply_inventory(
                 description=entry.description,
                 status=entry.status or MachineStatus.AVAILABLE,
                 slot_minutes=entry.slot_minutes,
-                max_booking_minutes=entry.booking_limit,
+                max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
             )
             session.add(machine)
@@ -1052,7 +369,7 @@ async def apply_inventory(
         else:
             report.unchanged.append(entry.name)
         machines.append(machine)
-    if plan_matches or inventory.consumables or inventory.updates:
+    if plan_matches or consumables or updates:
         await session.flush()  # new plans, machine links and update items need their machine's id
 
     def machine_of(ref: MachineRef | None) -> Machine:
@@ -1060,26 +377,26 @@ async def apply_inventory(
         return machines[ref] if isinstance(ref, int) else ref
 
     for index, (planned, unlisted) in plan_matches.items():
-        _apply_plans(session, inventory.machines[index], machines[index], planned, unlisted, now, report)
-    if "machines" in inventory.model_fields_set:
-        # Worth a word only when the file lists machines: a forgotten one may have been meant.
+        _apply_plans(session, entries[index], machines[index], planned, unlisted, now, report)
+    if inventory.machines is not None:
+        # Worth a word only when the inventory lists machines: a forgotten one may have been meant.
         matched = {id(machine) for machine in matches if machine is not None}
         report.not_in_file = [
             m.name for m in existing if id(m) not in matched and m.status is not MachineStatus.RETIRED
         ]
-    if (hours := inventory.hours_by_weekday()) is not None:
-        report.opening_hours_changed = await _replace_hours(session, hours)
+    if inventory.opening_hours is not None:
+        report.opening_hours_changed = await _replace_hours(session, inventory.opening_hours)
     if inventory.closures is not None:
         await _replace_closures(session, inventory.closures, report)
     fed = [[machine_of(ref) for ref in refs] for refs in feeds]
-    await _apply_consumables(session, inventory.consumables, stock_matches, fed, now, report)
+    await _apply_consumables(session, consumables, stock_matches, fed, now, report)
     machine_ids = [None if ref is None else machine_of(ref).id for ref in runs_on]
-    _apply_update_items(session, inventory.updates, register_matches, machine_ids, now, report)
+    _apply_update_items(session, updates, register_matches, machine_ids, now, report)
     for section, rows, row_matches, names in (
-        ("consumables", stock, stock_matches, report.consumables_not_in_file),
-        ("updates", register, register_matches, report.updates_not_in_file),
+        (inventory.consumables, stock, stock_matches, report.consumables_not_in_file),
+        (inventory.updates, register, register_matches, report.updates_not_in_file),
     ):
-        if section in inventory.model_fields_set:
+        if section is not None:
             listed = {id(row) for row in row_matches if row is not None}
             names.extend(row.name for row in rows if id(row) not in listed and _in_use(row))
     await session.flush()
@@ -1087,12 +404,12 @@ async def apply_inventory(
 
 
 _Named = TypeVar("_Named", Machine, Consumable, UpdateItem)
-# A machine a consumable or an update item names: a machine of the file (its index), or one in the database.
+# A machine a consumable or an update item names: one of the inventory (its index), or one in the database.
 MachineRef = int | Machine
 
 
 def _match_by_name(
-    existing: list[_Named], names: list[str], section: str, problems: list[tuple[Loc, str]]
+    existing: list[_Named], names: list[str], section: str, problems: list[Problem]
 ) -> list[_Named | None]:
     """The row each name updates (None: create it): the same name, else the same name ignoring case."""
     exact = {row.name: row for row in existing}
@@ -1104,21 +421,23 @@ def _match_by_name(
         candidates = [exact[name]] if name in exact else folded.get(name.casefold(), [])
         if len(candidates) > 1:
             listed = ", ".join(repr(row.name) for row in candidates)
-            problems.append(((section, index, "name"), f"{name!r} could be any of {listed} in the database"))
+            problems.append(
+                Problem((section, index, "name"), f"{name!r} could be any of {listed} in the database")
+            )
         matches.append(candidates[0] if candidates else None)
     return matches
 
 
 def _machine_finder(
-    inventory: Inventory, existing: list[Machine], problems: list[tuple[Loc, str]]
+    entries: tuple[MachineEntry, ...], existing: list[Machine], problems: list[Problem]
 ) -> Callable[[Loc, str], MachineRef | None]:
-    """Look machine names up in the file, then in the database (ignoring case); record unknown ones."""
-    in_file = {entry.name.casefold(): index for index, entry in enumerate(inventory.machines)}
+    """Look machine names up in the inventory, then in the database (ignoring case); record unknown ones."""
+    in_file = {entry.name.casefold(): index for index, entry in enumerate(entries)}
     exact = {machine.name: machine for machine in existing}
     folded: dict[str, list[Machine]] = {}
     for machine in existing:
         folded.setdefault(machine.name.strip().casefold(), []).append(machine)
-    known = list(dict.fromkeys([entry.name for entry in inventory.machines] + [m.name for m in existing]))
+    known = list(dict.fromkeys([entry.name for entry in entries] + [m.name for m in existing]))
 
     def find(loc: Loc, name: str) -> MachineRef | None:
         if (index := in_file.get(name.casefold())) is not None:
@@ -1128,12 +447,11 @@ def _machine_finder(
             return candidates[0]
         if candidates:
             listed = ", ".join(repr(machine.name) for machine in candidates)
-            problems.append((loc, f"{name!r} could be any of {listed} in the database"))
+            problems.append(Problem(loc, f"{name!r} could be any of {listed} in the database"))
             return None
-        hint = _comment_hint(inventory._rest_of_line(loc))
-        if not hint and (close := difflib.get_close_matches(name, known, n=1)):
-            hint = f" (did you mean {close[0]!r}?)"
-        problems.append((loc, f"no machine named {name!r} in the file or the database{hint}"))
+        close = difflib.get_close_matches(name, known, n=1)
+        message = f"no machine named {name!r} in the file or the database"
+        problems.append(UnknownMachine(loc, message, close[0] if close else None))
         return None
 
     return find
@@ -1286,7 +604,7 @@ async def _match_plans(
     session: AsyncSession,
     entries: tuple[MachineEntry, ...],
     machines: list[Machine | None],
-    problems: list[tuple[Loc, str]],
+    problems: list[Problem],
 ) -> dict[int, PlanMatch]:
     """By machine entry with a maintenance list: the plan each item updates (None: create it), and the rest.
 
@@ -1316,7 +634,7 @@ async def _match_plans(
             if len(candidates) > 1:
                 tasks = ", ".join(repr(plan.task) for plan in candidates)
                 loc: Loc = ("machines", index, "maintenance", number, "task")
-                problems.append((loc, f"{item.task!r} could be any of {tasks} in the database"))
+                problems.append(Problem(loc, f"{item.task!r} could be any of {tasks} in the database"))
             planned.append(candidates[0] if candidates else None)
         kept = {id(plan) for plan in planned if plan is not None}
         result[index] = (planned, [plan for plan in existing if id(plan) not in kept])
@@ -1378,7 +696,7 @@ def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
         "location": entry.location,
         "description": entry.description,
         "slot_minutes": entry.slot_minutes,
-        "max_booking_minutes": entry.booking_limit,
+        "max_booking_minutes": entry.max_booking_minutes,
         "requires_training": entry.requires_training,
     }
     if entry.status is not None:
@@ -1391,7 +709,7 @@ def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
     return changed
 
 
-async def _replace_hours(session: AsyncSession, hours: dict[int, list[tuple[int, int]]]) -> bool:
+async def _replace_hours(session: AsyncSession, hours: Mapping[int, DayHours]) -> bool:
     """Make the weekly hours exactly these, keeping rows that already match; return whether any changed."""
     missing = Counter((day, opens, closes) for day, intervals in hours.items() for opens, closes in intervals)
     changed = False

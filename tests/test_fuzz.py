@@ -71,6 +71,7 @@ from telegram.ext import Application, CallbackContext, TypeHandler
 import bot.app
 from bot.context import DESK_KEY, FabDesk
 from bot.core.lanes import LanedRateLimiter
+from bot.inventory_file import import_inventory, parse_inventory
 from bot.jobs import (
     apply_retention,
     ask_about_usage,
@@ -86,7 +87,6 @@ from models import bookings, machines, maintenance, members, projects, stock
 from models.base import PENDING_TABLES, Base
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine
-from models.inventory import apply_inventory, parse_inventory
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import Severity
 from models.projects import BotRights, Visibility
@@ -231,7 +231,7 @@ async def populate(sessions: async_sessionmaker[AsyncSession]) -> Lab:
     rng = random.Random(6)
     manager_ids = [m.id for m in MANAGERS]
     async with sessions.begin() as session:
-        await apply_inventory(session, parse_inventory(INVENTORY), now=NOW - timedelta(days=40))
+        await import_inventory(session, parse_inventory(INVENTORY), now=NOW - timedelta(days=40))
         by_name = {m.name: m for m in await session.scalars(select(Machine))}
         people = {u.id: await _register(session, u, NOW - timedelta(days=60)) for u in PEOPLE[:10]}
         manager = people[MANAGER.id]

@@ -4,6 +4,7 @@ the update register, bad files."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,15 +16,23 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.inventory_file import (
+    MAX_MACHINES,
+    InventoryError,
+    InventoryFile,
+    import_inventory,
+    parse_inventory,
+)
 from models.base import utcnow
 from models.inventory import (
     IMPORT_NOTE,
-    MAX_MACHINES,
+    ConsumableEntry,
     ImportReport,
     Inventory,
-    InventoryError,
+    InventoryRefused,
+    MachineEntry,
+    UnknownMachine,
     apply_inventory,
-    parse_inventory,
 )
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan, Severity, Ticket, TicketOrigin, TicketStatus
@@ -190,7 +199,7 @@ async def import_text(
 ) -> ImportReport:
     """Import in a transaction of its own, as the CLI does."""
     async with sessions.begin() as session:
-        return await apply_inventory(session, parse_inventory(text), now=now)
+        return await import_inventory(session, parse_inventory(text), now=now)
 
 
 def problems_of(text: str) -> list[str]:
@@ -247,7 +256,7 @@ def test_example_file_parses() -> None:
 
 
 async def test_importing_the_example_creates_machines_hours_closures_and_plans(session: AsyncSession) -> None:
-    report = await apply_inventory(session, parse_inventory(example_text()), now=NOW)
+    report = await import_inventory(session, parse_inventory(example_text()), now=NOW)
 
     assert report.created == EXAMPLE_NAMES
     assert report.updated == report.unchanged == report.not_in_file == []
@@ -383,7 +392,7 @@ async def test_status_given_in_the_file_is_applied(session: AsyncSession) -> Non
     )
     text = "machines:\n  - {name: Laser, kind: laser_cutter, status: available, max_booking_minutes: 240}\n"
 
-    report = await apply_inventory(session, parse_inventory(text))
+    report = await import_inventory(session, parse_inventory(text))
 
     assert report.updated == ["Laser"]
     assert machine.status is MachineStatus.AVAILABLE
@@ -396,7 +405,9 @@ async def test_machines_not_in_file_and_sections_left_out_are_untouched(session:
     await make_machine(session, "Ancienne découpe vinyle", status=MachineStatus.RETIRED)
     before = await snapshot(session)
 
-    report = await apply_inventory(session, parse_inventory("machines:\n  - {name: Poste CAO 1, kind: pc}\n"))
+    report = await import_inventory(
+        session, parse_inventory("machines:\n  - {name: Poste CAO 1, kind: pc}\n")
+    )
 
     assert report.created == ["Poste CAO 1"]
     assert report.not_in_file == ["Vieille Ultimaker"]
@@ -414,7 +425,7 @@ async def test_opening_hours_section_replaces_the_week_keeping_identical_rows(se
     }
     text = "opening_hours:\n  lundi: ['09:00-19:00']\n  Tuesday: 09:00-19:00\n  samedi: ['20:00-24:00']\n"
 
-    report = await apply_inventory(session, parse_inventory(text))
+    report = await import_inventory(session, parse_inventory(text))
 
     assert report.opening_hours_changed
     rows = list(await session.scalars(select(OpeningHours).order_by(OpeningHours.weekday)))
@@ -437,7 +448,7 @@ async def test_closures_section_is_the_full_list(session: AsyncSession) -> None:
     await session.flush()
     text = "closures:\n  - {date: 2026-12-25, reason: Noël}\n  - date: '2027-01-01'\n"
 
-    report = await apply_inventory(session, parse_inventory(text))
+    report = await import_inventory(session, parse_inventory(text))
 
     assert report.closures_added == [date(2027, 1, 1)]
     assert report.closures_removed == [date(2026, 5, 1)]
@@ -446,7 +457,7 @@ async def test_closures_section_is_the_full_list(session: AsyncSession) -> None:
     assert [(c.day, c.reason) for c in rows] == [(date(2026, 12, 25), "Noël"), (date(2027, 1, 1), "")]
     assert "Closure days: 1 added, 1 removed, 1 with a new reason." in report.summary()
 
-    report = await apply_inventory(session, parse_inventory("closures: []\n"))
+    report = await import_inventory(session, parse_inventory("closures: []\n"))
     assert report.closures_removed == [date(2026, 12, 25), date(2027, 1, 1)]
     assert report.not_in_file == []  # no machines section, so no machine is "missing"
     assert await session.scalar(select(func.count()).select_from(Closure)) == 0
@@ -464,7 +475,7 @@ async def test_ambiguous_name_in_database_is_refused_before_writing(session: Asy
     with pytest.raises(
         InventoryError, match=r"machines\[1\]\.name: 'Laser' could be any of 'laser', 'LASER'"
     ):
-        await apply_inventory(session, inventory)
+        await import_inventory(session, inventory)
 
     assert await snapshot(session) == before
 
@@ -499,7 +510,7 @@ async def test_bad_file_reports_every_problem_with_line_and_field_and_writes_not
     before = await snapshot(session)
 
     with pytest.raises(InventoryError) as caught:
-        await apply_inventory(session, parse_inventory(BAD_FILE, "inventory.yaml"))
+        await import_inventory(session, parse_inventory(BAD_FILE, "inventory.yaml"))
 
     assert caught.value.problems == [
         "line 3, opening_hours.wednesday: time ranges 10:00-12:30 and 12:00-14:00 overlap",
@@ -724,16 +735,16 @@ def test_deep_nesting_is_refused() -> None:
 
 def test_inventory_built_in_code_is_checked_too() -> None:
     with pytest.raises(ValidationError, match="listed more than once: prusa"):
-        Inventory.model_validate(
+        InventoryFile.model_validate(
             {"machines": [{"name": "Prusa", "kind": "3d_printer"}, {"name": "PRUSA", "kind": "3d_printer"}]}
         )
     with pytest.raises(ValidationError, match="'monday' and 'lundi' are the same day"):
-        Inventory.model_validate({"opening_hours": {"monday": [], "lundi": []}})
+        InventoryFile.model_validate({"opening_hours": {"monday": [], "lundi": []}})
 
 
 async def test_file_without_machines_section_reports_nothing_to_change(session: AsyncSession) -> None:
     await make_machine(session)
-    report = await apply_inventory(session, parse_inventory("opening_hours: {}\n"))
+    report = await import_inventory(session, parse_inventory("opening_hours: {}\n"))
     assert report == ImportReport()
     assert report.summary() == "Nothing to change."
 
@@ -769,7 +780,7 @@ def plan_rows(plans: list[MaintenancePlan]) -> list[tuple[Any, ...]]:
 async def test_plans_are_created_with_their_interval_and_the_import_time(session: AsyncSession) -> None:
     machine = await make_machine(session, "prusa mk4 #1")  # an existing machine, matched ignoring case
 
-    report = await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+    report = await import_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
 
     assert report.updated == ["Prusa MK4 #1"]
     assert report.plans_created == [f"Prusa MK4 #1: {AXES}", f"Prusa MK4 #1: {NOZZLE}"]
@@ -782,7 +793,7 @@ async def test_plans_are_created_with_their_interval_and_the_import_time(session
 
 async def test_the_clock_defaults_to_the_current_time(session: AsyncSession) -> None:
     before = utcnow()
-    await apply_inventory(session, parse_inventory(PRUSA_PLANS))
+    await import_inventory(session, parse_inventory(PRUSA_PLANS))
     plans = await plans_of(session, "Prusa MK4 #1")
     assert all(before <= p.clock_started_at <= utcnow() for p in plans)
 
@@ -866,10 +877,10 @@ async def test_a_plan_left_out_of_the_list_is_deactivated_not_deleted(
 
 
 async def test_an_empty_maintenance_list_deactivates_every_plan_of_the_machine(session: AsyncSession) -> None:
-    await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+    await import_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
     text = 'machines:\n  - {name: "Prusa MK4 #1", kind: 3d_printer, maintenance: []}\n'
 
-    report = await apply_inventory(session, parse_inventory(text), now=NOW)
+    report = await import_inventory(session, parse_inventory(text), now=NOW)
 
     assert report.plans_deactivated == [f"Prusa MK4 #1: {AXES}", f"Prusa MK4 #1: {NOZZLE}"]
     assert [p.active for p in await plans_of(session, "Prusa MK4 #1")] == [False, False]
@@ -911,7 +922,7 @@ async def test_a_task_ambiguous_in_the_database_is_refused_before_writing(sessio
     before = await snapshot(session)
 
     with pytest.raises(InventoryError, match=r"machines\[0\]\.maintenance\[0\]\.task: .* could be any of"):
-        await apply_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
+        await import_inventory(session, parse_inventory(PRUSA_PLANS), now=NOW)
 
     assert await snapshot(session) == before
 
@@ -945,7 +956,7 @@ async def test_bad_plans_are_each_reported_with_line_and_field_and_nothing_is_wr
     before = await snapshot(session)
 
     with pytest.raises(InventoryError) as caught:
-        await apply_inventory(session, parse_inventory(BAD_PLANS, "inventory.yaml"), now=NOW)
+        await import_inventory(session, parse_inventory(BAD_PLANS, "inventory.yaml"), now=NOW)
 
     assert caught.value.problems == [
         "line 7, machines[0].maintenance[0].every_hours: cannot be given with every_days (line 6): "
@@ -1006,7 +1017,7 @@ def test_maintenance_must_be_a_list() -> None:
 
 def test_plans_built_in_code_are_checked_too() -> None:
     with pytest.raises(ValidationError, match="give exactly one of every_days and every_hours"):
-        Inventory.model_validate(
+        InventoryFile.model_validate(
             {
                 "machines": [
                     {
@@ -1018,7 +1029,7 @@ def test_plans_built_in_code_are_checked_too() -> None:
             }
         )
     with pytest.raises(ValidationError, match="tasks listed more than once: t"):
-        Inventory.model_validate(
+        InventoryFile.model_validate(
             {
                 "machines": [
                     {
@@ -1309,7 +1320,7 @@ async def test_unknown_machine_names_are_refused_with_their_lines_and_nothing_is
 
     with pytest.raises(InventoryError) as caught:
         async with sessions.begin() as session:
-            await apply_inventory(session, inventory, now=NOW)
+            await import_inventory(session, inventory, now=NOW)
 
     assert caught.value.problems == [
         "line 9, consumables[0].machines[0]: no machine named 'Prusa MK4' in the file or the database "
@@ -1341,7 +1352,7 @@ async def test_database_problems_are_all_reported_together(session: AsyncSession
     )
 
     with pytest.raises(InventoryError) as caught:
-        await apply_inventory(session, parse_inventory(text), now=NOW)
+        await import_inventory(session, parse_inventory(text), now=NOW)
 
     assert caught.value.problems == [
         "line 2, consumables[0].name: 'Pla' could be any of 'pla', 'PLA' in the database",
@@ -1464,7 +1475,7 @@ def test_amounts_are_read_like_parse_quantity() -> None:
 
 def test_consumables_built_in_code_are_checked_too() -> None:
     with pytest.raises(ValidationError, match="listed more than once: consumable pla"):
-        Inventory.model_validate(
+        InventoryFile.model_validate(
             {
                 "consumables": [
                     {"name": "PLA", "unit": "g", "minimum": 0},
@@ -1473,10 +1484,10 @@ def test_consumables_built_in_code_are_checked_too() -> None:
             }
         )
     with pytest.raises(ValidationError, match="listed more than once: PLA: machine prusa"):
-        Inventory.model_validate(
+        InventoryFile.model_validate(
             {"consumables": [{"name": "PLA", "unit": "g", "minimum": 0, "machines": ["Prusa", "PRUSA"]}]}
         )
-    inventory = Inventory.model_validate(
+    inventory = InventoryFile.model_validate(
         {"consumables": [{"name": "PLA", "unit": "g", "minimum": Decimal("1.5"), "quantity": 2}]}
     )
     assert inventory.consumables[0].minimum_milli == 1500
@@ -1485,14 +1496,42 @@ def test_consumables_built_in_code_are_checked_too() -> None:
 async def test_a_machine_only_in_the_code_built_inventory_is_refused_without_a_line(
     session: AsyncSession,
 ) -> None:
-    inventory = Inventory.model_validate(
+    inventory = InventoryFile.model_validate(
         {"consumables": [{"name": "PLA", "unit": "g", "minimum": 0, "machines": ["Prusa"]}]}
     )
     with pytest.raises(InventoryError) as caught:
-        await apply_inventory(session, inventory, now=NOW)
+        await import_inventory(session, inventory, now=NOW)
     assert caught.value.problems == [
         "consumables[0].machines[0]: no machine named 'Prusa' in the file or the database"
     ]
+
+
+async def test_the_domain_applies_plain_entries_and_refuses_by_place(session: AsyncSession) -> None:
+    """apply_inventory takes entries built in code, without a file: its refusal names places, not lines."""
+    await make_machine(session, "Prusa MK4")
+    laser = MachineEntry("Trotec", MachineKind.LASER_CUTTER, "", "", 30, 120, requires_training=True)
+    typo = ConsumableEntry("PLA", "g", minimum_milli=500_000, machines=("Prusa MK4", "Prusa MK3"))
+    inventory = Inventory(machines=(laser,), consumables=(typo,))
+
+    with pytest.raises(InventoryRefused) as caught:
+        await apply_inventory(session, inventory, now=NOW)
+
+    missing = "no machine named 'Prusa MK3' in the file or the database"
+    assert caught.value.problems == [UnknownMachine(("consumables", 0, "machines", 1), missing, "Prusa MK4")]
+    assert str(caught.value) == f"consumables[0].machines[1]: {missing} (did you mean 'Prusa MK4'?)"
+    pla = ConsumableEntry("PLA", "g", 500_000, 1_500_000, ("prusa mk4", "TROTEC"))
+    report = await apply_inventory(session, replace(inventory, consumables=(pla,)), now=NOW)
+    assert (report.created, report.consumables_created, report.not_in_file) == (
+        ["Trotec"],
+        ["PLA"],
+        ["Prusa MK4"],
+    )
+    consumable = await session.scalar(select(Consumable).options(selectinload(Consumable.machines)))
+    assert consumable is not None
+    assert (consumable.quantity, sorted(m.name for m in consumable.machines)) == (
+        Decimal("1500"),
+        ["Prusa MK4", "Trotec"],
+    )
 
 
 # --- The update register ---

@@ -1,4 +1,4 @@
-"""The house rules on imports: the domain never imports the bot, and its areas import no circle."""
+"""The house rules on imports: the domain never imports the bot nor yaml, and its areas import no circle."""
 
 from __future__ import annotations
 
@@ -81,4 +81,19 @@ def test_the_scheduler_never_imports_the_bot() -> None:
     for path in sorted((ROOT / "scheduler").glob("*.py")):
         top, _hidden = _imports(path)
         offending += [f"{path.name}: {m}" for m in top if m.split(".")[0] in {"bot", "telegram"}]
+    assert offending == []
+
+
+def test_the_domain_never_imports_yaml() -> None:
+    """The inventory file is read by its adapter (bot/inventory_file.py): models/ takes plain entries."""
+    offending = []
+    for path in sorted((ROOT / "models").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            offending += [f"{path.name}:{node.lineno} {n}" for n in names if n.split(".")[0] == "yaml"]
     assert offending == []

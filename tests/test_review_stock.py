@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.inventory_file import InventoryError, import_inventory, parse_inventory
 from bot.jobs import ask_about_usage, send_daily_digest
 from models import bookings, stock
-from models.inventory import InventoryError, apply_inventory, parse_inventory
 from models.machines import Machine
 from models.members import Member
 from models.outbox import OutboxMessage
@@ -300,7 +300,7 @@ async def test_changing_a_consumables_unit_in_the_inventory_does_not_multiply_it
     kilograms = "consumables:\n  - {name: PLA noir, unit: kg, minimum: 1}\n"
     try:
         async with sessions.begin() as session:
-            await apply_inventory(session, parse_inventory(kilograms), now=NOW)
+            await import_inventory(session, parse_inventory(kilograms), now=NOW)
     except InventoryError:
         pass  # refused: fine
     async with sessions() as session:
