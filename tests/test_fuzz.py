@@ -69,7 +69,6 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, CallbackContext, TypeHandler
 
 import bot.app
-from tests import wire
 from bot.context import DESK_KEY, FabDesk
 from bot.jobs import (
     apply_retention,
@@ -91,6 +90,7 @@ from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import Severity
 from models.projects import BotRights, Visibility
 from models.stock import Consumable, MovementReason
+from tests import wire
 from tests.factories import NOW, PARIS, RULES
 from tests.fakebot import FakeBotApi, FakeUser, photo_sizes
 from tests.harness import Clock, running_bot, test_settings
