@@ -25,14 +25,12 @@ from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
 from bot.core.feature import Feature, Screen
 from bot.core.lanes import LanedRateLimiter
+from bot.features.menu import screens as menu
 from bot.features.registry import features
 from bot.handlers import (
     inputs,
     machine_admin,
     manager,
-    menu,
-    my_bookings,
-    privacy,
     projects,
     report,
     stats,
@@ -144,17 +142,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands: dict[str, Screen] = {
         # member commands
-        "start": menu.start,
-        "help": menu.help_screen,
-        "cancel": menu.cancel_command,
-        "language": menu.language_screen,
-        "hours": menu.opening_hours,
-        "horaires": menu.opening_hours,
-        "mybookings": my_bookings.my_bookings,
         "report": report.pick_machine,
-        "privacy": privacy.privacy_notice,
-        "mydata": privacy.my_data,
-        "forgetme": privacy.ask_forget,
         "projects": projects.project_list,
         "newproject": projects.new_project,
         "myprojects": projects.my_projects,
@@ -194,21 +182,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
-        "menu": menu.menu,
-        "close": menu.close,
-        "help": menu.help_screen,
-        "lang": menu.language_screen,
-        "lang:fr": menu.set_language,
-        "lang:en": menu.set_language,
-        "lang:auto": menu.set_language,
-        "my": my_bookings.my_bookings,
-        "my:p": my_bookings.my_bookings,
-        "my:ics": my_bookings.calendar_file,
-        "my:cal": my_bookings.calendar_link,
-        "my:cn": my_bookings.new_calendar_link,
-        "my:cx": my_bookings.revoke_calendar_link,
-        "my:c": my_bookings.ask_cancel,
-        "my:y": my_bookings.cancel,
         "mg": manager.machines_today,
         "mg:p": manager.machines_today,
         "au": manager.pick_machine,
@@ -218,7 +191,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "au:u": manager.member_screen,
         "au:r": manager.ask_revoke,
         "au:y": manager.revoke,
-        "hours": menu.opening_hours,
         "rp": report.pick_machine,
         "rp:m": report.describe,
         "rp:s": report.submit,
@@ -288,10 +260,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "np:x": projects.draft_cancel,
         "ss": stats.show_or_choose,
         "ss:c": stats.csv_file,
-        "pv": privacy.privacy_notice,
-        "pv:x": privacy.my_data,
-        "pv:f": privacy.ask_forget,
-        "pv:y": privacy.forget,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))

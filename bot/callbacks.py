@@ -11,9 +11,6 @@ from dataclasses import dataclass
 
 # action -> number of integer arguments
 ACTIONS: dict[str, int] = {
-    "menu": 0,  # main menu
-    "close": 0,  # leave the current screen
-    "help": 0,
     "rp": 0,  # report a problem: pick the machine
     "rp:m": 1,  # machine picked -> describe  (machine)
     "rp:s": 1,  # severity picked -> the report is sent  (severity index)
@@ -84,18 +81,6 @@ ACTIONS: dict[str, int] = {
     "lk": 1,  # in a group: link it to this project  (project)
     "ss": 1,  # manager: statistics over a period  (days; 0: choose the period)
     "ss:c": 1,  # ... the bookings as CSV  (days)
-    "pv": 0,  # the privacy notice
-    "pv:x": 0,  # export my data
-    "pv:f": 0,  # erase my data?
-    "pv:y": 0,  # erase it
-    "my": 0,  # my bookings
-    "my:p": 1,  # my bookings, another page  (page)
-    "my:ics": 0,  # my bookings as an .ics file
-    "my:cal": 0,  # my calendar link
-    "my:cn": 0,  # a new calendar link (the old one stops)
-    "my:cx": 0,  # turn the calendar link off
-    "my:c": 1,  # ask to cancel  (booking)
-    "my:y": 1,  # cancel confirmed  (booking)
     "mg": 0,  # manager: machines and today's bookings
     "mg:p": 1,  # the same, another page  (page)
     "au": 1,  # manager: authorize, pick machine  (page)
@@ -105,11 +90,6 @@ ACTIONS: dict[str, int] = {
     "au:u": 1,  # manager: a member's authorizations  (member)
     "au:r": 1,  # manager: withdraw an authorization?  (authorization)
     "au:y": 1,  # manager: withdraw it  (authorization)
-    "hours": 0,  # opening hours and closure days
-    "lang": 0,  # language choices
-    "lang:fr": 0,
-    "lang:en": 0,
-    "lang:auto": 0,
 }
 
 MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes

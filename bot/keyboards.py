@@ -9,8 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.core import routes
+from bot.features.menu import routes as menu
+from bot.features.my_bookings import routes as my_bookings
 from bot.i18n import N_, Texts
-from models.bookings import Booking
 from models.machines import KIND_ORDER, Machine, MachineKind
 from models.members import Member
 
@@ -107,7 +108,7 @@ def nav_row(texts: Texts, back: Back) -> list[InlineKeyboardButton]:
         row = [button("⬅️ " + _("Back"), back[0], *back[1])]
     else:
         row = [button("⬅️ " + _("Back"), back)] if back is not None else []
-    row.append(button("✖️ " + _("Cancel"), "close"))
+    row.append(button("✖️ " + _("Cancel"), menu.Closed()))
     return row
 
 
@@ -121,23 +122,8 @@ def date_code(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
-    _ = texts.gettext
-    keyboard = [
-        [button("📅 " + _("Book a machine"), "bk")],
-        [button("🗂 " + _("My bookings"), "my"), button("⚠️ " + _("Report a problem"), "rp")],
-        [button("🧩 " + _("Projects"), "pj", 0), button("🕒 " + _("Opening hours"), "hours")],
-    ]
-    if member.is_manager:
-        keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])
-        keyboard.append([button("📦 " + _("Stock"), "st", 0), button("🔄 " + _("Updates"), "up", 0)])
-        keyboard.append([button("🛠 " + _("Machines today"), "mg"), button("🎓 " + _("Authorize"), "au", 0)])
-    keyboard.append([button("❓ " + _("Help"), "help"), button("🌐 " + _("Language"), "lang")])
-    return InlineKeyboardMarkup(keyboard)
-
-
 def back_to_menu(texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button("🏠 " + texts.gettext("Main menu"), "menu")]])
+    return InlineKeyboardMarkup([[button("🏠 " + texts.gettext("Main menu"), menu.MainMenu())]])
 
 
 def machine_title(machine: Machine) -> str:
@@ -157,50 +143,11 @@ def machine_label(texts: Texts, machine: Machine, authorized: bool) -> str:
 def booked(texts: Texts) -> InlineKeyboardMarkup:
     _ = texts.gettext
     return InlineKeyboardMarkup(
-        [[button("🗂 " + _("My bookings"), "my"), button("🏠 " + _("Main menu"), "menu")]]
-    )
-
-
-def my_bookings(
-    texts: Texts, bookings: Sequence[Booking], page: int = 0, has_next: bool = False, feeds: bool = False
-) -> InlineKeyboardMarkup:
-    keyboard = [
         [
-            button(
-                "❌ " + texts.gettext("Cancel") + f" · {b.machine.name}, {texts.moment(b.start_at)}",
-                "my:c",
-                b.id,
-            )
-        ]
-        for b in bookings
-    ]
-    if row := pager(texts, "my:p", (), page, has_next):
-        keyboard.append(row)
-    if bookings:
-        keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), "my:ics")])
-    if feeds:
-        keyboard.append([button("🔗 " + texts.gettext("Calendar link"), "my:cal")])
-    keyboard.append([button("📅 " + texts.gettext("Book a machine"), "bk")])
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
-    return InlineKeyboardMarkup(keyboard)
-
-
-def confirm_cancel(texts: Texts, booking: Booking) -> InlineKeyboardMarkup:
-    _ = texts.gettext
-    return InlineKeyboardMarkup(
-        [
-            [button("🗑 " + _("Yes, cancel it"), "my:y", booking.id)],
-            [button("⬅️ " + _("No, keep it"), "my")],
-        ]
-    )
-
-
-def languages(texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button("🇫🇷 Français", "lang:fr"), button("🇬🇧 English", "lang:en")],
-            [button("🔄 " + texts.gettext("Follow my Telegram language"), "lang:auto")],
-            [button("🏠 " + texts.gettext("Main menu"), "menu")],
+            [
+                button("🗂 " + _("My bookings"), my_bookings.BookingList()),
+                button("🏠 " + _("Main menu"), menu.MainMenu()),
+            ]
         ]
     )
 
@@ -340,7 +287,7 @@ def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMa
                     KIND_ORDER.index(kind),
                 )
             ],
-            [button("🗂 " + _("My bookings"), "my")],
+            [button("🗂 " + _("My bookings"), my_bookings.BookingList())],
         ]
     )
 
@@ -351,9 +298,9 @@ def booking_in_downtime(texts: Texts, booking_id: int, machine_id: int) -> Inlin
     _ = texts.gettext
     return InlineKeyboardMarkup(
         [
-            [button("❌ " + _("Cancel this booking"), "my:c", booking_id)],
+            [button("❌ " + _("Cancel this booking"), my_bookings.CancelAsked(booking_id))],
             [button("📅 " + _("Book another time"), "bk:m", machine_id)],
-            [button("🗂 " + _("My bookings"), "my")],
+            [button("🗂 " + _("My bookings"), my_bookings.BookingList())],
         ]
     )
 

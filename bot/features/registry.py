@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from bot.core.feature import Feature
 from bot.features.booking.screens import FEATURE as BOOKING
+from bot.features.menu.screens import FEATURE as MENU
+from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
+from bot.features.privacy.screens import FEATURE as PRIVACY
 
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [BOOKING]
+    return [BOOKING, MENU, MY_BOOKINGS, PRIVACY]

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from bot import keyboards, notifications
 from bot.context import Context, Turn, clip, get_desk, screen
 from bot.core import routes
-from bot.handlers import menu
+from bot.features.menu import screens as menu
 from bot.i18n import N_, Texts
 from bot.reply import Reply
 from models import projects

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from telegram import InlineKeyboardMarkup
 
 from bot.features.booking import routes
+from bot.features.menu import routes as menu
 from bot.i18n import Texts
 from bot.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_label, nav_row, rows
 from models.bookings import DayAvailability
@@ -20,7 +21,7 @@ MAX_START_BUTTONS = 48
 def machines(texts: Texts, entries: Sequence[tuple[Machine, bool]]) -> InlineKeyboardMarkup:
     """One button per machine, kind after kind; `entries` pairs a machine with "member is authorized"."""
     keyboard = [[button(machine_label(texts, m, ok), routes.MachineChosen(m.id))] for m, ok in entries]
-    keyboard.append(nav_row(texts, ("menu", ())))
+    keyboard.append(nav_row(texts, menu.MainMenu()))
     return InlineKeyboardMarkup(keyboard)
 
 

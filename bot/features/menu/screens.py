@@ -6,9 +6,13 @@ from datetime import timedelta
 
 from bot import keyboards
 from bot.context import Turn
+from bot.core.feature import Feature
+from bot.features.menu import keyboards as menu_keyboards
+from bot.features.menu import routes
 from bot.reply import Reply
 from models import members, opening
 from models.base import clear_pending
+from models.errors import NotFound
 
 # Closure days shown by /hours: those of the coming weeks, a few at most.
 CLOSURES_AHEAD_DAYS = 90
@@ -26,14 +30,14 @@ async def start(turn: Turn) -> Reply:
     ).format(name=turn.member.first_name)
     return Reply(
         text=f"{greeting}\n\n{_menu_text(turn)}",
-        markup=keyboards.main_menu(turn.texts, turn.member),
+        markup=menu_keyboards.main_menu(turn.texts, turn.member),
         new_message=True,
     )
 
 
 async def menu(turn: Turn) -> Reply:
     """Show the main menu in place of the current screen."""
-    return Reply(text=_menu_text(turn), markup=keyboards.main_menu(turn.texts, turn.member))
+    return Reply(text=_menu_text(turn), markup=menu_keyboards.main_menu(turn.texts, turn.member))
 
 
 async def close(turn: Turn) -> Reply:
@@ -46,7 +50,7 @@ async def cancel_command(turn: Turn) -> Reply:
     await clear_pending(turn.session, turn.member.id)
     return Reply(
         text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
-        markup=keyboards.main_menu(turn.texts, turn.member),
+        markup=menu_keyboards.main_menu(turn.texts, turn.member),
     )
 
 
@@ -120,18 +124,18 @@ async def opening_hours(turn: Turn) -> Reply:
 
 async def language_screen(turn: Turn) -> Reply:
     """Offer the languages the bot speaks."""
-    return Reply(text=turn._("Which language should I use?"), markup=keyboards.languages(turn.texts))
+    return Reply(text=turn._("Which language should I use?"), markup=menu_keyboards.languages(turn.texts))
 
 
 async def set_language(turn: Turn) -> Reply:
     """Store the chosen language and answer in it."""
-    assert turn.callback is not None
-    choice = turn.callback.action.removeprefix("lang:")
-    await members.set_language(turn.session, turn.member, None if choice == "auto" else choice)
+    if not isinstance(turn.press, routes.LanguageChosen):
+        raise NotFound("not a language press")
+    await members.set_language(turn.session, turn.member, turn.press.language)
     turn.texts = turn.desk.texts(turn.member)
     return Reply(
         text=turn._("I will speak English with you.") + "\n\n" + _menu_text(turn),
-        markup=keyboards.main_menu(turn.texts, turn.member),
+        markup=menu_keyboards.main_menu(turn.texts, turn.member),
     )
 
 
@@ -139,7 +143,7 @@ async def unknown_command(turn: Turn) -> Reply:
     """Answer a command the bot does not know."""
     return Reply(
         text=turn._("I do not know that command. Here is what I can do:"),
-        markup=keyboards.main_menu(turn.texts, turn.member),
+        markup=menu_keyboards.main_menu(turn.texts, turn.member),
     )
 
 
@@ -147,10 +151,33 @@ async def plain_text(turn: Turn) -> Reply:
     """Answer free text: everything here is done with buttons."""
     return Reply(
         text=turn._("I work with buttons: pick what you want below."),
-        markup=keyboards.main_menu(turn.texts, turn.member),
+        markup=menu_keyboards.main_menu(turn.texts, turn.member),
     )
 
 
 async def stale_button(turn: Turn) -> Reply:
     """Answer a press on a button this bot does not know (old, foreign or forged)."""
     return Reply(toast=turn._("This button is no longer valid."), alert=True)
+
+
+FEATURE = Feature(
+    name="menu",
+    commands={
+        "start": start,
+        "help": help_screen,
+        "cancel": cancel_command,
+        "language": language_screen,
+        "hours": opening_hours,
+        "horaires": opening_hours,
+    },
+    presses={
+        routes.MainMenu: menu,
+        routes.Closed: close,
+        routes.Help: help_screen,
+        routes.LanguageList: language_screen,
+        routes.FrenchChosen: set_language,
+        routes.EnglishChosen: set_language,
+        routes.TelegramLanguageChosen: set_language,
+        routes.OpeningHours: opening_hours,
+    },
+)

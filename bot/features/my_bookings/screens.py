@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
-
-from bot import ical, keyboards, web
+from bot import ical, web
 from bot.context import Turn
+from bot.core.feature import Feature
+from bot.features.my_bookings import keyboards, routes
 from bot.i18n import N_
 from bot.reply import Reply
 from models import bookings, feeds, waitlist
@@ -23,7 +23,7 @@ NOTE_LABELS = {
 async def my_bookings(turn: Turn) -> Reply:
     """List the member's upcoming bookings, a page at a time."""
     _ = turn._
-    page = turn.args[0] if turn.callback and turn.callback.action == "my:p" else 0
+    page = turn.press.page if isinstance(turn.press, routes.BookingPage) else 0
     upcoming, total = await bookings.upcoming_for_member(
         turn.session, turn.member, turn.now, offset=page * PAGE_SIZE, limit=PAGE_SIZE
     )
@@ -85,16 +85,11 @@ async def calendar_link(turn: Turn) -> Reply:
         _("Anyone with the link sees your bookings: keep it to yourself. You can renew it or turn it off."),
         "",
     ]
-    rows = []
     if feed is None:
         lines.append(_("You have no calendar link yet."))
-        rows.append([keyboards.button("✨ " + _("Create my link"), "my:cn")])
     else:
         lines.append(web.feed_url(turn.desk.settings, feed.token) or "")
-        rows.append([keyboards.button("🔄 " + _("New link (the old one stops working)"), "my:cn")])
-        rows.append([keyboards.button("🚫 " + _("Turn the link off"), "my:cx")])
-    rows.append(keyboards.nav_row(turn.texts, ("my", ())))
-    return Reply(text="\n".join(lines), markup=InlineKeyboardMarkup(rows))
+    return Reply(text="\n".join(lines), markup=keyboards.calendar_link(turn.texts, linked=feed is not None))
 
 
 async def new_calendar_link(turn: Turn) -> Reply:
@@ -117,7 +112,9 @@ async def revoke_calendar_link(turn: Turn) -> Reply:
 async def ask_cancel(turn: Turn) -> Reply:
     """Ask the member to confirm cancelling one of their bookings."""
     _ = turn._
-    booking = await bookings.get_own_booking(turn.session, turn.member, turn.args[0])
+    booking = await bookings.get_own_booking(
+        turn.session, turn.member, turn.pressed(routes.CancelAsked).booking
+    )
     if booking.status is bookings.BookingStatus.CANCELLED:
         return Reply(toast=_("This booking was already cancelled."), alert=True)
     if not booking.cancellable(turn.now):  # pressed from an old message (a warning...)
@@ -132,7 +129,7 @@ async def ask_cancel(turn: Turn) -> Reply:
 async def cancel(turn: Turn) -> Reply:
     """Cancel the booking, then show the list again."""
     booking = await waitlist.cancel_booking(
-        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules
+        turn.session, turn.member, turn.pressed(routes.CancelConfirmed).booking, turn.now, turn.desk.rules
     )
     reply = await my_bookings(turn)
     done = turn._("Your booking of {machine} on {when} is cancelled.").format(
@@ -141,3 +138,19 @@ async def cancel(turn: Turn) -> Reply:
     reply.text = f"🗑 {done}\n\n{reply.text}"
     reply.toast = turn._("Booking cancelled.")
     return reply
+
+
+FEATURE = Feature(
+    name="my_bookings",
+    commands={"mybookings": my_bookings},
+    presses={
+        routes.BookingList: my_bookings,
+        routes.BookingPage: my_bookings,
+        routes.CalendarFile: calendar_file,
+        routes.CalendarLink: calendar_link,
+        routes.CalendarLinkRenewed: new_calendar_link,
+        routes.CalendarLinkTurnedOff: revoke_calendar_link,
+        routes.CancelAsked: ask_cancel,
+        routes.CancelConfirmed: cancel,
+    },
+)

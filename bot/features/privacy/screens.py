@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from telegram import InlineKeyboardMarkup
-
-from bot import keyboards
 from bot.context import Turn
+from bot.core.feature import Feature
+from bot.features.privacy import keyboards, routes
 from bot.reply import Reply
 from models import privacy
 
@@ -57,16 +56,7 @@ async def privacy_notice(turn: Turn) -> Reply:
         else:
             lines.append(_("Questions, or a text to correct: ask the lab's team, at the lab."))
         text = "\n".join(lines)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                keyboards.button("📦 " + _("My data"), "pv:x"),
-                keyboards.button("🧹 " + _("Erase my data"), "pv:f"),
-            ],
-            [keyboards.button("🏠 " + _("Main menu"), "menu")],
-        ]
-    )
-    return Reply(text=text, markup=keyboard)
+    return Reply(text=text, markup=keyboards.notice(turn.texts))
 
 
 async def my_data(turn: Turn) -> Reply:
@@ -113,13 +103,7 @@ async def ask_forget(turn: Turn) -> Reply:
             _("This cannot be undone. You can still use the bot afterwards, as a new member."),
         ]
     )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [keyboards.button("🧹 " + _("Yes, erase my data"), "pv:y")],
-            [keyboards.button("⬅️ " + _("No, keep my data"), "menu")],
-        ]
-    )
-    return Reply(text=text, markup=keyboard)
+    return Reply(text=text, markup=keyboards.confirm_erasure(turn.texts))
 
 
 async def forget(turn: Turn) -> Reply:
@@ -162,3 +146,15 @@ async def forget(turn: Turn) -> Reply:
         )
     lines.append(_("Goodbye, and thank you for using the lab!"))
     return Reply(text="\n".join(lines))
+
+
+FEATURE = Feature(
+    name="privacy",
+    commands={"privacy": privacy_notice, "mydata": my_data, "forgetme": ask_forget},
+    presses={
+        routes.PrivacyNotice: privacy_notice,
+        routes.ExportAsked: my_data,
+        routes.ErasureAsked: ask_forget,
+        routes.ErasureConfirmed: forget,
+    },
+)

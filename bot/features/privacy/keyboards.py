@@ -1,0 +1,34 @@
+"""The privacy keyboards: the notice's actions and the erasure's confirmation."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.features.menu import routes as menu
+from bot.features.privacy import routes
+from bot.i18n import Texts
+from bot.keyboards import button
+
+
+def notice(texts: Texts) -> InlineKeyboardMarkup:
+    """My data, Erase my data, and the main menu."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [
+                button("📦 " + _("My data"), routes.ExportAsked()),
+                button("🧹 " + _("Erase my data"), routes.ErasureAsked()),
+            ],
+            [button("🏠 " + _("Main menu"), menu.MainMenu())],
+        ]
+    )
+
+
+def confirm_erasure(texts: Texts) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🧹 " + _("Yes, erase my data"), routes.ErasureConfirmed())],
+            [button("⬅️ " + _("No, keep my data"), menu.MainMenu())],
+        ]
+    )

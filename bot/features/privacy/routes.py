@@ -1,0 +1,21 @@
+"""The privacy buttons: the notice, the export of my data, erasing it."""
+
+from __future__ import annotations
+
+from bot.core.routes import Button
+
+
+class PrivacyNotice(Button, action="pv"):
+    """What is stored about members, why, and for how long."""
+
+
+class ExportAsked(Button, action="pv:x"):
+    """My data: send me everything stored about me."""
+
+
+class ErasureAsked(Button, action="pv:f"):
+    """Erase my data: what erasure does, Erase?"""
+
+
+class ErasureConfirmed(Button, action="pv:y"):
+    """Yes, erase my data."""
