@@ -5,12 +5,12 @@ format: the data already on their phones (a training request's "Authorize Bob", 
 from __future__ import annotations
 
 import inspect
-from datetime import timedelta
+import subprocess
+import sys
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
@@ -23,12 +23,8 @@ from bot.features.machines_today import routes as machines_today
 from bot.features.stats import keyboards as stats_keyboards
 from bot.features.stats import routes as stats
 from bot.i18n import Texts
-from models import bookings
 from models.machines import Machine, MachineKind
 from models.members import Member
-from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
-from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import MANAGER, Clock, running_bot, say, tap, test_settings
 
 EXAMPLES: list[Button] = [
     authorizations.MachineList(page=0),
@@ -113,7 +109,6 @@ def test_forged_manager_data_parses_to_nothing(data: str) -> None:
     assert routes.parse(data) is None
 
 
-MANAGER_EN = FakeUser(MANAGER.id, MANAGER.first_name, language_code="en")
 TEXTS = Texts("en", ZoneInfo("Europe/Paris"))
 LASER = Machine(id=3, name="Trotec Speedy", kind=MachineKind.LASER_CUTTER)
 BOB = Member(id=7, first_name="Bob", last_name="Martin", username="bobm")
@@ -164,30 +159,18 @@ def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:
     assert _data(keyboards.single(TEXTS, "📊", "Statistics", "ss", 0)) == ["ss:0"]
 
 
-async def test_a_manager_pages_through_a_busy_day_and_back(
-    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    """Ten PCs booked all day do not fit one message: Next shows the others, Previous goes back."""
-    async with sessions.begin() as session:
-        await open_every_day(session)
-        people = [await make_member(session, f"Membre numéro {i:02d} Dupont-Martin") for i in range(20)]
-        names = []
-        for index in range(10):
-            machine = await make_machine(session, f"Poste informatique {index:02d}", slot_minutes=30)
-            names.append(machine.name)
-            for slot in range(20):
-                start = paris(4, 9) + timedelta(minutes=30 * slot)
-                await bookings.book(session, people[slot], machine.id, start, 30, RULES, NOW)
-    async with running_bot(test_settings(fake, database_url, default_language="en"), Clock()):
-        first = await say(fake, MANAGER_EN, "/machines")
-        assert [data for _label, data in first.buttons()] == ["mg:p:1", "menu"]
-        pages = [first]
-        while any(data == f"mg:p:{len(pages)}" for _label, data in pages[-1].buttons()):
-            pages.append(await tap(fake, MANAGER_EN, "Next ▶️"))
-            assert pages[-1].method == "editMessageText"
-            assert next(data for _label, data in pages[-1].buttons()) == f"mg:p:{len(pages) - 2}"
-        assert len(pages) > 2
-        assert [n for n in names if not any(n in (p.text or "") for p in pages)] == []
-        assert names[0] not in (pages[-1].text or "")
-        back = await tap(fake, MANAGER_EN, "◀️ Previous")
-        assert back.text == pages[-2].text
+def test_bot_keyboards_alone_builds_the_buttons_named_by_their_action() -> None:
+    """bot/notifications.py and the main menu name "ss", "mg" and "au" by their action: importing
+    bot.keyboards alone (no app, no feature registry) must be enough to build them."""
+    script = (
+        "from zoneinfo import ZoneInfo\n"
+        "from bot import keyboards\n"
+        "from bot.i18n import Texts\n"
+        "texts = Texts('en', ZoneInfo('Europe/Paris'))\n"
+        "for action, args in (('ss', (0,)), ('mg', ()), ('au', (0,))):\n"
+        "    markup = keyboards.single(texts, '*', 'Statistics', action, *args)\n"
+        "    print(markup.inline_keyboard[0][0].callback_data)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ss:0", "mg", "au:0"]
