@@ -30,10 +30,8 @@ from bot.features.registry import features
 from bot.handlers import (
     inputs,
     machine_admin,
-    manager,
     projects,
     report,
-    stats,
     stock,
     tickets,
     updates,
@@ -149,11 +147,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         # manager commands (the screens refuse members)
         "queue": tickets.show_queue,
         "machine": machine_admin.machine_command,
-        "stats": stats.choose,
         "stock": stock.stock_list,
         "updates": updates.register_list,
-        "machines": manager.machines_today,
-        "authorize": manager.pick_machine,
     }
     registered = features()
     for feature in registered:
@@ -182,15 +177,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
-        "mg": manager.machines_today,
-        "mg:p": manager.machines_today,
-        "au": manager.pick_machine,
-        "au:m": manager.pick_member,
-        "au:g": manager.grant,
-        "au:f": manager.ask_search,
-        "au:u": manager.member_screen,
-        "au:r": manager.ask_revoke,
-        "au:y": manager.revoke,
         "rp": report.pick_machine,
         "rp:m": report.describe,
         "rp:s": report.submit,
@@ -258,8 +244,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "np:k": projects.draft_skip,
         "np:ok": projects.draft_create,
         "np:x": projects.draft_cancel,
-        "ss": stats.show_or_choose,
-        "ss:c": stats.csv_file,
     }
     for action, render in buttons.items():
         application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))

@@ -79,17 +79,6 @@ ACTIONS: dict[str, int] = {
     "np:ok": 0,  # create it
     "np:x": 0,  # drop it
     "lk": 1,  # in a group: link it to this project  (project)
-    "ss": 1,  # manager: statistics over a period  (days; 0: choose the period)
-    "ss:c": 1,  # ... the bookings as CSV  (days)
-    "mg": 0,  # manager: machines and today's bookings
-    "mg:p": 1,  # the same, another page  (page)
-    "au": 1,  # manager: authorize, pick machine  (page)
-    "au:m": 2,  # manager: machine picked, pick member  (machine, page)
-    "au:g": 2,  # manager: grant  (machine, member)
-    "au:f": 0,  # manager: find a member (their name is typed next)
-    "au:u": 1,  # manager: a member's authorizations  (member)
-    "au:r": 1,  # manager: withdraw an authorization?  (authorization)
-    "au:y": 1,  # manager: withdraw it  (authorization)
 }
 
 MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes

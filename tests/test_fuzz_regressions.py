@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import charts
+from bot.features.stats import charts
 from models import bookings, machines, maintenance, projects, stock, updates
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotFound, SlotTaken

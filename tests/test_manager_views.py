@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import charts
+from bot.features.stats import charts
 from bot.i18n import Texts
 from bot.notifications import RENDERERS
 from models import bookings, digest, machines, stats

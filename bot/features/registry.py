@@ -8,12 +8,15 @@ channel events first, as they never reach a private screen.
 from __future__ import annotations
 
 from bot.core.feature import Feature
+from bot.features.authorizations.screens import FEATURE as AUTHORIZATIONS
 from bot.features.booking.screens import FEATURE as BOOKING
+from bot.features.machines_today.screens import FEATURE as MACHINES_TODAY
 from bot.features.menu.screens import FEATURE as MENU
 from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
 from bot.features.privacy.screens import FEATURE as PRIVACY
+from bot.features.stats.screens import FEATURE as STATS
 
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [BOOKING, MENU, MY_BOOKINGS, PRIVACY]
+    return [MENU, BOOKING, MY_BOOKINGS, MACHINES_TODAY, AUTHORIZATIONS, STATS, PRIVACY]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from telegram import MessageOriginChannel, Update
 
 from bot.context import Context, Turn, screen
+from bot.features.authorizations import screens as authorizations_screens
 from bot.features.menu import screens as menu
-from bot.handlers import manager, projects, report, stock, tickets, updates
+from bot.handlers import projects, report, stock, tickets, updates
 from bot.reply import Reply
 from models import authorizations, maintenance
 from models import projects as projects_domain
@@ -52,7 +53,7 @@ async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> R
     if text and await projects_domain.current_project_draft(turn.session, turn.member) is not None:
         return await projects.took_draft_text(turn, text)
     if text and await authorizations.pending_search(turn.session, turn.member, turn.now) is not None:
-        return await manager.took_search(turn, text)
+        return await authorizations_screens.took_search(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
         album = incoming.media_group_id
         if incoming.photo:

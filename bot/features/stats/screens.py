@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardMarkup
-
-from bot import charts, keyboards
 from bot.context import Turn
+from bot.core.feature import Feature
+from bot.features.stats import charts, routes
+from bot.features.stats import keyboards as stats_keyboards
+from bot.features.stats.routes import PERIODS
 from bot.keyboards import KIND_NAMES
 from bot.reply import Reply
 from models import members, stats
@@ -15,10 +16,9 @@ from models.errors import NotFound
 from models.machines import MachineKind
 from models.opening import local_datetime
 
-PERIODS = (7, 30, 90)
 
-
-def _period(turn: Turn, days: int) -> tuple:  # type: ignore[type-arg]
+def _period(turn: Turn, days: int) -> tuple[datetime, datetime]:
+    """The last `days` days up to the end of today; NotFound for a period not offered."""
     if days not in PERIODS:
         raise NotFound(f"period {days}")
     today = turn.desk.rules.today(turn.now)
@@ -26,24 +26,12 @@ def _period(turn: Turn, days: int) -> tuple:  # type: ignore[type-arg]
     return end - timedelta(days=days), end
 
 
-def _periods(turn: Turn) -> InlineKeyboardMarkup:
-    _ = turn._
-    return InlineKeyboardMarkup(
-        [
-            [
-                keyboards.button(
-                    turn.texts.ngettext("{count} day", "{count} days", d).format(count=d), "ss", d
-                )
-                for d in PERIODS
-            ],
-            [keyboards.button("🏠 " + _("Main menu"), "menu")],
-        ]
-    )
-
-
 async def choose(turn: Turn) -> Reply:
+    """Ask over which period."""
     members.require_manager(turn.member)
-    return Reply(text="📊 " + turn._("Statistics — over which period?"), markup=_periods(turn))
+    return Reply(
+        text="📊 " + turn._("Statistics — over which period?"), markup=stats_keyboards.periods(turn.texts)
+    )
 
 
 async def show(turn: Turn) -> Reply:
@@ -51,7 +39,7 @@ async def show(turn: Turn) -> Reply:
     _ = turn._
     texts = turn.texts
     members.require_manager(turn.member)
-    days = turn.args[0]
+    days = turn.pressed(routes.PeriodChosen).days
     start, end = _period(turn, days)
     figures = await stats.usage(turn.session, start, end, texts.tz)
     lines = [
@@ -111,23 +99,19 @@ async def show(turn: Turn) -> Reply:
         value_label=texts.hours,
         tick_label=texts.number,
     )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [keyboards.button("🧾 " + _("Bookings as CSV"), "ss:c", days)],
-            [keyboards.button("⬅️ " + _("Other period"), "ss", 0)],
-        ]
-    )
-    return Reply(text="\n".join(lines), markup=keyboard, image=chart, new_message=True)
+    markup = stats_keyboards.figures(texts, days)
+    return Reply(text="\n".join(lines), markup=markup, image=chart, new_message=True)
 
 
 async def show_or_choose(turn: Turn) -> Reply:
     """A period's figures, or (0) the choice of a period."""
-    return await show(turn) if turn.args[0] else await choose(turn)
+    return await show(turn) if turn.pressed(routes.PeriodChosen).days else await choose(turn)
 
 
 async def csv_file(turn: Turn) -> Reply:
+    """The period's bookings as a CSV file."""
     members.require_manager(turn.member)
-    days = turn.args[0]
+    days = turn.pressed(routes.CsvAsked).days
     start, end = _period(turn, days)
     content = await stats.bookings_csv(turn.session, start, end, turn.texts.tz)
     return Reply(
@@ -135,3 +119,10 @@ async def csv_file(turn: Turn) -> Reply:
         document=(f"fabdesk-bookings-{days}d.csv", content),
         new_message=True,
     )
+
+
+FEATURE = Feature(
+    name="stats",
+    commands={"stats": choose},
+    presses={routes.PeriodChosen: show_or_choose, routes.CsvAsked: csv_file},
+)

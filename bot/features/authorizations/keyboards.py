@@ -1,0 +1,110 @@
+"""The authorizations' keyboards: machines needing a training, members to authorize or found by
+name, a member's authorizations, withdrawing one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.routes import Button
+from bot.features.authorizations import routes
+from bot.i18n import Texts
+from bot.keyboards import button, label, machine_title, nav_row
+from models.machines import Machine
+from models.members import Member
+
+# Telegram takes at most 100 buttons a keyboard.
+MAX_TRAINING_BUTTONS = 45
+
+
+def member_label(member: Member) -> str:
+    return label(member.display_name + (f" (@{member.username})" if member.username else ""))
+
+
+def _pages(
+    texts: Texts, page: int, has_next: bool, to_page: Callable[[int], Button]
+) -> list[InlineKeyboardButton]:
+    """Previous / Next, where there is another page."""
+    row = []
+    if page > 0:
+        row.append(button("◀️ " + texts.gettext("Previous"), to_page(page - 1)))
+    if has_next:
+        row.append(button(texts.gettext("Next") + " ▶️", to_page(page + 1)))
+    return row
+
+
+def authorize_machines(
+    texts: Texts, machines_: Sequence[Machine], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    keyboard = [[button("🔎 " + texts.gettext("Search"), routes.SearchAsked())]]
+    keyboard += [[button(label(machine_title(m)), routes.MachineChosen(m.id, 0))] for m in machines_]
+    if row := _pages(texts, page, has_next, routes.MachineList):
+        keyboard.append(row)
+    keyboard.append(nav_row(texts, ("menu", ())))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def authorize_members(
+    texts: Texts, machine: Machine, people: Sequence[Member], page: int, has_next: bool
+) -> InlineKeyboardMarkup:
+    keyboard = [[button(member_label(p), routes.GrantPressed(machine.id, p.id))] for p in people]
+    if row := _pages(texts, page, has_next, lambda other: routes.MachineChosen(machine.id, other)):
+        keyboard.append(row)
+    keyboard.append([button("🔎 " + texts.gettext("Search"), routes.SearchAsked())])
+    keyboard.append(nav_row(texts, routes.MachineList(0)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def found_members(texts: Texts, people: Sequence[Member]) -> InlineKeyboardMarkup:
+    """Members a search found: each opens the member's authorizations."""
+    keyboard = [[button(member_label(p), routes.MemberChosen(p.id))] for p in people]
+    keyboard.append([button("🔎 " + texts.gettext("New search"), routes.SearchAsked())])
+    keyboard.append(nav_row(texts, routes.MachineList(0)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def search_again(texts: Texts) -> InlineKeyboardMarkup:
+    """While a name is awaited: back to the machines, or cancel."""
+    return InlineKeyboardMarkup([nav_row(texts, routes.MachineList(0))])
+
+
+def member_trainings(
+    texts: Texts,
+    member: Member,
+    current: Sequence[tuple[int, str]],
+    to_authorize: Sequence[Machine],
+) -> InlineKeyboardMarkup:
+    """A member's authorizations, each with Remove; the machines they may be authorized on."""
+    _ = texts.gettext
+    keyboard = [
+        [button(label(name, _("Remove"), "❌"), routes.RevokeAsked(authorization_id))]
+        for authorization_id, name in current[:MAX_TRAINING_BUTTONS]
+    ]
+    keyboard += [
+        [button(label(m.name, _("Authorize"), "🎓"), routes.GrantPressed(m.id, member.id))]
+        for m in to_authorize[:MAX_TRAINING_BUTTONS]
+    ]
+    keyboard.append([button("🔎 " + _("Another member"), routes.SearchAsked())])
+    keyboard.append(nav_row(texts, routes.MachineList(0)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm_revoke(texts: Texts, authorization_id: int, member_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🗑 " + _("Yes, withdraw it"), routes.RevokeConfirmed(authorization_id))],
+            [button("⬅️ " + _("No, keep it"), routes.MemberChosen(member_id))],
+        ]
+    )
+
+
+def after_grant(texts: Texts, member_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("👤 " + _("Their authorizations"), routes.MemberChosen(member_id))],
+            [button("🏠 " + _("Main menu"), "menu")],
+        ]
+    )

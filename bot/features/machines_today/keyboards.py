@@ -1,0 +1,21 @@
+"""The keyboard of today's overview of the machines."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.features.machines_today import routes
+from bot.i18n import Texts
+from bot.keyboards import button
+
+
+def pages_and_menu(texts: Texts, page: int, has_next: bool) -> InlineKeyboardMarkup:
+    """Previous / Next (when there are other pages) and the way back to the main menu."""
+    row: list[InlineKeyboardButton] = []
+    if page > 0:
+        row.append(button("◀️ " + texts.gettext("Previous"), routes.MachinesTodayPage(page - 1)))
+    if has_next:
+        row.append(button(texts.gettext("Next") + " ▶️", routes.MachinesTodayPage(page + 1)))
+    keyboard = [row] if row else []
+    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    return InlineKeyboardMarkup(keyboard)

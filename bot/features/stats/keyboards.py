@@ -1,0 +1,35 @@
+"""The statistics' keyboards: the periods to choose from, and what to do with a period's figures."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.features.stats import routes
+from bot.features.stats.routes import PERIODS
+from bot.i18n import Texts
+from bot.keyboards import button
+
+
+def periods(texts: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    texts.ngettext("{count} day", "{count} days", d).format(count=d), routes.PeriodChosen(d)
+                )
+                for d in PERIODS
+            ],
+            [button("🏠 " + texts.gettext("Main menu"), "menu")],
+        ]
+    )
+
+
+def figures(texts: Texts, days: int) -> InlineKeyboardMarkup:
+    """Under a period's figures: its bookings as CSV, or another period."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🧾 " + _("Bookings as CSV"), routes.CsvAsked(days))],
+            [button("⬅️ " + _("Other period"), routes.PeriodChosen(0))],
+        ]
+    )

@@ -1,0 +1,24 @@
+"""The statistics' buttons: a period's figures (or the choice of a period) and its bookings as CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.core.routes import Between, Button
+
+PERIODS = (7, 30, 90)  # the periods offered, in days
+# The days of a period as a button carries them: one of PERIODS, or 0 for "choose a period"; any
+# other number in range is refused by the screen, as before.
+Days = Annotated[int, Between(0, max(PERIODS))]
+
+
+class PeriodChosen(Button, action="ss"):
+    """The figures of the last `days` days, or (0) the choice of a period."""
+
+    days: Days
+
+
+class CsvAsked(Button, action="ss:c"):
+    """The bookings of the last `days` days as a CSV file."""
+
+    days: Days
