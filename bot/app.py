@@ -25,19 +25,18 @@ from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
 from bot.core.feature import Feature, Screen
 from bot.core.lanes import LanedRateLimiter
+from bot.features.maintenance import machines as machine_admin
+from bot.features.maintenance import report, tickets
 from bot.features.registry import features
 from bot.handlers import (
     inputs,
-    machine_admin,
     manager,
     menu,
     my_bookings,
     privacy,
     projects,
-    report,
     stats,
     stock,
-    tickets,
     updates,
 )
 from bot.handlers.errors import on_error

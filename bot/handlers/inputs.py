@@ -6,7 +6,8 @@ from __future__ import annotations
 from telegram import MessageOriginChannel, Update
 
 from bot.context import Context, Turn, screen
-from bot.handlers import manager, menu, projects, report, stock, tickets, updates
+from bot.features.maintenance import report, tickets
+from bot.handlers import manager, menu, projects, stock, updates
 from bot.reply import Reply
 from models import authorizations, maintenance
 from models import projects as projects_domain

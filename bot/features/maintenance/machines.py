@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot import ical, keyboards, web
 from bot.context import Turn
 from bot.core import routes
-from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
+from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
 from models import bookings, feeds, machines, maintenance, members
 from models.downtime import Downtime
