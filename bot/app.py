@@ -25,8 +25,6 @@ from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
 from bot.core.feature import Feature, Screen
 from bot.core.lanes import LanedRateLimiter
-from bot.features.maintenance import machines as machine_admin
-from bot.features.maintenance import report, tickets
 from bot.features.registry import features
 from bot.handlers import (
     inputs,
@@ -150,7 +148,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "hours": menu.opening_hours,
         "horaires": menu.opening_hours,
         "mybookings": my_bookings.my_bookings,
-        "report": report.pick_machine,
         "privacy": privacy.privacy_notice,
         "mydata": privacy.my_data,
         "forgetme": privacy.ask_forget,
@@ -158,8 +155,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "newproject": projects.new_project,
         "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
-        "queue": tickets.show_queue,
-        "machine": machine_admin.machine_command,
         "stats": stats.choose,
         "stock": stock.stock_list,
         "updates": updates.register_list,
@@ -218,29 +213,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "au:r": manager.ask_revoke,
         "au:y": manager.revoke,
         "hours": menu.opening_hours,
-        "rp": report.pick_machine,
-        "rp:m": report.describe,
-        "rp:s": report.submit,
-        "rp:x": report.cancel,
-        "q": tickets.show_queue,
-        "tk": tickets.show_ticket,
-        "tk:t": tickets.take,
-        "tk:r": tickets.ask_note,
-        "tk:e": tickets.ask_note,
-        "tk:x": tickets.ask_note,
-        "tk:p": tickets.photos,
-        "mc": machine_admin.machine_screen,
-        "mc:ics": machine_admin.schedule_file,
-        "dt": machine_admin.downtime_day,
-        "dt:d": machine_admin.downtime_start,
-        "dt:s": machine_admin.downtime_length,
-        "dt:l": machine_admin.downtime_summary,
-        "dt:ok": machine_admin.downtime_confirm,
-        "dt:x": machine_admin.ask_call_off,
-        "dt:y": machine_admin.call_off,
-        "pl": machine_admin.plan_screen,
-        "pl:i": machine_admin.set_plan_interval,
-        "pl:a": machine_admin.toggle_plan,
         "st": stock.stock_list,
         "st:c": stock.show_consumable,
         "st:r": stock.restock_preset,
