@@ -29,11 +29,8 @@ from bot.features.menu import screens as menu
 from bot.features.registry import features
 from bot.handlers import (
     inputs,
-    machine_admin,
     projects,
-    report,
     stock,
-    tickets,
     updates,
 )
 from bot.handlers.errors import on_error
@@ -140,13 +137,10 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     commands: dict[str, Screen] = {
         # member commands
-        "report": report.pick_machine,
         "projects": projects.project_list,
         "newproject": projects.new_project,
         "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
-        "queue": tickets.show_queue,
-        "machine": machine_admin.machine_command,
         "stock": stock.stock_list,
         "updates": updates.register_list,
     }
@@ -177,29 +171,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
-        "rp": report.pick_machine,
-        "rp:m": report.describe,
-        "rp:s": report.submit,
-        "rp:x": report.cancel,
-        "q": tickets.show_queue,
-        "tk": tickets.show_ticket,
-        "tk:t": tickets.take,
-        "tk:r": tickets.ask_note,
-        "tk:e": tickets.ask_note,
-        "tk:x": tickets.ask_note,
-        "tk:p": tickets.photos,
-        "mc": machine_admin.machine_screen,
-        "mc:ics": machine_admin.schedule_file,
-        "dt": machine_admin.downtime_day,
-        "dt:d": machine_admin.downtime_start,
-        "dt:s": machine_admin.downtime_length,
-        "dt:l": machine_admin.downtime_summary,
-        "dt:ok": machine_admin.downtime_confirm,
-        "dt:x": machine_admin.ask_call_off,
-        "dt:y": machine_admin.call_off,
-        "pl": machine_admin.plan_screen,
-        "pl:i": machine_admin.set_plan_interval,
-        "pl:a": machine_admin.toggle_plan,
         "st": stock.stock_list,
         "st:c": stock.show_consumable,
         "st:r": stock.restock_preset,

@@ -11,29 +11,6 @@ from dataclasses import dataclass
 
 # action -> number of integer arguments
 ACTIONS: dict[str, int] = {
-    "rp": 0,  # report a problem: pick the machine
-    "rp:m": 1,  # machine picked -> describe  (machine)
-    "rp:s": 1,  # severity picked -> the report is sent  (severity index)
-    "rp:x": 0,  # drop the report being written
-    "q": 1,  # manager: the maintenance queue  (page)
-    "tk": 1,  # manager: a ticket's detail and history  (ticket)
-    "tk:t": 1,  # take it  (ticket)
-    "tk:r": 1,  # resolve (asks for a note)  (ticket)
-    "tk:e": 1,  # escalate (asks for a note)  (ticket)
-    "tk:x": 1,  # reject (asks for a reason)  (ticket)
-    "tk:p": 1,  # the ticket's photos  (ticket)
-    "mc": 1,  # manager: a machine's status, maintenance log and plans  (machine)
-    "mc:ics": 1,  # manager: the machine's schedule as an .ics file  (machine)
-    "dt": 1,  # manager: plan a downtime, pick the day  (machine)
-    "dt:d": 2,  # day picked -> start  (machine, yyyymmdd)
-    "dt:s": 2,  # start picked -> length  (machine, start as epoch minutes)
-    "dt:l": 3,  # length picked -> what it affects, Confirm?  (machine, start, minutes)
-    "dt:ok": 3,  # confirmed -> downtime planned  (machine, start, minutes)
-    "dt:x": 1,  # manager: call off a planned downtime?  (downtime)
-    "dt:y": 1,  # call it off  (downtime)
-    "pl": 1,  # manager: a maintenance plan  (plan)
-    "pl:i": 2,  # set the plan's interval to a preset  (plan, preset index)
-    "pl:a": 1,  # pause or resume the plan  (plan)
     "st": 1,  # manager: consumables  (page)
     "st:c": 1,  # a consumable: quantity, movements, actions  (consumable)
     "st:r": 2,  # restock by a preset amount  (consumable, preset index)

@@ -14,6 +14,7 @@ from bot.features.authorizations import routes as authorizations
 # Declared here too, as other modules still name these presses by their action (the main menu's
 # "mg" and "au", the weekly summary's "ss"): building those buttons needs their classes.
 from bot.features.machines_today import routes as _machines_today  # noqa: F401
+from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
 from bot.features.stats import routes as _stats  # noqa: F401
@@ -236,46 +237,25 @@ def severity_label(texts: Texts, severity: str) -> str:
     return f"{SEVERITY_ICONS[severity]} {texts.gettext(SEVERITY_NAMES[severity])}"
 
 
-def severities(texts: Texts) -> InlineKeyboardMarkup:
-    """The three severities (the report is sent when one is pressed), and Cancel."""
-    keyboard = [[button(severity_label(texts, s), "rp:s", n)] for n, s in enumerate(SEVERITY_NAMES)]
-    keyboard.append([button("✖️ " + texts.gettext("Cancel"), "rp:x")])
-    return InlineKeyboardMarkup(keyboard)
-
-
-def cancel_report(texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button("✖️ " + texts.gettext("Cancel"), "rp:x")]])
-
-
-def report_machines(texts: Texts, machines_: Sequence[Machine]) -> InlineKeyboardMarkup:
-    keyboard = [[button(machine_title(m), "rp:m", m.id)] for m in machines_]
-    keyboard.append(nav_row(texts, ("menu", ())))
-    return InlineKeyboardMarkup(keyboard)
-
-
 def ticket_actions(texts: Texts, ticket_id: int, status: str, photos: int = 0) -> InlineKeyboardMarkup:
     """What a manager can do to a ticket in its state (the domain checks again on every press)."""
     _ = texts.gettext
     keyboard: list[list[InlineKeyboardButton]] = []
     if status in ("open", "escalated"):
-        keyboard.append([button("🙋 " + _("Take it"), "tk:t", ticket_id)])
+        keyboard.append([button("🙋 " + _("Take it"), maintenance.TicketTaken(ticket_id))])
     if status in ("open", "in_progress", "escalated"):
-        keyboard.append([button("✅ " + _("Resolve"), "tk:r", ticket_id)])
-        row = [button("↗️ " + _("Escalate"), "tk:e", ticket_id)] if status != "escalated" else []
-        row.append(button("🚫 " + _("Reject"), "tk:x", ticket_id))
+        keyboard.append([button("✅ " + _("Resolve"), maintenance.ResolveAsked(ticket_id))])
+        row = (
+            [button("↗️ " + _("Escalate"), maintenance.EscalateAsked(ticket_id))]
+            if status != "escalated"
+            else []
+        )
+        row.append(button("🚫 " + _("Reject"), maintenance.RejectAsked(ticket_id)))
         keyboard.append(row)
-    details = [button("📋 " + _("Details"), "tk", ticket_id)]
+    details = [button("📋 " + _("Details"), maintenance.TicketChosen(ticket_id))]
     if photos:
-        details.append(button("📷 " + _("Photos ({count})").format(count=photos), "tk:p", ticket_id))
+        details.append(
+            button("📷 " + _("Photos ({count})").format(count=photos), maintenance.TicketPhotos(ticket_id))
+        )
     keyboard.append(details)
-    return InlineKeyboardMarkup(keyboard)
-
-
-def queue(
-    texts: Texts, entries: Sequence[tuple[int, str]], page: int, has_next: bool
-) -> InlineKeyboardMarkup:
-    keyboard = [[button(label, "tk", ticket_id)] for ticket_id, label in entries]
-    if row := pager(texts, "q", (), page, has_next):
-        keyboard.append(row)
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
     return InlineKeyboardMarkup(keyboard)

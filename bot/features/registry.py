@@ -11,6 +11,7 @@ from bot.core.feature import Feature
 from bot.features.authorizations.screens import FEATURE as AUTHORIZATIONS
 from bot.features.booking.screens import FEATURE as BOOKING
 from bot.features.machines_today.screens import FEATURE as MACHINES_TODAY
+from bot.features.maintenance.feature import FEATURE as MAINTENANCE
 from bot.features.menu.screens import FEATURE as MENU
 from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
 from bot.features.privacy.screens import FEATURE as PRIVACY
@@ -19,4 +20,4 @@ from bot.features.stats.screens import FEATURE as STATS
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [MENU, BOOKING, MY_BOOKINGS, MACHINES_TODAY, AUTHORIZATIONS, STATS, PRIVACY]
+    return [MENU, BOOKING, MY_BOOKINGS, MAINTENANCE, MACHINES_TODAY, AUTHORIZATIONS, STATS, PRIVACY]

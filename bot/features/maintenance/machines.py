@@ -6,25 +6,16 @@ from datetime import datetime, timedelta
 
 from bot import ical, keyboards, web
 from bot.context import Turn
-from bot.core import routes
-from bot.handlers.tickets import EVENT_NAMES, STATUS_NAMES
+from bot.features.maintenance import keyboards as maintenance_keyboards
+from bot.features.maintenance import routes
+from bot.features.maintenance.routes import PLAN_PRESETS
+from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.reply import Reply
 from models import bookings, feeds, machines, maintenance, members
 from models.downtime import Downtime
 from models.errors import NotFound
 from models.opening import local_datetime
 
-# Plan interval presets a manager can pick: (days, hours of use).
-PLAN_PRESETS = [
-    (7, None),
-    (14, None),
-    (30, None),
-    (90, None),
-    (None, 50),
-    (None, 100),
-    (None, 200),
-    (None, 500),
-]
 DOWNTIME_LENGTHS = [60, 120, 240, 480, 24 * 60]
 
 
@@ -40,7 +31,7 @@ async def machine_command(turn: Turn) -> Reply:
     text = (
         turn._("Which machine?") if not name or found else turn._("No machine is called that. Which machine?")
     )
-    buttons = [[keyboards.button(keyboards.machine_title(m), "mc", m.id)] for m in listed]
+    buttons = [[keyboards.button(keyboards.machine_title(m), routes.MachineShown(m.id))] for m in listed]
     buttons.append([keyboards.button("🏠 " + turn._("Main menu"), "menu")])
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(buttons))
 
@@ -48,7 +39,7 @@ async def machine_command(turn: Turn) -> Reply:
 async def schedule_file(turn: Turn) -> Reply:
     """The machine's bookings over the booking horizon as an .ics file: slots marked "Booked", no names."""
     members.require_manager(turn.member)
-    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    machine = await machines.get_any_machine(turn.session, turn.pressed(routes.ScheduleFile).machine)
     booked = await bookings.bookings_between(turn.session, turn.now, turn.desk.rules.horizon_end(turn.now))
     content = ical.bookings_calendar(
         [b for b in booked if b.machine_id == machine.id],
@@ -77,7 +68,7 @@ async def schedule_file(turn: Turn) -> Reply:
 
 async def machine_screen(turn: Turn) -> Reply:
     members.require_manager(turn.member)
-    return await _machine_screen(turn, turn.args[0])
+    return await _machine_screen(turn, turn.pressed(routes.MachineShown).machine)
 
 
 async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
@@ -116,14 +107,18 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
             if event.note:
                 lines.append(f"  {_(EVENT_NAMES[event.kind])} — « {event.note} »")
     keyboard = [
-        [keyboards.button("🗓 " + _("Plan a downtime"), "dt", machine.id)],
+        [keyboards.button("🗓 " + _("Plan a downtime"), routes.DowntimeAsked(machine.id))],
         *(
-            [keyboards.button("✖ " + _("Call off {when}").format(when=_short_span(turn, d)), "dt:x", d.id)]
+            [
+                keyboards.button(
+                    "✖ " + _("Call off {when}").format(when=_short_span(turn, d)), routes.CallOffAsked(d.id)
+                )
+            ]
             for d in downtimes
         ),
-        [keyboards.button("📆 " + _("Schedule (.ics)"), "mc:ics", machine.id)],
+        [keyboards.button("📆 " + _("Schedule (.ics)"), routes.ScheduleFile(machine.id))],
     ]
-    keyboard += [[keyboards.button("🧰 " + p.plan.task, "pl", p.plan.id)] for p in plans]
+    keyboard += [[keyboards.button("🧰 " + p.plan.task, routes.PlanShown(p.plan.id))] for p in plans]
     keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
     return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
 
@@ -163,44 +158,51 @@ def _plan_line(turn: Turn, state: maintenance.PlanState) -> str:
 
 async def plan_screen(turn: Turn) -> Reply:
     """A maintenance plan: its interval presets and pause/resume."""
-    _ = turn._
     members.require_manager(turn.member)
-    plan = await maintenance.get_plan(turn.session, turn.args[0])
+    return await _plan_screen(turn, turn.pressed(routes.PlanShown).plan)
+
+
+async def _plan_screen(turn: Turn, plan_id: int) -> Reply:
+    _ = turn._
+    plan = await maintenance.get_plan(turn.session, plan_id)
     state = await maintenance.plan_state(turn.session, plan, turn.now)
     text = f"🧰 {plan.machine.name}\n{_plan_line(turn, state)}\n\n" + _("Change how often it falls due:")
     presets = [
         keyboards.button(
             ("✓ " if (d, h) == (plan.every_days, plan.every_hours) else "") + _interval(turn, d, h),
-            "pl:i",
-            plan.id,
-            i,
+            routes.PlanIntervalChosen(plan.id, i),
         )
         for i, (d, h) in enumerate(PLAN_PRESETS)
     ]
     keyboard = keyboards.rows(presets, 2)
     keyboard.append(
-        [keyboards.button(("▶️ " + _("Resume")) if not plan.active else ("⏸ " + _("Pause")), "pl:a", plan.id)]
+        [
+            keyboards.button(
+                ("▶️ " + _("Resume")) if not plan.active else ("⏸ " + _("Pause")), routes.PlanToggled(plan.id)
+            )
+        ]
     )
-    keyboard.append([keyboards.button("⬅️ " + _("Back"), "mc", plan.machine_id)])
+    keyboard.append([keyboards.button("⬅️ " + _("Back"), routes.MachineShown(plan.machine_id))])
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
 
 async def set_plan_interval(turn: Turn) -> Reply:
+    """Set the plan's interval to the preset picked."""
+    press = turn.pressed(routes.PlanIntervalChosen)
     members.require_manager(turn.member)
-    if not 0 <= turn.args[1] < len(PLAN_PRESETS):
-        raise NotFound("preset")
-    days, hours = PLAN_PRESETS[turn.args[1]]
-    await maintenance.edit_plan(turn.session, turn.member, turn.args[0], every_days=days, every_hours=hours)
-    reply = await plan_screen(turn)
+    days, hours = PLAN_PRESETS[press.preset]
+    await maintenance.edit_plan(turn.session, turn.member, press.plan, every_days=days, every_hours=hours)
+    reply = await _plan_screen(turn, press.plan)
     reply.toast = turn._("Saved.")
     return reply
 
 
 async def toggle_plan(turn: Turn) -> Reply:
+    """Pause the plan, or resume it."""
     members.require_manager(turn.member)
-    plan = await maintenance.get_plan(turn.session, turn.args[0])
+    plan = await maintenance.get_plan(turn.session, turn.pressed(routes.PlanToggled).plan)
     await maintenance.edit_plan(turn.session, turn.member, plan.id, active=not plan.active)
-    reply = await plan_screen(turn)
+    reply = await _plan_screen(turn, plan.id)
     reply.toast = turn._("Saved.")
     return reply
 
@@ -211,13 +213,13 @@ async def toggle_plan(turn: Turn) -> Reply:
 async def downtime_day(turn: Turn) -> Reply:
     """Plan a downtime: which day (the booking horizon)."""
     members.require_manager(turn.member)
-    machine = await machines.get_any_machine(turn.session, turn.args[0])
+    machine = await machines.get_any_machine(turn.session, turn.pressed(routes.DowntimeAsked).machine)
     days = turn.desk.rules.bookable_days(turn.now)
     buttons = [
-        keyboards.button(turn.texts.short_day(d), "dt:d", machine.id, keyboards.date_code(d)) for d in days
+        keyboards.button(turn.texts.short_day(d), routes.DowntimeDayChosen(machine.id, d)) for d in days
     ]
     keyboard = keyboards.rows(buttons, 2)
-    keyboard.append(keyboards.nav_row(turn.texts, ("mc", (machine.id,))))
+    keyboard.append(keyboards.nav_row(turn.texts, routes.MachineShown(machine.id)))
     text = f"🗓 {machine.name}\n\n" + turn._("Out of service from which day?")
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
@@ -225,18 +227,18 @@ async def downtime_day(turn: Turn) -> Reply:
 async def downtime_start(turn: Turn) -> Reply:
     """Plan a downtime: from which hour (the whole day is offered, not only opening hours)."""
     members.require_manager(turn.member)
-    machine = await machines.get_any_machine(turn.session, turn.args[0])
-    code = turn.args[1]
-    day = routes.day_arg(code)
+    press = turn.pressed(routes.DowntimeDayChosen)
+    machine = await machines.get_any_machine(turn.session, press.machine)
+    day = press.day
     if day not in turn.desk.rules.bookable_days(turn.now):  # only the days the previous screen offered
-        raise NotFound(f"day {code}")
+        raise NotFound(f"day {day}")
     starts = [local_datetime(day, hour * 60, turn.texts.tz) for hour in range(24)]
     starts = [s for s in starts if s >= turn.now - timedelta(hours=1)]
     buttons = [
-        keyboards.button(turn.texts.time(s), "dt:s", machine.id, keyboards.epoch_minutes(s)) for s in starts
+        keyboards.button(turn.texts.time(s), routes.DowntimeStartChosen(machine.id, s)) for s in starts
     ]
     keyboard = keyboards.rows(buttons, 4)
-    keyboard.append(keyboards.nav_row(turn.texts, ("dt", (machine.id,))))
+    keyboard.append(keyboards.nav_row(turn.texts, routes.DowntimeAsked(machine.id)))
     text = f"🗓 {machine.name} — {turn.texts.day(day)}\n\n" + turn._("From what time?")
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
@@ -244,42 +246,41 @@ async def downtime_start(turn: Turn) -> Reply:
 async def downtime_length(turn: Turn) -> Reply:
     """Plan a downtime: for how long."""
     members.require_manager(turn.member)
-    machine = await machines.get_any_machine(turn.session, turn.args[0])
-    start = routes.moment_arg(turn.args[1])
+    press = turn.pressed(routes.DowntimeStartChosen)
+    machine = await machines.get_any_machine(turn.session, press.machine)
+    start = press.start
     buttons = [
         keyboards.button(
             f"{turn.texts.duration(m)} → {turn.texts.time(start + timedelta(minutes=m))}",
-            "dt:l",
-            machine.id,
-            turn.args[1],
-            m,
+            routes.DowntimeLengthChosen(machine.id, start, m),
         )
         for m in DOWNTIME_LENGTHS
     ]
     keyboard = keyboards.rows(buttons, 2)
     day = start.astimezone(turn.texts.tz).date()
-    keyboard.append(keyboards.nav_row(turn.texts, ("dt:d", (machine.id, keyboards.date_code(day)))))
+    keyboard.append(keyboards.nav_row(turn.texts, routes.DowntimeDayChosen(machine.id, day)))
     text = f"🗓 {machine.name} — {turn.texts.day(start)}, {turn.texts.time(start)}\n\n" + turn._(
         "For how long?"
     )
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
 
-def _downtime_window(turn: Turn) -> tuple[int, datetime, datetime]:
-    """The machine and window of a downtime button (one of the lengths offered)."""
-    machine_id, start_minute, minutes = turn.args
-    if minutes not in DOWNTIME_LENGTHS:
-        raise NotFound(f"length {minutes}")
-    start = routes.moment_arg(start_minute)
-    return machine_id, start, start + timedelta(minutes=minutes)
+def _downtime_window(
+    press: routes.DowntimeLengthChosen | routes.DowntimeConfirmed,
+) -> tuple[datetime, datetime]:
+    """The window of a downtime button (one of the lengths offered)."""
+    if press.minutes not in DOWNTIME_LENGTHS:
+        raise NotFound(f"length {press.minutes}")
+    return press.start, press.start + timedelta(minutes=press.minutes)
 
 
 async def downtime_summary(turn: Turn) -> Reply:
     """Plan a downtime: what it will do, before it is done (Confirm or Cancel)."""
     _ = turn._
+    press = turn.pressed(routes.DowntimeLengthChosen)
     members.require_manager(turn.member)
-    machine_id, start, end = _downtime_window(turn)
-    machine = await machines.get_any_machine(turn.session, machine_id)
+    start, end = _downtime_window(press)
+    machine = await machines.get_any_machine(turn.session, press.machine)
     affected = await maintenance.downtime_impact(turn.session, turn.member, machine.id, start, end, turn.now)
     lines = [
         _("Plan this downtime?"),
@@ -302,20 +303,25 @@ async def downtime_summary(turn: Turn) -> Reply:
         ),
     ]
     keyboard = [
-        [keyboards.button("✅ " + _("Confirm"), "dt:ok", *turn.args)],
-        keyboards.nav_row(turn.texts, ("dt:s", (machine.id, turn.args[1]))),
+        [
+            keyboards.button(
+                "✅ " + _("Confirm"), routes.DowntimeConfirmed(machine.id, press.start, press.minutes)
+            )
+        ],
+        keyboards.nav_row(turn.texts, routes.DowntimeStartChosen(machine.id, press.start)),
     ]
     return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
 
 
 async def downtime_confirm(turn: Turn) -> Reply:
     """Plan the downtime; members whose bookings fall in it are warned (their bookings are kept)."""
+    press = turn.pressed(routes.DowntimeConfirmed)
     members.require_manager(turn.member)
-    machine_id, start, end = _downtime_window(turn)
+    start, end = _downtime_window(press)
     downtime, warned = await maintenance.plan_downtime(
         turn.session,
         turn.member,
-        machine_id,
+        press.machine,
         start,
         end,
         "",  # no free-text reason yet: each warned member reads "maintenance" in their own language
@@ -330,21 +336,21 @@ async def downtime_confirm(turn: Turn) -> Reply:
             "{count} members with a booking in that time were warned; their bookings are kept.",
             warned,
         ).format(count=warned)
-    return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", machine_id))
+    return Reply(text=text, markup=maintenance_keyboards.back_to_machine(turn.texts, press.machine))
 
 
 async def ask_call_off(turn: Turn) -> Reply:
     """Call off a planned downtime? (Say what it does first.)"""
     members.require_manager(turn.member)
-    downtime = await maintenance.get_downtime(turn.session, turn.args[0])
+    downtime = await maintenance.get_downtime(turn.session, turn.pressed(routes.CallOffAsked).downtime)
     machine = await machines.get_any_machine(turn.session, downtime.machine_id)
     text = f"🗓 {machine.name} — {turn.texts.span(downtime.start_at, downtime.end_at)}\n\n" + turn._(
         "Call off this downtime? Its time can be booked again; members with a booking in it are told "
         "their booking stands, and those waiting for one of its days are told to have a look."
     )
     keyboard = [
-        [keyboards.button("✖ " + turn._("Call it off"), "dt:y", downtime.id)],
-        keyboards.nav_row(turn.texts, ("mc", (machine.id,))),
+        [keyboards.button("✖ " + turn._("Call it off"), routes.CallOffConfirmed(downtime.id))],
+        keyboards.nav_row(turn.texts, routes.MachineShown(machine.id)),
     ]
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(keyboard))
 
@@ -352,7 +358,7 @@ async def ask_call_off(turn: Turn) -> Reply:
 async def call_off(turn: Turn) -> Reply:
     """Call the downtime off; members whose bookings were in it are told they stand."""
     done = await maintenance.call_off_downtime(
-        turn.session, turn.member, turn.args[0], turn.now, turn.desk.rules
+        turn.session, turn.member, turn.pressed(routes.CallOffConfirmed).downtime, turn.now, turn.desk.rules
     )
     when = turn.texts.span(done.downtime.start_at, done.downtime.end_at)
     if done.already:
@@ -364,4 +370,6 @@ async def call_off(turn: Turn) -> Reply:
             "{count} members with a booking in that time were told they stand.",
             done.told,
         ).format(count=done.told)
-    return Reply(text=text, markup=keyboards.single(turn.texts, "⬅️", "Back", "mc", done.downtime.machine_id))
+    return Reply(
+        text=text, markup=maintenance_keyboards.back_to_machine(turn.texts, done.downtime.machine_id)
+    )

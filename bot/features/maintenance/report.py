@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot import keyboards
 from bot.context import Turn
+from bot.features.maintenance import keyboards as maintenance_keyboards
+from bot.features.maintenance import routes
 from bot.reply import Reply
 from models import machines, maintenance
-from models.maintenance import MAX_PHOTOS, SEVERITY_ORDER
+from models.maintenance import MAX_PHOTOS
 
 
 async def pick_machine(turn: Turn) -> Reply:
@@ -15,20 +17,22 @@ async def pick_machine(turn: Turn) -> Reply:
     if not listed:
         return Reply(text=turn._("No machine is set up yet."), markup=keyboards.back_to_menu(turn.texts))
     return Reply(
-        text=turn._("Which machine has a problem?"), markup=keyboards.report_machines(turn.texts, listed)
+        text=turn._("Which machine has a problem?"),
+        markup=maintenance_keyboards.report_machines(turn.texts, listed),
     )
 
 
 async def describe(turn: Turn) -> Reply:
     """Start the report on the chosen machine and ask for a description."""
-    draft = await maintenance.start_report(turn.session, turn.member, turn.args[0], turn.now)
+    machine_id = turn.pressed(routes.ReportMachineChosen).machine
+    draft = await maintenance.start_report(turn.session, turn.member, machine_id, turn.now)
     text = (
         f"{keyboards.machine_title(draft.machine)}\n\n"
         + turn._("Describe the problem in one message: what happened, what you saw or heard.")
         + "\n"
         + turn._("You can add photos afterwards.")
     )
-    return Reply(text=text, markup=keyboards.cancel_report(turn.texts))
+    return Reply(text=text, markup=maintenance_keyboards.cancel_report(turn.texts))
 
 
 def _ask_severity(turn: Turn, draft: maintenance.ReportDraft) -> str:
@@ -54,7 +58,9 @@ def _ask_severity(turn: Turn, draft: maintenance.ReportDraft) -> str:
 async def took_text(turn: Turn, text: str) -> Reply:
     """The member's message is the description of their report."""
     draft = await maintenance.describe(turn.session, turn.member, text, turn.now)
-    return Reply(text=_ask_severity(turn, draft), markup=keyboards.severities(turn.texts), new_message=True)
+    return Reply(
+        text=_ask_severity(turn, draft), markup=maintenance_keyboards.severities(turn.texts), new_message=True
+    )
 
 
 async def took_photo(
@@ -70,22 +76,23 @@ async def took_photo(
     if not draft.description:
         return Reply(
             text=turn._("Photo added. Now describe the problem in a message."),
-            markup=keyboards.cancel_report(turn.texts),
+            markup=maintenance_keyboards.cancel_report(turn.texts),
             new_message=True,
         )
-    return Reply(text=_ask_severity(turn, draft), markup=keyboards.severities(turn.texts), new_message=True)
+    return Reply(
+        text=_ask_severity(turn, draft), markup=maintenance_keyboards.severities(turn.texts), new_message=True
+    )
 
 
 async def submit(turn: Turn) -> Reply:
     """Send the report with the chosen severity: a ticket, the managers alerted."""
     _ = turn._
-    if not 0 <= turn.args[0] < len(SEVERITY_ORDER):
-        return Reply(toast=_("This button is no longer valid."), alert=True)
+    severity = turn.pressed(routes.SeverityChosen).severity
     draft = await maintenance.current_draft(turn.session, turn.member)
     if draft is not None and not draft.description:
         return Reply(toast=_("Describe the problem in a message first."), alert=True)
     done = await maintenance.submit_report(
-        turn.session, turn.member, SEVERITY_ORDER[turn.args[0]], turn.desk.settings.manager_ids, turn.now
+        turn.session, turn.member, severity, turn.desk.settings.manager_ids, turn.now
     )
     machine = done.ticket.machine.name
     if done.attached:

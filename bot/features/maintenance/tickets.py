@@ -6,10 +6,13 @@ from datetime import datetime
 
 from bot import keyboards
 from bot.context import Turn, clip
+from bot.features.maintenance import keyboards as maintenance_keyboards
+from bot.features.maintenance import routes
 from bot.i18n import N_, Texts
 from bot.refusals import refusal_text
 from bot.reply import Reply
 from models import maintenance, members
+from models.errors import NotFound
 from models.maintenance import Action, EventKind, Ticket, TicketStatus
 
 PAGE_SIZE = 8
@@ -41,7 +44,11 @@ NOTE_PROMPTS = {
         "Why is it not a fault (or a duplicate of which ticket)? Send the reason for #{ticket}."
     ),
 }
-ACTIONS = {"tk:r": Action.RESOLVE, "tk:e": Action.ESCALATE, "tk:x": Action.REJECT}
+NOTE_ACTIONS: dict[type[routes.Button], Action] = {
+    routes.ResolveAsked: Action.RESOLVE,
+    routes.EscalateAsked: Action.ESCALATE,
+    routes.RejectAsked: Action.REJECT,
+}
 
 
 def age(texts: Texts, since: datetime, now: datetime) -> str:
@@ -68,7 +75,7 @@ async def show_queue(turn: Turn) -> Reply:
     """Open tickets, most urgent first (severity, then age), a page at a time."""
     _ = turn._
     members.require_manager(turn.member)
-    page = turn.args[0] if turn.args else 0
+    page = turn.press.page if isinstance(turn.press, routes.QueuePage) else 0  # /queue: the first page
     tickets, total = await maintenance.queue(turn.session, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     if not total:
         return Reply(
@@ -79,7 +86,7 @@ async def show_queue(turn: Turn) -> Reply:
     ).format(count=total)
     entries = [(t.id, _label(turn, t)) for t in tickets]
     has_next = total > (page + 1) * PAGE_SIZE
-    return Reply(text=text, markup=keyboards.queue(turn.texts, entries, page, has_next))
+    return Reply(text=text, markup=maintenance_keyboards.queue(turn.texts, entries, page, has_next))
 
 
 def render_ticket(turn: Turn, ticket: Ticket) -> str:
@@ -122,13 +129,14 @@ async def _ticket_screen(turn: Turn, ticket_id: int) -> Reply:
 async def show_ticket(turn: Turn) -> Reply:
     """A ticket's detail, with the actions its state allows."""
     members.require_manager(turn.member)
-    return await _ticket_screen(turn, turn.args[0])
+    return await _ticket_screen(turn, turn.pressed(routes.TicketChosen).ticket)
 
 
 async def take(turn: Turn) -> Reply:
     """Take the ticket in hand; the reporters are told."""
+    ticket_id = turn.pressed(routes.TicketTaken).ticket
     ticket = await maintenance.act(
-        turn.session, turn.member, turn.args[0], Action.TAKE, turn.now, tz=turn.texts.tz
+        turn.session, turn.member, ticket_id, Action.TAKE, turn.now, tz=turn.texts.tz
     )
     reply = await _ticket_screen(turn, ticket.id)
     reply.toast = turn._("Ticket #{ticket} is yours.").format(ticket=ticket.id)
@@ -137,9 +145,11 @@ async def take(turn: Turn) -> Reply:
 
 async def ask_note(turn: Turn) -> Reply:
     """Ask for the note the action needs; the manager's next message is it."""
-    assert turn.callback is not None
-    action = ACTIONS[turn.callback.action]
-    ticket = await maintenance.ask_note(turn.session, turn.member, turn.args[0], action, turn.now)
+    press = turn.press
+    if not isinstance(press, routes.ResolveAsked | routes.EscalateAsked | routes.RejectAsked):
+        raise NotFound("not a ticket action press")
+    action = NOTE_ACTIONS[type(press)]
+    ticket = await maintenance.ask_note(turn.session, turn.member, press.ticket, action, turn.now)
     text = turn._(NOTE_PROMPTS[action]).format(ticket=ticket.id) + "\n" + turn._("/cancel to stop.")
     return Reply(text=text, new_message=True)
 
@@ -158,14 +168,14 @@ async def took_note(turn: Turn, note: str) -> Reply:
     full = await maintenance.get_ticket(turn.session, ticket.id, full=True)
     return Reply(
         text=f"✅ {done}\n\n{render_ticket(turn, full)}",
-        markup=keyboards.single(turn.texts, "🧾", "Maintenance queue", "q", 0),
+        markup=maintenance_keyboards.back_to_queue(turn.texts),
     )
 
 
 async def photos(turn: Turn) -> Reply:
     """Send the ticket's photos (an album of up to ten)."""
     members.require_manager(turn.member)
-    ticket = await maintenance.get_ticket(turn.session, turn.args[0], full=True)
+    ticket = await maintenance.get_ticket(turn.session, turn.pressed(routes.TicketPhotos).ticket, full=True)
     file_ids = [f for report in ticket.reports for f in report.photo_ids][:10]  # an album holds ten
     if not file_ids:
         return Reply(toast=turn._("This ticket has no photo."), alert=True)
