@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from bot.core.feature import Feature
 from bot.features.booking.screens import FEATURE as BOOKING
+from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.updates.screens import FEATURE as UPDATES
 
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [BOOKING]
+    return [BOOKING, STOCK, UPDATES]

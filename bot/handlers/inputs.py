@@ -6,7 +6,9 @@ from __future__ import annotations
 from telegram import MessageOriginChannel, Update
 
 from bot.context import Context, Turn, screen
-from bot.handlers import manager, menu, projects, report, stock, tickets, updates
+from bot.features.stock import screens as stock
+from bot.features.updates import screens as updates
+from bot.handlers import manager, menu, projects, report, tickets
 from bot.reply import Reply
 from models import authorizations, maintenance
 from models import projects as projects_domain

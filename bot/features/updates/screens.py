@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
-
 from bot import keyboards
 from bot.context import Turn
-from bot.i18n import N_, Texts
+from bot.core.feature import Feature
+from bot.features.updates import keyboards as updates_keyboards
+from bot.features.updates import routes
+from bot.i18n import N_
 from bot.reply import Reply
 from models import members, updates
 from models.updates import CheckAction, UpdateItem
@@ -31,39 +32,11 @@ def item_title(item: UpdateItem) -> str:
     return item_name(item.name, item.machine.name if item.machine else None) + version
 
 
-def item_label(version: str, name: str, icon: str = "") -> str:
-    """A button: the version first (what changes), then the name, short enough for a phone."""
-    return keyboards.clip_label(version, name, icon=icon)
-
-
-def _due_label(texts: Texts, item: UpdateItem, turn: Turn) -> str:
-    icon = "➖" if item.not_applicable else "🔔" if item.is_due(turn.now) else "✅"
-    return item_label(item.current_version, item.name, icon)
-
-
-def actions(texts: Texts, item_id: int) -> InlineKeyboardMarkup:
-    """Done (asks the version) / Same version / Snooze a week / Not applicable."""
-    _ = texts.gettext
-    return InlineKeyboardMarkup(
-        [
-            [
-                keyboards.button("✅ " + _("Updated"), "up:d", item_id),
-                keyboards.button("👌 " + _("Up to date"), "up:k", item_id),
-            ],
-            [
-                keyboards.button("💤 " + _("Snooze a week"), "up:s", item_id),
-                keyboards.button("➖ " + _("Not applicable"), "up:n", item_id),
-            ],
-            [keyboards.button("⬅️ " + _("Back"), "up", 0)],
-        ]
-    )
-
-
 async def register_list(turn: Turn) -> Reply:
     """Every item, the soonest due first."""
     _ = turn._
     members.require_manager(turn.member)
-    page = turn.args[0] if turn.args else 0
+    page = turn.press.page if isinstance(turn.press, routes.ItemList) else 0  # /updates: the first
     items = await updates.list_items(turn.session)
     if not items:
         return Reply(
@@ -77,19 +50,16 @@ async def register_list(turn: Turn) -> Reply:
         + turn.texts.ngettext("{count} check is due.", "{count} checks are due.", due).format(count=due)
     )
     shown = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    keyboard = [[keyboards.button(_due_label(turn.texts, i, turn), "up:i", i.id)] for i in shown]
-    if row := keyboards.pager(turn.texts, "up", (), page, len(items) > (page + 1) * PAGE_SIZE):
-        keyboard.append(row)
-    keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
-    return Reply(text=text, markup=InlineKeyboardMarkup(keyboard))
+    has_next = len(items) > (page + 1) * PAGE_SIZE
+    return Reply(text=text, markup=updates_keyboards.items(turn.texts, shown, turn.now, page, has_next))
 
 
-async def item_screen(turn: Turn, item_id: int | None = None, toast: str | None = None) -> Reply:
+async def item_screen(turn: Turn, item_id: int, toast: str | None = None) -> Reply:
     """An item: version, when the next check is due, its history of versions."""
     _ = turn._
     texts = turn.texts
     members.require_manager(turn.member)
-    item = await updates.get_item(turn.session, item_id or turn.args[0])
+    item = await updates.get_item(turn.session, item_id)
     lines = [f"🔄 {item_title(item)}"]
     lines.append(
         texts.ngettext(
@@ -113,16 +83,17 @@ async def item_screen(turn: Turn, item_id: int | None = None, toast: str | None 
             )
             who = f" — {check.member.first_name}" if check.member else ""
             lines.append(f"• {texts.moment(check.at)} {_(CHECK_NAMES[check.action])}{change}{who}")
-    return Reply(text="\n".join(lines), markup=actions(texts, item.id), toast=toast)
+    return Reply(text="\n".join(lines), markup=updates_keyboards.actions(texts, item.id), toast=toast)
 
 
 async def show_item(turn: Turn) -> Reply:
-    return await item_screen(turn)
+    return await item_screen(turn, turn.pressed(routes.ItemChosen).item)
 
 
 async def ask_version(turn: Turn) -> Reply:
     """Ask the manager for the version now installed (their next message)."""
-    item = await updates.ask_version(turn.session, turn.member, turn.args[0], turn.now)
+    item_id = turn.pressed(routes.ItemUpdated).item
+    item = await updates.ask_version(turn.session, turn.member, item_id, turn.now)
     text = _version_prompt(turn, item)
     return Reply(text=text, new_message=True)
 
@@ -148,15 +119,31 @@ async def took_version(turn: Turn, text: str) -> Reply:
 
 
 async def up_to_date(turn: Turn) -> Reply:
-    item = await updates.mark_done(turn.session, turn.member, turn.args[0], None, turn.now)
+    item_id = turn.pressed(routes.ItemUpToDate).item
+    item = await updates.mark_done(turn.session, turn.member, item_id, None, turn.now)
     return await item_screen(turn, item.id, toast=turn._("Recorded."))
 
 
 async def snooze(turn: Turn) -> Reply:
-    item = await updates.snooze(turn.session, turn.member, turn.args[0], turn.now)
+    item = await updates.snooze(turn.session, turn.member, turn.pressed(routes.ItemSnoozed).item, turn.now)
     return await item_screen(turn, item.id, toast=turn._("Snoozed for a week."))
 
 
 async def not_applicable(turn: Turn) -> Reply:
-    item = await updates.set_not_applicable(turn.session, turn.member, turn.args[0], turn.now)
+    item_id = turn.pressed(routes.ItemNotApplicable).item
+    item = await updates.set_not_applicable(turn.session, turn.member, item_id, turn.now)
     return await item_screen(turn, item.id, toast=turn._("No more reminders for this item."))
+
+
+FEATURE = Feature(
+    name="updates",
+    commands={"updates": register_list},
+    presses={
+        routes.ItemList: register_list,
+        routes.ItemChosen: show_item,
+        routes.ItemUpdated: ask_version,
+        routes.ItemUpToDate: up_to_date,
+        routes.ItemSnoozed: snooze,
+        routes.ItemNotApplicable: not_applicable,
+    },
+)
