@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests import wire
 from bot.settings import Settings, SettingsError, load_settings
+from tests import wire
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
 
