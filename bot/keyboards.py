@@ -9,6 +9,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.core import routes
+
+# bot/notifications.py still names these features' buttons by action ("st:c", "su:c", "up:i"): their
+# buttons must be declared before one is built, even where nothing imports bot.app.
+from bot.features.stock import routes as _stock_routes  # noqa: F401
+from bot.features.updates import routes as _updates_routes  # noqa: F401
 from bot.i18n import N_, Texts
 from models.bookings import Booking
 from models.machines import KIND_ORDER, Machine, MachineKind
