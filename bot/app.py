@@ -30,8 +30,6 @@ from bot.features.registry import features
 from bot.handlers import (
     inputs,
     projects,
-    stock,
-    updates,
 )
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
@@ -141,8 +139,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "newproject": projects.new_project,
         "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
-        "stock": stock.stock_list,
-        "updates": updates.register_list,
     }
     registered = features()
     for feature in registered:
@@ -171,20 +167,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
-        "st": stock.stock_list,
-        "st:c": stock.show_consumable,
-        "st:r": stock.restock_preset,
-        "st:t": stock.ask_typed,
-        "su:c": stock.usage_pick,
-        "su:a": stock.usage_preset,
-        "su:o": stock.usage_typed,
-        "su:x": stock.usage_skip,
-        "up": updates.register_list,
-        "up:i": updates.show_item,
-        "up:d": updates.ask_version,
-        "up:k": updates.up_to_date,
-        "up:s": updates.snooze,
-        "up:n": updates.not_applicable,
         "pj": projects.project_list,
         "pj:v": projects.show_project,
         "pj:j": projects.join,

@@ -11,20 +11,6 @@ from dataclasses import dataclass
 
 # action -> number of integer arguments
 ACTIONS: dict[str, int] = {
-    "st": 1,  # manager: consumables  (page)
-    "st:c": 1,  # a consumable: quantity, movements, actions  (consumable)
-    "st:r": 2,  # restock by a preset amount  (consumable, preset index)
-    "st:t": 2,  # ask for a typed amount  (consumable, 0 restock / 1 count / 2 correction)
-    "su:c": 2,  # member: what they used after a booking, pick the consumable  (booking, consumable)
-    "su:a": 3,  # ... a preset amount  (booking, consumable, preset index)
-    "su:o": 2,  # ... another amount, typed  (booking, consumable)
-    "su:x": 1,  # ... nothing to record  (booking)
-    "up": 1,  # manager: the update register  (page)
-    "up:i": 1,  # an item and its history  (item)
-    "up:d": 1,  # checked, updated: ask the version  (item)
-    "up:k": 1,  # checked, same version  (item)
-    "up:s": 1,  # snooze a week  (item)
-    "up:n": 1,  # not applicable  (item)
     "pj": 1,  # projects  (page)
     "pj:v": 1,  # a project  (project)
     "pj:j": 1,  # join it  (project)

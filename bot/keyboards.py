@@ -18,6 +18,11 @@ from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
 from bot.features.stats import routes as _stats  # noqa: F401
+
+# bot/notifications.py still names these features' buttons by action ("st:c", "su:c", "up:i"): their
+# buttons must be declared before one is built, even where nothing imports bot.app.
+from bot.features.stock import routes as _stock_routes  # noqa: F401
+from bot.features.updates import routes as _updates_routes  # noqa: F401
 from bot.i18n import N_, Texts
 from models.machines import KIND_ORDER, Machine, MachineKind
 

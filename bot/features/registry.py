@@ -16,8 +16,21 @@ from bot.features.menu.screens import FEATURE as MENU
 from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
 from bot.features.privacy.screens import FEATURE as PRIVACY
 from bot.features.stats.screens import FEATURE as STATS
+from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.updates.screens import FEATURE as UPDATES
 
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [MENU, BOOKING, MY_BOOKINGS, MAINTENANCE, MACHINES_TODAY, AUTHORIZATIONS, STATS, PRIVACY]
+    return [
+        MENU,
+        BOOKING,
+        MY_BOOKINGS,
+        MAINTENANCE,
+        STOCK,
+        UPDATES,
+        MACHINES_TODAY,
+        AUTHORIZATIONS,
+        STATS,
+        PRIVACY,
+    ]

@@ -9,7 +9,9 @@ from bot.context import Context, Turn, screen
 from bot.features.authorizations import screens as authorizations_screens
 from bot.features.maintenance import report, tickets
 from bot.features.menu import screens as menu
-from bot.handlers import projects, stock, updates
+from bot.features.stock import screens as stock
+from bot.features.updates import screens as updates
+from bot.handlers import projects
 from bot.reply import Reply
 from models import authorizations, maintenance
 from models import projects as projects_domain

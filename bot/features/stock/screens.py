@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import keyboards
 from bot.context import Turn
-from bot.i18n import N_, Texts
+from bot.core.feature import Feature
+from bot.features.stock import keyboards as stock_keyboards
+from bot.features.stock import routes
+from bot.i18n import N_
 from bot.reply import Reply
 from models import members, stock
 from models.bookings import get_own_booking
@@ -16,7 +17,6 @@ from models.errors import NotFound
 from models.stock import Consumable, MovementReason
 
 PAGE_SIZE = 10
-TYPED_REASONS = [MovementReason.RESTOCK, MovementReason.COUNT, MovementReason.CORRECTION]
 REASON_NAMES = {
     MovementReason.RESTOCK: N_("restock"),
     MovementReason.USE: N_("used"),
@@ -45,17 +45,11 @@ def presets(unit: str, *, restock: bool) -> list[Decimal]:
     return [Decimal(v) for v in values]
 
 
-def _line(texts: Texts, consumable: Consumable) -> str:
-    """« ⚠️ 60 f. · Contreplaqué peuplier… »: the quantity first, the name clipped to fit a phone."""
-    quantity = texts.quantity(consumable.quantity, keyboards.short_unit(consumable.unit))
-    return keyboards.clip_label(quantity, consumable.name, icon="⚠️" if consumable.low else "")
-
-
 async def stock_list(turn: Turn) -> Reply:
     """Every consumable with its quantity; those below their minimum are marked."""
     _ = turn._
     members.require_manager(turn.member)
-    page = turn.args[0] if turn.args else 0
+    page = turn.press.page if isinstance(turn.press, routes.ConsumableList) else 0  # /stock: the first
     everything = await stock.list_consumables(turn.session)
     if not everything:
         return Reply(
@@ -71,19 +65,16 @@ async def stock_list(turn: Turn) -> Reply:
                 "{count} below its minimum.", "{count} below their minimum.", len(low)
             ).format(count=len(low))
         )
-    keyboard = [[keyboards.button(_line(turn.texts, c), "st:c", c.id)] for c in shown]
-    if row := keyboards.pager(turn.texts, "st", (), page, len(everything) > (page + 1) * PAGE_SIZE):
-        keyboard.append(row)
-    keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
-    return Reply(text="\n".join(lines), markup=InlineKeyboardMarkup(keyboard))
+    has_next = len(everything) > (page + 1) * PAGE_SIZE
+    return Reply(text="\n".join(lines), markup=stock_keyboards.consumables(turn.texts, shown, page, has_next))
 
 
-async def consumable_screen(turn: Turn, consumable_id: int | None = None, toast: str | None = None) -> Reply:
+async def consumable_screen(turn: Turn, consumable_id: int, toast: str | None = None) -> Reply:
     """A consumable: quantity, minimum, machines it feeds, latest movements, and what to do."""
     _ = turn._
     texts = turn.texts
     members.require_manager(turn.member)
-    consumable = await stock.get_consumable(turn.session, consumable_id or turn.args[0])
+    consumable = await stock.get_consumable(turn.session, consumable_id)
     unit = consumable.unit
     lines = [
         f"📦 {consumable.name}",
@@ -108,42 +99,27 @@ async def consumable_screen(turn: Turn, consumable_id: int | None = None, toast:
                 f"• {texts.moment(movement.at)} {sign}{texts.quantity(movement.delta, unit)} "
                 f"({_(REASON_NAMES[movement.reason])}){who}"
             )
-    keyboard = keyboards.rows(
-        [
-            keyboards.button(f"+{texts.quantity(v, unit)}", "st:r", consumable.id, i)
-            for i, v in enumerate(presets(unit, restock=True))
-        ],
-        4,
-    )
-    keyboard.append(
-        [
-            keyboards.button("➕ " + _("Other restock"), "st:t", consumable.id, 0),
-            keyboards.button("🧮 " + _("Count"), "st:t", consumable.id, 1),
-        ]
-    )
-    keyboard.append([keyboards.button("✏️ " + _("Correction"), "st:t", consumable.id, 2)])
-    if consumable.reorder_url:
-        keyboard.append([InlineKeyboardButton("🛒 " + _("Reorder"), url=consumable.reorder_url)])
-    keyboard.append([keyboards.button("⬅️ " + _("Back"), "st", 0)])
-    return Reply(text="\n".join(lines), markup=InlineKeyboardMarkup(keyboard), toast=toast)
+    markup = stock_keyboards.consumable_actions(texts, consumable, presets(unit, restock=True))
+    return Reply(text="\n".join(lines), markup=markup, toast=toast)
 
 
 async def show_consumable(turn: Turn) -> Reply:
-    return await consumable_screen(turn)
+    return await consumable_screen(turn, turn.pressed(routes.ConsumableChosen).consumable)
 
 
 async def restock_preset(turn: Turn) -> Reply:
     """Record a restock of a preset amount."""
+    press = turn.pressed(routes.RestockChosen)
     members.require_manager(turn.member)
-    consumable = await stock.get_consumable(turn.session, turn.args[0])
+    consumable = await stock.get_consumable(turn.session, press.consumable)
     options = presets(consumable.unit, restock=True)
-    if turn.args[1] >= len(options):
+    if press.preset >= len(options):
         raise NotFound("preset")
     await stock.move(
         turn.session,
         turn.member,
         consumable.id,
-        options[turn.args[1]],
+        options[press.preset],
         MovementReason.RESTOCK,
         turn.desk.settings.manager_ids,
         turn.now,
@@ -153,11 +129,10 @@ async def restock_preset(turn: Turn) -> Reply:
 
 async def ask_typed(turn: Turn) -> Reply:
     """Ask a manager for an amount typed as a message (restock, count, correction)."""
+    press = turn.pressed(routes.AmountToType)
     members.require_manager(turn.member)
-    if turn.args[1] >= len(TYPED_REASONS):
-        raise NotFound("reason")
-    reason = TYPED_REASONS[turn.args[1]]
-    consumable = await stock.ask_amount(turn.session, turn.member, turn.args[0], reason, turn.now)
+    reason = press.reason
+    consumable = await stock.ask_amount(turn.session, turn.member, press.consumable, reason, turn.now)
     text = f"📦 {consumable.name}\n" + turn._(PROMPTS[reason]).format(unit=consumable.unit)
     return Reply(text=text + "\n" + turn._("/cancel to stop."), new_message=True)
 
@@ -183,23 +158,19 @@ async def took_amount(turn: Turn, text: str) -> Reply:
 
 async def usage_pick(turn: Turn) -> Reply:
     """Offer amounts of one consumable used during the booking."""
-    booking = await get_own_booking(turn.session, turn.member, turn.args[0])
-    consumable = await stock.get_consumable(turn.session, turn.args[1])
+    press = turn.pressed(routes.UsedConsumableChosen)
+    booking = await get_own_booking(turn.session, turn.member, press.booking)
+    consumable = await stock.get_consumable(turn.session, press.consumable)
     if booking.machine_id not in {m.id for m in consumable.machines}:
         raise NotFound("consumable")
-    buttons = [
-        keyboards.button(turn.texts.quantity(v, consumable.unit), "su:a", booking.id, consumable.id, i)
-        for i, v in enumerate(presets(consumable.unit, restock=False))
-    ]
-    keyboard = keyboards.rows(buttons, 3)
-    keyboard.append([keyboards.button("✏️ " + turn._("Other amount"), "su:o", booking.id, consumable.id)])
-    keyboard.append([keyboards.button("⏭ " + turn._("Nothing to record"), "su:x", booking.id)])
+    amounts = presets(consumable.unit, restock=False)
     text = f"📦 {consumable.name}\n" + turn._("How much did you use?")
-    return Reply(text=text, markup=InlineKeyboardMarkup(keyboard))
+    return Reply(text=text, markup=stock_keyboards.used_amounts(turn.texts, booking.id, consumable, amounts))
 
 
 async def usage_preset(turn: Turn) -> Reply:
-    booking_id, consumable_id, index = turn.args
+    press = turn.pressed(routes.UsedAmountChosen)
+    booking_id, consumable_id, index = press.booking, press.consumable, press.preset
     consumable = await stock.get_consumable(turn.session, consumable_id)
     options = presets(consumable.unit, restock=False)
     if index >= len(options):
@@ -229,23 +200,17 @@ def _thanks(turn: Turn, amount: Decimal, consumable: Consumable) -> str:
 async def usage_screen(turn: Turn, booking_id: int) -> Reply:
     """The consumables of the booking's machine, those recorded ticked, and Done."""
     booking = await get_own_booking(turn.session, turn.member, booking_id)
-    keyboard = []
+    entries = []
     for consumable in await stock.consumables_of_machine(turn.session, booking.machine_id):
         used = await stock.used_in(turn.session, booking.id, consumable.id)
-        if used is None:
-            label = keyboards.clip_label(consumable.name, icon="📦")
-            keyboard.append([keyboards.button(label, "su:c", booking.id, consumable.id)])
-        else:
-            amount = turn.texts.quantity(-used.delta, keyboards.short_unit(consumable.unit))
-            label = keyboards.clip_label(amount, consumable.name, icon="✓")
-            keyboard.append([keyboards.button(label, "su:c", booking.id, consumable.id)])
-    keyboard.append([keyboards.button("✅ " + turn._("Done"), "su:x", booking.id)])
-    return Reply(text=turn._("Anything else?"), markup=InlineKeyboardMarkup(keyboard))
+        entries.append((consumable, None if used is None else -used.delta))
+    return Reply(text=turn._("Anything else?"), markup=stock_keyboards.usage(turn.texts, booking.id, entries))
 
 
 async def usage_typed(turn: Turn) -> Reply:
+    press = turn.pressed(routes.UsedAmountToType)
     consumable = await stock.ask_amount(
-        turn.session, turn.member, turn.args[1], MovementReason.USE, turn.now, booking_id=turn.args[0]
+        turn.session, turn.member, press.consumable, MovementReason.USE, turn.now, booking_id=press.booking
     )
     text = f"📦 {consumable.name}\n" + turn._(PROMPTS[MovementReason.USE]).format(unit=consumable.unit)
     return Reply(text=text + "\n" + turn._("/cancel to stop."))
@@ -253,7 +218,7 @@ async def usage_typed(turn: Turn) -> Reply:
 
 async def usage_skip(turn: Turn) -> Reply:
     """Done (or nothing to record)."""
-    booking = await get_own_booking(turn.session, turn.member, turn.args[0])
+    booking = await get_own_booking(turn.session, turn.member, turn.pressed(routes.UsageDone).booking)
     recorded = [
         c
         for c in await stock.consumables_of_machine(turn.session, booking.machine_id)
@@ -261,3 +226,19 @@ async def usage_skip(turn: Turn) -> Reply:
     ]
     text = turn._("Thank you!") if recorded else turn._("Alright, nothing recorded. Thank you!")
     return Reply(text=text, markup=keyboards.back_to_menu(turn.texts))
+
+
+FEATURE = Feature(
+    name="stock",
+    commands={"stock": stock_list},
+    presses={
+        routes.ConsumableList: stock_list,
+        routes.ConsumableChosen: show_consumable,
+        routes.RestockChosen: restock_preset,
+        routes.AmountToType: ask_typed,
+        routes.UsedConsumableChosen: usage_pick,
+        routes.UsedAmountChosen: usage_preset,
+        routes.UsedAmountToType: usage_typed,
+        routes.UsageDone: usage_skip,
+    },
+)
