@@ -14,8 +14,6 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
-    ChatJoinRequestHandler,
-    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -33,7 +31,6 @@ from bot.handlers import (
     menu,
     my_bookings,
     privacy,
-    projects,
     report,
     stats,
     stock,
@@ -157,9 +154,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "privacy": privacy.privacy_notice,
         "mydata": privacy.my_data,
         "forgetme": privacy.ask_forget,
-        "projects": projects.project_list,
-        "newproject": projects.new_project,
-        "myprojects": projects.my_projects,
         # manager commands (the screens refuse members)
         "queue": tickets.show_queue,
         "machine": machine_admin.machine_command,
@@ -180,20 +174,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
             commands[name] = render
     for name, render in commands.items():
         application.add_handler(CommandHandler(name, screen(render), filters=private))
-    # In a project's group: link it (the only command the bot answers in groups); elsewhere, say where.
-    application.add_handler(CommandHandler("link", projects.link_command, filters=filters.ChatType.GROUPS))
-    application.add_handler(CommandHandler("link", screen(projects.link_elsewhere), filters=private))
-    application.add_handler(
-        MessageHandler(
-            filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/link(@\w+)?\b"), projects.link_in_channel
-        )
-    )
-    application.add_handler(CallbackQueryHandler(projects.link_pressed, pattern=r"^lk(:\d+)*$"))
-    # Telegram's own events about project groups.
-    application.add_handler(ChatJoinRequestHandler(projects.on_join_request))
-    application.add_handler(ChatMemberHandler(projects.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(ChatMemberHandler(projects.on_member_status, ChatMemberHandler.CHAT_MEMBER))
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
 
     buttons = {
         "menu": menu.menu,
@@ -258,36 +238,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         "up:k": updates.up_to_date,
         "up:s": updates.snooze,
         "up:n": updates.not_applicable,
-        "pj": projects.project_list,
-        "pj:v": projects.show_project,
-        "pj:j": projects.join,
-        "pj:l": projects.leave,
-        "pj:w": projects.withdraw,
-        "mp": projects.my_projects,
-        "pr:a": projects.decide,
-        "pr:d": projects.decide,
-        "pq:a": projects.decide_unknown,
-        "pq:d": projects.decide_unknown,
-        "pm": projects.manage,
-        "pm:p": projects.manage,
-        "pm:o": projects.make_owner,
-        "pm:x": projects.ask_remove,
-        "pm:y": projects.remove,
-        "pa": projects.ask_announcement,
-        "pc": projects.ask_channel,
-        "pt": projects.meeting_day,
-        "pt:d": projects.meeting_time,
-        "pt:s": projects.meeting_where,
-        "pt:w": projects.meeting_text,
-        "pt:x": projects.ask_cancel_meeting,
-        "pt:y": projects.cancel_meeting,
-        "pz": projects.archive_ask,
-        "pz:y": projects.archive,
-        "np": projects.new_project,
-        "np:v": projects.draft_visibility,
-        "np:k": projects.draft_skip,
-        "np:ok": projects.draft_create,
-        "np:x": projects.draft_cancel,
         "ss": stats.show_or_choose,
         "ss:c": stats.csv_file,
         "pv": privacy.privacy_notice,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from bot.core.feature import Feature
 from bot.features.booking.screens import FEATURE as BOOKING
+from bot.features.projects.feature import FEATURE as PROJECTS
 
 
 def features() -> list[Feature]:
     """The features, in registration order."""
-    return [BOOKING]
+    return [BOOKING, PROJECTS]
