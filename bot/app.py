@@ -13,8 +13,6 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    ChatJoinRequestHandler,
-    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -27,10 +25,7 @@ from bot.core.feature import Feature, Screen
 from bot.core.lanes import LanedRateLimiter
 from bot.features.menu import screens as menu
 from bot.features.registry import features
-from bot.handlers import (
-    inputs,
-    projects,
-)
+from bot.handlers import inputs
 from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.jobs import (
@@ -131,19 +126,15 @@ def build_application(
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Register every handler, in the order they are tried."""
+    """Register every handler, in the order they are tried: each feature's own handlers (group and
+    channel events), then every feature's commands and the one router of typed presses, then the
+    catch-alls (a stale or forged press, an unknown command, typed text)."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    commands: dict[str, Screen] = {
-        # member commands
-        "projects": projects.project_list,
-        "newproject": projects.new_project,
-        "myprojects": projects.my_projects,
-        # manager commands (the screens refuse members)
-    }
     registered = features()
     for feature in registered:
         for handler in feature.handlers:
             application.add_handler(handler)
+    commands: dict[str, Screen] = {}
     for feature in registered:
         for name, render in feature.commands.items():
             if name in commands:
@@ -151,55 +142,6 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
             commands[name] = render
     for name, render in commands.items():
         application.add_handler(CommandHandler(name, screen(render), filters=private))
-    # In a project's group: link it (the only command the bot answers in groups); elsewhere, say where.
-    application.add_handler(CommandHandler("link", projects.link_command, filters=filters.ChatType.GROUPS))
-    application.add_handler(CommandHandler("link", screen(projects.link_elsewhere), filters=private))
-    application.add_handler(
-        MessageHandler(
-            filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/link(@\w+)?\b"), projects.link_in_channel
-        )
-    )
-    application.add_handler(CallbackQueryHandler(projects.link_pressed, pattern=r"^lk(:\d+)*$"))
-    # Telegram's own events about project groups.
-    application.add_handler(ChatJoinRequestHandler(projects.on_join_request))
-    application.add_handler(ChatMemberHandler(projects.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(ChatMemberHandler(projects.on_member_status, ChatMemberHandler.CHAT_MEMBER))
-    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, projects.on_migration))
-
-    buttons = {
-        "pj": projects.project_list,
-        "pj:v": projects.show_project,
-        "pj:j": projects.join,
-        "pj:l": projects.leave,
-        "pj:w": projects.withdraw,
-        "mp": projects.my_projects,
-        "pr:a": projects.decide,
-        "pr:d": projects.decide,
-        "pq:a": projects.decide_unknown,
-        "pq:d": projects.decide_unknown,
-        "pm": projects.manage,
-        "pm:p": projects.manage,
-        "pm:o": projects.make_owner,
-        "pm:x": projects.ask_remove,
-        "pm:y": projects.remove,
-        "pa": projects.ask_announcement,
-        "pc": projects.ask_channel,
-        "pt": projects.meeting_day,
-        "pt:d": projects.meeting_time,
-        "pt:s": projects.meeting_where,
-        "pt:w": projects.meeting_text,
-        "pt:x": projects.ask_cancel_meeting,
-        "pt:y": projects.cancel_meeting,
-        "pz": projects.archive_ask,
-        "pz:y": projects.archive,
-        "np": projects.new_project,
-        "np:v": projects.draft_visibility,
-        "np:k": projects.draft_skip,
-        "np:ok": projects.draft_create,
-        "np:x": projects.draft_cancel,
-    }
-    for action, render in buttons.items():
-        application.add_handler(CallbackQueryHandler(screen(render), pattern=rf"^{action}(:\d+)*$"))
     application.add_handler(CallbackQueryHandler(screen(press_router(registered)), pattern=_typed_press))
     # Anything else pressed: an old keyboard, another bot's data, or forged data.
     application.add_handler(CallbackQueryHandler(screen(menu.stale_button)))

@@ -10,39 +10,7 @@ import re
 from dataclasses import dataclass
 
 # action -> number of integer arguments
-ACTIONS: dict[str, int] = {
-    "pj": 1,  # projects  (page)
-    "pj:v": 1,  # a project  (project)
-    "pj:j": 1,  # join it  (project)
-    "pj:l": 1,  # leave it  (project)
-    "pj:w": 1,  # withdraw my request to join it  (project)
-    "mp": 0,  # my projects
-    "pr:a": 1,  # owner: approve a request to join  (membership)
-    "pr:d": 1,  # owner: decline it  (membership)
-    "pq:a": 1,  # owner: let a stranger's join request in  (join request)
-    "pq:d": 1,  # owner: decline it  (join request)
-    "pm": 1,  # owner: requests and members  (project)
-    "pm:p": 2,  # ... another page  (project, page)
-    "pm:o": 1,  # owner: make them a co-owner  (membership)
-    "pm:x": 1,  # owner: remove a member? (membership)
-    "pm:y": 1,  # owner: remove them  (membership)
-    "pa": 1,  # owner: write an announcement  (project)
-    "pc": 1,  # owner: link a channel (forward one of its messages next)  (project)
-    "pt": 1,  # owner: plan a meeting, pick the day  (project)
-    "pt:d": 2,  # ... the time  (project, yyyymmdd)
-    "pt:s": 2,  # ... on site or remote  (project, start as epoch minutes)
-    "pt:w": 3,  # ... its subject, typed  (project, start, 0 on site / 1 remote)
-    "pt:x": 1,  # owner: cancel a meeting?  (meeting)
-    "pt:y": 1,  # ... cancel it  (meeting)
-    "pz": 1,  # owner or manager: archive?  (project)
-    "pz:y": 1,  # archive it  (project)
-    "np": 0,  # new project
-    "np:v": 1,  # its visibility  (0 open / 1 on request)
-    "np:k": 0,  # skip an optional step
-    "np:ok": 0,  # create it
-    "np:x": 0,  # drop it
-    "lk": 1,  # in a group: link it to this project  (project)
-}
+ACTIONS: dict[str, int] = {}
 
 MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes
 # Every argument (ids, yyyymmdd dates, epoch minutes) fits a signed 32-bit integer column; anything

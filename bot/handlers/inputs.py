@@ -9,9 +9,9 @@ from bot.context import Context, Turn, screen
 from bot.features.authorizations import screens as authorizations_screens
 from bot.features.maintenance import report, tickets
 from bot.features.menu import screens as menu
+from bot.features.projects import drafts, groups, meetings
 from bot.features.stock import screens as stock
 from bot.features.updates import screens as updates
-from bot.handlers import projects
 from bot.reply import Reply
 from models import authorizations, maintenance
 from models import projects as projects_domain
@@ -29,7 +29,7 @@ async def private_message(update: Update, context: Context) -> None:
         and user is not None
         and isinstance(incoming.forward_origin, MessageOriginChannel)
     ):
-        check = await projects.check_channel(context.bot, incoming.forward_origin.chat, user.id)
+        check = await groups.check_channel(context.bot, incoming.forward_origin.chat, user.id)
 
     async def route(turn: Turn) -> Reply:
         return await message(turn, check)
@@ -37,14 +37,14 @@ async def private_message(update: Update, context: Context) -> None:
     await screen(route)(update, context)
 
 
-async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> Reply:
+async def message(turn: Turn, channel: groups.ChannelCheck | None = None) -> Reply:
     """Route a message to what is waiting for it: a ticket note first, then a report, else the menu."""
     incoming = turn.update.effective_message
     if incoming is None:  # pragma: no cover - registered for messages only
         return await menu.plain_text(turn)
     text = incoming.text
     if channel is not None and await projects_domain.awaits_channel(turn.session, turn.member):
-        return await projects.took_channel(turn, channel)
+        return await groups.took_channel(turn, channel)
     if text and await maintenance.pending_note(turn.session, turn.member) is not None:
         return await tickets.took_note(turn, text)
     if text and await stock_domain.pending_amount(turn.session, turn.member) is not None:
@@ -52,9 +52,9 @@ async def message(turn: Turn, channel: projects.ChannelCheck | None = None) -> R
     if text and await updates_domain.pending_version(turn.session, turn.member) is not None:
         return await updates.took_version(turn, text)
     if text and await projects_domain.pending_project_input(turn.session, turn.member) is not None:
-        return await projects.took_project_input(turn, text)
+        return await meetings.took_project_input(turn, text)
     if text and await projects_domain.current_project_draft(turn.session, turn.member) is not None:
-        return await projects.took_draft_text(turn, text)
+        return await drafts.took_draft_text(turn, text)
     if text and await authorizations.pending_search(turn.session, turn.member, turn.now) is not None:
         return await authorizations_screens.took_search(turn, text)
     if await maintenance.current_draft(turn.session, turn.member) is not None:
