@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, update_ids
 from models.members import Member, manager_telegram_ids
-from models.notices import Notice
+from models.notices import Notice, UnreadablePayload, rebuild
 
 # A message that keeps failing for a passing reason (network down, Telegram 5xx) is retried with
 # growing pauses, and given up only when it is this old: a long outage loses nothing.
@@ -280,20 +280,33 @@ async def mark_sent(
         message.claimed_until = None
 
 
+_N = TypeVar("_N", bound=Notice)
+
+
+def _rebuilt(row: OutboxMessage, notice: type[_N]) -> _N | None:
+    """The row's notice, or None if it does not fit (the sender gives such a row up anyway)."""
+    try:
+        rebuilt = rebuild(row.kind, row.payload)
+    except UnreadablePayload:
+        return None
+    return rebuilt if isinstance(rebuilt, notice) else None
+
+
 async def recall(
-    session: AsyncSession, kind: str, since: datetime, match: Callable[[dict[str, Any]], bool], now: datetime
+    session: AsyncSession, notice: type[_N], since: datetime, match: Callable[[_N], bool], now: datetime
 ) -> list[OutboxMessage]:
-    """Messages of `kind` queued since `since` whose payload matches, now that what they ask no
-    longer stands: those not sent yet never will be; those sent (with their Telegram message) are
+    """Messages of that kind queued since `since` that match, now that what they ask no longer
+    stands: those not sent yet never will be; those sent (with their Telegram message) are
     returned, for the caller to edit them."""
     rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.kind == kind, OutboxMessage.created_at >= since)
+        .where(OutboxMessage.kind == notice.kind, OutboxMessage.created_at >= since)
         .order_by(OutboxMessage.id)
     )
     sent = []
     for row in rows:
-        if not match(row.payload):
+        asked = _rebuilt(row, notice)
+        if asked is None or not match(asked):
             continue
         if row.sent_at is None and row.failed_at is None:
             row.failed_at, row.last_error = now, "recalled: no longer relevant"

@@ -887,9 +887,9 @@ async def withdraw_request(
         _chat_action(session, project, "decline", member.telegram_id, now)
     asked = await recall(
         session,
-        "project_join_request",
+        ProjectJoinRequest,
         mine.requested_at,
-        lambda payload: payload.get("membership_id") == mine.id,
+        lambda asked: asked.membership_id == mine.id,
         now,
     )
     for message in asked:
