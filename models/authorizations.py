@@ -6,7 +6,7 @@ Granting lives with the machines (models.machines.authorize); withdrawing needs 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from models.machines import (
     machines_needing_training,
 )
 from models.members import Member, find_members, get_member, require_manager
+from models.notices import Notice, Part
 from models.outbox import notify_member
 
 # A search asked for and not answered within this time is forgotten: text typed the next day is
@@ -176,6 +177,20 @@ async def authorized_machines_without(
     return {m.id for m in machines if m.id in ids or m.kind in kinds}
 
 
+class CancelledBooking(Part):
+    machine: str
+    start: datetime
+    end: datetime
+
+
+class AuthorizationRevoked(Notice, kind="authorization_revoked"):
+    """A member's authorization was withdrawn; the bookings that needed it are cancelled."""
+
+    machine: str | None = None  # None: the whole kind
+    machine_kind: MachineKind | None = field(default=None, metadata={"key": "kind"})
+    cancelled: list[CancelledBooking] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Revoked:
     member: Member
@@ -206,18 +221,12 @@ async def revoke(
                 await waitlist.slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, tz)
     machine = await session.get(Machine, authorization.machine_id) if authorization.machine_id else None
     what = machine.name if machine is not None else None
-    notify_member(
-        session,
-        member,
-        "authorization_revoked",
-        {
-            "machine": what,
-            "kind": authorization.machine_kind.value if authorization.machine_kind else None,
-            "cancelled": [
-                {"machine": b.machine.name, "start": b.start_at.isoformat(), "end": b.end_at.isoformat()}
-                for b in cancelled
-            ],
-        },
-        now,
+    notice = AuthorizationRevoked(
+        machine=what,
+        machine_kind=authorization.machine_kind,
+        cancelled=[
+            CancelledBooking(machine=b.machine.name, start=b.start_at, end=b.end_at) for b in cancelled
+        ],
     )
+    notify_member(session, member, notice, now)
     return Revoked(member, what, authorization.machine_kind, cancelled)

@@ -41,6 +41,7 @@ from models.errors import (
 )
 from models.machines import Machine, check_bookable, get_machine
 from models.members import Member
+from models.notices import Notice
 from models.opening import LabCalendar, local_datetime
 
 # A booking lies inside one opening interval, so within one day: a range query on start_at
@@ -521,7 +522,17 @@ async def booking_notes(
     return notes
 
 
-REMINDER = "reminder"  # the outbox kind of a booking reminder
+class Reminder(Notice, kind="reminder"):
+    """A member's booking starts soon (with a warning when the lab can no longer honour it as planned)."""
+
+    booking_id: int
+    machine: str
+    start: datetime
+    end: datetime
+    note: ReminderNote | None = None
+
+
+REMINDER = Reminder.kind  # the outbox kind of a booking reminder
 
 
 def reminder_subject(booking_id: int) -> str:
@@ -573,14 +584,13 @@ async def queue_due_reminders(
         outbox.notify_member(
             session,
             booking.member,
-            REMINDER,
-            {
-                "booking_id": booking.id,
-                "machine": booking.machine.name,
-                "start": booking.start_at.isoformat(),
-                "end": booking.end_at.isoformat(),
-                "note": item.note.value if item.note is not None else None,
-            },
+            Reminder(
+                booking_id=booking.id,
+                machine=booking.machine.name,
+                start=booking.start_at,
+                end=booking.end_at,
+                note=item.note,
+            ),
             now,
             expires_at=booking.start_at,
             subject=reminder_subject(booking.id),

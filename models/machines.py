@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from dataclasses import field
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, func, or_, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, enum_type
 from models.errors import AlreadyAuthorized, MachineUnavailable, NotFound, TrainingRequired
 from models.members import Member, require_manager
+from models.notices import Notice
 from models.outbox import notify_managers, notify_member
 
 
@@ -94,6 +96,23 @@ class TrainingRequest(Base):
     machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
     requested_at: Mapped[datetime]
     granted_at: Mapped[datetime | None]
+
+
+class Authorized(Notice, kind="authorized"):
+    """A member may now book a machine, or every machine of a kind (`machine` is None then)."""
+
+    machine: str | None = None
+    machine_kind: MachineKind | None = field(default=None, metadata={"key": "kind"})
+
+
+class TrainingRequested(Notice, kind="training_request"):
+    """A member asks the managers for a training on a machine."""
+
+    member: str  # the name to show, with the @username
+    member_first_name: str
+    member_id: int
+    machine: str
+    machine_id: int
 
 
 async def list_machines(session: AsyncSession, *, include_retired: bool = False) -> list[Machine]:
@@ -208,8 +227,8 @@ async def authorize(
     for request in requests:
         request.granted_at = now
     if existing is None:
-        facts = {"machine": machine.name if machine else None, "kind": kind.value if kind else None}
-        notify_member(session, member, "authorized", facts, now)
+        notice = Authorized(machine=machine.name if machine else None, machine_kind=kind)
+        notify_member(session, member, notice, now)
     await session.flush()
     return existing is None
 
@@ -237,14 +256,14 @@ async def request_training(
     request = TrainingRequest(member_id=member.id, machine_id=machine.id, requested_at=now)
     session.add(request)
     await session.flush()
-    facts = {
-        "member": member.display_name + (f" (@{member.username})" if member.username else ""),
-        "member_first_name": member.first_name,
-        "member_id": member.id,
-        "machine": machine.name,
-        "machine_id": machine.id,
-    }
-    await notify_managers(session, manager_ids, "training_request", facts, now)
+    notice = TrainingRequested(
+        member=member.display_name + (f" (@{member.username})" if member.username else ""),
+        member_first_name=member.first_name,
+        member_id=member.id,
+        machine=machine.name,
+        machine_id=machine.id,
+    )
+    await notify_managers(session, manager_ids, notice, now)
     return request, True
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -40,8 +40,9 @@ from models.base import Base, clear_pending, delete_by_key, enum_type, get_pendi
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingRules, BookingStatus, availability
 from models.downtime import Downtime, first_downtime_over
 from models.errors import DomainError, NotAllowed, NotFound
-from models.machines import Machine, MachineStatus, get_any_machine
+from models.machines import Machine, MachineKind, MachineStatus, get_any_machine
 from models.members import Member, require_manager
+from models.notices import Notice, Part
 from models.outbox import notify_managers, notify_member
 
 MAX_DESCRIPTION = 2000
@@ -116,6 +117,83 @@ ACTION_EVENTS = {
     Action.ESCALATE: EventKind.ESCALATED,
     Action.REJECT: EventKind.REJECTED,
 }
+
+
+# --- what the managers and members are told (outbox notices)
+
+
+class TicketAlert(Notice, kind="ticket_alert"):
+    """To the managers: a report opened a ticket, or was added to the machine's open one."""
+
+    ticket_id: int
+    status: TicketStatus = TicketStatus.OPEN
+    machine: str
+    severity: Severity
+    description: str
+    reporter: str
+    photo_ids: list[str] = field(default_factory=list)
+    attached: bool  # added to the open ticket
+    affected: int = 0  # members with a booking told the machine is out of service
+
+
+class BookingTimes(Part):
+    start: datetime
+    end: datetime
+
+
+class TicketUpdate(Notice, kind="ticket_update"):
+    """To a reporter: what a manager did to the ticket (and, once repaired, that their bookings stand)."""
+
+    ticket_id: int
+    machine: str
+    action: Action
+    by: str
+    note: str | None = None
+    machine_back: bool = False
+    bookings: list[BookingTimes] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AboutBooking:
+    """What a message about one member's booking of a machine says."""
+
+    booking_id: int
+    machine: str
+    machine_id: int
+    machine_kind: MachineKind = field(metadata={"key": "kind"})
+    start: datetime
+    end: datetime
+
+
+class BookingAffected(_AboutBooking, Notice, kind="booking_affected"):
+    """The booked machine was reported unusable: the booking is kept for now."""
+
+
+class MachineBack(_AboutBooking, Notice, kind="machine_back"):
+    """The booked machine is back in service: the booking stands."""
+
+
+class DowntimeWarning(_AboutBooking, Notice, kind="downtime_warning"):
+    """A maintenance is planned over the booking."""
+
+    window_start: datetime
+    window_end: datetime
+    reason: str | None = None
+
+
+class DowntimeCalledOff(_AboutBooking, Notice, kind="downtime_called_off"):
+    """The maintenance planned over the booking is called off."""
+
+    window_start: datetime
+    window_end: datetime
+
+
+class PlanDue(Notice, kind="plan_due"):
+    """To the managers: a preventive maintenance fell due and opened a ticket."""
+
+    ticket_id: int
+    machine: str
+    task: str
 
 
 class TicketNotActive(DomainError):
@@ -441,18 +519,18 @@ async def submit_report(
         affected, own = await _take_out_of_service(session, ticket, machine, member, now)
     await session.delete(draft)
     await session.flush()
-    facts = {
-        "ticket_id": ticket.id,
-        "status": ticket.status.value,
-        "machine": machine.name,
-        "severity": severity.value,
-        "description": report.description,
-        "reporter": member.display_name,
-        "photo_ids": report.photo_ids,
-        "attached": attached,
-        "affected": affected,
-    }
-    await notify_managers(session, manager_ids, "ticket_alert", facts, now)
+    alert = TicketAlert(
+        ticket_id=ticket.id,
+        status=ticket.status,
+        machine=machine.name,
+        severity=severity,
+        description=report.description,
+        reporter=member.display_name,
+        photo_ids=list(report.photo_ids),
+        attached=attached,
+        affected=affected,
+    )
+    await notify_managers(session, manager_ids, alert, now)
     ticket.machine = machine
     return Submitted(ticket, attached, affected, tuple(own))
 
@@ -491,14 +569,24 @@ def _event(
     )
 
 
-def _booking_facts(booking: Booking, machine: Machine) -> dict[str, Any]:
+class _BookingFacts(TypedDict):
+    booking_id: int
+    machine: str
+    machine_id: int
+    machine_kind: MachineKind
+    start: datetime
+    end: datetime
+
+
+def _booking_facts(booking: Booking, machine: Machine) -> _BookingFacts:
+    """The fields of an _AboutBooking notice (checked by mypy against each one)."""
     return {
         "booking_id": booking.id,
         "machine": machine.name,
         "machine_id": machine.id,
-        "kind": machine.kind.value,
-        "start": booking.start_at.isoformat(),
-        "end": booking.end_at.isoformat(),
+        "machine_kind": machine.kind,
+        "start": booking.start_at,
+        "end": booking.end_at,
     }
 
 
@@ -535,7 +623,7 @@ async def _take_out_of_service(
         if booking.member_id == reporter.id:
             own.append(booking)
             continue
-        notify_member(session, booking.member, "booking_affected", _booking_facts(booking, machine), now)
+        notify_member(session, booking.member, BookingAffected(**_booking_facts(booking, machine)), now)
         told += 1
     return told, own
 
@@ -574,7 +662,7 @@ async def _bring_back_if_clear(
         if booking.member_id in reporter_ids:
             reporters_bookings.append(booking)
         else:
-            notify_member(session, booking.member, "machine_back", _booking_facts(booking, machine), now)
+            notify_member(session, booking.member, MachineBack(**_booking_facts(booking, machine)), now)
     return reporters_bookings
 
 
@@ -693,21 +781,18 @@ def _tell_reporters(
     """One message to each reporter: what was done, and when the machine is back in service, that
     too and that their own affected bookings stand."""
     for reporter in reporters:
-        facts: dict[str, Any] = {
-            "ticket_id": ticket.id,
-            "machine": ticket.machine.name,
-            "action": action.value,
-            "by": manager.first_name,
-            "note": note,
-        }
-        if back is not None:
-            facts["machine_back"] = True
-            facts["bookings"] = [
-                {"start": b.start_at.isoformat(), "end": b.end_at.isoformat()}
-                for b in back
-                if b.member_id == reporter.id
-            ]
-        notify_member(session, reporter, "ticket_update", facts, now)
+        update = TicketUpdate(
+            ticket_id=ticket.id,
+            machine=ticket.machine.name,
+            action=action,
+            by=manager.first_name,
+            note=note,
+            machine_back=back is not None,
+            bookings=[
+                BookingTimes(start=b.start_at, end=b.end_at) for b in back or [] if b.member_id == reporter.id
+            ],
+        )
+        notify_member(session, reporter, update, now)
 
 
 async def ask_note(
@@ -834,13 +919,10 @@ async def plan_downtime(
     affected = await _bookings_in(session, machine.id, start, end, now)
     for booking in affected:
         booking.affected_downtime_id = downtime.id
-        facts = {
-            **_booking_facts(booking, machine),
-            "window_start": start.isoformat(),
-            "window_end": end.isoformat(),
-            "reason": downtime.reason,
-        }
-        notify_member(session, booking.member, "downtime_warning", facts, now)
+        warning = DowntimeWarning(
+            **_booking_facts(booking, machine), window_start=start, window_end=end, reason=downtime.reason
+        )
+        notify_member(session, booking.member, warning, now)
     return downtime, len(affected)
 
 
@@ -911,12 +993,10 @@ async def call_off_downtime(
         booking.affected_downtime_id = still
         if still is not None or not in_service:
             continue
-        facts = {
-            **_booking_facts(booking, machine),
-            "window_start": downtime.start_at.isoformat(),
-            "window_end": downtime.end_at.isoformat(),
-        }
-        notify_member(session, booking.member, "downtime_called_off", facts, now)
+        called_off = DowntimeCalledOff(
+            **_booking_facts(booking, machine), window_start=downtime.start_at, window_end=downtime.end_at
+        )
+        notify_member(session, booking.member, called_off, now)
         told += 1
     first = max(downtime.start_at, now).astimezone(rules.tz).date()
     last = (downtime.end_at - timedelta(microseconds=1)).astimezone(rules.tz).date()
@@ -1011,8 +1091,8 @@ async def open_due_plan_tickets(
             continue
         _event(session, ticket, EventKind.OPENED, None, now)
         await session.flush()
-        facts = {"ticket_id": ticket.id, "machine": plan.machine.name, "task": plan.task}
-        await notify_managers(session, manager_ids, "plan_due", facts, now)
+        due = PlanDue(ticket_id=ticket.id, machine=plan.machine.name, task=plan.task)
+        await notify_managers(session, manager_ids, due, now)
         ticket.machine = plan.machine
         opened.append(ticket)
     return opened

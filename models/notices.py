@@ -10,9 +10,12 @@
 The outbox row keeps `kind` and `payload()` (plain JSON: enums by value, datetimes and dates in ISO
 form, Decimals as strings); the sender calls `rebuild(kind, payload)` to get the dataclass back. A
 misspelt field is a type error where the notice is built, not a KeyError in a renderer that drops the
-message. The reader is tolerant, so rows queued by an older or newer fabdesk still send: unknown keys
-are ignored, a missing key takes the field's default; a row that cannot be read at all raises
-`UnreadablePayload` saying why (the sender records it and gives that row up, it never crashes).
+message. A field whose JSON key cannot be a field's name (`kind`, `from`) keeps its key with
+`field(metadata={"key": "from"})`. The reader is tolerant, so rows queued by an older or newer
+fabdesk still send: unknown keys are ignored, a missing key takes the field's default; a row that
+cannot be read at all raises `UnreadablePayload` saying why, naming the field but never its value
+(the reason is logged and recorded: no personal data), and the sender gives that row up; it never
+crashes.
 """
 
 from __future__ import annotations
@@ -33,9 +36,14 @@ class UnreadablePayload(ValueError):
     """An outbox row whose payload does not fit its kind's dataclass."""
 
 
+def _key(f: dataclasses.Field[Any]) -> str:
+    """The JSON key of a field: its name, unless its metadata says otherwise."""
+    return str(f.metadata.get("key", f.name))
+
+
 def _dump(value: Any) -> Any:
     if isinstance(value, Part):
-        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
+        return {_key(f): _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -66,7 +74,7 @@ def _load(annotation: Any, value: Any, where: str) -> Any:
                 return _load(candidate, value, where)
             except UnreadablePayload:
                 continue
-        raise UnreadablePayload(f"{where}: {value!r} fits none of {annotation}")
+        raise UnreadablePayload(f"{where}: fits none of {annotation}")
     if origin in (list, tuple):
         if not isinstance(value, list):
             raise UnreadablePayload(f"{where}: expected a list, got {type(value).__name__}")
@@ -101,15 +109,15 @@ def _load(annotation: Any, value: Any, where: str) -> Any:
             return Decimal(str(value))
         if annotation is bool:
             if not isinstance(value, bool):
-                raise UnreadablePayload(f"{where}: expected true or false, got {value!r}")
+                raise UnreadablePayload(f"{where}: expected true or false, got {type(value).__name__}")
             return value
         if annotation is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise UnreadablePayload(f"{where}: expected an integer, got {value!r}")
+                raise UnreadablePayload(f"{where}: expected an integer, got {type(value).__name__}")
             return value
         if annotation is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise UnreadablePayload(f"{where}: expected a number, got {value!r}")
+                raise UnreadablePayload(f"{where}: expected a number, got {type(value).__name__}")
             return float(value)
         if annotation is str:
             if not isinstance(value, str):
@@ -119,7 +127,7 @@ def _load(annotation: Any, value: Any, where: str) -> Any:
         if isinstance(error, UnreadablePayload):
             raise
         raise UnreadablePayload(
-            f"{where}: {value!r} is not a {getattr(annotation, '__name__', annotation)}"
+            f"{where}: not a {getattr(annotation, '__name__', annotation)} ({type(value).__name__})"
         ) from None
     raise UnreadablePayload(f"{where}: no reader for {annotation!r}")
 
@@ -128,14 +136,15 @@ def _build(cls: type[Any], payload: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
-        if f.name in payload:
-            values[f.name] = _load(hints[f.name], payload[f.name], f"{where}.{f.name}")
+        key = _key(f)
+        if key in payload:
+            values[f.name] = _load(hints[f.name], payload[key], f"{where}.{key}")
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise UnreadablePayload(f"{where}: {f.name} is missing")
+            raise UnreadablePayload(f"{where}: {key} is missing")
     return cls(**values)
 
 
-@dataclass_transform(frozen_default=True, kw_only_default=True)
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,))
 class Part:
     """A nested piece of a notice (one line of a list): a frozen dataclass stored as a JSON object."""
 
@@ -144,7 +153,7 @@ class Part:
         dataclass(frozen=True, kw_only=True)(cls)
 
 
-@dataclass_transform(frozen_default=True, kw_only_default=True)
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,))
 class Notice:
     """Base of every outbox message kind: subclass with `kind="..."` and typed fields."""
 
@@ -163,7 +172,7 @@ class Notice:
 
     def payload(self) -> dict[str, Any]:
         """The JSON stored in the outbox row."""
-        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {_key(f): _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
 
 def rebuild(kind: str, payload: Any) -> Notice:

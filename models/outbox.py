@@ -4,7 +4,8 @@ A domain function that must tell someone (a manager about a fault, a member abou
 booking) adds a row here; a job sends the rows and records each one as sent. A crash between the
 database write and the Telegram send loses nothing: the row is still pending at the next start.
 Rows hold facts (names, times, ids), never rendered text: the text is written in the recipient's
-language when it is sent.
+language when it is sent. Each kind of message is a `Notice` (models/notices.py) declared by the
+area that queues it: the row keeps its kind and `payload()`, the sender rebuilds it.
 
 Any number of fabdesk processes may send from one database: each claims the rows it is about to
 send (`claim`), for a lease; a row is claimed by one process at a time, so it is sent once. A process
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, update_ids
 from models.members import Member, manager_telegram_ids
+from models.notices import Notice, UnreadablePayload, rebuild
 
 # A message that keeps failing for a passing reason (network down, Telegram 5xx) is retried with
 # growing pauses, and given up only when it is this old: a long outage loses nothing.
@@ -72,8 +74,7 @@ def enqueue(
     session: AsyncSession,
     *,
     chat_id: int,
-    kind: str,
-    payload: dict[str, Any],
+    notice: Notice,
     now: datetime,
     member_id: int | None = None,
     expires_at: datetime | None = None,
@@ -83,8 +84,8 @@ def enqueue(
     message = OutboxMessage(
         chat_id=chat_id,
         member_id=member_id,
-        kind=kind,
-        payload=payload,
+        kind=notice.kind,
+        payload=notice.payload(),
         created_at=now,
         attempts=0,
         expires_at=expires_at,
@@ -98,8 +99,7 @@ def enqueue(
 def notify_member(
     session: AsyncSession,
     member: Member,
-    kind: str,
-    payload: dict[str, Any],
+    notice: Notice,
     now: datetime,
     *,
     expires_at: datetime | None = None,
@@ -113,8 +113,7 @@ def notify_member(
         session,
         chat_id=member.telegram_id,
         member_id=member.id,
-        kind=kind,
-        payload=payload,
+        notice=notice,
         now=now,
         expires_at=expires_at,
         subject=subject,
@@ -136,8 +135,7 @@ async def withdraw(session: AsyncSession, subject: str, kind: str | None = None)
 async def notify_managers(
     session: AsyncSession,
     configured_ids: Iterable[int],
-    kind: str,
-    payload: dict[str, Any],
+    notice: Notice,
     now: datetime,
     *,
     skip: Member | None = None,
@@ -151,7 +149,7 @@ async def notify_managers(
         for m in await session.scalars(select(Member).where(Member.telegram_id.in_(chat_ids)))
     }
     for chat_id in chat_ids:
-        enqueue(session, chat_id=chat_id, member_id=known.get(chat_id), kind=kind, payload=payload, now=now)
+        enqueue(session, chat_id=chat_id, member_id=known.get(chat_id), notice=notice, now=now)
     return len(chat_ids)
 
 
@@ -282,20 +280,33 @@ async def mark_sent(
         message.claimed_until = None
 
 
+_N = TypeVar("_N", bound=Notice)
+
+
+def _rebuilt(row: OutboxMessage, notice: type[_N]) -> _N | None:
+    """The row's notice, or None if it does not fit (the sender gives such a row up anyway)."""
+    try:
+        rebuilt = rebuild(row.kind, row.payload)
+    except UnreadablePayload:
+        return None
+    return rebuilt if isinstance(rebuilt, notice) else None
+
+
 async def recall(
-    session: AsyncSession, kind: str, since: datetime, match: Callable[[dict[str, Any]], bool], now: datetime
+    session: AsyncSession, notice: type[_N], since: datetime, match: Callable[[_N], bool], now: datetime
 ) -> list[OutboxMessage]:
-    """Messages of `kind` queued since `since` whose payload matches, now that what they ask no
-    longer stands: those not sent yet never will be; those sent (with their Telegram message) are
+    """Messages of that kind queued since `since` that match, now that what they ask no longer
+    stands: those not sent yet never will be; those sent (with their Telegram message) are
     returned, for the caller to edit them."""
     rows = await session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.kind == kind, OutboxMessage.created_at >= since)
+        .where(OutboxMessage.kind == notice.kind, OutboxMessage.created_at >= since)
         .order_by(OutboxMessage.id)
     )
     sent = []
     for row in rows:
-        if not match(row.payload):
+        asked = _rebuilt(row, notice)
+        if asked is None or not match(asked):
             continue
         if row.sent_at is None and row.failed_at is None:
             row.failed_at, row.last_error = now, "recalled: no longer relevant"

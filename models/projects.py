@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from models.base import Base, clear_pending, delete_by_key, enum_type, get_pending, put_pending, stamp_once
 from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member, find_by_telegram_id
+from models.notices import Notice
 from models.outbox import OutboxMessage, enqueue, notify_member, recall
 
 MAX_NAME = 80
@@ -63,6 +63,112 @@ class JoinDecision(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+
+
+# --- what owners, members and the project's group are told (outbox notices)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AboutProject:
+    project: str  # its name
+
+
+class ProjectJoinRequest(Notice, kind="project_join_request"):
+    """To the owners: a member asks to join (Approve / Decline)."""
+
+    membership_id: int
+    project: str
+    member: str  # the name to show, with the @username
+
+
+class ProjectUnknownJoin(Notice, kind="project_unknown_join"):
+    """To the owners: someone asks Telegram to join the group without going through the bot."""
+
+    request_id: int
+    project: str
+    name: str
+
+
+class ProjectRequestWithdrawn(Notice, kind="project_request_withdrawn"):
+    """To an owner: the request they were asked about was withdrawn (their message is edited)."""
+
+    project: str
+    member: str
+    chat_id: int
+    message_id: int
+
+
+class ProjectDecision(Notice, kind="project_decision"):
+    """To a member: their request to join was approved or declined."""
+
+    project: str
+    approved: bool
+    can_invite: bool
+
+
+class ProjectInvite(Notice, kind="project_invite"):
+    """To a member let in: an invite link to the group (created when the message is sent)."""
+
+    project: str
+    project_id: int | None = None
+    chat_id: int
+    membership_id: int
+    owners: list[str] = field(default_factory=list)  # first names, to ask if the link cannot be made
+
+
+class ChatAction(Notice, kind="chat_action"):
+    """In the project's group: approve or decline a join request, or remove someone."""
+
+    action: str  # approve, decline, remove
+    chat_id: int
+    user_id: int
+    project: str | None = None
+
+
+class ProjectRemoved(_AboutProject, Notice, kind="project_removed"):
+    """To a member: an owner removed them from the project."""
+
+
+class ProjectOwner(_AboutProject, Notice, kind="project_owner"):
+    """To a member: they are now an owner."""
+
+
+class ProjectArchived(_AboutProject, Notice, kind="project_archived"):
+    """To a member whose request was waiting: the project was archived."""
+
+
+class ProjectRightsLost(Notice, kind="project_rights_lost"):
+    """To the owners: the bot lost its administrator rights in the group."""
+
+    project: str
+    missing: list[str] = field(default_factory=list)
+
+
+class ProjectAnnouncement(Notice, kind="project_announcement"):
+    """To the members outside the group: an owner's announcement."""
+
+    project: str
+    sender: str = field(metadata={"key": "from"})  # the owner's first name
+    text: str
+
+
+class MeetingReminder(Notice, kind="meeting_reminder"):
+    """To the members: a meeting starts soon."""
+
+    project: str
+    title: str
+    start: datetime
+    remote: bool = False
+    link: str | None = None
+
+
+class MeetingCancelled(Notice, kind="meeting_cancelled"):
+    """To the members: an owner cancelled a meeting."""
+
+    project: str
+    title: str
+    start: datetime
+    by: str
 
 
 class BadProjectText(DomainError):
@@ -461,19 +567,17 @@ def owners(project: Project) -> list[Member]:
     return [m.member for m in project.memberships if m.role is Role.OWNER and m.status in IN_PROJECT]
 
 
-def _notify_owners(
-    session: AsyncSession, project: Project, kind: str, facts: dict[str, Any], now: datetime
-) -> None:
+def _notify_owners(session: AsyncSession, project: Project, notice: Notice, now: datetime) -> None:
     for owner in owners(project):
-        notify_member(session, owner, kind, facts, now)
+        notify_member(session, owner, notice, now)
 
 
 def _chat_action(session: AsyncSession, project: Project, action: str, user_id: int, now: datetime) -> None:
     """Queue a Telegram action on the project's group (approve/decline a join request, remove)."""
     if project.chat_id is None:
         return
-    facts = {"action": action, "chat_id": project.chat_id, "user_id": user_id, "project": project.name}
-    enqueue(session, chat_id=project.chat_id, kind="chat_action", payload=facts, now=now)
+    notice = ChatAction(action=action, chat_id=project.chat_id, user_id=user_id, project=project.name)
+    enqueue(session, chat_id=project.chat_id, notice=notice, now=now)
 
 
 def _let_in(session: AsyncSession, project: Project, membership: ProjectMember, now: datetime) -> None:
@@ -547,8 +651,8 @@ async def join(session: AsyncSession, member: Member, project_id: int, now: date
     mine.member, mine.project = member, project
     await _settle_stranger_request(session, project, mine, now)
     if needs_owner:
-        facts = {"membership_id": mine.id, "project": project.name, "member": _who(member)}
-        _notify_owners(session, project, "project_join_request", facts, now)
+        asked = ProjectJoinRequest(membership_id=mine.id, project=project.name, member=_who(member))
+        _notify_owners(session, project, asked, now)
     else:
         mine.decided_at = now
         _let_in(session, project, mine, now)
@@ -562,14 +666,16 @@ def _who(member: Member) -> str:
 
 def _invite(session: AsyncSession, project: Project, membership: ProjectMember, now: datetime) -> None:
     """Send the member an invite link to the group (created when the message is sent)."""
-    facts = {
-        "project": project.name,
-        "project_id": project.id,
-        "chat_id": project.chat_id,
-        "membership_id": membership.id,
-        "owners": [o.first_name for o in owners(project)],
-    }
-    notify_member(session, membership.member, "project_invite", facts, now)
+    if project.chat_id is None:  # the callers check can_invite
+        return
+    invite = ProjectInvite(
+        project=project.name,
+        project_id=project.id,
+        chat_id=project.chat_id,
+        membership_id=membership.id,
+        owners=[o.first_name for o in owners(project)],
+    )
+    notify_member(session, membership.member, invite, now)
 
 
 async def owned_membership(
@@ -607,8 +713,8 @@ async def decide(
         raise AlreadyDecided(project.name, project.id)
     membership.status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
     membership.decided_at, membership.decided_by_id = now, owner.id
-    facts = {"project": project.name, "approved": approve, "can_invite": project.can_invite}
-    notify_member(session, membership.member, "project_decision", facts, now)
+    decision = ProjectDecision(project=project.name, approved=approve, can_invite=project.can_invite)
+    notify_member(session, membership.member, decision, now)
     if approve:
         _let_in(session, project, membership, now)
     elif membership.chat_request_at is not None:
@@ -672,8 +778,8 @@ async def handle_join_request(
     )
     session.add(request)
     await session.flush()
-    facts = {"request_id": request.id, "project": project.name, "name": name[:200]}
-    _notify_owners(session, project, "project_unknown_join", facts, now)
+    asked = ProjectUnknownJoin(request_id=request.id, project=project.name, name=name[:200])
+    _notify_owners(session, project, asked, now)
     return JoinDecision.PENDING
 
 
@@ -731,7 +837,7 @@ async def remove_member(
         owner.id,
     )
     _chat_action(session, project, "remove", membership.member.telegram_id, now)
-    notify_member(session, membership.member, "project_removed", {"project": project.name}, now)
+    notify_member(session, membership.member, ProjectRemoved(project=project.name), now)
     await session.flush()
     return membership
 
@@ -745,7 +851,7 @@ async def make_owner(
         raise NotFound(f"membership {membership_id}")
     if membership.role is not Role.OWNER:
         membership.role = Role.OWNER
-        notify_member(session, membership.member, "project_owner", {"project": membership.project.name}, now)
+        notify_member(session, membership.member, ProjectOwner(project=membership.project.name), now)
     await session.flush()
     return membership
 
@@ -781,21 +887,17 @@ async def withdraw_request(
         _chat_action(session, project, "decline", member.telegram_id, now)
     asked = await recall(
         session,
-        "project_join_request",
+        ProjectJoinRequest,
         mine.requested_at,
-        lambda payload: payload.get("membership_id") == mine.id,
+        lambda asked: asked.membership_id == mine.id,
         now,
     )
-    facts = {"project": project.name, "member": _who(member)}
     for message in asked:
-        enqueue(
-            session,
-            chat_id=message.chat_id,
-            member_id=message.member_id,
-            kind="project_request_withdrawn",
-            payload={**facts, "chat_id": message.chat_id, "message_id": message.message_id},
-            now=now,
+        assert message.message_id is not None  # recall returns sent messages only
+        withdrawn = ProjectRequestWithdrawn(
+            project=project.name, member=_who(member), chat_id=message.chat_id, message_id=message.message_id
         )
+        enqueue(session, chat_id=message.chat_id, member_id=message.member_id, notice=withdrawn, now=now)
     await session.flush()
     return mine
 
@@ -839,7 +941,7 @@ async def close_project(session: AsyncSession, project: Project, by: Member | No
     known, unknown = await pending_requests(session, project)
     for waiting in known:
         waiting.status, waiting.decided_at, waiting.decided_by_id = MembershipStatus.DECLINED, now, by_id
-        notify_member(session, waiting.member, "project_archived", {"project": project.name}, now)
+        notify_member(session, waiting.member, ProjectArchived(project=project.name), now)
         if waiting.chat_request_at is not None:
             _chat_action(session, project, "decline", waiting.member.telegram_id, now)
     for request in unknown:
@@ -953,8 +1055,8 @@ async def bot_rights_changed(
         return None
     if rights.missing and project.chat_lost_at is None:
         project.chat_lost_at = now
-        facts = {"project": project.name, "missing": rights.missing}
-        _notify_owners(session, project, "project_rights_lost", facts, now)
+        lost = ProjectRightsLost(project=project.name, missing=rights.missing)
+        _notify_owners(session, project, lost, now)
     elif not rights.missing and project.chat_lost_at is not None:
         project.chat_lost_at = None
         for membership in project.memberships:
@@ -1077,8 +1179,8 @@ async def give_project_input(session: AsyncSession, owner: Member, text: str, no
     if purpose == "announcement":
         people = [m for m in audience(project, outside_group_only=True) if m.id != owner.id]
         for person in people:
-            facts = {"project": project.name, "from": owner.first_name, "text": body}
-            notify_member(session, person, "project_announcement", facts, now)
+            announcement = ProjectAnnouncement(project=project.name, sender=owner.first_name, text=body)
+            notify_member(session, person, announcement, now)
         return Posted(project, purpose, len(people))
     assert starts_at is not None
     meeting = Meeting(
@@ -1167,13 +1269,10 @@ async def cancel_meeting(
         return CancelledMeeting(meeting, project, 0, already=True)
     people = [m for m in audience(project, outside_group_only=False) if m.id != owner.id]
     for person in people:
-        facts = {
-            "project": project.name,
-            "title": meeting.title,
-            "start": meeting.starts_at.isoformat(),
-            "by": owner.first_name,
-        }
-        notify_member(session, person, "meeting_cancelled", facts, now)
+        cancelled = MeetingCancelled(
+            project=project.name, title=meeting.title, start=meeting.starts_at, by=owner.first_name
+        )
+        notify_member(session, person, cancelled, now)
     return CancelledMeeting(meeting, project, len(people), already=False)
 
 
@@ -1199,13 +1298,13 @@ async def remind_meetings(session: AsyncSession, lead: timedelta, now: datetime)
         if meeting.project.status is not ProjectStatus.ACTIVE:
             continue
         for person in audience(meeting.project, outside_group_only=False):
-            facts = {
-                "project": meeting.project.name,
-                "title": meeting.title,
-                "start": meeting.starts_at.isoformat(),
-                "remote": meeting.remote,
-                "link": meeting.link,
-            }
-            notify_member(session, person, "meeting_reminder", facts, now)
+            reminder = MeetingReminder(
+                project=meeting.project.name,
+                title=meeting.title,
+                start=meeting.starts_at,
+                remote=meeting.remote,
+                link=meeting.link,
+            )
+            notify_member(session, person, reminder, now)
             sent += 1
     return sent

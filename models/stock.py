@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable
+from dataclasses import field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +25,7 @@ from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotAllowed, NotFound
 from models.machines import Machine
 from models.members import Member, require_manager
+from models.notices import Notice, Part
 from models.outbox import notify_managers, notify_member
 
 MILLI = Decimal(1000)
@@ -37,6 +39,34 @@ class MovementReason(enum.StrEnum):
     USE = "use"  # used during a booking
     CORRECTION = "correction"  # a manager's adjustment (spoilt, lost, mistake)
     COUNT = "count"  # an inventory count: the difference between counted and recorded
+
+
+class LowStock(Notice, kind="low_stock"):
+    """To the managers: a consumable dipped below its minimum."""
+
+    consumable: str
+    consumable_id: int
+    quantity: Decimal
+    minimum: Decimal
+    unit: str
+    supplier: str | None = None
+    reorder_url: str | None = None
+
+
+class ConsumableOption(Part):
+    id: int
+    name: str
+    unit: str | None = None
+
+
+class UsageQuestion(Notice, kind="usage_question"):
+    """To a member whose booking ended: which consumables did they use (a button each)?"""
+
+    booking_id: int
+    machine: str
+    start: datetime
+    end: datetime
+    consumables: list[ConsumableOption] = field(default_factory=list)
 
 
 class BadQuantity(DomainError):
@@ -348,16 +378,16 @@ async def _low_stock_alert(
     change and sees it on screen); re-armed once it is back at or above it."""
     if consumable.low and consumable.low_alert_at is None:
         consumable.low_alert_at = now
-        facts = {
-            "consumable": consumable.name,
-            "consumable_id": consumable.id,
-            "quantity": str(consumable.quantity),
-            "minimum": str(consumable.minimum),
-            "unit": consumable.unit,
-            "supplier": consumable.supplier,
-            "reorder_url": consumable.reorder_url,
-        }
-        await notify_managers(session, manager_ids, "low_stock", facts, now, skip=seen_by)
+        alert = LowStock(
+            consumable=consumable.name,
+            consumable_id=consumable.id,
+            quantity=consumable.quantity,
+            minimum=consumable.minimum,
+            unit=consumable.unit,
+            supplier=consumable.supplier,
+            reorder_url=consumable.reorder_url,
+        )
+        await notify_managers(session, manager_ids, alert, now, skip=seen_by)
     elif not consumable.low and consumable.low_alert_at is not None:
         consumable.low_alert_at = None
 
@@ -463,16 +493,16 @@ async def ask_about_usage(session: AsyncSession, now: datetime, limit: int = 200
     for booking in ended:
         booking.usage_asked_at = now
         options = [
-            {"id": c.id, "name": c.name, "unit": c.unit}
+            ConsumableOption(id=c.id, name=c.name, unit=c.unit)
             for c in await consumables_of_machine(session, booking.machine_id)
         ]
-        facts = {
-            "booking_id": booking.id,
-            "machine": booking.machine.name,
-            "start": booking.start_at.isoformat(),
-            "end": booking.end_at.isoformat(),
-            "consumables": options,
-        }
-        notify_member(session, booking.member, "usage_question", facts, now)
+        question = UsageQuestion(
+            booking_id=booking.id,
+            machine=booking.machine.name,
+            start=booking.start_at,
+            end=booking.end_at,
+            consumables=options,
+        )
+        notify_member(session, booking.member, question, now)
         asked += 1
     return asked

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from models.base import Base, clear_pending, delete_by_key, enum_type, get_pendi
 from models.errors import DomainError, NotFound
 from models.machines import Machine
 from models.members import Member, require_manager
+from models.notices import Notice, Part
 from models.outbox import notify_managers
 
 SNOOZE = timedelta(days=7)
@@ -32,6 +34,31 @@ class CheckAction(enum.StrEnum):
     DONE = "done"
     SNOOZED = "snoozed"
     NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DueItem:
+    item_id: int
+    name: str
+    machine: str | None = None
+    version: str | None = None
+    every_days: int | None = None
+    due: datetime | None = None
+
+
+class ItemDue(_DueItem, Part):
+    """One item whose check fell due, as a reminder lists it."""
+
+
+class UpdateDue(_DueItem, Notice, kind="update_due"):
+    """To the managers: one item's check fell due."""
+
+
+class UpdatesDue(Notice, kind="updates_due"):
+    """To the managers: several checks fell due together (the first MAX_LISTED named, all counted)."""
+
+    items: list[ItemDue]
+    count: int
 
 
 class BadVersion(DomainError):
@@ -119,15 +146,18 @@ async def history(session: AsyncSession, item_id: int, limit: int = 8) -> list[U
     return list(rows)
 
 
-def _facts(item: UpdateItem) -> dict[str, Any]:
-    return {
-        "item_id": item.id,
-        "name": item.name,
-        "machine": item.machine.name if item.machine else None,
-        "version": item.current_version,
-        "every_days": item.check_every_days,
-        "due": item.due_at.isoformat(),
-    }
+_Due = TypeVar("_Due", bound=_DueItem)
+
+
+def _facts(item: UpdateItem, notice: type[_Due]) -> _Due:
+    return notice(
+        item_id=item.id,
+        name=item.name,
+        machine=item.machine.name if item.machine else None,
+        version=item.current_version,
+        every_days=item.check_every_days,
+        due=item.due_at,
+    )
 
 
 async def remind_due(session: AsyncSession, manager_ids: Iterable[int], now: datetime) -> list[UpdateItem]:
@@ -140,10 +170,10 @@ async def remind_due(session: AsyncSession, manager_ids: Iterable[int], now: dat
         item.reminded_for = item.due_at
         reminded.append(item)
     if len(reminded) == 1:
-        await notify_managers(session, manager_ids, "update_due", _facts(reminded[0]), now)
+        await notify_managers(session, manager_ids, _facts(reminded[0], UpdateDue), now)
     elif reminded:
-        facts = {"items": [_facts(i) for i in reminded[:MAX_LISTED]], "count": len(reminded)}
-        await notify_managers(session, manager_ids, "updates_due", facts, now)
+        listed = [_facts(i, ItemDue) for i in reminded[:MAX_LISTED]]
+        await notify_managers(session, manager_ids, UpdatesDue(items=listed, count=len(reminded)), now)
     return reminded
 
 

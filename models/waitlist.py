@@ -8,6 +8,7 @@ waiting for it are told too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,11 +22,37 @@ from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_av
 from models.errors import DomainError
 from models.machines import Machine, check_bookable, get_machine
 from models.members import Member
+from models.notices import Notice
 from models.opening import local_datetime
 from models.outbox import notify_member
 
 # How many waiting members hear of one freed slot (first come, first served).
 TOLD_PER_SLOT = 3
+
+
+class WaitlistFreed(Notice, kind="waitlist_freed"):
+    """A slot freed up on the machine a member waits for: the first to tap gets it."""
+
+    machine: str
+    machine_id: int
+    start: datetime
+    end: datetime
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class _HaveALook:
+    machine: str
+    machine_id: int
+    day: date
+
+
+class WaitlistBack(_HaveALook, Notice, kind="waitlist_back"):
+    """The machine a member waits for is back in service: have a look at the day."""
+
+
+class WaitlistOpened(_HaveALook, Notice, kind="waitlist_opened"):
+    """A maintenance over the day a member waits for is called off: have a look."""
 
 
 class SlotsAvailable(DomainError):
@@ -140,14 +167,14 @@ async def slot_freed(
             entry.done_at = now
             continue
         entry.notified_at = now
-        facts = {
-            "machine": machine.name,
-            "machine_id": machine.id,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "minutes": int((end - start).total_seconds() // 60),
-        }
-        notify_member(session, entry.member, "waitlist_freed", facts, now)
+        freed = WaitlistFreed(
+            machine=machine.name,
+            machine_id=machine.id,
+            start=start,
+            end=end,
+            minutes=int((end - start).total_seconds() // 60),
+        )
+        notify_member(session, entry.member, freed, now)
         told += 1
     return told
 
@@ -155,7 +182,7 @@ async def slot_freed(
 async def machine_back(session: AsyncSession, machine: Machine, now: datetime, tz: ZoneInfo | None) -> int:
     """The machine is back in service: everyone waiting for it (today on, in the lab's time) is told."""
     today = now.astimezone(tz).date() if tz is not None else now.date()
-    return await _tell_waiting(session, machine, WaitlistEntry.day >= today, "waitlist_back", now)
+    return await _tell_waiting(session, machine, WaitlistEntry.day >= today, WaitlistBack, now)
 
 
 async def times_freed(session: AsyncSession, machine: Machine, days: list[date], now: datetime) -> int:
@@ -163,11 +190,15 @@ async def times_freed(session: AsyncSession, machine: Machine, days: list[date],
     them are told to have a look."""
     if not days:
         return 0
-    return await _tell_waiting(session, machine, WaitlistEntry.day.in_(days), "waitlist_opened", now)
+    return await _tell_waiting(session, machine, WaitlistEntry.day.in_(days), WaitlistOpened, now)
 
 
 async def _tell_waiting(
-    session: AsyncSession, machine: Machine, on_days: ColumnElement[bool], kind: str, now: datetime
+    session: AsyncSession,
+    machine: Machine,
+    on_days: ColumnElement[bool],
+    notice: type[WaitlistBack | WaitlistOpened],
+    now: datetime,
 ) -> int:
     """Tell everyone waiting for the machine on those days to have a look."""
     entries = list(
@@ -180,8 +211,8 @@ async def _tell_waiting(
     )
     for entry in entries:
         entry.notified_at = now
-        facts = {"machine": machine.name, "machine_id": machine.id, "day": entry.day.isoformat()}
-        notify_member(session, entry.member, kind, facts, now)
+        look = notice(machine=machine.name, machine_id=machine.id, day=entry.day)
+        notify_member(session, entry.member, look, now)
     return len(entries)
 
 

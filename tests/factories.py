@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from models.bookings import BookingRules
 from models.machines import Machine, MachineKind, MachineStatus
 from models.members import Member
 from models.opening import OpeningHours
+from models.outbox import OutboxMessage
 from models.stock import Consumable
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -114,3 +116,21 @@ async def make_consumable(
     session.add(consumable)
     await session.flush()
     return consumable
+
+
+def queue_row(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    member_id: int | None = None,
+) -> OutboxMessage:
+    """An outbox row written with a literal payload, as an older fabdesk (or a hand) wrote it: the
+    sender must read it as it reads the rows `outbox.enqueue` writes from a notice."""
+    row = OutboxMessage(
+        chat_id=chat_id, member_id=member_id, kind=kind, payload=payload, created_at=now, attempts=0
+    )
+    session.add(row)
+    return row

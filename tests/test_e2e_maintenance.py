@@ -234,7 +234,7 @@ async def test_manager_calls_off_a_downtime_and_the_member_booked_in_it_is_told_
         done = await tap(fake, EN_MANAGER, "Call it off")
         assert "Downtime called off: Saturday 9 March, 09:00–17:00" in (done.text or "")
         assert "1 member with a booking in that time was told it stands" in (done.text or "")
-        told = await fake.wait_for_call("sendMessage", BOB.id, text_contains="called off", after=mark)
+        told = await fake.wait_for_call("sendMessage", BOB.id, text_contains="stands", after=mark)
         assert "Your booking on Saturday 9 March, 10:00–11:00 stands" in (told.text or "")
         # The window can be booked again, and the machine's screen no longer lists it.
         assert (await saturday_starts_alice_sees(fake))[:2] == ["09:00", "09:30"]

@@ -13,6 +13,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALE_DIR, Texts, pick_language
+from bot.notifications import Outgoing, render
+from models.notices import rebuild
 
 ROOT = Path(__file__).parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
@@ -106,15 +108,19 @@ def test_language_follows_choice_then_telegram_then_lab_default(
     assert pick_language(chosen, telegram, default) == expected
 
 
-def test_figures_use_the_languages_number_format() -> None:
-    from bot.notifications import RENDERERS
+def _render(kind: str, texts: Texts, payload: object) -> Outgoing:
+    """A row as the outbox holds it (queued by today's code), rebuilt and rendered as the sender does."""
+    return render(texts, rebuild(kind, payload))
 
+
+def test_figures_use_the_languages_number_format() -> None:
     french = Texts("fr", ZoneInfo("Europe/Paris"))
     english = Texts("en", ZoneInfo("Europe/Paris"))
     assert french.hours(12.5) == "12,5 h" and english.hours(12.5) == "12.5 h"
     assert french.percent(0.25).replace("\u202f", " ").replace("\xa0", " ") == "25 %"
     assert english.percent(0.25) == "25%"
-    weekly = RENDERERS["weekly"](
+    weekly = _render(
+        "weekly",
         french,
         {
             "from": "2030-03-04",
@@ -132,8 +138,6 @@ def test_figures_use_the_languages_number_format() -> None:
 
 
 def test_a_called_off_downtime_reads_naturally_in_french() -> None:
-    from bot.notifications import RENDERERS
-
     french = Texts("fr", ZoneInfo("Europe/Paris"))
     facts = {
         "booking_id": 7,
@@ -145,14 +149,12 @@ def test_a_called_off_downtime_reads_naturally_in_french() -> None:
         "window_start": "2030-03-09T08:00:00+00:00",
         "window_end": "2030-03-09T16:00:00+00:00",
     }
-    told = RENDERERS["downtime_called_off"](french, facts)
+    told = _render("downtime_called_off", french, facts)
     assert told.text == (
         "✅ La maintenance prévue sur Trotec (samedi 9 mars, 09:00–17:00) est annulée. "
         "Votre réservation du samedi 9 mars, 10:00–11:00 est maintenue."
     )
-    waiting = RENDERERS["waitlist_opened"](
-        french, {"machine": "Trotec", "machine_id": 2, "day": "2030-03-09"}
-    )
+    waiting = _render("waitlist_opened", french, {"machine": "Trotec", "machine_id": 2, "day": "2030-03-09"})
     assert waiting.text == (
         "✅ Une maintenance prévue sur Trotec est annulée\u00a0: jetez un œil aux créneaux du samedi 9 mars."
     )
@@ -161,8 +163,6 @@ def test_a_called_off_downtime_reads_naturally_in_french() -> None:
 
 
 def test_a_cancelled_meeting_reads_naturally_in_french() -> None:
-    from bot.notifications import RENDERERS
-
     french = Texts("fr", ZoneInfo("Europe/Paris"))
     facts = {
         "project": "Club drone",
@@ -170,21 +170,19 @@ def test_a_cancelled_meeting_reads_naturally_in_french() -> None:
         "start": "2030-03-05T17:00:00+00:00",
         "by": "Léa",
     }
-    told = RENDERERS["meeting_cancelled"](french, facts)
+    told = _render("meeting_cancelled", french, facts)
     assert (
         told.text == "✖ La réunion de Club drone du mardi 5 mars 18:00 est annulée (par Léa).\nEssais en vol"
     )
 
 
 def test_update_checks_due_together_read_naturally_in_french_and_name_the_machine_once() -> None:
-    from bot.notifications import RENDERERS
-
     french = Texts("fr", ZoneInfo("Europe/Paris"))
     items = [
         {"item_id": 1, "name": "Fusion 360 — Poste CAO 1", "machine": "Poste CAO 1", "version": "2.0.20256"},
         {"item_id": 2, "name": "PrusaSlicer", "machine": "Prusa MK4", "version": "2.7.1"},
     ]
-    grouped = RENDERERS["updates_due"](french, {"count": 2, "items": items})
+    grouped = _render("updates_due", french, {"count": 2, "items": items})
     assert grouped.text.splitlines() == [
         "🔄 Mises à jour à vérifier (2)\xa0:",
         "• Fusion 360 — Poste CAO 1 · 2.0.20256",
@@ -193,7 +191,7 @@ def test_update_checks_due_together_read_naturally_in_french_and_name_the_machin
     assert grouped.markup is not None
     labels = [b.text for row in grouped.markup.inline_keyboard for b in row]
     assert labels == ["🔄 2.0.20256 · Fusion…Poste CAO 1", "🔄 2.7.1 · PrusaSlicer"]
-    single = RENDERERS["update_due"](french, items[0])
+    single = _render("update_due", french, items[0])
     assert single.text == (
         "🔄 Il est temps de vérifier les mises à jour\xa0: Fusion 360 — Poste CAO 1, version 2.0.20256."
     )

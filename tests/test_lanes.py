@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.lanes import _LANE, BULK, PRESS, LanedRateLimiter, Pacer
 from bot.notifications import deliver_outbox
 from models import outbox
+from models.machines import Authorized, MachineKind
 from tests.factories import make_member
 from tests.fakebot import FakeBotApi, FakeUser, FloodLimits
 from tests.harness import Clock, running_bot, say, tap, test_settings
@@ -76,8 +77,7 @@ async def test_the_outbox_sends_in_the_bulk_lane_and_an_update_in_the_press_lane
             session,
             chat_id=member.telegram_id,
             member_id=member.id,
-            kind="authorized",
-            payload={"machine": "Prusa MK4", "kind": "printer_3d"},
+            notice=Authorized(machine="Prusa MK4", machine_kind=MachineKind.PRINTER_3D),
             now=now,
         )
     lanes: list[tuple[str, int]] = []
@@ -112,8 +112,7 @@ async def test_under_telegrams_limits_a_rush_of_bulk_messages_gets_no_429_and_pr
                     session,
                     chat_id=member.telegram_id,
                     member_id=member.id,
-                    kind="authorized",
-                    payload={"machine": f"Prusa MK4 #{n}", "kind": "printer_3d"},
+                    notice=Authorized(machine=f"Prusa MK4 #{n}", machine_kind=MachineKind.PRINTER_3D),
                     now=now - timedelta(minutes=1),
                 )
     async with FakeBotApi(flood_limits=FloodLimits()) as fake:

@@ -14,7 +14,7 @@ from models import bookings, maintenance, outbox, waitlist
 from models.base import stamp_once
 from models.downtime import Downtime
 from models.errors import InMaintenance, MachineUnavailable, NotAllowed, NotFound
-from models.machines import MachineKind, MachineStatus
+from models.machines import Authorized, MachineKind, MachineStatus
 from models.maintenance import (
     Action,
     EmptyText,
@@ -481,7 +481,7 @@ async def test_outbox_retries_passing_failures_with_growing_pauses_and_gives_up_
     session: AsyncSession,
 ) -> None:
     for chat in (1, 2, 3):
-        outbox.enqueue(session, chat_id=chat, kind="authorized", payload={"machine": "X"}, now=NOW)
+        outbox.enqueue(session, chat_id=chat, notice=Authorized(machine="X"), now=NOW)
     await session.flush()
     first, second, third = await outbox.pending(session, NOW)
     await outbox.mark_sent(session, first.id, NOW)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.features.stats import charts
 from bot.i18n import Texts
-from bot.notifications import RENDERERS
-from models import bookings, digest, machines, stats
+from bot.notifications import render
+from models import bookings, digest, machines, notices, stats
 from models.machines import MachineStatus
 from tests.factories import NOW, PARIS, RULES, make_machine, make_member, paris
 
@@ -30,9 +30,9 @@ async def test_the_digest_gives_each_booked_machine_its_times_and_the_free_ones_
     await bookings.book(session, alice, printer.id, paris(4, 14), 120, RULES, NOW)
     await bookings.book(session, alice, printer.id, paris(4, 10), 60, RULES, NOW)
     facts = await digest.digest_facts(session, paris(4, 8, 30), PARIS)
-    assert facts["free"] == ["Prusa MK4 #2", "Trotec Speedy"]  # in service and not booked
-    french = RENDERERS["digest"](Texts("fr", PARIS), facts).text
-    english = RENDERERS["digest"](Texts("en", PARIS), facts).text
+    assert facts.free == ["Prusa MK4 #2", "Trotec Speedy"]  # in service and not booked
+    french = render(Texts("fr", PARIS), facts).text
+    english = render(Texts("en", PARIS), facts).text
     assert "• Prusa MK4 — 10:00–11:00, 14:00–16:00" in english
     assert "Free all day: Prusa MK4 #2, Trotec Speedy" in english
     assert "• Prusa MK4 — 10:00–11:00, 14:00–16:00" in french
@@ -50,7 +50,7 @@ def test_a_digest_queued_by_the_previous_version_still_reads() -> None:
         "updates_due": [],
         "bookings": [["Prusa MK4", 2]],
     }
-    assert "Prusa MK4 — 2 bookings" in RENDERERS["digest"](Texts("en", PARIS), facts).text
+    assert "Prusa MK4 — 2 bookings" in render(Texts("en", PARIS), notices.rebuild("digest", facts)).text
 
 
 async def test_statistics_count_idle_machines_at_zero_and_leave_retired_ones_out(

@@ -19,7 +19,7 @@ from models.members import Member
 from models.projects import Project, Visibility
 from models.scrub import Traces
 from models.stock import Consumable, MovementReason, StockMovement
-from tests.factories import NOW, make_machine, make_member, open_every_day
+from tests.factories import NOW, make_machine, make_member, open_every_day, queue_row
 
 MANAGER_ID = 900
 PHONE = "+33 6 12 34 56 78"
@@ -215,7 +215,7 @@ async def test_erasing_one_member_keeps_the_messages_sent_to_the_others(session:
     eve = await make_member(session, "Évelyne", telegram_id=7_770_777)
     eve.last_name = "Secretandre"
     bob = await make_member(session, "Bob", telegram_id=7_770_778)
-    to_bob = outbox.enqueue(
+    to_bob = queue_row(
         session,
         chat_id=bob.telegram_id,
         member_id=bob.id,
@@ -223,7 +223,7 @@ async def test_erasing_one_member_keeps_the_messages_sent_to_the_others(session:
         payload={"machine": "Prusa"},
         now=NOW,
     )
-    about_eve = outbox.enqueue(
+    about_eve = queue_row(
         session,
         chat_id=bob.telegram_id,
         member_id=bob.id,

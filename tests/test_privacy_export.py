@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import members, outbox, privacy
+from models import members, privacy
 from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
@@ -46,7 +46,7 @@ from models.projects import (
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
-from tests.factories import NOW, make_machine, make_member
+from tests.factories import NOW, make_machine, make_member, queue_row
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import Clock, running_bot, say, tap, test_settings
 
@@ -270,7 +270,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             ),
         ]
     )
-    sent = outbox.enqueue(
+    sent = queue_row(
         session,
         chat_id=eve.telegram_id,
         member_id=eve.id,
@@ -285,7 +285,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         now=T[50],
     )
     sent.sent_at = T[51]
-    outbox.enqueue(
+    queue_row(
         session,
         chat_id=-100_777,
         kind="chat_action",

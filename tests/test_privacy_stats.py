@@ -169,7 +169,7 @@ async def test_retention_erases_the_long_inactive_but_not_managers_and_the_diges
     assert recent.erased_at is None and boss.erased_at is None and boss.role is Role.MANAGER
     assert await privacy.anonymise_inactive(session, 24, later) == 0
     facts = await digest.digest_facts(session, later + timedelta(hours=2), PARIS)
-    assert facts["anonymised"] == 1
+    assert facts.anonymised == 1
     assert await privacy.anonymise_inactive(session, 0, later + timedelta(days=9999)) == 0  # turned off
 
 

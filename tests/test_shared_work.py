@@ -28,6 +28,7 @@ from bot.notifications import deliver_outbox
 from models import bookings, outbox
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine, session_factory
+from models.machines import Authorized, MachineKind
 from models.members import Member
 from models.outbox import OutboxMessage
 from tests.factories import make_machine, make_member
@@ -135,8 +136,7 @@ async def _queue(sessions: async_sessionmaker[AsyncSession], members: list[Membe
                 session,
                 chat_id=member.telegram_id,
                 member_id=member.id,
-                kind="authorized",
-                payload={"machine": "Prusa MK4", "kind": "printer_3d"},
+                notice=Authorized(machine="Prusa MK4", machine_kind=MachineKind.PRINTER_3D),
                 now=now,
             )
 

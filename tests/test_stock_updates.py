@@ -273,7 +273,7 @@ async def test_the_digest_lists_what_needs_attention(session: AsyncSession) -> N
     await make_consumable(session, quantity="100", minimum="500", machines=[printer])
     await item(session, last=NOW - timedelta(days=40))
     await bookings.book(session, alice, printer.id, paris(4, 10), 60, RULES, NOW)
-    facts = await digest.digest_facts(session, paris(4, 8, 30), PARIS)
+    facts = (await digest.digest_facts(session, paris(4, 8, 30), PARIS)).payload()  # as stored
     assert facts["low_stock"] == [{"name": "PLA noir", "quantity": "100", "minimum": "500", "unit": "g"}]
     assert facts["updates_due"] == [{"name": "PrusaSlicer", "overdue_days": 10}]
-    assert facts["bookings"] == [("Prusa MK4", [(paris(4, 10).isoformat(), paris(4, 11).isoformat())])]
+    assert facts["bookings"] == [["Prusa MK4", [[paris(4, 10).isoformat(), paris(4, 11).isoformat()]]]]
