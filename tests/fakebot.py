@@ -425,6 +425,10 @@ class FakeBotApi:
         self._poll_generation = 0
         self._held_polls = 0
         self._inflight = 0
+        # Probes the harness registers (see watch): "is the bot still working on something
+        # it fetched?" A handler busy with the database makes no API call for a while, and
+        # silence alone would look like idleness.
+        self._busy_probes: list[Callable[[], bool]] = []
         self._last_activity = time.monotonic()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -479,9 +483,12 @@ class FakeBotApi:
         await site.start()
         self._port = int(runner.addresses[0][1])
         self._runner = runner
+        _SERVING[self.base_url] = self
 
     async def stop(self) -> None:
         """Answer held long polls and shut the server down."""
+        if self._port is not None:
+            _SERVING.pop(self.base_url, None)
         runner, self._runner = self._runner, None
         self._closing = True
         self._pulse()
@@ -749,6 +756,11 @@ class FakeBotApi:
         matches.__name__ = wanted
         return await self.wait_for(matches, timeout, after=after)
 
+    def watch(self, probe: Callable[[], bool]) -> Callable[[], None]:
+        """Make wait_until_idle also wait while probe() is true; returns the undo."""
+        self._busy_probes.append(probe)
+        return lambda: self._busy_probes.remove(probe)
+
     async def wait_until_idle(
         self,
         quiet: float = 0.2,
@@ -761,7 +773,10 @@ class FakeBotApi:
             now = time.monotonic()
             undelivered = [u["update_id"] for u in self._pending if u["update_id"] not in self._delivered]
             wait: float | None = None
-            if not undelivered and self._inflight == 0:
+            busy = any(probe() for probe in self._busy_probes)
+            if busy:
+                wait = 0.02  # the probes do not wake us; look again shortly
+            elif not undelivered and self._inflight == 0:
                 idle_for = now - self._last_activity
                 if idle_for >= quiet:
                     return
@@ -1447,6 +1462,15 @@ def _for_wire(message: dict[str, Any]) -> dict[str, Any]:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+# The fakes now serving, by base_url, so the harness can find the one a bot's settings point at.
+_SERVING: dict[str, FakeBotApi] = {}
+
+
+def serving(base_url: str) -> FakeBotApi | None:
+    """The running fake whose ``base_url`` is this one, if any."""
+    return _SERVING.get(base_url)
 
 
 async def _wait_event(event: asyncio.Event, seconds: float) -> None:

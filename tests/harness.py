@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackContext
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import Settings
 from tests.factories import NOW
-from tests.fakebot import ApiCall, FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser, serving
 
 MANAGER = FakeUser(900, "Morgane", username="morgane", language_code="fr")
 ALICE = FakeUser(1001, "Alice", username="alice", language_code="en")
@@ -70,13 +70,22 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Applica
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(timeout=1, poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+        fake = serving(settings.telegram_base_url)
+        unwatch = None if fake is None else fake.watch(lambda: _busy(application))
         try:
             yield application
         finally:
+            if unwatch is not None:
+                unwatch()
             await application.updater.stop()
             await application.stop()
     if application.post_shutdown is not None:  # run_polling() would call it after shutdown
         await application.post_shutdown(application)
+
+
+def _busy(application: Application) -> bool:  # type: ignore[type-arg]
+    """Is the application still working on updates it fetched (queued or in a handler)?"""
+    return application.update_queue.qsize() > 0 or application.update_processor.current_concurrent_updates > 0
 
 
 def job_context(application: Application) -> CallbackContext:  # type: ignore[type-arg]

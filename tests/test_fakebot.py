@@ -394,3 +394,34 @@ async def test_ptb_rate_limiter_delivers_everything_through_flood_limits() -> No
     delivered = [call.text for call in fake.calls_of("sendMessage") if call.ok]
     assert sorted(delivered) == ["n0", "n1"]  # once each, the second after a 429
     assert [call.status for call in fake.calls_of("sendMessage")].count(429) >= 1
+
+
+@pytest.mark.asyncio
+async def test_wait_until_idle_waits_for_a_handler_that_is_silent_for_a_while(fake: FakeBotApi) -> None:
+    """A handler busy with the database makes no API call for a while: silence is not idleness.
+
+    The harness registers a probe on the application (fetched updates queued or in a handler);
+    with it, wait_until_idle returns only after the slow handler's answer. CI once saw a press
+    counted before its PostgreSQL transaction had ended, because the bot had been quiet 0.2 s.
+    """
+    from tests.harness import _busy
+
+    app = build_app(fake)
+
+    async def slow_echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and update.effective_message.text
+        await asyncio.sleep(0.8)  # four times the quiet window, no API call meanwhile
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, slow_echo))
+    async with polling(app):
+        unwatch = fake.watch(lambda: _busy(app))
+        fake.send_message(ALICE, "slow")
+        await fake.wait_until_idle()
+        assert [call.text for call in fake.sent_to(ALICE.id)] == ["slow"]
+        unwatch()
+        fake.send_message(ALICE, "unwatched")
+        await fake.wait_until_idle()  # without the probe, the fake cannot know
+        assert [call.text for call in fake.sent_to(ALICE.id)] == ["slow"]
+        later = await fake.wait_for(lambda c: c.method == "sendMessage" and c.text == "unwatched")
+        assert later.chat_id == ALICE.id
