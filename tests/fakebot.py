@@ -875,8 +875,8 @@ class FakeBotApi:
         except Exception as exc:
             _LOGGER.exception("fake Bot API failed handling %s", method)
             self.errors.append(exc)
-            error = _ApiError(500, f"Internal Server Error: fake failed: {exc!r}")
-            return error.status, None, error
+            failure = _ApiError(500, f"Internal Server Error: fake failed: {exc!r}")
+            return failure.status, None, failure
         return 200, result, None
 
     def _record(self, call: ApiCall) -> None:
