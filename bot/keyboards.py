@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.core import routes
 from bot.features.authorizations import routes as authorizations
+from bot.features.booking import routes as booking
 
 # Declared here too, as other modules still name these presses by their action (the main menu's
 # "mg" and "au", the weekly summary's "ss"): building those buttons needs their classes.
@@ -24,7 +25,7 @@ from bot.features.stats import routes as _stats  # noqa: F401
 from bot.features.stock import routes as _stock_routes  # noqa: F401
 from bot.features.updates import routes as _updates_routes  # noqa: F401
 from bot.i18n import N_, Texts
-from models.machines import KIND_ORDER, Machine, MachineKind
+from models.machines import Machine, MachineKind
 
 KIND_ICONS = {
     MachineKind.PRINTER_3D: "🧱",
@@ -133,8 +134,13 @@ def date_code(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
+def menu_button(texts: Texts) -> InlineKeyboardButton:
+    """🏠 Main menu: the way home, on almost every screen."""
+    return button("🏠 " + texts.gettext("Main menu"), menu.MainMenu())
+
+
 def back_to_menu(texts: Texts) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button("🏠 " + texts.gettext("Main menu"), menu.MainMenu())]])
+    return InlineKeyboardMarkup([[menu_button(texts)]])
 
 
 def machine_title(machine: Machine) -> str:
@@ -164,13 +170,14 @@ def booked(texts: Texts) -> InlineKeyboardMarkup:
 
 
 def pager(
-    texts: Texts, action: str, fixed: tuple[int, ...], page: int, has_next: bool
+    texts: Texts, page: int, has_next: bool, to: Callable[[int], routes.Button]
 ) -> list[InlineKeyboardButton]:
+    """Previous / Next, each when there is such a page; `to` makes the press showing a page."""
     row = []
     if page > 0:
-        row.append(button("◀️ " + texts.gettext("Previous"), action, *fixed, page - 1))
+        row.append(button("◀️ " + texts.gettext("Previous"), to(page - 1)))
     if has_next:
-        row.append(button(texts.gettext("Next") + " ▶️", action, *fixed, page + 1))
+        row.append(button(texts.gettext("Next") + " ▶️", to(page + 1)))
     return row
 
 
@@ -208,8 +215,7 @@ def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMa
             [
                 button(
                     "📅 " + _("Book another one: {kind}").format(kind=_(KIND_NAMES[kind])),
-                    "bk:k",
-                    KIND_ORDER.index(kind),
+                    booking.KindList(kind),
                 )
             ],
             [button("🗂 " + _("My bookings"), my_bookings.BookingList())],
@@ -224,7 +230,7 @@ def booking_in_downtime(texts: Texts, booking_id: int, machine_id: int) -> Inlin
     return InlineKeyboardMarkup(
         [
             [button("❌ " + _("Cancel this booking"), my_bookings.CancelAsked(booking_id))],
-            [button("📅 " + _("Book another time"), "bk:m", machine_id)],
+            [button("📅 " + _("Book another time"), booking.MachineChosen(machine_id))],
             [button("🗂 " + _("My bookings"), my_bookings.BookingList())],
         ]
     )

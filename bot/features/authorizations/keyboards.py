@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.routes import Button
 from bot.features.authorizations import routes
 from bot.i18n import Texts
-from bot.keyboards import button, label, machine_title, nav_row
+from bot.keyboards import button, label, machine_title, menu_button, nav_row
 from models.machines import Machine
 from models.members import Member
 
@@ -105,6 +105,6 @@ def after_grant(texts: Texts, member_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button("👤 " + _("Their authorizations"), routes.MemberChosen(member_id))],
-            [button("🏠 " + _("Main menu"), "menu")],
+            [menu_button(texts)],
         ]
     )

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.features.machines_today import routes
 from bot.i18n import Texts
-from bot.keyboards import button
+from bot.keyboards import button, menu_button
 
 
 def pages_and_menu(texts: Texts, page: int, has_next: bool) -> InlineKeyboardMarkup:
@@ -17,5 +17,5 @@ def pages_and_menu(texts: Texts, page: int, has_next: bool) -> InlineKeyboardMar
     if has_next:
         row.append(button(texts.gettext("Next") + " ▶️", routes.MachinesTodayPage(page + 1)))
     keyboard = [row] if row else []
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.features.maintenance import routes
 from bot.i18n import Texts
-from bot.keyboards import button, machine_title, nav_row, pager, severity_label
+from bot.keyboards import button, machine_title, menu_button, nav_row, pager, severity_label
 from models.machines import Machine
 from models.maintenance import SEVERITY_ORDER
 
@@ -35,9 +35,9 @@ def queue(
     texts: Texts, entries: Sequence[tuple[int, str]], page: int, has_next: bool
 ) -> InlineKeyboardMarkup:
     keyboard = [[button(label, routes.TicketChosen(ticket_id))] for ticket_id, label in entries]
-    if row := pager(texts, routes.QueuePage.action, (), page, has_next):
+    if row := pager(texts, page, has_next, routes.QueuePage):
         keyboard.append(row)
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -32,7 +32,7 @@ async def machine_command(turn: Turn) -> Reply:
         turn._("Which machine?") if not name or found else turn._("No machine is called that. Which machine?")
     )
     buttons = [[keyboards.button(keyboards.machine_title(m), routes.MachineShown(m.id))] for m in listed]
-    buttons.append([keyboards.button("🏠 " + turn._("Main menu"), "menu")])
+    buttons.append([keyboards.menu_button(turn.texts)])
     return Reply(text=text, markup=keyboards.InlineKeyboardMarkup(buttons))
 
 
@@ -119,7 +119,7 @@ async def _machine_screen(turn: Turn, machine_id: int) -> Reply:
         [keyboards.button("📆 " + _("Schedule (.ics)"), routes.ScheduleFile(machine.id))],
     ]
     keyboard += [[keyboards.button("🧰 " + p.plan.task, routes.PlanShown(p.plan.id))] for p in plans]
-    keyboard.append([keyboards.button("🏠 " + _("Main menu"), "menu")])
+    keyboard.append([keyboards.menu_button(texts)])
     return Reply(text="\n".join(lines), markup=keyboards.InlineKeyboardMarkup(keyboard))
 
 

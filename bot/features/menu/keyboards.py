@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.features.authorizations import routes as authorizations
 from bot.features.booking import routes as booking
+from bot.features.machines_today import routes as machines_today
+from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes
 from bot.features.my_bookings import routes as my_bookings
+from bot.features.projects import routes as projects
+from bot.features.stock import routes as stock
+from bot.features.updates import routes as updates
 from bot.i18n import Texts
 from bot.keyboards import button
 from models.members import Member
@@ -18,14 +24,27 @@ def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
         [button("📅 " + _("Book a machine"), booking.MachineList())],
         [
             button("🗂 " + _("My bookings"), my_bookings.BookingList()),
-            button("⚠️ " + _("Report a problem"), "rp"),
+            button("⚠️ " + _("Report a problem"), maintenance.ReportProblem()),
         ],
-        [button("🧩 " + _("Projects"), "pj", 0), button("🕒 " + _("Opening hours"), routes.OpeningHours())],
+        [
+            button("🧩 " + _("Projects"), projects.ProjectList(0)),
+            button("🕒 " + _("Opening hours"), routes.OpeningHours()),
+        ],
     ]
     if member.is_manager:
-        keyboard.append([button("🧾 " + _("Maintenance queue"), "q", 0)])
-        keyboard.append([button("📦 " + _("Stock"), "st", 0), button("🔄 " + _("Updates"), "up", 0)])
-        keyboard.append([button("🛠 " + _("Machines today"), "mg"), button("🎓 " + _("Authorize"), "au", 0)])
+        keyboard.append([button("🧾 " + _("Maintenance queue"), maintenance.QueuePage(0))])
+        keyboard.append(
+            [
+                button("📦 " + _("Stock"), stock.ConsumableList(0)),
+                button("🔄 " + _("Updates"), updates.ItemList(0)),
+            ]
+        )
+        keyboard.append(
+            [
+                button("🛠 " + _("Machines today"), machines_today.MachinesToday()),
+                button("🎓 " + _("Authorize"), authorizations.MachineList(0)),
+            ]
+        )
     keyboard.append(
         [button("❓ " + _("Help"), routes.Help()), button("🌐 " + _("Language"), routes.LanguageList())]
     )

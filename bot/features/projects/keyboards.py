@@ -11,7 +11,7 @@ from bot.context import clip
 from bot.core.routes import Button
 from bot.features.projects import routes
 from bot.i18n import Texts
-from bot.keyboards import button, nav_row, rows
+from bot.keyboards import button, menu_button, nav_row, pager, rows
 from models import projects
 from models.projects import (
     ChatJoinRequest,
@@ -28,14 +28,6 @@ def icon(project: Project) -> str:
     return "🔓" if project.visibility is Visibility.OPEN else "🔐"
 
 
-def _pager(texts: Texts, previous: Button | None, following: Button | None) -> list[InlineKeyboardButton]:
-    """Previous / Next, each when there is such a page."""
-    row = [button("◀️ " + texts.gettext("Previous"), previous)] if previous is not None else []
-    if following is not None:
-        row.append(button(texts.gettext("Next") + " ▶️", following))
-    return row
-
-
 def _one(text: str, press: Button) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(text, press)]])
 
@@ -49,8 +41,7 @@ def project_list(
     """A page of projects (a search has one page only), then New project / My projects and the menu."""
     _ = texts.gettext
     keyboard = [[button(f"{icon(p)} {p.name}", routes.ProjectChosen(p.id))] for p in found]
-    previous = routes.ProjectList(page - 1) if page > 0 else None
-    if not search and (row := _pager(texts, previous, routes.ProjectList(page + 1) if has_next else None)):
+    if not search and (row := pager(texts, page, has_next, routes.ProjectList)):
         keyboard.append(row)
     keyboard.append(
         [
@@ -58,7 +49,7 @@ def project_list(
             button("📂 " + _("My projects"), routes.MyProjects()),
         ]
     )
-    keyboard.append([button("🏠 " + _("Main menu"), "menu")])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
 
@@ -172,8 +163,7 @@ def manage(
                     button("👑 " + _("Co-owner"), routes.MakeCoOwner(m.id)),
                 ]
             )
-    previous = routes.MembersPage(project.id, page - 1) if page > 0 else None
-    if row := _pager(texts, previous, routes.MembersPage(project.id, page + 1) if has_next else None):
+    if row := pager(texts, page, has_next, lambda shown: routes.MembersPage(project.id, shown)):
         keyboard.append(row)
     keyboard.append([button("⬅️ " + _("Back"), routes.ProjectChosen(project.id))])
     return InlineKeyboardMarkup(keyboard[:MAX_MANAGE_ROWS])

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot.features.stats import routes
 from bot.features.stats.routes import PERIODS
 from bot.i18n import Texts
-from bot.keyboards import button
+from bot.keyboards import button, menu_button
 
 
 def periods(texts: Texts) -> InlineKeyboardMarkup:
@@ -19,7 +19,7 @@ def periods(texts: Texts) -> InlineKeyboardMarkup:
                 )
                 for d in PERIODS
             ],
-            [button("🏠 " + texts.gettext("Main menu"), "menu")],
+            [menu_button(texts)],
         ]
     )
 

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.features.stock import routes
 from bot.i18n import Texts
-from bot.keyboards import button, clip_label, pager, rows, short_unit
+from bot.keyboards import button, clip_label, menu_button, pager, rows, short_unit
 from models.stock import Consumable, MovementReason
 
 
@@ -22,9 +22,9 @@ def _line(texts: Texts, consumable: Consumable) -> str:
 def consumables(texts: Texts, shown: Sequence[Consumable], page: int, has_next: bool) -> InlineKeyboardMarkup:
     """One button per consumable of the page, Previous / Next, and the main menu."""
     keyboard = [[button(_line(texts, c), routes.ConsumableChosen(c.id))] for c in shown]
-    if row := pager(texts, routes.ConsumableList.action, (), page, has_next):
+    if row := pager(texts, page, has_next, routes.ConsumableList):
         keyboard.append(row)
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.features.updates import routes
 from bot.i18n import Texts
-from bot.keyboards import button, clip_label, pager
+from bot.keyboards import button, clip_label, menu_button, pager
 from models.updates import UpdateItem
 
 
@@ -28,9 +28,9 @@ def items(
 ) -> InlineKeyboardMarkup:
     """One button per item of the page (due, checked or not applicable), Previous / Next, the main menu."""
     keyboard = [[button(_due_label(i, now), routes.ItemChosen(i.id))] for i in shown]
-    if row := pager(texts, routes.ItemList.action, (), page, has_next):
+    if row := pager(texts, page, has_next, routes.ItemList):
         keyboard.append(row)
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), "menu")])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
 
