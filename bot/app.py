@@ -21,12 +21,12 @@ from telegram.ext import (
 from bot import web
 from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
+from bot.core.errors import on_error
 from bot.core.feature import Feature, Screen
+from bot.core.inputs import message_router
 from bot.core.lanes import LanedRateLimiter
 from bot.features.menu import screens as menu
 from bot.features.registry import features
-from bot.handlers import inputs
-from bot.handlers.errors import on_error
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.jobs import (
     apply_retention,
@@ -147,8 +147,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     application.add_handler(CallbackQueryHandler(screen(menu.stale_button)))
 
     application.add_handler(MessageHandler(private & filters.COMMAND, screen(menu.unknown_command)))
-    # Typed text and photos: a note a manager was asked for, a report being written, or chatter.
-    application.add_handler(MessageHandler(private & ~filters.COMMAND, inputs.private_message))
+    # Typed text and photos: what a feature asked for (a note, an amount, a report...), or chatter.
+    awaited = [waiting for feature in registered for waiting in feature.awaits]
+    application.add_handler(
+        MessageHandler(private & ~filters.COMMAND, message_router(awaited, menu.plain_text))
+    )
     application.add_error_handler(on_error)
 
 

@@ -308,3 +308,37 @@ def test_handlers_read_button_numbers_through_one_codec() -> None:
     for forged in (0, 20261340, 99991231):
         with pytest.raises(NotFound):
             routes.day_arg(forged)
+
+
+def test_asking_a_question_drops_every_other_one() -> None:
+    """bot/core/inputs.py tries the features' awaited messages in registration order, which is
+    only safe because a member owes at most one answer: every function of models/ that records a
+    question (put_pending) first drops the others (clear_pending, keeping its own kind)."""
+    import ast
+    from pathlib import Path
+
+    asked: list[str] = []
+    for path in sorted(Path("models").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
+                continue
+            calls = [
+                node
+                for node in ast.walk(function)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            ]
+            puts = [c for c in calls if c.func.id == "put_pending"]  # type: ignore[attr-defined]
+            for put in puts:
+                kind = ast.unparse(put.args[1])
+                asked.append(kind)
+                kept = [
+                    ast.unparse(k.value)
+                    for c in calls
+                    if c.func.id == "clear_pending"  # type: ignore[attr-defined]
+                    and c.lineno < put.lineno
+                    for k in c.keywords
+                    if k.arg == "keep"
+                ]
+                assert kind in kept, f"{path}:{put.lineno} asks {kind} without dropping the other questions"
+    assert len(asked) >= 7, asked  # the report, a note, an amount, a version, a search, two of projects

@@ -579,7 +579,7 @@ async def test_a_poller_on_another_database_is_one_line_now_and_then_not_a_repor
     with the same token. Saw (before): a traceback and a report to the managers about once a minute."""
     from telegram.error import Conflict
 
-    from bot.handlers.errors import on_error
+    from bot.core.errors import on_error
     from tests.harness import job_context
 
     async with running_bot(test_settings(fake, database_url), Clock()) as app:
@@ -589,5 +589,5 @@ async def test_a_poller_on_another_database_is_one_line_now_and_then_not_a_repor
             await on_error(None, context)
     lines = [r for r in caplog.records if "another fabdesk is polling with this token" in r.getMessage()]
     assert len(lines) == 1 and lines[0].exc_info is None
-    assert not any(r.exc_info for r in caplog.records if r.name == "bot.handlers.errors")
+    assert not any(r.exc_info for r in caplog.records if r.name == "bot.core.errors")
     assert fake.calls_of("sendMessage", MANAGER.id) == []

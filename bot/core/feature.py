@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import BaseHandler
 
+from bot.core.inputs import Awaited
 from bot.core.routes import Button
 
 if TYPE_CHECKING:
@@ -33,3 +34,5 @@ class Feature:
     # Telegram events other than private commands and presses (group commands, chat members…),
     # registered before every feature's commands and presses.
     handlers: Sequence[BaseHandler[Any, Any, Any]] = ()
+    # Typed messages the feature may be waiting for in a private chat (bot/core/inputs.py), in order.
+    awaits: Sequence[Awaited] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot import keyboards
 from bot.context import Turn
 from bot.core.feature import Feature
+from bot.core.inputs import typed_answer
 from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.authorizations import routes
 from bot.reply import Reply
@@ -237,4 +238,9 @@ FEATURE = Feature(
         routes.RevokeAsked: ask_revoke,
         routes.RevokeConfirmed: revoke,
     },
+    awaits=[
+        typed_answer(
+            lambda turn: authorizations.pending_search(turn.session, turn.member, turn.now), took_search
+        )
+    ],
 )

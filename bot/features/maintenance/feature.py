@@ -4,7 +4,9 @@ queue (tickets.py), and each machine's care: schedule, planned downtime, plans (
 from __future__ import annotations
 
 from bot.core.feature import Feature
+from bot.core.inputs import Awaited, typed_answer
 from bot.features.maintenance import machines, report, routes, tickets
+from models import maintenance
 
 FEATURE = Feature(
     name="maintenance",
@@ -39,4 +41,8 @@ FEATURE = Feature(
         routes.PlanIntervalChosen: machines.set_plan_interval,
         routes.PlanToggled: machines.toggle_plan,
     },
+    awaits=[
+        typed_answer(lambda turn: maintenance.pending_note(turn.session, turn.member), tickets.took_note),
+        Awaited(report.took_message),
+    ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram import Message
+
 from bot import keyboards
 from bot.context import Turn
 from bot.features.maintenance import keyboards as maintenance_keyboards
@@ -53,6 +55,22 @@ def _ask_severity(turn: Turn, draft: maintenance.ReportDraft) -> str:
     else:
         lines.append(_("Choose how bad it is:"))
     return "\n".join(lines)
+
+
+async def took_message(turn: Turn, incoming: Message, _: object) -> Reply | None:
+    """A message while the member writes a report: its text, or a photo (or a picture sent as a file)."""
+    if await maintenance.current_draft(turn.session, turn.member) is None:
+        return None
+    album = incoming.media_group_id
+    if incoming.photo:
+        return await took_photo(turn, incoming.photo[-1].file_id, incoming.caption, album)
+    document = incoming.document
+    if document is not None and (document.mime_type or "").startswith("image/"):
+        # A picture sent as a file (Telegram Desktop, "send without compression").
+        return await took_photo(turn, document.file_id, incoming.caption, album, as_document=True)
+    if incoming.text:
+        return await took_text(turn, incoming.text)
+    return Reply(text=turn._("Send text or photos for your report, or /cancel."))
 
 
 async def took_text(turn: Turn, text: str) -> Reply:

@@ -14,7 +14,9 @@ from telegram.ext import (
 
 from bot.core import routes as core_routes
 from bot.core.feature import Feature
+from bot.core.inputs import Awaited, typed_answer
 from bot.features.projects import drafts, groups, meetings, owners, routes, screens
+from models import projects
 
 FEATURE = Feature(
     name="projects",
@@ -69,5 +71,15 @@ FEATURE = Feature(
         ChatMemberHandler(groups.on_bot_status, ChatMemberHandler.MY_CHAT_MEMBER),
         ChatMemberHandler(groups.on_member_status, ChatMemberHandler.CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migration),
+    ],
+    awaits=[
+        Awaited(groups.took_forward, before=groups.check_forward),
+        typed_answer(
+            lambda turn: projects.pending_project_input(turn.session, turn.member),
+            meetings.took_project_input,
+        ),
+        typed_answer(
+            lambda turn: projects.current_project_draft(turn.session, turn.member), drafts.took_draft_text
+        ),
     ],
 )

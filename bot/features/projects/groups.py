@@ -6,7 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Bot, Chat, ChatMemberAdministrator, ChatMemberOwner, Update
+from telegram import (
+    Bot,
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberOwner,
+    Message,
+    MessageOriginChannel,
+    Update,
+)
 from telegram.error import TelegramError
 
 from bot.context import Context, Turn, get_desk, screen
@@ -193,6 +201,21 @@ class ChannelCheck:
 
 async def check_channel(bot: Bot, chat: Chat, user_id: int) -> ChannelCheck:
     return ChannelCheck(chat, await _bot_rights(bot, chat.id), await _sender_is_admin(bot, chat.id, user_id))
+
+
+async def check_forward(bot: Bot, incoming: Message, user_id: int) -> ChannelCheck | None:
+    """A message forwarded from a channel may be the channel its owner is linking: ask Telegram about
+    both rights there (before the update's transaction opens)."""
+    if not isinstance(incoming.forward_origin, MessageOriginChannel):
+        return None
+    return await check_channel(bot, incoming.forward_origin.chat, user_id)
+
+
+async def took_forward(turn: Turn, incoming: Message, check: ChannelCheck | None) -> Reply | None:
+    """The forwarded channel, if the member was asked for one."""
+    if check is None or not await projects.awaits_channel(turn.session, turn.member):
+        return None
+    return await took_channel(turn, check)
 
 
 async def took_channel(turn: Turn, check: ChannelCheck) -> Reply:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from bot import keyboards
 from bot.context import Turn
 from bot.core.feature import Feature
+from bot.core.inputs import typed_answer
 from bot.features.stock import keyboards as stock_keyboards
 from bot.features.stock import routes
 from bot.i18n import N_
@@ -241,4 +242,5 @@ FEATURE = Feature(
         routes.UsedAmountToType: usage_typed,
         routes.UsageDone: usage_skip,
     },
+    awaits=[typed_answer(lambda turn: stock.pending_amount(turn.session, turn.member), took_amount)],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import keyboards
 from bot.context import Turn
 from bot.core.feature import Feature
+from bot.core.inputs import typed_answer
 from bot.features.updates import keyboards as updates_keyboards
 from bot.features.updates import routes
 from bot.i18n import N_
@@ -146,4 +147,5 @@ FEATURE = Feature(
         routes.ItemSnoozed: snooze,
         routes.ItemNotApplicable: not_applicable,
     },
+    awaits=[typed_answer(lambda turn: updates.pending_version(turn.session, turn.member), took_version)],
 )
