@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import migrations
+from bot.core import lanes
 from models.db import create_engine, session_factory
 from models.machines import MachineKind
 from tests.factories import make_machine, open_every_day
@@ -28,6 +29,17 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 PG_URL = os.environ.get("FABDESK_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _short_chat_gaps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Telegram twenty times quicker to allow a chat's next message (1 s in a private chat, 3 s
+    in a group: bot/core/lanes.py), so an end-to-end test does not sleep through those gaps; the
+    pacing code still runs. Tests marked telegram_pacing (tests/test_lanes.py) keep the real gaps,
+    as do `fabdesk run` processes started by a test."""
+    if request.node.get_closest_marker("telegram_pacing") is None:
+        monkeypatch.setattr(lanes, "PRIVATE_CHAT_GAP_S", lanes.PRIVATE_CHAT_GAP_S / 20)
+        monkeypatch.setattr(lanes, "GROUP_GAP_S", lanes.GROUP_GAP_S / 20)
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:

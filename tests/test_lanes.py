@@ -17,6 +17,8 @@ from tests.factories import make_member
 from tests.fakebot import FakeBotApi, FakeUser, FloodLimits
 from tests.harness import Clock, running_bot, say, tap, test_settings
 
+pytestmark = pytest.mark.telegram_pacing  # these tests measure the real gaps
+
 
 async def test_a_waiting_press_takes_the_next_slot_before_bulk_messages_queued_earlier() -> None:
     pacer = Pacer(per_second=4)  # a slot every 0.25 s
