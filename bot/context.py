@@ -24,7 +24,6 @@ from telegram import Bot, InputFile, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import callbacks
 from bot.core import routes
 from bot.i18n import Texts, pick_language
 from bot.refusals import refusal_reply
@@ -112,7 +111,6 @@ class Turn:
     now: datetime
     texts: Texts
     update: Update
-    callback: callbacks.Callback | None
     # The button pressed, typed (bot/core/routes.py); None for a command or a typed message.
     press: routes.Button | None = None
 
@@ -125,10 +123,6 @@ class Turn:
         if not isinstance(self.press, button):
             raise NotFound(f"not a {button.__name__} press")
         return self.press
-
-    @property
-    def args(self) -> tuple[int, ...]:
-        return self.callback.args if self.callback else ()
 
     async def texts_of(self, member: Member) -> Texts:
         """The texts to use when writing to another member."""
@@ -162,7 +156,6 @@ async def open_turn(update: Update, context: Context) -> AsyncIterator[Turn]:
             now=now,
             texts=desk.texts(member),
             update=update,
-            callback=callbacks.parse(query.data) if query else None,
             press=routes.parse(query.data) if query else None,
         )
 
@@ -177,7 +170,7 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
         turn: Turn | None = None
         try:
             async with open_turn(update, context) as turn:
-                if update.callback_query is not None and turn.callback is None and turn.press is None:
+                if update.callback_query is not None and turn.press is None:
                     reply = Reply(toast=turn._("This button is no longer valid."), alert=True)
                 else:
                     reply = await render(turn)
