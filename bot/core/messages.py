@@ -41,9 +41,7 @@ def renders(kind: type[N]) -> Callable[[Render[N]], Render[N]]:
     """Register the function as the way `kind` reads."""
 
     def register(render: Render[N]) -> Render[N]:
-        _claim(kind, render)
-        RENDERERS[kind] = render
-        return render
+        return _register(RENDERERS, kind, render)
 
     return register
 
@@ -52,19 +50,21 @@ def acts(kind: type[N]) -> Callable[[Act[N]], Act[N]]:
     """Register the function as what `kind` does (it may also return a message to send)."""
 
     def register(act: Act[N]) -> Act[N]:
-        _claim(kind, act)
-        ACTIONS[kind] = act
-        return act
+        return _register(ACTIONS, kind, act)
 
     return register
 
 
-def _claim(kind: type[Notice], function: Callable[..., Any]) -> None:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _register(table: dict[type[Notice], Any], kind: type[Notice], function: F) -> F:
     """One way per kind: a second feature registering the same notice is refused at import."""
-    for table in (RENDERERS, ACTIONS):
-        known: Callable[..., Any] | None = table.get(kind)
+    for known in (RENDERERS.get(kind), ACTIONS.get(kind)):
         if known is not None and _name(known) != _name(function):
             raise TypeError(f"{kind.__name__} is already rendered by {_name(known)}")
+    table[kind] = function
+    return function
 
 
 def _name(function: Callable[..., Any]) -> str:
