@@ -25,6 +25,7 @@ from bot.core.errors import on_error
 from bot.core.feature import Feature, Screen
 from bot.core.inputs import message_router
 from bot.core.lanes import LanedRateLimiter
+from bot.core.outbox import send_outbox, wake_sender
 from bot.features.menu import screens as menu
 from bot.features.registry import features
 from bot.i18n import LANGUAGES, N_, Texts
@@ -38,7 +39,6 @@ from bot.jobs import (
     send_due_reminders,
     send_weekly_summary,
 )
-from bot.notifications import send_outbox, wake_sender
 from bot.reply import Reply
 from bot.settings import Settings, SettingsError, Webhook
 from bot.startup import telegram_reason

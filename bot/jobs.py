@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.context import Context, get_desk
-from bot.notifications import deliver_outbox
+from bot.core.outbox import deliver_outbox
 from models import bookings
 from scheduler import daily, maintenance, reminders
 from scheduler.lab import Lab

@@ -202,9 +202,9 @@ def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str
     return InlineKeyboardMarkup([[button(label, authorizations.GrantPressed(machine_id, member_id))]])
 
 
-def single(texts: Texts, icon: str, label: str, action: str, *args: int) -> InlineKeyboardMarkup:
+def single(texts: Texts, icon: str, label: str, press: routes.Button) -> InlineKeyboardMarkup:
     """One button (its label a message id translated here)."""
-    return InlineKeyboardMarkup([[button(f"{icon} {texts.gettext(label)}", action, *args)]])
+    return InlineKeyboardMarkup([[button(f"{icon} {texts.gettext(label)}", press)]])
 
 
 def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMarkup:

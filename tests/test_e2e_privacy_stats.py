@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.notifications import deliver_outbox
+from bot.core.outbox import deliver_outbox
 from models import bookings
 from models.bookings import Booking, BookingStatus
 from models.members import Member

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.notifications import deliver_outbox
+from bot.core.outbox import deliver_outbox
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,

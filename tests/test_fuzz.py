@@ -72,6 +72,7 @@ from telegram.ext import Application, CallbackContext, TypeHandler
 import bot.app
 from bot.context import DESK_KEY, FabDesk
 from bot.core.lanes import LanedRateLimiter
+from bot.core.outbox import deliver_outbox
 from bot.inventory_file import import_inventory, parse_inventory
 from bot.jobs import (
     apply_retention,
@@ -83,7 +84,6 @@ from bot.jobs import (
     send_due_reminders,
     send_weekly_summary,
 )
-from bot.notifications import deliver_outbox
 from models import bookings, machines, maintenance, members, projects, stock
 from models.base import PENDING_TABLES, Base
 from models.bookings import Booking, BookingStatus

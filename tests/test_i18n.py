@@ -12,8 +12,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.core.messages import Outgoing
+from bot.core.outbox import render
 from bot.i18n import LOCALE_DIR, Texts, pick_language
-from bot.notifications import Outgoing, render
 from models.notices import rebuild
 
 ROOT = Path(__file__).parent.parent

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.lanes import _LANE, BULK, PRESS, LanedRateLimiter, Pacer
-from bot.notifications import deliver_outbox
+from bot.core.outbox import deliver_outbox
 from models import outbox
 from models.machines import Authorized, MachineKind
 from tests.factories import make_member

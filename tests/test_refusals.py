@@ -1,4 +1,5 @@
-"""Every refusal the domain can give has its own sentence, found by its exact class."""
+"""Every refusal the domain can give has its own sentence, found by its exact class, and said by
+one owner: its feature (bot/features/<feature>/refusals.py) or, for the generic ones, bot/refusals.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import models
+from bot.core.refusals import merge
 from bot.i18n import Texts
-from bot.refusals import GENERIC, REFUSALS, refusal_text
+from bot.refusals import GENERIC, REFUSALS, TABLES, refusal_text
 from models import errors, maintenance, projects
 
 
@@ -37,11 +39,28 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
 
 def test_every_refusal_class_has_its_own_sentence() -> None:
     missing = sorted(c.__qualname__ for c in _all_refusal_classes() if c not in REFUSALS)
-    assert not missing, f"add a sentence to bot/refusals.py REFUSALS for: {missing}"
+    assert not missing, f"add a sentence to its feature's refusals.py (REFUSALS) for: {missing}"
 
 
 def test_the_table_names_only_refusals() -> None:
     assert all(issubclass(c, errors.DomainError) for c in REFUSALS)
+
+
+def test_each_refusal_has_one_owner() -> None:
+    """The merged table holds every owner's entries, none of them lost to another owner's."""
+    assert sum(len(table) for table in TABLES.values()) == len(REFUSALS)
+    for table in TABLES.values():
+        assert all(REFUSALS[cls] is text for cls, text in table.items())
+
+
+def test_a_refusal_claimed_by_two_features_is_refused() -> None:
+    """Two features saying how one class reads: whichever merged last would win, silently."""
+    with pytest.raises(ValueError, match="OwnersOnly has a refusal text in both projects and stock"):
+        merge({"projects": {projects.OwnersOnly: "one"}, "stock": {projects.OwnersOnly: "other"}})
+    assert merge({"a": {projects.OwnersOnly: "one"}, "b": {projects.LastOwner: "two"}}) == {
+        projects.OwnersOnly: "one",
+        projects.LastOwner: "two",
+    }
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

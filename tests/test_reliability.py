@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.notifications import deliver_outbox
+from bot.core.outbox import deliver_outbox
 from models.bookings import Booking, BookingStatus
 from models.maintenance import Ticket
 from models.members import Member

@@ -162,7 +162,7 @@ def test_the_keyboards_send_todays_data() -> None:
     ]
     assert _data(maintenance_keyboards.back_to_queue(texts)) == ["q:0"]
     assert _data(maintenance_keyboards.back_to_machine(texts, 3)) == ["mc:3"]
-    # The managers' alerts carry these (bot/notifications.py): still built from bot.keyboards.
+    # The managers' alerts carry these (bot/features/maintenance/messages.py): still built from bot.keyboards.
     assert _data(keyboards.ticket_actions(texts, 12, "open", photos=2)) == [
         "tk:t:12",
         "tk:r:12",

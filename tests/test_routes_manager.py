@@ -146,7 +146,7 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
     ]
     assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == ["au:y:12", "au:u:7"]
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
-    # Sent with a member's training request (bot/notifications.py builds it from bot.keyboards).
+    # Sent with a training request (bot/features/authorizations/messages.py builds it from bot.keyboards).
     assert _data(keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
 
 
@@ -155,21 +155,17 @@ def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:
     assert _data(today_keyboards.pages_and_menu(TEXTS, 1, True)) == ["mg:p:0", "mg:p:2", "menu"]
     assert _data(stats_keyboards.periods(TEXTS)) == ["ss:7", "ss:30", "ss:90", "menu"]
     assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:0"]
-    # The weekly summary's button, still named by its action in bot/notifications.py.
-    assert _data(keyboards.single(TEXTS, "📊", "Statistics", "ss", 0)) == ["ss:0"]
+    # The weekly summary's button (bot/features/stats/messages.py).
+    assert _data(keyboards.single(TEXTS, "📊", "Statistics", stats.PeriodChosen(0))) == ["ss:0"]
 
 
 def test_bot_keyboards_alone_builds_the_buttons_named_by_their_action() -> None:
-    """bot/notifications.py and the main menu name "ss", "mg" and "au" by their action: importing
-    bot.keyboards alone (no app, no feature registry) must be enough to build them."""
+    """The main menu names "ss", "mg" and "au" by their action: importing bot.keyboards alone (no
+    app, no feature registry) must be enough to build them."""
     script = (
-        "from zoneinfo import ZoneInfo\n"
         "from bot import keyboards\n"
-        "from bot.i18n import Texts\n"
-        "texts = Texts('en', ZoneInfo('Europe/Paris'))\n"
         "for action, args in (('ss', (0,)), ('mg', ()), ('au', (0,))):\n"
-        "    markup = keyboards.single(texts, '*', 'Statistics', action, *args)\n"
-        "    print(markup.inline_keyboard[0][0].callback_data)\n"
+        "    print(keyboards.button('*', action, *args).callback_data)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

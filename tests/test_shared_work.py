@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.context import DESK_KEY, FabDesk, worker_name
+from bot.core.outbox import deliver_outbox
 from bot.jobs import send_due_reminders
-from bot.notifications import deliver_outbox
 from models import bookings, outbox
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine, session_factory
@@ -483,14 +483,14 @@ async def test_a_send_that_outlasts_the_lease_keeps_its_claim_and_goes_once(
 ) -> None:
     """One send waits longer than the lease (a 429 pause inside the rate limiter, a slow network)
     while a second process looks for work: the claim is renewed meanwhile, the row is not taken."""
-    import bot.notifications as notifications
+    import bot.core.outbox as sender
 
     monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=0.3))
     clock = Clock()
     async with sessions.begin() as session:
         member = await make_member(session, "Slow", telegram_id=40_001)
     await _queue(sessions, [member], clock.now)
-    real = notifications._send_one
+    real = sender._send_one
     others: list[Any] = []
 
     async def slow(*args: Any) -> Any:
@@ -499,16 +499,16 @@ async def test_a_send_that_outlasts_the_lease_keeps_its_claim_and_goes_once(
             for _ in range(8):  # 0.8 s of the clock go by during this one send: more than the lease
                 clock.advance(seconds=0.1)
                 await asyncio.sleep(0.1)
-            others.append(await notifications.deliver_outbox(others[0], args[0]))
+            others.append(await sender.deliver_outbox(others[0], args[0]))
         return await real(*args)
 
-    monkeypatch.setattr(notifications, "_send_one", slow)
+    monkeypatch.setattr(sender, "_send_one", slow)
     async with running_bot(test_settings(fake, database_url), clock) as app:
         first: FabDesk = app.bot_data[DESK_KEY]
         second = _second_process(first)
         others.append(second)
         try:
-            assert await notifications.deliver_outbox(first, app.bot) == 1
+            assert await sender.deliver_outbox(first, app.bot) == 1
         finally:
             await second.engine.dispose()
     assert others[2] == 0, "the second process found nothing to send"

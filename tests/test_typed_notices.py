@@ -4,6 +4,8 @@ renderer, and a row that does not fit its kind is given up with the reason, not 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,9 +13,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import bot.notifications as notifications
+import bot.core.outbox as sender
 from bot.context import DESK_KEY, FabDesk
+from bot.core.messages import ACTIONS, RENDERERS, Outgoing, renders
 from models import notices
+from models.bookings import Reminder
 from models.outbox import OutboxMessage
 from tests.factories import make_member, queue_row
 from tests.fakebot import FakeBotApi
@@ -271,11 +275,41 @@ def _app_kinds() -> dict[str, type[notices.Notice]]:
 
 def test_every_notice_has_one_renderer_or_action_and_every_renderer_a_notice() -> None:
     declared = set(_app_kinds().values())
-    rendered, acted = set(notifications.RENDERERS), set(notifications.ACTIONS)
+    rendered, acted = set(RENDERERS), set(ACTIONS)
     assert not rendered & acted, "a kind is both rendered and acted on"
     assert declared - (rendered | acted) == set(), "notices nobody renders"
     assert (rendered | acted) - declared == set(), "renderers for no declared notice"
     assert {kind for kind, _ in ROWS_BEFORE_NOTICES} == set(_app_kinds()), "a kind without an old row here"
+
+
+def test_the_sender_alone_registers_every_features_messages() -> None:
+    """A CLI command or a job may deliver without building the app: importing the sender (and
+    nothing else of the bot) must register every feature's messages (bot/features/messages.py)."""
+    script = (
+        "import importlib, pkgutil\n"
+        "import models\n"
+        "for module in pkgutil.iter_modules(models.__path__):\n"
+        "    importlib.import_module(f'models.{module.name}')\n"
+        "import bot.core.outbox\n"
+        "from bot.core.messages import ACTIONS, RENDERERS\n"
+        "from models import notices\n"
+        "print(*sorted(k for k, c in notices.kinds().items() if c not in RENDERERS and c not in ACTIONS))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], "notices the sender cannot send: is their messages module imported?"
+
+
+def test_a_second_renderer_for_a_notice_is_refused() -> None:
+    """Two features rendering one notice: the one imported last would win, silently."""
+    mine = RENDERERS[Reminder]
+    with pytest.raises(TypeError, match=r"Reminder is already rendered by bot\.features\.booking\.messages"):
+
+        @renders(Reminder)
+        def _other(texts: Any, p: Reminder) -> Outgoing:
+            return Outgoing("")
+
+    assert RENDERERS[Reminder] is mine
 
 
 @pytest.mark.parametrize(("kind", "payload"), ROWS_BEFORE_NOTICES, ids=[k for k, _ in ROWS_BEFORE_NOTICES])
@@ -300,7 +334,7 @@ async def test_rows_queued_before_the_notices_are_all_rendered_and_sent(
             queue_row(session, chat_id=chat_id, member_id=member.id, kind=kind, payload=payload, now=now)
     async with running_bot(test_settings(fake, database_url), Clock(now)) as app:
         desk: FabDesk = app.bot_data[DESK_KEY]
-        assert await notifications.deliver_outbox(desk, app.bot, batch=100) == len(ROWS_BEFORE_NOTICES)
+        assert await sender.deliver_outbox(desk, app.bot, batch=100) == len(ROWS_BEFORE_NOTICES)
     async with sessions.begin() as session:
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert [(r.kind, r.last_error) for r in rows if r.sent_at is None or r.last_error] == []
@@ -336,9 +370,9 @@ async def test_a_row_that_does_not_fit_its_kind_is_given_up_with_the_reason_and_
         queue_row(session, chat_id=member.telegram_id, kind="no_such_kind", payload={}, now=now)
         await session.flush()
         first, missing, wrong_type, last = (row.id for row in ids)
-    caplog.set_level(logging.INFO, logger="bot.notifications")
+    caplog.set_level(logging.INFO, logger="bot.core.outbox")
     async with running_bot(test_settings(fake, database_url), Clock(now)) as app:
-        assert await notifications.deliver_outbox(app.bot_data[DESK_KEY], app.bot) == 2
+        assert await sender.deliver_outbox(app.bot_data[DESK_KEY], app.bot) == 2
     async with sessions.begin() as session:
         rows = {r.id: r for r in await session.scalars(select(OutboxMessage))}
     assert rows[first].sent_at is not None and rows[last].sent_at is not None

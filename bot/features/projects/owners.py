@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot import notifications
 from bot.context import Turn
-from bot.features.projects import keyboards, routes
+from bot.features.projects import keyboards, messages, routes
 from bot.reply import Reply
 from models import projects
 from models.projects import MembershipStatus, Role
@@ -29,7 +28,7 @@ async def _decide(turn: Turn, membership_id: int, *, approve: bool) -> Reply:
         # The question no longer stands: the message says why, and loses its Approve/Decline.
         match answered.args:
             case (name, project_id, member) if isinstance(answered, projects.RequestWithdrawn):
-                text = notifications.request_withdrawn_text(turn.texts, member, name)
+                text = messages.request_withdrawn_text(turn.texts, member, name)
             case (_name, project_id):
                 text = turn._("This request was already answered.")
             case _:

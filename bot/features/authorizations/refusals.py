@@ -1,0 +1,13 @@
+"""The trainings' refusals, by exact class: asking for a training one already has (the booking's
+"Ask for a training" button), withdrawing an authorization twice."""
+
+from __future__ import annotations
+
+from bot.core.refusals import Refusals
+from bot.i18n import N_
+from models import authorizations, errors
+
+REFUSALS: Refusals = {
+    errors.AlreadyAuthorized: N_("You are already authorized on this machine: you can book it."),
+    authorizations.AlreadyRevoked: N_("This authorization was already withdrawn. Nothing was changed."),
+}

@@ -1,0 +1,77 @@
+"""The booking's messages to a member: the reminder before a booking, and the waitlist's news (a
+slot freed up, a day worth another look)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot import keyboards
+from bot.core.messages import Outgoing, renders
+from bot.features.booking import routes
+from bot.i18n import N_, Texts
+from models.bookings import Reminder, ReminderNote
+from models.waitlist import WaitlistBack, WaitlistFreed, WaitlistOpened
+
+# A reminder of a booking the lab can no longer honour as planned warns instead of just reminding.
+REMINDER_WARNINGS = {
+    ReminderNote.MACHINE_UNAVAILABLE: N_(
+        "About your booking of {machine} on {when}: this machine is out of service for now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.LAB_CLOSED: N_(
+        "About your booking of {machine} on {when}: the lab is closed at that time now. "
+        "Please check with the fab managers before coming."
+    ),
+    ReminderNote.IN_MAINTENANCE: N_(
+        "About your booking of {machine} on {when}: maintenance is planned on this machine at that time. "
+        "Please check with the fab managers before coming."
+    ),
+}
+
+
+@renders(Reminder)
+def _reminder(texts: Texts, p: Reminder) -> Outgoing:
+    template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
+    if p.note:
+        template = "⚠️ " + texts.gettext(REMINDER_WARNINGS[p.note])
+    when = texts.when(p.start, p.end)
+    return Outgoing(template.format(machine=p.machine, when=when), keyboards.booked(texts))
+
+
+@renders(WaitlistFreed)
+def _waitlist_freed(texts: Texts, p: WaitlistFreed) -> Outgoing:
+    _ = texts.gettext
+    start, end = p.start, p.end
+    text = "🔔 " + _("A slot freed up on {machine}: {when}. The first to tap gets it!").format(
+        machine=p.machine, when=texts.when(start, end)
+    )
+    day = start.astimezone(texts.tz).date()
+    markup = InlineKeyboardMarkup(
+        [
+            [keyboards.button("✅ " + _("Book it"), routes.Confirmed(p.machine_id, start, p.minutes))],
+            [keyboards.button("🕑 " + _("Other times that day"), routes.DayChosen(p.machine_id, day))],
+        ]
+    )
+    return Outgoing(text, markup)
+
+
+@renders(WaitlistBack)
+def _waitlist_back(texts: Texts, p: WaitlistBack) -> Outgoing:
+    text = texts.gettext("{machine} is back in service: have a look at {day}.")
+    return _waitlist_look(texts, p, text)
+
+
+@renders(WaitlistOpened)
+def _waitlist_opened(texts: Texts, p: WaitlistOpened) -> Outgoing:
+    text = texts.gettext("A planned maintenance of {machine} is called off: have a look at {day}.")
+    return _waitlist_look(texts, p, text)
+
+
+def _waitlist_look(texts: Texts, p: WaitlistBack | WaitlistOpened, text: str) -> Outgoing:
+    """A member waiting for a day: there may be free times now, with a button to see them."""
+    day = p.day
+    button = keyboards.button(
+        "📅 " + texts.gettext("See the free times"), routes.DayChosen(p.machine_id, day)
+    )
+    text = "✅ " + text.format(machine=p.machine, day=texts.day(day))
+    return Outgoing(text, InlineKeyboardMarkup([[button]]))

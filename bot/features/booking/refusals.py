@@ -1,0 +1,25 @@
+"""Why a booking (or a place on a day's waitlist) was refused, by the refusal's exact class."""
+
+from __future__ import annotations
+
+from bot.core.refusals import Refusals
+from bot.i18n import N_
+from models import errors, waitlist
+
+REFUSALS: Refusals = {
+    errors.MachineUnavailable: N_("This machine is out of service for now. Nothing was booked."),
+    errors.TrainingRequired: N_("This machine needs a training first. Nothing was booked."),
+    errors.OutsideOpeningHours: N_("The lab is not open at that time. Nothing was booked."),
+    errors.InThePast: N_("That time has already passed. Nothing was booked."),
+    errors.BeyondHorizon: N_("That day is too far ahead to book yet. Nothing was booked."),
+    errors.BadLength: N_("That slot does not fit this machine's booking grid. Nothing was booked."),
+    errors.Misaligned: N_("That slot does not fit this machine's booking grid. Nothing was booked."),
+    errors.SlotTaken: N_("Sorry, that slot was just taken by someone else."),
+    errors.OverlapsOwnBooking: N_("You already booked this machine for part of that time: see My bookings."),
+    errors.InMaintenance: N_(
+        "The machine is planned out of service (maintenance) at that time. Nothing was booked."
+    ),
+    # models/waitlist.py
+    waitlist.SlotsAvailable: N_("There are still free slots that day: book one!"),
+    waitlist.NothingToWaitFor: N_("No slot left that day: pick another day."),
+}

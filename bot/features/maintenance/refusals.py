@@ -1,0 +1,30 @@
+"""Maintenance's refusals (reports, tickets, downtimes), by the refusal's exact class."""
+
+from __future__ import annotations
+
+from bot.core.refusals import Refusals
+from bot.i18n import N_, Texts
+from models import errors, maintenance
+
+
+def _ticket_not_active(texts: Texts, refusal: errors.DomainError) -> str:
+    assert isinstance(refusal, maintenance.TicketNotActive)
+    if refusal.status in maintenance.ACTIVE_STATUSES:
+        return texts.gettext("That cannot be done in the ticket's present state. Nothing was changed.")
+    return texts.gettext("This ticket is already closed. Nothing was changed.")
+
+
+def _too_many_photos(texts: Texts, refusal: errors.DomainError) -> str:
+    return texts.gettext("A report holds at most {count} photos.").format(count=maintenance.MAX_PHOTOS)
+
+
+REFUSALS: Refusals = {
+    maintenance.TicketNotActive: _ticket_not_active,
+    maintenance.NoDraft: N_("There is no report being written any more. Start again with Report a problem."),
+    maintenance.EmptyText: N_("That message is empty. Nothing was changed."),
+    maintenance.TooManyPhotos: _too_many_photos,
+    maintenance.BadWindow: N_(
+        "That downtime window is not possible (in the past or too long). Nothing was changed."
+    ),
+    maintenance.DowntimeOver: N_("That downtime is already over. Nothing was changed."),
+}
