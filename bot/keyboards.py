@@ -7,23 +7,12 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.core import routes
 from bot.features.authorizations import routes as authorizations
 from bot.features.booking import routes as booking
-
-# Declared here too, as other modules still name these presses by their action (the main menu's
-# "mg" and "au", the weekly summary's "ss"): building those buttons needs their classes.
-from bot.features.machines_today import routes as _machines_today  # noqa: F401
 from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
-from bot.features.stats import routes as _stats  # noqa: F401
-
-# bot/notifications.py still names these features' buttons by action ("st:c", "su:c", "up:i"): their
-# buttons must be declared before one is built, even where nothing imports bot.app.
-from bot.features.stock import routes as _stock_routes  # noqa: F401
-from bot.features.updates import routes as _updates_routes  # noqa: F401
 from bot.i18n import N_, Texts
 from models.machines import Machine, MachineKind
 
@@ -48,14 +37,9 @@ MAX_LENGTH_BUTTONS = 12
 LABEL_LIMIT = 30
 
 
-def button(text: str, target: routes.Button | str, *args: int) -> InlineKeyboardButton:
-    """A button: its label, and the typed press it sends (bot/core/routes.py). Naming the press by
-    its action and digits (`"bk:m", 3`) is the older way, still read for features not yet typed."""
-    if isinstance(target, routes.Button):
-        return InlineKeyboardButton(text, callback_data=target.data())
-    if routes.lookup(target) is not None:
-        return InlineKeyboardButton(text, callback_data=routes.from_args(target, *args).data())
-    return InlineKeyboardButton(text, callback_data=callbacks.build(target, *args))
+def button(text: str, press: routes.Button) -> InlineKeyboardButton:
+    """A button: its label, and the typed press it sends (bot/core/routes.py)."""
+    return InlineKeyboardButton(text, callback_data=press.data())
 
 
 def clip_label(*parts: str, icon: str = "", limit: int = LABEL_LIMIT, sep: str = " · ") -> str:
@@ -110,16 +94,13 @@ def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[Inlin
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 
-Back = routes.Button | tuple[str, tuple[int, ...]] | None
+Back = routes.Button | None
 
 
 def nav_row(texts: Texts, back: Back) -> list[InlineKeyboardButton]:
     """The Back / Cancel row every screen ends with."""
     _ = texts.gettext
-    if isinstance(back, tuple):
-        row = [button("⬅️ " + _("Back"), back[0], *back[1])]
-    else:
-        row = [button("⬅️ " + _("Back"), back)] if back is not None else []
+    row = [button("⬅️ " + _("Back"), back)] if back is not None else []
     row.append(button("✖️ " + _("Cancel"), menu.Closed()))
     return row
 

@@ -5,8 +5,6 @@ format: the data already on their phones (a training request's "Authorize Bob", 
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
@@ -157,16 +155,3 @@ def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:
     assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:0"]
     # The weekly summary's button (bot/features/stats/messages.py).
     assert _data(keyboards.single(TEXTS, "📊", "Statistics", stats.PeriodChosen(0))) == ["ss:0"]
-
-
-def test_bot_keyboards_alone_builds_the_buttons_named_by_their_action() -> None:
-    """The main menu names "ss", "mg" and "au" by their action: importing bot.keyboards alone (no
-    app, no feature registry) must be enough to build them."""
-    script = (
-        "from bot import keyboards\n"
-        "for action, args in (('ss', (0,)), ('mg', ()), ('au', (0,))):\n"
-        "    print(keyboards.button('*', action, *args).callback_data)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["ss:0", "mg", "au:0"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import bot.app  # noqa: F401  (imports every feature, so every button is declared)
-from bot import callbacks
 from bot.core import routes
 
 MAX_ARG = 2**31 - 1
@@ -23,7 +22,7 @@ def _arities() -> dict[str, int]:
         action: len(button.longest().split(":")) - len(action.split(":"))
         for action, button in routes.declared().items()
     }
-    return {**callbacks.ACTIONS, **typed}
+    return typed
 
 
 ACTIONS: dict[str, int] = _arities()
@@ -31,9 +30,9 @@ ACTIONS: dict[str, int] = _arities()
 
 def build(action: str, *args: int) -> str:
     """The data of a press of `action` (ValueError for what no button of ours carries)."""
-    if routes.lookup(action) is not None:
-        return routes.from_args(action, *args).data()
-    return callbacks.build(action, *args)
+    if routes.lookup(action) is None:
+        raise ValueError(f"no button of ours has the action {action!r}")
+    return routes.from_args(action, *args).data()
 
 
 def parse(data: str | None) -> Callback | None:
@@ -42,5 +41,4 @@ def parse(data: str | None) -> Callback | None:
     if press is not None:
         raw = press.data().split(":")[len(press.action.split(":")) :]
         return Callback(press.action, tuple(int(n) for n in raw))
-    legacy = callbacks.parse(data)
-    return Callback(legacy.action, legacy.args) if legacy is not None else None
+    return None

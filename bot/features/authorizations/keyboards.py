@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.routes import Button
 from bot.features.authorizations import routes
+from bot.features.menu.routes import MainMenu
 from bot.i18n import Texts
 from bot.keyboards import button, label, machine_title, menu_button, nav_row
 from models.machines import Machine
@@ -41,7 +42,7 @@ def authorize_machines(
     keyboard += [[button(label(machine_title(m)), routes.MachineChosen(m.id, 0))] for m in machines_]
     if row := _pages(texts, page, has_next, routes.MachineList):
         keyboard.append(row)
-    keyboard.append(nav_row(texts, ("menu", ())))
+    keyboard.append(nav_row(texts, MainMenu()))
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot.features.maintenance import routes
+from bot.features.menu.routes import MainMenu
 from bot.i18n import Texts
 from bot.keyboards import button, machine_title, menu_button, nav_row, pager, severity_label
 from models.machines import Machine
@@ -27,7 +28,7 @@ def cancel_report(texts: Texts) -> InlineKeyboardMarkup:
 
 def report_machines(texts: Texts, machines_: Sequence[Machine]) -> InlineKeyboardMarkup:
     keyboard = [[button(machine_title(m), routes.ReportMachineChosen(m.id))] for m in machines_]
-    keyboard.append(nav_row(texts, ("menu", ())))
+    keyboard.append(nav_row(texts, MainMenu()))
     return InlineKeyboardMarkup(keyboard)
 
 
