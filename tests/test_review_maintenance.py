@@ -79,7 +79,17 @@ async def tap_on(fake: FakeBotApi, user: FakeUser, message: ApiCall, button: str
 async def _open_ticket(fake: FakeBotApi, manager: FakeUser, label: str = "#1 Prusa MK4") -> ApiCall:
     """/queue, then the ticket's detail (once the alerts already owed are out)."""
     await fake.wait_until_idle()
-    queue = await say(fake, manager, "/queue")
+    mark = fake.mark()
+    fake.send_message(manager, "/queue")
+    # An alert still owed may reach the manager first (the outbox job is not an update): wait for the queue.
+    queue = await fake.wait_for(
+        lambda c: (
+            c.method == "sendMessage"
+            and c.chat_id == manager.id
+            and any(label in text for text, _ in c.buttons())
+        ),
+        after=mark,
+    )
     return await tap_on(fake, manager, queue, label)
 
 

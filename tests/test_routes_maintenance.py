@@ -181,6 +181,8 @@ def test_the_keyboards_send_todays_data() -> None:
 
 
 def test_other_features_buttons_to_maintenance_still_parse() -> None:
-    """The main menu and the managers' digest still name these buttons by their action."""
-    assert routes.parse(str(keyboards.button("x", "rp").callback_data)) == maintenance.ReportProblem()
-    assert routes.parse(str(keyboards.button("x", "q", 0).callback_data)) == maintenance.QueuePage(0)
+    """The main menu's and the managers' digest's buttons carry today's data, and parse back."""
+    assert routes.parse(str(keyboards.button("x", maintenance.ReportProblem()).callback_data)) == (
+        maintenance.ReportProblem()
+    )
+    assert keyboards.button("x", maintenance.QueuePage(0)).callback_data == "q:0"
