@@ -144,7 +144,7 @@ def booked(texts: Texts) -> InlineKeyboardMarkup:
         [
             [
                 button("🗂 " + _("My bookings"), my_bookings.BookingList()),
-                button("🏠 " + _("Main menu"), menu.MainMenu()),
+                menu_button(texts),
             ]
         ]
     )

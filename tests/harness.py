@@ -71,12 +71,13 @@ async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Applica
         assert application.updater is not None
         await application.updater.start_polling(timeout=1, poll_interval=0, allowed_updates=ALLOWED_UPDATES)
         fake = serving(settings.telegram_base_url)
-        unwatch = None if fake is None else fake.watch(lambda: _busy(application))
+        # Without the fake's watch, wait_until_idle would not wait for updates still in a handler.
+        assert fake is not None, f"no fake Bot API serves {settings.telegram_base_url}"
+        unwatch = fake.watch(lambda: _busy(application))
         try:
             yield application
         finally:
-            if unwatch is not None:
-                unwatch()
+            unwatch()
             await application.updater.stop()
             await application.stop()
     if application.post_shutdown is not None:  # run_polling() would call it after shutdown

@@ -342,3 +342,28 @@ def test_asking_a_question_drops_every_other_one() -> None:
                 ]
                 assert kind in kept, f"{path}:{put.lineno} asks {kind} without dropping the other questions"
     assert len(asked) >= 7, asked  # the report, a note, an amount, a version, a search, two of projects
+
+
+def test_a_catch_all_answer_is_tried_after_the_narrow_ones() -> None:
+    """A report being written takes any message; an amount or a version takes a text only when
+    asked. Should a race ever leave two questions open, the narrow answer must be tried first,
+    whatever the features' registration order."""
+    from bot.core.inputs import Awaited, answer_order
+    from bot.features.maintenance import report
+    from bot.features.registry import features
+
+    registered = [waiting for feature in features() for waiting in feature.awaits]
+    ordered = answer_order(registered)
+    takers = [waiting.took for waiting in ordered]
+    assert report.took_message in takers
+    assert takers[-1] is report.took_message, "the report's catch-all must come last"
+    assert [w for w in ordered if not w.catch_all] == [w for w in registered if not w.catch_all]
+
+    async def broad(*_: object) -> None:
+        return None
+
+    async def narrow(*_: object) -> None:
+        return None
+
+    first, second = Awaited(broad, catch_all=True), Awaited(narrow)
+    assert answer_order([first, second]) == [second, first]

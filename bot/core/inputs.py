@@ -5,7 +5,9 @@ amount, a version, a member's name, a project's text, a report's text and photos
 channel. A member owes at most one such answer at a time (asking a question drops the others:
 models/base.clear_pending), so the features are simply tried in their registration order; the
 first that was waiting answers, and a message nobody waited for gets the menu's "I work with
-buttons" (`otherwise`).
+buttons" (`otherwise`). An answer that takes any message while it waits (a report's text and
+photos: `catch_all`) is tried after the others, so that, should a race ever leave two questions
+open, the narrow answer (an amount, a version) is not swallowed by the broad one.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class Awaited:
 
     took: Took
     before: Before | None = None
+    catch_all: bool = False
+
+
+def answer_order(awaited: Sequence[Awaited]) -> list[Awaited]:
+    """The order answers are tried in: registration order, the catch-alls last."""
+    return sorted(awaited, key=lambda waiting: waiting.catch_all)
 
 
 def typed_answer(
@@ -51,6 +59,7 @@ def message_router(
     awaited: Sequence[Awaited], otherwise: Callable[[Turn], Awaitable[Reply]]
 ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """The handler of every non-command message in a private chat."""
+    awaited = answer_order(awaited)
 
     async def private_message(update: Update, context: Context) -> None:
         incoming, user = update.effective_message, update.effective_user

@@ -249,9 +249,9 @@ def lookup(action: str) -> type[Button] | None:
 
 
 def from_args(action: str, *args: int) -> Button:
-    """The button of `action` with arguments as they travel (digits): for code that still names a
-    button by its action, the same checks as parsing it. ValueError for an unknown action or a bad
-    argument (a programming error, not a press)."""
+    """The button of `action` with arguments as they travel (digits), with the same checks as
+    parsing it: for the tests, which press buttons by the data a client would send. ValueError
+    for an unknown action or a bad argument (a programming error, not a press)."""
     cls = _REGISTRY.get(action)
     if cls is None:
         raise ValueError(f"no button {action!r}")

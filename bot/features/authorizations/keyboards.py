@@ -3,15 +3,14 @@ name, a member's authorizations, withdrawing one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot.core.routes import Button
 from bot.features.authorizations import routes
 from bot.features.menu.routes import MainMenu
 from bot.i18n import Texts
-from bot.keyboards import button, label, machine_title, menu_button, nav_row
+from bot.keyboards import button, label, machine_title, menu_button, nav_row, pager
 from models.machines import Machine
 from models.members import Member
 
@@ -23,24 +22,12 @@ def member_label(member: Member) -> str:
     return label(member.display_name + (f" (@{member.username})" if member.username else ""))
 
 
-def _pages(
-    texts: Texts, page: int, has_next: bool, to_page: Callable[[int], Button]
-) -> list[InlineKeyboardButton]:
-    """Previous / Next, where there is another page."""
-    row = []
-    if page > 0:
-        row.append(button("◀️ " + texts.gettext("Previous"), to_page(page - 1)))
-    if has_next:
-        row.append(button(texts.gettext("Next") + " ▶️", to_page(page + 1)))
-    return row
-
-
 def authorize_machines(
     texts: Texts, machines_: Sequence[Machine], page: int, has_next: bool
 ) -> InlineKeyboardMarkup:
     keyboard = [[button("🔎 " + texts.gettext("Search"), routes.SearchAsked())]]
     keyboard += [[button(label(machine_title(m)), routes.MachineChosen(m.id, 0))] for m in machines_]
-    if row := _pages(texts, page, has_next, routes.MachineList):
+    if row := pager(texts, page, has_next, routes.MachineList):
         keyboard.append(row)
     keyboard.append(nav_row(texts, MainMenu()))
     return InlineKeyboardMarkup(keyboard)
@@ -50,7 +37,7 @@ def authorize_members(
     texts: Texts, machine: Machine, people: Sequence[Member], page: int, has_next: bool
 ) -> InlineKeyboardMarkup:
     keyboard = [[button(member_label(p), routes.GrantPressed(machine.id, p.id))] for p in people]
-    if row := _pages(texts, page, has_next, lambda other: routes.MachineChosen(machine.id, other)):
+    if row := pager(texts, page, has_next, lambda other: routes.MachineChosen(machine.id, other)):
         keyboard.append(row)
     keyboard.append([button("🔎 " + texts.gettext("Search"), routes.SearchAsked())])
     keyboard.append(nav_row(texts, routes.MachineList(0)))

@@ -43,6 +43,6 @@ FEATURE = Feature(
     },
     awaits=[
         typed_answer(lambda turn: maintenance.pending_note(turn.session, turn.member), tickets.took_note),
-        Awaited(report.took_message),
+        Awaited(report.took_message, catch_all=True),
     ],
 )

@@ -14,7 +14,7 @@ from bot.features.projects import routes as projects
 from bot.features.stock import routes as stock
 from bot.features.updates import routes as updates
 from bot.i18n import Texts
-from bot.keyboards import button
+from bot.keyboards import button, menu_button
 from models.members import Member
 
 
@@ -56,6 +56,6 @@ def languages(texts: Texts) -> InlineKeyboardMarkup:
         [
             [button("🇫🇷 Français", routes.FrenchChosen()), button("🇬🇧 English", routes.EnglishChosen())],
             [button("🔄 " + texts.gettext("Follow my Telegram language"), routes.TelegramLanguageChosen())],
-            [button("🏠 " + texts.gettext("Main menu"), routes.MainMenu())],
+            [menu_button(texts)],
         ]
     )

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.features.booking import routes as booking_routes
-from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes
 from bot.i18n import Texts
-from bot.keyboards import button, nav_row
+from bot.keyboards import button, menu_button, nav_row
 from models.bookings import Booking
 
 
@@ -43,7 +42,7 @@ def my_bookings(
     if feeds:
         keyboard.append([button("🔗 " + texts.gettext("Calendar link"), routes.CalendarLink())])
     keyboard.append([button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList())])
-    keyboard.append([button("🏠 " + texts.gettext("Main menu"), menu.MainMenu())])
+    keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot.features.menu import routes as menu
 from bot.features.privacy import routes
 from bot.i18n import Texts
-from bot.keyboards import button
+from bot.keyboards import button, menu_button
 
 
 def notice(texts: Texts) -> InlineKeyboardMarkup:
@@ -19,7 +19,7 @@ def notice(texts: Texts) -> InlineKeyboardMarkup:
                 button("📦 " + _("My data"), routes.ExportAsked()),
                 button("🧹 " + _("Erase my data"), routes.ErasureAsked()),
             ],
-            [button("🏠 " + _("Main menu"), menu.MainMenu())],
+            [menu_button(texts)],
         ]
     )
 
