@@ -24,7 +24,7 @@ def database_url() -> str:
     url = config.attributes.get("database_url")
     if url:
         return str(url)
-    from bot.settings import load_settings  # only when run by the alembic command itself
+    from bot.core.settings import load_settings  # only when run by the alembic command itself
 
     return load_settings().database_url
 
@@ -50,7 +50,7 @@ def run_migrations(connection: Connection) -> None:
         if connection.dialect.name == "postgresql":
             # Two fabdesk processes starting at once on a fresh database: the second waits here until
             # the first has committed, then finds nothing to do (instead of failing half-way through
-            # creating the same tables). On SQLite: a file lock, in bot/migrations.py.
+            # creating the same tables). On SQLite: a file lock, in bot/core/migrations.py.
             key = job_lock_key("migrations")
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         context.run_migrations()

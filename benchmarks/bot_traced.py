@@ -104,7 +104,7 @@ def dump(path: Path) -> None:
 
 if __name__ == "__main__":
     _wrap()
-    from bot.cli import main
+    from bot.core.cli import main
 
     try:
         code = main(["run"])

@@ -3,7 +3,7 @@
     bot_with_limiter.py --overall-max-rate 0          # no limit at all (fabdesk: bot/core/lanes.py)
     bot_with_limiter.py --overall-max-rate 30 --overall-time-period 1   # PTB's AIORateLimiter, bursts of 30
 
-Nothing in bot/ is changed: the limiter bot.app builds is swapped before the application is built.
+Nothing in bot/ is changed: the limiter bot.core.app builds is swapped before the application is built.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram.ext import AIORateLimiter
 
-import bot.app
+import bot.core.app
 from bot.core.lanes import LanedRateLimiter
 
 
@@ -35,8 +35,8 @@ def main() -> int:
             max_retries=max_retries,
         )
 
-    bot.app.LanedRateLimiter = limiter  # type: ignore[assignment,misc]
-    from bot.cli import main as fabdesk
+    bot.core.app.LanedRateLimiter = limiter  # type: ignore[assignment,misc]
+    from bot.core.cli import main as fabdesk
 
     return fabdesk(["run"])
 

@@ -131,7 +131,7 @@ async def migrate(database: Database, env: dict[str, str], cwd: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.core.cli",
         "db",
         "upgrade",
         env={**env, "FABDESK_DATABASE_URL": database.url},

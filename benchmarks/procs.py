@@ -162,7 +162,7 @@ def kill_all() -> None:
 
 def fabdesk_argv() -> list[str]:
     """`fabdesk run`, with this interpreter."""
-    return [sys.executable, "-m", "bot.cli", "run"]
+    return [sys.executable, "-m", "bot.core.cli", "run"]
 
 
 def script_argv(script: str, *args: str) -> list[str]:

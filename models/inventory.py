@@ -5,7 +5,7 @@ hours, closure days, consumables and the update register.
 before writing anything: one problem refuses the whole inventory. A stock quantity is never
 overwritten: a different count is recorded as a stock movement. The inventory comes as plain typed
 entries; reading it from a file (YAML, with its lines) is the job of the file's adapter
-(bot/inventory_file.py).
+(bot/core/inventory_file.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Jobs for stock, updates and the managers' digest. Each derives what is due from the database
 and records what it queued, so a restart neither misses nor repeats a message; each returns what it
-queued (bot/jobs.py wakes the sender when that is something)."""
+queued (bot/core/jobs.py wakes the sender when that is something)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What a scheduled job needs of the running lab: its database, its clock, its settings and rules.
 
 The jobs in this package are plain functions over a `Lab`; they know nothing of Telegram. The bot's
-application (bot/context.py: FabDesk) is one; bot/jobs.py runs them on PTB's JobQueue and wakes the
+application (bot/core/context.py: FabDesk) is one; bot/core/jobs.py runs them on PTB's JobQueue and wakes the
 outbox sender when they queued something.
 """
 

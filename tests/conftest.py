@@ -18,8 +18,7 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import migrations
-from bot.core import lanes
+from bot.core import lanes, migrations
 from models.db import create_engine, session_factory
 from models.machines import MachineKind
 from tests.factories import make_machine, open_every_day

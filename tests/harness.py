@@ -14,8 +14,8 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.settings import Settings
+from bot.core.app import ALLOWED_UPDATES, build_application
+from bot.core.settings import Settings
 from tests.factories import NOW
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser, serving
 
@@ -145,7 +145,7 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str,
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.core.cli",
         *args,
         env=env,
         cwd=cwd,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import web
-from bot.settings import SettingsError
+from bot.core.settings import SettingsError
 from models import bookings, feeds, privacy
 from models.feeds import CalendarFeed
 from models.machines import Machine
@@ -193,7 +193,7 @@ async def test_a_port_already_taken_stops_the_bot_with_one_line(
         taken.listen()
         port = taken.getsockname()[1]
         settings = bot_settings(fake, database_url, http_port=port)
-        from bot.app import build_application
+        from bot.core.app import build_application
 
         application = build_application(settings)
         with pytest.raises(SettingsError, match=rf"^FABDESK_HTTP_PORT: cannot listen on 127.0.0.1:{port}"):

@@ -29,7 +29,7 @@ async def fabdesk_running(
     and a last line saying so."""
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=cwd, stdout=output, stderr=output
+            sys.executable, "-m", "bot.core.cli", "run", env=env, cwd=cwd, stdout=output, stderr=output
         )
         try:
             yield log
@@ -91,7 +91,7 @@ async def test_run_migrates_a_new_database_answers_members_and_stops_cleanly(tmp
 def test_token_is_redacted_even_where_a_library_logs_it(capsys: pytest.CaptureFixture[str]) -> None:
     import logging
 
-    from bot.cli import RedactingFormatter
+    from bot.core.cli import RedactingFormatter
 
     token = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
     handler = logging.StreamHandler()
@@ -190,7 +190,7 @@ async def test_httpx_request_lines_show_no_token(tmp_path: Path, capsys: pytest.
 
     import httpx
 
-    from bot.cli import configure_logging
+    from bot.core.cli import configure_logging
     from tests.harness import test_settings
 
     root = logging.getLogger()
@@ -354,8 +354,8 @@ def test_a_rejected_postgresql_password_is_named_without_the_password() -> None:
     import asyncpg
     from sqlalchemy.exc import OperationalError
 
-    from bot.cli import database_problem
-    from bot.settings import load_settings
+    from bot.core.cli import database_problem
+    from bot.core.settings import load_settings
 
     settings = load_settings(database_url=f"postgresql://lab:{PASSWORD}@db.example.org/fabdesk")
     refused = asyncpg.InvalidPasswordError('password authentication failed for user "lab"')
@@ -409,7 +409,7 @@ async def test_run_says_why_telegram_cannot_be_reached_and_stops_cleanly_while_w
             database_url=f"sqlite:///{database}",
         )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+            sys.executable, "-m", "bot.core.cli", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
         )
         assert process.stderr is not None
         try:
@@ -433,7 +433,7 @@ async def test_a_failure_reason_is_repeated_only_every_so_often(monkeypatch: pyt
 
     from telegram.error import NetworkError
 
-    from bot import startup
+    from bot.core import startup
 
     class Unreachable:
         """An application whose getMe always fails."""

@@ -297,7 +297,7 @@ def test_a_value_json_cannot_hold_is_refused_when_queued() -> None:
 
 def test_handlers_read_button_numbers_through_one_codec() -> None:
     """EPOCH was defined in three handlers and only one checked the range: now one codec."""
-    from bot import keyboards
+    from bot.features import keyboards
     from models.errors import NotFound
 
     assert routes.moment_arg(keyboards.epoch_minutes(WHEN)) == WHEN

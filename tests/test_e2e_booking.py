@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs import send_due_reminders
+from bot.core.jobs import send_due_reminders
 from models.bookings import Booking, BookingStatus
 from models.members import Member
 from scheduler import reminders

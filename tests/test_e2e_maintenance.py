@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.jobs import open_due_plan_tickets
 from bot.core.outbox import deliver_outbox
-from bot.jobs import open_due_plan_tickets
 from models.machines import Machine, MachineStatus
 from models.maintenance import MaintenancePlan, Ticket, TicketStatus
 from models.outbox import OutboxMessage

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.jobs import ask_about_usage, remind_due_updates, send_daily_digest, send_weekly_summary
 from bot.core.outbox import deliver_outbox
-from bot.jobs import ask_about_usage, remind_due_updates, send_daily_digest, send_weekly_summary
 from models import stock
 from models.machines import Machine
 from models.members import Member

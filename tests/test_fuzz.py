@@ -6,7 +6,7 @@ What is sent (seeded, interleaved between several people acting in the same roun
 - forged presses: every action of bot/callbacks.py with out-of-range, negative, huge or foreign ids
   (other members' bookings, other owners' projects, managers' screens pressed by members), garbage and
   64+ byte data, presses on messages that do not exist, are inaccessible or inline;
-- commands (every command of bot/app.py, unknown ones, /cmd@bot, random arguments) and text: typed
+- commands (every command of bot/core/app.py, unknown ones, /cmd@bot, random arguments) and text: typed
   answers to what the bot asked, and odd Unicode (RTL, zero-width, emoji ZWJ sequences, combining marks,
   control characters, 4096+ characters, HTML- and format-string-like text);
 - photos, documents, albums, stickers, voice, locations, contacts without text;
@@ -69,12 +69,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, CallbackContext, TypeHandler
 
-import bot.app
-from bot.context import DESK_KEY, FabDesk
-from bot.core.lanes import LanedRateLimiter
-from bot.core.outbox import deliver_outbox
-from bot.inventory_file import import_inventory, parse_inventory
-from bot.jobs import (
+import bot.core.app
+from bot.core.context import DESK_KEY, FabDesk
+from bot.core.inventory_file import import_inventory, parse_inventory
+from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
     open_due_plan_tickets,
@@ -84,6 +82,8 @@ from bot.jobs import (
     send_due_reminders,
     send_weekly_summary,
 )
+from bot.core.lanes import LanedRateLimiter
+from bot.core.outbox import deliver_outbox
 from models import bookings, machines, maintenance, members, projects, stock
 from models.base import PENDING_TABLES, Base
 from models.bookings import Booking, BookingStatus
@@ -2831,7 +2831,7 @@ async def fuzz(
     print(f"fuzz seed {seed}, {updates} updates")
     # The fake enforces no rate limit, and the fuzz is not about pacing: let the bot send at full speed.
     monkeypatch.setattr(
-        bot.app,
+        bot.core.app,
         "LanedRateLimiter",
         lambda _per_second, max_retries: LanedRateLimiter(None, max_retries=max_retries),
     )

@@ -12,9 +12,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.core.i18n import LOCALE_DIR, Texts, pick_language
 from bot.core.messages import Outgoing
 from bot.core.outbox import render
-from bot.i18n import LOCALE_DIR, Texts, pick_language
 from models.notices import rebuild
 
 ROOT = Path(__file__).parent.parent
@@ -220,7 +220,7 @@ def test_french_avoids_anglicisms_and_machine_names_without_an_article() -> None
 def test_sibling_items_keep_distinct_labels_on_a_phone() -> None:
     """The example inventory's Fusion 360 — Poste CAO 1 and … CAO 2 both read « Fusion 360 — Post… »:
     two identical buttons. The label keeps the start and the end of a long name."""
-    from bot.keyboards import LABEL_LIMIT, clip_label
+    from bot.features.keyboards import LABEL_LIMIT, clip_label
 
     names = [
         f"{software} — Poste CAO {n}"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.inventory_file import (
+from bot.core.inventory_file import (
     MAX_MACHINES,
     InventoryError,
     InventoryFile,

@@ -110,8 +110,8 @@ def test_the_domain_areas_import_no_circle() -> None:
 
 
 def test_the_scheduler_never_imports_the_bot() -> None:
-    """scheduler imported bot and bot/app.py imported scheduler: a package circle. The jobs are plain
-    functions over a Lab; bot/jobs.py puts them on PTB's JobQueue."""
+    """scheduler imported bot and bot/core/app.py imported scheduler: a package circle. The jobs are plain
+    functions over a Lab; bot/core/jobs.py puts them on PTB's JobQueue."""
     offending = []
     for path in sorted((ROOT / "scheduler").glob("*.py")):
         top, _hidden = _imports(path)
@@ -120,7 +120,7 @@ def test_the_scheduler_never_imports_the_bot() -> None:
 
 
 def test_the_domain_never_imports_yaml() -> None:
-    """The inventory file is read by its adapter (bot/inventory_file.py): models/ takes plain entries."""
+    """The inventory file is read by its adapter (bot/core/inventory_file.py): models/ takes plain entries."""
     offending = []
     for path in sorted((ROOT / "models").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

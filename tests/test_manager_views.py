@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.i18n import Texts
 from bot.core.outbox import render
 from bot.features.stats import charts
-from bot.i18n import Texts
 from models import bookings, digest, machines, notices, stats
 from models.machines import MachineStatus
 from tests.factories import NOW, PARIS, RULES, make_machine, make_member, paris

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from alembic import command
-from bot import migrations
+from bot.core import migrations
 from models import Base
 from models.db import create_engine
 

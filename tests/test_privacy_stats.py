@@ -11,8 +11,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import ical
 from bot.features.stats import charts
+from bot.web import ical
 from models import (
     Base,
     bookings,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.logging_setup import PrivateDataFilter, redact
+from bot.core.logging_setup import PrivateDataFilter, redact
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import cli_env, say, tap
 from tests.test_calendar_feeds import URL, fetch, free_port

@@ -1,5 +1,6 @@
 """Every refusal the domain can give has its own sentence, found by its exact class, and said by
-one owner: its feature (bot/features/<feature>/refusals.py) or, for the generic ones, bot/refusals.py."""
+one owner: its feature (bot/features/<feature>/refusals.py) or, for the generic ones,
+bot/features/refusals.py."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import models
+from bot.core.i18n import Texts
 from bot.core.refusals import merge
-from bot.i18n import Texts
-from bot.refusals import GENERIC, REFUSALS, TABLES, refusal_text
+from bot.features.refusals import GENERIC, REFUSALS, TABLES, refusal_text
 from models import errors, maintenance, projects
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.jobs import send_due_reminders
+from bot.core.jobs import send_due_reminders
 from models import bookings
 from models.bookings import Booking
 from models.db import session_factory
@@ -276,7 +276,7 @@ def test_dates_in_french_say_1er_for_the_first_of_the_month() -> None:
     no French speaker writes that.
     Should see: « lundi 1er avril, 10:00–11:00 » (the guide asks for native French dates).
     """
-    from bot.i18n import Texts
+    from bot.core.i18n import Texts
 
     french = Texts("fr", RULES.tz)
     assert french.day(date(2030, 4, 1)) == "lundi 1er avril"
@@ -434,7 +434,7 @@ async def test_telegram_unreachable_at_start_up_makes_run_wait_not_crash(tmp_pat
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.core.cli",
         "run",
         env=env,
         cwd=tmp_path,

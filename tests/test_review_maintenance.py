@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.jobs import open_due_plan_tickets
 from bot.core.outbox import deliver_outbox
-from bot.jobs import open_due_plan_tickets
 from models import bookings, maintenance
 from models.bookings import Booking
 from models.errors import MachineUnavailable

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.inventory_file import InventoryError, import_inventory, parse_inventory
-from bot.jobs import ask_about_usage, send_daily_digest
+from bot.core.inventory_file import InventoryError, import_inventory, parse_inventory
+from bot.core.jobs import ask_about_usage, send_daily_digest
 from models import bookings, stock
 from models.machines import Machine
 from models.members import Member

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
 from bot.core import routes
+from bot.core.i18n import Texts
 from bot.core.routes import Button
+from bot.features import keyboards
 from bot.features.maintenance import keyboards as maintenance_keyboards
 from bot.features.maintenance import routes as maintenance
-from bot.i18n import Texts
 from models.machines import MachineKind
 from models.maintenance import Severity
 
@@ -162,7 +162,8 @@ def test_the_keyboards_send_todays_data() -> None:
     ]
     assert _data(maintenance_keyboards.back_to_queue(texts)) == ["q:0"]
     assert _data(maintenance_keyboards.back_to_machine(texts, 3)) == ["mc:3"]
-    # The managers' alerts carry these (bot/features/maintenance/messages.py): still built from bot.keyboards.
+    # The managers' alerts carry these (bot/features/maintenance/messages.py): built from the
+    # shared bot.features.keyboards.
     assert _data(keyboards.ticket_actions(texts, 12, "open", photos=2)) == [
         "tk:t:12",
         "tk:r:12",

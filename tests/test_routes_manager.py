@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
 from bot.core import routes
+from bot.core.i18n import Texts
 from bot.core.routes import Button
+from bot.features import keyboards
 from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.authorizations import routes as authorizations
 from bot.features.machines_today import keyboards as today_keyboards
 from bot.features.machines_today import routes as machines_today
 from bot.features.stats import keyboards as stats_keyboards
 from bot.features.stats import routes as stats
-from bot.i18n import Texts
 from models.machines import Machine, MachineKind
 from models.members import Member
 
@@ -144,7 +144,8 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
     ]
     assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == ["au:y:12", "au:u:7"]
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
-    # Sent with a training request (bot/features/authorizations/messages.py builds it from bot.keyboards).
+    # Sent with a training request (bot/features/authorizations/messages.py builds it from
+    # bot.features.keyboards).
     assert _data(keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
 
 

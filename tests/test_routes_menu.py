@@ -9,6 +9,7 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 from bot.core import routes
+from bot.core.i18n import Texts
 from bot.core.routes import Button
 from bot.features.menu import keyboards as menu_keyboards
 from bot.features.menu import routes as menu
@@ -16,7 +17,6 @@ from bot.features.my_bookings import keyboards as my_keyboards
 from bot.features.my_bookings import routes as my
 from bot.features.privacy import keyboards as privacy_keyboards
 from bot.features.privacy import routes as privacy
-from bot.i18n import Texts
 from models.bookings import Booking
 from models.machines import Machine
 from models.members import Member, Role

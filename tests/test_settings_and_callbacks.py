@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.core.settings import Settings, SettingsError, load_settings
 from tests import wire
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456"
@@ -165,7 +165,7 @@ def test_building_bad_callback_data_is_a_programming_error() -> None:
 
 
 def test_long_texts_are_cut_to_telegrams_limit_at_a_line_break() -> None:
-    from bot.context import MAX_MESSAGE_LENGTH, fit_message
+    from bot.core.context import MAX_MESSAGE_LENGTH, fit_message
 
     short = "one\ntwo"
     assert fit_message(short) is short

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.context import DESK_KEY, FabDesk, worker_name
+from bot.core.context import DESK_KEY, FabDesk, worker_name
+from bot.core.jobs import send_due_reminders
 from bot.core.outbox import deliver_outbox
-from bot.jobs import send_due_reminders
 from models import bookings, outbox
 from models.bookings import Booking, BookingStatus
 from models.db import create_engine, session_factory
@@ -307,7 +307,7 @@ async def test_two_processes_running_a_periodic_job_at_once_queue_its_messages_o
     job reads "not reminded yet" and records it in one transaction, serialised across processes).
     It tells most on PostgreSQL (checked failing there without the job lock); on SQLite the write
     lock from BEGIN serialises the transactions anyway."""
-    from bot.jobs import remind_due_updates
+    from bot.core.jobs import remind_due_updates
     from models.updates import UpdateItem
 
     now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
@@ -381,7 +381,7 @@ async def test_two_start_ups_at_once_on_an_empty_database_both_come_up(
         await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.core.cli",
             "db",
             "upgrade",
             env=env,
@@ -427,7 +427,7 @@ async def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(
 async def test_of_two_processes_one_polls_and_the_other_takes_over_when_it_stops(
     fake: FakeBotApi, database_url: str
 ) -> None:
-    from bot.polling import lead_or_stand_by
+    from bot.core.polling import lead_or_stand_by
 
     clock = Clock()
     async with running_bot(test_settings(fake, database_url), clock) as app:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import bot.core.outbox as sender
-from bot.context import DESK_KEY, FabDesk
+from bot.core.context import DESK_KEY, FabDesk
 from bot.core.messages import ACTIONS, RENDERERS, Outgoing, renders
 from models import notices
 from models.bookings import Reminder

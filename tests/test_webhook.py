@@ -12,8 +12,8 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.webhook import MAX_BODY_BYTES, WebhookUpdater
+from bot.core.app import ALLOWED_UPDATES, build_application
+from bot.core.webhook import MAX_BODY_BYTES, WebhookUpdater
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import test_settings
 from tests.test_calendar_feeds import free_port
@@ -82,7 +82,7 @@ async def raw_post(
 async def test_a_post_without_the_secret_is_refused_before_its_body_is_read(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.webhook")
+    caplog.set_level(logging.DEBUG, logger="bot.core.webhook")
     async with FakeBotApi() as fake, webhook_bot(fake, database_url) as port:
         json_type = {"Content-Type": "application/json", "Content-Length": str(100 * 1024 * 1024)}
         # 100 MB announced, a few bytes sent: the answer comes at once, without waiting for the rest.

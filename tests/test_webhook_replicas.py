@@ -107,7 +107,7 @@ async def _start_replica(
     handle = log.open("ab")
     try:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=log.parent, stdout=handle, stderr=handle
+            sys.executable, "-m", "bot.core.cli", "run", env=env, cwd=log.parent, stdout=handle, stderr=handle
         )
     finally:
         handle.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import bot.app  # noqa: F401  (imports every feature, so every button is declared)
+import bot.core.app  # noqa: F401  (imports every feature, so every button is declared)
 from bot.core import routes
 
 MAX_ARG = 2**31 - 1

@@ -83,7 +83,7 @@ async def start_bot(fake: FakeBotApi, database_url: str, log: Path) -> asyncio.s
     handle = log.open("ab")
     try:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, cwd=log.parent, stdout=handle, stderr=handle
+            sys.executable, "-m", "bot.core.cli", "run", env=env, cwd=log.parent, stdout=handle, stderr=handle
         )
     finally:
         handle.close()

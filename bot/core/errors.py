@@ -8,8 +8,8 @@ import time
 from telegram import Update
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.context import AnswerFailed, Context, get_desk
-from bot.i18n import Texts
+from bot.core.context import AnswerFailed, Context, get_desk
+from bot.core.i18n import Texts
 from models import members
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from bot.core.inputs import Awaited
 from bot.core.routes import Button
 
 if TYPE_CHECKING:
-    from bot.context import Turn
-    from bot.reply import Reply
+    from bot.core.context import Turn
+    from bot.core.reply import Reply
 
 Screen = Callable[["Turn"], Awaitable["Reply"]]
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from telegram import Bot, Message, Update
 
-from bot.context import Context, Turn, screen
-from bot.reply import Reply
+from bot.core.context import Context, Turn, screen
+from bot.core.reply import Reply
 
 # What the feature answers, or None when it waited for nothing from this member.
 Took = Callable[[Turn, Message, Any], Awaitable[Reply | None]]

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from models.notices import Notice
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption

@@ -19,10 +19,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 # Every feature's renderers, registered on import: a message can be sent only once all are known.
 import bot.features.messages  # noqa: F401
-from bot.context import Context, FabDesk, fit_message, get_desk, worker_alive
 from bot.core import lanes
+from bot.core.context import Context, FabDesk, fit_message, get_desk, worker_alive
+from bot.core.i18n import Texts
 from bot.core.messages import ACTIONS, CAPTION_LIMIT, RENDERERS, Outgoing
-from bot.i18n import Texts
 from models import members as members_domain
 from models import outbox
 from models import projects as projects_domain

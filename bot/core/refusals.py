@@ -1,7 +1,7 @@
 """What a feature's refusal texts are, and how the features' tables become one.
 
 Each feature says, in bot/features/<feature>/refusals.py, the sentence each of its domain errors is
-refused with (by exact class); bot/refusals.py merges them with the generic ones and looks a
+refused with (by exact class); bot/features/refusals.py merges them with the generic ones and looks a
 refusal up. Two features claiming one class is a mistake refused at import, not a silent winner.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from bot.i18n import Texts
+from bot.core.i18n import Texts
 from models.errors import DomainError
 
 # A message id (translated when shown), or a function writing the sentence from the refusal's details.

@@ -1,4 +1,4 @@
-"""Why a maintenance action is refused (each has its sentence in bot/refusals.py)."""
+"""Why a maintenance action is refused (each has its sentence in bot/features/refusals.py)."""
 
 from __future__ import annotations
 

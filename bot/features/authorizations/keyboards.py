@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
 from bot.features.authorizations import routes
+from bot.features.keyboards import button, label, machine_title, menu_button, nav_row, pager
 from bot.features.menu.routes import MainMenu
-from bot.i18n import Texts
-from bot.keyboards import button, label, machine_title, menu_button, nav_row, pager
 from models.machines import Machine
 from models.members import Member
 

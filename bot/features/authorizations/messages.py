@@ -3,11 +3,11 @@ they are authorized, or that an authorization was withdrawn (with the bookings i
 
 from __future__ import annotations
 
-from bot import keyboards
+from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
+from bot.features import keyboards
 from bot.features.booking import routes as booking
 from bot.features.my_bookings import routes as my_bookings
-from bot.i18n import Texts
 from models.authorizations import AuthorizationRevoked
 from models.machines import Authorized, MachineKind, TrainingRequested
 from models.notices import UnreadablePayload

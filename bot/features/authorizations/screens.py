@@ -5,13 +5,13 @@ typed after 🔎) and see, grant or withdraw their authorizations."""
 
 from __future__ import annotations
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.inputs import typed_answer
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.authorizations import routes
-from bot.reply import Reply
 from models import authorizations, machines, members
 from models.machines import Authorization, MachineKind
 

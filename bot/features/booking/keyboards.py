@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
 from bot.features.booking import routes
+from bot.features.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_label, nav_row, rows
 from bot.features.menu import routes as menu
-from bot.i18n import Texts
-from bot.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_label, nav_row, rows
 from models.bookings import DayAvailability
 from models.machines import Machine
 

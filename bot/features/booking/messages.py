@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
+from bot.core.i18n import N_, Texts
 from bot.core.messages import Outgoing, renders
+from bot.features import keyboards
 from bot.features.booking import routes
-from bot.i18n import N_, Texts
 from models.bookings import Reminder, ReminderNote
 from models.waitlist import WaitlistBack, WaitlistFreed, WaitlistOpened
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import routes
-from bot.keyboards import KIND_NAMES
-from bot.reply import Reply
+from bot.features.keyboards import KIND_NAMES
 from models import bookings, machines, waitlist
 from models.errors import SlotTaken
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, menu_button
 from bot.features.machines_today import routes
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button
 
 
 def pages_and_menu(texts: Texts, page: int, has_next: bool) -> InlineKeyboardMarkup:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.machines_today import keyboards as today_keyboards
 from bot.features.machines_today import routes
-from bot.reply import Reply
 from models import bookings, machines, members
 from models.machines import MachineStatus
 from models.opening import LabCalendar, local_datetime

@@ -1,5 +1,5 @@
 """Maintenance's keyboards: the report's steps and the manager's queue. A ticket's actions stay in
-bot/keyboards.py (`ticket_actions`): the managers' alerts carry them too."""
+bot/features/keyboards.py (`ticket_actions`): the managers' alerts carry them too."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, machine_title, menu_button, nav_row, pager, severity_label
 from bot.features.maintenance import routes
 from bot.features.menu.routes import MainMenu
-from bot.i18n import Texts
-from bot.keyboards import button, machine_title, menu_button, nav_row, pager, severity_label
 from models.machines import Machine
 from models.maintenance import SEVERITY_ORDER
 

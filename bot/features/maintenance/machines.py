@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import ical, keyboards, web
-from bot.context import Turn
+from bot import web
+from bot.core.context import Turn
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.maintenance import keyboards as maintenance_keyboards
 from bot.features.maintenance import routes
 from bot.features.maintenance.routes import PLAN_PRESETS
 from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
-from bot.reply import Reply
+from bot.web import ical
 from models import bookings, feeds, machines, maintenance, members
 from models.downtime import Downtime
 from models.errors import NotFound

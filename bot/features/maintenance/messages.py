@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
-from bot.context import MAX_MESSAGE_LENGTH, clip
+from bot.core.context import MAX_MESSAGE_LENGTH, clip
+from bot.core.i18n import Texts
 from bot.core.messages import CAPTION_LIMIT, Outgoing, renders
+from bot.features import keyboards
 from bot.features.my_bookings import routes as my_bookings
-from bot.i18n import Texts
 from models.maintenance import (
     BookingAffected,
     DowntimeCalledOff,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.maintenance import keyboards as maintenance_keyboards
 from bot.features.maintenance import routes
-from bot.reply import Reply
 from models import machines, maintenance
 from models.maintenance import MAX_PHOTOS
 

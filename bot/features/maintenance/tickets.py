@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import keyboards
-from bot.context import Turn, clip
+from bot.core.context import Turn, clip
+from bot.core.i18n import N_, Texts
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.maintenance import keyboards as maintenance_keyboards
 from bot.features.maintenance import routes
-from bot.i18n import N_, Texts
-from bot.refusals import refusal_text
-from bot.reply import Reply
+from bot.features.refusals import refusal_text
 from models import maintenance, members
 from models.errors import NotFound
 from models.maintenance import Action, EventKind, Ticket, TicketStatus

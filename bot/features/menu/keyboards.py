@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
 from bot.features.authorizations import routes as authorizations
 from bot.features.booking import routes as booking
+from bot.features.keyboards import button, menu_button
 from bot.features.machines_today import routes as machines_today
 from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes
@@ -13,8 +15,6 @@ from bot.features.my_bookings import routes as my_bookings
 from bot.features.projects import routes as projects
 from bot.features.stock import routes as stock
 from bot.features.updates import routes as updates
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button
 from models.members import Member
 
 

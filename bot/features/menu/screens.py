@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.menu import keyboards as menu_keyboards
 from bot.features.menu import routes
-from bot.reply import Reply
 from models import members, opening
 from models.base import clear_pending
 from models.errors import NotFound

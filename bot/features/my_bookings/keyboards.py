@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
 from bot.features.booking import routes as booking_routes
+from bot.features.keyboards import button, menu_button, nav_row
 from bot.features.my_bookings import routes
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button, nav_row
 from models.bookings import Booking
 
 

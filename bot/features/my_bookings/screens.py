@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot import ical, web
-from bot.context import Turn
+from bot import web
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.i18n import N_
+from bot.core.reply import Reply
 from bot.features.my_bookings import keyboards, routes
-from bot.i18n import N_
-from bot.reply import Reply
+from bot.web import ical
 from models import bookings, feeds, waitlist
 from models.bookings import ReminderNote
 from models.errors import AlreadyStarted

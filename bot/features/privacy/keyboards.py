@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, menu_button
 from bot.features.menu import routes as menu
 from bot.features.privacy import routes
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button
 
 
 def notice(texts: Texts) -> InlineKeyboardMarkup:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.reply import Reply
 from bot.features.privacy import keyboards, routes
-from bot.reply import Reply
 from models import privacy
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import keyboards as common
-from bot.context import Turn
+from bot.core.context import Turn
+from bot.core.reply import Reply
+from bot.features import keyboards as common
 from bot.features.projects import keyboards, routes
 from bot.features.projects.screens import project_view
-from bot.reply import Reply
 from models import projects
 from models.projects import Visibility
 

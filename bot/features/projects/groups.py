@@ -17,13 +17,13 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.context import Context, Turn, get_desk, screen
 from bot.core import routes as core_routes
+from bot.core.context import Context, Turn, get_desk, screen
 from bot.core.feature import Screen
+from bot.core.i18n import N_, Texts
+from bot.core.reply import Reply
 from bot.features.menu import screens as menu
 from bot.features.projects import keyboards, routes
-from bot.i18n import N_, Texts
-from bot.reply import Reply
 from models import projects
 from models.projects import BotRights
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.context import clip
+from bot.core.context import clip
+from bot.core.i18n import Texts
 from bot.core.routes import Button
+from bot.features.keyboards import button, menu_button, nav_row, pager, rows
 from bot.features.projects import routes
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button, nav_row, pager, rows
 from models import projects
 from models.projects import (
     ChatJoinRequest,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Turn, clip
+from bot.core.context import Turn, clip
+from bot.core.reply import Reply
 from bot.features.projects import keyboards, routes
 from bot.features.projects.screens import project_view
-from bot.reply import Reply
 from models import projects
 from models.errors import NotFound
 from models.opening import local_datetime

@@ -9,10 +9,10 @@ import logging
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot import keyboards
+from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, acts, renders
+from bot.features import keyboards
 from bot.features.projects import routes
-from bot.i18n import Texts
 from models.projects import (
     ChatAction,
     MeetingCancelled,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.context import Turn
+from bot.core.context import Turn
+from bot.core.reply import Reply
 from bot.features.projects import keyboards, messages, routes
-from bot.reply import Reply
 from models import projects
 from models.projects import MembershipStatus, Role
 

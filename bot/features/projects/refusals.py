@@ -3,8 +3,8 @@ refusal's exact class."""
 
 from __future__ import annotations
 
+from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusals
-from bot.i18n import N_, Texts
 from models import errors, projects
 
 

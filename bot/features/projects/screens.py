@@ -3,10 +3,10 @@ project's draft and the group's events live next to this module; feature.py list
 
 from __future__ import annotations
 
-from bot.context import Turn, clip
+from bot.core.context import Turn, clip
+from bot.core.i18n import N_
+from bot.core.reply import Reply
 from bot.features.projects import keyboards, routes
-from bot.i18n import N_
-from bot.reply import Reply
 from models import projects
 from models.projects import MembershipStatus, Project, Role, Visibility
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, menu_button
 from bot.features.stats import routes
 from bot.features.stats.routes import PERIODS
-from bot.i18n import Texts
-from bot.keyboards import button, menu_button
 
 
 def periods(texts: Texts) -> InlineKeyboardMarkup:

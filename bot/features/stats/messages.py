@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
-from bot.context import clip
+from bot.core.context import clip
+from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, and_more, renders
+from bot.features import keyboards
 from bot.features.maintenance import routes as maintenance
 from bot.features.stats import routes
 from bot.features.stock import routes as stock
 from bot.features.updates import routes as updates
-from bot.i18n import Texts
 from models.digest import Digest, Weekly
 
 DIGEST_TIMES = 8  # bookings of one machine listed in the digest, the rest as "…"

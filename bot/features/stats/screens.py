@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.reply import Reply
+from bot.features.keyboards import KIND_NAMES
 from bot.features.stats import charts, routes
 from bot.features.stats import keyboards as stats_keyboards
 from bot.features.stats.routes import PERIODS
-from bot.keyboards import KIND_NAMES
-from bot.reply import Reply
 from models import members, stats
 from models.errors import NotFound
 from models.machines import MachineKind

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, clip_label, menu_button, pager, rows, short_unit
 from bot.features.stock import routes
-from bot.i18n import Texts
-from bot.keyboards import button, clip_label, menu_button, pager, rows, short_unit
 from models.stock import Consumable, MovementReason
 
 

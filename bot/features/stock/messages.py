@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import keyboards
+from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
+from bot.features import keyboards
 from bot.features.stock import routes
-from bot.i18n import Texts
 from models.stock import LowStock, UsageQuestion
 
 

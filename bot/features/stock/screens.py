@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.i18n import N_
 from bot.core.inputs import typed_answer
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.stock import keyboards as stock_keyboards
 from bot.features.stock import routes
-from bot.i18n import N_
-from bot.reply import Reply
 from models import members, stock
 from models.bookings import get_own_booking
 from models.errors import NotFound

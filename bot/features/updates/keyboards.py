@@ -7,9 +7,9 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.i18n import Texts
+from bot.features.keyboards import button, clip_label, menu_button, pager
 from bot.features.updates import routes
-from bot.i18n import Texts
-from bot.keyboards import button, clip_label, menu_button, pager
 from models.updates import UpdateItem
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot import keyboards
+from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, and_more, renders
+from bot.features import keyboards
 from bot.features.updates import routes
 from bot.features.updates.keyboards import actions, item_label
 from bot.features.updates.screens import item_name
-from bot.i18n import Texts
 from models.updates import UpdateDue, UpdatesDue
 
 # One reminder lists at most this many items with a button each (the rest are counted).

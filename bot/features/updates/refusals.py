@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import N_
 from bot.core.refusals import Refusals
-from bot.i18n import N_
 from models import updates
 
 REFUSALS: Refusals = {

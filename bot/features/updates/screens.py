@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot import keyboards
-from bot.context import Turn
+from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.i18n import N_
 from bot.core.inputs import typed_answer
+from bot.core.reply import Reply
+from bot.features import keyboards
 from bot.features.updates import keyboards as updates_keyboards
 from bot.features.updates import routes
-from bot.i18n import N_
-from bot.reply import Reply
 from models import members, updates
 from models.updates import CheckAction, UpdateItem
 

@@ -1,4 +1,5 @@
-"""The HTTP server of calendar feeds (see bot/web.py, which imports this only when it is enabled).
+"""The HTTP server: calendar feeds, /health and, with an https FABDESK_PUBLIC_URL, the Mini App
+(bot/web/app.py). bot/web/__init__.py imports this only when the server is enabled.
 
 It runs in the bot's process and event loop (Tornado, which python-telegram-bot's webhook extra
 already brings). Each request gets its own database session, like an update. Tokens are secrets:
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
 
-from bot import ical
-from bot.context import FabDesk
-from bot.settings import SettingsError
+from bot.core.context import FabDesk
+from bot.core.settings import SettingsError
+from bot.web import ical
 from models import feeds
 
 log = logging.getLogger(__name__)
@@ -112,23 +115,29 @@ def _log_request(handler: RequestHandler) -> None:
     log.log(level, "%s %s %s %.0f ms", status, handler.request.method, path, elapsed)
 
 
-def make_app(desk: FabDesk) -> Application:
+def make_app(desk: FabDesk, wake: Callable[[], None] = lambda: None) -> Application:
+    """The server's handlers; `wake` sends the outbox once a Mini App call has queued messages."""
+    handlers: list[Any] = [
+        (r"/health", _Health, {"desk": desk}),
+        (rf"/calendar/{TOKEN}\.ics", _Feed, {"desk": desk}),
+        (rf"/calendar/{TOKEN}/machine/(\d{{1,9}})\.ics", _Feed, {"desk": desk}),
+    ]
+    if desk.settings.app_url is not None:
+        from bot.web import app as mini_app  # only a lab that serves the Mini App loads it
+
+        handlers += mini_app.routes(desk, wake)
     return Application(
-        [
-            (r"/health", _Health, {"desk": desk}),
-            (rf"/calendar/{TOKEN}\.ics", _Feed, {"desk": desk}),
-            (rf"/calendar/{TOKEN}/machine/(\d{{1,9}})\.ics", _Feed, {"desk": desk}),
-        ],
+        handlers,
         log_function=_log_request,
         default_handler_class=_NotFound,
         default_handler_args={"desk": desk},
     )
 
 
-def start(desk: FabDesk, port: int) -> HTTPServer:
+def start(desk: FabDesk, port: int, wake: Callable[[], None] = lambda: None) -> HTTPServer:
     """Listen on FABDESK_HTTP_HOST:FABDESK_HTTP_PORT."""
     settings = desk.settings
-    server = HTTPServer(make_app(desk), xheaders=True)
+    server = HTTPServer(make_app(desk, wake), xheaders=True)
     try:
         server.listen(port, address=settings.http_host)
     except OSError as exc:

@@ -12,6 +12,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
+    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -19,17 +20,13 @@ from telegram.ext import (
 )
 
 from bot import web
-from bot.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core import routes
+from bot.core.context import DESK_KEY, Context, FabDesk, Turn, get_desk, screen
 from bot.core.errors import on_error
 from bot.core.feature import Feature, Screen
+from bot.core.i18n import LANGUAGES, N_, Texts
 from bot.core.inputs import message_router
-from bot.core.lanes import LanedRateLimiter
-from bot.core.outbox import send_outbox, wake_sender
-from bot.features.menu import screens as menu
-from bot.features.registry import features
-from bot.i18n import LANGUAGES, N_, Texts
-from bot.jobs import (
+from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
     open_due_plan_tickets,
@@ -39,9 +36,13 @@ from bot.jobs import (
     send_due_reminders,
     send_weekly_summary,
 )
-from bot.reply import Reply
-from bot.settings import Settings, SettingsError, Webhook
-from bot.startup import telegram_reason
+from bot.core.lanes import LanedRateLimiter
+from bot.core.outbox import send_outbox, wake_sender
+from bot.core.reply import Reply
+from bot.core.settings import Settings, SettingsError, Webhook
+from bot.core.startup import telegram_reason
+from bot.features.menu import screens as menu
+from bot.features.registry import features
 from models import members
 from models.base import utcnow
 from models.bookings import BookingRules
@@ -236,7 +237,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     desk.calendar_domain = f"{application.bot.username or 'bot'}.fabdesk".lower()
     if (webhook := desk.settings.webhook()) is not None:
         await register_webhook(application.bot, webhook)
-    application.bot_data[WEB_KEY] = web.start(desk)
+    application.bot_data[WEB_KEY] = web.start(desk, lambda: wake_sender(CallbackContext(application)))
     async with desk.sessions.begin() as session:
         demoted = await members.sync_managers(session, desk.settings.manager_ids)
     try:

@@ -8,12 +8,12 @@ from datetime import date, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core import routes
+from bot.core.i18n import N_, Texts
 from bot.features.authorizations import routes as authorizations
 from bot.features.booking import routes as booking
 from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
-from bot.i18n import N_, Texts
 from models.machines import Machine, MachineKind
 
 KIND_ICONS = {

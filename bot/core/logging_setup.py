@@ -22,7 +22,7 @@ DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy")
 
 # A bot token as @BotFather gives it: the bot's id, a colon, 35 characters.
 BOT_TOKEN = re.compile(r"\b\d{5,16}:[A-Za-z0-9_-]{30,}")
-# A calendar link (bot/feed_server.py): /calendar/<token>.ics or /calendar/<token>/machine/<id>.ics.
+# A calendar link (bot/web/server.py): /calendar/<token>.ics or /calendar/<token>/machine/<id>.ics.
 FEED_TOKEN = re.compile(r"(/calendar/)[A-Za-z0-9_-]{8,}")
 # PTB's records whose only argument is a body as received: personal through and through.
 WHOLE_BODIES = frozenset({"Webhook received data: %s"})

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from bot.context import Context, get_desk
+from bot.core.context import Context, get_desk
 from bot.core.outbox import deliver_outbox
 from models import bookings
 from scheduler import daily, maintenance, reminders

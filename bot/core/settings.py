@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=1, le=65535)
     http_host: str = "127.0.0.1"
     public_url: str | None = None
+    # How old a Mini App's signed launch data may be (Telegram signs it when the app is opened).
+    app_auth_max_age_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Webhook mode (instead of long polling): Telegram posts updates to webhook_url, which a reverse
     # proxy forwards to webhook_listen:webhook_port (the same path).
     webhook_url: str | None = None
@@ -177,6 +179,14 @@ class Settings(BaseSettings):
         if self.http_port is None:
             return None
         return (self.public_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
+    def app_url(self) -> str | None:
+        """The Mini App's address, or None when it is off: Telegram opens Mini Apps over HTTPS only,
+        so it takes FABDESK_PUBLIC_URL in https and the HTTP server on."""
+        if self.http_port is None or not (self.public_url or "").startswith("https://"):
+            return None
+        return f"{self.web_base_url}/app/"
 
     def webhook(self) -> Webhook | None:
         """The webhook to serve, or None to long-poll; fail with a line naming the setting."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusal, Refusals, merge
+from bot.core.reply import Reply
 from bot.features.authorizations import refusals as authorizations
 from bot.features.booking import refusals as booking
 from bot.features.maintenance import refusals as maintenance
@@ -19,8 +21,6 @@ from bot.features.my_bookings import refusals as my_bookings
 from bot.features.projects import refusals as projects
 from bot.features.stock import refusals as stock
 from bot.features.updates import refusals as updates
-from bot.i18n import N_, Texts
-from bot.reply import Reply
 from models import errors
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ GENERIC_REFUSALS: Refusals = {
 
 # Each owner's table, by its name (the name a double claim is reported with).
 TABLES: dict[str, Refusals] = {
-    "bot/refusals.py": GENERIC_REFUSALS,
+    "bot/features/refusals.py": GENERIC_REFUSALS,
     "authorizations": authorizations.REFUSALS,
     "booking": booking.REFUSALS,
     "maintenance": maintenance.REFUSALS,

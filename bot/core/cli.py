@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from telegram.error import InvalidToken
 
-from bot.logging_setup import keep_logs_private
-from bot.settings import Settings, SettingsError, load_settings
+from bot.core.logging_setup import keep_logs_private
+from bot.core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("fabdesk")
 
@@ -58,11 +58,11 @@ def configure_logging(settings: Settings) -> None:
 def cmd_run(settings: Settings) -> int:
     """Apply pending migrations, then take updates from Telegram until stopped (long polling, or the
     webhook when FABDESK_WEBHOOK_URL is set)."""
-    from bot.app import ALLOWED_UPDATES, build_application
-    from bot.context import DESK_KEY
-    from bot.polling import LeasedUpdater
-    from bot.startup import wait_for_telegram
-    from bot.webhook import WebhookUpdater
+    from bot.core.app import ALLOWED_UPDATES, build_application
+    from bot.core.context import DESK_KEY
+    from bot.core.polling import LeasedUpdater
+    from bot.core.startup import wait_for_telegram
+    from bot.core.webhook import WebhookUpdater
 
     settings.token()  # fail early, with one line, when the token is missing
     webhook = settings.webhook()
@@ -75,7 +75,7 @@ def cmd_run(settings: Settings) -> int:
         settings.telegram_base_url,
     )
     if webhook is None:
-        # Several processes on one database: one polls, the others stand by (bot/polling.py).
+        # Several processes on one database: one polls, the others stand by (bot/core/polling.py).
         application.updater = LeasedUpdater(
             application.bot_data[DESK_KEY], application.bot, application.update_queue
         )
@@ -134,7 +134,7 @@ def cmd_run(settings: Settings) -> int:
 
 def upgrade_database(settings: Settings) -> None:
     """Apply pending migrations; a database that cannot be opened is one line naming the setting."""
-    from bot import migrations
+    from bot.core import migrations
 
     try:
         open_sqlite_first(settings, create=True)
@@ -225,7 +225,7 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_import(settings: Settings, path: Path) -> int:
     """Create or update machines, opening hours and closures from an inventory file, all or nothing."""
-    from bot.inventory_file import InventoryError, import_inventory, parse_inventory
+    from bot.core.inventory_file import InventoryError, import_inventory, parse_inventory
     from models.db import create_engine, session_factory
 
     try:
@@ -303,7 +303,7 @@ def cmd_restore(settings: Settings, path: Path) -> int:
     """Load a backup into an empty database (migrated first), all or nothing."""
     from alembic.script import ScriptDirectory
 
-    from bot import migrations
+    from bot.core import migrations
     from models.backup import BackupError, restore_backup
     from models.db import create_engine
 

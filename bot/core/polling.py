@@ -19,7 +19,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Updater
 
-from bot.context import FabDesk, worker_alive
+from bot.core.context import FabDesk, worker_alive
 from models import leases
 
 log = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.core import routes
-from bot.i18n import Texts, pick_language
-from bot.refusals import refusal_reply
-from bot.reply import Reply
-from bot.settings import Settings
+from bot.core.i18n import Texts, pick_language
+from bot.core.reply import Reply
+from bot.core.settings import Settings
+from bot.features.refusals import refusal_reply
 from models import members
 from models.bookings import BookingRules
 from models.errors import DomainError, NotFound

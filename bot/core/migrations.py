@@ -11,9 +11,9 @@ from alembic.config import Config
 from sqlalchemy.engine import make_url
 
 from alembic import command
-from bot.settings import SettingsError
+from bot.core.settings import SettingsError
 
-ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def alembic_config(database_url: str) -> Config:

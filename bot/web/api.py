@@ -1,0 +1,210 @@
+"""The Mini App's JSON API: what every endpoint shares.
+
+An endpoint is a subclass of `Endpoint` with `show(call)` (GET) and/or `change(call)` (POST). Each
+request is one transaction, like an update in the chat: the launch data is checked first (401 and
+nothing read or written when it is missing, forged or stale), the member is registered as a first
+message would, the endpoint calls the same domain functions as the chat, and the transaction is
+committed only if it returns. A domain refusal rolls back and answers 409 with the same sentence
+the chat shows; bad input answers 400; a manager endpoint called by a member answers 403 (the
+domain checks again). Messages queued for others (the chat's confirmation) are sent once committed.
+
+The page sends the launch data in the `Authorization` header: `tma <initData>`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from tornado.web import RequestHandler
+
+from bot.core.context import FabDesk
+from bot.core.i18n import Texts
+from bot.features.refusals import refusal_text
+from bot.web.auth import BadLaunchData, LaunchUser, check_launch_data
+from models import members
+from models.errors import DomainError
+from models.members import Member
+
+log = logging.getLogger(__name__)
+
+# A request body is a small JSON object (a booking, a machine's fields).
+MAX_BODY = 16 * 1024
+
+
+class ApiError(Exception):
+    """A request the API refuses: its status, a short code for the page, a sentence for people."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Call:
+    """One API request being answered: its transaction, its member, its time, its language."""
+
+    desk: FabDesk
+    session: AsyncSession
+    member: Member
+    now: datetime
+    texts: Texts
+    body: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    def _(self, message: str) -> str:
+        return self.texts.gettext(message)
+
+    def _value(self, name: str) -> object:
+        return self.body[name] if name in self.body else self.query.get(name)
+
+    def integer(self, name: str, low: int, high: int, default: int | None = None) -> int:
+        """An integer argument within [low, high]; 400 otherwise (never trusted: the domain re-checks)."""
+        value = self._value(name)
+        if value is None and default is not None:
+            return default
+        if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) <= 19:
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ApiError(400, "bad_argument", f"{name}: a whole number from {low} to {high}")
+        return value
+
+    def text(self, name: str, max_length: int, *, required: bool = True) -> str:
+        """A text argument, stripped, at most `max_length` characters; 400 otherwise."""
+        value = self._value(name)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or len(value) > max_length or (required and not value.strip()):
+            raise ApiError(400, "bad_argument", f"{name}: a text of at most {max_length} characters")
+        return value.strip()
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        value = self._value(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        raise ApiError(400, "bad_argument", f"{name}: true or false")
+
+
+Answer = Callable[[Call], Awaitable[object]]
+
+
+class Endpoint(RequestHandler):  # type: ignore[misc]
+    """An API endpoint: subclasses define `show` (GET) and/or `change` (POST). (Not `write`: that is
+    Tornado's own method.)"""
+
+    managers_only: ClassVar[bool] = False
+
+    def initialize(self, desk: FabDesk, wake: Callable[[], None]) -> None:
+        self.desk = desk
+        self.wake = wake
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+
+    async def show(self, call: Call) -> object:
+        raise ApiError(405, "method_not_allowed")
+
+    async def change(self, call: Call) -> object:
+        raise ApiError(405, "method_not_allowed")
+
+    async def get(self, *path: str) -> None:
+        self.path_values = path
+        await self._answer(self.show, body={})
+
+    async def post(self, *path: str) -> None:
+        self.path_values = path
+        await self._answer(self.change, body=self._body())
+
+    def _body(self) -> dict[str, Any]:
+        raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "too_large")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "bad_json") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_json")
+        return body
+
+    def _user(self, now: datetime) -> LaunchUser:
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, init_data = header.partition(" ")
+        if scheme.lower() != "tma":
+            raise ApiError(401, "unauthorized")
+        settings = self.desk.settings
+        try:
+            return check_launch_data(
+                init_data.strip(),
+                settings.token(),
+                now,
+                timedelta(minutes=settings.app_auth_max_age_minutes),
+            )
+        except BadLaunchData as refused:
+            log.info("Mini App call refused: %s", refused)
+            raise ApiError(401, "unauthorized") from None
+
+    async def _answer(self, answer: Answer, body: dict[str, Any]) -> None:
+        desk = self.desk
+        now = desk.clock()
+        user = self._user(now)
+        texts = desk.texts(telegram_language=user.language_code)
+        try:
+            async with desk.sessions.begin() as session:
+                member = await members.register(
+                    session,
+                    telegram_id=user.id,
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    username=user.username,
+                    telegram_language=user.language_code,
+                    manager_ids=desk.settings.manager_ids,
+                    now=now,
+                )
+                texts = desk.texts(member)
+                if self.managers_only and not member.is_manager:
+                    raise ApiError(403, "managers_only", texts.gettext("Only the fab managers can do that."))
+                query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
+                call = Call(desk, session, member, now, texts, body=body, query=query)
+                result = await answer(call)
+        except DomainError as refusal:  # rolled back: the refusal changed nothing
+            self._send(409, {"error": type(refusal).__name__, "message": refusal_text(texts, refusal)})
+            return
+        except ApiError as refused:
+            self._send(refused.status, {"error": refused.code, "message": refused.message})
+            return
+        self.wake()
+        self._send(200, result)
+
+    def _send(self, status: int, content: object) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            self._send(error.status, {"error": error.code, "message": error.message})
+        else:
+            self._send(status_code, {"error": "server_error" if status_code >= 500 else "bad_request"})
+
+    def log_exception(
+        self, typ: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(value, ApiError):
+            return  # an answer on purpose: the access log has the line
+        log.error("%s %s failed", self.request.method, self.request.path, exc_info=(typ, value, tb))  # type: ignore[arg-type]

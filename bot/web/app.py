@@ -1,0 +1,54 @@
+"""The Mini App: its page, its assets and its API, mounted under /app/ of the HTTP server.
+
+The page (bot/web/static/, plain HTML, CSS and JavaScript: no build step, so `pip install` ships a
+working app) loads Telegram's telegram-web-app.js as Telegram documents, reads `initData` and sends
+it with every API call (bot/web/api.py). The endpoints are listed by area: bot/web/member_api.py
+(the week, booking, my bookings) and bot/web/manager_api.py (the managers' tabs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tornado.web import RequestHandler, StaticFileHandler
+
+from bot.core.context import FabDesk
+from bot.web import manager_api, member_api
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+class _Page(RequestHandler):  # type: ignore[misc]
+    """The app's one page; the JavaScript does the rest."""
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish((STATIC / "index.html").read_bytes())
+
+
+class _Asset(StaticFileHandler):  # type: ignore[misc]
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+
+def routes(desk: FabDesk, wake: Callable[[], None]) -> list[tuple[str, Any, dict[str, Any]]]:
+    """The app's handlers for the HTTP server."""
+    common = {"desk": desk, "wake": wake}
+    api = [
+        (rf"/app/api/{path}", endpoint, common)
+        for path, endpoint in [*member_api.ENDPOINTS, *manager_api.ENDPOINTS]
+    ]
+    return [
+        *api,
+        (r"/app/?", _Page, {}),
+        (r"/app/static/(.+)", _Asset, {"path": str(STATIC)}),
+    ]

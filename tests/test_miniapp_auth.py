@@ -1,0 +1,102 @@
+"""The Mini App trusts only Telegram's signed launch data, recent, for this bot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.web.auth import BadLaunchData, check_launch_data, sign_launch_data
+from models.members import Member
+from tests.fakebot import FakeBotApi
+from tests.harness import ALICE, MANAGER, Clock, running_bot
+from tests.harness import test_settings as bot_settings
+from tests.miniapp import api, free_port, launch_data
+
+TOKEN = "123456:ABC-test-token"
+NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+USER = {"id": 4242, "first_name": "Élodie", "username": "elo", "language_code": "fr"}
+
+
+def _edit(data: str, **changes: str) -> str:
+    fields = dict(parse_qsl(data))
+    fields.update(changes)
+    return urlencode(fields)
+
+
+def test_genuine_launch_data_names_its_user() -> None:
+    user = check_launch_data(sign_launch_data(TOKEN, USER, NOW - timedelta(minutes=5)), TOKEN, NOW, HOUR)
+    assert (user.id, user.first_name, user.username, user.language_code) == (4242, "Élodie", "elo", "fr")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda d: "", id="missing"),
+        pytest.param(lambda d: "hash=&auth_date=1", id="empty hash"),
+        pytest.param(lambda d: _edit(d, user='{"id":1,"first_name":"Eve"}'), id="another user"),
+        pytest.param(lambda d: _edit(d, auth_date=str(int(NOW.timestamp()))), id="fresher date"),
+        pytest.param(lambda d: _edit(d, hash="0" * 64), id="zero hash"),
+        pytest.param(lambda d: d + "&user=x", id="field twice"),
+        pytest.param(lambda d: "%%%", id="not a query"),
+        pytest.param(lambda d: d + "&" + "x" * 5000, id="oversized"),
+    ],
+)
+def test_forged_launch_data_is_refused(forge: object) -> None:
+    data = sign_launch_data(TOKEN, USER, NOW - timedelta(minutes=5))
+    with pytest.raises(BadLaunchData):
+        check_launch_data(forge(data), TOKEN, NOW, HOUR)  # type: ignore[operator]
+
+
+def test_data_signed_for_another_bot_stale_or_from_the_future_is_refused() -> None:
+    with pytest.raises(BadLaunchData):
+        check_launch_data(sign_launch_data("999:other", USER, NOW), TOKEN, NOW, HOUR)
+    with pytest.raises(BadLaunchData):
+        check_launch_data(sign_launch_data(TOKEN, USER, NOW - HOUR - timedelta(seconds=1)), TOKEN, NOW, HOUR)
+    with pytest.raises(BadLaunchData):
+        check_launch_data(sign_launch_data(TOKEN, USER, NOW + timedelta(minutes=5)), TOKEN, NOW, HOUR)
+    for user in ({"first_name": "no id"}, {"id": True}, {"id": "4242"}):
+        with pytest.raises(BadLaunchData):
+            check_launch_data(sign_launch_data(TOKEN, user, NOW), TOKEN, NOW, HOUR)
+
+
+async def test_the_api_answers_only_signed_recent_calls(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    port = free_port()
+    settings = bot_settings(fake, database_url, http_port=port, public_url="https://lab.example.org/fabdesk")
+    clock = Clock()
+    assert settings.app_url == "https://lab.example.org/fabdesk/app/"
+    async with running_bot(settings, clock):
+        fresh = launch_data(fake, ALICE, clock())
+        status, me = await api(port, "me", fresh)
+        assert status == 200 and me["name"].startswith(ALICE.first_name) and me["manager"] is False
+        status, me = await api(port, "me", launch_data(fake, MANAGER, clock()))
+        assert status == 200 and me["manager"] is True
+        async with sessions() as session:
+            before = await session.scalar(select(func.count()).select_from(Member))
+        for refused in (None, "", _edit(fresh, user='{"id":1,"first_name":"Eve"}'), "garbage"):
+            assert (await api(port, "me", refused))[0] == 401
+        stale = launch_data(fake, ALICE, clock() - timedelta(minutes=61))
+        assert (await api(port, "me", stale))[0] == 401
+        # A forged call creates no member.
+        eve = sign_launch_data("1:other-bot", {"id": 777, "first_name": "Eve"}, clock())
+        assert (await api(port, "me", eve))[0] == 401
+        async with sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Member)) == before
+        assert (await api(port, "nowhere", fresh))[0] == 404
+
+
+async def test_without_an_https_public_address_the_app_is_off(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    port = free_port()
+    settings = bot_settings(fake, database_url, http_port=port, public_url=f"http://127.0.0.1:{port}")
+    clock = Clock()
+    assert settings.app_url is None
+    async with running_bot(settings, clock):
+        assert (await api(port, "me", launch_data(fake, ALICE, clock())))[0] == 404
