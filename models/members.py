@@ -6,7 +6,7 @@ import enum
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, String, select, update
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,37 @@ class Member(Base):
 
 def _clip(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else value
+
+
+class Profile(Protocol):
+    """Who Telegram says a person is: a chat update's user, or a Mini App's launch data."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def language_code(self) -> str | None: ...
+
+
+async def register_profile(
+    session: AsyncSession, user: Profile, manager_ids: Iterable[int], now: datetime
+) -> Member:
+    """`register` for the person Telegram names (the chat and the Mini App register alike)."""
+    return await register(
+        session,
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        telegram_language=user.language_code,
+        manager_ids=manager_ids,
+        now=now,
+    )
 
 
 async def register(

@@ -296,18 +296,20 @@ def test_a_value_json_cannot_hold_is_refused_when_queued() -> None:
 
 
 def test_handlers_read_button_numbers_through_one_codec() -> None:
-    """EPOCH was defined in three handlers and only one checked the range: now one codec."""
-    from bot.features import keyboards
-    from models.errors import NotFound
+    """EPOCH was defined in three handlers and only one checked the range: now one codec, in the
+    route declaration, for every moment and day a button carries."""
+    from bot.features.booking.routes import DayChosen, StartChosen
 
-    assert routes.moment_arg(keyboards.epoch_minutes(WHEN)) == WHEN
-    assert routes.day_arg(keyboards.date_code(date(2026, 12, 4))) == date(2026, 12, 4)
+    start = StartChosen(3, WHEN)
+    assert routes.parse(start.data()) == start
+    day = DayChosen(3, date(2026, 12, 4))
+    assert routes.parse(day.data()) == day
+    action = start.data().rsplit(":", 1)[0]
     for forged in (0, 5, 2**31 - 1):
-        with pytest.raises(NotFound):
-            routes.moment_arg(forged)
+        assert routes.parse(f"{action}:{forged}") is None
+    day_action = day.data().rsplit(":", 1)[0]
     for forged in (0, 20261340, 99991231):
-        with pytest.raises(NotFound):
-            routes.day_arg(forged)
+        assert routes.parse(f"{day_action}:{forged}") is None
 
 
 def test_asking_a_question_drops_every_other_one() -> None:

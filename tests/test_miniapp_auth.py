@@ -100,3 +100,23 @@ async def test_without_an_https_public_address_the_app_is_off(
     assert settings.app_url is None
     async with running_bot(settings, clock):
         assert (await api(port, "me", launch_data(fake, ALICE, clock())))[0] == 404
+
+
+async def test_a_stranger_learns_nothing_from_the_body_and_odd_numbers_are_refused_kindly(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    """The launch data is checked before the body is read; a number written oddly is a 400."""
+    from bot.web.api import ApiError, Call
+
+    port = free_port()
+    settings = bot_settings(fake, database_url, http_port=port, public_url="https://lab.example.org/fabdesk")
+    async with running_bot(settings, Clock()):
+        status, _ = await api(port, "me", None, body={"x": "y" * 20_000})
+        assert status == 401
+    call = Call(None, None, None, None, None, query={"n": "²"})  # type: ignore[arg-type]
+    for odd in ("²", "--5", "1e3", " 4", "9" * 30):
+        call.query["n"] = odd
+        with pytest.raises(ApiError):
+            call.integer("n", 0, 10)
+    call.query["n"] = "-3"
+    assert call.integer("n", -5, 5) == -3

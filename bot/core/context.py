@@ -139,16 +139,7 @@ async def open_turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     now = desk.clock()
     query = update.callback_query
     async with desk.sessions.begin() as session:
-        member = await members.register(
-            session,
-            telegram_id=user.id,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            username=user.username,
-            telegram_language=user.language_code,
-            manager_ids=desk.settings.manager_ids,
-            now=now,
-        )
+        member = await members.register_profile(session, user, desk.settings.manager_ids, now)
         yield Turn(
             desk=desk,
             session=session,

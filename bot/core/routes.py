@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, dataclass_transform
 
-from models.errors import NotFound
-
 MAX_LENGTH = 64  # Telegram's limit on callback_data, in bytes
 _DIGITS = re.compile(r"^(0|[1-9][0-9]{0,11})$")
 _ACTION = re.compile(r"^[a-z]+(:[a-z]+)*$")
@@ -214,23 +212,6 @@ def parse(data: str | None) -> Button | None:
         if cls is not None:
             return cls.load(parts[split:])
     return None
-
-
-def moment_arg(number: int) -> datetime:
-    """The moment a button's argument carries (minutes since 1970); NotFound for one no button of
-    ours could carry: a forged or garbled press is answered as something no longer available."""
-    try:
-        return MOMENT_CODEC.load(str(number))
-    except ValueError:
-        raise NotFound(f"moment {number}") from None
-
-
-def day_arg(number: int) -> date:
-    """The day a button's argument carries (yyyymmdd); NotFound for anything else."""
-    try:
-        return DAY_CODEC.load(str(number))
-    except ValueError:
-        raise NotFound(f"day {number}") from None
 
 
 def declared() -> dict[str, type[Button]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -103,16 +102,6 @@ def nav_row(texts: Texts, back: Back) -> list[InlineKeyboardButton]:
     row = [button("⬅️ " + _("Back"), back)] if back is not None else []
     row.append(button("✖️ " + _("Cancel"), menu.Closed()))
     return row
-
-
-def epoch_minutes(moment: datetime) -> int:
-    """A moment as a button carries it (bot/core/routes.py reads it back)."""
-    return routes.minutes_since_epoch(moment)
-
-
-def date_code(day: date) -> int:
-    """A day as a button carries it, yyyymmdd (bot/core/routes.py reads it back)."""
-    return day.year * 10000 + day.month * 100 + day.day
 
 
 def menu_button(texts: Texts) -> InlineKeyboardButton:

@@ -1,8 +1,10 @@
 """Every feature, in the order its handlers are registered (the app factory walks this list).
 
 Commands and buttons do not compete (each has one owner: a clash is refused at start-up), so the
-order only matters for each feature's other handlers, tried before any command or press: group and
-channel events first, as they never reach a private screen.
+order matters for two things only: each feature's other handlers, tried before any command or
+press (group and channel events first, as they never reach a private screen); and the typed
+answers a feature awaits (Feature.awaits), tried in this order, catch-alls last (bot/core/inputs.py)
+— which is harmless, as a member owes one answer at a time (models/base.clear_pending).
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ An endpoint is a subclass of `Endpoint` with `show(call)` (GET) and/or `change(c
 request is one transaction, like an update in the chat: the launch data is checked first (401 and
 nothing read or written when it is missing, forged or stale), the member is registered as a first
 message would, the endpoint calls the same domain functions as the chat, and the transaction is
-committed only if it returns. A domain refusal rolls back and answers 409 with the same sentence
-the chat shows; bad input answers 400; a manager endpoint called by a member answers 403 (the
-domain checks again). Messages queued for others (the chat's confirmation) are sent once committed.
+committed only if it returns. A domain refusal rolls back and answers with the same sentence the
+chat shows (404 for what is no longer there, 403 for what only managers may do, 409 otherwise);
+bad input answers 400; a manager endpoint called by a member answers 403 (the domain checks
+again). Messages queued for others (the chat's confirmation) are sent once committed.
 
 The page sends the launch data in the `Authorization` header: `tma <initData>`.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +31,7 @@ from bot.core.i18n import Texts
 from bot.features.refusals import refusal_text
 from bot.web.auth import BadLaunchData, LaunchUser, check_launch_data
 from models import members
-from models.errors import DomainError
+from models.errors import DomainError, NotAllowed, NotFound
 from models.members import Member
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ class Call:
         value = self._value(name)
         if value is None and default is not None:
             return default
-        if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) <= 19:
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ApiError(400, "bad_argument", f"{name}: a whole number from {low} to {high}")
@@ -124,11 +126,11 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
 
     async def get(self, *path: str) -> None:
         self.path_values = path
-        await self._answer(self.show, body={})
+        await self._answer(self.show, read_body=False)
 
     async def post(self, *path: str) -> None:
         self.path_values = path
-        await self._answer(self.change, body=self._body())
+        await self._answer(self.change, read_body=True)
 
     def _body(self) -> dict[str, Any]:
         raw = self.request.body or b"{}"
@@ -159,31 +161,25 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
             log.info("Mini App call refused: %s", refused)
             raise ApiError(401, "unauthorized") from None
 
-    async def _answer(self, answer: Answer, body: dict[str, Any]) -> None:
+    async def _answer(self, answer: Answer, read_body: bool) -> None:
         desk = self.desk
         now = desk.clock()
-        user = self._user(now)
+        user = self._user(now)  # before anything else is read: a stranger learns nothing
+        body = self._body() if read_body else {}
         texts = desk.texts(telegram_language=user.language_code)
         try:
             async with desk.sessions.begin() as session:
-                member = await members.register(
-                    session,
-                    telegram_id=user.id,
-                    first_name=user.first_name,
-                    last_name=user.last_name,
-                    username=user.username,
-                    telegram_language=user.language_code,
-                    manager_ids=desk.settings.manager_ids,
-                    now=now,
-                )
+                member = await members.register_profile(session, user, desk.settings.manager_ids, now)
                 texts = desk.texts(member)
                 if self.managers_only and not member.is_manager:
                     raise ApiError(403, "managers_only", texts.gettext("Only the fab managers can do that."))
                 query = {key: self.get_query_argument(key) for key in self.request.query_arguments}
                 call = Call(desk, session, member, now, texts, body=body, query=query)
-                result = await answer(call)
+                # Serialized before the commit: an answer that cannot be sent changes nothing.
+                result = _json(await answer(call))
         except DomainError as refusal:  # rolled back: the refusal changed nothing
-            self._send(409, {"error": type(refusal).__name__, "message": refusal_text(texts, refusal)})
+            status = 404 if isinstance(refusal, NotFound) else 403 if isinstance(refusal, NotAllowed) else 409
+            self._send(status, {"error": type(refusal).__name__, "message": refusal_text(texts, refusal)})
             return
         except ApiError as refused:
             self._send(refused.status, {"error": refused.code, "message": refused.message})
@@ -193,7 +189,7 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
 
     def _send(self, status: int, content: object) -> None:
         self.set_status(status)
-        self.finish(json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+        self.finish(content if isinstance(content, str) else _json(content))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
@@ -208,3 +204,7 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
         if isinstance(value, ApiError):
             return  # an answer on purpose: the access log has the line
         log.error("%s %s failed", self.request.method, self.request.path, exc_info=(typ, value, tb))  # type: ignore[arg-type]
+
+
+def _json(content: object) -> str:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))

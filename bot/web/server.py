@@ -137,7 +137,8 @@ def make_app(desk: FabDesk, wake: Callable[[], None] = lambda: None) -> Applicat
 def start(desk: FabDesk, port: int, wake: Callable[[], None] = lambda: None) -> HTTPServer:
     """Listen on FABDESK_HTTP_HOST:FABDESK_HTTP_PORT."""
     settings = desk.settings
-    server = HTTPServer(make_app(desk, wake), xheaders=True)
+    # Nothing posted here is large (a Mini App call is a small JSON object): refuse the rest unread.
+    server = HTTPServer(make_app(desk, wake), xheaders=True, max_body_size=64 * 1024)
     try:
         server.listen(port, address=settings.http_host)
     except OSError as exc:
