@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from models.errors import (
     OverlapsOwnBooking,
     SlotTaken,
 )
-from models.machines import Machine, check_bookable, get_machine
+from models.machines import Machine, MachineKind, check_bookable, get_machine
 from models.members import Member
 from models.notices import Notice
 from models.opening import LabCalendar, local_datetime
@@ -126,6 +126,10 @@ class BookingRules:
         """Whether the booking is reminded: reminders are on and it was made before its reminder fell due."""
         return bool(self.reminder_lead) and booking.created_at < booking.start_at - self.reminder_lead
 
+    def reminder_minutes(self, booking: Booking) -> int | None:
+        """How long before its start the booking is reminded (None: it is not)."""
+        return int(self.reminder_lead.total_seconds() // 60) if self.gets_reminder(booking) else None
+
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
 
@@ -181,7 +185,7 @@ async def _unavailable(
     )
 
 
-def _overlaps(busy: list[Interval], start: datetime, end: datetime) -> bool:
+def overlaps(busy: list[Interval], start: datetime, end: datetime) -> bool:
     return any(b_start < end and start < b_end for b_start, b_end in busy)
 
 
@@ -202,7 +206,7 @@ def _free_starts(
         start
         for opens, closes in intervals
         for start in _grid(opens, closes, step, length)
-        if start >= now and not _overlaps(busy, start, start + length)
+        if start >= now and not overlaps(busy, start, start + length)
     ]
 
 
@@ -255,7 +259,7 @@ async def free_lengths(
     lengths = []
     for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
-        if end > interval[1] or _overlaps(busy, start, end):
+        if end > interval[1] or overlaps(busy, start, end):
             break
         lengths.append(minutes)
     return lengths
@@ -284,26 +288,40 @@ async def next_free_starts(
     return found[:limit]
 
 
-async def validate_slot(
-    session: AsyncSession, machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime
-) -> None:
-    """Refuse a slot that breaks a rule: length, past, horizon, opening hours, slot grid."""
+def check_timing(machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime) -> None:
+    """Refuse a slot whose length or time breaks a rule: length, past, horizon."""
     if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.max_booking_minutes:
         raise BadLength(f"{minutes} min on {machine.name}")
-    end = start + timedelta(minutes=minutes)
     if start < now:
         raise InThePast(start.isoformat())
-    if end > rules.horizon_end(now):
+    if start + timedelta(minutes=minutes) > rules.horizon_end(now):
         raise BeyondHorizon(start.isoformat())
-    day = start.astimezone(rules.tz).date()
-    calendar = await LabCalendar.load(session, day, day, rules.tz)
+
+
+def check_opening(
+    machine: Machine, start: datetime, minutes: int, calendar: LabCalendar, downtimes: list[Interval]
+) -> None:
+    """Refuse a slot outside the opening hours, off the machine's grid, or in a planned downtime
+    (`downtimes`: the machine's windows loaded around the slot; more is harmless)."""
+    end = start + timedelta(minutes=minutes)
     interval = calendar.interval_containing(start, end)
     if interval is None:
         raise OutsideOpeningHours(start.isoformat())
     if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
         raise Misaligned(start.isoformat())
-    if await downtimes_between(session, machine.id, start, end):
+    if overlaps(downtimes, start, end):
         raise InMaintenance(start.isoformat())
+
+
+async def validate_slot(
+    session: AsyncSession, machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime
+) -> None:
+    """Refuse a slot that breaks a rule: length, past, horizon, opening hours, slot grid, downtime."""
+    check_timing(machine, start, minutes, rules, now)
+    end = start + timedelta(minutes=minutes)
+    day = start.astimezone(rules.tz).date()
+    calendar = await LabCalendar.load(session, day, day, rules.tz)
+    check_opening(machine, start, minutes, calendar, await downtimes_between(session, machine.id, start, end))
 
 
 async def book(
@@ -324,7 +342,7 @@ async def book(
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
-    if _overlaps(await _busy(session, machine.id, start, end), start, end):
+    if overlaps(await _busy(session, machine.id, start, end), start, end):
         return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
     booking = Booking(
         member_id=member.id,
@@ -535,6 +553,30 @@ class Reminder(Notice, kind="reminder"):
 REMINDER = Reminder.kind  # the outbox kind of a booking reminder
 
 
+class BookingConfirmed(Notice, kind="booking_confirmed"):
+    """A booking made outside the chat (in the Mini App): the chat confirms it as its Confirm does."""
+
+    booking_id: int
+    machine: str
+    machine_kind: MachineKind = field(metadata={"key": "kind"})
+    start: datetime
+    end: datetime
+    reminder_minutes: int | None = None  # None: no reminder will come
+
+
+def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
+    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
+    notice = BookingConfirmed(
+        booking_id=booking.id,
+        machine=booking.machine.name,
+        machine_kind=booking.machine.kind,
+        start=booking.start_at,
+        end=booking.end_at,
+        reminder_minutes=rules.reminder_minutes(booking),
+    )
+    outbox.notify_member(session, booking.member, notice, now)
+
+
 def reminder_subject(booking_id: int) -> str:
     return f"booking:{booking_id}"
 
@@ -600,6 +642,7 @@ async def queue_due_reminders(
 
 __all__ = [
     "Booking",
+    "BookingConfirmed",
     "BookingRules",
     "BookingStatus",
     "DayAvailability",
@@ -610,11 +653,15 @@ __all__ = [
     "booking_notes",
     "bookings_between",
     "cancel",
+    "check_opening",
+    "check_timing",
+    "confirm_in_chat",
     "day_availability",
     "due_reminders",
     "free_lengths",
     "get_own_booking",
     "next_free_starts",
+    "overlaps",
     "upcoming_for_member",
     "validate_slot",
 ]

@@ -253,6 +253,17 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         "waitlist_freed",
         {"machine": "Prusa MK4", "machine_id": 1, "start": S, "end": E, "minutes": 90},
     ),
+    (
+        "booking_confirmed",
+        {
+            "booking_id": 3,
+            "machine": "Prusa MK4",
+            "kind": "3d_printer",
+            "start": S,
+            "end": E,
+            "reminder_minutes": 30,
+        },
+    ),
     ("waitlist_back", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     ("waitlist_opened", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     # The three that act in Telegram before (or instead of) sending a message.

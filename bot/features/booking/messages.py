@@ -3,13 +3,15 @@ slot freed up, a day worth another look)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import N_, Texts
 from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
 from bot.features.booking import routes
-from models.bookings import Reminder, ReminderNote
+from models.bookings import BookingConfirmed, Reminder, ReminderNote
 from models.waitlist import WaitlistBack, WaitlistFreed, WaitlistOpened
 
 # A reminder of a booking the lab can no longer honour as planned warns instead of just reminding.
@@ -27,6 +29,28 @@ REMINDER_WARNINGS = {
         "Please check with the fab managers before coming."
     ),
 }
+
+
+def confirmed_text(
+    texts: Texts, title: str, start: datetime, end: datetime, reminder_minutes: int | None
+) -> str:
+    """The booking's confirmation: the chat's answer to Confirm, and its message for a booking made
+    in the Mini App. `title` is the machine's (keyboards.machine_title)."""
+    text = "✅ " + texts.gettext("Your booking is confirmed.")
+    text += "\n\n" + f"{title}\n🗓 {texts.when(start, end)}"
+    if reminder_minutes:
+        text += "\n\n" + texts.ngettext(
+            "I will remind you {minutes} minute before.",
+            "I will remind you {minutes} minutes before.",
+            reminder_minutes,
+        ).format(minutes=reminder_minutes)
+    return text
+
+
+@renders(BookingConfirmed)
+def _booking_confirmed(texts: Texts, p: BookingConfirmed) -> Outgoing:
+    title = f"{keyboards.KIND_ICONS[p.machine_kind]} {p.machine}"
+    return Outgoing(confirmed_text(texts, title, p.start, p.end, p.reminder_minutes), keyboards.booked(texts))
 
 
 @renders(Reminder)

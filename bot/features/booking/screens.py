@@ -9,7 +9,7 @@ from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
-from bot.features.booking import routes
+from bot.features.booking import messages, routes
 from bot.features.keyboards import KIND_NAMES
 from models import bookings, machines, waitlist
 from models.errors import SlotTaken
@@ -235,19 +235,9 @@ async def book(turn: Turn) -> Reply:
             markup=booking_keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
             toast=_("That slot was just taken."),
         )
-    text = (
-        "✅ "
-        + _("Your booking is confirmed.")
-        + "\n\n"
-        + _summary(turn, booking.machine, booking.start_at, booking.minutes)
-    )
-    if turn.desk.rules.gets_reminder(booking):
-        minutes = int(turn.desk.rules.reminder_lead.total_seconds() // 60)
-        text += "\n\n" + turn.texts.ngettext(
-            "I will remind you {minutes} minute before.",
-            "I will remind you {minutes} minutes before.",
-            minutes,
-        ).format(minutes=minutes)
+    title = keyboards.machine_title(booking.machine)
+    lead = turn.desk.rules.reminder_minutes(booking)
+    text = messages.confirmed_text(turn.texts, title, booking.start_at, booking.end_at, lead)
     return Reply(text=text, markup=keyboards.booked(turn.texts), toast=_("Booked!"))
 
 
