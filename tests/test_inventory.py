@@ -23,6 +23,7 @@ from bot.core.inventory_file import (
     import_inventory,
     parse_inventory,
 )
+from models import machines
 from models.base import utcnow
 from models.inventory import (
     IMPORT_NOTE,
@@ -34,7 +35,6 @@ from models.inventory import (
     UnknownMachine,
     apply_inventory,
 )
-from models import machines
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan, Severity, Ticket, TicketOrigin, TicketStatus
 from models.opening import Closure, OpeningHours, weekly_hours
