@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.audit import ManagerChange
 from models.machines import Authorization, Machine
+from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from tests.factories import NOW
@@ -80,8 +81,16 @@ WRITES = [
     ("manage/authorize", {"member": 1, "machine": 2}),
     ("manage/revoke", {"member": 1, "machine": 2}),
     ("manage/role", {"member": 1, "manager": True}),
+    ("manage/ticket", {"id": 1, "action": "take"}),
 ]
-READS = ["manage/texts", "manage/machines", "manage/hours", "manage/members?q=a", "manage/changes"]
+READS = [
+    "manage/texts",
+    "manage/machines",
+    "manage/hours",
+    "manage/members?q=a",
+    "manage/tickets",
+    "manage/changes",
+]
 
 
 async def test_a_member_is_refused_every_manager_endpoint_and_nothing_changes(
@@ -289,3 +298,64 @@ async def test_the_texts_of_the_tabs_are_in_the_managers_language(
         assert status == 200 and french["tab.hours"] == "Horaires et fermetures"
         status, english = await call(EN_MANAGER, "manage/texts")
         assert english["tab.hours"] == "Hours & closures" and set(english) == set(french)
+
+
+async def test_the_maintenance_board_acts_as_the_chats_queue(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        await call(BOB, "me")
+        known = await ids(sessions)
+        async with sessions.begin() as session:
+            for severity, title, machine in (
+                (Severity.MINOR, "Plateau rayé", "Prusa MK4"),
+                (Severity.UNUSABLE, "Tube HS", "Trotec Speedy"),
+            ):
+                ticket = Ticket(
+                    machine_id=known[machine],
+                    origin=TicketOrigin.REPORT,
+                    severity=severity,
+                    status=TicketStatus.OPEN,
+                    title=title,
+                    created_at=NOW - timedelta(hours=5),
+                    updated_at=NOW,
+                )
+                session.add(ticket)
+                await session.flush()
+                session.add(
+                    Report(
+                        ticket_id=ticket.id,
+                        reporter_id=known[str(BOB.id)],
+                        severity=severity,
+                        description=title + ", vu ce matin",
+                        created_at=NOW - timedelta(hours=5),
+                    )
+                )
+        assert (await call(ALICE, "manage/tickets"))[0] == 403
+        status, board = await call(EN_MANAGER, "manage/tickets")
+        assert status == 200 and board["total"] == 2
+        assert [(t["title"], t["severity"], t["age_hours"]) for t in board["tickets"]] == [
+            ("Tube HS", "unusable", 5),
+            ("Plateau rayé", "minor", 5),
+        ]
+        laser = board["tickets"][0]["id"]
+        assert (await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "fix"}))[0] == 400
+        status, answer = await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "take"})
+        assert status == 200 and answer["ticket"]["status"] == "in_progress"
+        assert answer["ticket"]["assignee"] == "Morgane"
+        mark = fake.mark()
+        body = {"id": laser, "action": "resolve", "note": "Tube changé"}
+        assert (await call(EN_MANAGER, "manage/ticket", body))[0] == 200
+        told = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == BOB.id and "is resolved" in (c.text or ""),
+            after=mark,
+        )
+        assert "Note: Tube changé" in (told.text or "")
+        status, answer = await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "reject"})
+        assert (status, answer["error"]) == (409, "TicketNotActive")
+        status, detail = await call(EN_MANAGER, f"manage/tickets?id={laser}")
+        assert status == 200 and detail["ticket"]["reports"][0]["text"] == "Tube HS, vu ce matin"
+        assert [(h["what"], h["note"]) for h in detail["ticket"]["history"]] == [
+            ("taken in hand", None),
+            ("resolved", "Tube changé"),
+        ]

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.features.keyboards import KIND_NAMES
+from bot.features.keyboards import KIND_NAMES, SEVERITY_NAMES
+from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
 from models import audit, authorizations, machines, maintenance, members, schedule
@@ -393,6 +394,76 @@ class Role(ManagerEndpoint):
         return {"member": member.id, "manager": member.is_manager, "changed": changed}
 
 
+def _ticket_json(call: Call, ticket: maintenance.Ticket) -> dict[str, object]:
+    tz = call.desk.settings.tz
+    return {
+        "id": ticket.id,
+        "machine": ticket.machine.name,
+        "machine_id": ticket.machine_id,
+        "title": ticket.title,
+        "severity": ticket.severity.value,
+        "severity_label": call._(SEVERITY_NAMES[ticket.severity.value]),
+        "status": ticket.status.value,
+        "status_label": call._(STATUS_NAMES[ticket.status]),
+        "opened": ticket.created_at.astimezone(tz).isoformat(),
+        "age_hours": int((call.now - ticket.created_at).total_seconds() // 3600),
+        "assignee": ticket.assignee.display_name if ticket.assignee is not None else None,
+    }
+
+
+class Tickets(ManagerEndpoint):
+    """The maintenance queue: active tickets, most urgent first then the oldest (?offset=), 20 at a
+    time; with ?id=, one ticket with its reports and history."""
+
+    async def show(self, call: Call) -> object:
+        if "id" in call.query:
+            ticket = await maintenance.get_ticket(call.session, call.integer("id", 1, 2**31 - 1), full=True)
+            tz = call.desk.settings.tz
+            return {
+                "ticket": _ticket_json(call, ticket)
+                | {
+                    "reports": [
+                        {
+                            "by": r.reporter.display_name if r.reporter is not None else None,
+                            "at": r.created_at.astimezone(tz).isoformat(),
+                            "text": r.description,
+                            "photos": len(r.photo_ids),
+                        }
+                        for r in ticket.reports
+                    ],
+                    "history": [
+                        {
+                            "at": e.at.astimezone(tz).isoformat(),
+                            "what": call._(EVENT_NAMES[e.kind]),
+                            "by": e.actor.display_name if e.actor is not None else None,
+                            "note": e.note,
+                        }
+                        for e in ticket.events
+                    ],
+                }
+            }
+        offset = call.integer("offset", 0, 1_000_000, default=0)
+        tickets, total = await maintenance.queue(call.session, offset=offset, limit=PAGE)
+        return {"tickets": [_ticket_json(call, t) for t in tickets], "total": total, "offset": offset}
+
+
+class TicketAct(ManagerEndpoint):
+    """Act on a ticket as the chat's queue does {id, action: take|resolve|escalate|reject, note?}:
+    the reporters are told, the machine comes back when nothing else keeps it down."""
+
+    async def change(self, call: Call) -> object:
+        ticket_id = call.integer("id", 1, 2**31 - 1)
+        actions = {a.value: a for a in maintenance.Action}
+        action = actions.get(call.text("action", 16))
+        if action is None:
+            raise _bad("action", ", ".join(actions))
+        note = call.text("note", maintenance.MAX_NOTE, required=False) or None
+        ticket = await maintenance.act(
+            call.session, call.member, ticket_id, action, call.now, note, call.desk.settings.tz
+        )
+        return {"ticket": _ticket_json(call, ticket)}
+
+
 class Changes(ManagerEndpoint):
     """The latest changes made from the app, newest first: who, when, what."""
 
@@ -433,5 +504,7 @@ ENDPOINTS: list[tuple[str, Any]] = [
     ("manage/authorize", Authorize),
     ("manage/revoke", Revoke),
     ("manage/role", Role),
+    ("manage/tickets", Tickets),
+    ("manage/ticket", TicketAct),
     ("manage/changes", Changes),
 ]

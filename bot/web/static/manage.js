@@ -136,19 +136,22 @@
     return box;
   }
 
-  function renderMachines(container) {
-    container.textContent = "";
-    var reload = function () { renderMachines(container); };
-    call("manage/machines").then(function (answer) {
-      if (answer.status !== 200) {
-        notice(container.appendChild(el("p")), answer, "");
-        return;
-      }
-      answer.data.machines.forEach(function (machine) {
-        container.appendChild(machineForm(machine, answer.data.kinds, reload));
+  // A tab drawn from one GET: `draw(container, data, reload)` once it answers (its error otherwise).
+  function loaded(path, draw) {
+    return function render(container) {
+      container.textContent = "";
+      call(path).then(function (answer) {
+        if (answer.status !== 200) notice(container.appendChild(el("p")), answer, "");
+        else draw(container, answer.data, function () { render(container); });
       });
-    });
+    };
   }
+
+  var renderMachines = loaded("manage/machines", function (container, data, reload) {
+    data.machines.forEach(function (machine) {
+      container.appendChild(machineForm(machine, data.kinds, reload));
+    });
+  });
 
   // --- Hours & closures ---
 
@@ -182,53 +185,23 @@
     ]);
   }
 
-  function renderHours(container) {
-    container.textContent = "";
-    var reload = function () { renderHours(container); };
-    call("manage/hours").then(function (answer) {
-      if (answer.status !== 200) {
-        notice(container.appendChild(el("p")), answer, "");
-        return;
-      }
-      var week = el("section", { class: "fd-card" }, [el("h3", { text: t("hours.title") }), el("p", { class: "fd-hint", text: t("hours.hint") })]);
-      answer.data.hours.forEach(function (day) { week.appendChild(dayRow(day)); });
-      container.appendChild(week);
+  var renderHours = loaded("manage/hours", function (container, data, reload) {
+    var week = el("section", { class: "fd-card" }, [el("h3", { text: t("hours.title") }), el("p", { class: "fd-hint", text: t("hours.hint") })]);
+    data.hours.forEach(function (day) { week.appendChild(dayRow(day)); });
+    container.appendChild(week);
 
-      var list = el("ul", {});
-      answer.data.closures.forEach(function (closure) {
-        var said = el("span", { class: "fd-notice" });
-        list.appendChild(
-          el("li", {}, [
-            closure.label + (closure.reason ? " · " + closure.reason : "") + " ",
-            el("button", {
-              type: "button",
-              text: t("closure.remove"),
-              onclick: function () {
-                call("manage/closure/remove", { day: closure.day }).then(function (result) {
-                  if (notice(said, result, t("members.done"))) reload();
-                });
-              },
-            }),
-            said,
-          ])
-        );
-      });
-      var day = el("input", { type: "date" });
-      var reason = el("input", { type: "text", maxlength: "200" });
-      var said = el("p", { class: "fd-notice" });
-      container.appendChild(
-        el("section", { class: "fd-card" }, [
-          el("h3", { text: t("closure.title") }),
-          answer.data.closures.length ? list : el("p", { text: t("closure.none") }),
-          field(t("closure.day"), day),
-          field(t("closure.reason"), reason),
+    var list = el("ul", {});
+    data.closures.forEach(function (closure) {
+      var said = el("span", { class: "fd-notice" });
+      list.appendChild(
+        el("li", {}, [
+          closure.label + (closure.reason ? " · " + closure.reason : "") + " ",
           el("button", {
             type: "button",
-            text: t("closure.add"),
+            text: t("closure.remove"),
             onclick: function () {
-              call("manage/closure", { day: day.value, reason: reason.value }).then(function (result) {
-                var count = result.status === 200 ? result.data.warned : 0;
-                if (notice(said, result, t("closure.added").replace("{count}", count))) setTimeout(reload, 1500);
+              call("manage/closure/remove", { day: closure.day }).then(function (result) {
+                if (notice(said, result, t("members.done"))) reload();
               });
             },
           }),
@@ -236,7 +209,29 @@
         ])
       );
     });
-  }
+    var day = el("input", { type: "date" });
+    var reason = el("input", { type: "text", maxlength: "200" });
+    var said = el("p", { class: "fd-notice" });
+    container.appendChild(
+      el("section", { class: "fd-card" }, [
+        el("h3", { text: t("closure.title") }),
+        data.closures.length ? list : el("p", { text: t("closure.none") }),
+        field(t("closure.day"), day),
+        field(t("closure.reason"), reason),
+        el("button", {
+          type: "button",
+          text: t("closure.add"),
+          onclick: function () {
+            call("manage/closure", { day: day.value, reason: reason.value }).then(function (result) {
+              var count = result.status === 200 ? result.data.warned : 0;
+              if (notice(said, result, t("closure.added").replace("{count}", count))) setTimeout(reload, 1500);
+            });
+          },
+        }),
+        said,
+      ])
+    );
+  });
 
   // --- Members ---
 
