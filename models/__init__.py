@@ -1,5 +1,6 @@
 """The fabdesk domain: tables and the rules on them. Never imports the bot or the scheduler."""
 
+from models.audit import ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
@@ -42,6 +43,7 @@ __all__ = [
     "MachineKind",
     "MachineStatus",
     "MaintenancePlan",
+    "ManagerChange",
     "Meeting",
     "Member",
     "MemberSearch",

@@ -64,6 +64,17 @@ class MachineEntry:
     status: MachineStatus | None = None
     # None leaves the machine's plans alone; a tuple is all of them (the others are deactivated).
     maintenance: tuple[MaintenanceEntry, ...] | None = None
+    # The optional fields the file names (of OPTIONAL_FIELDS); None: all of them. A machine in the
+    # database keeps the others as they are (a manager changed them in the app): a new one gets the
+    # values above, the file's defaults.
+    named: frozenset[str] | None = None
+
+    def names(self, attribute: str) -> bool:
+        return self.named is None or attribute in self.named
+
+
+# What a machine's entry may leave out (name and kind it always gives).
+OPTIONAL_FIELDS = ("location", "description", "slot_minutes", "max_booking_minutes", "requires_training")
 
 
 @dataclass(frozen=True)
@@ -346,6 +357,16 @@ async def apply_inventory(
                     "counted in the new unit",
                 )
             )
+    for index, (entry, held_machine) in enumerate(zip(entries, matches, strict=True)):
+        if held_machine is not None:
+            slot, longest = _booking_grid(held_machine, entry)
+            if longest < slot or longest % slot:
+                problems.append(
+                    Problem(
+                        ("machines", index, "max_booking_minutes"),
+                        f"must be a multiple of the machine's slot_minutes ({slot}), not {longest}",
+                    )
+                )
     if problems:
         raise InventoryRefused(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
@@ -688,17 +709,26 @@ def _update_plan(plan: MaintenancePlan, item: MaintenanceEntry) -> bool:
     return changed
 
 
+def _booking_grid(machine: Machine, entry: MachineEntry) -> tuple[int, int]:
+    """The machine's slot and longest booking once the entry is applied: a longest booking the file
+    does not name stays, if it still is whole slots (else the file's default for its slot)."""
+    slot = entry.slot_minutes if entry.names("slot_minutes") else machine.slot_minutes
+    if entry.names("max_booking_minutes"):
+        return slot, entry.max_booking_minutes
+    kept = machine.max_booking_minutes
+    if slot <= kept and kept % slot == 0:
+        return slot, kept
+    return slot, entry.max_booking_minutes if entry.names("slot_minutes") else slot
+
+
 def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
-    """Set the fields that differ; return whether any did."""
-    wanted: dict[str, object] = {
-        "name": entry.name,
-        "kind": entry.kind,
-        "location": entry.location,
-        "description": entry.description,
-        "slot_minutes": entry.slot_minutes,
-        "max_booking_minutes": entry.max_booking_minutes,
-        "requires_training": entry.requires_training,
-    }
+    """Set the fields the entry names that differ; return whether any did."""
+    slot, longest = _booking_grid(machine, entry)
+    wanted: dict[str, object] = {"name": entry.name, "kind": entry.kind}
+    for attribute in ("location", "description", "requires_training"):
+        if entry.names(attribute):
+            wanted[attribute] = getattr(entry, attribute)
+    wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
     if entry.status is not None:
         wanted["status"] = entry.status
     changed = False

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type
-from models.errors import AlreadyAuthorized, MachineUnavailable, NotFound, TrainingRequired
+from models.errors import AlreadyAuthorized, DomainError, MachineUnavailable, NotFound, TrainingRequired
 from models.members import Member, require_manager
 from models.notices import Notice
 from models.outbox import notify_managers, notify_member
@@ -35,6 +35,26 @@ class MachineStatus(enum.StrEnum):
 
 # The order machines are listed in, kind by kind.
 KIND_ORDER = list(MachineKind)
+
+NAME_MAX = 100  # machines.name is VARCHAR(100)
+LOCATION_MAX = 100  # machines.location is VARCHAR(100)
+MINUTES_MAX = 24 * 60  # a slot, and a booking, fit in a day (the table's checks)
+
+
+class BadMachineName(DomainError):
+    """A machine's name must be 1 to 100 characters."""
+
+
+class MachineNameTaken(DomainError):
+    """Another machine has this name (ignoring case)."""
+
+
+class BadMachineMinutes(DomainError):
+    """A slot of 1 to 1,440 minutes, a longest booking a whole number of slots within a day."""
+
+
+class MachineHeldDown(DomainError):
+    """An open maintenance ticket keeps the machine out of service: it comes back when it is closed."""
 
 
 class Machine(Base):
@@ -308,3 +328,59 @@ async def members_to_authorize(
         .limit(limit)
     )
     return list(rows), total
+
+
+async def edit_machine(
+    session: AsyncSession,
+    manager: Member,
+    machine_id: int,
+    *,
+    name: str | None = None,
+    kind: MachineKind | None = None,
+    location: str | None = None,
+    slot_minutes: int | None = None,
+    max_booking_minutes: int | None = None,
+    requires_training: bool | None = None,
+    out_of_service: bool | None = None,
+    held_down: bool = False,
+) -> dict[str, object]:
+    """Change what is given of a machine (None leaves a field alone); return the fields that changed,
+    with their new values. `held_down` says an open ticket keeps it out of service (the caller asks
+    maintenance): it is not brought back then. Bookings are kept; their reminders warn if need be."""
+    require_manager(manager)
+    machine = await get_machine(session, machine_id)
+    wanted: dict[str, object] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        if not name or len(name) > NAME_MAX:
+            raise BadMachineName(name)
+        taken = await session.scalar(
+            select(Machine.id).where(func.lower(Machine.name) == name.lower(), Machine.id != machine.id)
+        )
+        if taken is not None:
+            raise MachineNameTaken(name)
+        wanted["name"] = name
+    if kind is not None:
+        wanted["kind"] = kind
+    if location is not None:
+        wanted["location"] = " ".join(location.split())[:LOCATION_MAX]
+    slot = slot_minutes if slot_minutes is not None else machine.slot_minutes
+    longest = max_booking_minutes if max_booking_minutes is not None else machine.max_booking_minutes
+    if slot_minutes is not None or max_booking_minutes is not None:
+        if not 1 <= slot <= MINUTES_MAX or not slot <= longest <= MINUTES_MAX or longest % slot:
+            raise BadMachineMinutes(f"{slot}/{longest}")
+        wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
+    if requires_training is not None:
+        wanted["requires_training"] = requires_training
+    if out_of_service is not None:
+        status = MachineStatus.OUT_OF_SERVICE if out_of_service else MachineStatus.AVAILABLE
+        if status is MachineStatus.AVAILABLE and machine.status is not status and held_down:
+            raise MachineHeldDown(machine.name)
+        wanted["status"] = status
+    changed: dict[str, object] = {}
+    for attribute, value in wanted.items():
+        if getattr(machine, attribute) != value:
+            setattr(machine, attribute, value)
+            changed[attribute] = value
+    await session.flush()
+    return changed

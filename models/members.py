@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type
-from models.errors import NotAllowed, NotFound
+from models.errors import DomainError, NotAllowed, NotFound
 
 
 class Role(enum.StrEnum):
@@ -45,6 +45,9 @@ class Member(Base):
     # row stays, anonymised, because bookings and the maintenance history point to it.
     erased_at: Mapped[datetime | None]
     erased_reason: Mapped[str | None] = mapped_column(String(16))
+    # Set when a manager promoted the member from the app: a manager whatever the settings say, until
+    # demoted there (who did it is in manager_changes).
+    promoted_at: Mapped[datetime | None]
 
     @property
     def is_manager(self) -> bool:
@@ -104,7 +107,8 @@ async def register(
 ) -> Member:
     """Create the member on first contact, refresh their profile afterwards.
 
-    The settings say who the managers are: an id listed there is a manager, one removed is not any more.
+    The settings say who the managers are: an id listed there is a manager, one removed is not any
+    more; a member promoted from the app stays a manager until demoted there.
     """
     role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
     if session.sync_session.get_bind().dialect.update_returning:
@@ -122,6 +126,8 @@ async def register(
             _refresh(member, first_name, last_name, username, telegram_language, now)
             member.role = role
     if member is not None:
+        if member.promoted_at is not None and member.role is not Role.MANAGER:
+            member.role = Role.MANAGER
         return member
     member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
     _refresh(member, first_name, last_name, username, telegram_language, now)
@@ -170,18 +176,52 @@ def _refresh(
 async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> list[int]:
     """Make the stored roles match the settings (run at start-up, before anyone is alerted).
 
-    Return the Telegram ids of the managers who are managers no more.
+    Return the Telegram ids of the managers who are managers no more. Members promoted from the app
+    stay managers: the settings did not make them so.
     """
     ids = set(manager_ids)
     demoted = []
     for member in await session.scalars(select(Member).where(Member.role == Role.MANAGER)):
-        if member.telegram_id not in ids:
+        if member.telegram_id not in ids and member.promoted_at is None:
             member.role = Role.MEMBER
             demoted.append(member.telegram_id)
     if ids:
         for member in await session.scalars(select(Member).where(Member.telegram_id.in_(ids))):
             member.role = Role.MANAGER
     return demoted
+
+
+class ConfiguredManager(DomainError):
+    """The member is a manager by the settings (FABDESK_MANAGER_IDS): only the settings can change that."""
+
+
+async def set_manager(
+    session: AsyncSession,
+    manager: Member,
+    member: Member,
+    promote: bool,
+    *,
+    manager_ids: Iterable[int],
+    now: datetime,
+) -> bool:
+    """Promote the member to manager, or demote them; return whether their role changed.
+
+    Those the settings name stay managers (ConfiguredManager); a promotion lasts across restarts."""
+    require_manager(manager)
+    if member.erased_at is not None:
+        raise NotFound(f"member {member.id}")
+    configured = member.telegram_id in set(manager_ids)
+    if not promote and configured:
+        raise ConfiguredManager(str(member.id))
+    was = member.is_manager
+    if promote:
+        member.role = Role.MANAGER
+        if not configured and member.promoted_at is None:
+            member.promoted_at = now
+    else:
+        member.role, member.promoted_at = Role.MEMBER, None
+    await session.flush()
+    return member.is_manager != was
 
 
 async def set_language(session: AsyncSession, member: Member, language: str | None) -> None:

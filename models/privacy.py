@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import feeds, waitlist
+from models import audit, feeds, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -185,6 +185,8 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         )
         if m.payload.get("user_id") == member.telegram_id
     ]
+    made = await audit.changes_by(session, member.id)
+    about_member = await audit.changes_about_member(session, member.id)
     return {
         "profile": {
             "telegram_id": member.telegram_id,
@@ -197,6 +199,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             "first_seen": _iso(member.created_at),
             "last_seen": _iso(member.last_seen_at),
             "blocked_the_bot_at": _iso(member.blocked_at),
+            "promoted_to_manager_at": _iso(member.promoted_at),
         },
         "bookings": [
             {
@@ -411,6 +414,13 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for m in actions
         ],
+        # What she changed as a fab manager from the Mini App, and what managers changed about her
+        # (when and what, not who: that is theirs).
+        "changes_you_made_as_manager": [
+            {"what": c.what.value, "at": _iso(c.at), "target": c.target_id, "details": c.details}
+            for c in made
+        ],
+        "changes_about_you": [{"what": c.what.value, "at": _iso(c.at)} for c in about_member],
         # The link itself is a secret: the export says it exists, not what it is.
         "calendar_link": None
         if feed is None
@@ -486,6 +496,8 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
 }
 # Text columns that are not free text about people, and why.
 NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
+    # Ids, numbers, flags and machines' names; the free texts changed are named, not copied.
+    "manager_changes": ("details",),
     "members": ("first_name", "last_name", "username", "language", "telegram_language", "erased_reason"),
     # The requester's own Telegram name: hers are deleted, another person's is theirs.
     "chat_join_requests": ("name",),
@@ -597,7 +609,7 @@ async def erase_member(
     member.first_name, member.last_name, member.username = ERASED_NAME, None, None
     member.language, member.telegram_language, member.blocked_at = None, None, None
     member.telegram_id = -member.id  # free: the same person writing again starts as a new member
-    member.role = Role.MEMBER
+    member.role, member.promoted_at = Role.MEMBER, None
     member.erased_at, member.erased_reason = now, reason.value
     await session.flush()
     return done

@@ -23,6 +23,7 @@ from bot.core.inventory_file import (
     import_inventory,
     parse_inventory,
 )
+from models import machines
 from models.base import utcnow
 from models.inventory import (
     IMPORT_NOTE,
@@ -396,6 +397,49 @@ async def test_status_given_in_the_file_is_applied(session: AsyncSession) -> Non
 
     assert report.updated == ["Laser"]
     assert machine.status is MachineStatus.AVAILABLE
+
+
+async def test_a_machine_edited_in_the_app_keeps_what_the_file_does_not_name(session: AsyncSession) -> None:
+    """The app and the import do not fight: the file changes only the fields it names."""
+    manager = await make_member(session, "Morgane", manager=True)
+    await import_inventory(session, parse_inventory("machines:\n  - {name: Prusa, kind: 3d_printer}\n"))
+    printer = await machine_named(session, "Prusa")
+    await machines.edit_machine(
+        session,
+        manager,
+        printer.id,
+        location="Atelier 2",
+        slot_minutes=15,
+        max_booking_minutes=90,
+        requires_training=True,
+    )
+    # The file names the kind (it always does) and the description, nothing else.
+    text = "machines:\n  - {name: Prusa, kind: 3d_printer, description: PLA et PETG}\n"
+    report = await import_inventory(session, parse_inventory(text))
+    assert report.updated == ["Prusa"]
+    assert (printer.location, printer.slot_minutes, printer.max_booking_minutes) == ("Atelier 2", 15, 90)
+    assert printer.requires_training and printer.description == "PLA et PETG"
+    # What it names wins; a longest booking it leaves out stays while it is whole slots.
+    text = "machines:\n  - {name: Prusa, kind: 3d_printer, slot_minutes: 30, requires_training: false}\n"
+    await import_inventory(session, parse_inventory(text))
+    assert (printer.slot_minutes, printer.max_booking_minutes, printer.requires_training) == (30, 90, False)
+    assert printer.location == "Atelier 2"
+    # A slot the kept longest booking does not fit: the file's default for that slot.
+    await import_inventory(session, parse_inventory(text.replace("slot_minutes: 30", "slot_minutes: 60")))
+    assert (printer.slot_minutes, printer.max_booking_minutes) == (60, 120)
+
+
+async def test_a_longest_booking_that_does_not_fit_the_kept_slot_is_refused(session: AsyncSession) -> None:
+    manager = await make_member(session, "Morgane", manager=True)
+    printer = await make_machine(session, "Prusa", slot_minutes=30, max_booking_minutes=240)
+    await machines.edit_machine(session, manager, printer.id, slot_minutes=45, max_booking_minutes=90)
+    with pytest.raises(InventoryError) as refused:
+        text = "machines:\n  - {name: Prusa, kind: 3d_printer, max_booking_minutes: 120}\n"
+        await import_inventory(session, parse_inventory(text))
+    assert refused.value.problems == [
+        "machines[0].max_booking_minutes: must be a multiple of the machine's slot_minutes (45), not 120"
+    ]
+    assert (printer.slot_minutes, printer.max_booking_minutes) == (45, 90)
 
 
 async def test_machines_not_in_file_and_sections_left_out_are_untouched(session: AsyncSession) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import members, privacy
+from models.audit import ChangeKind, ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
@@ -132,6 +133,13 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 revoked_by_id=eve.id,
             ),
             CalendarFeed(member_id=eve.id, token="secret-token-of-eve", created_at=T[14], last_used_at=T[15]),
+            ManagerChange(  # a change she made from the Mini App
+                manager_id=eve.id,
+                at=T[52],
+                what=ChangeKind.MACHINE,
+                target_id=printer.id,
+                details={"name": "Prusa MK4 renommée", "texts": ["location"]},
+            ),
             Downtime(
                 machine_id=printer.id,
                 start_at=T[16],

@@ -115,6 +115,19 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     (
+        "closure_warning",
+        {
+            "booking_id": 5,
+            "machine": "Prusa MK4",
+            "machine_id": 1,
+            "kind": "3d_printer",
+            "start": S,
+            "end": E,
+            "day": "2026-03-10",
+            "reason": "Inventaire",
+        },
+    ),
+    (
         "downtime_called_off",
         {
             "booking_id": 5,

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from models.inventory import (
+    OPTIONAL_FIELDS,
     ClosureEntry,
     ConsumableEntry,
     ImportReport,
@@ -430,6 +431,7 @@ class MachineInFile(BaseModel):
             self.requires_training,
             self.status,
             plans,
+            named=frozenset(self.model_fields_set & set(OPTIONAL_FIELDS)),
         )
 
 

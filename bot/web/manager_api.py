@@ -1,8 +1,510 @@
-"""The managers' endpoints of the Mini App (each an `Endpoint` with managers_only = True)."""
+"""The managers' endpoints of the Mini App (each an `Endpoint` with managers_only = True).
+
+The same domain functions as the chat (which check the role again), and every change that did
+something recorded with who and when (models/audit.py). Bad input answers 400 and changes nothing;
+a domain refusal answers 409 with the chat's sentence.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from bot.features.keyboards import KIND_NAMES, SEVERITY_NAMES
+from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
+from bot.web import manage_texts
+from bot.web.api import ApiError, Call, Endpoint
+from models import audit, authorizations, machines, maintenance, members, schedule
+from models.audit import ChangeKind
+from models.machines import Authorization, Machine, MachineKind, MachineStatus
+from models.opening import MINUTES_PER_DAY, weekly_hours
+
+PAGE = 20  # members listed at a time
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _bad(name: str, what: str) -> ApiError:
+    return ApiError(400, "bad_argument", f"{name}: {what}")
+
+
+def _day(call: Call, name: str) -> date:
+    value = call.body.get(name, call.query.get(name))
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise _bad(name, "a day as YYYY-MM-DD")
+
+
+def _moment(call: Call, name: str) -> datetime:
+    """A time as the page sends it: ISO 8601, in the lab's zone unless it says its offset."""
+    value = call.body.get(name)
+    try:
+        if isinstance(value, str) and len(value) <= 40:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=call.desk.settings.tz)
+            return moment.astimezone(UTC)
+    except ValueError:
+        pass
+    raise _bad(name, "a time as YYYY-MM-DDTHH:MM")
+
+
+def _minute(text: object) -> int | None:
+    match = _CLOCK.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        return None
+    return hours * 60 + minutes
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _intervals(call: Call) -> list[tuple[int, int]]:
+    """["09:00", "12:30"] pairs; the domain checks their order."""
+    value = call.body.get("intervals")
+    if not isinstance(value, list) or len(value) > schedule.MAX_INTERVALS_PER_DAY:
+        raise _bad("intervals", f"a list of at most {schedule.MAX_INTERVALS_PER_DAY} [opens, closes] pairs")
+    intervals = []
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise _bad("intervals", 'pairs like ["09:00", "12:30"]')
+        opens, closes = _minute(pair[0]), _minute(pair[1])
+        if opens is None or closes is None:
+            raise _bad("intervals", 'pairs like ["09:00", "12:30"]')
+        intervals.append((opens, closes))
+    return intervals
+
+
+def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[str, object]:
+    return {
+        "id": machine.id,
+        "name": machine.name,
+        "kind": machine.kind.value,
+        "location": machine.location,
+        "grid_minutes": machine.slot_minutes,
+        "max_minutes": machine.max_booking_minutes,
+        "training_required": machine.requires_training,
+        "out_of_service": machine.status is MachineStatus.OUT_OF_SERVICE,
+        "downtimes": [
+            {
+                "id": d.id,
+                "start": d.start_at.astimezone(call.desk.settings.tz).isoformat(),
+                "end": d.end_at.astimezone(call.desk.settings.tz).isoformat(),
+                "reason": d.reason,
+            }
+            for d in downtimes
+        ],
+    }
+
+
+class ManagerEndpoint(Endpoint):
+    managers_only = True
+
+
+class Texts(ManagerEndpoint):
+    """The words of the managers' tabs, in the manager's language."""
+
+    async def show(self, call: Call) -> object:
+        return manage_texts.translated(call.texts)
+
+
+class MachineList(ManagerEndpoint):
+    """Every machine (retired ones aside) with its editable fields and planned downtimes."""
+
+    async def show(self, call: Call) -> object:
+        listed = await machines.list_machines(call.session)
+        return {
+            "machines": [
+                _machine_json(call, m, await maintenance.upcoming_downtimes(call.session, m.id, call.now))
+                for m in listed
+            ],
+            "kinds": [{"value": kind.value, "label": call._(KIND_NAMES[kind])} for kind in MachineKind],
+        }
+
+
+class MachineEdit(ManagerEndpoint):
+    """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
+    training_required?, out_of_service?}."""
+
+    async def change(self, call: Call) -> object:
+        body = call.body
+        machine_id = call.integer("id", 1, 2**31 - 1)
+        kind = None
+        if "kind" in body:
+            try:
+                kind = MachineKind(body["kind"])
+            except ValueError:
+                raise _bad("kind", ", ".join(k.value for k in MachineKind)) from None
+
+        def given(name: str, read: Any) -> Any:
+            return read(name) if name in body else None
+
+        held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
+        changed = await machines.edit_machine(
+            call.session,
+            call.member,
+            machine_id,
+            name=given("name", lambda n: call.text(n, 200)),
+            kind=kind,
+            location=given("location", lambda n: call.text(n, machines.LOCATION_MAX, required=False)),
+            slot_minutes=given("grid_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            max_booking_minutes=given("max_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            requires_training=given("training_required", call.flag),
+            out_of_service=given("out_of_service", call.flag),
+            held_down=held,
+        )
+        if changed:
+            audit.record(
+                call.session,
+                call.member,
+                ChangeKind.MACHINE,
+                machine_id,
+                changed,
+                call.now,
+                texts=("location",),
+            )
+        machine = await machines.get_machine(call.session, machine_id)
+        downtimes = await maintenance.upcoming_downtimes(call.session, machine_id, call.now)
+        return {"machine": _machine_json(call, machine, downtimes), "changed": sorted(changed)}
+
+
+class DowntimePlan(ManagerEndpoint):
+    """Plan a downtime {machine, start, end, reason?}: members with a booking in it are warned."""
+
+    async def change(self, call: Call) -> object:
+        machine_id = call.integer("machine", 1, 2**31 - 1)
+        start, end = _moment(call, "start"), _moment(call, "end")
+        reason = call.text("reason", 200, required=False)
+        downtime, warned = await maintenance.plan_downtime(
+            call.session, call.member, machine_id, start, end, reason, call.now
+        )
+        if warned or downtime.created_at == call.now:
+            details = {"downtime": downtime.id, "start": start, "end": end, "reason": reason}
+            audit.record(
+                call.session,
+                call.member,
+                ChangeKind.DOWNTIME,
+                machine_id,
+                details,
+                call.now,
+                texts=("reason",),
+            )
+        return {"downtime": downtime.id, "warned": warned}
+
+
+class Hours(ManagerEndpoint):
+    """The week's opening hours and the closure days ahead; POST sets one weekday's hours
+    {weekday, intervals: [["09:00", "12:30"], ...]} (none: closed that weekday)."""
+
+    async def show(self, call: Call) -> object:
+        hours = await weekly_hours(call.session)
+        today = call.now.astimezone(call.desk.settings.tz).date()
+        closures = await schedule.closures_from(call.session, today)
+        return {
+            "hours": [
+                {
+                    "weekday": day,
+                    "label": call.texts.weekday(day),
+                    "intervals": [[_clock(o), _clock(c)] for o, c in hours[day]],
+                }
+                for day in range(7)
+            ],
+            "closures": [
+                {"day": c.day.isoformat(), "label": call.texts.day(c.day), "reason": c.reason}
+                for c in closures
+            ],
+        }
+
+    async def change(self, call: Call) -> object:
+        weekday = call.integer("weekday", 0, 6)
+        intervals = _intervals(call)
+        changed = await schedule.set_day_hours(call.session, call.member, weekday, intervals)
+        if changed:
+            shown = [[_clock(o), _clock(c)] for o, c in sorted(intervals)]
+            audit.record(call.session, call.member, ChangeKind.HOURS, weekday, {"intervals": shown}, call.now)
+        return {"weekday": weekday, "intervals": [[_clock(o), _clock(c)] for o, c in sorted(intervals)]}
+
+
+class ClosureAdd(ManagerEndpoint):
+    """Close the lab one day {day, reason?}: members with a booking that day are warned."""
+
+    async def change(self, call: Call) -> object:
+        day = _day(call, "day")
+        reason = call.text("reason", schedule.REASON_MAX, required=False)
+        _closure, warned = await schedule.add_closure(
+            call.session, call.member, day, reason, call.now, call.desk.settings.tz
+        )
+        details = {"day": day, "reason": reason, "warned": warned}
+        audit.record(
+            call.session,
+            call.member,
+            ChangeKind.CLOSURE_ADDED,
+            day.toordinal(),
+            details,
+            call.now,
+            texts=("reason",),
+        )
+        return {"day": day.isoformat(), "warned": warned}
+
+
+class ClosureRemove(ManagerEndpoint):
+    """Open the lab again on a closure day {day}."""
+
+    async def change(self, call: Call) -> object:
+        day = _day(call, "day")
+        await schedule.remove_closure(call.session, call.member, day)
+        audit.record(
+            call.session, call.member, ChangeKind.CLOSURE_REMOVED, day.toordinal(), {"day": day}, call.now
+        )
+        return {"day": day.isoformat(), "removed": True}
+
+
+class MemberList(ManagerEndpoint):
+    """Members by name or @username (?q=, ?offset=), 20 at a time, with their authorizations."""
+
+    async def show(self, call: Call) -> object:
+        search = call.text("q", 100, required=False)
+        offset = call.integer("offset", 0, 1_000_000, default=0)
+        found, total = await members.find_members(
+            call.session, search=search or None, offset=offset, limit=PAGE
+        )
+        configured = set(call.desk.settings.manager_ids)
+        names = {m.id: m.name for m in await machines.list_machines(call.session, include_retired=True)}
+        held: dict[int, list[Authorization]] = {m.id: [] for m in found}
+        if found:
+            rows = await call.session.scalars(
+                select(Authorization)
+                .where(Authorization.member_id.in_(list(held)), Authorization.revoked_at.is_(None))
+                .order_by(Authorization.granted_at, Authorization.id)
+            )
+            for row in rows:
+                held[row.member_id].append(row)
+        trained = await machines.machines_needing_training(call.session)
+        return {
+            "members": [
+                {
+                    "id": m.id,
+                    "name": m.display_name,
+                    "username": m.username,
+                    "manager": m.is_manager,
+                    "configured_manager": m.telegram_id in configured,
+                    "authorizations": [
+                        {
+                            "id": a.id,
+                            "machine": a.machine_id,
+                            "label": names.get(a.machine_id, "")
+                            if a.machine_id is not None
+                            else call._(KIND_NAMES[a.machine_kind])  # type: ignore[index]
+                            if a.machine_kind is not None
+                            else "",
+                        }
+                        for a in held[m.id]
+                    ],
+                }
+                for m in found
+            ],
+            "total": total,
+            "offset": offset,
+            "limit": PAGE,
+            "machines": [{"id": m.id, "name": m.name} for m in trained],
+        }
+
+
+async def _target(call: Call) -> members.Member:
+    member = await members.get_member(call.session, call.integer("member", 1, 2**31 - 1))
+    if member.erased_at is not None:
+        raise ApiError(404, "not_found")
+    return member
+
+
+class Authorize(ManagerEndpoint):
+    """Authorize a member on a machine {member, machine}."""
+
+    async def change(self, call: Call) -> object:
+        member = await _target(call)
+        machine = await machines.get_machine(call.session, call.integer("machine", 1, 2**31 - 1))
+        added = await machines.authorize(call.session, call.member, member, machine=machine, now=call.now)
+        if added:
+            details = {"machine": machine.id, "name": machine.name}
+            audit.record(call.session, call.member, ChangeKind.AUTHORIZED, member.id, details, call.now)
+        return {"member": member.id, "machine": machine.id, "authorized": added}
+
+
+class Revoke(ManagerEndpoint):
+    """Withdraw a member's authorization {member, authorization} (or {member, machine}: the one on
+    that machine); their bookings that needed it are cancelled and they are told, as in the chat."""
+
+    async def change(self, call: Call) -> object:
+        member = await _target(call)
+        if "authorization" in call.body:
+            authorization_id = call.integer("authorization", 1, 2**31 - 1)
+        else:
+            machine_id = call.integer("machine", 1, 2**31 - 1)
+            found = await call.session.scalar(
+                select(Authorization.id).where(
+                    Authorization.member_id == member.id,
+                    Authorization.machine_id == machine_id,
+                    Authorization.revoked_at.is_(None),
+                )
+            )
+            if found is None:
+                raise ApiError(404, "not_found", call._("That authorization is not there any more."))
+            authorization_id = found
+        authorization = await authorizations.get_authorization(call.session, call.member, authorization_id)
+        if authorization.member_id != member.id:
+            raise ApiError(404, "not_found", call._("That authorization is not there any more."))
+        revoked = await authorizations.revoke(
+            call.session, call.member, authorization_id, call.now, call.desk.settings.tz
+        )
+        details = {"authorization": authorization_id, "machine": authorization.machine_id}
+        details["cancelled"] = len(revoked.cancelled)
+        audit.record(call.session, call.member, ChangeKind.REVOKED, member.id, details, call.now)
+        return {"member": member.id, "revoked": authorization_id, "cancelled": len(revoked.cancelled)}
+
+
+class Role(ManagerEndpoint):
+    """Promote a member to fab manager or demote them {member, manager: bool}; those the settings
+    name (FABDESK_MANAGER_IDS) stay managers (409)."""
+
+    async def change(self, call: Call) -> object:
+        member = await _target(call)
+        if not isinstance(call.body.get("manager"), bool):
+            raise _bad("manager", "true or false")
+        promote = call.flag("manager")
+        changed = await members.set_manager(
+            call.session,
+            call.member,
+            member,
+            promote,
+            manager_ids=call.desk.settings.manager_ids,
+            now=call.now,
+        )
+        if changed:
+            what = ChangeKind.PROMOTED if promote else ChangeKind.DEMOTED
+            audit.record(call.session, call.member, what, member.id, {"manager": promote}, call.now)
+        return {"member": member.id, "manager": member.is_manager, "changed": changed}
+
+
+def _ticket_json(call: Call, ticket: maintenance.Ticket) -> dict[str, object]:
+    tz = call.desk.settings.tz
+    return {
+        "id": ticket.id,
+        "machine": ticket.machine.name,
+        "machine_id": ticket.machine_id,
+        "title": ticket.title,
+        "severity": ticket.severity.value,
+        "severity_label": call._(SEVERITY_NAMES[ticket.severity.value]),
+        "status": ticket.status.value,
+        "status_label": call._(STATUS_NAMES[ticket.status]),
+        "opened": ticket.created_at.astimezone(tz).isoformat(),
+        "age_hours": int((call.now - ticket.created_at).total_seconds() // 3600),
+        "assignee": ticket.assignee.display_name if ticket.assignee is not None else None,
+    }
+
+
+class Tickets(ManagerEndpoint):
+    """The maintenance queue: active tickets, most urgent first then the oldest (?offset=), 20 at a
+    time; with ?id=, one ticket with its reports and history."""
+
+    async def show(self, call: Call) -> object:
+        if "id" in call.query:
+            ticket = await maintenance.get_ticket(call.session, call.integer("id", 1, 2**31 - 1), full=True)
+            tz = call.desk.settings.tz
+            return {
+                "ticket": _ticket_json(call, ticket)
+                | {
+                    "reports": [
+                        {
+                            "by": r.reporter.display_name if r.reporter is not None else None,
+                            "at": r.created_at.astimezone(tz).isoformat(),
+                            "text": r.description,
+                            "photos": len(r.photo_ids),
+                        }
+                        for r in ticket.reports
+                    ],
+                    "history": [
+                        {
+                            "at": e.at.astimezone(tz).isoformat(),
+                            "what": call._(EVENT_NAMES[e.kind]),
+                            "by": e.actor.display_name if e.actor is not None else None,
+                            "note": e.note,
+                        }
+                        for e in ticket.events
+                    ],
+                }
+            }
+        offset = call.integer("offset", 0, 1_000_000, default=0)
+        tickets, total = await maintenance.queue(call.session, offset=offset, limit=PAGE)
+        return {"tickets": [_ticket_json(call, t) for t in tickets], "total": total, "offset": offset}
+
+
+class TicketAct(ManagerEndpoint):
+    """Act on a ticket as the chat's queue does {id, action: take|resolve|escalate|reject, note?}:
+    the reporters are told, the machine comes back when nothing else keeps it down."""
+
+    async def change(self, call: Call) -> object:
+        ticket_id = call.integer("id", 1, 2**31 - 1)
+        actions = {a.value: a for a in maintenance.Action}
+        action = actions.get(call.text("action", 16))
+        if action is None:
+            raise _bad("action", ", ".join(actions))
+        note = call.text("note", maintenance.MAX_NOTE, required=False) or None
+        ticket = await maintenance.act(
+            call.session, call.member, ticket_id, action, call.now, note, call.desk.settings.tz
+        )
+        return {"ticket": _ticket_json(call, ticket)}
+
+
+class Changes(ManagerEndpoint):
+    """The latest changes made from the app, newest first: who, when, what."""
+
+    async def show(self, call: Call) -> object:
+        changes = await audit.recent_changes(call.session, limit=50)
+        ids = {c.manager_id for c in changes if c.manager_id is not None}
+        who = {}
+        if ids:
+            who = {
+                m.id: m.display_name
+                for m in await call.session.scalars(select(members.Member).where(members.Member.id.in_(ids)))
+            }
+        return {
+            "changes": [
+                {
+                    "at": c.at.astimezone(call.desk.settings.tz).isoformat(),
+                    "manager": c.manager_id,
+                    "manager_name": who.get(c.manager_id) if c.manager_id else None,
+                    "what": c.what.value,
+                    "target": c.target_id,
+                    "details": c.details,
+                }
+                for c in changes
+            ]
+        }
+
+
 # (path under /app/api/, endpoint), as in bot/web/member_api.py.
-ENDPOINTS: list[tuple[str, Any]] = []
+ENDPOINTS: list[tuple[str, Any]] = [
+    ("manage/texts", Texts),
+    ("manage/machines", MachineList),
+    ("manage/machine", MachineEdit),
+    ("manage/downtime", DowntimePlan),
+    ("manage/hours", Hours),
+    ("manage/closure", ClosureAdd),
+    ("manage/closure/remove", ClosureRemove),
+    ("manage/members", MemberList),
+    ("manage/authorize", Authorize),
+    ("manage/revoke", Revoke),
+    ("manage/role", Role),
+    ("manage/tickets", Tickets),
+    ("manage/ticket", TicketAct),
+    ("manage/changes", Changes),
+]

@@ -41,7 +41,7 @@ from models.maintenance.errors import (
     TicketNotActive,
     TooManyPhotos,
 )
-from models.maintenance.lookup import active_ticket_count, find_machine, machine_log
+from models.maintenance.lookup import active_ticket_count, find_machine, held_down, machine_log
 from models.maintenance.notices import (
     BookingAffected,
     BookingTimes,
@@ -165,6 +165,7 @@ __all__ = [
     "get_plan",
     "get_ticket",
     "give_note",
+    "held_down",
     "hours_of_use",
     "machine_log",
     "machine_plans",

@@ -45,3 +45,17 @@ async def active_ticket_count(session: AsyncSession, machine_ids: Sequence[int])
         .group_by(Ticket.machine_id)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def held_down(session: AsyncSession, machine_id: int) -> bool:
+    """Whether an active ticket took the machine out of service (it comes back when they are closed)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.machine_id == machine_id,
+            Ticket.took_machine_down.is_(True),
+            Ticket.status.in_(ACTIVE_STATUSES),
+        )
+    )
+    return bool(count)

@@ -1,5 +1,5 @@
-"""The booking's messages to a member: the reminder before a booking, and the waitlist's news (a
-slot freed up, a day worth another look)."""
+"""The booking's messages to a member: the reminder before a booking, the waitlist's news (a slot
+freed up, a day worth another look), and the lab closed on the day of a booking."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
 from bot.features.booking import routes
 from models.bookings import BookingConfirmed, Reminder, ReminderNote
+from models.schedule import ClosureWarning
 from models.waitlist import WaitlistBack, WaitlistFreed, WaitlistOpened
 
 # A reminder of a booking the lab can no longer honour as planned warns instead of just reminding.
@@ -99,3 +100,18 @@ def _waitlist_look(texts: Texts, p: WaitlistBack | WaitlistOpened, text: str) ->
     )
     text = "✅ " + text.format(machine=p.machine, day=texts.day(day))
     return Outgoing(text, InlineKeyboardMarkup([[button]]))
+
+
+@renders(ClosureWarning)
+def _closure_warning(texts: Texts, p: ClosureWarning) -> Outgoing:
+    _ = texts.gettext
+    lines = ["🚪 " + _("The lab will be closed on {day}.").format(day=texts.day(p.day))]
+    if p.reason:
+        lines.append(_("Reason: {reason}").format(reason=p.reason))
+    lines += [
+        "",
+        _("Your booking: {machine}, {when}.").format(machine=p.machine, when=texts.span(p.start, p.end)),
+        # What add_closure does: the booking is kept, the member decides.
+        _("It is not cancelled, but the lab will be closed: cancel it, or book another day."),
+    ]
+    return Outgoing("\n".join(lines), keyboards.booking_in_downtime(texts, p.booking_id, p.machine_id))

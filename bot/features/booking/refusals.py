@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import N_
 from bot.core.refusals import Refusals
-from models import errors, waitlist
+from models import errors, schedule, waitlist
 
 REFUSALS: Refusals = {
     errors.MachineUnavailable: N_("This machine is out of service for now. Nothing was booked."),
@@ -22,4 +22,13 @@ REFUSALS: Refusals = {
     # models/waitlist.py
     waitlist.SlotsAvailable: N_("There are still free slots that day: book one!"),
     waitlist.NothingToWaitFor: N_("No slot left that day: pick another day."),
+    # models/schedule.py (the Mini App's opening hours and closures)
+    schedule.BadHours: N_(
+        "Each opening must start before it ends, within the day, without overlapping another. "
+        "Nothing was changed."
+    ),
+    schedule.BadClosureDay: N_(
+        "A closure day must be today or later, within two years. Nothing was changed."
+    ),
+    schedule.AlreadyClosed: N_("The lab is already closed that day. Nothing was changed."),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusals
-from models import errors, maintenance
+from models import errors, machines, maintenance
 
 
 def _ticket_not_active(texts: Texts, refusal: errors.DomainError) -> str:
@@ -27,4 +27,15 @@ REFUSALS: Refusals = {
         "That downtime window is not possible (in the past or too long). Nothing was changed."
     ),
     maintenance.DowntimeOver: N_("That downtime is already over. Nothing was changed."),
+    # Editing a machine (the Mini App's Machines tab)
+    machines.BadMachineName: N_("A machine's name is 1 to 100 characters. Nothing was changed."),
+    machines.MachineNameTaken: N_("Another machine already has that name. Nothing was changed."),
+    machines.BadMachineMinutes: N_(
+        "The slot must be 1 to 1,440 minutes, and the longest booking a whole number of slots within a day. "
+        "Nothing was changed."
+    ),
+    machines.MachineHeldDown: N_(
+        "An open maintenance ticket keeps this machine out of service: it comes back when the ticket is "
+        "resolved. Nothing was changed."
+    ),
 }

@@ -1,0 +1,361 @@
+"""The managers' tabs of the Mini App, through the real bot and its HTTP server: machines, opening
+hours and closures, members' trainings and roles; members are refused, bad input changes nothing,
+every change is recorded with who and when."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.audit import ManagerChange
+from models.machines import Authorization, Machine
+from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
+from models.members import Member, Role
+from models.opening import Closure, OpeningHours
+from tests.factories import NOW
+from tests.fakebot import FakeBotApi, FakeUser
+from tests.harness import ALICE, BOB, MANAGER, Clock, book_through_buttons, running_bot, say, tap
+from tests.harness import test_settings as bot_settings
+from tests.miniapp import api, free_port, launch_data
+
+Call = Callable[..., Awaitable[tuple[int, Any]]]
+EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
+
+
+@asynccontextmanager
+async def app(fake: FakeBotApi, database_url: str, **settings: Any) -> AsyncIterator[Call]:
+    """The bot running with its Mini App; yields call(user, path, body=None) -> (status, json)."""
+    port = free_port()
+    values: dict[str, Any] = {"http_port": port, "public_url": "https://lab.example.org/fabdesk"}
+    values.update(settings)
+    clock = Clock()
+
+    async def call(user: FakeUser, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        return await api(port, path, launch_data(fake, user, clock()), body)
+
+    async with running_bot(bot_settings(fake, database_url, **values), clock):
+        yield call
+
+
+async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> tuple[Any, ...]:
+    """What the managers' endpoints could change."""
+    async with sessions() as session:
+        machines = [
+            (m.name, m.kind, m.location, m.slot_minutes, m.max_booking_minutes, m.requires_training, m.status)
+            for m in await session.scalars(select(Machine).order_by(Machine.id))
+        ]
+        hours = [
+            (h.weekday, h.opens_minute, h.closes_minute) for h in await session.scalars(select(OpeningHours))
+        ]
+        closures = [(c.day, c.reason) for c in await session.scalars(select(Closure))]
+        roles = [(m.telegram_id, m.role, m.promoted_at) for m in await session.scalars(select(Member))]
+        trained = await session.scalar(select(func.count()).select_from(Authorization))
+        changes = await session.scalar(select(func.count()).select_from(ManagerChange))
+        return (machines, sorted(hours), closures, sorted(roles), trained, changes)
+
+
+async def ids(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessions() as session:
+        machines = {m.name: m.id for m in await session.scalars(select(Machine))}
+        people = {str(m.telegram_id): m.id for m in await session.scalars(select(Member))}
+        return machines | people
+
+
+async def changes(sessions: async_sessionmaker[AsyncSession]) -> list[ManagerChange]:
+    async with sessions() as session:
+        return list(await session.scalars(select(ManagerChange).order_by(ManagerChange.id)))
+
+
+WRITES = [
+    ("manage/machine", {"id": 1, "name": "Hacked"}),
+    ("manage/downtime", {"machine": 1, "start": "2030-03-06T10:00", "end": "2030-03-06T12:00"}),
+    ("manage/hours", {"weekday": 0, "intervals": []}),
+    ("manage/closure", {"day": "2030-03-06", "reason": "x"}),
+    ("manage/closure/remove", {"day": "2030-03-06"}),
+    ("manage/authorize", {"member": 1, "machine": 2}),
+    ("manage/revoke", {"member": 1, "machine": 2}),
+    ("manage/role", {"member": 1, "manager": True}),
+    ("manage/ticket", {"id": 1, "action": "take"}),
+]
+READS = [
+    "manage/texts",
+    "manage/machines",
+    "manage/hours",
+    "manage/members?q=a",
+    "manage/tickets",
+    "manage/changes",
+]
+
+
+async def test_a_member_is_refused_every_manager_endpoint_and_nothing_changes(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        assert (await call(ALICE, "me"))[0] == 200  # Alice is a member now
+        before = await snapshot(sessions)
+        for path in READS:
+            status, answer = await call(ALICE, path)
+            assert status == 403, path
+            assert answer["error"] == "managers_only"
+        for path, body in WRITES:
+            status, answer = await call(ALICE, path, body)
+            assert (status, answer["error"]) == (403, "managers_only"), path
+        assert await snapshot(sessions) == before
+
+
+async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        status, listed = await call(EN_MANAGER, "manage/machines")
+        assert status == 200
+        printer = next(m for m in listed["machines"] if m["name"] == "Prusa MK4")
+        assert printer["grid_minutes"] == 30 and printer["max_minutes"] == 120
+        assert {"value": "3d_printer", "label": "3D printers"} in listed["kinds"]
+        edit = {"id": printer["id"], "name": "Prusa XL", "location": "Atelier 2", "grid_minutes": 15}
+        status, answer = await call(EN_MANAGER, "manage/machine", edit | {"max_minutes": 90})
+        assert status == 200, answer
+        assert answer["changed"] == ["location", "max_booking_minutes", "name", "slot_minutes"]
+        assert answer["machine"]["name"] == "Prusa XL" and answer["machine"]["grid_minutes"] == 15
+        # The same again changes nothing and records nothing.
+        assert (await call(EN_MANAGER, "manage/machine", edit | {"max_minutes": 90}))[1]["changed"] == []
+        await say(fake, ALICE, "/start")
+        screen = await tap(fake, ALICE, "Book a machine")
+        assert any("Prusa XL" in label for label, _data in screen.buttons())
+        assert not any("Prusa MK4" in label for label, _data in screen.buttons())
+        recorded = await changes(sessions)
+        manager = (await ids(sessions))[str(MANAGER.id)]
+        assert [(c.what.value, c.target_id, c.manager_id, c.at) for c in recorded] == [
+            ("machine", printer["id"], manager, NOW)
+        ]
+        assert recorded[0].details == {
+            "name": "Prusa XL",
+            "slot_minutes": 15,
+            "max_booking_minutes": 90,
+            "texts": ["location"],  # named, not copied
+        }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x" * 201},
+        {"name": "   "},
+        {"kind": "spaceship"},
+        {"grid_minutes": 0},
+        {"grid_minutes": "thirty"},
+        {"max_minutes": 2000},
+        {"training_required": "maybe"},
+        {"id": "one"},
+    ],
+    ids=lambda b: next(iter(b)),
+)
+async def test_bad_machine_input_is_400_and_changes_nothing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None, body: Any
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        before = await snapshot(sessions)
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "moved"} | body)
+        assert status == 400 and answer["error"] in {"bad_argument", "bad_json"}
+        assert await snapshot(sessions) == before
+
+
+async def test_domain_refusals_are_409_with_the_sentence_and_change_nothing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        known = await ids(sessions)
+        before = await snapshot(sessions)
+        status, answer = await call(
+            EN_MANAGER, "manage/machine", {"id": known["Prusa MK4"], "name": "trotec SPEEDY"}
+        )
+        assert (status, answer["error"]) == (409, "MachineNameTaken")
+        assert answer["message"] == "Another machine already has that name. Nothing was changed."
+        status, answer = await call(
+            EN_MANAGER, "manage/machine", {"id": known["Prusa MK4"], "grid_minutes": 45, "location": "moved"}
+        )
+        assert (status, answer["error"]) == (409, "BadMachineMinutes")  # 120 is not a whole number of 45s
+        status, answer = await call(
+            EN_MANAGER, "manage/hours", {"weekday": 1, "intervals": [["10:00", "09:00"]]}
+        )
+        assert (status, answer["error"]) == (409, "BadHours")
+        status, answer = await call(EN_MANAGER, "manage/closure", {"day": "2030-03-01"})
+        assert (status, answer["error"]) == (409, "BadClosureDay")
+        assert await snapshot(sessions) == before
+
+
+async def test_hours_and_a_closure_over_a_booking_warn_its_member(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        await book_through_buttons(fake, BOB, "Wed 6 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, BOB, "Confirm")
+        status, week = await call(EN_MANAGER, "manage/hours")
+        assert status == 200 and week["hours"][0] == {
+            "weekday": 0,
+            "label": "Monday",
+            "intervals": [["09:00", "19:00"]],
+        }
+        body = {"weekday": 1, "intervals": [["14:00", "19:00"], ["09:00", "12:30"]]}
+        status, answer = await call(EN_MANAGER, "manage/hours", body)
+        assert status == 200 and answer["intervals"] == [["09:00", "12:30"], ["14:00", "19:00"]]
+        assert (await call(EN_MANAGER, "manage/hours"))[1]["hours"][1]["intervals"] == answer["intervals"]
+        for bad in ({"weekday": 7, "intervals": []}, {"weekday": 1, "intervals": [["9h", "12h"]]}):
+            assert (await call(EN_MANAGER, "manage/hours", bad))[0] == 400
+
+        mark = fake.mark()
+        status, answer = await call(
+            EN_MANAGER, "manage/closure", {"day": "2030-03-06", "reason": "Inventaire"}
+        )
+        assert status == 200 and answer == {"day": "2030-03-06", "warned": 1}
+        warning = await fake.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == BOB.id, after=mark)
+        text = warning.text or ""
+        assert text.startswith("🚪 The lab will be closed on Wednesday 6 March.")
+        assert "Reason: Inventaire" in text and "Prusa MK4" in text
+        assert next(label for label, _d in warning.buttons()) == "❌ Cancel this booking"
+        status, answer = await call(EN_MANAGER, "manage/closure", {"day": "2030-03-06"})
+        assert (status, answer["error"]) == (409, "AlreadyClosed")
+        listed = (await call(EN_MANAGER, "manage/hours"))[1]["closures"]
+        assert listed == [{"day": "2030-03-06", "label": "Wednesday 6 March", "reason": "Inventaire"}]
+        assert (await call(EN_MANAGER, "manage/closure/remove", {"day": "2030-03-06"}))[0] == 200
+        assert (await call(EN_MANAGER, "manage/closure/remove", {"day": "2030-03-06"}))[0] == 409
+        assert (await call(EN_MANAGER, "manage/closure/remove", {"day": "6 March"}))[0] == 400
+        kinds = [(c.what.value, c.target_id, c.at) for c in await changes(sessions)]
+        day = date(2030, 3, 6).toordinal()
+        assert kinds == [("hours", 1, NOW), ("closure_added", day, NOW), ("closure_removed", day, NOW)]
+
+
+async def test_members_are_found_authorized_revoked_promoted_and_demoted(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url, manager_ids=[MANAGER.id]) as call:
+        for user in (ALICE, BOB, EN_MANAGER):
+            await call(user, "me")
+        known = await ids(sessions)
+        alice, laser = known[str(ALICE.id)], known["Trotec Speedy"]
+        status, found = await call(EN_MANAGER, "manage/members?q=@ali")
+        assert status == 200 and found["total"] == 1 and found["limit"] == 20
+        assert found["members"][0] | {"authorizations": None} == {
+            "id": alice,
+            "name": "Alice",
+            "username": "alice",
+            "manager": False,
+            "configured_manager": False,
+            "authorizations": None,
+        }
+        assert found["machines"] == [{"id": laser, "name": "Trotec Speedy"}]
+        assert (await call(EN_MANAGER, "manage/authorize", {"member": alice, "machine": laser}))[1][
+            "authorized"
+        ]
+        found = (await call(EN_MANAGER, "manage/members?q=alice"))[1]
+        assert [a["label"] for a in found["members"][0]["authorizations"]] == ["Trotec Speedy"]
+        status, answer = await call(EN_MANAGER, "manage/revoke", {"member": alice, "machine": laser})
+        assert status == 200 and answer["cancelled"] == 0
+        assert (await call(EN_MANAGER, "manage/revoke", {"member": alice, "machine": laser}))[0] == 404
+
+        # Promoted from the app, Alice is a manager: the app's tabs open for her, and stay open
+        # when she writes to the bot and when the bot restarts (the settings do not name her).
+        status, answer = await call(EN_MANAGER, "manage/role", {"member": alice, "manager": True})
+        assert status == 200 and answer == {"member": alice, "manager": True, "changed": True}
+        assert (await call(ALICE, "manage/machines"))[0] == 200
+        await say(fake, ALICE, "/start")
+        assert (await call(ALICE, "me"))[1]["manager"] is True
+        # The ids in the settings stay managers: 409 with a clear sentence, nothing changed.
+        manager = known[str(MANAGER.id)]
+        status, answer = await call(ALICE, "manage/role", {"member": manager, "manager": False})
+        assert (status, answer["error"]) == (409, "ConfiguredManager")
+        assert "FABDESK_MANAGER_IDS" in answer["message"]
+        assert (await call(EN_MANAGER, "manage/role", {"member": alice, "manager": "yes"}))[0] == 400
+    async with app(fake, database_url, manager_ids=[MANAGER.id]) as call:  # a restart: sync_managers
+        assert (await call(ALICE, "me"))[1]["manager"] is True
+        status, answer = await call(EN_MANAGER, "manage/role", {"member": alice, "manager": False})
+        assert status == 200 and answer["manager"] is False
+        assert (await call(ALICE, "manage/machines"))[0] == 403
+    recorded = [(c.what.value, c.target_id, c.manager_id, c.at) for c in await changes(sessions)]
+    assert recorded == [
+        ("authorized", alice, manager, NOW),
+        ("revoked", alice, manager, NOW),
+        ("promoted", alice, manager, NOW),
+        ("demoted", alice, manager, NOW),
+    ]
+    async with sessions() as session:
+        member = await session.get(Member, alice)
+        assert member is not None and member.role is Role.MEMBER and member.promoted_at is None
+
+
+async def test_the_texts_of_the_tabs_are_in_the_managers_language(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        status, french = await call(MANAGER, "manage/texts")
+        assert status == 200 and french["tab.hours"] == "Horaires et fermetures"
+        status, english = await call(EN_MANAGER, "manage/texts")
+        assert english["tab.hours"] == "Hours & closures" and set(english) == set(french)
+
+
+async def test_the_maintenance_board_acts_as_the_chats_queue(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        await call(BOB, "me")
+        known = await ids(sessions)
+        async with sessions.begin() as session:
+            for severity, title, machine in (
+                (Severity.MINOR, "Plateau rayé", "Prusa MK4"),
+                (Severity.UNUSABLE, "Tube HS", "Trotec Speedy"),
+            ):
+                ticket = Ticket(
+                    machine_id=known[machine],
+                    origin=TicketOrigin.REPORT,
+                    severity=severity,
+                    status=TicketStatus.OPEN,
+                    title=title,
+                    created_at=NOW - timedelta(hours=5),
+                    updated_at=NOW,
+                )
+                session.add(ticket)
+                await session.flush()
+                session.add(
+                    Report(
+                        ticket_id=ticket.id,
+                        reporter_id=known[str(BOB.id)],
+                        severity=severity,
+                        description=title + ", vu ce matin",
+                        created_at=NOW - timedelta(hours=5),
+                    )
+                )
+        assert (await call(ALICE, "manage/tickets"))[0] == 403
+        status, board = await call(EN_MANAGER, "manage/tickets")
+        assert status == 200 and board["total"] == 2
+        assert [(t["title"], t["severity"], t["age_hours"]) for t in board["tickets"]] == [
+            ("Tube HS", "unusable", 5),
+            ("Plateau rayé", "minor", 5),
+        ]
+        laser = board["tickets"][0]["id"]
+        assert (await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "fix"}))[0] == 400
+        status, answer = await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "take"})
+        assert status == 200 and answer["ticket"]["status"] == "in_progress"
+        assert answer["ticket"]["assignee"] == "Morgane"
+        mark = fake.mark()
+        body = {"id": laser, "action": "resolve", "note": "Tube changé"}
+        assert (await call(EN_MANAGER, "manage/ticket", body))[0] == 200
+        told = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == BOB.id and "is resolved" in (c.text or ""),
+            after=mark,
+        )
+        assert "Note: Tube changé" in (told.text or "")
+        status, answer = await call(EN_MANAGER, "manage/ticket", {"id": laser, "action": "reject"})
+        assert (status, answer["error"]) == (409, "TicketNotActive")
+        status, detail = await call(EN_MANAGER, f"manage/tickets?id={laser}")
+        assert status == 200 and detail["ticket"]["reports"][0]["text"] == "Tube HS, vu ce matin"
+        assert [(h["what"], h["note"]) for h in detail["ticket"]["history"]] == [
+            ("taken in hand", None),
+            ("resolved", "Tube changé"),
+        ]
