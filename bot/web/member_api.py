@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.web.api import Call, Endpoint
+from bot.web.page_texts import PageTexts
 
 
 class Me(Endpoint):
@@ -23,4 +24,5 @@ class Me(Endpoint):
 # (path under /app/api/, endpoint), the path a regular expression whose groups reach the endpoint.
 ENDPOINTS: list[tuple[str, Any]] = [
     ("me", Me),
+    ("texts", PageTexts),
 ]
