@@ -22,6 +22,7 @@ from typing import Any
 from bot.features.keyboards import KIND_ICONS, KIND_NAMES
 from bot.features.refusals import refusal_text
 from bot.web.api import ApiError, Call, Endpoint
+from bot.web.page_texts import PageTexts
 from models import bookings, machines, planning, waitlist
 from models.bookings import Booking
 from models.errors import NotFound, SlotTaken
@@ -267,4 +268,5 @@ ENDPOINTS: list[tuple[str, Any]] = [
     ("mine", Mine),
     ("cancel", Cancel),
     ("hours", Hours),
+    ("texts", PageTexts),
 ]
