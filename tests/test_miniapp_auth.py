@@ -120,3 +120,19 @@ async def test_a_stranger_learns_nothing_from_the_body_and_odd_numbers_are_refus
             call.integer("n", 0, 10)
     call.query["n"] = "-3"
     assert call.integer("n", -5, 5) == -3
+
+
+def test_the_main_menu_opens_the_planning_only_when_the_app_is_on() -> None:
+    from bot.core.i18n import Texts
+    from bot.features.menu.keyboards import main_menu
+    from models.members import Member
+
+    texts = Texts("fr", UTC)  # type: ignore[arg-type]
+    member = Member(id=1, telegram_id=1, first_name="A")
+    without = [b for row in main_menu(texts, member).inline_keyboard for b in row]
+    assert all(b.web_app is None for b in without)
+    url = "https://lab.example.org/fabdesk/app/"
+    opened = [
+        b.web_app.url for row in main_menu(texts, member, url).inline_keyboard for b in row if b.web_app
+    ]
+    assert opened == [url]

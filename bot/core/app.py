@@ -8,7 +8,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    MenuButtonCommands,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -244,6 +253,21 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         await publish_commands(application, demoted)
     except TelegramError as exc:
         log.warning("could not publish the command menu: %s", exc)
+    try:
+        await publish_menu_button(application.bot, desk.settings)
+    except TelegramError as exc:
+        log.warning("could not set the chat's menu button: %s", exc)
+
+
+async def publish_menu_button(bot: Bot, settings: Settings) -> None:
+    """The chat's menu button opens the Mini App when it is on, and lists the commands otherwise
+    (so that turning the app off takes its button away too)."""
+    if settings.app_url is None:
+        await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+        return
+    texts = Texts(settings.default_language, settings.tz)
+    button = MenuButtonWebApp(texts.gettext("Planning"), WebAppInfo(settings.app_url))
+    await bot.set_chat_menu_button(menu_button=button)
 
 
 async def register_webhook(bot: Bot, webhook: Webhook) -> None:

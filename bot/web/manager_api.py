@@ -48,8 +48,9 @@ def _moment(call: Call, name: str) -> datetime:
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=call.desk.settings.tz)
-            return moment.astimezone(UTC)
-    except ValueError:
+            if 2000 <= moment.year <= 2200:  # near year 1 or 9999, adding a length overflows
+                return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         pass
     raise _bad(name, "a time as YYYY-MM-DDTHH:MM")
 

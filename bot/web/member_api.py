@@ -47,6 +47,8 @@ def _moment(call: Call, name: str) -> datetime:
         raise ApiError(400, "bad_argument", f"{name}: an ISO 8601 date and time") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ApiError(400, "bad_argument", f"{name}: the time needs its offset (+01:00)")
+    if not 2000 <= moment.year <= 2200:  # near year 1 or 9999, adding a length overflows
+        raise ApiError(400, "bad_argument", f"{name}: a time between 2000 and 2200")
     return moment.astimezone(UTC)
 
 

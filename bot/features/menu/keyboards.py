@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.core.i18n import Texts
 from bot.features.authorizations import routes as authorizations
@@ -18,10 +18,14 @@ from bot.features.updates import routes as updates
 from models.members import Member
 
 
-def main_menu(texts: Texts, member: Member) -> InlineKeyboardMarkup:
+def main_menu(texts: Texts, member: Member, app_url: str | None = None) -> InlineKeyboardMarkup:
+    """The main menu; with the Mini App on (`app_url`), its week's planning beside booking."""
     _ = texts.gettext
+    first = [button("📅 " + _("Book a machine"), booking.MachineList())]
+    if app_url is not None:
+        first.append(InlineKeyboardButton("📅 " + _("Planning"), web_app=WebAppInfo(app_url)))
     keyboard = [
-        [button("📅 " + _("Book a machine"), booking.MachineList())],
+        first,
         [
             button("🗂 " + _("My bookings"), my_bookings.BookingList()),
             button("⚠️ " + _("Report a problem"), maintenance.ReportProblem()),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from telegram import InlineKeyboardMarkup
+
 from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.reply import Reply
@@ -30,14 +32,18 @@ async def start(turn: Turn) -> Reply:
     ).format(name=turn.member.first_name)
     return Reply(
         text=f"{greeting}\n\n{_menu_text(turn)}",
-        markup=menu_keyboards.main_menu(turn.texts, turn.member),
+        markup=_main_menu(turn),
         new_message=True,
     )
 
 
+def _main_menu(turn: Turn) -> InlineKeyboardMarkup:
+    return menu_keyboards.main_menu(turn.texts, turn.member, turn.desk.settings.app_url)
+
+
 async def menu(turn: Turn) -> Reply:
     """Show the main menu in place of the current screen."""
-    return Reply(text=_menu_text(turn), markup=menu_keyboards.main_menu(turn.texts, turn.member))
+    return Reply(text=_menu_text(turn), markup=_main_menu(turn))
 
 
 async def close(turn: Turn) -> Reply:
@@ -50,7 +56,7 @@ async def cancel_command(turn: Turn) -> Reply:
     await clear_pending(turn.session, turn.member.id)
     return Reply(
         text=turn._("Cancelled. Nothing was changed.") + "\n\n" + _menu_text(turn),
-        markup=menu_keyboards.main_menu(turn.texts, turn.member),
+        markup=_main_menu(turn),
     )
 
 
@@ -135,7 +141,7 @@ async def set_language(turn: Turn) -> Reply:
     turn.texts = turn.desk.texts(turn.member)
     return Reply(
         text=turn._("I will speak English with you.") + "\n\n" + _menu_text(turn),
-        markup=menu_keyboards.main_menu(turn.texts, turn.member),
+        markup=_main_menu(turn),
     )
 
 
@@ -143,7 +149,7 @@ async def unknown_command(turn: Turn) -> Reply:
     """Answer a command the bot does not know."""
     return Reply(
         text=turn._("I do not know that command. Here is what I can do:"),
-        markup=menu_keyboards.main_menu(turn.texts, turn.member),
+        markup=_main_menu(turn),
     )
 
 
@@ -151,7 +157,7 @@ async def plain_text(turn: Turn) -> Reply:
     """Answer free text: everything here is done with buttons."""
     return Reply(
         text=turn._("I work with buttons: pick what you want below."),
-        markup=menu_keyboards.main_menu(turn.texts, turn.member),
+        markup=_main_menu(turn),
     )
 
 
