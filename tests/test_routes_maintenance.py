@@ -164,7 +164,7 @@ def test_the_keyboards_send_todays_data() -> None:
     assert _data(maintenance_keyboards.back_to_machine(texts, 3)) == ["mc:3"]
     # The managers' alerts carry these (bot/features/maintenance/messages.py): built from the
     # shared bot.features.keyboards.
-    assert _data(keyboards.ticket_actions(texts, 12, "open", photos=2)) == [
+    assert _data(maintenance_keyboards.ticket_actions(texts, 12, "open", photos=2)) == [
         "tk:t:12",
         "tk:r:12",
         "tk:e:12",
@@ -172,13 +172,13 @@ def test_the_keyboards_send_todays_data() -> None:
         "tk:12",
         "tk:p:12",
     ]
-    assert _data(keyboards.ticket_actions(texts, 12, "escalated")) == [
+    assert _data(maintenance_keyboards.ticket_actions(texts, 12, "escalated")) == [
         "tk:t:12",
         "tk:r:12",
         "tk:x:12",
         "tk:12",
     ]
-    assert _data(keyboards.ticket_actions(texts, 12, "resolved")) == ["tk:12"]
+    assert _data(maintenance_keyboards.ticket_actions(texts, 12, "resolved")) == ["tk:12"]
 
 
 def test_other_features_buttons_to_maintenance_still_parse() -> None:

@@ -146,7 +146,7 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
     # Sent with a training request (bot/features/authorizations/messages.py builds it from
     # bot.features.keyboards).
-    assert _data(keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
+    assert _data(authorization_keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
 
 
 def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:

@@ -8,9 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core import routes
 from bot.core.i18n import N_, Texts
-from bot.features.authorizations import routes as authorizations
 from bot.features.booking import routes as booking
-from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
 from models.machines import Machine, MachineKind
@@ -71,24 +69,6 @@ def _whole_words(words: list[str], room: int, *, reverse: bool = False) -> str:
     return " ".join(taken[::-1] if reverse else taken)
 
 
-# Units of consumables, short enough for a button and still readable.
-SHORT_UNITS = {
-    "feuilles": "fl",
-    "feuille": "fl",
-    "pièces": "pc",
-    "pièce": "pc",
-    "pieces": "pc",
-    "sheets": "sh",
-}
-
-
-def short_unit(unit: str) -> str:
-    """A unit short enough for a button: « g », « ml », « feuilles » → « fl », « pièces » → « pc »."""
-    if len(unit) <= 4:
-        return unit
-    return SHORT_UNITS.get(unit.casefold(), unit[:3] + ".")
-
-
 def rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
@@ -118,27 +98,6 @@ def machine_title(machine: Machine) -> str:
     return f"{KIND_ICONS[machine.kind]} {machine.name}"
 
 
-def machine_label(texts: Texts, machine: Machine, authorized: bool) -> str:
-    label = machine_title(machine)
-    if not machine.bookable:
-        return "⛔ " + label + " — " + texts.gettext("out of service")
-    if not authorized:
-        return label + " 🎓"
-    return label
-
-
-def booked(texts: Texts) -> InlineKeyboardMarkup:
-    _ = texts.gettext
-    return InlineKeyboardMarkup(
-        [
-            [
-                button("🗂 " + _("My bookings"), my_bookings.BookingList()),
-                menu_button(texts),
-            ]
-        ]
-    )
-
-
 def pager(
     texts: Texts, page: int, has_next: bool, to: Callable[[int], routes.Button]
 ) -> list[InlineKeyboardButton]:
@@ -151,46 +110,9 @@ def pager(
     return row
 
 
-# Characters of a name on a button: a phone shows about 30 across; what follows the name must stay visible.
-BUTTON_NAME = 28
-
-
-def clip_name(name: str, limit: int = BUTTON_NAME) -> str:
-    """A name short enough for a button, cut with an ellipsis."""
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
-
-
-def label(name: str, action: str = "", icon: str = "") -> str:
-    """A button label that puts what differs from button to button (the name) first: « Trotec · Retirer »."""
-    text = f"{icon} {clip_name(name)}" if icon else clip_name(name)
-    return f"{text} · {action}" if action else text
-
-
-def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:
-    """The button a manager gets with a training request."""
-    label = "✅ " + texts.gettext("Authorize {name}").format(name=first_name)
-    return InlineKeyboardMarkup([[button(label, authorizations.GrantPressed(machine_id, member_id))]])
-
-
 def single(texts: Texts, icon: str, label: str, press: routes.Button) -> InlineKeyboardMarkup:
     """One button (its label a message id translated here)."""
     return InlineKeyboardMarkup([[button(f"{icon} {texts.gettext(label)}", press)]])
-
-
-def rebook(texts: Texts, kind: MachineKind, booking_id: int) -> InlineKeyboardMarkup:
-    """For a member whose booking is affected: book another machine of the kind, or see the booking."""
-    _ = texts.gettext
-    return InlineKeyboardMarkup(
-        [
-            [
-                button(
-                    "📅 " + _("Book another one: {kind}").format(kind=_(KIND_NAMES[kind])),
-                    booking.KindList(kind),
-                )
-            ],
-            [button("🗂 " + _("My bookings"), my_bookings.BookingList())],
-        ]
-    )
 
 
 def booking_in_downtime(texts: Texts, booking_id: int, machine_id: int) -> InlineKeyboardMarkup:
@@ -212,31 +134,3 @@ SEVERITY_NAMES = {
     "degraded": N_("Degraded — usable with care"),
     "minor": N_("Minor — cosmetic or a consumable"),
 }
-
-
-def severity_label(texts: Texts, severity: str) -> str:
-    return f"{SEVERITY_ICONS[severity]} {texts.gettext(SEVERITY_NAMES[severity])}"
-
-
-def ticket_actions(texts: Texts, ticket_id: int, status: str, photos: int = 0) -> InlineKeyboardMarkup:
-    """What a manager can do to a ticket in its state (the domain checks again on every press)."""
-    _ = texts.gettext
-    keyboard: list[list[InlineKeyboardButton]] = []
-    if status in ("open", "escalated"):
-        keyboard.append([button("🙋 " + _("Take it"), maintenance.TicketTaken(ticket_id))])
-    if status in ("open", "in_progress", "escalated"):
-        keyboard.append([button("✅ " + _("Resolve"), maintenance.ResolveAsked(ticket_id))])
-        row = (
-            [button("↗️ " + _("Escalate"), maintenance.EscalateAsked(ticket_id))]
-            if status != "escalated"
-            else []
-        )
-        row.append(button("🚫 " + _("Reject"), maintenance.RejectAsked(ticket_id)))
-        keyboard.append(row)
-    details = [button("📋 " + _("Details"), maintenance.TicketChosen(ticket_id))]
-    if photos:
-        details.append(
-            button("📷 " + _("Photos ({count})").format(count=photos), maintenance.TicketPhotos(ticket_id))
-        )
-    keyboard.append(details)
-    return InlineKeyboardMarkup(keyboard)

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
 from bot.features.authorizations import routes
-from bot.features.keyboards import button, label, machine_title, menu_button, nav_row, pager
+from bot.features.keyboards import button, machine_title, menu_button, nav_row, pager
 from bot.features.menu.routes import MainMenu
 from models.machines import Machine
 from models.members import Member
@@ -96,3 +96,24 @@ def after_grant(texts: Texts, member_id: int) -> InlineKeyboardMarkup:
             [menu_button(texts)],
         ]
     )
+
+
+# Characters of a name on a button: a phone shows about 30 across; what follows the name must stay visible.
+BUTTON_NAME = 28
+
+
+def clip_name(name: str, limit: int = BUTTON_NAME) -> str:
+    """A name short enough for a button, cut with an ellipsis."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def label(name: str, action: str = "", icon: str = "") -> str:
+    """A button label that puts what differs from button to button (the name) first: « Trotec · Retirer »."""
+    text = f"{icon} {clip_name(name)}" if icon else clip_name(name)
+    return f"{text} · {action}" if action else text
+
+
+def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:
+    """The button a manager gets with a training request."""
+    label = "✅ " + texts.gettext("Authorize {name}").format(name=first_name)
+    return InlineKeyboardMarkup([[button(label, routes.GrantPressed(machine_id, member_id))]])

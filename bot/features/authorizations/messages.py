@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
+from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.booking import routes as booking
 from bot.features.my_bookings import routes as my_bookings
 from models.authorizations import AuthorizationRevoked
@@ -18,7 +19,9 @@ def _training_request(texts: Texts, p: TrainingRequested) -> Outgoing:
     text = "🎓 " + texts.gettext("{member} asks for a training on {machine}.").format(
         member=p.member, machine=p.machine
     )
-    return Outgoing(text, keyboards.grant_request(texts, p.machine_id, p.member_id, p.member_first_name))
+    return Outgoing(
+        text, authorization_keyboards.grant_request(texts, p.machine_id, p.member_id, p.member_first_name)
+    )
 
 
 def _kind_name(texts: Texts, kind: MachineKind | None) -> str:

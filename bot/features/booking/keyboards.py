@@ -9,8 +9,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
 from bot.features.booking import routes
-from bot.features.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_label, nav_row, rows
+from bot.features.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_title, menu_button, nav_row, rows
 from bot.features.menu import routes as menu
+from bot.features.my_bookings import routes as my_bookings
 from models.bookings import DayAvailability
 from models.machines import Machine
 
@@ -115,5 +116,26 @@ def ask_training(texts: Texts, machine: Machine) -> InlineKeyboardMarkup:
         [
             [button("🎓 " + texts.gettext("Ask for a training"), routes.AskTraining(machine.id))],
             nav_row(texts, routes.MachineList()),
+        ]
+    )
+
+
+def machine_label(texts: Texts, machine: Machine, authorized: bool) -> str:
+    label = machine_title(machine)
+    if not machine.bookable:
+        return "⛔ " + label + " — " + texts.gettext("out of service")
+    if not authorized:
+        return label + " 🎓"
+    return label
+
+
+def booked(texts: Texts) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [
+                button("🗂 " + _("My bookings"), my_bookings.BookingList()),
+                menu_button(texts),
+            ]
         ]
     )

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup
 from bot.core.i18n import N_, Texts
 from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
+from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import routes
 from models.bookings import BookingConfirmed, Reminder, ReminderNote
 from models.schedule import ClosureWarning
@@ -51,7 +52,9 @@ def confirmed_text(
 @renders(BookingConfirmed)
 def _booking_confirmed(texts: Texts, p: BookingConfirmed) -> Outgoing:
     title = f"{keyboards.KIND_ICONS[p.machine_kind]} {p.machine}"
-    return Outgoing(confirmed_text(texts, title, p.start, p.end, p.reminder_minutes), keyboards.booked(texts))
+    return Outgoing(
+        confirmed_text(texts, title, p.start, p.end, p.reminder_minutes), booking_keyboards.booked(texts)
+    )
 
 
 @renders(Reminder)
@@ -60,7 +63,7 @@ def _reminder(texts: Texts, p: Reminder) -> Outgoing:
     if p.note:
         template = "⚠️ " + texts.gettext(REMINDER_WARNINGS[p.note])
     when = texts.when(p.start, p.end)
-    return Outgoing(template.format(machine=p.machine, when=when), keyboards.booked(texts))
+    return Outgoing(template.format(machine=p.machine, when=when), booking_keyboards.booked(texts))
 
 
 @renders(WaitlistFreed)

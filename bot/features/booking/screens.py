@@ -238,7 +238,7 @@ async def book(turn: Turn) -> Reply:
     title = keyboards.machine_title(booking.machine)
     lead = turn.desk.rules.reminder_minutes(booking)
     text = messages.confirmed_text(turn.texts, title, booking.start_at, booking.end_at, lead)
-    return Reply(text=text, markup=keyboards.booked(turn.texts), toast=_("Booked!"))
+    return Reply(text=text, markup=booking_keyboards.booked(turn.texts), toast=_("Booked!"))
 
 
 async def request_training(turn: Turn) -> Reply:

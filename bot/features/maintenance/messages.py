@@ -10,6 +10,7 @@ from bot.core.context import MAX_MESSAGE_LENGTH, clip
 from bot.core.i18n import Texts
 from bot.core.messages import CAPTION_LIMIT, Outgoing, renders
 from bot.features import keyboards
+from bot.features.maintenance import keyboards as maintenance_keyboards
 from bot.features.my_bookings import routes as my_bookings
 from models.maintenance import (
     BookingAffected,
@@ -25,7 +26,7 @@ from models.maintenance import (
 @renders(TicketAlert)
 def _ticket_alert(texts: Texts, p: TicketAlert) -> Outgoing:
     _ = texts.gettext
-    severity = keyboards.severity_label(texts, p.severity)
+    severity = maintenance_keyboards.severity_label(texts, p.severity)
     if p.attached:
         head = _("New report on ticket #{ticket} — {machine}").format(ticket=p.ticket_id, machine=p.machine)
     else:
@@ -47,7 +48,7 @@ def _ticket_alert(texts: Texts, p: TicketAlert) -> Outgoing:
     # With a photo the text is a caption (1,024 characters): the description gives way, not the rest.
     room = (CAPTION_LIMIT if photos else MAX_MESSAGE_LENGTH) - len("\n".join([*before, "", *after])) - 2
     text = "\n".join([*before, clip(p.description, max(room, 40)), *after])
-    markup = keyboards.ticket_actions(texts, p.ticket_id, p.status)
+    markup = maintenance_keyboards.ticket_actions(texts, p.ticket_id, p.status)
     return Outgoing(text, markup, photos[0] if photos else None)
 
 
@@ -81,7 +82,7 @@ def _booking_affected(texts: Texts, p: BookingAffected) -> Outgoing:
         "{machine} was reported unusable and is out of service. Your booking on {when} is kept for now, "
         "but the machine may not be repaired by then."
     ).format(machine=p.machine, when=texts.span(p.start, p.end))
-    return Outgoing(text, keyboards.rebook(texts, p.machine_kind, p.booking_id))
+    return Outgoing(text, maintenance_keyboards.rebook(texts, p.machine_kind, p.booking_id))
 
 
 @renders(MachineBack)
@@ -132,7 +133,7 @@ def _plan_due(texts: Texts, p: PlanDue) -> Outgoing:
     text = "🧰 " + texts.gettext(
         "Preventive maintenance due on {machine}: {task} (ticket #{ticket})."
     ).format(machine=p.machine, task=p.task, ticket=p.ticket_id)
-    return Outgoing(text, keyboards.ticket_actions(texts, p.ticket_id, "open"))
+    return Outgoing(text, maintenance_keyboards.ticket_actions(texts, p.ticket_id, "open"))
 
 
 def _my_bookings(texts: Texts) -> InlineKeyboardMarkup:

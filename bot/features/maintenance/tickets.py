@@ -95,7 +95,7 @@ def render_ticket(turn: Turn, ticket: Ticket) -> str:
     texts = turn.texts
     lines = [
         f"🛠 #{ticket.id} — {ticket.machine.name}",
-        f"{keyboards.severity_label(texts, ticket.severity)} · {_(STATUS_NAMES[ticket.status])}",
+        f"{maintenance_keyboards.severity_label(texts, ticket.severity)} · {_(STATUS_NAMES[ticket.status])}",
     ]
     if ticket.assignee is not None:
         lines.append(_("Taken by {name}").format(name=ticket.assignee.first_name))
@@ -122,7 +122,7 @@ async def _ticket_screen(turn: Turn, ticket_id: int) -> Reply:
     photo_count = sum(len(r.photo_ids) for r in ticket.reports)
     return Reply(
         text=render_ticket(turn, ticket),
-        markup=keyboards.ticket_actions(turn.texts, ticket.id, ticket.status.value, photo_count),
+        markup=maintenance_keyboards.ticket_actions(turn.texts, ticket.id, ticket.status.value, photo_count),
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
-from bot.features.keyboards import button, clip_label, menu_button, pager, rows, short_unit
+from bot.features.keyboards import button, clip_label, menu_button, pager, rows
 from bot.features.stock import routes
 from models.stock import Consumable, MovementReason
 
@@ -84,3 +84,21 @@ def usage(
         keyboard.append([button(label, routes.UsedConsumableChosen(booking_id, consumable.id))])
     keyboard.append([button("✅ " + texts.gettext("Done"), routes.UsageDone(booking_id))])
     return InlineKeyboardMarkup(keyboard)
+
+
+# Units of consumables, short enough for a button and still readable.
+SHORT_UNITS = {
+    "feuilles": "fl",
+    "feuille": "fl",
+    "pièces": "pc",
+    "pièce": "pc",
+    "pieces": "pc",
+    "sheets": "sh",
+}
+
+
+def short_unit(unit: str) -> str:
+    """A unit short enough for a button: « g », « ml », « feuilles » → « fl », « pièces » → « pc »."""
+    if len(unit) <= 4:
+        return unit
+    return SHORT_UNITS.get(unit.casefold(), unit[:3] + ".")
