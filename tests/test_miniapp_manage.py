@@ -164,7 +164,23 @@ async def test_bad_machine_input_is_400_and_changes_nothing(
         before = await snapshot(sessions)
         status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "moved"} | body)
         assert status == 400 and answer["error"] in {"bad_argument", "bad_json"}
+        assert answer["message"] == "Please check what you typed."  # for people; `detail` for developers
         assert await snapshot(sessions) == before
+
+
+async def test_a_400_says_the_generic_sentence_in_the_callers_language(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, answer = await call(MANAGER, "manage/machine", {"id": printer, "grid_minutes": "trente"})
+        assert status == 400 and answer["message"] == "Vérifiez ce que vous avez saisi."
+        assert answer["detail"].startswith("grid_minutes:")  # English, for developers
+        status, answer = await call(MANAGER, "manage/members?offset=-1")
+        assert status == 400 and answer["message"] == "Vérifiez ce que vous avez saisi."
+        # A 409 keeps the chat's sentence.
+        status, answer = await call(MANAGER, "manage/closure", {"day": "2030-03-01"})
+        assert status == 409 and answer["message"] and answer["message"] != "Vérifiez ce que vous avez saisi."
 
 
 async def test_domain_refusals_are_409_with_the_sentence_and_change_nothing(

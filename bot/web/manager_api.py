@@ -19,6 +19,7 @@ from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
 from models import audit, authorizations, machines, maintenance, members, schedule
 from models.audit import ChangeKind
+from models.errors import NotFound
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY, weekly_hours
 
@@ -323,7 +324,7 @@ class MemberList(ManagerEndpoint):
 async def _target(call: Call) -> members.Member:
     member = await members.get_member(call.session, call.integer("member", 1, 2**31 - 1))
     if member.erased_at is not None:
-        raise ApiError(404, "not_found")
+        raise NotFound(f"member {member.id}")  # 404 with the chat's sentence
     return member
 
 
