@@ -142,6 +142,23 @@ async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
         }
 
 
+async def test_a_null_field_is_left_alone_and_an_empty_location_clears_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "Atelier 2"})
+        assert status == 200 and answer["machine"]["location"] == "Atelier 2"
+        nulls = dict.fromkeys(
+            ["name", "kind", "location", "grid_minutes", "max_minutes", "training_required", "out_of_service"]
+        )
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer} | nulls)
+        assert status == 200 and answer["changed"] == [], answer
+        assert answer["machine"]["location"] == "Atelier 2" and answer["machine"]["name"] == "Prusa MK4"
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": ""})
+        assert status == 200 and answer["changed"] == ["location"] and answer["machine"]["location"] == ""
+
+
 @pytest.mark.parametrize(
     "body",
     [

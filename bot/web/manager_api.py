@@ -135,20 +135,21 @@ class MachineList(ManagerEndpoint):
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?}."""
+    training_required?, out_of_service?}. A field left out or null stays as it is (an empty
+    location clears it)."""
 
     async def change(self, call: Call) -> object:
         body = call.body
         machine_id = call.integer("id", 1, 2**31 - 1)
         kind = None
-        if "kind" in body:
+        if body.get("kind") is not None:
             try:
                 kind = MachineKind(body["kind"])
             except ValueError:
                 raise _bad("kind", ", ".join(k.value for k in MachineKind)) from None
 
         def given(name: str, read: Any) -> Any:
-            return read(name) if name in body else None
+            return read(name) if body.get(name) is not None else None
 
         held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
         changed = await machines.edit_machine(
