@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.audit import ManagerChange
+from models.downtime import Downtime
 from models.machines import Authorization, Machine
-from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
+from models.maintenance import Report, Severity, Ticket, TicketEvent, TicketOrigin, TicketStatus
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from tests.factories import NOW
@@ -70,6 +71,38 @@ async def ids(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
 async def changes(sessions: async_sessionmaker[AsyncSession]) -> list[ManagerChange]:
     async with sessions() as session:
         return list(await session.scalars(select(ManagerChange).order_by(ManagerChange.id)))
+
+
+async def add_ticket(
+    sessions: async_sessionmaker[AsyncSession],
+    known: dict[str, int],
+    severity: Severity,
+    title: str,
+    machine: str,
+) -> int:
+    """An open ticket reported by Bob five hours ago."""
+    async with sessions.begin() as session:
+        ticket = Ticket(
+            machine_id=known[machine],
+            origin=TicketOrigin.REPORT,
+            severity=severity,
+            status=TicketStatus.OPEN,
+            title=title,
+            created_at=NOW - timedelta(hours=5),
+            updated_at=NOW,
+        )
+        session.add(ticket)
+        await session.flush()
+        session.add(
+            Report(
+                ticket_id=ticket.id,
+                reporter_id=known[str(BOB.id)],
+                severity=severity,
+                description=title + ", vu ce matin",
+                created_at=NOW - timedelta(hours=5),
+            )
+        )
+        return ticket.id
 
 
 WRITES = [
@@ -198,6 +231,46 @@ async def test_a_400_says_the_generic_sentence_in_the_callers_language(
         # A 409 keeps the chat's sentence.
         status, answer = await call(MANAGER, "manage/closure", {"day": "2030-03-01"})
         assert status == 409 and answer["message"] and answer["message"] != "Vérifiez ce que vous avez saisi."
+
+
+async def test_control_and_invisible_characters_are_refused_in_names_and_dropped_from_reasons(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        await call(BOB, "me")
+        known = await ids(sessions)
+        printer = known["Prusa MK4"]
+        before = await snapshot(sessions)
+        for body in ({"name": "Prusa\x00"}, {"name": "Pru\u200bsa"}, {"location": "Atelier\x1b[2J"}):
+            status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer} | body)
+            assert (status, answer["error"]) == (409, "HiddenCharacters"), body
+            assert "invisible characters" in answer["message"]
+        assert await snapshot(sessions) == before
+        edit = {"id": printer, "name": "  Prusa XL \t", "location": "Atelier 👩\u200d🔧"}
+        status, answer = await call(EN_MANAGER, "manage/machine", edit)
+        assert status == 200 and answer["machine"]["name"] == "Prusa XL"
+        assert answer["machine"]["location"] == "Atelier 👩\u200d🔧"  # an emoji's joiner is kept
+        # Free-text reasons and notes lose a NUL (PostgreSQL refuses it) instead of failing.
+        body = {
+            "machine": printer,
+            "start": "2030-03-06T10:00",
+            "end": "2030-03-06T12:00",
+            "reason": "Buse\x00",
+        }
+        assert (await call(EN_MANAGER, "manage/downtime", body))[0] == 200
+        assert (
+            await call(EN_MANAGER, "manage/closure", {"day": "2030-03-07", "reason": "Inv\x00\u200bentaire"})
+        )[0] == 200
+        ticket = await add_ticket(sessions, known, Severity.MINOR, "Plateau rayé", "Prusa MK4")
+        body = {"id": ticket, "action": "resolve", "note": "Changé\x00"}
+        assert (await call(EN_MANAGER, "manage/ticket", body))[0] == 200
+        async with sessions() as session:
+            assert await session.scalar(select(Downtime.reason)) == "Buse"
+            assert await session.scalar(select(Closure.reason)) == "Inventaire"
+            assert (
+                await session.scalar(select(TicketEvent.note).where(TicketEvent.note.is_not(None)))
+                == "Changé"
+            )
 
 
 async def test_domain_refusals_are_409_with_the_sentence_and_change_nothing(
@@ -339,31 +412,8 @@ async def test_the_maintenance_board_acts_as_the_chats_queue(
     async with app(fake, database_url) as call:
         await call(BOB, "me")
         known = await ids(sessions)
-        async with sessions.begin() as session:
-            for severity, title, machine in (
-                (Severity.MINOR, "Plateau rayé", "Prusa MK4"),
-                (Severity.UNUSABLE, "Tube HS", "Trotec Speedy"),
-            ):
-                ticket = Ticket(
-                    machine_id=known[machine],
-                    origin=TicketOrigin.REPORT,
-                    severity=severity,
-                    status=TicketStatus.OPEN,
-                    title=title,
-                    created_at=NOW - timedelta(hours=5),
-                    updated_at=NOW,
-                )
-                session.add(ticket)
-                await session.flush()
-                session.add(
-                    Report(
-                        ticket_id=ticket.id,
-                        reporter_id=known[str(BOB.id)],
-                        severity=severity,
-                        description=title + ", vu ce matin",
-                        created_at=NOW - timedelta(hours=5),
-                    )
-                )
+        await add_ticket(sessions, known, Severity.MINOR, "Plateau rayé", "Prusa MK4")
+        await add_ticket(sessions, known, Severity.UNUSABLE, "Tube HS", "Trotec Speedy")
         assert (await call(ALICE, "manage/tickets"))[0] == 403
         status, board = await call(EN_MANAGER, "manage/tickets")
         assert status == 200 and board["total"] == 2

@@ -16,6 +16,7 @@ from models.base import stamp_once
 from models.bookings import Booking, BookingRules, BookingStatus, availability
 from models.downtime import Downtime, first_downtime_over
 from models.errors import NotFound
+from models.free_text import one_line
 from models.machines import MachineStatus, get_any_machine
 from models.maintenance.errors import BadWindow, DowntimeOver
 from models.maintenance.notices import DowntimeCalledOff, DowntimeWarning, _booking_facts
@@ -54,7 +55,7 @@ async def plan_downtime(
         machine_id=machine.id,
         start_at=start,
         end_at=end,
-        reason=reason[:200],
+        reason=one_line(reason, 200),
         created_by_id=manager.id,
         created_at=now,
     )
