@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.audit import ManagerChange
@@ -190,6 +191,30 @@ async def test_a_null_field_is_left_alone_and_an_empty_location_clears_it(
         assert answer["machine"]["location"] == "Atelier 2" and answer["machine"]["name"] == "Prusa MK4"
         status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": ""})
         assert status == 200 and answer["changed"] == ["location"] and answer["machine"]["location"] == ""
+
+
+async def test_the_machine_list_reads_the_downtimes_in_one_query(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    async with app(fake, database_url) as call:
+        printer, laser = (await ids(sessions))["Prusa MK4"], (await ids(sessions))["Trotec Speedy"]
+        for machine, day in ((printer, "06"), (laser, "07"), (printer, "05")):
+            body = {"machine": machine, "start": f"2030-03-{day}T10:00", "end": f"2030-03-{day}T12:00"}
+            assert (await call(EN_MANAGER, "manage/downtime", body))[0] == 200
+        event.listen(Engine, "before_cursor_execute", seen)
+        try:
+            status, listed = await call(EN_MANAGER, "manage/machines")
+        finally:
+            event.remove(Engine, "before_cursor_execute", seen)
+        assert status == 200
+        planned = {m["name"]: [d["start"][:10] for d in m["downtimes"]] for m in listed["machines"]}
+        assert planned == {"Prusa MK4": ["2030-03-05", "2030-03-06"], "Trotec Speedy": ["2030-03-07"]}
+        assert len([s for s in statements if "FROM downtimes" in s]) == 1
 
 
 @pytest.mark.parametrize(

@@ -124,11 +124,9 @@ class MachineList(ManagerEndpoint):
 
     async def show(self, call: Call) -> object:
         listed = await machines.list_machines(call.session)
+        downtimes = await maintenance.upcoming_downtimes_of(call.session, [m.id for m in listed], call.now)
         return {
-            "machines": [
-                _machine_json(call, m, await maintenance.upcoming_downtimes(call.session, m.id, call.now))
-                for m in listed
-            ],
+            "machines": [_machine_json(call, m, downtimes[m.id]) for m in listed],
             "kinds": [{"value": kind.value, "label": call._(KIND_NAMES[kind])} for kind in MachineKind],
         }
 

@@ -153,9 +153,22 @@ async def call_off_downtime(
 
 
 async def upcoming_downtimes(session: AsyncSession, machine_id: int, now: datetime) -> list[Downtime]:
-    rows = await session.scalars(
-        select(Downtime)
-        .where(Downtime.machine_id == machine_id, Downtime.cancelled_at.is_(None), Downtime.end_at > now)
-        .order_by(Downtime.start_at)
-    )
-    return list(rows)
+    return (await upcoming_downtimes_of(session, [machine_id], now))[machine_id]
+
+
+async def upcoming_downtimes_of(
+    session: AsyncSession, machine_ids: list[int], now: datetime
+) -> dict[int, list[Downtime]]:
+    """The machines' downtimes not over yet, soonest first, by machine: one query for them all."""
+    found: dict[int, list[Downtime]] = {machine_id: [] for machine_id in machine_ids}
+    if machine_ids:
+        rows = await session.scalars(
+            select(Downtime)
+            .where(
+                Downtime.machine_id.in_(machine_ids), Downtime.cancelled_at.is_(None), Downtime.end_at > now
+            )
+            .order_by(Downtime.start_at, Downtime.id)
+        )
+        for downtime in rows:
+            found[downtime.machine_id].append(downtime)
+    return found
