@@ -116,6 +116,9 @@ WRITES = [
     ("manage/revoke", {"member": 1, "machine": 2}),
     ("manage/role", {"member": 1, "manager": True}),
     ("manage/ticket", {"id": 1, "action": "take"}),
+    ("manage/consumable", {"id": 1, "action": "restock", "amount": "100"}),
+    ("manage/consumable", {"id": 1, "action": "minimum", "amount": "0"}),
+    ("manage/update", {"id": 1, "version": "9.9"}),
 ]
 READS = [
     "manage/texts",
@@ -124,6 +127,8 @@ READS = [
     "manage/members?q=a",
     "manage/tickets",
     "manage/changes",
+    "manage/consumables",
+    "manage/updates",
 ]
 
 
