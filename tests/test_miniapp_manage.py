@@ -4,9 +4,11 @@ every change is recorded with who and when."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +16,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web import manage_texts
 from models.audit import ManagerChange
 from models.downtime import Downtime
 from models.machines import Authorization, Machine
-from models.maintenance import Report, Severity, Ticket, TicketEvent, TicketOrigin, TicketStatus
+from models.maintenance import Action, Report, Severity, Ticket, TicketEvent, TicketOrigin, TicketStatus
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from tests.factories import NOW
@@ -472,3 +475,11 @@ async def test_the_maintenance_board_acts_as_the_chats_queue(
             ("taken in hand", None),
             ("resolved", "Tube changé"),
         ]
+
+
+def test_every_word_the_managers_tabs_show_is_in_the_catalogs() -> None:
+    script = (Path(manage_texts.__file__).parent / "static" / "manage.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"""\bt\("([a-z_.]+)"\)""", script))
+    assert len(used) > 40 and used <= set(manage_texts.TEXTS), used - set(manage_texts.TEXTS)
+    # The ticket's buttons are named after the actions the server offers: t("ticket." + action).
+    assert {f"ticket.{action.value}" for action in Action} <= set(manage_texts.TEXTS)

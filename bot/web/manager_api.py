@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.features.keyboards import KIND_NAMES, SEVERITY_NAMES
+from bot.features.keyboards import KIND_NAMES, SEVERITY_ICONS, SEVERITY_NAMES
 from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
@@ -404,11 +404,15 @@ def _ticket_json(call: Call, ticket: maintenance.Ticket) -> dict[str, object]:
         "title": ticket.title,
         "severity": ticket.severity.value,
         "severity_label": call._(SEVERITY_NAMES[ticket.severity.value]),
+        "severity_icon": SEVERITY_ICONS[ticket.severity.value],
         "status": ticket.status.value,
         "status_label": call._(STATUS_NAMES[ticket.status]),
         "opened": ticket.created_at.astimezone(tz).isoformat(),
         "age_hours": int((call.now - ticket.created_at).total_seconds() // 3600),
         "assignee": ticket.assignee.display_name if ticket.assignee is not None else None,
+        # What may be done to it now (the domain checks again), and which of those need a note.
+        "actions": [a.value for a in maintenance.Action if ticket.status in maintenance.TRANSITIONS[a][0]],
+        "note_actions": [a.value for a in maintenance.NOTE_ACTIONS],
     }
 
 
