@@ -297,6 +297,8 @@ async def test_control_and_invisible_characters_are_refused_in_names_and_dropped
         ticket = await add_ticket(sessions, known, Severity.MINOR, "Plateau rayé", "Prusa MK4")
         body = {"id": ticket, "action": "resolve", "note": "Changé\x00"}
         assert (await call(EN_MANAGER, "manage/ticket", body))[0] == 200
+        status, found = await call(EN_MANAGER, "manage/members?q=%00bob")  # a search with a NUL
+        assert status == 200 and [m["name"] for m in found["members"]] == ["Bob"]
         async with sessions() as session:
             assert await session.scalar(select(Downtime.reason)) == "Buse"
             assert await session.scalar(select(Closure.reason)) == "Inventaire"
