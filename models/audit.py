@@ -30,13 +30,21 @@ class ChangeKind(enum.StrEnum):
     REVOKED = "revoked"
     PROMOTED = "promoted"
     DEMOTED = "demoted"
+    RESTOCKED = "restocked"  # target: the consumable
+    COUNTED = "counted"  # target: the consumable (an inventory count)
+    MINIMUM = "minimum"  # target: the consumable (its low-stock threshold)
+    UPDATED = "updated"  # target: the update register's item (marked updated, with its version)
 
 
 class ManagerChange(Base):
     """One change a manager made from the app."""
 
     __tablename__ = "manager_changes"
-    __table_args__ = (Index("ix_manager_changes_at", "at"),)
+    __table_args__ = (
+        Index("ix_manager_changes_at", "at"),
+        # What was changed about one thing (a member's trainings and role: privacy, erasure).
+        Index("ix_manager_changes_what_target", "what", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type
 from models.errors import AlreadyAuthorized, DomainError, MachineUnavailable, NotFound, TrainingRequired
+from models.free_text import has_hidden_characters
 from models.members import Member, require_manager
 from models.notices import Notice
 from models.outbox import notify_managers, notify_member
@@ -43,6 +44,10 @@ MINUTES_MAX = 24 * 60  # a slot, and a booking, fit in a day (the table's checks
 
 class BadMachineName(DomainError):
     """A machine's name must be 1 to 100 characters."""
+
+
+class HiddenCharacters(DomainError):
+    """A machine's name or location holds a control or invisible character (a NUL, a zero-width space)."""
 
 
 class MachineNameTaken(DomainError):
@@ -350,6 +355,9 @@ async def edit_machine(
     require_manager(manager)
     machine = await get_machine(session, machine_id)
     wanted: dict[str, object] = {}
+    for typed in (name, location):
+        if typed is not None and has_hidden_characters(typed.strip()):
+            raise HiddenCharacters(repr(typed[:40]))
     if name is not None:
         name = " ".join(name.split())
         if not name or len(name) > NAME_MAX:

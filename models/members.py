@@ -125,22 +125,22 @@ async def register(
         if member is not None:
             _refresh(member, first_name, last_name, username, telegram_language, now)
             member.role = role
-    if member is not None:
-        if member.promoted_at is not None and member.role is not Role.MANAGER:
-            member.role = Role.MANAGER
-        return member
-    member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
-    _refresh(member, first_name, last_name, username, telegram_language, now)
-    try:
-        async with session.begin_nested():
-            session.add(member)
-    except IntegrityError:
-        # Two first updates of one person raced: the other one created the row.
-        member = await find_by_telegram_id(session, telegram_id)
-        if member is None:  # pragma: no cover - the unique index says it exists
-            raise
-    _refresh(member, first_name, last_name, username, telegram_language, now)
-    member.role = role
+    if member is None:
+        member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
+        _refresh(member, first_name, last_name, username, telegram_language, now)
+        try:
+            async with session.begin_nested():
+                session.add(member)
+        except IntegrityError:
+            # Two first updates of one person raced: the other one created the row.
+            member = await find_by_telegram_id(session, telegram_id)
+            if member is None:  # pragma: no cover - the unique index says it exists
+                raise
+            _refresh(member, first_name, last_name, username, telegram_language, now)
+        member.role = role
+    # Promoted from the app: a manager until demoted there, whatever the settings say.
+    if member.promoted_at is not None and member.role is not Role.MANAGER:
+        member.role = Role.MANAGER
     return member
 
 

@@ -184,8 +184,13 @@ async def free_machines(
     downtimes: dict[int, list[Interval]] = defaultdict(list)
     for machine_id, d_start, d_end in await _downtimes(session, ids, start, end):
         downtimes[machine_id].append((d_start, d_end))
-    day = start.astimezone(rules.tz).date()
-    calendar = await _calendar(session, [day], rules)
+    # Every day the span touches (a booking is held within one opening interval of its first day
+    # today, but a closure of a later day it reaches must be seen all the same).
+    first_day, last_day = (
+        start.astimezone(rules.tz).date(),
+        (end - timedelta(microseconds=1)).astimezone(rules.tz).date(),
+    )
+    calendar = await _calendar(session, [first_day, last_day], rules)
     free = []
     for machine in usable:
         try:

@@ -416,16 +416,24 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         ],
         # What she changed as a fab manager from the Mini App, and what managers changed about her
         # (when and what, not who: that is theirs).
-        "changes_you_made_as_manager": [
-            {"what": c.what.value, "at": _iso(c.at), "target": c.target_id, "details": c.details}
-            for c in made
-        ],
+        "changes_you_made_as_manager": [_change_made(c) for c in made],
         "changes_about_you": [{"what": c.what.value, "at": _iso(c.at)} for c in about_member],
         # The link itself is a secret: the export says it exists, not what it is.
         "calendar_link": None
         if feed is None
         else {"created_at": _iso(feed.created_at), "last_used_at": _iso(feed.last_used_at)},
     }
+
+
+def _change_made(change: audit.ManagerChange) -> dict[str, Any]:
+    """A change she made as a manager: what and when; about a member, not whom (that is theirs)."""
+    if change.what not in audit.MEMBER_TARGETS:
+        target: object = change.target_id
+        details = change.details
+    else:
+        target = "a member"
+        details = {k: v for k, v in change.details.items() if k != "authorization"}  # their row's id
+    return {"what": change.what.value, "at": _iso(change.at), "target": target, "details": details}
 
 
 async def _pending(session: AsyncSession, member: Member, machines: dict[int, str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotFound
+from models.free_text import one_line
 from models.maintenance.notices import _AboutBooking, _booking_facts
 from models.members import Member, require_manager
 from models.notices import Notice
@@ -87,7 +88,7 @@ async def add_closure(
         raise BadClosureDay(day.isoformat())
     if await session.scalar(select(Closure.id).where(Closure.day == day)) is not None:
         raise AlreadyClosed(day.isoformat())
-    closure = Closure(day=day, reason=" ".join(reason.split())[:REASON_MAX])
+    closure = Closure(day=day, reason=one_line(reason, REASON_MAX))
     session.add(closure)
     await session.flush()
     start = local_datetime(day, 0, tz).astimezone(UTC)

@@ -392,6 +392,29 @@ async def _low_stock_alert(
         consumable.low_alert_at = None
 
 
+async def set_minimum(
+    session: AsyncSession,
+    manager: Member,
+    consumable_id: int,
+    minimum: Decimal,
+    manager_ids: Iterable[int],
+    now: datetime,
+) -> bool:
+    """Set the stock below which the managers are alerted; return whether it changed. A stock now
+    below it alerts the other managers once (the one who set it sees it on screen)."""
+    require_manager(manager)
+    if minimum < 0 or minimum > MAX_QUANTITY:
+        raise BadQuantity(str(minimum))
+    milli = to_milli(minimum)
+    consumable = await get_consumable(session, consumable_id, lock=True)
+    if consumable.minimum_milli == milli:
+        return False
+    consumable.minimum_milli = milli
+    await _low_stock_alert(session, consumable, manager_ids, now, seen_by=manager)
+    await session.flush()
+    return True
+
+
 async def low_stock(session: AsyncSession) -> list[Consumable]:
     return [c for c in await list_consumables(session) if c.low]
 

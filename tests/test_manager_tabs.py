@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, bookings, machines, members, schedule
@@ -145,3 +145,27 @@ async def test_a_change_is_recorded_without_its_free_texts(session: AsyncSession
     )
     assert change.details == {"name": "Prusa XL", "kind": "other", "texts": ["location"]}
     assert [c.id for c in await audit.changes_by(session, morgane.id)] == [change.id]
+
+
+async def test_a_promoted_member_stays_a_manager_when_their_first_updates_race(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    morgane = await make_member(session, "Morgane", manager=True)
+    alice = await make_member(session, "Alice")
+    await members.set_manager(session, morgane, alice, True, manager_ids=[], now=NOW)
+    await session.flush()
+    # The refreshing UPDATE misses the row (another update created it an instant ago): the insert
+    # then meets the unique index, and the row the other update wrote is read back.
+    real_update = members.update
+    monkeypatch.setattr(members, "update", lambda table: real_update(table).where(false()))
+    again = await members.register(
+        session,
+        telegram_id=alice.telegram_id,
+        first_name="Alice",
+        last_name=None,
+        username="alice",
+        telegram_language="en",
+        manager_ids=[morgane.telegram_id],
+        now=NOW,
+    )
+    assert again.id == alice.id and again.is_manager

@@ -7,11 +7,13 @@ import asyncio
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from alembic import command
 from bot.core import migrations
 from models import Base
+from models.audit import ChangeKind
 from models.db import create_engine
 
 
@@ -61,3 +63,32 @@ def test_every_revision_upgrades_downgrades_and_upgrades_again(empty_database_ur
 def test_models_and_migrations_agree(empty_database_url: str) -> None:
     migrations.upgrade(empty_database_url)
     assert asyncio.run(_differences(empty_database_url)) == []
+
+
+async def _stored_kinds(url: str, kinds: list[str]) -> list[str]:
+    """The kinds of manager change the migrated table accepts (its CHECK refuses the others)."""
+    engine = create_engine(url)
+    accepted = []
+    try:
+        for kind in kinds:
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO manager_changes (at, what, target_id, details) "
+                            "VALUES (CURRENT_TIMESTAMP, :what, 1, '{}')"
+                        ),
+                        {"what": kind},
+                    )
+                accepted.append(kind)
+            except IntegrityError:
+                pass
+    finally:
+        await engine.dispose()
+    return accepted
+
+
+def test_the_migrated_record_of_changes_takes_every_kind_and_no_other(empty_database_url: str) -> None:
+    migrations.upgrade(empty_database_url)
+    kinds = [kind.value for kind in ChangeKind]
+    assert asyncio.run(_stored_kinds(empty_database_url, [*kinds, "spaceship"])) == kinds

@@ -4,18 +4,23 @@ every change is recorded with who and when."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web import manage_texts
 from models.audit import ManagerChange
+from models.downtime import Downtime
 from models.machines import Authorization, Machine
-from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
+from models.maintenance import Action, Report, Severity, Ticket, TicketEvent, TicketOrigin, TicketStatus
 from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from tests.factories import NOW
@@ -72,6 +77,38 @@ async def changes(sessions: async_sessionmaker[AsyncSession]) -> list[ManagerCha
         return list(await session.scalars(select(ManagerChange).order_by(ManagerChange.id)))
 
 
+async def add_ticket(
+    sessions: async_sessionmaker[AsyncSession],
+    known: dict[str, int],
+    severity: Severity,
+    title: str,
+    machine: str,
+) -> int:
+    """An open ticket reported by Bob five hours ago."""
+    async with sessions.begin() as session:
+        ticket = Ticket(
+            machine_id=known[machine],
+            origin=TicketOrigin.REPORT,
+            severity=severity,
+            status=TicketStatus.OPEN,
+            title=title,
+            created_at=NOW - timedelta(hours=5),
+            updated_at=NOW,
+        )
+        session.add(ticket)
+        await session.flush()
+        session.add(
+            Report(
+                ticket_id=ticket.id,
+                reporter_id=known[str(BOB.id)],
+                severity=severity,
+                description=title + ", vu ce matin",
+                created_at=NOW - timedelta(hours=5),
+            )
+        )
+        return ticket.id
+
+
 WRITES = [
     ("manage/machine", {"id": 1, "name": "Hacked"}),
     ("manage/downtime", {"machine": 1, "start": "2030-03-06T10:00", "end": "2030-03-06T12:00"}),
@@ -82,6 +119,9 @@ WRITES = [
     ("manage/revoke", {"member": 1, "machine": 2}),
     ("manage/role", {"member": 1, "manager": True}),
     ("manage/ticket", {"id": 1, "action": "take"}),
+    ("manage/consumable", {"id": 1, "action": "restock", "amount": "100"}),
+    ("manage/consumable", {"id": 1, "action": "minimum", "amount": "0"}),
+    ("manage/update", {"id": 1, "version": "9.9"}),
 ]
 READS = [
     "manage/texts",
@@ -90,6 +130,8 @@ READS = [
     "manage/members?q=a",
     "manage/tickets",
     "manage/changes",
+    "manage/consumables",
+    "manage/updates",
 ]
 
 
@@ -142,6 +184,47 @@ async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
         }
 
 
+async def test_a_null_field_is_left_alone_and_an_empty_location_clears_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "Atelier 2"})
+        assert status == 200 and answer["machine"]["location"] == "Atelier 2"
+        nulls = dict.fromkeys(
+            ["name", "kind", "location", "grid_minutes", "max_minutes", "training_required", "out_of_service"]
+        )
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer} | nulls)
+        assert status == 200 and answer["changed"] == [], answer
+        assert answer["machine"]["location"] == "Atelier 2" and answer["machine"]["name"] == "Prusa MK4"
+        status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": ""})
+        assert status == 200 and answer["changed"] == ["location"] and answer["machine"]["location"] == ""
+
+
+async def test_the_machine_list_reads_the_downtimes_in_one_query(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    async with app(fake, database_url) as call:
+        printer, laser = (await ids(sessions))["Prusa MK4"], (await ids(sessions))["Trotec Speedy"]
+        for machine, day in ((printer, "06"), (laser, "07"), (printer, "05")):
+            body = {"machine": machine, "start": f"2030-03-{day}T10:00", "end": f"2030-03-{day}T12:00"}
+            assert (await call(EN_MANAGER, "manage/downtime", body))[0] == 200
+        event.listen(Engine, "before_cursor_execute", seen)
+        try:
+            status, listed = await call(EN_MANAGER, "manage/machines")
+        finally:
+            event.remove(Engine, "before_cursor_execute", seen)
+        assert status == 200
+        planned = {m["name"]: [d["start"][:10] for d in m["downtimes"]] for m in listed["machines"]}
+        assert planned == {"Prusa MK4": ["2030-03-05", "2030-03-06"], "Trotec Speedy": ["2030-03-07"]}
+        assert len([s for s in statements if "FROM downtimes" in s]) == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -164,7 +247,65 @@ async def test_bad_machine_input_is_400_and_changes_nothing(
         before = await snapshot(sessions)
         status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "moved"} | body)
         assert status == 400 and answer["error"] in {"bad_argument", "bad_json"}
+        assert answer["message"] == "Please check what you typed."  # for people; `detail` for developers
         assert await snapshot(sessions) == before
+
+
+async def test_a_400_says_the_generic_sentence_in_the_callers_language(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, answer = await call(MANAGER, "manage/machine", {"id": printer, "grid_minutes": "trente"})
+        assert status == 400 and answer["message"] == "Vérifiez ce que vous avez saisi."
+        assert answer["detail"].startswith("grid_minutes:")  # English, for developers
+        status, answer = await call(MANAGER, "manage/members?offset=-1")
+        assert status == 400 and answer["message"] == "Vérifiez ce que vous avez saisi."
+        # A 409 keeps the chat's sentence.
+        status, answer = await call(MANAGER, "manage/closure", {"day": "2030-03-01"})
+        assert status == 409 and answer["message"] and answer["message"] != "Vérifiez ce que vous avez saisi."
+
+
+async def test_control_and_invisible_characters_are_refused_in_names_and_dropped_from_reasons(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        await call(BOB, "me")
+        known = await ids(sessions)
+        printer = known["Prusa MK4"]
+        before = await snapshot(sessions)
+        for body in ({"name": "Prusa\x00"}, {"name": "Pru\u200bsa"}, {"location": "Atelier\x1b[2J"}):
+            status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer} | body)
+            assert (status, answer["error"]) == (409, "HiddenCharacters"), body
+            assert "invisible characters" in answer["message"]
+        assert await snapshot(sessions) == before
+        edit = {"id": printer, "name": "  Prusa XL \t", "location": "Atelier 👩\u200d🔧"}
+        status, answer = await call(EN_MANAGER, "manage/machine", edit)
+        assert status == 200 and answer["machine"]["name"] == "Prusa XL"
+        assert answer["machine"]["location"] == "Atelier 👩\u200d🔧"  # an emoji's joiner is kept
+        # Free-text reasons and notes lose a NUL (PostgreSQL refuses it) instead of failing.
+        body = {
+            "machine": printer,
+            "start": "2030-03-06T10:00",
+            "end": "2030-03-06T12:00",
+            "reason": "Buse\x00",
+        }
+        assert (await call(EN_MANAGER, "manage/downtime", body))[0] == 200
+        assert (
+            await call(EN_MANAGER, "manage/closure", {"day": "2030-03-07", "reason": "Inv\x00\u200bentaire"})
+        )[0] == 200
+        ticket = await add_ticket(sessions, known, Severity.MINOR, "Plateau rayé", "Prusa MK4")
+        body = {"id": ticket, "action": "resolve", "note": "Changé\x00"}
+        assert (await call(EN_MANAGER, "manage/ticket", body))[0] == 200
+        status, found = await call(EN_MANAGER, "manage/members?q=%00bob")  # a search with a NUL
+        assert status == 200 and [m["name"] for m in found["members"]] == ["Bob"]
+        async with sessions() as session:
+            assert await session.scalar(select(Downtime.reason)) == "Buse"
+            assert await session.scalar(select(Closure.reason)) == "Inventaire"
+            assert (
+                await session.scalar(select(TicketEvent.note).where(TicketEvent.note.is_not(None)))
+                == "Changé"
+            )
 
 
 async def test_domain_refusals_are_409_with_the_sentence_and_change_nothing(
@@ -306,31 +447,8 @@ async def test_the_maintenance_board_acts_as_the_chats_queue(
     async with app(fake, database_url) as call:
         await call(BOB, "me")
         known = await ids(sessions)
-        async with sessions.begin() as session:
-            for severity, title, machine in (
-                (Severity.MINOR, "Plateau rayé", "Prusa MK4"),
-                (Severity.UNUSABLE, "Tube HS", "Trotec Speedy"),
-            ):
-                ticket = Ticket(
-                    machine_id=known[machine],
-                    origin=TicketOrigin.REPORT,
-                    severity=severity,
-                    status=TicketStatus.OPEN,
-                    title=title,
-                    created_at=NOW - timedelta(hours=5),
-                    updated_at=NOW,
-                )
-                session.add(ticket)
-                await session.flush()
-                session.add(
-                    Report(
-                        ticket_id=ticket.id,
-                        reporter_id=known[str(BOB.id)],
-                        severity=severity,
-                        description=title + ", vu ce matin",
-                        created_at=NOW - timedelta(hours=5),
-                    )
-                )
+        await add_ticket(sessions, known, Severity.MINOR, "Plateau rayé", "Prusa MK4")
+        await add_ticket(sessions, known, Severity.UNUSABLE, "Tube HS", "Trotec Speedy")
         assert (await call(ALICE, "manage/tickets"))[0] == 403
         status, board = await call(EN_MANAGER, "manage/tickets")
         assert status == 200 and board["total"] == 2
@@ -359,3 +477,11 @@ async def test_the_maintenance_board_acts_as_the_chats_queue(
             ("taken in hand", None),
             ("resolved", "Tube changé"),
         ]
+
+
+def test_every_word_the_managers_tabs_show_is_in_the_catalogs() -> None:
+    script = (Path(manage_texts.__file__).parent / "static" / "manage.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"""\bt\("([a-z_.]+)"\)""", script))
+    assert len(used) > 40 and used <= set(manage_texts.TEXTS), used - set(manage_texts.TEXTS)
+    # The ticket's buttons are named after the actions the server offers: t("ticket." + action).
+    assert {f"ticket.{action.value}" for action in Action} <= set(manage_texts.TEXTS)

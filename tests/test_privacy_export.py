@@ -404,3 +404,27 @@ async def test_mydata_sends_the_file_then_the_photos(
         ]
         texts = " ".join(c.text or "" for c in calls)
         assert "Les 3 photos" in texts
+
+
+async def test_the_changes_a_manager_made_about_members_do_not_name_them(session: AsyncSession) -> None:
+    eve = await make_member(session, "Évelyne", manager=True)
+    bob = await make_member(session, "Bob")
+    changes: list[tuple[ChangeKind, dict[str, Any]]] = [
+        (ChangeKind.AUTHORIZED, {"machine": 3, "name": "Trotec"}),
+        (ChangeKind.REVOKED, {"authorization": 987654, "machine": 3, "cancelled": 1}),
+        (ChangeKind.PROMOTED, {"manager": True}),
+        (ChangeKind.MACHINE, {"name": "Prusa XL"}),
+    ]
+    for minute, (what, details) in enumerate(changes):
+        target = 4242 if what is ChangeKind.MACHINE else bob.id
+        at = NOW + timedelta(minutes=minute)
+        session.add(ManagerChange(manager_id=eve.id, at=at, what=what, target_id=target, details=details))
+    await session.flush()
+    made = (await privacy.export_member_data(session, eve))["changes_you_made_as_manager"]
+    assert [(c["what"], c["target"], c["details"]) for c in made] == [
+        ("authorized", "a member", {"machine": 3, "name": "Trotec"}),
+        ("revoked", "a member", {"machine": 3, "cancelled": 1}),  # not the id of Bob's authorization
+        ("promoted", "a member", {"manager": True}),
+        ("machine", 4242, {"name": "Prusa XL"}),
+    ]
+    assert bob.id not in [c["target"] for c in made]

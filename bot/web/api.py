@@ -6,8 +6,9 @@ nothing read or written when it is missing, forged or stale), the member is regi
 message would, the endpoint calls the same domain functions as the chat, and the transaction is
 committed only if it returns. A domain refusal rolls back and answers with the same sentence the
 chat shows (404 for what is no longer there, 403 for what only managers may do, 409 otherwise);
-bad input answers 400; a manager endpoint called by a member answers 403 (the domain checks
-again). Messages queued for others (the chat's confirmation) are sent once committed.
+bad input answers 400 (its `message` the generic sentence in the caller's language, its `detail`
+which argument, in English, for developers); a manager endpoint called by a member answers 403
+(the domain checks again). Messages queued for others (the chat's confirmation) are sent once committed.
 
 The page sends the launch data in the `Authorization` header: `tma <initData>`.
 """
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tornado.web import RequestHandler
 
 from bot.core.context import FabDesk
-from bot.core.i18n import Texts
+from bot.core.i18n import N_, Texts
 from bot.features.refusals import refusal_text
 from bot.web.auth import BadLaunchData, LaunchUser, check_launch_data
 from models import members
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # A request body is a small JSON object (a booking, a machine's fields).
 MAX_BODY = 16 * 1024
+# What people read on any 400: the argument's name and form are for developers (`detail`).
+INPUT_ERROR = N_("Please check what you typed.")
 
 
 class ApiError(Exception):
@@ -165,8 +168,12 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
         desk = self.desk
         now = desk.clock()
         user = self._user(now)  # before anything else is read: a stranger learns nothing
-        body = self._body() if read_body else {}
         texts = desk.texts(telegram_language=user.language_code)
+        try:
+            body = self._body() if read_body else {}
+        except ApiError as refused:
+            self._refuse(refused, texts)
+            return
         try:
             async with desk.sessions.begin() as session:
                 member = await members.register_profile(session, user, desk.settings.manager_ids, now)
@@ -182,10 +189,18 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
             self._send(status, {"error": type(refusal).__name__, "message": refusal_text(texts, refusal)})
             return
         except ApiError as refused:
-            self._send(refused.status, {"error": refused.code, "message": refused.message})
+            self._refuse(refused, texts)
             return
         self.wake()
         self._send(200, result)
+
+    def _refuse(self, refused: ApiError, texts: Texts) -> None:
+        """Answer a refused request; a 400's sentence is the generic one, in the caller's language."""
+        if refused.status == 400:
+            answer = {"error": refused.code, "message": texts.gettext(INPUT_ERROR), "detail": refused.message}
+        else:
+            answer = {"error": refused.code, "message": refused.message}
+        self._send(refused.status, answer)
 
     def _send(self, status: int, content: object) -> None:
         self.set_status(status)

@@ -3,7 +3,8 @@
 The page (bot/web/static/, plain HTML, CSS and JavaScript: no build step, so `pip install` ships a
 working app) loads Telegram's telegram-web-app.js as Telegram documents, reads `initData` and sends
 it with every API call (bot/web/api.py). The endpoints are listed by area: bot/web/member_api.py
-(the week, booking, my bookings) and bot/web/manager_api.py (the managers' tabs).
+(the week, booking, my bookings), bot/web/manager_api.py (the managers' tabs) and
+bot/web/stock_api.py (their Consumables and Updates tabs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from tornado.web import RequestHandler, StaticFileHandler
 
 from bot.core.context import FabDesk
-from bot.web import manager_api, member_api
+from bot.web import manager_api, member_api, stock_api
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -45,7 +46,7 @@ def routes(desk: FabDesk, wake: Callable[[], None]) -> list[tuple[str, Any, dict
     common = {"desk": desk, "wake": wake}
     api = [
         (rf"/app/api/{path}", endpoint, common)
-        for path, endpoint in [*member_api.ENDPOINTS, *manager_api.ENDPOINTS]
+        for path, endpoint in [*member_api.ENDPOINTS, *manager_api.ENDPOINTS, *stock_api.ENDPOINTS]
     ]
     return [
         *api,

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.features.keyboards import KIND_NAMES, SEVERITY_NAMES
+from bot.features.keyboards import KIND_NAMES, SEVERITY_ICONS, SEVERITY_NAMES
 from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
 from models import audit, authorizations, machines, maintenance, members, schedule
 from models.audit import ChangeKind
+from models.errors import NotFound
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY, weekly_hours
 
@@ -123,31 +124,30 @@ class MachineList(ManagerEndpoint):
 
     async def show(self, call: Call) -> object:
         listed = await machines.list_machines(call.session)
+        downtimes = await maintenance.upcoming_downtimes_of(call.session, [m.id for m in listed], call.now)
         return {
-            "machines": [
-                _machine_json(call, m, await maintenance.upcoming_downtimes(call.session, m.id, call.now))
-                for m in listed
-            ],
+            "machines": [_machine_json(call, m, downtimes[m.id]) for m in listed],
             "kinds": [{"value": kind.value, "label": call._(KIND_NAMES[kind])} for kind in MachineKind],
         }
 
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?}."""
+    training_required?, out_of_service?}. A field left out or null stays as it is (an empty
+    location clears it)."""
 
     async def change(self, call: Call) -> object:
         body = call.body
         machine_id = call.integer("id", 1, 2**31 - 1)
         kind = None
-        if "kind" in body:
+        if body.get("kind") is not None:
             try:
                 kind = MachineKind(body["kind"])
             except ValueError:
                 raise _bad("kind", ", ".join(k.value for k in MachineKind)) from None
 
         def given(name: str, read: Any) -> Any:
-            return read(name) if name in body else None
+            return read(name) if body.get(name) is not None else None
 
         held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
         changed = await machines.edit_machine(
@@ -323,7 +323,7 @@ class MemberList(ManagerEndpoint):
 async def _target(call: Call) -> members.Member:
     member = await members.get_member(call.session, call.integer("member", 1, 2**31 - 1))
     if member.erased_at is not None:
-        raise ApiError(404, "not_found")
+        raise NotFound(f"member {member.id}")  # 404 with the chat's sentence
     return member
 
 
@@ -404,11 +404,15 @@ def _ticket_json(call: Call, ticket: maintenance.Ticket) -> dict[str, object]:
         "title": ticket.title,
         "severity": ticket.severity.value,
         "severity_label": call._(SEVERITY_NAMES[ticket.severity.value]),
+        "severity_icon": SEVERITY_ICONS[ticket.severity.value],
         "status": ticket.status.value,
         "status_label": call._(STATUS_NAMES[ticket.status]),
         "opened": ticket.created_at.astimezone(tz).isoformat(),
         "age_hours": int((call.now - ticket.created_at).total_seconds() // 3600),
         "assignee": ticket.assignee.display_name if ticket.assignee is not None else None,
+        # What may be done to it now (the domain checks again), and which of those need a note.
+        "actions": [a.value for a in maintenance.Action if ticket.status in maintenance.TRANSITIONS[a][0]],
+        "note_actions": [a.value for a in maintenance.NOTE_ACTIONS],
     }
 
 

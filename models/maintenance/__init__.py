@@ -32,6 +32,7 @@ from models.maintenance.downtimes import (
     get_downtime,
     plan_downtime,
     upcoming_downtimes,
+    upcoming_downtimes_of,
 )
 from models.maintenance.errors import (
     BadWindow,
@@ -177,4 +178,5 @@ __all__ = [
     "start_report",
     "submit_report",
     "upcoming_downtimes",
+    "upcoming_downtimes_of",
 ]

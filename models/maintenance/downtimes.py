@@ -16,6 +16,7 @@ from models.base import stamp_once
 from models.bookings import Booking, BookingRules, BookingStatus, availability
 from models.downtime import Downtime, first_downtime_over
 from models.errors import NotFound
+from models.free_text import one_line
 from models.machines import MachineStatus, get_any_machine
 from models.maintenance.errors import BadWindow, DowntimeOver
 from models.maintenance.notices import DowntimeCalledOff, DowntimeWarning, _booking_facts
@@ -54,7 +55,7 @@ async def plan_downtime(
         machine_id=machine.id,
         start_at=start,
         end_at=end,
-        reason=reason[:200],
+        reason=one_line(reason, 200),
         created_by_id=manager.id,
         created_at=now,
     )
@@ -152,9 +153,22 @@ async def call_off_downtime(
 
 
 async def upcoming_downtimes(session: AsyncSession, machine_id: int, now: datetime) -> list[Downtime]:
-    rows = await session.scalars(
-        select(Downtime)
-        .where(Downtime.machine_id == machine_id, Downtime.cancelled_at.is_(None), Downtime.end_at > now)
-        .order_by(Downtime.start_at)
-    )
-    return list(rows)
+    return (await upcoming_downtimes_of(session, [machine_id], now))[machine_id]
+
+
+async def upcoming_downtimes_of(
+    session: AsyncSession, machine_ids: list[int], now: datetime
+) -> dict[int, list[Downtime]]:
+    """The machines' downtimes not over yet, soonest first, by machine: one query for them all."""
+    found: dict[int, list[Downtime]] = {machine_id: [] for machine_id in machine_ids}
+    if machine_ids:
+        rows = await session.scalars(
+            select(Downtime)
+            .where(
+                Downtime.machine_id.in_(machine_ids), Downtime.cancelled_at.is_(None), Downtime.end_at > now
+            )
+            .order_by(Downtime.start_at, Downtime.id)
+        )
+        for downtime in rows:
+            found[downtime.machine_id].append(downtime)
+    return found

@@ -29,6 +29,9 @@ REFUSALS: Refusals = {
     maintenance.DowntimeOver: N_("That downtime is already over. Nothing was changed."),
     # Editing a machine (the Mini App's Machines tab)
     machines.BadMachineName: N_("A machine's name is 1 to 100 characters. Nothing was changed."),
+    machines.HiddenCharacters: N_(
+        "A machine's name and location cannot hold control or invisible characters. Nothing was changed."
+    ),
     machines.MachineNameTaken: N_("Another machine already has that name. Nothing was changed."),
     machines.BadMachineMinutes: N_(
         "The slot must be 1 to 1,440 minutes, and the longest booking a whole number of slots within a day. "

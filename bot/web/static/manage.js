@@ -1,4 +1,5 @@
-// The managers' tabs of the Mini App: Machines, Hours & closures, Members.
+// The managers' tabs of the Mini App: Maintenance, Machines, Hours & closures, Members, Consumables,
+// Updates.
 // Loaded only for managers, by the page's shell, which exposes window.Fabdesk:
 //   api(path, body?) -> Promise<{status, data}>, t(key), addTab(id, label, render(container)).
 // Plain DOM, no framework, no build. The server checks everything again (403 for members, 400 for
@@ -281,32 +282,43 @@
     ]);
   }
 
+  // A list read 20 at a time: page(from) asks `path(from)` and draws the answer's `key` rows into
+  // `list` with `draw(row, data, refresh)`; the `more` button shows while rows are left.
+  function paged(list, more, path, key, empty, draw) {
+    var offset = 0;
+    function page(from) {
+      offset = from;
+      call(path(from)).then(function (answer) {
+        if (from === 0) list.textContent = "";
+        if (answer.status !== 200) {
+          notice(list.appendChild(el("p")), answer, "");
+          return;
+        }
+        var rows = answer.data[key];
+        if (!rows.length && from === 0) list.appendChild(el("p", { text: empty }));
+        rows.forEach(function (row) {
+          list.appendChild(draw(row, answer.data, function () { page(0); }));
+        });
+        more.hidden = from + rows.length >= answer.data.total;
+      });
+    }
+    more.addEventListener("click", function () { page(offset + 20); });
+    return page;
+  }
+
   function renderMembers(container) {
     container.textContent = "";
     var query = el("input", { type: "search", placeholder: t("members.search") });
     var results = el("div", {});
     var more = el("button", { type: "button", text: t("members.more"), hidden: true });
-    var offset = 0;
-
-    function search(from) {
-      offset = from;
-      var path = "manage/members?q=" + encodeURIComponent(query.value) + "&offset=" + from;
-      call(path).then(function (answer) {
-        if (from === 0) results.textContent = "";
-        if (answer.status !== 200) {
-          notice(results.appendChild(el("p")), answer, "");
-          return;
-        }
-        var data = answer.data;
-        if (!data.members.length && from === 0) results.appendChild(el("p", { text: t("members.none") }));
-        data.members.forEach(function (member) {
-          results.appendChild(memberCard(member, data.machines, function () { search(0); }));
-        });
-        more.hidden = data.offset + data.members.length >= data.total;
-      });
-    }
-
-    more.addEventListener("click", function () { search(offset + 20); });
+    var search = paged(
+      results,
+      more,
+      function (from) { return "manage/members?q=" + encodeURIComponent(query.value) + "&offset=" + from; },
+      "members",
+      t("members.none"),
+      function (member, data, refresh) { return memberCard(member, data.machines, refresh); }
+    );
     var form = el("form", { class: "fd-search" }, [query, el("button", { type: "submit", text: t("members.find") })]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -318,12 +330,195 @@
     search(0);
   }
 
+  // --- Maintenance ---
+
+  function age(hours) {
+    return hours < 48
+      ? t("ticket.age_hours").replace("{h}", hours)
+      : t("ticket.age_days").replace("{d}", Math.floor(hours / 24));
+  }
+
+  function when(iso) {
+    return iso.slice(0, 16).replace("T", " ");
+  }
+
+  function ticketLine(ticket, open) {
+    var facts = [ticket.machine, ticket.status_label, age(ticket.age_hours)];
+    if (ticket.assignee) facts.push(t("ticket.assignee").replace("{name}", ticket.assignee));
+    return el("div", { class: "fd-ticket fd-" + ticket.severity }, [
+      el("button", { type: "button", class: "fd-link", onclick: open }, [
+        el("strong", { text: ticket.severity_icon + " #" + ticket.id + " " + ticket.title }),
+        el("br"),
+        el("span", { class: "fd-hint", text: facts.join(" · ") }),
+      ]),
+    ]);
+  }
+
+  // One ticket: its reports, its history, and what can be done to it now (the server says which).
+  function ticketDetail(container, id, back) {
+    container.textContent = "";
+    call("manage/tickets?id=" + id).then(function (answer) {
+      container.appendChild(el("button", { type: "button", text: "← " + t("ticket.back"), onclick: back }));
+      if (answer.status !== 200) {
+        notice(container.appendChild(el("p")), answer, "");
+        return;
+      }
+      var ticket = answer.data.ticket;
+      var reports = ticket.reports.map(function (r) {
+        var by = [when(r.at), r.by].filter(Boolean).join(" · ");
+        var photos = r.photos ? " · " + t("ticket.photos").replace("{count}", r.photos) : "";
+        return el("li", {}, [el("span", { class: "fd-hint", text: by + photos }), el("br"), r.text]);
+      });
+      var history = ticket.history.map(function (e) {
+        var line = when(e.at) + " · " + e.what + (e.by ? " · " + e.by : "");
+        return el("li", {}, [line, e.note ? el("div", { class: "fd-hint", text: e.note }) : null]);
+      });
+      var note = el("textarea", { rows: "3", maxlength: "1000" });
+      var said = el("p", { class: "fd-notice" });
+      var buttons = ticket.actions.map(function (action) {
+        return el("button", {
+          type: "button",
+          text: t("ticket." + action),
+          onclick: function () {
+            call("manage/ticket", { id: ticket.id, action: action, note: note.value }).then(function (result) {
+              if (notice(said, result, t("ticket.done"))) setTimeout(function () { ticketDetail(container, id, back); }, 1200);
+            });
+          },
+        });
+      });
+      container.appendChild(
+        el("section", { class: "fd-card" }, [
+          el("h3", { text: ticket.severity_icon + " #" + ticket.id + " " + ticket.title }),
+          el("p", { text: [ticket.machine, ticket.severity_label, ticket.status_label, age(ticket.age_hours)].join(" · ") }),
+          ticket.assignee ? el("p", { text: t("ticket.assignee").replace("{name}", ticket.assignee) }) : null,
+          el("h4", { text: t("ticket.reports") }),
+          el("ul", {}, reports),
+          el("h4", { text: t("ticket.history") }),
+          el("ul", {}, history),
+          buttons.length ? field(t("ticket.note"), note) : null,
+          el("div", { class: "fd-actions" }, buttons),
+          said,
+        ])
+      );
+    });
+  }
+
+  function renderMaintenance(container) {
+    var list = el("div", { class: "fd-tickets" });
+    var more = el("button", { type: "button", text: t("tickets.more"), hidden: true });
+    var page = paged(
+      list,
+      more,
+      function (from) { return "manage/tickets?offset=" + from; },
+      "tickets",
+      t("tickets.none"),
+      function (ticket) {
+        return ticketLine(ticket, function () { ticketDetail(container, ticket.id, queue); });
+      }
+    );
+    function queue() {
+      container.textContent = "";
+      container.appendChild(list);
+      container.appendChild(more);
+      page(0);
+    }
+    queue();
+  }
+
+  // --- Consumables ---
+
+  // One amount and its button; `action` is restock, count or minimum.
+  function stockForm(consumable, action, label, hint, show) {
+    var amount = el("input", { type: "text", inputmode: "decimal", maxlength: "40" });
+    var said = el("p", { class: "fd-notice" });
+    var form = el("form", { class: "fd-inline" }, [field(hint.replace("{unit}", consumable.unit), amount), el("button", { type: "submit", text: label }), said]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      call("manage/consumable", { id: consumable.id, action: action, amount: amount.value }).then(function (answer) {
+        var changed = answer.status === 200 && answer.data.changed;
+        if (notice(said, answer, changed ? t("stock.saved") : t("stock.unchanged"))) {
+          amount.value = "";
+          show(answer.data.consumable);
+        }
+      });
+    });
+    return form;
+  }
+
+  function consumableCard(consumable) {
+    var card = el("section", { class: "fd-card" });
+    var facts = el("div", {});
+    function show(c) {
+      facts.textContent = "";
+      facts.appendChild(el("h3", { text: c.name }));
+      facts.appendChild(el("p", { class: c.low ? "fd-low" : "", text: t("stock.quantity") + " · " + c.quantity_label + (c.low ? " · " + t("stock.low") : "") }));
+      facts.appendChild(el("p", { text: t("stock.minimum") + " · " + c.minimum_label }));
+      if (c.machines.length) facts.appendChild(el("p", { class: "fd-hint", text: t("stock.feeds") + " · " + c.machines.join(", ") }));
+    }
+    show(consumable);
+    card.appendChild(facts);
+    card.appendChild(stockForm(consumable, "restock", t("stock.restock"), t("stock.restock_hint"), show));
+    card.appendChild(
+      el("details", {}, [
+        el("summary", { text: t("stock.count") + " · " + t("stock.minimum") }),
+        stockForm(consumable, "count", t("stock.count"), t("stock.count_hint"), show),
+        stockForm(consumable, "minimum", t("stock.set_minimum"), t("stock.minimum_hint"), show),
+      ])
+    );
+    return card;
+  }
+
+  var renderConsumables = loaded("manage/consumables", function (container, data) {
+    if (!data.consumables.length) container.appendChild(el("p", { text: t("stock.none") }));
+    data.consumables.forEach(function (consumable) { container.appendChild(consumableCard(consumable)); });
+  });
+
+  // --- Updates ---
+
+  function updateCard(item) {
+    var card = el("section", { class: "fd-card" });
+    var facts = el("div", {});
+    function show(i) {
+      facts.textContent = "";
+      facts.appendChild(el("h3", { text: i.name + (i.is_due ? " · " + t("updates.is_due") : "") }));
+      if (i.machine) facts.appendChild(el("p", { class: "fd-hint", text: t("updates.machine") + " · " + i.machine }));
+      facts.appendChild(el("p", { text: t("updates.version") + " · " + (i.version || "—") }));
+      facts.appendChild(el("p", { text: t("updates.last") + " · " + i.last_updated_label }));
+      facts.appendChild(
+        el("p", { class: i.is_due ? "fd-low" : "", text: i.not_applicable ? t("updates.not_applicable") : t("updates.due") + " · " + i.due_label })
+      );
+    }
+    show(item);
+    var version = el("input", { type: "text", maxlength: "50", value: item.version });
+    var said = el("p", { class: "fd-notice" });
+    var form = el("form", { class: "fd-inline" }, [field(t("updates.new_version"), version), el("button", { type: "submit", text: t("updates.mark") }), said]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      call("manage/update", { id: item.id, version: version.value }).then(function (answer) {
+        if (notice(said, answer, t("updates.marked"))) show(answer.data.item);
+      });
+    });
+    card.appendChild(facts);
+    card.appendChild(form);
+    return card;
+  }
+
+  var renderUpdates = loaded("manage/updates", function (container, data) {
+    if (!data.items.length) container.appendChild(el("p", { text: t("updates.none") }));
+    data.items.forEach(function (item) { container.appendChild(updateCard(item)); });
+  });
+
   // The tabs' own layout (the page's stylesheet gives colours and fonts, from Telegram's theme).
   var STYLE =
     ".fd-card{margin:0 0 16px;padding:8px 0;border-bottom:1px solid rgba(127,127,127,.3)}" +
     ".fd-field{display:block;margin:6px 0}.fd-field>span{display:block;font-size:.9em;opacity:.8}" +
     ".fd-field input[type=text],.fd-field input[type=number],.fd-field select,.fd-search input" +
     "{box-sizing:border-box;width:100%;max-width:100%}" +
+    ".fd-field textarea,.fd-inline input{box-sizing:border-box;width:100%;max-width:100%}" +
+    ".fd-ticket{margin:0 0 8px;border-left:4px solid #9e9e9e;padding-left:8px}" +
+    ".fd-ticket.fd-unusable{border-color:#c62828}.fd-ticket.fd-degraded{border-color:#ef6c00}" +
+    ".fd-link{all:unset;cursor:pointer;display:block;width:100%}.fd-hint{font-size:.9em;opacity:.8}" +
+    ".fd-actions button{margin:0 8px 8px 0}.fd-low{color:#c62828;font-weight:600}" +
     ".fd-notice.fd-ok{color:#2e7d32}.fd-notice.fd-error{color:#c62828}";
 
   function start() {
@@ -332,9 +527,12 @@
     desk.api("manage/texts").then(function (answer) {
       if (answer.status !== 200) return; // not a manager (any more): no tabs
       texts = answer.data || {};
+      desk.addTab("maintenance", t("tab.maintenance"), renderMaintenance);
       desk.addTab("machines", t("tab.machines"), renderMachines);
       desk.addTab("hours", t("tab.hours"), renderHours);
       desk.addTab("members", t("tab.members"), renderMembers);
+      desk.addTab("consumables", t("tab.consumables"), renderConsumables);
+      desk.addTab("updates", t("tab.updates"), renderUpdates);
     });
   }
 
