@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.bookings import Booking
 from models.db import create_engine, session_factory
-from models.machines import Machine, MachineKind
+from models.downtime import Downtime
+from models.machines import Machine, MachineKind, MachineStatus
 from models.opening import Closure
-from tests.factories import make_machine, open_every_day, paris
+from tests.factories import NOW, make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER
 from tests.miniapp import launch_data
@@ -241,6 +242,50 @@ async def test_a_member_books_a_free_time_from_the_week_sees_it_as_hers_and_canc
         await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
         await page.get_by_text("You have no booking to come.").wait_for()
         assert [row[3] for row in await lab.bookings()] == ["cancelled"]
+
+
+async def test_the_week_draws_each_state_apart_names_nobody_and_pages_within_the_horizon(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        prusa = lab.prusa
+        async with lab.sessions.begin() as session:
+            await make_machine(session, "Ultimaker S5", status=MachineStatus.OUT_OF_SERVICE)
+            session.add(
+                Downtime(machine_id=prusa, start_at=paris(5, 16), end_at=paris(5, 18), created_at=NOW)
+            )
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        for user, start in ((BOB, TUESDAY_10), (ALICE, "2030-03-05T13:00:00+01:00")):
+            status, _ = await lab.app(user, "book", {"machine": prusa, "start": start, "minutes": 120})
+            assert status == 200
+        page = await lab.open(browser, ALICE)
+        await page.locator('.days [data-day="2030-03-05"]').click()
+        booked = page.locator(cell(prusa, TUESDAY_10, "booked"))
+        assert await booked.text_content() == "Booked"
+        assert await booked.evaluate("b => b.getBoundingClientRect().width") == 4 * 40  # one block, 2 h
+        assert await page.locator(cell(prusa, "2030-03-05T13:00:00+01:00", "mine")).text_content() == "Mine"
+        assert await page.locator(cell(prusa, "2030-03-05T16:00:00+01:00", "downtime")).count() == 1
+        assert await page.locator(cell(prusa, "2030-03-05T12:00:00+01:00")).count() == 1  # free between
+        assert await page.locator(".row.machine .out_of_service").count() == 6  # each open day
+        assert await page.locator(".track.closed-day").count() == 3  # Thursday, for each machine
+        assert await page.locator('.days [data-day="2030-03-07"]').get_attribute("class") == "day closed-day"
+        assert "Bob" not in await page.locator("body").inner_text()
+        await no_sideways_scroll(page)
+        await shot(page, "planning-states")
+        await page.locator(".grid-box").evaluate("box => { box.scrollLeft += 4 * 80; }")  # Tuesday 13:00
+        await shot(page, "planning-states-afternoon")
+
+        # The next week is the last the horizon (two weeks) allows; back again.
+        next_week = page.get_by_role("button", name="Next week")
+        await next_week.click()
+        await page.locator(".week-nav h2").get_by_text("Week of Monday 11 March").wait_for()
+        assert await next_week.is_disabled()
+        await page.get_by_role("button", name="Previous week").click()
+        await page.locator(".week-nav h2").get_by_text("Week of Monday 4 March").wait_for()
+        assert await page.get_by_role("button", name="Previous week").is_disabled()
+        # The kind filter keeps the lasers only.
+        await page.locator("select.kind-filter").select_option("laser_cutter")
+        assert await page.locator(".row.machine .machine-name").all_text_contents() == ["Trotec Speedy"]
 
 
 async def test_a_refusal_shows_the_servers_sentence_and_the_grid_catches_up(

@@ -355,32 +355,28 @@
       ])
     );
 
-    var chips = el("div", { class: "chips", role: "group", "aria-label": t("kind") });
-    var kinds = [{ kind: "", label: t("all_kinds"), icon: "" }].concat(week.kinds);
-    kinds.forEach(function (k) {
-      chips.appendChild(
-        el("button", {
-          type: "button",
-          class: "chip",
-          "data-kind": k.kind,
-          "aria-pressed": plan.kind === k.kind ? "true" : "false",
-          text: (k.icon ? k.icon + " " : "") + k.label,
-          onclick: function () {
-            plan.kind = k.kind;
-            container.textContent = "";
-            drawWeek(container, week);
-          },
-        })
-      );
+    var kinds = [["", t("all_kinds")]].concat(
+      week.kinds.map(function (k) {
+        return [k.kind, k.icon + " " + k.label];
+      })
+    );
+    var filter = select("kind", kinds, plan.kind);
+    filter.classList.add("kind-filter");
+    filter.addEventListener("change", function () {
+      plan.kind = filter.value;
+      container.textContent = "";
+      drawWeek(container, week);
     });
-    container.appendChild(chips);
+    container.appendChild(el("label", { class: "inline-field" }, [el("span", { text: t("kind") }), filter]));
     container.appendChild(legend());
 
     var machines = week.machines.filter(function (m) {
       return !plan.kind || m.kind === plan.kind;
     });
+    var columns = dayColumns(week);
     var box = el("div", { class: "grid-box" });
-    box.appendChild(grid(week, machines));
+    container.appendChild(dayStrip(week, columns, box));
+    box.appendChild(grid(week, machines, columns));
     container.appendChild(box);
     container.appendChild(el("p", { class: "hint", text: t("tap_free_time") }));
     var now = box.querySelector(".now-line");
@@ -505,8 +501,31 @@
     ]);
   }
 
-  function grid(week, machines) {
-    var columns = dayColumns(week);
+  // A button a day, over the grid: one tap brings that day into the grid's view.
+  function dayStrip(week, columns, box) {
+    return el(
+      "div",
+      { class: "days" },
+      columns.map(function (column) {
+        var parts = dayName(column.day, "short").split(" ");
+        return el(
+          "button",
+          {
+            type: "button",
+            class: "day" + (column.day === week.today ? " today" : "") + (column.intervals.length ? "" : " closed-day"),
+            "data-day": column.day,
+            "aria-label": dayName(column.day),
+            onclick: function () {
+              box.scrollLeft = column.left - NAME_WIDTH;
+            },
+          },
+          [el("span", { text: parts[0].replace(/\.$/, "") }), el("strong", { text: parts.slice(1).join(" ") })]
+        );
+      })
+    );
+  }
+
+  function grid(week, machines, columns) {
     var last = columns[columns.length - 1];
     var width = last.left + last.width;
     var now = Date.parse(week.now);
@@ -744,8 +763,13 @@
           results.appendChild(problem(answer, search));
           return;
         }
-        var span = dayName(find.day) + " · " + clock(Number(time.value)) + "–" + clock((Number(time.value) + minutes) % 1440);
-        results.appendChild(el("h3", { text: t("free_machines") + " — " + span }));
+        var from = Number(time.value);
+        results.appendChild(
+          el("h3", {}, [
+            t("free_machines") + " — " + dayName(find.day) + " · ",
+            el("span", { class: "nowrap", text: clock(from) + "–" + clock((from + minutes) % 1440) }),
+          ])
+        );
         if (!answer.data.machines.length) {
           results.appendChild(el("p", { class: "notice", text: t("no_free_machine") }));
           return;
@@ -811,9 +835,12 @@
       }
       answer.data.bookings.forEach(function (booking) {
         var when = dayName(booking.start.slice(0, 10)) + " · " + span(booking.start, booking.end);
+        var day = el("span", { text: dayName(booking.start.slice(0, 10)) + " · " }, [
+          el("span", { class: "nowrap", text: span(booking.start, booking.end) }),
+        ]);
         list.appendChild(
           el("div", { class: "card", "data-booking": booking.id }, [
-            el("div", { class: "card-text" }, [el("strong", { text: booking.name }), el("span", { text: when })]),
+            el("div", { class: "card-text" }, [el("strong", { text: booking.name }), day]),
             booking.can_cancel
               ? el("button", {
                   type: "button",
