@@ -51,14 +51,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 TUESDAY_10 = "2030-03-05T10:00:00+01:00"
 CHLOE = FakeUser(1003, "Chloé", username="chloe", language_code="fr")
-DARK = {
-    "bg_color": "#17212b",
-    "text_color": "#f5f5f5",
-    "hint_color": "#708499",
-    "link_color": "#6ab3f3",
-    "button_color": "#5288c1",
+DARK = {  # Telegram for Android's night theme (not the page's own dark fallback)
+    "bg_color": "#212121",
+    "text_color": "#ffffff",
+    "hint_color": "#aaaaaa",
+    "link_color": "#8cc4ff",
+    "button_color": "#4c9ce2",
     "button_text_color": "#ffffff",
-    "secondary_bg_color": "#232e3c",
+    "secondary_bg_color": "#181818",
 }
 
 pytestmark = [
@@ -132,6 +132,7 @@ class Lab:
         signed = launch_data(self.fake, user, self.app.clock()) if init_data is None else init_data
         launch = {"initData": signed, "colorScheme": scheme, "themeParams": theme or {}}
         await context.add_init_script(f"window.__fabdeskLaunch = {json.dumps(launch)};")
+        context.set_default_timeout(10_000)  # a page that fails says so in seconds, not half a minute
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         await page.goto(f"http://127.0.0.1:{self.app.port}/app/")
@@ -386,7 +387,7 @@ async def test_telegrams_dark_theme_applies(browser: Any, database_url: str) -> 
             "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color,"
             " getComputedStyle(document.querySelector('#tabs')).backgroundColor]"
         )
-        assert colours == ["rgb(23, 33, 43)", "rgb(245, 245, 245)", "rgb(35, 46, 60)"]
+        assert colours == ["rgb(33, 33, 33)", "rgb(255, 255, 255)", "rgb(24, 24, 24)"]
         await shot(page, "planning-dark")
         # Dark without theme parameters (an older Telegram): the page's own dark colours.
         bare = await lab.open(browser, ALICE, scheme="dark")
