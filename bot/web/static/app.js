@@ -264,7 +264,11 @@
   var tabs = [];
   var current = null;
 
+  // The managers' tabs (static/manage.js) name no icon: the shell gives theirs.
+  var TAB_ICONS = { machines: "🛠", hours: "🗓", members: "👥" };
+
   function addTab(id, label, render, icon) {
+    icon = icon || TAB_ICONS[id];
     var button = el("button", { type: "button", role: "tab", "data-tab": id, "aria-selected": "false" }, [
       icon ? el("span", { class: "tab-icon", "aria-hidden": "true", text: icon }) : null,
       el("span", { class: "tab-label", text: label }),
@@ -835,12 +839,13 @@
       }
       answer.data.bookings.forEach(function (booking) {
         var when = dayName(booking.start.slice(0, 10)) + " · " + span(booking.start, booking.end);
-        var day = el("span", { text: dayName(booking.start.slice(0, 10)) + " · " }, [
-          el("span", { class: "nowrap", text: span(booking.start, booking.end) }),
-        ]);
         list.appendChild(
           el("div", { class: "card", "data-booking": booking.id }, [
-            el("div", { class: "card-text" }, [el("strong", { text: booking.name }), day]),
+            el("div", { class: "card-text" }, [
+              el("strong", { text: booking.name }),
+              el("span", { text: dayName(booking.start.slice(0, 10)) }),
+              el("span", { text: span(booking.start, booking.end) }),
+            ]),
             booking.can_cancel
               ? el("button", {
                   type: "button",
