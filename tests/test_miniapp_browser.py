@@ -175,8 +175,17 @@ async def shot(page: Any, name: str) -> None:
 
 
 async def no_sideways_scroll(page: Any) -> None:
+    """The page itself never scrolls sideways, and every button or list shown is big enough for a thumb."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways: {width} px wide"
+    small = await page.evaluate(
+        """[...document.querySelectorAll("button, select")]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.height > 0)
+        .filter(([e, r]) => r.width < 40 || r.height < 40)
+        .map(([e, r]) => `${e.textContent.trim() || e.className} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+    )
+    assert small == [], f"too small for a thumb ({len(small)}): {small[:5]}"
 
 
 async def tab_ids(page: Any) -> list[str]:
@@ -293,7 +302,6 @@ async def test_a_chat_booking_wins_the_race_and_the_page_says_so_in_the_chats_wo
     browser: Any, database_url: str
 ) -> None:
     async with opened_lab(database_url) as lab:
-        prusa, laser = lab.prusa, lab.laser
         page, free = await lab.tuesday_10(browser)
         await free.scroll_into_view_if_needed()
         await free.click()
@@ -304,13 +312,13 @@ async def test_a_chat_booking_wins_the_race_and_the_page_says_so_in_the_chats_wo
         await page.get_by_role("button", name="Confirm").click()
         taken = "Sorry, that slot was just taken by someone else."
         await page.locator("#sheet .said").get_by_text(taken).wait_for()
-        await page.locator(cell(prusa, TUESDAY_10, "booked")).wait_for()  # redrawn behind the sheet
-        assert await page.locator(cell(prusa, TUESDAY_10, "booked")).text_content() == "Booked"
+        await page.locator(cell(lab.prusa, TUESDAY_10, "booked")).wait_for()  # redrawn behind the sheet
+        assert await page.locator(cell(lab.prusa, TUESDAY_10, "booked")).text_content() == "Booked"
         await page.get_by_role("button", name="Close").click()
         assert await page.locator("#sheet").is_hidden()
 
         # The laser needs a training: its sheet says so in the chat's words, and offers nothing.
-        locked = page.locator(cell(laser, TUESDAY_10))
+        locked = page.locator(cell(lab.laser, TUESDAY_10))
         await locked.scroll_into_view_if_needed()
         await locked.click()
         await page.locator("#sheet .said").get_by_text("This machine needs a training first.").wait_for()
