@@ -183,7 +183,7 @@ async def no_sideways_scroll(page: Any) -> None:
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.width > 0 && r.height > 0)
         .filter(([e, r]) => r.width < 40 || r.height < 40)
-        .map(([e, r]) => `${e.textContent.trim() || e.className} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+        .map(([e, r]) => `${e.textContent.trim() || e.className} ${r.width}x${r.height}`)"""
     )
     assert small == [], f"too small for a thumb ({len(small)}): {small[:5]}"
 
