@@ -235,7 +235,16 @@ async def test_a_member_books_a_free_time_from_the_week_sees_it_as_hers_and_canc
         await page.get_by_role("button", name="Confirm").click()
         await page.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
         await page.locator(cell(prusa, TUESDAY_10, "mine")).wait_for()
-        assert await page.locator(cell(prusa, TUESDAY_10, "mine")).text_content() == "Mine"
+        mine = page.locator(cell(prusa, TUESDAY_10, "mine"))
+        assert await mine.text_content() == "Mine"
+        # Redrawn, the grid still shows Tuesday morning, where she booked.
+        assert await mine.evaluate(
+            """cell => {
+                const shown = cell.closest(".grid-box").getBoundingClientRect();
+                const r = cell.getBoundingClientRect();
+                return r.left >= shown.left && r.right <= shown.right + 1;
+            }"""
+        )
         assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
         confirmation = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
         assert "Your booking is confirmed" in (confirmation.text or "")

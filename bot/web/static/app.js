@@ -383,8 +383,19 @@
     box.appendChild(grid(week, machines, columns));
     container.appendChild(box);
     container.appendChild(el("p", { class: "hint", text: t("tap_free_time") }));
+    // Redrawn (a booking made, a filter chosen), the grid stays where the member was; a new week
+    // opens at the present time, or at its first day.
+    var kept = plan.scroll && plan.scroll.start === week.start ? plan.scroll : null;
     var now = box.querySelector(".now-line");
-    if (now) box.scrollLeft = Math.max(0, parseFloat(now.style.left) - NAME_WIDTH - CELL);
+    if (kept) {
+      box.scrollLeft = kept.left;
+      box.scrollTop = kept.top;
+    } else if (now) {
+      box.scrollLeft = Math.max(0, parseFloat(now.style.left) - NAME_WIDTH - CELL);
+    }
+    box.addEventListener("scroll", function () {
+      plan.scroll = { start: week.start, left: box.scrollLeft, top: box.scrollTop };
+    });
   }
 
   function legend() {
