@@ -87,6 +87,7 @@ async def test_the_week_tells_mine_from_booked_and_names_nobody(
         status, week = await app(ALICE, "week")
         assert status == 200, week
         assert week["start"] == "2030-03-04" and week["today"] == "2030-03-04"
+        assert week["timezone"] == "Europe/Paris"  # the page writes times in the lab's zone
         assert week["days"] == [f"2030-03-{d:02d}" for d in range(4, 11)]
         assert week["now"] == "2030-03-04T07:00:00+01:00"
         assert week["horizon_end"] == "2030-03-18T00:00:00+01:00"

@@ -9,6 +9,7 @@ bot/web/stock_api.py (their Consumables and Updates tabs).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,18 @@ from tornado.web import RequestHandler, StaticFileHandler
 
 from bot.core.context import FabDesk
 from bot.web import manager_api, member_api, stock_api
+from bot.web.page_texts import offline_texts
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Where index.html takes the offline words (bot/web/page_texts.py OFFLINE_KEYS), as JSON.
+OFFLINE_MARK = "{/* offline texts */}"
 
 
 class _Page(RequestHandler):  # type: ignore[misc]
-    """The app's one page; the JavaScript does the rest."""
+    """The app's one page, with its offline words written in; the JavaScript does the rest."""
+
+    def initialize(self, desk: FabDesk) -> None:
+        self.desk = desk
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")
@@ -32,7 +39,11 @@ class _Page(RequestHandler):  # type: ignore[misc]
 
     async def get(self) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish((STATIC / "index.html").read_bytes())
+        settings = self.desk.settings
+        words = json.dumps(offline_texts(settings.default_language, settings.tz), ensure_ascii=False)
+        words = words.replace("<", "\\u003c")  # nothing in it can end the script element
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        self.finish(page.replace(OFFLINE_MARK, words))
 
 
 class _Asset(StaticFileHandler):  # type: ignore[misc]
@@ -50,6 +61,6 @@ def routes(desk: FabDesk, wake: Callable[[], None]) -> list[tuple[str, Any, dict
     ]
     return [
         *api,
-        (r"/app/?", _Page, {}),
+        (r"/app/?", _Page, {"desk": desk}),
         (r"/app/static/(.+)", _Asset, {"path": str(STATIC)}),
     ]

@@ -150,6 +150,7 @@ class Week(Endpoint):
             "start": start.isoformat(),
             "days": [d.isoformat() for d in plan.days],
             "today": rules.today(call.now).isoformat(),
+            "timezone": rules.tz.key,
             "now": _iso(call, call.now),
             "horizon_end": _iso(call, rules.horizon_end(call.now)),
             "grid_minutes": grid,

@@ -7,7 +7,9 @@ browser (Intl, in the member's language); machine kinds come with the week.
 
 from __future__ import annotations
 
-from bot.core.i18n import N_, Texts
+from zoneinfo import ZoneInfo
+
+from bot.core.i18n import LANGUAGES, N_, Texts
 from bot.web.api import Call, Endpoint
 
 PAGE_TEXTS: dict[str, str] = {
@@ -51,16 +53,42 @@ PAGE_TEXTS: dict[str, str] = {
     "no_closures": N_("No closure day planned."),
     "loading": N_("Loading…"),
     "error": N_("Something went wrong. Please try again."),
-    "unauthorized": N_("Open this page from the Planning button of the bot in Telegram."),
+    "unauthorized": N_(
+        "Please reopen the app from the 📅 Planning button in the chat: this page was open too long "
+        "or was not opened from Telegram."
+    ),
+    "network": N_("The server could not be reached. Try again."),
+    "retry": N_("Try again"),
+    "legend": N_("Legend"),
+    "past": N_("Past"),
+    "keep_booking": N_("No, keep it"),
+    "yes_cancel": N_("Yes, cancel it"),
+    "any_kind": N_("Any machine"),
+    "book_this": N_("Book {machine}"),
+    "week_of": N_("Week of {day}"),
     "minutes": N_("{m} min"),
     "hours": N_("{h} h"),
     "hours_minutes": N_("{h} h {m}"),
 }
 
 
+# What the page must be able to say before (or without) any API answer: written into the page
+# itself in every language, so a refused launch or a server out of reach still reads as words.
+OFFLINE_KEYS = ("loading", "error", "network", "unauthorized", "retry")
+
+
 def page_texts(texts: Texts) -> dict[str, str]:
     """Every page text, translated for one member."""
     return {key: texts.gettext(message) for key, message in PAGE_TEXTS.items()}
+
+
+def offline_texts(default_language: str, tz: ZoneInfo) -> dict[str, object]:
+    """The page's offline words in every language, and which to use when the user's is not one."""
+    languages: dict[str, object] = {
+        language: {key: Texts(language, tz).gettext(PAGE_TEXTS[key]) for key in OFFLINE_KEYS}
+        for language in LANGUAGES
+    }
+    return {"default": default_language, **languages}
 
 
 class PageTexts(Endpoint):

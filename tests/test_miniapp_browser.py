@@ -1,0 +1,449 @@
+"""The Mini App's page in a real browser (Debian's headless Chromium, driven by Playwright), at phone size.
+
+The bot runs for real (its HTTP server, the fake Bot API), the page is opened with launch data signed
+as Telegram would, and Telegram's telegram-web-app.js is replaced by tests/browser/telegram-web-app.js;
+every other request leaving 127.0.0.1 is refused. The clock is Monday 4 March 2030, 07:00 in Paris;
+the lab opens 09:00–19:00 every day, with a printer (Prusa MK4) and a laser that needs a training.
+Screenshots of the main screens go to tests/artifacts/ (not compared: looked at).
+
+One browser serves the whole module, so the tests share the module's event loop: they start their
+fake Bot API and database setup themselves (`opened_lab`) instead of the function-scoped fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.bookings import Booking
+from models.db import create_engine, session_factory
+from models.downtime import Downtime
+from models.machines import Machine, MachineKind, MachineStatus
+from models.opening import Closure
+from tests.factories import NOW, make_machine, open_every_day, paris
+from tests.fakebot import FakeBotApi, FakeUser
+from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
+from tests.miniapp import launch_data
+from tests.test_miniapp_api import App, running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STAND_IN = Path(__file__).parent / "browser" / "telegram-web-app.js"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
+TUESDAY_10 = "2030-03-05T10:00:00+01:00"
+CHLOE = FakeUser(1003, "Chloé", username="chloe", language_code="fr")
+DARK = {  # Telegram for Android's night theme (not the page's own dark fallback)
+    "bg_color": "#212121",
+    "text_color": "#ffffff",
+    "hint_color": "#aaaaaa",
+    "link_color": "#8cc4ff",
+    "button_color": "#4c9ce2",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#181818",
+}
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium",
+    ),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+class Lab:
+    """The running bot, its database and the pages opened on it."""
+
+    def __init__(self, fake: FakeBotApi, app: App, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.fake, self.app, self.sessions = fake, app, sessions
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.prusa = self.laser = 0
+
+    async def machine_id(self, name: str) -> int:
+        async with self.sessions() as session:
+            found = await session.scalar(select(Machine.id).where(Machine.name == name))
+            assert found is not None
+            return found
+
+    async def bookings(self) -> list[tuple[str, Any, Any, str]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Machine.name, Booking.start_at, Booking.end_at, Booking.status)
+                .join(Machine, Booking.machine_id == Machine.id)
+                .order_by(Booking.id)
+            )
+            return [(r[0], r[1], r[2], r[3].value) for r in rows]
+
+    async def open(
+        self,
+        browser: Any,
+        user: FakeUser,
+        *,
+        init_data: str | None = None,
+        scheme: str = "light",
+        theme: dict[str, str] | None = None,
+    ) -> Any:
+        """Open the app as Telegram would for `user`, at 360 × 640."""
+        context = await browser.new_context(
+            viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, locale="en-GB"
+        )
+
+        async def route(request_route: Any) -> None:
+            url = request_route.request.url
+            if url.startswith(TELEGRAM_SCRIPT):
+                await request_route.fulfill(path=STAND_IN, content_type="application/javascript")
+            elif urlsplit(url).hostname in {"127.0.0.1", "localhost"}:
+                await request_route.continue_()
+            else:
+                self.blocked.append(url)
+                await request_route.abort()
+
+        await context.route("**/*", route)
+        signed = launch_data(self.fake, user, self.app.clock()) if init_data is None else init_data
+        launch = {"initData": signed, "colorScheme": scheme, "themeParams": theme or {}}
+        await context.add_init_script(f"window.__fabdeskLaunch = {json.dumps(launch)};")
+        context.set_default_timeout(10_000)  # a page that fails says so in seconds, not half a minute
+        page = await context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        await page.goto(f"http://127.0.0.1:{self.app.port}/app/")
+        return page
+
+    async def tuesday_10(self, browser: Any) -> tuple[Any, Any]:
+        """Alice's week, once it shows the printer free on Tuesday at 10:00: the page and that cell."""
+        page = await self.open(browser, ALICE)
+        free = page.locator(cell(self.prusa, TUESDAY_10))
+        await free.wait_for()
+        return page, free
+
+
+@asynccontextmanager
+async def opened_lab(database_url: str) -> AsyncIterator[Lab]:
+    """The lab of tests/conftest.py's `lab` fixture, the bot running on it with its HTTP server."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions.begin() as session:
+            await open_every_day(session)
+            await make_machine(session, "Prusa MK4", slot_minutes=30, max_booking_minutes=120)
+            await make_machine(
+                session, "Trotec Speedy", kind=MachineKind.LASER_CUTTER, requires_training=True
+            )
+        async with FakeBotApi() as fake, running_app(fake, database_url) as app:
+            lab = Lab(fake, app, sessions)
+            lab.prusa, lab.laser = await lab.machine_id("Prusa MK4"), await lab.machine_id("Trotec Speedy")
+            yield lab
+            assert lab.errors == [], lab.errors
+            assert lab.blocked == [], lab.blocked
+        assert fake.errors == []
+    finally:
+        await engine.dispose()
+
+
+async def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+async def no_sideways_scroll(page: Any) -> None:
+    """The page itself never scrolls sideways, and every button or list shown is big enough for a thumb."""
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways: {width} px wide"
+    small = await page.evaluate(
+        """[...document.querySelectorAll("button, select")]
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.height > 0)
+        .filter(([e, r]) => r.width < 40 || r.height < 40)
+        .map(([e, r]) => `${e.textContent.trim() || e.className} ${r.width}x${r.height}`)"""
+    )
+    assert small == [], f"too small for a thumb ({len(small)}): {small[:5]}"
+
+
+async def tab_ids(page: Any) -> list[str]:
+    ids: list[str] = await page.locator("#tabs [role=tab]").evaluate_all("ts => ts.map(t => t.dataset.tab)")
+    return ids
+
+
+def cell(machine: int, start: str, state: str = "free") -> str:
+    return f'.cell.{state}[data-machine="{machine}"][data-start="{start}"]'
+
+
+async def test_a_member_books_a_free_time_from_the_week_sees_it_as_hers_and_cancels_it(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        prusa, laser = lab.prusa, lab.laser
+        page, free = await lab.tuesday_10(browser)
+        names = await page.locator(".row.machine .machine-name").all_text_contents()
+        assert names == ["Prusa MK4", "Trotec Speedy"]
+        assert await page.locator(f'.row.machine[data-machine="{laser}"] .badge').text_content() == (
+            "🔒 Training required"
+        )
+        assert await page.locator(".now-line").count() == 1
+        assert await page.locator(".legend").text_content() == (
+            "FreeMineBookedPlanned downtimeOut of serviceClosedPast"
+        )
+        # A member has the members' tabs only.
+        assert await tab_ids(page) == ["week", "find", "mine", "opening"]
+        assert await page.locator('script[src="static/manage.js"]').count() == 0
+        assert await page.evaluate("window.__telegramCalls.slice(0, 2)") == ["ready", "expand"]
+        await no_sideways_scroll(page)
+        await shot(page, "planning")
+
+        await free.scroll_into_view_if_needed()
+        await free.click()
+        await page.locator("#sheet-title").get_by_text("Prusa MK4").wait_for()
+        hour = page.locator('#sheet .length[data-minutes="60"]')
+        await hour.wait_for()
+        assert await page.locator("#sheet .length").all_text_contents() == [
+            f"{length} · 10:00–{end}"
+            for length, end in [("30 min", "10:30"), ("1 h", "11:00"), ("1 h 30", "11:30"), ("2 h", "12:00")]
+        ]
+        await hour.click()
+        await no_sideways_scroll(page)
+        await shot(page, "sheet")
+        mark = lab.fake.mark()
+        await page.get_by_role("button", name="Confirm").click()
+        await page.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
+        await page.locator(cell(prusa, TUESDAY_10, "mine")).wait_for()
+        mine = page.locator(cell(prusa, TUESDAY_10, "mine"))
+        assert await mine.text_content() == "Mine"
+        # Redrawn, the grid still shows Tuesday morning, where she booked.
+        assert await mine.evaluate(
+            """cell => {
+                const shown = cell.closest(".grid-box").getBoundingClientRect();
+                const r = cell.getBoundingClientRect();
+                return r.left >= shown.left && r.right <= shown.right + 1;
+            }"""
+        )
+        assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
+        confirmation = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "Your booking is confirmed" in (confirmation.text or "")
+
+        await page.locator('#tabs [data-tab="mine"]').click()
+        card = page.locator(".mine .card")
+        await card.wait_for()
+        assert await card.locator(".card-text").inner_text() == "Prusa MK4\nTuesday 5 March\n10:00–11:00"
+        await no_sideways_scroll(page)
+        await shot(page, "my-bookings")
+        await card.get_by_role("button", name="Cancel").click()
+        await page.locator("#sheet-title").get_by_text("Cancel this booking?").wait_for()
+        await page.get_by_role("button", name="Yes, cancel it").click()
+        await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
+        await page.get_by_text("You have no booking to come.").wait_for()
+        assert [row[3] for row in await lab.bookings()] == ["cancelled"]
+
+
+async def test_the_week_draws_each_state_apart_names_nobody_and_pages_within_the_horizon(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        prusa = lab.prusa
+        async with lab.sessions.begin() as session:
+            await make_machine(session, "Ultimaker S5", status=MachineStatus.OUT_OF_SERVICE)
+            session.add(
+                Downtime(machine_id=prusa, start_at=paris(5, 16), end_at=paris(5, 18), created_at=NOW)
+            )
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        for user, start in ((BOB, TUESDAY_10), (ALICE, "2030-03-05T13:00:00+01:00")):
+            status, _ = await lab.app(user, "book", {"machine": prusa, "start": start, "minutes": 120})
+            assert status == 200
+        page = await lab.open(browser, ALICE)
+        await page.locator('.days [data-day="2030-03-05"]').click()
+        booked = page.locator(cell(prusa, TUESDAY_10, "booked"))
+        assert await booked.text_content() == "Booked"
+        assert await booked.evaluate("b => b.getBoundingClientRect().width") == 4 * 40  # one block, 2 h
+        assert await page.locator(cell(prusa, "2030-03-05T13:00:00+01:00", "mine")).text_content() == "Mine"
+        assert await page.locator(cell(prusa, "2030-03-05T16:00:00+01:00", "downtime")).count() == 1
+        assert await page.locator(cell(prusa, "2030-03-05T12:00:00+01:00")).count() == 1  # free between
+        assert await page.locator(".row.machine .out_of_service").count() == 6  # each open day
+        assert await page.locator(".track.closed-day").count() == 3  # Thursday, for each machine
+        assert await page.locator('.days [data-day="2030-03-07"]').get_attribute("class") == "day closed-day"
+        assert "Bob" not in await page.locator("body").inner_text()
+        await no_sideways_scroll(page)
+        await shot(page, "planning-states")
+        await page.locator(".grid-box").evaluate("box => { box.scrollLeft += 4 * 80; }")  # Tuesday 13:00
+        await shot(page, "planning-states-afternoon")
+
+        # The next week is the last the horizon (two weeks) allows; back again.
+        next_week = page.get_by_role("button", name="Next week")
+        await next_week.click()
+        await page.locator(".week-nav h2").get_by_text("Week of Monday 11 March").wait_for()
+        assert await next_week.is_disabled()
+        await page.get_by_role("button", name="Previous week").click()
+        await page.locator(".week-nav h2").get_by_text("Week of Monday 4 March").wait_for()
+        assert await page.get_by_role("button", name="Previous week").is_disabled()
+        # The kind filter keeps the lasers only.
+        await page.locator("select.kind-filter").select_option("laser_cutter")
+        assert await page.locator(".row.machine .machine-name").all_text_contents() == ["Trotec Speedy"]
+
+
+async def test_a_chat_booking_wins_the_race_and_the_page_says_so_in_the_chats_words(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        page, free = await lab.tuesday_10(browser)
+        await free.scroll_into_view_if_needed()
+        await free.click()
+        await page.locator('#sheet .length[data-minutes="60"]').click()
+        # Bob books the same time in the chat while Alice is looking at the sheet.
+        await book_through_buttons(lab.fake, BOB, "Tue 5 Mar", "10:00", "1 h")
+        assert "Your booking is confirmed" in ((await tap(lab.fake, BOB, "Confirm")).text or "")
+        await page.get_by_role("button", name="Confirm").click()
+        taken = "Sorry, that slot was just taken by someone else."
+        await page.locator("#sheet .said").get_by_text(taken).wait_for()
+        await page.locator(cell(lab.prusa, TUESDAY_10, "booked")).wait_for()  # redrawn behind the sheet
+        assert await page.locator(cell(lab.prusa, TUESDAY_10, "booked")).text_content() == "Booked"
+        await page.get_by_role("button", name="Close").click()
+        assert await page.locator("#sheet").is_hidden()
+
+        # The laser needs a training: its sheet says so in the chat's words, and offers nothing.
+        locked = page.locator(cell(lab.laser, TUESDAY_10))
+        await locked.scroll_into_view_if_needed()
+        await locked.click()
+        await page.locator("#sheet .said").get_by_text("This machine needs a training first.").wait_for()
+        assert await page.locator("#sheet .length").count() == 0
+        assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
+
+
+async def test_time_first_finds_the_free_printer_and_books_it_in_one_tap(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        prusa = lab.prusa
+        page = await lab.open(browser, ALICE)
+        await page.locator('#tabs [data-tab="find"]').click()
+        await page.locator("select[name=kind]").select_option("3d_printer")
+        await page.locator("select[name=day]").select_option("2030-03-05")
+        await page.locator("select[name=time]").select_option(str(15 * 60))
+        await page.locator("select[name=length]").select_option("120")
+        await page.get_by_role("button", name="Find free machines").click()
+        book = page.locator(f'.results button[data-machine="{prusa}"]')
+        await book.wait_for()
+        assert await page.locator(".results h3").text_content() == "Free then — Tuesday 5 March · 15:00–17:00"
+        await no_sideways_scroll(page)
+        await shot(page, "time-first")
+        await book.click()
+        await page.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
+        await page.get_by_text("No machine is free then. Try another time.").wait_for()
+        assert await lab.bookings() == [("Prusa MK4", paris(5, 15), paris(5, 17), "confirmed")]
+
+
+async def test_a_french_member_reads_french_and_the_hours(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        page = await lab.open(browser, CHLOE)
+        await page.locator(".cell.free").first.wait_for()
+        assert await page.locator("#tabs .tab-label").all_text_contents() == [
+            "Semaine",
+            "Trouver un créneau",
+            "Mes réservations",
+            "Horaires",
+        ]
+        assert await page.locator(".week-nav h2").text_content() == "Semaine du lundi 4 mars"
+        assert await page.locator(".legend").inner_text() == (
+            "Libre\nÀ moi\nRéservé\nArrêt prévu\nHors service\nFermé\nPassé"
+        )
+        assert await page.evaluate("document.documentElement.lang") == "fr"
+        await no_sideways_scroll(page)
+        await shot(page, "planning-fr")
+        await page.locator('#tabs [data-tab="opening"]').click()
+        await page.get_by_text("Inventaire").wait_for()
+        assert await page.locator("table.hours tr").first.inner_text() == "Lundi\t09:00–19:00"
+        assert await page.locator(".closures li").inner_text() == "jeudi 7 mars · Inventaire"
+        await shot(page, "hours-fr")
+
+
+async def test_a_manager_gets_the_managers_tabs(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        page = await lab.open(browser, MANAGER)
+        await page.locator('#tabs [data-tab="updates"]').wait_for()
+        assert await tab_ids(page) == [
+            *("week", "find", "mine", "opening"),
+            *("maintenance", "machines", "hours", "members", "consumables", "updates"),
+        ]
+        await page.locator('#tabs [data-tab="machines"]').click()
+        await page.locator(".fd-card h3").first.wait_for()
+        assert await page.locator(".fd-card h3").all_text_contents() == ["Prusa MK4", "Trotec Speedy"]
+        await no_sideways_scroll(page)
+        await shot(page, "manager-machines")
+
+
+async def test_telegrams_dark_theme_applies(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        page = await lab.open(browser, ALICE, scheme="dark", theme=DARK)
+        await page.locator(".cell.free").first.wait_for()
+        colours = await page.evaluate(
+            "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color,"
+            " getComputedStyle(document.querySelector('#tabs')).backgroundColor]"
+        )
+        assert colours == ["rgb(33, 33, 33)", "rgb(255, 255, 255)", "rgb(24, 24, 24)"]
+        await shot(page, "planning-dark")
+        # Dark without theme parameters (an older Telegram): the page's own dark colours.
+        bare = await lab.open(browser, ALICE, scheme="dark")
+        await bare.locator(".cell.free").first.wait_for()
+        assert await bare.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(23, 33, 43)"
+
+
+async def test_stale_forged_or_missing_launch_data_asks_to_reopen_and_a_lost_server_is_said(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        reopen = "Please reopen the app from the 📅 Planning button in the chat"
+        stale = launch_data(lab.fake, ALICE, lab.app.clock() - timedelta(hours=2))
+        forged = launch_data(lab.fake, ALICE, lab.app.clock()).replace("Alice", "Alicia")
+        for init_data in (stale, forged, ""):
+            page = await lab.open(browser, ALICE, init_data=init_data)
+            await page.locator(".unauthorized").get_by_text(reopen).wait_for()
+            assert await page.locator("#tabs").is_hidden()
+        french = await lab.open(browser, CHLOE, init_data=launch_data(lab.fake, CHLOE, lab.app.clock()) + "x")
+        await french.get_by_text("Rouvrez l'application depuis le bouton 📅 Planning du chat").wait_for()
+        await shot(french, "reopen-fr")
+
+        # Left open past the allowed age (an hour), the next tap asks to reopen it, nothing booked.
+        page, free = await lab.tuesday_10(browser)
+        lab.app.clock.advance(hours=1, minutes=1)
+        await free.scroll_into_view_if_needed()
+        await free.click()
+        await page.locator(".unauthorized").get_by_text(reopen).wait_for()
+        assert await page.locator("#sheet").is_hidden()
+        lab.app.clock.advance(hours=-1, minutes=-1)
+
+        lost = await lab.open(browser, ALICE)
+        await lost.context.route("**/app/api/**", lambda request_route: request_route.abort())
+        await lost.reload()
+        await lost.get_by_text("The server could not be reached. Try again.").wait_for()
+        await lost.context.unroute("**/app/api/**")
+        await lost.get_by_role("button", name="Try again").click()
+        await lost.locator(".cell.free").first.wait_for()
+        assert await lab.bookings() == []
