@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.bookings import Booking
 from models.db import create_engine, session_factory
 from models.downtime import Downtime
-from models.machines import Machine, MachineKind, MachineStatus
+from models.machines import Authorization, Machine, MachineKind, MachineStatus
+from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
+from models.members import Member
 from models.opening import Closure
 from tests.factories import NOW, make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
@@ -186,6 +188,17 @@ async def no_sideways_scroll(page: Any) -> None:
         .map(([e, r]) => `${e.textContent.trim() || e.className} ${r.width}x${r.height}`)"""
     )
     assert small == [], f"too small for a thumb ({len(small)}): {small[:5]}"
+
+
+async def above_the_tab_bar(page: Any, locator: Any) -> bool:
+    """Whether what `locator` shows is on the screen, above the tabs (fixed at the bottom)."""
+    return bool(
+        await locator.evaluate(
+            """e => { const r = e.getBoundingClientRect();
+                const tabs = document.querySelector("#tabs").getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= tabs.top + 1; }"""
+        )
+    )
 
 
 async def tab_ids(page: Any) -> list[str]:
@@ -447,3 +460,192 @@ async def test_stale_forged_or_missing_launch_data_asks_to_reopen_and_a_lost_ser
         await lost.get_by_role("button", name="Try again").click()
         await lost.locator(".cell.free").first.wait_for()
         assert await lab.bookings() == []
+
+
+# --- The managers' tabs, driven as a fab manager would ---
+
+EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
+
+
+async def managing(lab: Lab, browser: Any, tab: str, user: FakeUser = EN_MANAGER) -> Any:
+    """The app opened by a manager on one of the managers' tabs."""
+    page = await lab.open(browser, user)
+    await page.locator(f'#tabs [data-tab="{tab}"]').click()
+    return page
+
+
+async def members_by_telegram_id(lab: Lab) -> dict[int, Member]:
+    async with lab.sessions() as session:
+        return {m.telegram_id: m for m in await session.scalars(select(Member))}
+
+
+async def add_ticket(lab: Lab, machine: int, severity: Severity, title: str, hours_ago: int) -> int:
+    """An open ticket on `machine`, reported by Bob `hours_ago` hours ago."""
+    bob = (await members_by_telegram_id(lab))[BOB.id]
+    async with lab.sessions.begin() as session:
+        ticket = Ticket(
+            machine_id=machine,
+            origin=TicketOrigin.REPORT,
+            severity=severity,
+            status=TicketStatus.OPEN,
+            title=title,
+            created_at=NOW - timedelta(hours=hours_ago),
+            updated_at=NOW,
+        )
+        session.add(ticket)
+        await session.flush()
+        session.add(
+            Report(
+                ticket_id=ticket.id,
+                reporter_id=bob.id,
+                severity=severity,
+                description=title + ", seen this morning",
+                created_at=NOW - timedelta(hours=hours_ago),
+            )
+        )
+        return ticket.id
+
+
+async def ticket_status(lab: Lab, ticket_id: int) -> tuple[str, int | None]:
+    async with lab.sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return ticket.status.value, ticket.assignee_id
+
+
+async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        assert (await lab.app(BOB, "week"))[0] == 200  # Bob is a member
+        old = await add_ticket(lab, lab.prusa, Severity.MINOR, "Bed not level", hours_ago=72)
+        urgent = await add_ticket(lab, lab.laser, Severity.UNUSABLE, "Tube does not fire", hours_ago=2)
+        async with lab.sessions.begin() as session:
+            ultimaker = (await make_machine(session, "Ultimaker S5")).id
+        newer = await add_ticket(lab, ultimaker, Severity.MINOR, "Fan noisy", hours_ago=5)
+        page = await managing(lab, browser, "maintenance")
+        lines = page.locator(".fd-ticket")
+        await lines.first.wait_for()
+        # Most urgent first, then the oldest.
+        assert await lines.locator("strong").all_text_contents() == [
+            f"⛔ #{urgent} Tube does not fire",
+            f"🔧 #{old} Bed not level",
+            f"🔧 #{newer} Fan noisy",
+        ]
+        assert await lines.nth(1).locator(".fd-hint").text_content() == "Prusa MK4 · open · opened 3 d ago"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-maintenance")
+
+        await lines.first.locator("button").click()
+        card = page.locator(".fd-card")
+        await card.get_by_text("Tube does not fire, seen this morning").wait_for()
+        await page.get_by_role("button", name="Take it").click()
+        await card.get_by_text("Taken by Morgane").wait_for()
+        assert (await ticket_status(lab, urgent))[0] == "in_progress"
+        mark = lab.fake.mark()
+        await card.locator("textarea").fill("Tube replaced, power calibrated.")
+        await no_sideways_scroll(page)
+        await shot(page, "manager-ticket")
+        await page.get_by_role("button", name="Resolve").click()
+        await page.locator(".fd-notice.fd-ok").get_by_text("Done. The reporters were told.").wait_for()
+        await card.get_by_text("Tube replaced, power calibrated.").wait_for()  # in its history now
+        assert (await ticket_status(lab, urgent))[0] == "resolved"
+        told = await lab.fake.wait_for_call("sendMessage", BOB.id, after=mark)
+        assert f"Ticket #{urgent} on Trotec Speedy is resolved" in (told.text or "")
+        assert "Tube replaced, power calibrated." in (told.text or "")
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket strong").get_by_text("Tube does not fire").wait_for(state="detached")
+        assert await page.locator(".fd-ticket").count() == 2  # the resolved one left the board
+
+        # Rejecting needs a note; with one, the ticket leaves the board too.
+        await page.locator(".fd-ticket button").last.click()
+        await page.get_by_role("button", name="Reject").click()
+        await page.locator(".fd-notice.fd-error").wait_for()
+        assert (await ticket_status(lab, newer))[0] == "open"
+        await page.locator(".fd-card textarea").fill("Duplicate of the bed ticket.")
+        await page.get_by_role("button", name="Reject").click()
+        await page.locator(".fd-notice.fd-ok").wait_for()
+        assert (await ticket_status(lab, newer))[0] == "rejected"
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket strong").get_by_text("Fan noisy").wait_for(state="detached")
+        assert await page.locator(".fd-ticket strong").all_text_contents() == [f"🔧 #{old} Bed not level"]
+
+
+async def machine_row(lab: Lab, machine_id: int) -> tuple[Any, ...]:
+    async with lab.sessions() as session:
+        m = await session.get(Machine, machine_id)
+        assert m is not None
+        return (
+            *(m.name, m.kind, m.location, m.slot_minutes, m.max_booking_minutes, m.requires_training),
+            m.status,
+        )
+
+
+async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        await form.wait_for()
+        fields = form.locator(".fd-field")
+        await fields.filter(has_text="Name").locator("input").fill("Prusa MK4S")
+        await fields.filter(has_text="Kind").locator("select").select_option("laser_cutter")
+        await fields.filter(has_text="Location").locator("input").fill("Atelier bois")
+        await fields.filter(has_text="Slot grid").locator("input").fill("15")
+        await fields.filter(has_text="Longest booking").locator("input").fill("90")
+        await fields.filter(has_text="Training required").locator("input").check()
+        await fields.filter(has_text="Out of service").locator("input").check()
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        assert await form.locator("h3").text_content() == "Prusa MK4S"
+        assert await machine_row(lab, lab.prusa) == (
+            *("Prusa MK4S", MachineKind.LASER_CUTTER, "Atelier bois", 15, 90, True),
+            MachineStatus.OUT_OF_SERVICE,
+        )
+        await no_sideways_scroll(page)
+        await shot(page, "manager-machine-saved")
+
+        # An empty name, or one hiding a zero-width space: a clear sentence, nothing changed.
+        before = await machine_row(lab, lab.prusa)
+        name = fields.filter(has_text="Name").locator("input")
+        said = form.locator(".fd-notice.fd-error")
+        for bad in ("   ", "Prusa\u200bMK4"):
+            await name.fill(bad)
+            await form.get_by_role("button", name="Save").click()
+            await said.wait_for()
+            sentence = await said.text_content() or ""
+            assert sentence.endswith(".") and "name:" not in sentence and "_" not in sentence, sentence
+            assert await machine_row(lab, lab.prusa) == before
+            assert await above_the_tab_bar(page, said), "the refusal is hidden behind the tab bar"
+            await shot(page, "manager-machine-refused")
+            await form.evaluate("f => f.querySelector('.fd-notice').className = 'fd-notice'")
+
+        # A downtime over Alice's booking warns her in the chat.
+        laser = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Trotec Speedy"))
+        assert (await lab.app(ALICE, "week"))[0] == 200
+        async with lab.sessions.begin() as session:
+            alice = (await session.scalars(select(Member).where(Member.telegram_id == ALICE.id))).one()
+            session.add(Authorization(member_id=alice.id, machine_id=lab.laser, granted_at=NOW))
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.laser, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        await laser.locator("summary").click()
+        downtime = laser.locator("details")
+        await downtime.locator(".fd-field", has_text="From").locator("input").fill("2030-03-05T09:00")
+        await downtime.locator(".fd-field", has_text="Until").locator("input").fill("2030-03-05T12:00")
+        await downtime.locator(".fd-field", has_text="Reason").locator("input").fill("Tube change")
+        mark = lab.fake.mark()
+        await downtime.get_by_role("button", name="Plan it").click()
+        await downtime.locator(".fd-notice.fd-ok").get_by_text("were warned: 1.").wait_for()
+        warned = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "Trotec Speedy" in (warned.text or "")
+        async with lab.sessions() as session:
+            planned = (await session.scalars(select(Downtime))).all()
+        assert [(d.machine_id, d.start_at, d.end_at, d.reason) for d in planned] == [
+            (lab.laser, paris(5, 9), paris(5, 12), "Tube change")
+        ]
+        await laser.get_by_text("Planned downtimes").wait_for(state="attached")  # the tab redrawn
+        await laser.locator("summary").click()
+        assert await laser.locator("details li").all_text_contents() == [
+            "2030-03-05 09:00 → 2030-03-05 12:00 · Tube change"
+        ]
+        await no_sideways_scroll(page)
+        await shot(page, "manager-downtime")

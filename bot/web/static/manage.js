@@ -44,6 +44,8 @@
     var data = answer.data || {};
     node.textContent = data.message || (answer.status === 400 ? t("error.input") : t("error.network"));
     node.classList.add("fd-error");
+    // Under a long form the refusal would sit below the screen or behind the tab bar: bring it up.
+    if (node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
     return false;
   }
 
