@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,13 +26,16 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import stock
 from models.bookings import Booking
 from models.db import create_engine, session_factory
 from models.downtime import Downtime
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
 from models.members import Member
-from models.opening import Closure
+from models.opening import Closure, OpeningHours
+from models.stock import Consumable
+from models.updates import UpdateItem
 from tests.factories import NOW, make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
@@ -649,3 +653,164 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         ]
         await no_sideways_scroll(page)
         await shot(page, "manager-downtime")
+
+
+async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        page = await managing(lab, browser, "hours")
+        closures = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="Closure days"))
+        await closures.get_by_text("No closure day ahead.").wait_for()
+        await closures.locator(".fd-field", has_text="Day").locator("input").fill("2030-03-05")
+        await closures.locator(".fd-field", has_text="Reason").locator("input").fill("Inventaire")
+        mark = lab.fake.mark()
+        await closures.get_by_role("button", name="Close the lab that day").click()
+        await (
+            closures.locator(".fd-notice.fd-ok")
+            .get_by_text("Closure added; members with a booking that day were warned: 1.")
+            .wait_for()
+        )
+        warned = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "Prusa MK4" in (warned.text or "") and "Inventaire" in (warned.text or "")
+        async with lab.sessions() as session:
+            assert [(c.day.isoformat(), c.reason) for c in await session.scalars(select(Closure))] == [
+                ("2030-03-05", "Inventaire")
+            ]
+        await closures.locator("li").get_by_text("Tuesday 5 March · Inventaire").wait_for()  # redrawn
+        await no_sideways_scroll(page)
+        await closures.locator("li").scroll_into_view_if_needed()
+        await shot(page, "manager-closure")
+        # Monday's hours changed from the same tab.
+        monday = page.locator(".fd-day").first
+        await monday.locator("input").fill("09:00-12:30, 14:00-19:00")
+        await monday.get_by_role("button", name="Save").click()
+        await monday.get_by_text("Opening hours saved.").wait_for()
+        async with lab.sessions() as session:
+            hours = await session.scalars(select(OpeningHours).where(OpeningHours.weekday == 0))
+            assert sorted((h.opens_minute, h.closes_minute) for h in hours) == [(540, 750), (840, 1140)]
+
+
+async def test_a_manager_finds_members_trains_them_and_changes_who_manages(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        for user in (ALICE, BOB):
+            assert (await lab.app(user, "week"))[0] == 200
+        page = await managing(lab, browser, "members")
+        search = page.locator("form.fd-search")
+        card = page.locator(".fd-card")
+        await card.first.wait_for()
+        # The manager named by the settings: said so, and no button to demote her.
+        morgane = card.filter(has=page.locator("h3", has_text="Morgane"))
+        await morgane.get_by_text("Fab manager (settings)").wait_for()
+        assert await morgane.get_by_role("button", name="Remove fab manager").count() == 0
+        for query, found in (("ali", "Alice"), ("@bob", "Bob")):
+            await search.locator("input").fill(query)
+            await search.get_by_role("button", name="Search").click()
+            await card.locator("h3").get_by_text(found).wait_for()
+            await page.wait_for_function("document.querySelectorAll('.fd-card').length === 1")
+        bob = card.filter(has=page.locator("h3", has_text="Bob"))
+        await bob.locator("select").select_option(label="Trotec Speedy")
+        await bob.get_by_role("button", name="Withdraw").wait_for()
+        assert await bob.locator("li").inner_text() == "Trotec Speedy Withdraw"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-members")
+
+        async def trained() -> list[tuple[int | None, bool]]:
+            async with lab.sessions() as session:
+                rows = await session.scalars(select(Authorization))
+                return [(a.machine_id, a.revoked_at is None) for a in rows]
+
+        assert await trained() == [(lab.laser, True)]
+        await bob.get_by_role("button", name="Withdraw").click()
+        await bob.get_by_text("Withdraw").wait_for(state="detached")
+        assert await trained() == [(lab.laser, False)]
+
+        await bob.get_by_role("button", name="Make fab manager").click()
+        await bob.get_by_role("button", name="Remove fab manager").wait_for()
+        assert (await members_by_telegram_id(lab))[BOB.id].is_manager
+        await bob.get_by_role("button", name="Remove fab manager").click()
+        await bob.get_by_role("button", name="Make fab manager").wait_for()
+        assert not (await members_by_telegram_id(lab))[BOB.id].is_manager
+
+
+async def test_a_french_manager_restocks_counts_sets_a_minimum_and_marks_an_update(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            printer = await session.get(Machine, lab.prusa)
+            pla = Consumable(
+                name="PLA noir",
+                unit="g",
+                quantity_milli=stock.to_milli(Decimal(1200)),
+                minimum_milli=stock.to_milli(Decimal(500)),
+                active=True,
+                created_at=NOW,
+                machines=[printer],
+            )
+            slicer = UpdateItem(
+                name="PrusaSlicer",
+                machine_id=lab.prusa,
+                current_version="2.7.1",
+                check_every_days=30,
+                last_checked_at=NOW - timedelta(days=40),
+                not_applicable=False,
+                created_at=NOW,
+            )
+            session.add_all([pla, slicer])
+            await session.flush()
+            pla_id, slicer_id = pla.id, slicer.id
+
+        async def grams() -> tuple[Decimal, Decimal]:
+            async with lab.sessions() as session:
+                row = await session.get(Consumable, pla_id)
+                assert row is not None
+                return Decimal(row.quantity_milli) / 1000, Decimal(row.minimum_milli) / 1000
+
+        page = await managing(lab, browser, "consumables", MANAGER)  # Morgane reads French
+        card = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="PLA noir"))
+        await card.wait_for()
+        assert await page.locator("#tabs .tab-label").all_text_contents() == [
+            *("Semaine", "Trouver un créneau", "Mes réservations", "Horaires"),
+            *("Maintenance", "Machines", "Horaires et fermetures", "Membres", "Consommables", "Mises à jour"),
+        ]
+        restock = card.locator("form.fd-inline").first
+        await restock.locator("input").fill("750")
+        await restock.get_by_role("button", name="Réapprovisionner").click()
+        await restock.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(1950), Decimal(500))
+        await card.locator("summary").click()
+        count, minimum = (
+            card.locator("details form.fd-inline").nth(0),
+            card.locator("details form.fd-inline").nth(1),
+        )
+        await count.locator("input").fill("400")
+        await count.locator("button").click()
+        await count.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(400), Decimal(500))
+        await card.locator(".fd-low").wait_for()  # below the minimum now
+        assert await minimum.locator(".fd-field span").text_content() == "Seuil d'alerte (en g)"
+        await minimum.locator("input").fill("300")
+        await minimum.locator("button").click()
+        await minimum.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(400), Decimal(300))
+        await card.locator(".fd-low").wait_for(state="detached")
+        english = await page.locator("#screen").inner_text()
+        for word in ("Restock", "Inventory", "In stock", "Recorded", "minimum threshold"):
+            assert word not in english, f"English in the French page: {word}"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-consumables-fr")
+
+        await page.locator('#tabs [data-tab="updates"]').click()
+        item = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="PrusaSlicer"))
+        await item.locator("input").fill("2.8.0")
+        await item.locator("button").click()
+        await item.locator(".fd-notice.fd-ok").wait_for()
+        async with lab.sessions() as session:
+            updated = await session.get(UpdateItem, slicer_id)
+            assert updated is not None and updated.current_version == "2.8.0"
+        await item.get_by_text("2.8.0").wait_for()
+        await no_sideways_scroll(page)
+        await shot(page, "manager-updates-fr")
