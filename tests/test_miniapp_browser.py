@@ -26,12 +26,11 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import stock
 from models.bookings import Booking
 from models.db import create_engine, session_factory
 from models.downtime import Downtime
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
-from models.maintenance import Report, Severity, Ticket, TicketOrigin, TicketStatus
+from models.maintenance import Severity, Ticket
 from models.members import Member
 from models.opening import Closure, OpeningHours
 from models.stock import Consumable
@@ -41,6 +40,8 @@ from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
 from tests.miniapp import launch_data
 from tests.test_miniapp_api import App, running_app
+from tests.test_miniapp_manage import add_ticket, ids
+from tests.test_miniapp_stock import stocked
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -483,33 +484,6 @@ async def members_by_telegram_id(lab: Lab) -> dict[int, Member]:
         return {m.telegram_id: m for m in await session.scalars(select(Member))}
 
 
-async def add_ticket(lab: Lab, machine: int, severity: Severity, title: str, hours_ago: int) -> int:
-    """An open ticket on `machine`, reported by Bob `hours_ago` hours ago."""
-    bob = (await members_by_telegram_id(lab))[BOB.id]
-    async with lab.sessions.begin() as session:
-        ticket = Ticket(
-            machine_id=machine,
-            origin=TicketOrigin.REPORT,
-            severity=severity,
-            status=TicketStatus.OPEN,
-            title=title,
-            created_at=NOW - timedelta(hours=hours_ago),
-            updated_at=NOW,
-        )
-        session.add(ticket)
-        await session.flush()
-        session.add(
-            Report(
-                ticket_id=ticket.id,
-                reporter_id=bob.id,
-                severity=severity,
-                description=title + ", seen this morning",
-                created_at=NOW - timedelta(hours=hours_ago),
-            )
-        )
-        return ticket.id
-
-
 async def ticket_status(lab: Lab, ticket_id: int) -> tuple[str, int | None]:
     async with lab.sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
@@ -520,11 +494,14 @@ async def ticket_status(lab: Lab, ticket_id: int) -> tuple[str, int | None]:
 async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any, database_url: str) -> None:
     async with opened_lab(database_url) as lab:
         assert (await lab.app(BOB, "week"))[0] == 200  # Bob is a member
-        old = await add_ticket(lab, lab.prusa, Severity.MINOR, "Bed not level", hours_ago=72)
-        urgent = await add_ticket(lab, lab.laser, Severity.UNUSABLE, "Tube does not fire", hours_ago=2)
         async with lab.sessions.begin() as session:
-            ultimaker = (await make_machine(session, "Ultimaker S5")).id
-        newer = await add_ticket(lab, ultimaker, Severity.MINOR, "Fan noisy", hours_ago=5)
+            await make_machine(session, "Ultimaker S5")
+        known = await ids(lab.sessions)
+        old = await add_ticket(lab.sessions, known, Severity.MINOR, "Bed not level", "Prusa MK4", 72)
+        urgent = await add_ticket(
+            lab.sessions, known, Severity.UNUSABLE, "Tube does not fire", "Trotec Speedy", hours_ago=2
+        )
+        newer = await add_ticket(lab.sessions, known, Severity.MINOR, "Fan noisy", "Ultimaker S5")
         page = await managing(lab, browser, "maintenance")
         lines = page.locator(".fd-ticket")
         await lines.first.wait_for()
@@ -540,7 +517,7 @@ async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any
 
         await lines.first.locator("button").click()
         card = page.locator(".fd-card")
-        await card.get_by_text("Tube does not fire, seen this morning").wait_for()
+        await card.get_by_text("Tube does not fire, vu ce matin").wait_for()
         await page.get_by_role("button", name="Take it").click()
         await card.get_by_text("Taken by Morgane").wait_for()
         assert (await ticket_status(lab, urgent))[0] == "in_progress"
@@ -739,29 +716,8 @@ async def test_a_french_manager_restocks_counts_sets_a_minimum_and_marks_an_upda
     browser: Any, database_url: str
 ) -> None:
     async with opened_lab(database_url) as lab:
-        async with lab.sessions.begin() as session:
-            printer = await session.get(Machine, lab.prusa)
-            pla = Consumable(
-                name="PLA noir",
-                unit="g",
-                quantity_milli=stock.to_milli(Decimal(1200)),
-                minimum_milli=stock.to_milli(Decimal(500)),
-                active=True,
-                created_at=NOW,
-                machines=[printer],
-            )
-            slicer = UpdateItem(
-                name="PrusaSlicer",
-                machine_id=lab.prusa,
-                current_version="2.7.1",
-                check_every_days=30,
-                last_checked_at=NOW - timedelta(days=40),
-                not_applicable=False,
-                created_at=NOW,
-            )
-            session.add_all([pla, slicer])
-            await session.flush()
-            pla_id, slicer_id = pla.id, slicer.id
+        stocked_ids = await stocked(lab.sessions)
+        pla_id, slicer_id = stocked_ids["PLA noir"], stocked_ids["PrusaSlicer"]
 
         async def grams() -> tuple[Decimal, Decimal]:
             async with lab.sessions() as session:
