@@ -549,6 +549,16 @@ async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any
         await page.locator(".fd-ticket strong").get_by_text("Fan noisy").wait_for(state="detached")
         assert await page.locator(".fd-ticket strong").all_text_contents() == [f"🔧 #{old} Bed not level"]
 
+        # Escalated to the vendor, it stays on the board, said so.
+        await page.locator(".fd-ticket button").first.click()
+        await page.locator(".fd-card textarea").fill("Sent to Prusa support.")
+        await page.get_by_role("button", name="Escalate").click()
+        await page.locator(".fd-notice.fd-ok").wait_for()
+        assert (await ticket_status(lab, old))[0] == "escalated"
+        await page.get_by_role("button", name="Take it").wait_for()  # what an escalated ticket allows
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket .fd-hint").get_by_text("escalated").wait_for()
+
 
 async def machine_row(lab: Lab, machine_id: int) -> tuple[Any, ...]:
     async with lab.sessions() as session:
