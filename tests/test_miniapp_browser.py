@@ -633,12 +633,12 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         assert [(d.machine_id, d.start_at, d.end_at, d.reason) for d in planned] == [
             (lab.laser, paris(5, 9), paris(5, 12), "Tube change")
         ]
-        await laser.get_by_text("Planned downtimes").wait_for(state="attached")  # the tab redrawn
-        await laser.locator("summary").click()
+        await laser.get_by_text("Planned downtimes").wait_for()  # the tab redrawn, shown open
         assert await laser.locator("details li").all_text_contents() == [
             "2030-03-05 09:00 → 2030-03-05 12:00 · Tube change"
         ]
         await no_sideways_scroll(page)
+        await laser.locator("details li").scroll_into_view_if_needed()
         await shot(page, "manager-downtime")
 
 

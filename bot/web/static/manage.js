@@ -116,7 +116,8 @@
     var planned = machine.downtimes.map(function (d) {
       return el("li", { text: d.start.slice(0, 16).replace("T", " ") + " → " + d.end.slice(0, 16).replace("T", " ") + (d.reason ? " · " + d.reason : "") });
     });
-    var box = el("details", {}, [
+    // Open when downtimes are planned: after planning one the tab redraws and shows it.
+    var box = el("details", { open: planned.length > 0 }, [
       el("summary", { text: t("downtime.title") }),
       planned.length ? el("p", { text: t("downtime.upcoming") }) : null,
       planned.length ? el("ul", {}, planned) : null,
