@@ -518,6 +518,7 @@ async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any
         await lines.first.locator("button").click()
         card = page.locator(".fd-card")
         await card.get_by_text("Tube does not fire, vu ce matin").wait_for()
+        assert await card.locator("li .fd-hint").first.text_content() == "Mon 4 Mar 05:00 · Bob"
         await page.get_by_role("button", name="Take it").click()
         await card.get_by_text("Taken by Morgane").wait_for()
         assert (await ticket_status(lab, urgent))[0] == "in_progress"
@@ -635,7 +636,7 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         ]
         await laser.get_by_text("Planned downtimes").wait_for()  # the tab redrawn, shown open
         assert await laser.locator("details li").all_text_contents() == [
-            "2030-03-05 09:00 → 2030-03-05 12:00 · Tube change"
+            "Tuesday 5 March, 09:00–12:00 · Tube change"
         ]
         await no_sideways_scroll(page)
         await laser.locator("details li").scroll_into_view_if_needed()
