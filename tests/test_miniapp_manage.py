@@ -83,8 +83,9 @@ async def add_ticket(
     severity: Severity,
     title: str,
     machine: str,
+    hours_ago: int = 5,
 ) -> int:
-    """An open ticket reported by Bob five hours ago."""
+    """An open ticket reported by Bob `hours_ago` hours ago (five unless told)."""
     async with sessions.begin() as session:
         ticket = Ticket(
             machine_id=known[machine],
@@ -92,7 +93,7 @@ async def add_ticket(
             severity=severity,
             status=TicketStatus.OPEN,
             title=title,
-            created_at=NOW - timedelta(hours=5),
+            created_at=NOW - timedelta(hours=hours_ago),
             updated_at=NOW,
         )
         session.add(ticket)
@@ -103,7 +104,7 @@ async def add_ticket(
                 reporter_id=known[str(BOB.id)],
                 severity=severity,
                 description=title + ", vu ce matin",
-                created_at=NOW - timedelta(hours=5),
+                created_at=NOW - timedelta(hours=hours_ago),
             )
         )
         return ticket.id

@@ -102,6 +102,7 @@ def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[st
                 "start": d.start_at.astimezone(call.desk.settings.tz).isoformat(),
                 "end": d.end_at.astimezone(call.desk.settings.tz).isoformat(),
                 "reason": d.reason,
+                "label": call.texts.span(d.start_at, d.end_at),  # « mardi 5 mars, 09:00–12:00 »
             }
             for d in downtimes
         ],
@@ -431,6 +432,7 @@ class Tickets(ManagerEndpoint):
                         {
                             "by": r.reporter.display_name if r.reporter is not None else None,
                             "at": r.created_at.astimezone(tz).isoformat(),
+                            "at_label": call.texts.moment(r.created_at),
                             "text": r.description,
                             "photos": len(r.photo_ids),
                         }
@@ -439,6 +441,7 @@ class Tickets(ManagerEndpoint):
                     "history": [
                         {
                             "at": e.at.astimezone(tz).isoformat(),
+                            "at_label": call.texts.moment(e.at),
                             "what": call._(EVENT_NAMES[e.kind]),
                             "by": e.actor.display_name if e.actor is not None else None,
                             "note": e.note,
