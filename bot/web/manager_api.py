@@ -151,6 +151,7 @@ class MachineEdit(ManagerEndpoint):
             return read(name) if body.get(name) is not None else None
 
         held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
+        former_name = (await machines.get_machine(call.session, machine_id)).name
         changed = await machines.edit_machine(
             call.session,
             call.member,
@@ -165,12 +166,14 @@ class MachineEdit(ManagerEndpoint):
             held_down=held,
         )
         if changed:
+            # The import follows a rename made here (models/inventory.py, _follow_renames).
+            renamed = {"former_name": former_name} if "name" in changed else {}
             audit.record(
                 call.session,
                 call.member,
                 ChangeKind.MACHINE,
                 machine_id,
-                changed,
+                changed | renamed,
                 call.now,
                 texts=("location",),
             )
