@@ -390,7 +390,7 @@ async def test_a_french_member_reads_french_and_the_hours(browser: Any, database
         ]
         assert await page.locator(".week-nav h2").text_content() == "Semaine du lundi 4 mars"
         assert await page.locator(".legend").inner_text() == (
-            "Libre\nÀ moi\nRéservé\nArrêt prévu\nHors service\nFermé\nPassé"
+            "Libre\nÀ moi\nRéservé\nIndisponibilité prévue\nHors service\nFermé\nPassé"
         )
         assert await page.evaluate("document.documentElement.lang") == "fr"
         await no_sideways_scroll(page)
