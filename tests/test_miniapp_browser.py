@@ -600,12 +600,13 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         before = await machine_row(lab, lab.prusa)
         name = fields.filter(has_text="Name").locator("input")
         said = form.locator(".fd-notice.fd-error")
-        for bad in ("   ", "Prusa\u200bMK4"):
+        for bad, expected in (("   ", "A machine needs a name."), ("Prusa\u200bMK4", None)):
             await name.fill(bad)
             await form.get_by_role("button", name="Save").click()
             await said.wait_for()
             sentence = await said.text_content() or ""
             assert sentence.endswith(".") and "name:" not in sentence and "_" not in sentence, sentence
+            assert expected is None or sentence == expected
             assert await machine_row(lab, lab.prusa) == before
             assert await above_the_tab_bar(page, said), "the refusal is hidden behind the tab bar"
             await shot(page, "manager-machine-refused")

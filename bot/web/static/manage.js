@@ -88,6 +88,10 @@
     ]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (!name.value.trim()) {
+        notice(said, { status: 400, data: { message: t("machine.name_needed") } });
+        return;
+      }
       var body = {
         id: machine.id,
         name: name.value,
