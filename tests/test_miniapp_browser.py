@@ -350,6 +350,10 @@ async def test_a_chat_booking_wins_the_race_and_the_page_says_so_in_the_chats_wo
         await locked.click()
         await page.locator("#sheet .said").get_by_text("This machine needs a training first.").wait_for()
         assert await page.locator("#sheet .length").count() == 0
+        # No question left open: neither "How long?" nor a greyed Confirm above the reason.
+        assert await page.locator("#sheet h3").is_hidden()
+        assert await page.get_by_role("button", name="Confirm").is_hidden()
+        await shot(page, "sheet-refused")
         assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
 
 
