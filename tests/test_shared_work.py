@@ -34,7 +34,7 @@ from models.outbox import OutboxMessage
 from tests.factories import make_machine, make_member
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
-from tests.workload import MEMBERS, REPORTS, booked, delivered, seed_due_work, start_bot
+from tests.workload import MEMBERS, REPORTS, booked, delivered, seed_due_work, start_bot, stop_all
 
 
 async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
@@ -80,11 +80,7 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
             fake.send_message(visitor, "/help")
             await fake.wait_for_call("sendMessage", visitor.id, timeout=30)
         finally:
-            for process in processes:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGINT)
-            for process in processes:
-                await asyncio.wait_for(process.wait(), timeout=30)
+            await stop_all(processes)
         reminders, alerts = delivered(fake)
 
     assert set(reminders) == {10_000 + i for i in range(MEMBERS)}
