@@ -161,6 +161,31 @@ async def test_two_senders_claiming_at_once_share_the_outbox_and_send_each_messa
     assert counts[0] > 0 and counts[1] > 0, "both processes took a share"
 
 
+async def test_one_chat_is_sent_to_by_one_process_at_a_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Telegram's pace in a chat (one message a second) is kept by the process sending there: the
+    chat's other messages are left to it while it holds a claim in it, and for HANDOVER after its
+    last send; then any process may take them."""
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        for machine in ("Laser", "Router"):
+            outbox.enqueue(session, chat_id=31_001, notice=Authorized(machine=machine), now=now)
+        outbox.enqueue(session, chat_id=31_002, notice=Authorized(machine="Lathe"), now=now)
+    async with sessions.begin() as session:
+        (first,) = await outbox.claim(session, "a", now, limit=1)
+    async with sessions.begin() as session:
+        assert [m.chat_id for m in await outbox.claim(session, "b", now)] == [31_002]
+        await outbox.mark_sent(session, first.id, now, worker="a")
+    later = now + outbox.HANDOVER - timedelta(seconds=1)
+    async with sessions.begin() as session:
+        assert await outbox.claim(session, "b", later) == [], "a sent to that chat a moment ago"
+    after = now + outbox.HANDOVER + timedelta(seconds=1)
+    async with sessions.begin() as session:
+        (second,) = await outbox.claim(session, "b", after)
+    assert (second.chat_id, second.payload) == (31_001, Authorized(machine="Router").payload())
+
+
 async def test_a_claim_of_a_process_that_vanished_is_taken_over_after_its_lease(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
