@@ -11,7 +11,8 @@ bot-wide budget. Measured:
 - Delivery: 1,000 reminders and 300 outbox messages fall due at once (the outbox messages go to
   members who also get a reminder, so the chats' pace is shared too); each must be delivered exactly
   once, with zero 429s. Then again with one replica killed (SIGKILL) once a third has gone out: none
-  lost, at most the killed replica's in-flight messages twice.
+  lost, at most the killed replica's in-flight messages twice. And once more as the replicas sent
+  before FABDESK_REPLICAS (each at Telegram's whole 29/s), to show what the share prevents.
 - Throughput: the member workload (benchmarks/workload.py: browse, book, list, cancel; 32 members in
   a closed loop) through the proxy, with the rate limiter lifted, for 1, 2 and 3 replicas.
 
@@ -47,6 +48,8 @@ REMINDERS = 1_000
 OUTBOX = 300
 LEAD = timedelta(minutes=60)
 SECRET = "Replicas_bench_s3cret_0123456789"
+SHARED, KILLED, UNSHARED = "shared budget", "shared, one killed", "before: each 29/s"
+VARIANTS = (SHARED, KILLED, UNSHARED)  # the last one is what a replica did before FABDESK_REPLICAS
 
 
 class Tally:
@@ -100,7 +103,7 @@ def _replica(
     database: labs.Database,
     workdir: Path,
     n: int,
-    count: int,
+    declared: int,
     public: str,
     argv: list[str],
     label: str,
@@ -115,7 +118,7 @@ def _replica(
         webhook_secret=SECRET,
         webhook_listen="127.0.0.1",
         webhook_port=str(port),
-        replicas=str(count),
+        replicas=str(declared),
     )
     log = workdir / f"{label}_replica{n}.log"
     return BotProcess(f"{label} replica {n}", argv, env, workdir, log, webhook_port=port)
@@ -123,12 +126,21 @@ def _replica(
 
 @contextlib.asynccontextmanager
 async def replicas(
-    fake: FakeBotApi, database: labs.Database, workdir: Path, count: int, label: str, argv: list[str]
+    fake: FakeBotApi,
+    database: labs.Database,
+    workdir: Path,
+    count: int,
+    label: str,
+    argv: list[str],
+    declared: int | None = None,
 ) -> Any:
-    """`count` replicas behind a round-robin proxy that the fake posts updates to."""
+    """`count` replicas behind a round-robin proxy that the fake posts updates to, each told there
+    are `declared` (FABDESK_REPLICAS; by default, as many as there are)."""
     proxy_port = free_port()
     public = f"http://127.0.0.1:{proxy_port}{PATH}"
-    bots = [_replica(fake, database, workdir, n, count, public, argv, label) for n in range(count)]
+    bots = [
+        _replica(fake, database, workdir, n, declared or count, public, argv, label) for n in range(count)
+    ]
     proxy = RoundRobin([bot.webhook_port or 0 for bot in bots])
     async with proxy.serving(proxy_port):
         try:
@@ -152,15 +164,17 @@ async def _queue_outbox(database: labs.Database, chats: list[int], tag: str) -> 
 
 
 async def delivery(
-    database: labs.Database, lab: labs.Lab, workdir: Path, count: int, kill_one: bool
+    database: labs.Database, lab: labs.Lab, workdir: Path, count: int, variant: str
 ) -> dict[str, Any]:
-    """1,000 reminders and 300 outbox messages due at once, sent by `count` replicas."""
-    tag = f"Lot{count}{'k' if kill_one else 'n'}-"
+    """1,000 reminders and 300 outbox messages due at once, sent by `count` replicas (VARIANTS)."""
+    kill_one = variant == KILLED
+    tag = f"Lot{count}{variant[0]}-"
     tally = Tally(tag)
-    label = f"deliver{count}{'_kill' if kill_one else ''}"
+    label = f"deliver{count}_{variant[0]}"
+    declared = 1 if variant == UNSHARED else count
     async with FakeBotApi(flood_limits=FloodLimits()) as fake:
         fake.listeners.append(tally.on_call)
-        async with replicas(fake, database, workdir, count, label, fabdesk_argv()) as bots:
+        async with replicas(fake, database, workdir, count, label, fabdesk_argv(), declared) as bots:
             began = time.monotonic()
             reminded = await labs.add_due_bookings(database, lab, REMINDERS, LEAD)
             await _queue_outbox(database, lab.member_ids[:OUTBOX], tag)
@@ -174,7 +188,7 @@ async def delivery(
             took = time.monotonic() - began
             await asyncio.sleep(3)  # a message sent twice would show by now
             errors = [line for bot in bots[kill_one:] for line in bot.logged_errors()]
-    entry = {"replicas": count, "killed_one": kill_one, "took_s": round(took, 1), **tally.summary(reminded)}
+    entry = {"replicas": count, "variant": variant, "took_s": round(took, 1), **tally.summary(reminded)}
     entry["killed_after"] = killed_at
     entry["errors"] = errors[:5]
     return entry
@@ -229,9 +243,11 @@ async def throughput(
 
 
 def _verdict(entry: dict[str, Any]) -> str:
+    if entry["variant"] == UNSHARED:
+        return "(not shipped)"
     if entry["lost"] or entry["refused_429"]:
         return "MISSED"
-    allowed = 20 if entry["killed_one"] else 0  # the killed replica's claimed batch, at most
+    allowed = 20 if entry["variant"] == KILLED else 0  # the killed replica's claimed batch, at most
     return "met" if entry["twice"] <= allowed else "MISSED"
 
 
@@ -252,13 +268,10 @@ async def main(argv: list[str] | None = None) -> int:
             await labs.migrate(database, plain_env(), workdir)
             lab = await labs.populate(database, members=REMINDERS + 100, history=1000)
             for count in args.replicas:
-                for kill_one in (False, True):
-                    entry = await delivery(database, lab, workdir, count, kill_one)
+                for variant in VARIANTS:
+                    entry = await delivery(database, lab, workdir, count, variant)
                     deliveries.append(entry)
-                    print(
-                        f"  delivery, {count} replicas{', one killed' if kill_one else ''}: {entry}",
-                        flush=True,
-                    )
+                    print(f"  delivery, {count} replicas, {variant}: {entry}", flush=True)
             for count in args.throughput:
                 entry = await throughput(database, lab, workdir, count, args.throughput_s)
                 speeds.append(entry)
@@ -272,18 +285,21 @@ async def main(argv: list[str] | None = None) -> int:
         "due at once"
     )
     header = (
-        f"{'replicas':>8}  {'one killed':<10} {'reminders':>9} {'outbox':>6} {'lost':>4} {'twice':>5} "
+        f"{'replicas':>8}  {'budget':<19} {'reminders':>9} {'outbox':>6} {'lost':>4} {'twice':>5} "
         f"{'429s':>4} {'msgs/s':>6} {'took s':>6}  target"
     )
     print(header)
     print("-" * len(header))
     for e in deliveries:
         print(
-            f"{e['replicas']:>8}  {'yes' if e['killed_one'] else 'no':<10} {e['reminders_delivered']:>9} "
+            f"{e['replicas']:>8}  {e['variant']:<19} {e['reminders_delivered']:>9} "
             f"{e['outbox_delivered']:>6} {e['lost']:>4} {e['twice']:>5} {e['refused_429']:>4} "
             f"{e['messages_per_s'] or '-':>6} {e['took_s']:>6}  {_verdict(e)}"
         )
-    print("Targets: zero lost, zero twice (one killed: at most its in-flight batch twice), no 429")
+    print(
+        "Targets: zero lost, zero twice (one killed: at most its in-flight batch twice), no 429. "
+        "Shared: FABDESK_REPLICAS=N, 29/N messages/s each; before: FABDESK_REPLICAS=1 in every replica"
+    )
     if speeds:
         print()
         print("Member workload through the proxy, limiter lifted (32 members, closed loop)")
