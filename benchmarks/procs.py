@@ -65,6 +65,7 @@ class BotProcess:
     cwd: Path
     log_path: Path
     process: asyncio.subprocess.Process | None = None
+    webhook_port: int | None = None  # in webhook mode: ready once it listens there (it does not poll)
 
     @property
     def pid(self) -> int:
@@ -72,7 +73,7 @@ class BotProcess:
         return self.process.pid
 
     async def start(self, fake: FakeBotApi, timeout: float = 90.0) -> None:  # noqa: ASYNC109
-        """Start the process and wait until it long-polls the fake."""
+        """Start the process and wait until it long-polls the fake (or listens on its webhook port)."""
         polling = asyncio.Event()
 
         def on_call(call: ApiCall) -> None:
@@ -95,7 +96,9 @@ class BotProcess:
         _RUNNING.append(self)
         try:
             ended = asyncio.ensure_future(self.process.wait())
-            ready = asyncio.ensure_future(polling.wait())
+            ready = asyncio.ensure_future(
+                polling.wait() if self.webhook_port is None else _listening(self.webhook_port)
+            )
             done, _ = await asyncio.wait({ended, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             ready.cancel()
             ended.cancel()
@@ -140,6 +143,18 @@ class BotProcess:
             if self in _RUNNING:
                 _RUNNING.remove(self)
         return process.returncode
+
+
+async def _listening(port: int) -> None:
+    """Return once something accepts connections on this local port."""
+    while True:
+        try:
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.close()
+        return
 
 
 def kill(pid: int) -> None:

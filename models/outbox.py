@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, update_ids
+from models.db import hold_job_lock
 from models.members import Member, manager_telegram_ids
 from models.notices import Notice, UnreadablePayload, rebuild
 
@@ -37,6 +38,10 @@ LONGEST_PAUSE = timedelta(minutes=30)
 # long one send takes (a 429 pause, a slow network); the rows of a sender that died are taken over
 # once it has run out (at once when the sender was a process of this machine, see release_dead_claims).
 LEASE = timedelta(seconds=60)
+# A chat another process is sending to, or sent to this long ago or less, is left to it: one chat's
+# messages go from one process at a time, so the messaging service's pace per chat (one a second in
+# a private chat, one every 3 s in a group: bot/core/lanes.py) holds across processes too.
+HANDOVER = timedelta(seconds=3)
 
 
 class OutboxMessage(Base):
@@ -184,15 +189,36 @@ async def claim(
     other; on SQLite every transaction holds the write lock from its BEGIN (models/db.py), so two
     claims run one after the other and the second sees the first's. Messages past their expiry are
     given up here rather than sent late.
+
+    A chat is claimed by one process at a time: rows of a chat another process holds a claim in, or
+    sent to within HANDOVER, are left to it (so two processes never send to one chat together). The
+    claims are taken one after the other (an advisory lock on PostgreSQL), so two claimers cannot both
+    find a chat free.
     """
+    await hold_job_lock(session, "outbox claim")
     await session.execute(
         update(OutboxMessage)
         .where(_due(now), _free(now), OutboxMessage.expires_at <= now)
         .values(failed_at=now, last_error="expired before it could be sent")
     )
+    elsewhere = (
+        select(OutboxMessage.chat_id)
+        .where(
+            or_(
+                and_(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.claimed_until > now,
+                    OutboxMessage.claimed_by != worker,
+                ),
+                and_(OutboxMessage.sent_at > now - HANDOVER, OutboxMessage.sent_by != worker),
+            )
+        )
+        .distinct()
+    )
     picked = (
         select(OutboxMessage.id)
-        .where(_due(now), _free(now))
+        .where(_due(now), _free(now), OutboxMessage.chat_id.not_in(elsewhere))
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

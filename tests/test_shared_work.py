@@ -34,7 +34,7 @@ from models.outbox import OutboxMessage
 from tests.factories import make_machine, make_member
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import MANAGER, Clock, cli_env, running_bot, test_settings
-from tests.workload import MEMBERS, REPORTS, booked, delivered, seed_due_work, start_bot
+from tests.workload import MEMBERS, REPORTS, booked, delivered, seed_due_work, start_bot, stop_all
 
 
 async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
@@ -80,11 +80,7 @@ async def test_two_fabdesk_processes_on_one_database_send_every_message_once(
             fake.send_message(visitor, "/help")
             await fake.wait_for_call("sendMessage", visitor.id, timeout=30)
         finally:
-            for process in processes:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGINT)
-            for process in processes:
-                await asyncio.wait_for(process.wait(), timeout=30)
+            await stop_all(processes)
         reminders, alerts = delivered(fake)
 
     assert set(reminders) == {10_000 + i for i in range(MEMBERS)}
@@ -163,6 +159,31 @@ async def test_two_senders_claiming_at_once_share_the_outbox_and_send_each_messa
         by = Counter((await session.scalars(select(OutboxMessage.sent_by))).all())
     assert by == Counter({first.worker: counts[0], second.worker: counts[1]})
     assert counts[0] > 0 and counts[1] > 0, "both processes took a share"
+
+
+async def test_one_chat_is_sent_to_by_one_process_at_a_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Telegram's pace in a chat (one message a second) is kept by the process sending there: the
+    chat's other messages are left to it while it holds a claim in it, and for HANDOVER after its
+    last send; then any process may take them."""
+    now = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        for machine in ("Laser", "Router"):
+            outbox.enqueue(session, chat_id=31_001, notice=Authorized(machine=machine), now=now)
+        outbox.enqueue(session, chat_id=31_002, notice=Authorized(machine="Lathe"), now=now)
+    async with sessions.begin() as session:
+        (first,) = await outbox.claim(session, "a", now, limit=1)
+    async with sessions.begin() as session:
+        assert [m.chat_id for m in await outbox.claim(session, "b", now)] == [31_002]
+        await outbox.mark_sent(session, first.id, now, worker="a")
+    later = now + outbox.HANDOVER - timedelta(seconds=1)
+    async with sessions.begin() as session:
+        assert await outbox.claim(session, "b", later) == [], "a sent to that chat a moment ago"
+    after = now + outbox.HANDOVER + timedelta(seconds=1)
+    async with sessions.begin() as session:
+        (second,) = await outbox.claim(session, "b", after)
+    assert (second.chat_id, second.payload) == (31_001, Authorized(machine="Router").payload())
 
 
 async def test_a_claim_of_a_process_that_vanished_is_taken_over_after_its_lease(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections import Counter
 from datetime import datetime, timedelta
@@ -87,3 +88,12 @@ async def start_bot(fake: FakeBotApi, database_url: str, log: Path) -> asyncio.s
         )
     finally:
         handle.close()
+
+
+async def stop_all(processes: list[asyncio.subprocess.Process]) -> None:
+    """Stop the bots still running (SIGINT, as Ctrl-C) and wait for each to end."""
+    for process in processes:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        await asyncio.wait_for(process.wait(), timeout=30)

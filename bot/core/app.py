@@ -123,7 +123,7 @@ def build_application(
         .token(settings.token())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(LanedRateLimiter(MESSAGES_PER_SECOND, max_retries=2))
+        .rate_limiter(LanedRateLimiter(MESSAGES_PER_SECOND / settings.replicas, max_retries=2))
         .concurrent_updates(settings.concurrent_updates)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -15,7 +15,8 @@ button presses nor edits of a message. So:
 - a 429 all the same pauses every lane for the time Telegram asks, then the call is tried again (at
   most `max_retries` times, as PTB's limiter does).
 
-Each process keeps its own budget: replicas of one bot share Telegram's, see the README.
+Each process keeps its own budget; several processes sending with one token each take their share
+of Telegram's (`LanedRateLimiter(29 / FABDESK_REPLICAS)`, bot/core/app.py; see the README).
 """
 
 from __future__ import annotations

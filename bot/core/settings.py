@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     error_reports: bool = True
+    # How many fabdesk processes send with this bot token (replicas, or a standby next to the poller):
+    # each sends at most its share of Telegram's bot-wide budget, 29/N messages a second.
+    replicas: int = Field(default=1, ge=1, le=29)
     concurrent_updates: int = Field(default=8, ge=1, le=256)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
