@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     error_reports: bool = True
     concurrent_updates: int = Field(default=8, ge=1, le=256)
+    # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
+    # call), or httpx, python-telegram-bot's own.
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
     _database_url_as_written: str | None = PrivateAttr(default=None)
