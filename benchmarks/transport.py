@@ -196,6 +196,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="length of a window (default 15; 5 with --quick)")
     parser.add_argument("--members", type=int, default=32, help="concurrent members in the closed loop")
     parser.add_argument("--pg-url", help="also on PostgreSQL (an admin URL that may CREATE DATABASE)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (with --pg-url)")
     parser.add_argument("--json", type=Path, default=HERE / "transport.json")
     args = parser.parse_args(argv)
     history = args.history or (1_000 if args.quick else 100_000)
@@ -210,10 +211,13 @@ async def main(argv: list[str] | None = None) -> int:
         "plan": {"history": history, "rounds": rounds, "seconds": seconds, "warmup_s": warmup},
         "backends": {},
     }
-    backends = ["sqlite"] + (["postgresql"] if args.pg_url else [])
+    backends = ([] if args.no_sqlite else ["sqlite"]) + (["postgresql"] if args.pg_url else [])
     tables = []
     try:
         for backend in backends:
+            if backend == "postgresql" and (reason := await labs.postgres_available(args.pg_url)):
+                say(f"PostgreSQL skipped: {reason}")
+                continue
             database = await labs.create_database(backend, "transport", workdir, args.pg_url)
             try:
                 await labs.migrate(database, plain_env(), workdir)
@@ -224,6 +228,7 @@ async def main(argv: list[str] | None = None) -> int:
                 await labs.drop_database(database)
             results["backends"][backend] = measured
             tables.append(table(database.display, measured))
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     finally:
         kill_all()
     results["duration_s"] = round(time.monotonic() - began)
