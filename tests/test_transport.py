@@ -21,6 +21,7 @@ from bot.core.transport import build_request
 
 TOKEN = "123456:SECRET-token-never-logged"
 TRANSPORTS = ["aiohttp", "httpx"]
+FILE = bytes(range(256)) * 40  # a file as the Bot API's file URL serves it
 ME = {"id": 1, "is_bot": True, "first_name": "Fab", "username": "fab_bot"}
 MESSAGE = {"message_id": 5, "date": 1_700_000_000, "chat": {"id": 42, "type": "private"}}
 
@@ -67,6 +68,7 @@ async def api() -> AsyncIterator[FakeApi]:
     fake = FakeApi()
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", fake.handle)
+    app.router.add_route("GET", "/file/{tail:.*}", _file)
     runner = web.AppRunner(app, access_log=None)  # the server's log is not the bot's
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -75,6 +77,10 @@ async def api() -> AsyncIterator[FakeApi]:
     fake.url = f"http://127.0.0.1:{port}/bot"
     yield fake
     await runner.cleanup()
+
+
+async def _file(_request: web.Request) -> web.Response:
+    return web.Response(body=FILE)
 
 
 def make_bot(api: FakeApi, transport: str, **options: Any) -> Bot:
@@ -254,3 +260,10 @@ def _upload(document: InputFile) -> Any:
     from telegram.request._requestparameter import RequestParameter
 
     return RequestData([RequestParameter("document", "attach://x", input_files=[document])])
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_file_is_downloaded_intact(api: FakeApi, transport: str) -> None:
+    """File downloads (a local Bot API server's base_file_url too) are GETs through the same transport."""
+    async with build_request(transport) as request:  # type: ignore[arg-type]
+        assert await request.retrieve(api.url.replace("/bot", f"/file/bot{TOKEN}/photos/a.jpg")) == FILE
