@@ -1,6 +1,6 @@
 """A bare python-telegram-bot echo bot: the framework's own limit, for the benchmark's baseline.
 
-Usage: echo_bot.py TOKEN BASE_URL [--concurrent-updates N] [--rate-limiter]
+Usage: echo_bot.py TOKEN BASE_URL [--concurrent-updates N] [--rate-limiter] [--transport httpx|aiohttp]
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import logging
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+
+from bot.core.transport import build_request
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,6 +25,9 @@ def main() -> None:
     parser.add_argument("token")
     parser.add_argument("base_url")
     parser.add_argument("--concurrent-updates", type=int, default=8)
+    parser.add_argument(
+        "--transport", choices=["httpx", "aiohttp"], default="httpx", help="PTB's own, or fabdesk's"
+    )
     parser.add_argument("--rate-limiter", action="store_true", help="use AIORateLimiter as fabdesk does")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -31,6 +36,8 @@ def main() -> None:
         .token(args.token)
         .base_url(args.base_url)
         .concurrent_updates(args.concurrent_updates)
+        .request(build_request(args.transport, connection_pool_size=256))
+        .get_updates_request(build_request(args.transport, connection_pool_size=1))
     )
     if args.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))

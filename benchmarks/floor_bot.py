@@ -19,6 +19,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.core.transport import build_request
 from models.db import create_engine, session_factory
 from models.members import Member
 
@@ -33,6 +34,9 @@ def main() -> None:
     parser.add_argument("base_url")
     parser.add_argument("--database", help="one transaction per update on this database (fabdesk's)")
     parser.add_argument("--concurrent-updates", type=int, default=8)
+    parser.add_argument(
+        "--transport", choices=["httpx", "aiohttp"], default="httpx", help="PTB's own, or fabdesk's"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sessions = session_factory(create_engine(args.database)) if args.database else None
@@ -63,6 +67,8 @@ def main() -> None:
         .token(args.token)
         .base_url(args.base_url)
         .concurrent_updates(args.concurrent_updates)
+        .request(build_request(args.transport, connection_pool_size=256))
+        .get_updates_request(build_request(args.transport, connection_pool_size=1))
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, on_text))

@@ -447,6 +447,13 @@ async def test_a_failure_reason_is_repeated_only_every_so_often(monkeypatch: pyt
                 ConnectionRefusedError()
             )
 
+        @property
+        def bot(self) -> Unreachable:  # its connection pools are closed when the wait is given up
+            return self
+
+        async def shutdown(self) -> None:
+            pass
+
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]

@@ -50,6 +50,7 @@ from bot.core.outbox import send_outbox, wake_sender
 from bot.core.reply import Reply
 from bot.core.settings import Settings, SettingsError, Webhook
 from bot.core.startup import telegram_reason
+from bot.core.transport import build_request
 from bot.features.menu import screens as menu
 from bot.features.registry import features
 from models import members
@@ -120,6 +121,9 @@ def build_application(
     )
     application = (
         Application.builder()
+        # The pools PTB's builder gives its own transports: 256 connections, and one for getUpdates.
+        .request(build_request(settings.transport, connection_pool_size=256))
+        .get_updates_request(build_request(settings.transport, connection_pool_size=1))
         .token(settings.token())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # each sends at most its share of Telegram's bot-wide budget, 29/N messages a second.
     replicas: int = Field(default=1, ge=1, le=29)
     concurrent_updates: int = Field(default=8, ge=1, le=256)
+    # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
+    # call), or httpx, python-telegram-bot's own.
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
     _database_url_as_written: str | None = PrivateAttr(default=None)

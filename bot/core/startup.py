@@ -40,16 +40,21 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def telegram_reason(exc: BaseException) -> str:
     """Why a request to the Bot API failed, in a few words a fab manager can act on."""
-    for cause in _chain(exc):
+    causes = list(_chain(exc))
+    for cause in causes:
         if isinstance(cause, ConnectionRefusedError):
             return "connection refused (nothing listens at that address and port)"
         if isinstance(cause, socket.gaierror):
             return "host not found (DNS: check the address and the network)"
-        if isinstance(cause, ssl.SSLError):
-            reason = cause.reason or cause
+        # aiohttp's ClientConnectorSSLError is an SSLError without a reason: the one it wraps has it.
+        if isinstance(cause, ssl.SSLError) and getattr(cause, "reason", None) is not None:
+            reason = cause.reason
             return f"TLS failed ({reason}): check that this is a Bot API server's https:// address"
         if isinstance(cause, TimeoutError | TimedOut):
             return "no answer in time (timed out)"
+    # aiohttp's connection errors are OSErrors themselves, wrapping the one that says what failed:
+    # the specific causes above are looked for down the whole chain first.
+    for cause in causes:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror
     if isinstance(exc, TelegramError):
@@ -64,9 +69,13 @@ async def wait_for_telegram(application: Application, base_url: str) -> bool:  #
     stop = asyncio.Event()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
+    ready = False
     try:
-        return await _initialize(application, base_url, stop)
+        ready = await _initialize(application, base_url, stop)
+        return ready
     finally:
+        if not ready:  # close the connection pools the attempts opened (aiohttp warns of open ones)
+            await application.bot.shutdown()
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)  # PTB puts its own in, for the time the bot runs
 
