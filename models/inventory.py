@@ -68,13 +68,21 @@ class MachineEntry:
     # database keeps the others as they are (a manager changed them in the app): a new one gets the
     # values above, the file's defaults.
     named: frozenset[str] | None = None
+    checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
 
 
 # What a machine's entry may leave out (name and kind it always gives).
-OPTIONAL_FIELDS = ("location", "description", "slot_minutes", "max_booking_minutes", "requires_training")
+OPTIONAL_FIELDS = (
+    "location",
+    "description",
+    "slot_minutes",
+    "max_booking_minutes",
+    "requires_training",
+    "checkin_minutes",
+)
 
 
 @dataclass(frozen=True)
@@ -382,6 +390,7 @@ async def apply_inventory(
                 slot_minutes=entry.slot_minutes,
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
+                checkin_minutes=entry.checkin_minutes,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -725,7 +734,7 @@ def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
     """Set the fields the entry names that differ; return whether any did."""
     slot, longest = _booking_grid(machine, entry)
     wanted: dict[str, object] = {"name": entry.name, "kind": entry.kind}
-    for attribute in ("location", "description", "requires_training"):
+    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
