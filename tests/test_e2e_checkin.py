@@ -168,3 +168,39 @@ async def test_a_booking_nobody_checked_in_is_released_and_its_member_told(
     assert (
         len([c for c in fake.calls_of("sendMessage", ALICE.id) if "Nobody checked in" in (c.text or "")]) == 1
     )
+
+
+async def test_a_machines_qr_code_opens_its_page_to_check_in_book_next_or_report(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        async with sessions() as session:
+            prusa = await session.scalar(select(Machine.id).where(Machine.name == "Prusa MK4"))
+        clock.now = paris(5, 9, 50)
+        page = await say(fake, ALICE, f"/start m{prusa}")
+        assert "Prusa MK4 — Atelier" in (page.text or "")
+        assert "Your booking: Tuesday 5 March, 10:00–11:00." in (page.text or "")
+        assert "Next free slot: Tue 5 Mar 11:00." in (page.text or "")
+        done = await tap(fake, ALICE, "I'm here")
+        assert "You are checked in: Prusa MK4" in (done.text or "")
+
+        # Checked in: the page no longer offers I'm here; the next free slot goes into the booking.
+        page = await say(fake, ALICE, f"/start m{prusa}")
+        assert not any("I'm here" in label for label, _d in page.buttons())
+        lengths = await tap(fake, ALICE, "Book Tue 5 Mar 11:00")
+        assert "For how long?" in (lengths.text or "")
+        # Bob scans it: he has no booking now; reporting skips the machine choice.
+        page = await say(fake, BOB, f"/start m{prusa}")
+        assert "Your booking" not in (page.text or "")
+        ask = await tap(fake, BOB, "Report a problem")
+        assert "Describe the problem" in (ask.text or "")
+        assert "Prusa MK4" in (ask.text or "")
+
+        # A link to no machine, or a payload that is not one: kind answers.
+        gone = await say(fake, BOB, "/start m999")
+        assert "no longer available" in (gone.text or "")
+        hello = await say(fake, BOB, "/start mx")
+        assert "Hello Bob" in (hello.text or "")
