@@ -204,3 +204,35 @@ async def test_a_machines_qr_code_opens_its_page_to_check_in_book_next_or_report
         assert "no longer available" in (gone.text or "")
         hello = await say(fake, BOB, "/start mx")
         assert "Hello Bob" in (hello.text or "")
+
+
+def test_the_reminder_and_the_release_read_in_french() -> None:
+    import bot.features.messages  # noqa: F401 - registers every feature's renderers
+    from bot.core.i18n import Texts
+    from bot.core.messages import RENDERERS
+    from models.bookings import Reminder
+    from models.checkin import NoShowReleased
+    from tests.factories import PARIS
+
+    french = Texts("fr", PARIS)
+    start, end = paris(5, 10), paris(5, 11)
+    reminder = RENDERERS[Reminder](
+        french,
+        Reminder(
+            booking_id=1, machine="Prusa MK4", start=start, end=end, minutes_left=30, checkin_minutes=15
+        ),
+    )
+    assert reminder.text.startswith(
+        "⏰ Rappel : votre réservation commence dans 30 min (Prusa MK4, mardi 5 mars"
+    )
+    assert "« J'y suis » au plus tard 15 minutes après le début" in reminder.text
+    labels = [b.text for row in reminder.markup.inline_keyboard for b in row] if reminder.markup else []
+    assert "📍 J'y suis" in labels and "🙅 Je ne peux pas venir" in labels
+    released = RENDERERS[NoShowReleased](
+        french,
+        NoShowReleased(booking_id=1, machine="Prusa MK4", machine_id=1, start=start, end=end, minutes=15),
+    )
+    assert (
+        "au plus tard 15 minutes après le début de votre réservation (Prusa MK4, mardi 5 mars"
+        in released.text
+    )

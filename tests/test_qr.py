@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.machines import Machine, MachineKind
 from tests.factories import make_machine
+from tests.fakebot import FakeBotApi
 from tests.harness import cli_env, run_cli
 
 TOOLS = ("pdfinfo", "pdftoppm", "pdftotext", "zbarimg")
@@ -67,3 +68,17 @@ async def test_fabdesk_qr_without_a_username_or_token_says_what_to_set(
     assert code == 2
     assert "FABDESK_BOT_USERNAME" in err
     assert not (tmp_path / "x.pdf").exists()
+
+
+async def test_fabdesk_qr_asks_telegram_for_the_bots_username_without_the_setting(
+    database_url: str, lab: None, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    env = cli_env(database_url=database_url, bot_token=fake.token, telegram_base_url=fake.base_url)
+    code, out, err = await run_cli("qr", str(tmp_path / "labels.pdf"), env=env, cwd=tmp_path)
+    assert code == 0, err
+    username = fake.bot_user["username"]
+    assert f"2 machine labels, links to @{username}" in out
+    assert fake.calls_of("getMe")
+    await _run("pdftoppm", "-r", "150", "-png", str(tmp_path / "labels.pdf"), str(tmp_path / "page"))
+    links = (await _run("zbarimg", "--quiet", "--raw", str(tmp_path / "page-1.png"))).split()
+    assert sorted(links) == [f"https://t.me/{username}?start=m1", f"https://t.me/{username}?start=m2"]
