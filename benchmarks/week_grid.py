@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/week_grid.py --pg postgresql://fabdesk:fabdesk@127.0.0.1/postgres
 
 Measures the server time of models/planning.py: week (one transaction, as one API call), and the
-number of SQL statements it runs. Target: ≤ 50 ms, one query per table read.
+number of SQL statements it runs. Target: ≤ 50 ms, one query per table read. The verdict is on the
+wall-clock median; the process's CPU time is printed beside it, as on a shared machine another
+process's work shows up in the wall clock (on PostgreSQL the server's own CPU is not in it).
 """
 
 from __future__ import annotations
@@ -50,16 +52,17 @@ async def measure(backend: str, workdir: Path, pg: str | None) -> dict[str, Any]
         sessions = session_factory(engine)
         rules = BookingRules(tz=labs.TZ, horizon_days=14)
         now = datetime.now(UTC)
-        timings = []
+        timings, cpu = [], []
         async with sessions() as session:
             member = await session.scalar(select(Member).where(Member.telegram_id == lab.member_ids[0]))
             assert member is not None
         for _ in range(RUNS):
             statements = 0
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             async with sessions.begin() as session:
                 plan = await planning.week(session, member, planning.week_monday(rules, now), rules)
             timings.append(1000 * (time.perf_counter() - began))
+            cpu.append(1000 * (time.process_time() - began_cpu))
         await engine.dispose()
         return {
             "backend": database.display,
@@ -69,6 +72,7 @@ async def measure(backend: str, workdir: Path, pg: str | None) -> dict[str, Any]
             "statements": statements,
             "p50_ms": statistics.median(timings),
             "max_ms": max(timings),
+            "cpu_ms": statistics.median(cpu),
         }
     finally:
         await labs.drop_database(database)
@@ -85,11 +89,12 @@ async def main() -> int:
         results.append(await measure("sqlite", Path(workdir), None))
         if args.pg:
             results.append(await measure("postgresql", Path(workdir), args.pg))
-    print(f"{'Week grid (planning.week)':28} {'p50 ms':>8} {'max ms':>8} {'SQL':>4}  target")
+    print(f"{'Week grid (planning.week)':28} {'p50 ms':>8} {'max ms':>8} {'cpu ms':>8} {'SQL':>4}  target")
     for r in results:
         ok = "met" if r["p50_ms"] <= TARGET_MS else "MISSED"
         print(
-            f"{r['backend']:28} {r['p50_ms']:8.1f} {r['max_ms']:8.1f} {r['statements']:4}  "
+            f"{r['backend']:28} {r['p50_ms']:8.1f} {r['max_ms']:8.1f} {r['cpu_ms']:8.1f} "
+            f"{r['statements']:4}  "
             f"≤ {TARGET_MS:.0f} ms {ok}  ({r['machines']} machines, {r['busy']} busy, "
             f"{r['bookings']} bookings)"
         )

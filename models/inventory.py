@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from models.audit import ChangeKind, ManagerChange
 from models.base import utcnow
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan
@@ -197,6 +198,8 @@ class ImportReport:
     closures_removed: list[date] = field(default_factory=list)
     closures_updated: list[date] = field(default_factory=list)  # same day, new reason
     not_in_file: list[str] = field(default_factory=list)  # machines left untouched (retired ones aside)
+    # "file name → name given in the app": machines renamed in the app, found by their former name
+    renamed_in_app: list[str] = field(default_factory=list)
     plans_created: list[str] = field(default_factory=list)
     plans_updated: list[str] = field(default_factory=list)
     plans_deactivated: list[str] = field(default_factory=list)  # on the machine, not in its list
@@ -304,6 +307,10 @@ class ImportReport:
                 ]
                 if new or edited:
                     sentences.append(f"{title}: {', '.join(counts)}.")
+        if self.renamed_in_app:
+            sentences.append(
+                "Renamed in the app, kept under their new name: " + ", ".join(self.renamed_in_app) + "."
+            )
         for label, names in (
             ("Not in the file", self.not_in_file),
             ("Consumables not in the file", self.consumables_not_in_file),
@@ -333,6 +340,7 @@ async def apply_inventory(
     updates = inventory.updates or ()
     existing = list(await session.scalars(select(Machine).order_by(Machine.id)))
     matches = _match_by_name(existing, [entry.name for entry in entries], "machines", problems)
+    renamed = await _follow_renames(session, existing, entries, matches)
     plan_matches = await _match_plans(session, entries, matches, problems)
     find_machine = _machine_finder(entries, existing, problems)
     feeds = [
@@ -394,10 +402,12 @@ async def apply_inventory(
             )
             session.add(machine)
             report.created.append(entry.name)
-        elif _update_machine(machine, entry):
+        elif _update_machine(machine, entry, keep_name=machine in renamed):
             report.updated.append(entry.name)
         else:
             report.unchanged.append(entry.name)
+        if machine in renamed:
+            report.renamed_in_app.append(f"{entry.name} → {machine.name}")
         machines.append(machine)
     if plan_matches or consumables or updates:
         await session.flush()  # new plans, machine links and update items need their machine's id
@@ -456,6 +466,42 @@ def _match_by_name(
             )
         matches.append(candidates[0] if candidates else None)
     return matches
+
+
+async def _follow_renames(
+    session: AsyncSession,
+    existing: list[Machine],
+    entries: Sequence[MachineEntry],
+    matches: list[Machine | None],
+) -> set[Machine]:
+    """Match the file's names no machine has to the machines renamed from them in the app; return those.
+
+    A manager who renames "Prusa" to "Prusa #1" in the app has not edited the file: the next import
+    of it updates "Prusa #1" (keeping the app's name) rather than creating a second "Prusa". The
+    latest rename from a name wins; a machine matched by its present name is not taken twice.
+    """
+    if all(match is not None for match in matches):
+        return set()
+    by_id = {machine.id: machine for machine in existing}
+    former: dict[str, Machine] = {}
+    changes = await session.scalars(
+        select(ManagerChange)
+        .where(ManagerChange.what == ChangeKind.MACHINE)
+        .order_by(ManagerChange.at, ManagerChange.id)
+    )
+    for change in changes:
+        name = change.details.get("former_name")
+        if isinstance(name, str) and change.target_id in by_id:
+            former[name.strip().casefold()] = by_id[change.target_id]
+    taken = {id(match) for match in matches if match is not None}
+    followed: set[Machine] = set()
+    for index, entry in enumerate(entries):
+        machine = former.get(entry.name.strip().casefold())
+        if matches[index] is None and machine is not None and id(machine) not in taken:
+            matches[index] = machine
+            taken.add(id(machine))
+            followed.add(machine)
+    return followed
 
 
 def _machine_finder(
@@ -730,10 +776,13 @@ def _booking_grid(machine: Machine, entry: MachineEntry) -> tuple[int, int]:
     return slot, entry.max_booking_minutes if entry.names("slot_minutes") else slot
 
 
-def _update_machine(machine: Machine, entry: MachineEntry) -> bool:
-    """Set the fields the entry names that differ; return whether any did."""
+def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = False) -> bool:
+    """Set the fields the entry names that differ; return whether any did. `keep_name`: the
+    machine was renamed in the app since the file was written, and keeps the app's name."""
     slot, longest = _booking_grid(machine, entry)
-    wanted: dict[str, object] = {"name": entry.name, "kind": entry.kind}
+    wanted: dict[str, object] = {"kind": entry.kind}
+    if not keep_name:
+        wanted["name"] = entry.name
     for attribute in ("location", "description", "requires_training", "checkin_minutes"):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)

@@ -217,6 +217,18 @@ def test_french_avoids_anglicisms_and_machine_names_without_an_article() -> None
     assert french.gettext("Only the fab managers can do that.") == "Seuls les fabmanagers peuvent faire cela."
 
 
+def test_french_writes_its_apostrophes_one_way() -> None:
+    """One screen showed « Rien n'a été modifié » and « Rien n’a été modifié » side by side (the Mini
+    App's refusals): the catalog writes the apostrophe as most of it does, ' (U+0027)."""
+    curly = []
+    for entry in catalog("fr"):
+        if not entry.id:
+            continue
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        curly += [form for form in forms if re.search(r"\w\u2019\w", form)]
+    assert curly == []
+
+
 def test_sibling_items_keep_distinct_labels_on_a_phone() -> None:
     """The example inventory's Fusion 360 — Poste CAO 1 and … CAO 2 both read « Fusion 360 — Post… »:
     two identical buttons. The label keeps the start and the end of a long name."""

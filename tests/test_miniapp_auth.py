@@ -136,3 +136,46 @@ def test_the_main_menu_opens_the_planning_only_when_the_app_is_on() -> None:
         b.web_app.url for row in main_menu(texts, member, url).inline_keyboard for b in row if b.web_app
     ]
     assert opened == [url]
+
+
+async def test_the_chats_menu_button_opens_the_app_only_when_it_is_on(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    """setChatMenuButton at start-up: the Planning web app with an https address, the commands without."""
+    import json
+
+    for public_url, expected in (
+        ("https://lab.example.org/fabdesk", "web_app"),
+        ("http://127.0.0.1:1", "commands"),
+    ):
+        mark = fake.mark()
+        settings = bot_settings(fake, database_url, http_port=free_port(), public_url=public_url)
+        async with running_bot(settings, Clock()):
+            call = await fake.wait_for_call("setChatMenuButton", None, after=mark)
+        button = call.params["menu_button"]
+        button = json.loads(button) if isinstance(button, str) else button
+        assert button["type"] == expected, button
+        if expected == "web_app":
+            assert button["web_app"] == {"url": "https://lab.example.org/fabdesk/app/"}
+            assert button["text"] == "Planning"
+
+
+async def test_the_pages_scripts_are_checked_again_after_an_upgrade(
+    fake: FakeBotApi, database_url: str
+) -> None:
+    """Telegram's web view kept a week-old app.js talking to the upgraded API: without a Cache-Control,
+    a browser may reuse a file for a tenth of its age. Every asset is revalidated (an ETag: a 304)."""
+    import aiohttp
+
+    port = free_port()
+    settings = bot_settings(fake, database_url, http_port=port, public_url="https://lab.example.org/fabdesk")
+    async with running_bot(settings, Clock()), aiohttp.ClientSession() as client:
+        for asset in ("app.js", "manage.js", "app.css"):
+            async with client.get(f"http://127.0.0.1:{port}/app/static/{asset}") as response:
+                assert response.status == 200
+                assert response.headers.get("Cache-Control") == "no-cache", asset
+                etag = response.headers["Etag"]
+            async with client.get(
+                f"http://127.0.0.1:{port}/app/static/{asset}", headers={"If-None-Match": etag}
+            ) as response:
+                assert response.status == 304

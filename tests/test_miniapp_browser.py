@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,13 +29,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.bookings import Booking
 from models.db import create_engine, session_factory
 from models.downtime import Downtime
-from models.machines import Machine, MachineKind, MachineStatus
-from models.opening import Closure
+from models.machines import Authorization, Machine, MachineKind, MachineStatus
+from models.maintenance import Severity, Ticket
+from models.members import Member
+from models.opening import Closure, OpeningHours
+from models.stock import Consumable
+from models.updates import UpdateItem
 from tests.factories import NOW, make_machine, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
 from tests.miniapp import launch_data
 from tests.test_miniapp_api import App, running_app
+from tests.test_miniapp_manage import add_ticket, ids
+from tests.test_miniapp_stock import stocked
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -188,6 +195,17 @@ async def no_sideways_scroll(page: Any) -> None:
     assert small == [], f"too small for a thumb ({len(small)}): {small[:5]}"
 
 
+async def above_the_tab_bar(page: Any, locator: Any) -> bool:
+    """Whether what `locator` shows is on the screen, above the tabs (fixed at the bottom)."""
+    return bool(
+        await locator.evaluate(
+            """e => { const r = e.getBoundingClientRect();
+                const tabs = document.querySelector("#tabs").getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= tabs.top + 1; }"""
+        )
+    )
+
+
 async def tab_ids(page: Any) -> list[str]:
     ids: list[str] = await page.locator("#tabs [role=tab]").evaluate_all("ts => ts.map(t => t.dataset.tab)")
     return ids
@@ -332,6 +350,10 @@ async def test_a_chat_booking_wins_the_race_and_the_page_says_so_in_the_chats_wo
         await locked.click()
         await page.locator("#sheet .said").get_by_text("This machine needs a training first.").wait_for()
         assert await page.locator("#sheet .length").count() == 0
+        # No question left open: neither "How long?" nor a greyed Confirm above the reason.
+        assert await page.locator("#sheet h3").is_hidden()
+        assert await page.get_by_role("button", name="Confirm").is_hidden()
+        await shot(page, "sheet-refused")
         assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
 
 
@@ -372,7 +394,7 @@ async def test_a_french_member_reads_french_and_the_hours(browser: Any, database
         ]
         assert await page.locator(".week-nav h2").text_content() == "Semaine du lundi 4 mars"
         assert await page.locator(".legend").inner_text() == (
-            "Libre\nÀ moi\nRéservé\nArrêt prévu\nHors service\nFermé\nPassé"
+            "Libre\nÀ moi\nRéservé\nIndisponibilité prévue\nHors service\nFermé\nPassé"
         )
         assert await page.evaluate("document.documentElement.lang") == "fr"
         await no_sideways_scroll(page)
@@ -447,3 +469,320 @@ async def test_stale_forged_or_missing_launch_data_asks_to_reopen_and_a_lost_ser
         await lost.get_by_role("button", name="Try again").click()
         await lost.locator(".cell.free").first.wait_for()
         assert await lab.bookings() == []
+
+
+# --- The managers' tabs, driven as a fab manager would ---
+
+EN_MANAGER = FakeUser(MANAGER.id, MANAGER.first_name, username="morgane", language_code="en")
+
+
+async def managing(lab: Lab, browser: Any, tab: str, user: FakeUser = EN_MANAGER) -> Any:
+    """The app opened by a manager on one of the managers' tabs."""
+    page = await lab.open(browser, user)
+    await page.locator(f'#tabs [data-tab="{tab}"]').click()
+    return page
+
+
+async def members_by_telegram_id(lab: Lab) -> dict[int, Member]:
+    async with lab.sessions() as session:
+        return {m.telegram_id: m for m in await session.scalars(select(Member))}
+
+
+async def ticket_status(lab: Lab, ticket_id: int) -> tuple[str, int | None]:
+    async with lab.sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        assert ticket is not None
+        return ticket.status.value, ticket.assignee_id
+
+
+async def test_a_manager_works_the_maintenance_queue_from_the_board(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        assert (await lab.app(BOB, "week"))[0] == 200  # Bob is a member
+        async with lab.sessions.begin() as session:
+            await make_machine(session, "Ultimaker S5")
+        known = await ids(lab.sessions)
+        old = await add_ticket(lab.sessions, known, Severity.MINOR, "Bed not level", "Prusa MK4", 72)
+        urgent = await add_ticket(
+            lab.sessions, known, Severity.UNUSABLE, "Tube does not fire", "Trotec Speedy", hours_ago=2
+        )
+        newer = await add_ticket(lab.sessions, known, Severity.MINOR, "Fan noisy", "Ultimaker S5")
+        page = await managing(lab, browser, "maintenance")
+        lines = page.locator(".fd-ticket")
+        await lines.first.wait_for()
+        # Most urgent first, then the oldest.
+        assert await lines.locator("strong").all_text_contents() == [
+            f"⛔ #{urgent} Tube does not fire",
+            f"🔧 #{old} Bed not level",
+            f"🔧 #{newer} Fan noisy",
+        ]
+        assert await lines.nth(1).locator(".fd-hint").text_content() == "Prusa MK4 · open · opened 3 d ago"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-maintenance")
+
+        await lines.first.locator("button").click()
+        card = page.locator(".fd-card")
+        await card.get_by_text("Tube does not fire, vu ce matin").wait_for()
+        assert await card.locator("li .fd-hint").first.text_content() == "Mon 4 Mar 05:00 · Bob"
+        await page.get_by_role("button", name="Take it").click()
+        await card.get_by_text("Taken by Morgane").wait_for()
+        assert (await ticket_status(lab, urgent))[0] == "in_progress"
+        mark = lab.fake.mark()
+        await card.locator("textarea").fill("Tube replaced, power calibrated.")
+        await no_sideways_scroll(page)
+        await shot(page, "manager-ticket")
+        await page.get_by_role("button", name="Resolve").click()
+        await page.locator(".fd-notice.fd-ok").get_by_text("Done. The reporters were told.").wait_for()
+        await card.get_by_text("Tube replaced, power calibrated.").wait_for()  # in its history now
+        assert (await ticket_status(lab, urgent))[0] == "resolved"
+        told = await lab.fake.wait_for_call("sendMessage", BOB.id, after=mark)
+        assert f"Ticket #{urgent} on Trotec Speedy is resolved" in (told.text or "")
+        assert "Tube replaced, power calibrated." in (told.text or "")
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket strong").get_by_text("Tube does not fire").wait_for(state="detached")
+        assert await page.locator(".fd-ticket").count() == 2  # the resolved one left the board
+
+        # Rejecting needs a note; with one, the ticket leaves the board too.
+        await page.locator(".fd-ticket button").last.click()
+        await page.get_by_role("button", name="Reject").click()
+        await page.locator(".fd-notice.fd-error").wait_for()
+        assert (await ticket_status(lab, newer))[0] == "open"
+        await page.locator(".fd-card textarea").fill("Duplicate of the bed ticket.")
+        await page.get_by_role("button", name="Reject").click()
+        await page.locator(".fd-notice.fd-ok").wait_for()
+        assert (await ticket_status(lab, newer))[0] == "rejected"
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket strong").get_by_text("Fan noisy").wait_for(state="detached")
+        assert await page.locator(".fd-ticket strong").all_text_contents() == [f"🔧 #{old} Bed not level"]
+
+        # Escalated to the vendor, it stays on the board, said so.
+        await page.locator(".fd-ticket button").first.click()
+        await page.locator(".fd-card textarea").fill("Sent to Prusa support.")
+        await page.get_by_role("button", name="Escalate").click()
+        await page.locator(".fd-notice.fd-ok").wait_for()
+        assert (await ticket_status(lab, old))[0] == "escalated"
+        await page.get_by_role("button", name="Take it").wait_for()  # what an escalated ticket allows
+        await page.get_by_role("button", name="← Back to the queue").click()
+        await page.locator(".fd-ticket .fd-hint").get_by_text("escalated").wait_for()
+
+
+async def machine_row(lab: Lab, machine_id: int) -> tuple[Any, ...]:
+    async with lab.sessions() as session:
+        m = await session.get(Machine, machine_id)
+        assert m is not None
+        return (
+            *(m.name, m.kind, m.location, m.slot_minutes, m.max_booking_minutes, m.requires_training),
+            m.status,
+        )
+
+
+async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        await form.wait_for()
+        fields = form.locator(".fd-field")
+        await fields.filter(has_text="Name").locator("input").fill("Prusa MK4S")
+        await fields.filter(has_text="Kind").locator("select").select_option("laser_cutter")
+        await fields.filter(has_text="Location").locator("input").fill("Atelier bois")
+        await fields.filter(has_text="Slot grid").locator("input").fill("15")
+        await fields.filter(has_text="Longest booking").locator("input").fill("90")
+        await fields.filter(has_text="Training required").locator("input").check()
+        await fields.filter(has_text="Out of service").locator("input").check()
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        assert await form.locator("h3").text_content() == "Prusa MK4S"
+        assert await machine_row(lab, lab.prusa) == (
+            *("Prusa MK4S", MachineKind.LASER_CUTTER, "Atelier bois", 15, 90, True),
+            MachineStatus.OUT_OF_SERVICE,
+        )
+        await no_sideways_scroll(page)
+        await shot(page, "manager-machine-saved")
+
+        # An empty name, or one hiding a zero-width space: a clear sentence, nothing changed.
+        before = await machine_row(lab, lab.prusa)
+        name = fields.filter(has_text="Name").locator("input")
+        said = form.locator(".fd-notice.fd-error")
+        for bad, expected in (("   ", "A machine needs a name."), ("Prusa\u200bMK4", None)):
+            await name.fill(bad)
+            await form.get_by_role("button", name="Save").click()
+            await said.wait_for()
+            sentence = await said.text_content() or ""
+            assert sentence.endswith(".") and "name:" not in sentence and "_" not in sentence, sentence
+            assert expected is None or sentence == expected
+            assert await machine_row(lab, lab.prusa) == before
+            assert await above_the_tab_bar(page, said), "the refusal is hidden behind the tab bar"
+            await shot(page, "manager-machine-refused")
+            await form.evaluate("f => f.querySelector('.fd-notice').className = 'fd-notice'")
+
+        # A downtime over Alice's booking warns her in the chat.
+        laser = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Trotec Speedy"))
+        assert (await lab.app(ALICE, "week"))[0] == 200
+        async with lab.sessions.begin() as session:
+            alice = (await session.scalars(select(Member).where(Member.telegram_id == ALICE.id))).one()
+            session.add(Authorization(member_id=alice.id, machine_id=lab.laser, granted_at=NOW))
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.laser, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        await laser.locator("summary").click()
+        downtime = laser.locator("details")
+        await downtime.locator(".fd-field", has_text="From").locator("input").fill("2030-03-05T09:00")
+        await downtime.locator(".fd-field", has_text="Until").locator("input").fill("2030-03-05T12:00")
+        await downtime.locator(".fd-field", has_text="Reason").locator("input").fill("Tube change")
+        mark = lab.fake.mark()
+        await downtime.get_by_role("button", name="Plan it").click()
+        await downtime.locator(".fd-notice.fd-ok").get_by_text("were warned: 1.").wait_for()
+        warned = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "Trotec Speedy" in (warned.text or "")
+        async with lab.sessions() as session:
+            planned = (await session.scalars(select(Downtime))).all()
+        assert [(d.machine_id, d.start_at, d.end_at, d.reason) for d in planned] == [
+            (lab.laser, paris(5, 9), paris(5, 12), "Tube change")
+        ]
+        await laser.get_by_text("Planned downtimes").wait_for()  # the tab redrawn, shown open
+        assert await laser.locator("details li").all_text_contents() == [
+            "Tuesday 5 March, 09:00–12:00 · Tube change"
+        ]
+        await no_sideways_scroll(page)
+        await laser.locator("details li").scroll_into_view_if_needed()
+        await shot(page, "manager-downtime")
+
+
+async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        page = await managing(lab, browser, "hours")
+        closures = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="Closure days"))
+        await closures.get_by_text("No closure day ahead.").wait_for()
+        await closures.locator(".fd-field", has_text="Day").locator("input").fill("2030-03-05")
+        await closures.locator(".fd-field", has_text="Reason").locator("input").fill("Inventaire")
+        mark = lab.fake.mark()
+        await closures.get_by_role("button", name="Close the lab that day").click()
+        await (
+            closures.locator(".fd-notice.fd-ok")
+            .get_by_text("Closure added; members with a booking that day were warned: 1.")
+            .wait_for()
+        )
+        warned = await lab.fake.wait_for_call("sendMessage", ALICE.id, after=mark)
+        assert "Prusa MK4" in (warned.text or "") and "Inventaire" in (warned.text or "")
+        async with lab.sessions() as session:
+            assert [(c.day.isoformat(), c.reason) for c in await session.scalars(select(Closure))] == [
+                ("2030-03-05", "Inventaire")
+            ]
+        await closures.locator("li").get_by_text("Tuesday 5 March · Inventaire").wait_for()  # redrawn
+        await no_sideways_scroll(page)
+        await closures.locator("li").scroll_into_view_if_needed()
+        await shot(page, "manager-closure")
+        # Monday's hours changed from the same tab.
+        monday = page.locator(".fd-day").first
+        await monday.locator("input").fill("09:00-12:30, 14:00-19:00")
+        await monday.get_by_role("button", name="Save").click()
+        await monday.get_by_text("Opening hours saved.").wait_for()
+        async with lab.sessions() as session:
+            hours = await session.scalars(select(OpeningHours).where(OpeningHours.weekday == 0))
+            assert sorted((h.opens_minute, h.closes_minute) for h in hours) == [(540, 750), (840, 1140)]
+
+
+async def test_a_manager_finds_members_trains_them_and_changes_who_manages(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        for user in (ALICE, BOB):
+            assert (await lab.app(user, "week"))[0] == 200
+        page = await managing(lab, browser, "members")
+        search = page.locator("form.fd-search")
+        card = page.locator(".fd-card")
+        await card.first.wait_for()
+        # The manager named by the settings: said so, and no button to demote her.
+        morgane = card.filter(has=page.locator("h3", has_text="Morgane"))
+        await morgane.get_by_text("Fab manager (settings)").wait_for()
+        assert await morgane.get_by_role("button", name="Remove fab manager").count() == 0
+        for query, found in (("ali", "Alice"), ("@bob", "Bob")):
+            await search.locator("input").fill(query)
+            await search.get_by_role("button", name="Search").click()
+            await card.locator("h3").get_by_text(found).wait_for()
+            await page.wait_for_function("document.querySelectorAll('.fd-card').length === 1")
+        bob = card.filter(has=page.locator("h3", has_text="Bob"))
+        await bob.locator("select").select_option(label="Trotec Speedy")
+        await bob.get_by_role("button", name="Withdraw").wait_for()
+        assert await bob.locator("li").inner_text() == "Trotec Speedy Withdraw"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-members")
+
+        async def trained() -> list[tuple[int | None, bool]]:
+            async with lab.sessions() as session:
+                rows = await session.scalars(select(Authorization))
+                return [(a.machine_id, a.revoked_at is None) for a in rows]
+
+        assert await trained() == [(lab.laser, True)]
+        await bob.get_by_role("button", name="Withdraw").click()
+        await bob.get_by_text("Withdraw").wait_for(state="detached")
+        assert await trained() == [(lab.laser, False)]
+
+        await bob.get_by_role("button", name="Make fab manager").click()
+        await bob.get_by_role("button", name="Remove fab manager").wait_for()
+        assert (await members_by_telegram_id(lab))[BOB.id].is_manager
+        await bob.get_by_role("button", name="Remove fab manager").click()
+        await bob.get_by_role("button", name="Make fab manager").wait_for()
+        assert not (await members_by_telegram_id(lab))[BOB.id].is_manager
+
+
+async def test_a_french_manager_restocks_counts_sets_a_minimum_and_marks_an_update(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        stocked_ids = await stocked(lab.sessions)
+        pla_id, slicer_id = stocked_ids["PLA noir"], stocked_ids["PrusaSlicer"]
+
+        async def grams() -> tuple[Decimal, Decimal]:
+            async with lab.sessions() as session:
+                row = await session.get(Consumable, pla_id)
+                assert row is not None
+                return Decimal(row.quantity_milli) / 1000, Decimal(row.minimum_milli) / 1000
+
+        page = await managing(lab, browser, "consumables", MANAGER)  # Morgane reads French
+        card = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="PLA noir"))
+        await card.wait_for()
+        assert await page.locator("#tabs .tab-label").all_text_contents() == [
+            *("Semaine", "Trouver un créneau", "Mes réservations", "Horaires"),
+            *("Maintenance", "Machines", "Horaires et fermetures", "Membres", "Consommables", "Mises à jour"),
+        ]
+        restock = card.locator("form.fd-inline").first
+        await restock.locator("input").fill("750")
+        await restock.get_by_role("button", name="Réapprovisionner").click()
+        await restock.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(1950), Decimal(500))
+        await card.locator("summary").click()
+        count, minimum = (
+            card.locator("details form.fd-inline").nth(0),
+            card.locator("details form.fd-inline").nth(1),
+        )
+        await count.locator("input").fill("400")
+        await count.locator("button").click()
+        await count.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(400), Decimal(500))
+        await card.locator(".fd-low").wait_for()  # below the minimum now
+        assert await minimum.locator(".fd-field span").text_content() == "Seuil d'alerte (en g)"
+        await minimum.locator("input").fill("300")
+        await minimum.locator("button").click()
+        await minimum.locator(".fd-notice.fd-ok").wait_for()
+        assert await grams() == (Decimal(400), Decimal(300))
+        await card.locator(".fd-low").wait_for(state="detached")
+        english = await page.locator("#screen").inner_text()
+        for word in ("Restock", "Inventory", "In stock", "Recorded", "minimum threshold"):
+            assert word not in english, f"English in the French page: {word}"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-consumables-fr")
+
+        await page.locator('#tabs [data-tab="updates"]').click()
+        item = page.locator("section.fd-card").filter(has=page.locator("h3", has_text="PrusaSlicer"))
+        await item.locator("input").fill("2.8.0")
+        await item.locator("button").click()
+        await item.locator(".fd-notice.fd-ok").wait_for()
+        async with lab.sessions() as session:
+            updated = await session.get(UpdateItem, slicer_id)
+            assert updated is not None and updated.current_version == "2.8.0"
+        await item.get_by_text("2.8.0").wait_for()
+        await no_sideways_scroll(page)
+        await shot(page, "manager-updates-fr")

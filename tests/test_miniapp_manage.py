@@ -16,6 +16,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.inventory_file import import_inventory, parse_inventory
 from bot.web import manage_texts
 from models.audit import ManagerChange
 from models.downtime import Downtime
@@ -83,8 +84,9 @@ async def add_ticket(
     severity: Severity,
     title: str,
     machine: str,
+    hours_ago: int = 5,
 ) -> int:
-    """An open ticket reported by Bob five hours ago."""
+    """An open ticket reported by Bob `hours_ago` hours ago (five unless told)."""
     async with sessions.begin() as session:
         ticket = Ticket(
             machine_id=known[machine],
@@ -92,7 +94,7 @@ async def add_ticket(
             severity=severity,
             status=TicketStatus.OPEN,
             title=title,
-            created_at=NOW - timedelta(hours=5),
+            created_at=NOW - timedelta(hours=hours_ago),
             updated_at=NOW,
         )
         session.add(ticket)
@@ -103,7 +105,7 @@ async def add_ticket(
                 reporter_id=known[str(BOB.id)],
                 severity=severity,
                 description=title + ", vu ce matin",
-                created_at=NOW - timedelta(hours=5),
+                created_at=NOW - timedelta(hours=hours_ago),
             )
         )
         return ticket.id
@@ -178,10 +180,36 @@ async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
         ]
         assert recorded[0].details == {
             "name": "Prusa XL",
+            "former_name": "Prusa MK4",  # for the import, which follows the rename
             "slot_minutes": 15,
             "max_booking_minutes": 90,
             "texts": ["location"],  # named, not copied
         }
+
+
+async def test_the_import_of_a_file_older_than_a_rename_updates_the_renamed_machine(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, _answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "name": "Prusa XL"})
+        assert status == 200
+    before = await snapshot(sessions)
+    file = parse_inventory(
+        "machines:\n"
+        "  - name: prusa mk4\n"  # the file's name for it, as the file was written (case aside)
+        "    kind: 3d_printer\n"
+        "    location: Atelier 3\n"
+    )
+    async with sessions.begin() as session:
+        report = await import_inventory(session, file, now=NOW)
+    assert report.created == [] and report.updated == ["prusa mk4"]
+    assert report.renamed_in_app == ["prusa mk4 → Prusa XL"]
+    assert "Renamed in the app, kept under their new name: prusa mk4 → Prusa XL." in report.summary()
+    async with sessions() as session:
+        machines = {m.id: (m.name, m.location) for m in await session.scalars(select(Machine))}
+    assert machines[printer] == ("Prusa XL", "Atelier 3")  # the app's name, the file's location
+    assert len(machines) == len(before[0])  # no second "Prusa MK4"
 
 
 async def test_a_null_field_is_left_alone_and_an_empty_location_clears_it(

@@ -195,8 +195,9 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
         self._send(200, result)
 
     def _refuse(self, refused: ApiError, texts: Texts) -> None:
-        """Answer a refused request; a 400's sentence is the generic one, in the caller's language."""
-        if refused.status == 400:
+        """Answer a refused request; a 400's (or a 413's: a text far too long) sentence is the generic
+        one, in the caller's language."""
+        if refused.status in (400, 413):
             answer = {"error": refused.code, "message": texts.gettext(INPUT_ERROR), "detail": refused.message}
         else:
             answer = {"error": refused.code, "message": refused.message}

@@ -50,6 +50,9 @@ class _Asset(StaticFileHandler):  # type: ignore[misc]
     def set_default_headers(self) -> None:
         self.clear_header("Server")
         self.set_header("X-Content-Type-Options", "nosniff")
+        # Checked again on every load (a 304 when unchanged): with no Cache-Control a web view may
+        # keep an old app.js for days after an upgrade, talking to the new API.
+        self.set_header("Cache-Control", "no-cache")
 
 
 def routes(desk: FabDesk, wake: Callable[[], None]) -> list[tuple[str, Any, dict[str, Any]]]:

@@ -10,6 +10,7 @@ TEXTS: dict[str, str] = {
     "tab.hours": N_("Hours & closures"),
     "tab.members": N_("Members"),
     "machine.name": N_("Name"),
+    "machine.name_needed": N_("A machine needs a name."),
     "machine.kind": N_("Kind"),
     "machine.location": N_("Location"),
     "machine.grid": N_("Slot grid (minutes)"),

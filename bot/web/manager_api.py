@@ -102,6 +102,7 @@ def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[st
                 "start": d.start_at.astimezone(call.desk.settings.tz).isoformat(),
                 "end": d.end_at.astimezone(call.desk.settings.tz).isoformat(),
                 "reason": d.reason,
+                "label": call.texts.span(d.start_at, d.end_at),  # « mardi 5 mars, 09:00–12:00 »
             }
             for d in downtimes
         ],
@@ -150,6 +151,7 @@ class MachineEdit(ManagerEndpoint):
             return read(name) if body.get(name) is not None else None
 
         held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
+        former_name = (await machines.get_machine(call.session, machine_id)).name
         changed = await machines.edit_machine(
             call.session,
             call.member,
@@ -164,12 +166,14 @@ class MachineEdit(ManagerEndpoint):
             held_down=held,
         )
         if changed:
+            # The import follows a rename made here (models/inventory.py, _follow_renames).
+            renamed = {"former_name": former_name} if "name" in changed else {}
             audit.record(
                 call.session,
                 call.member,
                 ChangeKind.MACHINE,
                 machine_id,
-                changed,
+                changed | renamed,
                 call.now,
                 texts=("location",),
             )
@@ -431,6 +435,7 @@ class Tickets(ManagerEndpoint):
                         {
                             "by": r.reporter.display_name if r.reporter is not None else None,
                             "at": r.created_at.astimezone(tz).isoformat(),
+                            "at_label": call.texts.moment(r.created_at),
                             "text": r.description,
                             "photos": len(r.photo_ids),
                         }
@@ -439,6 +444,7 @@ class Tickets(ManagerEndpoint):
                     "history": [
                         {
                             "at": e.at.astimezone(tz).isoformat(),
+                            "at_label": call.texts.moment(e.at),
                             "what": call._(EVENT_NAMES[e.kind]),
                             "by": e.actor.display_name if e.actor is not None else None,
                             "note": e.note,

@@ -627,15 +627,24 @@
         }
         haptic("error");
         tell(failure(answer));
-        choices.textContent = "";
-        if (answer.status !== 0) reloadBehindSheet();
-        else confirm.disabled = false;
+        if (answer.status !== 0) {
+          choices.textContent = "";
+          question.hidden = true;
+          confirm.hidden = true;
+          reloadBehindSheet();
+        } else {
+          confirm.disabled = false; // the network: the same choice may be tried again
+        }
       });
     });
-    openSheet(machine.name, [when, el("h3", { text: t("choose_length") }), choices, said, el("div", { class: "actions" }, [confirm, close])]);
+    var question = el("h3", { text: t("choose_length") });
+    openSheet(machine.name, [when, question, choices, said, el("div", { class: "actions" }, [confirm, close])]);
     call("lengths?machine=" + machine.id + "&start=" + encodeURIComponent(start)).then(function (answer) {
       choices.textContent = "";
       if (answer.status !== 200) {
+        // Refused (a training needed, the time gone): the reason and Close, no question left open.
+        question.hidden = true;
+        confirm.hidden = true;
         tell(failure(answer));
         return;
       }

@@ -44,6 +44,8 @@
     var data = answer.data || {};
     node.textContent = data.message || (answer.status === 400 ? t("error.input") : t("error.network"));
     node.classList.add("fd-error");
+    // Under a long form the refusal would sit below the screen or behind the tab bar: bring it up.
+    if (node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
     return false;
   }
 
@@ -86,6 +88,10 @@
     ]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (!name.value.trim()) {
+        notice(said, { status: 400, data: { message: t("machine.name_needed") } });
+        return;
+      }
       var body = {
         id: machine.id,
         name: name.value,
@@ -112,9 +118,10 @@
     var reason = el("input", { type: "text", maxlength: "200" });
     var said = el("p", { class: "fd-notice" });
     var planned = machine.downtimes.map(function (d) {
-      return el("li", { text: d.start.slice(0, 16).replace("T", " ") + " → " + d.end.slice(0, 16).replace("T", " ") + (d.reason ? " · " + d.reason : "") });
+      return el("li", { text: d.label + (d.reason ? " · " + d.reason : "") });
     });
-    var box = el("details", {}, [
+    // Open when downtimes are planned: after planning one the tab redraws and shows it.
+    var box = el("details", { open: planned.length > 0 }, [
       el("summary", { text: t("downtime.title") }),
       planned.length ? el("p", { text: t("downtime.upcoming") }) : null,
       planned.length ? el("ul", {}, planned) : null,
@@ -338,10 +345,6 @@
       : t("ticket.age_days").replace("{d}", Math.floor(hours / 24));
   }
 
-  function when(iso) {
-    return iso.slice(0, 16).replace("T", " ");
-  }
-
   function ticketLine(ticket, open) {
     var facts = [ticket.machine, ticket.status_label, age(ticket.age_hours)];
     if (ticket.assignee) facts.push(t("ticket.assignee").replace("{name}", ticket.assignee));
@@ -365,12 +368,12 @@
       }
       var ticket = answer.data.ticket;
       var reports = ticket.reports.map(function (r) {
-        var by = [when(r.at), r.by].filter(Boolean).join(" · ");
+        var by = [r.at_label, r.by].filter(Boolean).join(" · ");
         var photos = r.photos ? " · " + t("ticket.photos").replace("{count}", r.photos) : "";
         return el("li", {}, [el("span", { class: "fd-hint", text: by + photos }), el("br"), r.text]);
       });
       var history = ticket.history.map(function (e) {
-        var line = when(e.at) + " · " + e.what + (e.by ? " · " + e.by : "");
+        var line = e.at_label + " · " + e.what + (e.by ? " · " + e.by : "");
         return el("li", {}, [line, e.note ? el("div", { class: "fd-hint", text: e.note }) : null]);
       });
       var note = el("textarea", { rows: "3", maxlength: "1000" });
