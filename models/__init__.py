@@ -4,6 +4,7 @@ from models.audit import ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
 from models.bookings import Booking, BookingStatus
+from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
@@ -47,6 +48,7 @@ __all__ = [
     "Meeting",
     "Member",
     "MemberSearch",
+    "NoShowReleased",
     "NoteRequest",
     "OpeningHours",
     "OutboxMessage",

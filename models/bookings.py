@@ -84,6 +84,10 @@ class Booking(Base):
     affected_downtime_id: Mapped[int | None] = mapped_column(ForeignKey("downtimes.id", ondelete="SET NULL"))
     # When the member was asked, after the booking, which consumables they used (None: not yet).
     usage_asked_at: Mapped[datetime | None]
+    # When the member said they were at the machine (models/checkin.py), and when a booking not
+    # checked in within its machine's check-in minutes was released as a no-show (then cancelled).
+    checked_in_at: Mapped[datetime | None]
+    no_show_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise")
     machine: Mapped[Machine] = relationship(lazy="raise")
@@ -548,6 +552,10 @@ class Reminder(Notice, kind="reminder"):
     start: datetime
     end: datetime
     note: ReminderNote | None = None
+    # Minutes from when it was queued to the start ("in 30 min"); None on rows queued by older versions.
+    minutes_left: int | None = None
+    # Whether the booking's machine asks for a check-in (and releases a booking not checked in).
+    checkin_minutes: int = 0
 
 
 REMINDER = Reminder.kind  # the outbox kind of a booking reminder
@@ -585,6 +593,10 @@ def reminder_subject(booking_id: int) -> str:
 class QueuedReminders:
     read: list[Booking]  # due bookings read, in order (the caller pages on after the last one)
     queued: int  # reminders this call claimed and queued (the others were claimed by someone else)
+
+    @property
+    def done(self) -> int:
+        return self.queued
 
 
 async def queue_due_reminders(
@@ -632,6 +644,8 @@ async def queue_due_reminders(
                 start=booking.start_at,
                 end=booking.end_at,
                 note=item.note,
+                minutes_left=max(0, int((booking.start_at - now).total_seconds() // 60)),
+                checkin_minutes=booking.machine.checkin_minutes,
             ),
             now,
             expires_at=booking.start_at,

@@ -69,13 +69,21 @@ class MachineEntry:
     # database keeps the others as they are (a manager changed them in the app): a new one gets the
     # values above, the file's defaults.
     named: frozenset[str] | None = None
+    checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
 
 
 # What a machine's entry may leave out (name and kind it always gives).
-OPTIONAL_FIELDS = ("location", "description", "slot_minutes", "max_booking_minutes", "requires_training")
+OPTIONAL_FIELDS = (
+    "location",
+    "description",
+    "slot_minutes",
+    "max_booking_minutes",
+    "requires_training",
+    "checkin_minutes",
+)
 
 
 @dataclass(frozen=True)
@@ -390,6 +398,7 @@ async def apply_inventory(
                 slot_minutes=entry.slot_minutes,
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
+                checkin_minutes=entry.checkin_minutes,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -774,7 +783,7 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
     wanted: dict[str, object] = {"kind": entry.kind}
     if not keep_name:
         wanted["name"] = entry.name
-    for attribute in ("location", "description", "requires_training"):
+    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest

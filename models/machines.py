@@ -72,6 +72,7 @@ class Machine(Base):
             "max_booking_minutes >= slot_minutes AND max_booking_minutes <= 1440",
             name="max_booking_minutes_range",
         ),
+        CheckConstraint("checkin_minutes >= 0 AND checkin_minutes <= 1440", name="checkin_minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,9 @@ class Machine(Base):
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
     max_booking_minutes: Mapped[int] = mapped_column(Integer, default=120)
     requires_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Minutes after its start within which a booking must be checked in, else it is released as a
+    # no-show (models/checkin.py); 0: no check-in asked.
+    checkin_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def bookable(self) -> bool:

@@ -32,7 +32,9 @@ class UsageStats:
     hours_by_kind: dict[str, float] = field(default_factory=dict)
     busiest: list[tuple[int, int, float]] = field(default_factory=list)  # (weekday, hour, hours booked)
     bookings: int = 0
-    cancelled: int = 0
+    cancelled: int = 0  # by their members (no-shows are counted apart)
+    checked_in_by_machine: dict[str, int] = field(default_factory=dict)
+    no_shows_by_machine: dict[str, int] = field(default_factory=dict)
     tickets_opened: int = 0
     tickets_resolved: int = 0
     mean_time_to_repair: timedelta | None = None
@@ -46,6 +48,14 @@ class UsageStats:
     @property
     def hours(self) -> float:
         return sum(self.hours_by_machine.values())
+
+    @property
+    def checked_in(self) -> int:
+        return sum(self.checked_in_by_machine.values())
+
+    @property
+    def no_shows(self) -> int:
+        return sum(self.no_shows_by_machine.values())
 
     @property
     def cancellation_rate(self) -> float | None:
@@ -68,10 +78,17 @@ async def usage(session: AsyncSession, start: datetime, end: datetime, tz: ZoneI
     by_machine: dict[str, float] = defaultdict(float)
     by_kind: dict[str, float] = defaultdict(float)
     by_hour: dict[tuple[int, int], float] = defaultdict(float)
+    checked_in: dict[str, int] = defaultdict(int)
+    no_shows: dict[str, int] = defaultdict(int)
     for booking in await _bookings(session, start, end):
         if not start <= booking.start_at < end:
             continue
         stats.bookings += 1
+        if booking.no_show_at is not None:
+            no_shows[booking.machine.name] += 1
+            continue
+        if booking.checked_in_at is not None:
+            checked_in[booking.machine.name] += 1
         if booking.status is BookingStatus.CANCELLED:
             stats.cancelled += 1
             continue
@@ -88,6 +105,8 @@ async def usage(session: AsyncSession, start: datetime, end: datetime, tz: ZoneI
     for machine in await session.scalars(select(Machine).where(Machine.status != MachineStatus.RETIRED)):
         by_machine.setdefault(machine.name, 0.0)
     stats.hours_by_machine = dict(sorted(by_machine.items(), key=lambda kv: (-kv[1], kv[0])))
+    stats.checked_in_by_machine = dict(sorted(checked_in.items()))
+    stats.no_shows_by_machine = dict(sorted(no_shows.items()))
     stats.hours_by_kind = dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
     ranked = sorted(by_hour.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     stats.busiest = [(day, hour, hours) for (day, hour), hours in ranked]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from models import bookings
-from scheduler.lab import Lab
+from scheduler.lab import Lab, in_batches
 
 # Bookings read and claimed per transaction: a thousand reminders due at once (a class starting)
 # are queued in a few short transactions, then sent at Telegram's pace.
@@ -22,12 +24,8 @@ BATCH = 200
 
 async def queue_reminders(desk: Lab) -> int:
     """Queue every due reminder in the outbox; return how many were queued by this run."""
-    queued = 0
-    after: tuple[datetime, int] | None = None
-    while True:
-        async with desk.sessions.begin() as session:
-            batch = await bookings.queue_due_reminders(session, desk.rules, desk.clock(), BATCH, after)
-        queued += batch.queued
-        if len(batch.read) < BATCH:
-            return queued
-        after = (batch.read[-1].start_at, batch.read[-1].id)
+
+    async def step(session: AsyncSession, after: tuple[datetime, int] | None) -> bookings.QueuedReminders:
+        return await bookings.queue_due_reminders(session, desk.rules, desk.clock(), BATCH, after)
+
+    return await in_batches(desk, step, BATCH)

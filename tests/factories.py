@@ -60,6 +60,7 @@ async def make_machine(
     max_booking_minutes: int = 240,
     requires_training: bool = False,
     status: MachineStatus = MachineStatus.AVAILABLE,
+    checkin_minutes: int = 0,
 ) -> Machine:
     machine = Machine(
         name=name,
@@ -70,6 +71,7 @@ async def make_machine(
         slot_minutes=slot_minutes,
         max_booking_minutes=max_booking_minutes,
         requires_training=requires_training,
+        checkin_minutes=checkin_minutes,
     )
     session.add(machine)
     await session.flush()
@@ -85,9 +87,12 @@ async def open_every_day(session: AsyncSession, opens: str = "09:00", closes: st
     await session.flush()
 
 
-async def fill_day(session: AsyncSession, machine: Machine, day: date, now: datetime = NOW) -> Member:
-    """Book every free start of the machine on a day, as a member of their own: the day is full."""
-    filler = await make_member(session, "Filler")
+async def fill_day(
+    session: AsyncSession, machine: Machine, day: date, now: datetime = NOW, *, telegram_id: int | None = None
+) -> Member:
+    """Book every free start of the machine on a day, as a member of their own: the day is full.
+    (`telegram_id`: the filler's, in e2e tests where the factory's own could be a fake user's.)"""
+    filler = await make_member(session, "Filler", telegram_id=telegram_id)
     while free := (await bookings.day_availability(session, machine, day, RULES, now)).free_starts:
         lengths = await bookings.free_lengths(session, machine, free[0], RULES, now)
         await bookings.book(session, filler, machine.id, free[0], lengths[-1], RULES, now)

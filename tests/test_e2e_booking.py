@@ -148,7 +148,7 @@ async def test_reminder_arrives_once_even_across_a_restart(
         assert await send_due_reminders(job_context(app)) == 0
     reminders = [c for c in fake.calls_of("sendMessage", ALICE.id) if "Reminder" in (c.text or "")]
     assert len(reminders) == 1
-    assert "Prusa MK4 on Tuesday 5 March, 10:00–11:00" in (reminders[0].text or "")
+    assert "Prusa MK4 starts in 29 min (Tuesday 5 March, 10:00–11:00)" in (reminders[0].text or "")
 
 
 async def test_reminders_beyond_one_batch_all_go_in_the_same_run(

@@ -1795,3 +1795,21 @@ async def test_the_example_file_imports_again_after_use(sessions: async_sessionm
         ]
         (check,) = await checks_of(session, "PrusaSlicer — Poste CAO 2")
         assert (check.version_before, check.version_after) == ("2.8.1", "2.9.0")
+
+
+async def test_checkin_minutes_come_from_the_file_and_are_kept_when_it_leaves_them_out(
+    session: AsyncSession,
+) -> None:
+    await import_inventory(
+        session, parse_inventory("machines:\n  - {name: Prusa, kind: 3d_printer, checkin_minutes: 15}\n")
+    )
+    assert (await machine_named(session, "Prusa")).checkin_minutes == 15
+    await import_inventory(session, parse_inventory("machines:\n  - {name: Prusa, kind: 3d_printer}\n"))
+    assert (await machine_named(session, "Prusa")).checkin_minutes == 15
+    await import_inventory(
+        session, parse_inventory("machines:\n  - {name: Prusa, kind: 3d_printer, checkin_minutes: 0}\n")
+    )
+    assert (await machine_named(session, "Prusa")).checkin_minutes == 0
+    for bad in ("-5", "1441", "'soon'", "true"):
+        with pytest.raises(InventoryError, match="checkin_minutes"):
+            parse_inventory(f"machines:\n  - {{name: Prusa, kind: 3d_printer, checkin_minutes: {bad}}}\n")

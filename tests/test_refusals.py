@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ import models
 from bot.core.i18n import Texts
 from bot.core.refusals import merge
 from bot.features.refusals import GENERIC, REFUSALS, TABLES, refusal_text
-from models import errors, maintenance, projects
+from models import checkin, errors, maintenance, projects
 
 
 def _all_refusal_classes() -> set[type[errors.DomainError]]:
@@ -35,6 +36,8 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return cls(maintenance.TicketStatus.RESOLVED)
     if issubclass(cls, errors.SlotTaken):
         return cls([])
+    if issubclass(cls, checkin.CheckInNotYet):
+        return cls(datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
     return cls("Prusa")
 
 

@@ -356,11 +356,7 @@ async def test_no_plain_reminder_for_a_booking_the_lab_can_no_longer_honour(
                 machine.status = MachineStatus.OUT_OF_SERVICE
         clock.now = paris(5, 9, 31)
         await send_due_reminders(job_context(app))
-    plain = [
-        c.text or ""
-        for c in fake.calls_of("sendMessage", ALICE.id)
-        if "Reminder: you booked" in (c.text or "")
-    ]
+    plain = [c.text or "" for c in fake.calls_of("sendMessage", ALICE.id) if "Reminder:" in (c.text or "")]
     assert plain == [], plain
 
 

@@ -33,6 +33,21 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
     ("reminder", {"booking_id": 5, "machine": "Prusa MK4", "start": S, "end": E, "note": None}),
     ("reminder", {"booking_id": 6, "machine": "Trotec", "start": S, "end": E, "note": "in_maintenance"}),
     (
+        "reminder",
+        {
+            "booking_id": 7,
+            "machine": "Prusa MK4",
+            "start": S,
+            "end": E,
+            "minutes_left": 30,
+            "checkin_minutes": 15,
+        },
+    ),
+    (
+        "no_show_released",
+        {"booking_id": 7, "machine": "Prusa MK4", "machine_id": 1, "start": S, "end": E, "minutes": 15},
+    ),
+    (
         "training_request",
         {
             "member": "Alice Martin (@alice)",

@@ -39,6 +39,7 @@ from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
     open_due_plan_tickets,
+    release_no_shows,
     remind_due_updates,
     remind_meetings,
     send_daily_digest,
@@ -199,6 +200,9 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     job_queue.run_repeating(
         send_due_reminders, interval=desk.settings.reminder_interval_seconds, first=2, name="reminders"
+    )
+    job_queue.run_repeating(
+        release_no_shows, interval=desk.settings.reminder_interval_seconds, first=3, name="no_shows"
     )
     job_queue.run_repeating(send_outbox, interval=OUTBOX_INTERVAL_S, first=1, name="outbox")
     job_queue.run_repeating(

@@ -331,6 +331,53 @@ def cmd_restore(settings: Settings, path: Path) -> int:
     return 0
 
 
+def cmd_qr(settings: Settings, path: Path) -> int:
+    """Write the machines' QR labels (a printable A4 PDF) to `path`."""
+    from bot.core.i18n import Texts
+    from bot.features.checkin.labels import labels_pdf
+    from models.db import create_engine, session_factory
+    from models.machines import Machine, list_machines
+
+    upgrade_database(settings)
+
+    async def load() -> tuple[list[Machine], str | None]:
+        username = settings.bot_username or await _bot_username(settings)
+        if username is None:
+            return [], None
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await list_machines(session), username
+        finally:
+            await engine.dispose()
+
+    machines, username = asyncio.run(load())
+    if username is None:
+        print(
+            "fabdesk: the bot's username is unknown: set FABDESK_BOT_USERNAME or FABDESK_BOT_TOKEN",
+            file=sys.stderr,
+        )
+        return 2
+    path.write_bytes(labels_pdf(machines, username, Texts(settings.default_language, settings.tz)))
+    print(f"{path}: {len(machines)} machine labels, links to @{username.removeprefix('@')}.")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's username, asked of Telegram (getMe); None without a token."""
+    from telegram import Bot
+
+    if settings.bot_token is None:
+        return None
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.file_base_url,
+    )
+    async with bot:
+        return bot.username
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fabdesk",
@@ -353,6 +400,10 @@ def parser() -> argparse.ArgumentParser:
     )
     restore = commands.add_parser("restore", help="load a backup into a new, empty database")
     restore.add_argument("file", type=Path, help="a file written by fabdesk backup")
+    qr = commands.add_parser("qr", help="write a printable PDF of QR labels, one per machine")
+    qr.add_argument(
+        "file", type=Path, nargs="?", default=Path("fabdesk-qr.pdf"), help="where (default: fabdesk-qr.pdf)"
+    )
     return root
 
 
@@ -371,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_backup(settings, args.file)
         if args.command == "restore":
             return cmd_restore(settings, args.file)
+        if args.command == "qr":
+            return cmd_qr(settings, args.file)
         return cmd_import(settings, args.file)
     except SettingsError as exc:
         print(f"fabdesk: {exc}", file=sys.stderr)

@@ -29,6 +29,7 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -382,6 +383,8 @@ class MachineInFile(BaseModel):
     slot_minutes: Minutes = DEFAULT_SLOT_MINUTES
     max_booking_minutes: Minutes | None = None
     requires_training: StrictBool = False
+    # Minutes after a booking's start within which it must be checked in, else it is released; 0: off.
+    checkin_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 0
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
     # None leaves the machine's plans alone; a list is all of them (the others are deactivated).
@@ -431,6 +434,7 @@ class MachineInFile(BaseModel):
             self.requires_training,
             self.status,
             plans,
+            checkin_minutes=self.checkin_minutes,
             named=frozenset(self.model_fields_set & set(OPTIONAL_FIELDS)),
         )
 

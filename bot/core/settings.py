@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    # The bot's @username, for the machines' QR codes (fabdesk qr); None: asked of Telegram (getMe).
+    bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
     telegram_base_url: str = OFFICIAL_API
     telegram_base_file_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///fabdesk.db"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from bot.features.authorizations import messages as authorizations
 from bot.features.booking import messages as booking
+from bot.features.checkin import messages as checkin
 from bot.features.maintenance import messages as maintenance
 from bot.features.projects import messages as projects
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
 from bot.features.updates import messages as updates
 
-MODULES = (authorizations, booking, maintenance, projects, stats, stock, updates)
+MODULES = (authorizations, booking, checkin, maintenance, projects, stats, stock, updates)

@@ -16,6 +16,7 @@ from bot.core.refusals import Refusal, Refusals, merge
 from bot.core.reply import Reply
 from bot.features.authorizations import refusals as authorizations
 from bot.features.booking import refusals as booking
+from bot.features.checkin import refusals as checkin
 from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
 from bot.features.projects import refusals as projects
@@ -39,6 +40,7 @@ TABLES: dict[str, Refusals] = {
     "bot/features/refusals.py": GENERIC_REFUSALS,
     "authorizations": authorizations.REFUSALS,
     "booking": booking.REFUSALS,
+    "checkin": checkin.REFUSALS,
     "maintenance": maintenance.REFUSALS,
     "my_bookings": my_bookings.REFUSALS,
     "projects": projects.REFUSALS,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.core.feature import Feature
 from bot.features.authorizations.screens import FEATURE as AUTHORIZATIONS
 from bot.features.booking.screens import FEATURE as BOOKING
+from bot.features.checkin.screens import FEATURE as CHECKIN
 from bot.features.machines_today.screens import FEATURE as MACHINES_TODAY
 from bot.features.maintenance.feature import FEATURE as MAINTENANCE
 from bot.features.menu.screens import FEATURE as MENU
@@ -29,6 +30,7 @@ def features() -> list[Feature]:
         MENU,
         BOOKING,
         MY_BOOKINGS,
+        CHECKIN,
         MAINTENANCE,
         STOCK,
         UPDATES,

@@ -12,6 +12,7 @@ from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import routes
+from bot.features.checkin import keyboards as checkin_keyboards
 from models.bookings import BookingConfirmed, Reminder, ReminderNote
 from models.schedule import ClosureWarning
 from models.waitlist import WaitlistBack, WaitlistFreed, WaitlistOpened
@@ -59,11 +60,23 @@ def _booking_confirmed(texts: Texts, p: BookingConfirmed) -> Outgoing:
 
 @renders(Reminder)
 def _reminder(texts: Texts, p: Reminder) -> Outgoing:
-    template = "⏰ " + texts.gettext("Reminder: you booked {machine} on {when}.")
-    if p.note:
-        template = "⚠️ " + texts.gettext(REMINDER_WARNINGS[p.note])
+    _ = texts.gettext
     when = texts.when(p.start, p.end)
-    return Outgoing(template.format(machine=p.machine, when=when), booking_keyboards.booked(texts))
+    if p.note:
+        text = "⚠️ " + _(REMINDER_WARNINGS[p.note]).format(machine=p.machine, when=when)
+    elif p.minutes_left is not None:
+        text = "⏰ " + _("Reminder: your booking of {machine} starts in {lead} ({when}).").format(
+            machine=p.machine, lead=texts.duration(p.minutes_left), when=when
+        )
+    else:  # a row queued by an older version says nothing of how soon
+        text = "⏰ " + _("Reminder: you booked {machine} on {when}.").format(machine=p.machine, when=when)
+    if p.checkin_minutes:
+        text += "\n\n" + texts.ngettext(
+            "Check in with “I'm here” at most {minutes} minute after the start, or the booking is released.",
+            "Check in with “I'm here” at most {minutes} minutes after the start, or the booking is released.",
+            p.checkin_minutes,
+        ).format(minutes=p.checkin_minutes)
+    return Outgoing(text, checkin_keyboards.reminder(texts, p.booking_id))
 
 
 @renders(WaitlistFreed)

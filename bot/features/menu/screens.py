@@ -10,6 +10,7 @@ from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features import keyboards
+from bot.features.checkin import screens as checkin_screens
 from bot.features.menu import keyboards as menu_keyboards
 from bot.features.menu import routes
 from models import members, opening
@@ -26,7 +27,12 @@ def _menu_text(turn: Turn) -> str:
 
 
 async def start(turn: Turn) -> Reply:
-    """Greet the member (registered on the way in) and show the main menu."""
+    """Greet the member (registered on the way in) and show the main menu; a deep link from a
+    machine's QR code (/start m12) opens that machine's page instead."""
+    message = turn.update.effective_message
+    payload = (message.text or "").partition(" ")[2].strip() if message is not None else ""
+    if (machine_id := checkin_screens.machine_payload(payload)) is not None:
+        return await checkin_screens.machine_page(turn, machine_id)
     greeting = turn._(
         "Hello {name}! I am the front desk of the fab lab: book a machine, see or cancel your bookings."
     ).format(name=turn.member.first_name)

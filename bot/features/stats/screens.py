@@ -75,7 +75,9 @@ async def show(turn: Turn) -> Reply:
             cancelled=figures.cancelled,
             rate=texts.percent(rate) if rate is not None else "—",
         ),
-        _("No-shows are not counted: the bot does not know who came."),
+        _("Checked in: {checked_in}; no-shows released: {no_shows}.").format(
+            checked_in=figures.checked_in, no_shows=figures.no_shows
+        ),
         _("Tickets opened: {opened}, resolved: {resolved}.").format(
             opened=figures.tickets_opened, resolved=figures.tickets_resolved
         ),
@@ -86,6 +88,18 @@ async def show(turn: Turn) -> Reply:
                 duration=texts.duration(int(figures.mean_time_to_repair.total_seconds() // 60))
             )
         )
+    attendance = sorted(set(figures.checked_in_by_machine) | set(figures.no_shows_by_machine))
+    if attendance:
+        lines += ["", _("Check-ins and no-shows:")]
+        lines += [
+            "• "
+            + _("{machine}: {checked_in} checked in, {no_shows} no-shows").format(
+                machine=name,
+                checked_in=figures.checked_in_by_machine.get(name, 0),
+                no_shows=figures.no_shows_by_machine.get(name, 0),
+            )
+            for name in attendance
+        ]
     if figures.used:
         lines += ["", _("Consumables used:")]
         lines += [

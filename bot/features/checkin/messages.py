@@ -1,0 +1,28 @@
+"""Check-in's message to a member: their booking was released, nobody having checked in."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.core.i18n import Texts
+from bot.core.messages import Outgoing, renders
+from bot.features.booking import routes as booking
+from bot.features.keyboards import button, menu_button
+from models.checkin import NoShowReleased
+
+
+@renders(NoShowReleased)
+def _no_show_released(texts: Texts, p: NoShowReleased) -> Outgoing:
+    _ = texts.gettext
+    text = "🕑 " + texts.ngettext(
+        "Nobody checked in to your booking of {machine} ({when}) within {minutes} minute of its start: "
+        "it was released for the others.",
+        "Nobody checked in to your booking of {machine} ({when}) within {minutes} minutes of its start: "
+        "it was released for the others.",
+        p.minutes,
+    ).format(machine=p.machine, when=texts.when(p.start, p.end), minutes=p.minutes)
+    text += "\n\n" + _("Still need the machine? Book it again if a slot is free.")
+    markup = InlineKeyboardMarkup(
+        [[button("📅 " + _("Book again"), booking.MachineChosen(p.machine_id))], [menu_button(texts)]]
+    )
+    return Outgoing(text, markup)

@@ -1,0 +1,78 @@
+"""Check-in: I'm here, pressed in a reminder or on a machine's page; the machine's page itself,
+opened by scanning the QR code stuck on the machine (/start m<id>: check in, book the next free
+slot, report a problem on it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.context import Turn
+from bot.core.feature import Feature
+from bot.core.reply import Reply
+from bot.features.booking import keyboards as booking_keyboards
+from bot.features.checkin import keyboards, routes
+from models import bookings, checkin
+from models.bookings import Booking, BookingStatus
+from models.machines import get_machine
+
+# A deep link's payload naming a machine: "m" and its id (t.me/<bot>?start=m12).
+MACHINE_PAYLOAD = "m"
+
+
+async def check_in(turn: Turn) -> Reply:
+    """Check the member in to their booking; a second press says so."""
+    _ = turn._
+    done = await checkin.check_in(turn.session, turn.member, turn.pressed(routes.CheckIn).booking, turn.now)
+    booking = done.booking
+    text = "📍 " + _("You are checked in: {machine}, {when}. Have a good session!").format(
+        machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)
+    )
+    toast = _("Checked in.") if done.newly else _("You were already checked in.")
+    return Reply(text=text, markup=booking_keyboards.booked(turn.texts), toast=toast)
+
+
+def machine_payload(payload: str) -> int | None:
+    """The machine id of a deep link's payload ("m12"), or None for anything else."""
+    digits = payload.removeprefix(MACHINE_PAYLOAD)
+    if payload[:1] != MACHINE_PAYLOAD or not digits.isdigit() or len(digits) > 9:
+        return None
+    return int(digits)
+
+
+async def machine_page(turn: Turn, machine_id: int) -> Reply:
+    """The machine's page, as its QR code opens it: my booking to check in to now, the next free
+    slot to book, and reporting a problem with this machine."""
+    _ = turn._
+    machine = await get_machine(turn.session, machine_id)
+    lines = [f"🏷 {machine.name}" + (f" — {machine.location}" if machine.location else "")]
+    mine = await turn.session.scalars(
+        select(Booking).where(
+            Booking.member_id == turn.member.id,
+            Booking.machine_id == machine.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at <= turn.now + checkin.CHECKIN_EARLY,
+            Booking.end_at > turn.now,
+        )
+    )
+    now_booking = next((b for b in mine if checkin.can_check_in(b, turn.now)), None)
+    if now_booking is not None:
+        lines.append(
+            _("Your booking: {when}.").format(when=turn.texts.when(now_booking.start_at, now_booking.end_at))
+        )
+    next_start = None
+    if machine.bookable:
+        free = await bookings.next_free_starts(
+            turn.session, machine, machine.slot_minutes, turn.now, turn.desk.rules, turn.now, limit=1
+        )
+        next_start = free[0] if free else None
+        if next_start is None:
+            lines.append(_("No free slot in the coming days."))
+        else:
+            lines.append(_("Next free slot: {moment}.").format(moment=turn.texts.moment(next_start)))
+    else:
+        lines.append(_("This machine is out of service for now."))
+    markup = keyboards.machine_page(turn.texts, machine, now_booking, next_start)
+    return Reply(text="\n".join(lines), markup=markup, new_message=True)
+
+
+FEATURE = Feature(name="checkin", presses={routes.CheckIn: check_in})
