@@ -79,6 +79,24 @@ def can_check_in(booking: Booking, now: datetime) -> bool:
     )
 
 
+async def booking_to_check_in(
+    session: AsyncSession, member: Member, machine_id: int, now: datetime
+) -> Booking | None:
+    """The member's booking of this machine that can be checked in now (the QR code's page), if any."""
+    mine = await session.scalars(
+        select(Booking)
+        .where(
+            Booking.member_id == member.id,
+            Booking.machine_id == machine_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at <= now + CHECKIN_EARLY,
+            Booking.end_at > now,
+        )
+        .order_by(Booking.start_at)
+    )
+    return next((booking for booking in mine if can_check_in(booking, now)), None)
+
+
 @dataclass(frozen=True)
 class CheckedIn:
     booking: Booking

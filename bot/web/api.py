@@ -51,6 +51,10 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+# Ids are SQL integers (32-bit): anything above cannot name a row.
+MAX_ID = 2**31 - 1
+
+
 @dataclass
 class Call:
     """One API request being answered: its transaction, its member, its time, its language."""
@@ -79,6 +83,10 @@ class Call:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ApiError(400, "bad_argument", f"{name}: a whole number from {low} to {high}")
         return value
+
+    def row_id(self, name: str) -> int:
+        """A row's id argument (a machine, a booking, a member…): a positive 32-bit integer; 400 otherwise."""
+        return self.integer(name, 1, MAX_ID)
 
     def text(self, name: str, max_length: int, *, required: bool = True) -> str:
         """A text argument, stripped, at most `max_length` characters; 400 otherwise."""

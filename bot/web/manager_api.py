@@ -139,7 +139,7 @@ class MachineEdit(ManagerEndpoint):
 
     async def change(self, call: Call) -> object:
         body = call.body
-        machine_id = call.integer("id", 1, 2**31 - 1)
+        machine_id = call.row_id("id")
         kind = None
         if body.get("kind") is not None:
             try:
@@ -186,7 +186,7 @@ class DowntimePlan(ManagerEndpoint):
     """Plan a downtime {machine, start, end, reason?}: members with a booking in it are warned."""
 
     async def change(self, call: Call) -> object:
-        machine_id = call.integer("machine", 1, 2**31 - 1)
+        machine_id = call.row_id("machine")
         start, end = _moment(call, "start"), _moment(call, "end")
         reason = call.text("reason", 200, required=False)
         downtime, warned = await maintenance.plan_downtime(
@@ -325,7 +325,7 @@ class MemberList(ManagerEndpoint):
 
 
 async def _target(call: Call) -> members.Member:
-    member = await members.get_member(call.session, call.integer("member", 1, 2**31 - 1))
+    member = await members.get_member(call.session, call.row_id("member"))
     if member.erased_at is not None:
         raise NotFound(f"member {member.id}")  # 404 with the chat's sentence
     return member
@@ -336,7 +336,7 @@ class Authorize(ManagerEndpoint):
 
     async def change(self, call: Call) -> object:
         member = await _target(call)
-        machine = await machines.get_machine(call.session, call.integer("machine", 1, 2**31 - 1))
+        machine = await machines.get_machine(call.session, call.row_id("machine"))
         added = await machines.authorize(call.session, call.member, member, machine=machine, now=call.now)
         if added:
             details = {"machine": machine.id, "name": machine.name}
@@ -351,9 +351,9 @@ class Revoke(ManagerEndpoint):
     async def change(self, call: Call) -> object:
         member = await _target(call)
         if "authorization" in call.body:
-            authorization_id = call.integer("authorization", 1, 2**31 - 1)
+            authorization_id = call.row_id("authorization")
         else:
-            machine_id = call.integer("machine", 1, 2**31 - 1)
+            machine_id = call.row_id("machine")
             found = await call.session.scalar(
                 select(Authorization.id).where(
                     Authorization.member_id == member.id,
@@ -426,7 +426,7 @@ class Tickets(ManagerEndpoint):
 
     async def show(self, call: Call) -> object:
         if "id" in call.query:
-            ticket = await maintenance.get_ticket(call.session, call.integer("id", 1, 2**31 - 1), full=True)
+            ticket = await maintenance.get_ticket(call.session, call.row_id("id"), full=True)
             tz = call.desk.settings.tz
             return {
                 "ticket": _ticket_json(call, ticket)
@@ -463,7 +463,7 @@ class TicketAct(ManagerEndpoint):
     the reporters are told, the machine comes back when nothing else keeps it down."""
 
     async def change(self, call: Call) -> object:
-        ticket_id = call.integer("id", 1, 2**31 - 1)
+        ticket_id = call.row_id("id")
         actions = {a.value: a for a in maintenance.Action}
         action = actions.get(call.text("action", 16))
         if action is None:

@@ -29,7 +29,6 @@ from models.errors import NotFound, SlotTaken
 from models.machines import KIND_ORDER, Machine, MachineKind
 from models.opening import LabCalendar, weekly_hours
 
-MAX_ID = 2**31 - 1
 MAX_MINUTES = 24 * 60  # no booking is longer than a day (models/bookings.py: MAX_BOOKING_SPAN)
 
 
@@ -192,7 +191,7 @@ class Lengths(Endpoint):
     """How long the member can book a machine from a start: the chat's length buttons."""
 
     async def show(self, call: Call) -> object:
-        machine = await machines.get_machine(call.session, call.integer("machine", 1, MAX_ID))
+        machine = await machines.get_machine(call.session, call.row_id("machine"))
         start = _moment(call, "start")
         rules = call.desk.rules
         await machines.check_bookable(call.session, call.member, machine)
@@ -208,7 +207,7 @@ class Book(Endpoint):
     """Book a slot, as the chat's Confirm does; the chat then confirms it as usual."""
 
     async def change(self, call: Call) -> object:
-        machine_id = call.integer("machine", 1, MAX_ID)
+        machine_id = call.row_id("machine")
         start = _moment(call, "start")
         minutes = call.integer("minutes", 1, MAX_MINUTES)
         rules = call.desk.rules
@@ -230,7 +229,7 @@ class Cancel(Endpoint):
     """Cancel one of the member's bookings, as My bookings does (the waitlist hears of the slot)."""
 
     async def change(self, call: Call) -> object:
-        booking_id = call.integer("booking", 1, MAX_ID)
+        booking_id = call.row_id("booking")
         try:
             await waitlist.cancel_booking(call.session, call.member, booking_id, call.now, call.desk.rules)
         except NotFound as missing:  # another member's booking reads exactly like a missing one

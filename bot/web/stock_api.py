@@ -19,8 +19,6 @@ from models.audit import ChangeKind
 from models.stock import Consumable, MovementReason
 from models.updates import UpdateItem
 
-ID_MAX = 2**31 - 1
-
 
 def _amount(call: Call, unit: str) -> Decimal:
     """The amount typed ("250", « 1,5 », "2 kg" of a consumable kept in grams); 400 otherwise."""
@@ -73,7 +71,7 @@ class ConsumableChange(ManagerEndpoint):
     managers are alerted."""
 
     async def change(self, call: Call) -> object:
-        consumable_id = call.integer("id", 1, ID_MAX)
+        consumable_id = call.row_id("id")
         action = call.text("action", 16)
         if action not in STOCK_ACTIONS:
             raise ApiError(400, "bad_argument", "action: " + ", ".join(STOCK_ACTIONS))
@@ -135,7 +133,7 @@ class UpdateDone(ManagerEndpoint):
     starts again."""
 
     async def change(self, call: Call) -> object:
-        item_id = call.integer("id", 1, ID_MAX)
+        item_id = call.row_id("id")
         version = call.text("version", updates.MAX_VERSION)
         item = await updates.mark_done(call.session, call.member, item_id, version, call.now)
         details = {"version": item.current_version}

@@ -4,15 +4,12 @@ slot, report a problem on it)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.checkin import keyboards, routes
 from models import bookings, checkin
-from models.bookings import Booking, BookingStatus
 from models.machines import get_machine
 
 # A deep link's payload naming a machine: "m" and its id (t.me/<bot>?start=m12).
@@ -45,16 +42,7 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
     _ = turn._
     machine = await get_machine(turn.session, machine_id)
     lines = [f"🏷 {machine.name}" + (f" — {machine.location}" if machine.location else "")]
-    mine = await turn.session.scalars(
-        select(Booking).where(
-            Booking.member_id == turn.member.id,
-            Booking.machine_id == machine.id,
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.start_at <= turn.now + checkin.CHECKIN_EARLY,
-            Booking.end_at > turn.now,
-        )
-    )
-    now_booking = next((b for b in mine if checkin.can_check_in(b, turn.now)), None)
+    now_booking = await checkin.booking_to_check_in(turn.session, turn.member, machine.id, turn.now)
     if now_booking is not None:
         lines.append(
             _("Your booking: {when}.").format(when=turn.texts.when(now_booking.start_at, now_booking.end_at))
