@@ -25,6 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    SimpleUpdateProcessor,
     filters,
 )
 
@@ -48,6 +49,7 @@ from bot.core.jobs import (
 )
 from bot.core.lanes import LanedRateLimiter
 from bot.core.outbox import send_outbox, wake_sender
+from bot.core.presses import PressAnswers, PressQueue
 from bot.core.reply import Reply
 from bot.core.settings import Settings, SettingsError, Webhook
 from bot.core.startup import telegram_reason
@@ -119,7 +121,9 @@ def build_application(
             reminder_lead=timedelta(minutes=settings.reminder_minutes),
         ),
         wake_outbox=wake_sender,
+        presses=PressAnswers(deadline_s=settings.press_answer_seconds or None),
     )
+    processor = SimpleUpdateProcessor(settings.concurrent_updates)
     application = (
         Application.builder()
         # The pools PTB's builder gives its own transports: 256 connections, and one for getUpdates.
@@ -129,11 +133,13 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
         .rate_limiter(LanedRateLimiter(MESSAGES_PER_SECOND / settings.replicas, max_retries=2))
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(processor)
+        .update_queue(PressQueue(desk.presses))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
+    desk.presses.bot, desk.presses.processor = application.bot, processor
     application.bot_data[DESK_KEY] = desk
     register_handlers(application)
     schedule_jobs(application)
@@ -299,6 +305,7 @@ async def register_webhook(bot: Bot, webhook: Webhook) -> None:
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     await web.stop(application.bot_data.pop(WEB_KEY, None))
+    await application.bot_data[DESK_KEY].presses.close()
     await application.bot_data[DESK_KEY].engine.dispose()
 
 

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # each sends at most its share of Telegram's bot-wide budget, 29/N messages a second.
     replicas: int = Field(default=1, ge=1, le=29)
     concurrent_updates: int = Field(default=8, ge=1, le=256)
+    # A press is answered at once (its spinner stops) when every update slot is taken, or when its
+    # screen has not answered within this many seconds; 0: the screen always answers (bot/core/presses.py).
+    press_answer_seconds: float = Field(default=1.0, ge=0, le=10)
     # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
     # call), or httpx, python-telegram-bot's own.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
