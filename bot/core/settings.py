@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
     # call), or httpx, python-telegram-bot's own.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # The event loop `fabdesk run` runs on: uvloop's when it is installed (auto), or Python's own.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
     _database_url_as_written: str | None = PrivateAttr(default=None)
