@@ -1793,6 +1793,8 @@ JOB_CHANGES = {
     ("update_items", "update"): {"reminded_for"},
     ("meetings", "update"): {"reminded_at"},
     ("waitlist", "update"): {"done_at", "notified_at"},
+    ("session_signups", "update"): {"reminded_at", "status", "promoted_at"},
+    ("lab_sessions", "update"): {"minimum_checked_at", "cancelled_at", "cancelled_automatically"},
 }
 
 
