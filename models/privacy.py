@@ -499,7 +499,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "projects": ("name", "description", "tags", "storage_url", "chat_title"),
     "report_drafts": ("description",),
     "reports": ("description",),
-    "session_drafts": ("title",),
+    "session_drafts": ("title", "description"),
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -43,12 +44,22 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import outbox
-from models.base import Base, enum_type, stamp_once, update_ids
+from models.base import (
+    Base,
+    clear_pending,
+    delete_by_key,
+    enum_type,
+    get_pending,
+    put_pending,
+    stamp_once,
+    update_ids,
+)
 from models.errors import DomainError, InThePast, NotFound
 from models.free_text import has_hidden_characters
 from models.machines import Machine, MachineKind, authorize, get_machine
 from models.members import Member, require_manager
 from models.notices import Notice
+from models.opening import local_datetime
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -159,6 +170,7 @@ class SessionDraft(Base):
     seats: Mapped[int | None] = mapped_column(Integer)
     minimum: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(20))
 
 
@@ -275,6 +287,19 @@ def reminder_subject(signup_id: int) -> str:
 # --- planning ---------------------------------------------------------------------------------
 
 
+def clean_title(text: str) -> str:
+    """A session's title with its blanks folded, or a refusal (empty, too long, hidden characters)."""
+    return _checked_line(text, TITLE_MAX, required=True)
+
+
+def clean_description(text: str) -> str:
+    """A session's description, trimmed, or BadSessionTitle when too long or holding a NUL."""
+    text = text.strip()
+    if len(text) > DESCRIPTION_MAX or "\x00" in text:
+        raise BadSessionTitle("description")
+    return text
+
+
 def _checked_line(text: str, limit: int, *, required: bool) -> str:
     text = " ".join(text.split())
     if has_hidden_characters(text):
@@ -302,11 +327,9 @@ async def plan(
 ) -> LabSession:
     """Plan a session (managers only), or refuse with the reason; nothing is written on a refusal."""
     require_manager(manager)
-    title = _checked_line(title, TITLE_MAX, required=True)
+    title = clean_title(title)
     place = _checked_line(place, PLACE_MAX, required=False)
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX or "\x00" in description:
-        raise BadSessionTitle("description")
+    description = clean_description(description)
     if start.tzinfo is None or end.tzinfo is None or not start < end <= start + LENGTH_MAX:
         raise BadSessionTimes(f"{start} – {end}")
     if start <= now:
@@ -390,14 +413,20 @@ async def _counts(session: AsyncSession, session_ids: list[int]) -> dict[tuple[i
 
 
 async def upcoming(
-    session: AsyncSession, member: Member | None, now: datetime, *, limit: int = 20
+    session: AsyncSession,
+    member: Member | None,
+    now: datetime,
+    *,
+    limit: int = 20,
+    since: datetime | None = None,
 ) -> list[Upcoming]:
-    """Sessions not cancelled and not started, soonest first, with their seats left and the member's place."""
+    """Sessions not cancelled and not started (or started after `since`: a manager marking who came),
+    soonest first, with their seats left and the member's place."""
     rows = list(
         await session.scalars(
             select(LabSession)
             .options(joinedload(LabSession.machine))
-            .where(LabSession.cancelled_at.is_(None), LabSession.start_at > now)
+            .where(LabSession.cancelled_at.is_(None), LabSession.start_at > (since or now))
             .order_by(LabSession.start_at, LabSession.id)
             .limit(limit)
         )
@@ -779,6 +808,143 @@ async def mark_attendance(
             await authorize(session, manager, signup.member, kind=lab_session.machine_kind, now=now)
     set_committed_value(signup, "session", lab_session)
     return signup
+
+
+async def waitlist_position(session: AsyncSession, signup: SignUp) -> int:
+    """Where a waitlisted sign-up stands on its session's waitlist (1: next to get a seat)."""
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(SignUp)
+        .where(
+            SignUp.session_id == signup.session_id,
+            SignUp.status == SignUpStatus.WAITLISTED,
+            or_(
+                SignUp.queued_at < signup.queued_at,
+                and_(SignUp.queued_at == signup.queued_at, SignUp.id < signup.id),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+async def own_signup(session: AsyncSession, member: Member, session_id: int) -> SignUp | None:
+    """The member's sign-up to the session, if they have a seat or wait for one."""
+    signup = await _own_signup(session, member, session_id)
+    return signup if signup is not None and signup.status is not SignUpStatus.CANCELLED else None
+
+
+# --- planning in the chat, one choice at a time -----------------------------------------------
+
+DRAFT_LIFETIME = timedelta(hours=2)
+
+
+class DraftStage(enum.StrEnum):
+    """What the manager's next message is."""
+
+    TITLE = "title"
+    DESCRIPTION = "description"
+    PLACE = "place"
+
+
+async def start_draft(
+    session: AsyncSession, manager: Member, kind: SessionKind, now: datetime
+) -> SessionDraft:
+    """Begin planning a session of this kind (managers only): any other question asked is dropped."""
+    require_manager(manager)
+    await clear_pending(session, manager.id, keep=SessionDraft)
+    return await put_pending(
+        session,
+        SessionDraft,
+        manager.id,
+        created_at=now,
+        kind=kind,
+        machine_id=None,
+        machine_kind=None,
+        day=None,
+        start_minute=None,
+        minutes=None,
+        seats=None,
+        minimum=None,
+        title=None,
+        description=None,
+        stage=None,
+    )
+
+
+async def get_draft(
+    session: AsyncSession, manager: Member, now: datetime, *, lock: bool = False
+) -> SessionDraft:
+    """The manager's session being planned; NotFound if none (or one left for too long)."""
+    require_manager(manager)
+    draft = await get_pending(session, SessionDraft, manager.id, lock=lock)
+    if draft is None or draft.created_at < now - DRAFT_LIFETIME:
+        raise NotFound(f"session draft of {manager.id}")
+    return draft
+
+
+async def set_draft(session: AsyncSession, manager: Member, now: datetime, **values: object) -> SessionDraft:
+    """Record the manager's next choices (machine, day, start, length, seats, minimum, stage)."""
+    draft = await get_draft(session, manager, now)
+    for name, value in values.items():
+        if name not in DRAFT_CHOICES:
+            raise ValueError(f"not a draft choice: {name}")
+        setattr(draft, name, value)
+    await session.flush()
+    return draft
+
+
+DRAFT_CHOICES = frozenset(
+    {
+        "machine_id",
+        "machine_kind",
+        "day",
+        "start_minute",
+        "minutes",
+        "seats",
+        "minimum",
+        "title",
+        "description",
+        "stage",
+    }
+)
+
+
+async def pending_text(session: AsyncSession, member: Member, now: datetime) -> SessionDraft | None:
+    """The manager's draft waiting for a typed title, description or place, if any."""
+    draft = await get_pending(session, SessionDraft, member.id)
+    if draft is None or draft.stage is None:
+        return None
+    if not member.is_manager or draft.created_at < now - DRAFT_LIFETIME:
+        await delete_by_key(session, SessionDraft, member.id)
+        return None
+    return draft
+
+
+async def plan_draft(
+    session: AsyncSession, manager: Member, tz: ZoneInfo, now: datetime, *, place: str
+) -> LabSession:
+    """Plan the session the draft describes (with the rules of `plan`), and drop the draft."""
+    draft = await get_draft(session, manager, now, lock=True)
+    if draft.day is None or draft.start_minute is None or draft.minutes is None or draft.seats is None:
+        raise NotFound("an unfinished session draft")
+    start = local_datetime(draft.day, draft.start_minute, tz).astimezone(UTC)
+    planned = await plan(
+        session,
+        manager,
+        kind=draft.kind,
+        title=draft.title or "",
+        start=start,
+        end=start + timedelta(minutes=draft.minutes),
+        seats=draft.seats,
+        minimum=draft.minimum or 0,
+        description=draft.description or "",
+        place=place,
+        machine_id=draft.machine_id,
+        machine_kind=draft.machine_kind,
+        now=now,
+    )
+    await delete_by_key(session, SessionDraft, manager.id)
+    return planned
 
 
 async def forget_member(session: AsyncSession, member: Member, now: datetime) -> int:

@@ -135,6 +135,7 @@ def upgrade() -> None:
         sa.Column("seats", sa.Integer(), nullable=True),
         sa.Column("minimum", sa.Integer(), nullable=True),
         sa.Column("title", sa.String(length=100), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
         sa.Column("stage", sa.String(length=20), nullable=True),
         sa.ForeignKeyConstraint(
             ["machine_id"],

@@ -79,6 +79,7 @@ MEMBER_COMMANDS = [
     ("report", N_("Report a problem with a machine")),
     ("projects", N_("Projects: find one, join it, start yours")),
     ("newproject", N_("Start a project")),
+    ("sessions", N_("Trainings, workshops and events")),
     ("hours", N_("Opening hours and closure days")),
     ("privacy", N_("Your personal data: what is kept, export, erasure")),
     ("language", N_("Choose your language")),
