@@ -383,6 +383,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for c in checks
         ],
+        **await sessions.export_of(session, member),
         "waitlist": [
             {
                 "machine": machines.get(w.machine_id),

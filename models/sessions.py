@@ -962,6 +962,61 @@ async def forget_member(session: AsyncSession, member: Member, now: datetime) ->
     return len(mine)
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_of(session: AsyncSession, member: Member) -> dict[str, Any]:
+    """What the sessions keep about the member, for their data export (/mydata): their sign-ups,
+    the sessions they planned, and whose attendance they marked (only that they did, and when)."""
+    mine = await session.scalars(
+        select(SignUp)
+        .options(joinedload(SignUp.session))
+        .where(SignUp.member_id == member.id)
+        .order_by(SignUp.id)
+    )
+    planned = await session.scalars(
+        select(LabSession).where(LabSession.created_by_id == member.id).order_by(LabSession.start_at)
+    )
+    marked = await session.scalars(
+        select(SignUp).where(SignUp.attendance_marked_by_id == member.id).order_by(SignUp.id)
+    )
+    return {
+        "session_signups": [
+            {
+                "session": s.session.title,
+                "start": _iso(s.session.start_at),
+                "status": s.status.value,
+                "signed_up_at": _iso(s.queued_at),
+                "cancelled_at": _iso(s.cancelled_at),
+                "given_a_seat_from_the_waitlist_at": _iso(s.promoted_at),
+                "reminded_at": _iso(s.reminded_at),
+                "attended": s.attended,
+            }
+            for s in mine
+        ],
+        "sessions_you_planned": [
+            {
+                "kind": p.kind.value,
+                "title": p.title,
+                "description": p.description,
+                "place": p.place,
+                "start": _iso(p.start_at),
+                "end": _iso(p.end_at),
+                "seats": p.seats,
+                "minimum": p.minimum,
+                "machine_kind": p.machine_kind.value if p.machine_kind else None,
+                "planned_at": _iso(p.created_at),
+                "cancelled_at": _iso(p.cancelled_at),
+                "cancel_reason": p.cancel_reason,
+                "minimum_checked_at": _iso(p.minimum_checked_at),
+            }
+            for p in planned
+        ],
+        "attendance_you_marked": [{"session_id": s.session_id, "attended": s.attended} for s in marked],
+    }
+
+
 async def my_signups(session: AsyncSession, member: Member, now: datetime) -> list[SignUp]:
     """The member's seats and waitlist places in sessions not over."""
     return list(
