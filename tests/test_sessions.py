@@ -353,3 +353,49 @@ async def test_forgetting_a_member_deletes_her_sign_ups_and_frees_her_seat(sessi
     assert await lab_sessions.seats_taken(session, workshop.id) == 1
     (given,) = await _kinds(session, "session_seat_given")
     assert given.member_id == bob.id
+
+
+async def test_a_draft_is_a_managers_one_question_and_lapses(session: AsyncSession) -> None:
+    manager = await make_member(session, "Morgane", manager=True)
+    alice = await make_member(session, "Alice")
+    with pytest.raises(NotAllowed):
+        await lab_sessions.start_draft(session, alice, SessionKind.WORKSHOP, NOW)
+    await lab_sessions.start_draft(session, manager, SessionKind.WORKSHOP, NOW)
+    assert await lab_sessions.pending_text(session, manager, NOW) is None  # a button is awaited
+    with pytest.raises(NotFound):  # not finished: no day yet
+        await lab_sessions.plan_draft(session, manager, PARIS, NOW, place="")
+    with pytest.raises(ValueError):
+        await lab_sessions.set_draft(session, manager, NOW, created_by_id=alice.id)
+    await lab_sessions.set_draft(
+        session,
+        manager,
+        NOW,
+        day=START.astimezone(PARIS).date(),
+        start_minute=18 * 60,
+        minutes=120,
+        seats=6,
+        minimum=2,
+        title=lab_sessions.clean_title(" Fresque   du numérique "),
+        description=lab_sessions.clean_description("  Venez nombreux.  "),
+        stage=lab_sessions.DraftStage.PLACE,
+    )
+    assert await lab_sessions.pending_text(session, manager, NOW) is not None
+    # Left for longer than its lifetime: forgotten, the next message is not taken for it.
+    later = NOW + lab_sessions.DRAFT_LIFETIME + timedelta(minutes=1)
+    assert await lab_sessions.pending_text(session, manager, later) is None
+    with pytest.raises(NotFound):
+        await lab_sessions.get_draft(session, manager, later)
+    await lab_sessions.start_draft(session, manager, SessionKind.EVENT, NOW)
+    await lab_sessions.set_draft(
+        session, manager, NOW, day=START.astimezone(PARIS).date(), start_minute=18 * 60, minutes=120, seats=6
+    )
+    await lab_sessions.set_draft(session, manager, NOW, title="Portes ouvertes")
+    planned = await lab_sessions.plan_draft(session, manager, PARIS, NOW, place="Hall")
+    assert (planned.kind, planned.start_at, planned.end_at, planned.place) == (
+        SessionKind.EVENT,
+        START,
+        END,
+        "Hall",
+    )
+    with pytest.raises(NotFound):  # the draft is gone with the planning
+        await lab_sessions.get_draft(session, manager, NOW)
