@@ -24,6 +24,7 @@ from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
+from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
@@ -39,6 +40,7 @@ __all__ = [
     "Consumable",
     "DigestRun",
     "Downtime",
+    "LabSession",
     "Lease",
     "Machine",
     "MachineKind",
@@ -59,7 +61,9 @@ __all__ = [
     "Report",
     "ReportDraft",
     "Role",
+    "SessionDraft",
     "Severity",
+    "SignUp",
     "StockInput",
     "StockMovement",
     "Ticket",

@@ -39,10 +39,12 @@ from bot.core.inputs import message_router
 from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
+    cancel_sessions_below_minimum,
     open_due_plan_tickets,
     release_no_shows,
     remind_due_updates,
     remind_meetings,
+    remind_sessions,
     send_daily_digest,
     send_due_reminders,
     send_weekly_summary,
@@ -79,6 +81,7 @@ MEMBER_COMMANDS = [
     ("report", N_("Report a problem with a machine")),
     ("projects", N_("Projects: find one, join it, start yours")),
     ("newproject", N_("Start a project")),
+    ("sessions", N_("Trainings, workshops and events")),
     ("hours", N_("Opening hours and closure days")),
     ("privacy", N_("Your personal data: what is kept, export, erasure")),
     ("language", N_("Choose your language")),
@@ -219,6 +222,8 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(remind_due_updates, interval=3600, first=30, name="updates")
     job_queue.run_repeating(send_daily_digest, interval=60, first=10, name="digest")
     job_queue.run_repeating(remind_meetings, interval=60, first=15, name="meetings")
+    job_queue.run_repeating(remind_sessions, interval=60, first=16, name="session_reminders")
+    job_queue.run_repeating(cancel_sessions_below_minimum, interval=300, first=25, name="session_minimum")
     job_queue.run_repeating(apply_retention, interval=6 * 3600, first=60, name="retention")
     job_queue.run_repeating(send_weekly_summary, interval=300, first=20, name="weekly")
 
