@@ -67,10 +67,17 @@ class Recorder:
     by_query: dict[str, Press] = field(default_factory=dict)
     refused: int = 0
     reminders: int = 0
+    refusals: list[str] = field(default_factory=list)  # each 429: what, and the chat's previous message
+    last_sent: dict[int, float] = field(default_factory=dict)  # by chat
 
     def on_call(self, call: ApiCall) -> None:
         if call.status == 429:
             self.refused += 1
+            previous = self.last_sent.get(call.chat_id or 0)
+            gap = f"{call.time - previous:.3f} s after its last message" if previous else "first message"
+            self.refusals.append(f"{call.method} to chat {call.chat_id}, {gap}")
+        elif call.ok and call.chat_id is not None and call.method.startswith("send"):
+            self.last_sent[call.chat_id] = call.time
         if call.method == "answerCallbackQuery":
             press = self.by_query.get(str(call.params.get("callback_query_id")))
             if press is not None and press.answered is None:
@@ -153,6 +160,7 @@ async def rush(
         "unanswered": sum(1 for p in presses if p.answered is None or p.screen is None),
         "refused_429": recorder.refused,
         "errors": errors[:5],
+        "refusals": recorder.refusals[:5],
     }
 
 
