@@ -11,7 +11,8 @@ from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import messages, routes
 from bot.features.keyboards import KIND_NAMES
-from models import bookings, machines, waitlist
+from bot.features.refusals import refusal_text
+from models import bookings, machines, quotas, waitlist
 from models.errors import SlotTaken
 
 
@@ -234,6 +235,16 @@ async def book(turn: Turn) -> Reply:
             text=text,
             markup=booking_keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
             toast=_("That slot was just taken."),
+        )
+    except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
+        # A sentence longer than a dialog holds (which limit, when it frees up): the screen says it,
+        # with the first possible slot one tap away when the notice is what refused.
+        machine = await machines.get_machine(turn.session, machine_id)
+        sooner = [over.first_start] if isinstance(over, quotas.TooShortNotice) else []
+        return Reply(
+            text="⛔️ " + refusal_text(turn.texts, over),
+            markup=booking_keyboards.alternatives(turn.texts, machine, sooner, minutes),
+            toast=_("Not booked: a booking limit."),
         )
     title = keyboards.machine_title(booking.machine)
     lead = turn.desk.rules.reminder_minutes(booking)
