@@ -248,8 +248,11 @@ async def set_values(
         row = Quota(machine_id=machine_id, machine_kind=kind)
         session.add(row)
     changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
-    for name, value in changed.items():
-        setattr(row, name, value)
+    if not any(value is not None for value in wanted.values()):
+        await session.delete(row)  # no limit left: no row, as if none was ever set
+    else:
+        for name, value in changed.items():
+            setattr(row, name, value)
     await session.flush()
     return changed
 
