@@ -212,6 +212,16 @@ async def values_of(
     return QuotaValues(**{name: getattr(row, name) for name in LIMIT_FIELDS})
 
 
+async def machine_values(session: AsyncSession, machine_ids: list[int]) -> dict[int, QuotaValues]:
+    """The values set on each of these machines (one query; a machine with none is left out)."""
+    rows = await session.scalars(select(Quota).where(Quota.machine_id.in_(machine_ids)))
+    return {
+        row.machine_id: QuotaValues(**{name: getattr(row, name) for name in LIMIT_FIELDS})
+        for row in rows
+        if row.machine_id is not None
+    }
+
+
 async def kind_values(session: AsyncSession) -> dict[MachineKind, QuotaValues]:
     """The values set on each kind that has some."""
     rows = await session.scalars(select(Quota).where(Quota.machine_kind.is_not(None)))
