@@ -342,6 +342,11 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
+    if not member.is_manager:
+        # The member's bookings take turns, so two at once cannot both pass a quota (check_limits).
+        # Taken before the machine's lock: a turn that updated the member's row first (a new
+        # username) then books waits here, rather than each holding what the other needs.
+        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
     machine = await get_machine(session, machine_id, booking_lock=True)
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
@@ -381,8 +386,9 @@ async def check_limits(
     now: datetime,
 ) -> None:
     """Refuse a booking over the member's quotas or too short notice (models/quotas.py); managers
-    are exempt. The member's row is locked first: their bookings made at the same instant take turns,
-    so two of them cannot both pass a quota (SQLite serializes every transaction anyway)."""
+    are exempt. The caller holds the member's row locked (book does): their bookings made at the same
+    instant take turns, so two of them cannot both pass a quota (SQLite serializes every transaction
+    anyway)."""
     if member.is_manager:
         return
     limits = await quotas.limits_for(session, machine)
@@ -396,7 +402,6 @@ async def check_limits(
         raise quotas.TooShortNotice(
             notice.value, first_start, today=rules.today(first_start) == rules.today(now)
         )
-    await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
 
     def scope(limit: quotas.Limit) -> tuple[quotas.Scope, object]:
         if limit.of_kind:
