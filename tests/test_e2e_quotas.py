@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import quotas
+from bot.core.outbox import deliver_outbox
+from models import quotas, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine, MachineKind
 from models.members import Member
 from models.quotas import QuotaValues
-from tests.factories import paris
+from tests.factories import NOW, RULES, fill_day, make_machine, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
-from tests.harness import Clock, running_bot, say, tap, test_settings
+from tests.harness import ALICE, Clock, book_through_buttons, running_bot, say, tap, test_settings
 
 CAMILLE = FakeUser(1003, "Camille", language_code="fr")
+FILLER = 5555  # no fake user's id
+TUESDAY = date(2030, 3, 5)
 
 
 async def _book_in_french(fake: FakeBotApi, start: str, length: str) -> ApiCall:
@@ -68,3 +73,33 @@ async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
         booking = await session.scalar(select(Booking).join(Member).where(Member.telegram_id == CAMILLE.id))
         assert booking is not None
         assert (booking.status, booking.no_show_at) == (BookingStatus.CANCELLED, paris(4, 18))
+
+
+async def test_a_waitlist_offer_is_held_to_the_quota_too(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        await make_machine(session, "Bambu X1")
+    async with running_bot(test_settings(fake, database_url), Clock()) as app:
+        # Alice books an hour of Tuesday on another printer, then waits for the full Prusa.
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "09:00", "1 h → 10:00", machine="Bambu X1")
+        await tap(fake, ALICE, "Confirm")
+        async with sessions.begin() as session:
+            prusa = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            assert prusa is not None and alice is not None
+            filler = await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
+            await waitlist.join(session, alice, prusa.id, TUESDAY, RULES, NOW)
+            await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
+            freed = await session.scalar(select(Booking.id).where(Booking.member_id == filler.id))
+            assert freed is not None
+            await waitlist.cancel_booking(session, filler, freed, NOW, RULES)
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        await fake.wait_for(lambda c: c.chat_id == ALICE.id and "A slot freed up" in (c.text or ""))
+        confirm = await tap(fake, ALICE, "Book it")
+        if "Book this slot?" in (confirm.text or ""):
+            confirm = await tap(fake, ALICE, "Confirm")
+        assert (confirm.text or "").startswith(
+            "⛔️ You have already booked 1 h on the 3D printers on Tuesday 5 March (maximum 1 h). "
+            "You can book again from Wednesday 6 March."
+        )
