@@ -833,3 +833,30 @@ async def test_a_manager_sets_a_machines_limits_and_sees_its_kinds(browser: Any,
             assert await quotas.values_of(session, machine_id=lab.prusa) == QuotaValues(
                 max_minutes_per_day=90, notice_minutes=120
             )
+
+
+async def test_a_member_cancelling_past_the_deadline_is_told_it_counts_as_a_no_show(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            await quotas.set_values(
+                session, QuotaValues(cancel_deadline_minutes=48 * 60), machine_id=lab.prusa
+            )
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        page = await lab.open(browser, ALICE)
+        await page.locator('#tabs [data-tab="mine"]').click()
+        card = page.locator(".mine .card")
+        await card.get_by_role("button", name="Cancel").click()
+        await page.get_by_role("button", name="Yes, cancel it").click()
+        said = page.locator("#sheet .said")
+        await said.get_by_text("cancelling now counts as a no-show. Confirm to cancel anyway.").wait_for()
+        assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
+        await no_sideways_scroll(page)
+        await shot(page, "member-late-cancel")
+        await page.get_by_role("button", name="Cancel anyway", exact=True).click()
+        await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
+        async with lab.sessions() as session:
+            (booking,) = await session.scalars(select(Booking))
+            assert booking.no_show_at == NOW
