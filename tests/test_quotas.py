@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.i18n import Texts
 from bot.features.refusals import refusal_text
-from models import bookings, quotas
+from models import bookings, quotas, stats
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine, MachineKind
 from models.members import Member
@@ -196,6 +196,9 @@ async def test_cancelling_after_the_deadline_asks_then_counts_as_a_no_show(sessi
     )
     done = await bookings.cancel(session, alice, late.id, paris(4, 9, 1), no_show_accepted=True)
     assert (done.status, done.no_show_at) == (BookingStatus.CANCELLED, paris(4, 9, 1))
+    # The statistics count it with the no-shows; the early cancellation is a cancellation.
+    usage = await stats.usage(session, paris(4, 0), paris(11, 0), PARIS)
+    assert (usage.no_shows_by_machine, usage.cancelled) == ({"Prusa MK4 #1": 1}, 1)
 
 
 async def test_a_limit_out_of_range_is_refused_and_clearing_every_field_leaves_no_limit(
