@@ -22,13 +22,13 @@ FILLER = 5555  # no fake user's id
 TUESDAY = date(2030, 3, 5)
 
 
-async def _book_in_french(fake: FakeBotApi, start: str, length: str) -> ApiCall:
-    """Camille's booking of the Prusa on Tuesday 5 March, pressed through to Confirm (as
-    harness.book_through_buttons does, with the French labels)."""
+async def _choose_in_french(fake: FakeBotApi, start: str, length: str) -> ApiCall:
+    """Camille's choice of the Prusa on Tuesday 5 March, pressed through to the length (as
+    harness.book_through_buttons does, with the French labels): the confirmation, or a refusal."""
     await say(fake, CAMILLE, "/start")
-    for label in ("Réserver une machine", "Prusa MK4", "mar. 5 mars", start, length):
+    for label in ("Réserver une machine", "Prusa MK4", "mar. 5 mars", start):
         await tap(fake, CAMILLE, label)
-    return await tap(fake, CAMILLE, "Confirmer")
+    return await tap(fake, CAMILLE, length)
 
 
 async def test_a_quota_refusal_says_in_french_which_limit_and_when_it_frees_up(
@@ -37,10 +37,12 @@ async def test_a_quota_refusal_says_in_french_which_limit_and_when_it_frees_up(
     async with sessions.begin() as session:
         await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
     async with running_bot(test_settings(fake, database_url), Clock()):
-        booked = await _book_in_french(fake, "10:00", "1 h → 11:00")
+        await _choose_in_french(fake, "10:00", "1 h → 11:00")
+        booked = await tap(fake, CAMILLE, "Confirmer")
         assert "confirmée" in (booked.text or "")
 
-        refused = await _book_in_french(fake, "14:00", "1 h → 15:00")
+        # Said before Confirm (Confirm checks again: the waitlist test below presses it).
+        refused = await _choose_in_french(fake, "14:00", "1 h → 15:00")
         assert refused.text == (
             "⛔️ Vous avez déjà réservé 1 h sur les imprimantes 3D le mardi 5 mars (maximum 1 h). "
             "Vous pourrez réserver à nouveau à partir du mercredi 6 mars. Rien n'a été réservé."
@@ -59,7 +61,8 @@ async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
         await quotas.set_values(session, QuotaValues(cancel_deadline_minutes=24 * 60), machine_id=prusa.id)
     clock = Clock()
     async with running_bot(test_settings(fake, database_url), clock):
-        await _book_in_french(fake, "10:00", "1 h → 11:00")
+        await _choose_in_french(fake, "10:00", "1 h → 11:00")
+        await tap(fake, CAMILLE, "Confirmer")
         clock.now = paris(4, 18)  # Monday 18:00: less than 24 h before Tuesday 10:00
         await say(fake, CAMILLE, "/mybookings")
         asked = await tap(fake, CAMILLE, "Annuler · Prusa MK4")
