@@ -67,8 +67,8 @@ async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
         await say(fake, CAMILLE, "/mybookings")
         asked = await tap(fake, CAMILLE, "Annuler · Prusa MK4")
         assert (
-            "⚠️ Cette machine s'annule au moins 24 h avant le début : annuler maintenant compte comme "
-            "une absence." in (asked.text or "")
+            "⚠️ Les réservations de cette machine s'annulent au moins 24 h avant le début : annuler "
+            "maintenant compte comme une absence." in (asked.text or "")
         )
         done = await tap(fake, CAMILLE, "Annuler quand même (compte comme une absence)")
         assert "Elle compte comme une absence." in (done.text or "")

@@ -191,8 +191,8 @@ async def test_cancelling_after_the_deadline_asks_then_counts_as_a_no_show(sessi
         await bookings.cancel(session, alice, late.id, paris(4, 9, 1))
     assert late.status is BookingStatus.CONFIRMED  # nothing done until the member accepts
     assert refusal_text(Texts("fr", PARIS), asked.value) == (
-        "Cette machine s'annule au moins 24 h avant le début : annuler maintenant compte comme une "
-        "absence. Confirmez pour annuler quand même."
+        "Les réservations de cette machine s'annulent au moins 24 h avant le début : annuler "
+        "maintenant compte comme une absence. Confirmez pour annuler quand même."
     )
     done = await bookings.cancel(session, alice, late.id, paris(4, 9, 1), no_show_accepted=True)
     assert (done.status, done.no_show_at) == (BookingStatus.CANCELLED, paris(4, 9, 1))
