@@ -24,6 +24,7 @@ from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
+from models.quotas import Quota
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
@@ -58,6 +59,7 @@ __all__ = [
     "ProjectDraft",
     "ProjectInput",
     "ProjectMember",
+    "Quota",
     "Report",
     "ReportDraft",
     "Role",

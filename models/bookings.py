@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from models import outbox
+from models import outbox, quotas
 from models.base import Base, enum_type, update_ids
 from models.downtime import downtimes_between
 from models.errors import (
@@ -342,12 +342,19 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
+    if not member.is_manager:
+        # The member's bookings take turns, so two at once cannot both pass a quota (check_limits).
+        # Taken before the machine's lock: a turn that updated the member's row first (a new
+        # username) then books waits here, rather than each holding what the other needs.
+        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
     machine = await get_machine(session, machine_id, booking_lock=True)
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if overlaps(await _busy(session, machine.id, start, end), start, end):
         return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
+    # After the clash check: Confirm pressed twice finds its own booking, not a quota over.
+    await check_limits(session, member, machine, start, end, rules, now)
     booking = Booking(
         member_id=member.id,
         machine_id=machine.id,
@@ -367,6 +374,91 @@ async def book(
         return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
     booking.member, booking.machine = member, machine
     return booking
+
+
+async def check_limits(
+    session: AsyncSession,
+    member: Member,
+    machine: Machine,
+    start: datetime,
+    end: datetime,
+    rules: BookingRules,
+    now: datetime,
+) -> None:
+    """Refuse a booking over the member's quotas or too short notice (models/quotas.py); managers
+    are exempt. The caller holds the member's row locked (book does): their bookings made at the same
+    instant take turns, so two of them cannot both pass a quota (SQLite serializes every transaction
+    anyway)."""
+    if member.is_manager:
+        return
+    limits = await quotas.limits_for(session, machine)
+    if not limits.any:
+        return
+    if (notice := limits.notice_minutes) is not None and start < now + timedelta(minutes=notice.value):
+        minutes = int((end - start).total_seconds() // 60)
+        earliest = now + timedelta(minutes=notice.value)
+        first = await next_free_starts(session, machine, minutes, earliest, rules, now, limit=1)
+        first_start = first[0] if first else earliest
+        raise quotas.TooShortNotice(
+            notice.value, first_start, today=rules.today(first_start) == rules.today(now)
+        )
+
+    def scope(limit: quotas.Limit) -> tuple[quotas.Scope, object]:
+        if limit.of_kind:
+            kind_machines = select(Machine.id).where(Machine.kind == machine.kind)
+            return quotas.Scope(None, machine.kind), Booking.machine_id.in_(kind_machines)
+        return quotas.Scope(machine.name, machine.kind), Booking.machine_id == machine.id
+
+    async def spans(where: object, window_start: datetime, window_end: datetime) -> list[Interval]:
+        rows = await session.execute(
+            select(Booking.start_at, Booking.end_at).where(
+                Booking.member_id == member.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                where,  # type: ignore[arg-type]
+                Booking.start_at >= window_start - MAX_BOOKING_SPAN,
+                Booking.start_at < window_end,
+                Booking.end_at > window_start,
+            )
+        )
+        return [(row.start_at, row.end_at) for row in rows]
+
+    first_day = start.astimezone(rules.tz).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(rules.tz).date()
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    if (daily := limits.max_minutes_per_day) is not None:
+        counted, where = scope(daily)
+        for day in days:
+            window = quotas.day_window(day, rules.tz)
+            used = quotas.minutes_within(await spans(where, *window), *window)
+            if used + quotas.minutes_within([(start, end)], *window) > daily.value:
+                raise quotas.DailyQuotaReached(counted, daily.value, used, day)
+    if (weekly := limits.max_minutes_per_week) is not None:
+        counted, where = scope(weekly)
+        for monday in sorted({quotas.week_of(day) for day in days}):
+            window = (
+                quotas.day_window(monday, rules.tz)[0],
+                quotas.day_window(monday + timedelta(days=6), rules.tz)[1],
+            )
+            used = quotas.minutes_within(await spans(where, *window), *window)
+            if used + quotas.minutes_within([(start, end)], *window) > weekly.value:
+                raise quotas.WeeklyQuotaReached(
+                    counted, weekly.value, used, monday, this_week=monday == quotas.week_of(rules.today(now))
+                )
+    if (upcoming := limits.max_upcoming) is not None:
+        counted, where = scope(upcoming)
+        ends = list(
+            await session.scalars(
+                select(Booking.end_at).where(
+                    Booking.member_id == member.id,
+                    Booking.status == BookingStatus.CONFIRMED,
+                    where,  # type: ignore[arg-type]
+                    Booking.start_at >= now - MAX_BOOKING_SPAN,
+                    Booking.end_at > now,
+                )
+            )
+        )
+        if len(ends) >= upcoming.value:
+            raise quotas.UpcomingLimitReached(counted, upcoming.value, len(ends), min(ends))
 
 
 async def _same_booking_or_refuse(
@@ -411,16 +503,39 @@ async def get_own_booking(session: AsyncSession, member: Member, booking_id: int
     return booking
 
 
-async def cancel(session: AsyncSession, member: Member, booking_id: int, now: datetime) -> Booking:
+async def late_cancellation(
+    session: AsyncSession, member: Member, booking: Booking, now: datetime
+) -> int | None:
+    """The machine's cancellation deadline (minutes) when cancelling the booking now counts as a
+    no-show, else None (managers are exempt). Needs `machine` loaded."""
+    if member.is_manager:
+        return None
+    deadline = (await quotas.limits_for(session, booking.machine)).cancel_deadline_minutes
+    if deadline is None or booking.start_at - now >= timedelta(minutes=deadline.value):
+        return None
+    return deadline.value
+
+
+async def cancel(
+    session: AsyncSession, member: Member, booking_id: int, now: datetime, *, no_show_accepted: bool = False
+) -> Booking:
     """Cancel one of the member's upcoming bookings (its reminder, if queued, is withdrawn). The
-    freed slot is offered to the waitlist by models/waitlist.py: cancel_booking, which calls this."""
+    freed slot is offered to the waitlist by models/waitlist.py: cancel_booking, which calls this.
+
+    Past the machine's cancellation deadline the cancellation counts as a no-show: refused with
+    LateCancellation unless the member accepted that (`no_show_accepted`), then recorded."""
     booking = await get_own_booking(session, member, booking_id)
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking_id))
     if not booking.cancellable(now):
         raise AlreadyStarted(str(booking_id))
+    late = await late_cancellation(session, member, booking, now)
+    if late is not None and not no_show_accepted:
+        raise quotas.LateCancellation(late)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
+    if late is not None:
+        booking.no_show_at = now
     await outbox.withdraw(session, reminder_subject(booking.id), REMINDER)
     await session.flush()
     return booking
@@ -667,6 +782,7 @@ __all__ = [
     "booking_notes",
     "bookings_between",
     "cancel",
+    "check_limits",
     "check_opening",
     "check_timing",
     "confirm_in_chat",
@@ -674,6 +790,7 @@ __all__ = [
     "due_reminders",
     "free_lengths",
     "get_own_booking",
+    "late_cancellation",
     "next_free_starts",
     "overlaps",
     "upcoming_for_member",

@@ -2950,6 +2950,7 @@ def test_the_judge_knows_every_table_and_a_new_one_needs_a_rule_only_if_it_holds
         "digests",
         "weekly_summaries",
         "manager_changes",
+        "quotas",  # set by the inventory import and the managers' Mini App only
     }
     assert defaults["leases"] is None  # bookkeeping
     assert defaults["calendar_feeds"] == "someone else's row changed"  # a member's own row, untouched by them

@@ -590,8 +590,8 @@ def test_tab_indentation_names_the_line() -> None:
         ("# rien\n\n", "the file is empty"),
         (
             "- Prusa\n- Laser\n",
-            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables "
-            "and/or updates",
+            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables, "
+            "updates and/or quotas",
         ),
         (
             "just text\n",
@@ -723,7 +723,7 @@ def test_problems_in_merged_defaults_point_at_the_anchor() -> None:
     problems = problems_of(text)
     assert (
         "line 1, defaults: unknown key "
-        "(expected one of: opening_hours, closures, machines, consumables, updates)" in problems
+        "(expected one of: opening_hours, closures, machines, consumables, updates, quotas)" in problems
     )
     assert any(p.startswith("line 1, machines[0].slot_minutes: must be a positive") for p in problems)
     assert not any("machines[1]" in p for p in problems)

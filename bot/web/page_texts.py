@@ -45,6 +45,7 @@ PAGE_TEXTS: dict[str, str] = {
     "choose_length": N_("How long?"),
     "booked_ok": N_("Your booking is confirmed."),
     "cancel_booking": N_("Cancel"),
+    "cancel_as_no_show": N_("Cancel anyway"),  # under the sentence saying it counts as a no-show
     "cancel_confirm": N_("Cancel this booking?"),
     "cancelled_ok": N_("Your booking is cancelled."),
     "no_bookings": N_("You have no booking to come."),

@@ -43,3 +43,9 @@ class CancelConfirmed(Button, action="my:y"):
     """Yes, cancel it."""
 
     booking: ID
+
+
+class CancelAsNoShow(Button, action="my:yn"):
+    """Yes, cancel it past the machine's cancellation deadline: it counts as a no-show."""
+
+    booking: ID

@@ -883,9 +883,10 @@
   function cancelSheet(booking, when) {
     var said = el("p", { class: "said", role: "alert", hidden: true });
     var yes = el("button", { type: "button", class: "primary danger", text: t("yes_cancel") });
+    var asNoShow = false; // past the machine's cancellation deadline: the member said yes to a no-show
     yes.addEventListener("click", function () {
       yes.disabled = true;
-      call("cancel", { booking: booking.id }).then(function (answer) {
+      call("cancel", { booking: booking.id, no_show_accepted: asNoShow }).then(function (answer) {
         if (answer.status === 200) {
           closeSheet();
           haptic("success");
@@ -896,6 +897,11 @@
         haptic("error");
         said.textContent = failure(answer);
         said.hidden = false;
+        if (answer.status === 409 && answer.data && answer.data.error === "LateCancellation") {
+          asNoShow = true; // the sentence says it counts as a no-show: the same button confirms it
+          yes.textContent = t("cancel_as_no_show");
+          yes.disabled = false;
+        }
       });
     });
     openSheet(t("cancel_confirm"), [
