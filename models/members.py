@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, String, select, update
+from sqlalchemy import BigInteger, Boolean, String, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +48,9 @@ class Member(Base):
     # Set when a manager promoted the member from the app: a manager whatever the settings say, until
     # demoted there (who did it is in manager_changes).
     promoted_at: Mapped[datetime | None]
+    # The member agreed to be named, on a machine's page, as someone who can help on the machines
+    # they are trained on (off until they say so: no name is shown without it).
+    shown_as_helper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_manager(self) -> bool:

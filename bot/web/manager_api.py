@@ -94,6 +94,8 @@ def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[st
         "location": machine.location,
         "grid_minutes": machine.slot_minutes,
         "max_minutes": machine.max_booking_minutes,
+        "unattended_max_minutes": machine.unattended_max_minutes,  # 0: bookings end by closing time
+        "checkin_minutes": machine.checkin_minutes,  # 0: no check-in asked
         "training_required": machine.requires_training,
         "out_of_service": machine.status is MachineStatus.OUT_OF_SERVICE,
         "downtimes": [
@@ -134,7 +136,8 @@ class MachineList(ManagerEndpoint):
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?}. A field left out or null stays as it is (an empty
+    unattended_max_minutes? (0: no unattended runs), checkin_minutes? (0: off), training_required?,
+    out_of_service?}. A field left out or null stays as it is (an empty
     location clears it)."""
 
     async def change(self, call: Call) -> object:
@@ -161,6 +164,10 @@ class MachineEdit(ManagerEndpoint):
             location=given("location", lambda n: call.text(n, machines.LOCATION_MAX, required=False)),
             slot_minutes=given("grid_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
             max_booking_minutes=given("max_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            unattended_max_minutes=given(
+                "unattended_max_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)
+            ),
+            checkin_minutes=given("checkin_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)),
             requires_training=given("training_required", call.flag),
             out_of_service=given("out_of_service", call.flag),
             held_down=held,
