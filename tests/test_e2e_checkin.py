@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.jobs import release_no_shows, send_due_reminders
+from bot.core.jobs import ask_to_check_in, release_no_shows, send_due_reminders
+from bot.core.outbox import send_outbox
 from models import waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine
@@ -236,3 +237,44 @@ def test_the_reminder_and_the_release_read_in_french() -> None:
         "au plus tard 15 minutes après le début de votre réservation (Prusa MK4, mardi 5 mars"
         in released.text
     )
+
+
+async def test_at_the_start_the_member_is_asked_once_in_french_and_checks_in_from_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    await _ask_for_check_in(sessions)
+    clock = Clock()
+    settings = test_settings(fake, database_url)
+    camille = FakeUser(1010, "Camille", username="camille", language_code="fr")
+    async with running_bot(settings, clock) as app:
+        await say(fake, camille, "/start")
+        await tap(fake, camille, "Réserver une machine")
+        await tap(fake, camille, "Prusa MK4")
+        await tap(fake, camille, "mar. 5 mars")
+        await tap(fake, camille, "10:00")
+        await tap(fake, camille, "1 h → 11:00")
+        await tap(fake, camille, "Confirmer")
+        clock.now = paris(5, 9, 59)
+        assert await ask_to_check_in(job_context(app)) == 0
+        clock.now = paris(5, 10, 1)
+        mark = fake.mark()
+        assert await ask_to_check_in(job_context(app)) == 1
+        await send_outbox(job_context(app))
+        asked = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == camille.id and "commence" in (c.text or ""),
+            after=mark,
+        )
+        assert asked.text == (
+            "📍 Votre créneau sur Prusa MK4 commence (mardi 5 mars, 10:00–11:00). Appuyez sur « J'y suis » "
+            "dans les 15 minutes, sinon il sera libéré."
+        )
+        assert await ask_to_check_in(job_context(app)) == 0
+    # A restart asks nobody twice; the button checks in.
+    async with running_bot(settings, clock) as app:
+        clock.now = paris(5, 10, 3)
+        assert await ask_to_check_in(job_context(app)) == 0
+        done = await tap(fake, camille, "J'y suis")
+        assert "Votre arrivée est enregistrée : Prusa MK4" in (done.text or "")
+        clock.now = paris(5, 10, 20)
+        assert await release_no_shows(job_context(app)) == 0
+    assert len([c for c in fake.calls_of("sendMessage", camille.id) if "commence" in (c.text or "")]) == 1

@@ -39,6 +39,7 @@ apply_retention = on_job_queue(daily.apply_retention)
 send_weekly_summary = on_job_queue(daily.send_weekly_summary)
 open_due_plan_tickets = on_job_queue(maintenance.open_due_plan_tickets)
 release_no_shows = on_job_queue(checkin.release_no_shows)
+ask_to_check_in = on_job_queue(checkin.ask_to_check_in)
 
 
 async def send_due_reminders(context: Context) -> int:
