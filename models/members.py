@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Boolean, String, false, select, update
+from sqlalchemy import BigInteger, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,9 +48,13 @@ class Member(Base):
     # Set when a manager promoted the member from the app: a manager whatever the settings say, until
     # demoted there (who did it is in manager_changes).
     promoted_at: Mapped[datetime | None]
-    # The member agreed to be named, on a machine's page, as someone who can help on the machines
-    # they are trained on (off until they say so: no name is shown without it).
-    shown_as_helper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the member agreed to be named, on a machine's page, as someone who can help on the
+    # machines they are trained on; None: not shown (the default: no name without their word).
+    shown_as_helper_since: Mapped[datetime | None]
+
+    @property
+    def shown_as_helper(self) -> bool:
+        return self.shown_as_helper_since is not None
 
     @property
     def is_manager(self) -> bool:

@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.jobs import ask_to_check_in, release_no_shows, send_due_reminders
 from bot.core.outbox import send_outbox
-from models import waitlist
+from models import machines, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine
 from models.members import Member
-from tests.factories import RULES, fill_day, paris
+from tests.factories import RULES, fill_day, make_member, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,
     BOB,
+    MANAGER,
     Clock,
     book_through_buttons,
     job_context,
@@ -28,6 +29,7 @@ from tests.harness import (
     tap,
     test_settings,
 )
+from tests.test_e2e_privacy_stats import attachment
 
 TUESDAY = date(2030, 3, 5)
 FILLER = 5555  # no fake user's id
@@ -278,3 +280,49 @@ async def test_at_the_start_the_member_is_asked_once_in_french_and_checks_in_fro
         clock.now = paris(5, 10, 20)
         assert await release_no_shows(job_context(app)) == 0
     assert len([c for c in fake.calls_of("sendMessage", camille.id) if "commence" in (c.text or "")]) == 1
+
+
+async def test_the_machines_page_names_only_the_helpers_who_agreed(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    camille = FakeUser(1010, "Camille", username="camille", language_code="fr")
+    dominique = FakeUser(1011, "Dominique", username="dominique", language_code="fr")
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        for user in (camille, dominique, BOB):
+            await say(fake, user, "/start")
+        async with sessions.begin() as session:
+            laser = await session.scalar(select(Machine).where(Machine.name == "Trotec Speedy"))
+            manager = await make_member(session, "Morgane", telegram_id=MANAGER.id, manager=True)
+            trained = await session.scalars(
+                select(Member).where(Member.telegram_id.in_([camille.id, BOB.id]))
+            )
+            assert laser is not None
+            for member in trained:
+                await machines.authorize(session, manager, member, machine=laser, now=clock.now)
+            laser_id = laser.id
+
+        # Nobody agreed yet: no name, ask the fab manager.
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Besoin d'aide sur cette machine ? Demandez au fabmanager." in (page.text or "")
+        assert "Camille" not in (page.text or "") and "Bob" not in (page.text or "")
+
+        # Camille agrees, in /privacy; Bob, trained too, does not.
+        notice = await say(fake, camille, "/privacy")
+        assert "Désactivé tant que vous ne l'activez pas" in (notice.text or "")
+        shown = await tap(fake, camille, "Me montrer comme personne-ressource")
+        assert "Vous apparaissez" in (shown.text or "")
+        assert any("Ne plus me montrer" in label for label, _d in shown.buttons())
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Ces personnes peuvent vous aider sur cette machine : Camille (@camille)." in (page.text or "")
+        assert "Bob" not in (page.text or "")
+
+        # Her choice is in her data; she can take it back.
+        mark = fake.mark()
+        await say(fake, camille, "/mydata")
+        sent = await fake.wait_for_call("sendDocument", camille.id, after=mark)
+        assert b'"shown_as_helper_since": "' in attachment(sent)[1]
+        await say(fake, camille, "/privacy")
+        await tap(fake, camille, "Ne plus me montrer comme personne-ressource")
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Camille" not in (page.text or "") and "Demandez au fabmanager" in (page.text or "")

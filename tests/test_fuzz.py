@@ -1989,6 +1989,10 @@ class Judge:
         if not self.by(member):
             return "changed without contact"
         rest = c.changed - REFRESHED - {"blocked_at"}
+        if "shown_as_helper_since" in rest:  # only by their own choice, in /privacy
+            if not (self.pressed(member, "pv:h") or self.pressed(member, "pv:n")):
+                return "shown as a helper without choosing"
+            rest -= {"shown_as_helper_since"}
         if rest - {"language"}:
             return "changed beyond a refresh"
         if "language" in rest and not any((x.action or "").startswith("lang:") for x in self.by(member)):

@@ -6,8 +6,8 @@ Create Date: 2026-12-04 19:30:00.000000
 
 A machine may run unattended: a booking of it may start in the opening hours and continue past
 closing time, up to `unattended_max_minutes` (0: it may not). A booking remembers when its member
-was told, at its start, to check in. A member may agree to be named as someone who can help on the
-machines they are trained on.
+was told, at its start, to check in. A member may agree (and when is kept) to be named as someone
+who can help on the machines they are trained on.
 """
 
 from collections.abc import Sequence
@@ -36,12 +36,14 @@ def upgrade() -> None:
             sa.Column("checkin_asked_at", models.base.UTCDateTime(timezone=True), nullable=True)
         )
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("shown_as_helper", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(
+            sa.Column("shown_as_helper_since", models.base.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_column("shown_as_helper")
+        batch_op.drop_column("shown_as_helper_since")
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_column("checkin_asked_at")
     with op.batch_alter_table("machines", schema=None) as batch_op:
