@@ -241,3 +241,21 @@ async def test_of_two_jobs_asking_at_once_one_tells_the_member(
             select(OutboxMessage.kind).where(OutboxMessage.kind == CheckInAsked.kind)
         )
         assert len(list(kinds)) == 1
+
+
+async def test_statistics_count_check_ins_and_no_shows_per_member(session: AsyncSession) -> None:
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa MK4", checkin_minutes=10)
+    alice, bob, carol = [await make_member(session, name) for name in ("Alice", "Bob", "Carol")]
+    came = await bookings.book(session, alice, prusa.id, paris(5, 10), 60, RULES, NOW)
+    await bookings.book(session, bob, prusa.id, paris(5, 12), 60, RULES, NOW)
+    await bookings.book(session, bob, prusa.id, paris(5, 14), 60, RULES, NOW)
+    also = await bookings.book(session, alice, prusa.id, paris(5, 16), 60, RULES, NOW)
+    await bookings.book(session, carol, prusa.id, paris(7, 10), 60, RULES, NOW)  # after the period
+    await checkin.check_in(session, alice, came.id, paris(5, 10))
+    await checkin.check_in(session, alice, also.id, paris(5, 16))
+    await checkin.release_no_shows(session, paris(5, 18), PARIS)
+
+    rows = await stats.attendance_by_member(session, paris(5, 0), paris(6, 0))
+    assert [(r.name, r.checked_in, r.no_shows) for r in rows] == [("Bob", 0, 2), ("Alice", 2, 0)]
+    assert await stats.attendance_by_member(session, paris(6, 0), paris(7, 0)) == []

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.jobs import ask_to_check_in, release_no_shows, send_due_reminders
 from bot.core.outbox import send_outbox
-from models import machines, waitlist
+from models import checkin, machines, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine
 from models.members import Member
@@ -326,3 +326,34 @@ async def test_the_machines_page_names_only_the_helpers_who_agreed(
         await tap(fake, camille, "Ne plus me montrer comme personne-ressource")
         page = await say(fake, dominique, f"/start m{laser_id}")
         assert "Camille" not in (page.text or "") and "Demandez au fabmanager" in (page.text or "")
+
+
+async def test_a_manager_reads_check_ins_and_no_shows_per_member_and_a_member_cannot(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    await _ask_for_check_in(sessions)
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        await book_through_buttons(fake, BOB, "Tue 5 Mar", "14:00", "1 h → 15:00")
+        await tap(fake, BOB, "Confirm")
+        clock.now = paris(5, 10, 5)
+        async with sessions.begin() as session:
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            booking_id = await session.scalar(select(Booking.id).where(Booking.start_at == paris(5, 10)))
+            assert alice is not None and booking_id is not None
+            await checkin.check_in(session, alice, booking_id, clock.now)
+        clock.now = paris(5, 14, 30)
+        assert await release_no_shows(job_context(app)) == 1  # Bob's
+
+        refused = await press_data(fake, ALICE, "ss:m:7")
+        assert "fab manager" in (refused.params.get("text") or "").lower()
+        await say(fake, MANAGER, "/stats")
+        await tap(fake, MANAGER, "7 jours")
+        per_member = await tap(fake, MANAGER, "Présences par membre")
+        text = per_member.text or ""
+        assert "Présences et absences par membre, du mercredi 27 février au mardi 5 mars" in text
+        assert text.index("Bob Martin — présences : 0, absences : 1") < text.index(
+            "Alice — présences : 1, absences : 0"
+        )
