@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import bookings, machines
+from models import bookings, machines, planning
 from models.downtime import Downtime
 from models.errors import BadLength, BeyondHorizon, InMaintenance, OutsideOpeningHours, SlotTaken
 from models.machines import BadMachineMinutes
@@ -115,3 +115,16 @@ async def test_managers_set_the_unattended_maximum_in_whole_slots(session: Async
         "unattended_max_minutes": 0
     }
     assert not printer.unattended and printer.longest_booking == 240
+
+
+async def test_time_first_search_offers_only_the_unattended_machine_for_a_night(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session, "09:00", "19:00")
+    await make_machine(session, "Prusa MK4")
+    await make_machine(session, "Prusa XL", unattended_max_minutes=1440)
+    alice = await make_member(session)
+    free = await planning.free_machines(session, alice, paris(5, 18), 600, RULES, NOW)
+    assert [m.name for m in free] == ["Prusa XL"]
+    free = await planning.free_machines(session, alice, paris(5, 17), 60, RULES, NOW)
+    assert sorted(m.name for m in free) == ["Prusa MK4", "Prusa XL"]
