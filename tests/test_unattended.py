@@ -8,12 +8,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import bookings, machines, planning
+from models import bookings, machines, planning, schedule
 from models.downtime import Downtime
 from models.errors import BadLength, BeyondHorizon, InMaintenance, OutsideOpeningHours, SlotTaken
 from models.machines import BadMachineMinutes
 from models.opening import Closure
-from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
 
 
 async def test_an_unattended_run_continues_past_closing_time_and_overnight(session: AsyncSession) -> None:
@@ -128,3 +128,18 @@ async def test_time_first_search_offers_only_the_unattended_machine_for_a_night(
     assert [m.name for m in free] == ["Prusa XL"]
     free = await planning.free_machines(session, alice, paris(5, 17), 60, RULES, NOW)
     assert sorted(m.name for m in free) == ["Prusa MK4", "Prusa XL"]
+
+
+async def test_closing_the_day_a_run_goes_on_into_warns_nobody_but_a_run_starting_then(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session, "09:00", "19:00")
+    printer = await make_machine(session, unattended_max_minutes=1440)
+    manager = await make_member(session, "Fabienne", manager=True)
+    alice, bob = await make_member(session), await make_member(session, "Bob")
+    await bookings.book(session, alice, printer.id, paris(5, 18), 720, RULES, NOW)  # until Wed 06:00
+    await bookings.book(session, bob, printer.id, paris(6, 10), 60, RULES, NOW)
+    _closure, warned = await schedule.add_closure(
+        session, manager, date(2030, 3, 6), "Inventaire", NOW, PARIS
+    )
+    assert warned == 1  # Bob's, which needs the lab open; Alice's run simply goes on
