@@ -713,6 +713,12 @@ async def test_a_manager_lets_a_printer_run_overnight_and_the_week_draws_the_run
             "c => { const box = c.closest('.grid-box'); box.scrollLeft = c.parentElement.offsetLeft - 200; }"
         )
         await shot(member, "planning-unattended-closed-day")
+        await member.locator('#tabs [data-tab="mine"]').click()
+        card = member.locator(".mine .card")
+        await card.wait_for()
+        assert (
+            await card.locator(".card-text").inner_text() == "Prusa MK4\nTuesday 5 March\n18:00–Wed 6 04:00"
+        )
 
 
 async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:

@@ -196,8 +196,14 @@
   }
 
   function span(start, end) {
-    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's.
-    return start.slice(11, 16) + "–" + end.slice(11, 16);
+    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's. An unattended
+    // run that ends another day says which: "18:00–Wed 6 04:00".
+    var endDay = end.slice(0, 10);
+    var ends = end.slice(11, 16);
+    if (endDay !== start.slice(0, 10) && !(ends === "00:00" && endDay === addDays(start.slice(0, 10), 1))) {
+      ends = dayName(endDay, "short") + " " + ends;
+    }
+    return start.slice(11, 16) + "–" + ends;
   }
 
   function duration(minutes) {
