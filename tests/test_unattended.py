@@ -3,15 +3,20 @@ time, overnight and into a closed day, up to its own maximum; never overlapping 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
+from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import bookings, machines, planning, schedule
+from models.bookings import Booking
 from models.downtime import Downtime
 from models.errors import BadLength, BeyondHorizon, InMaintenance, OutsideOpeningHours, SlotTaken
 from models.machines import BadMachineMinutes
+from models.members import Member
 from models.opening import Closure
 from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
 
@@ -143,3 +148,45 @@ async def test_closing_the_day_a_run_goes_on_into_warns_nobody_but_a_run_startin
         session, manager, date(2030, 3, 6), "Inventaire", NOW, PARIS
     )
     assert warned == 1  # Bob's, which needs the lab open; Alice's run simply goes on
+
+
+async def test_overlapping_runs_racing_overnight_give_exactly_one_booking(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await open_every_day(session, "09:00", "19:00")
+        printer = await make_machine(session, unattended_max_minutes=1440)
+        member_ids = [(await make_member(session, f"Member {i}")).id for i in range(4)]
+    # Each a different start and length, all of them holding the machine at 02:00 that night.
+    wanted = [(paris(5, 17), 600), (paris(5, 18, 30), 480), (paris(5, 14), 1440), (paris(5, 18), 720)]
+
+    async def attempt(member_id: int, start: datetime, minutes: int) -> str:
+        async with sessions.begin() as session:
+            member = await session.get(Member, member_id)
+            assert member is not None
+            try:
+                await bookings.book(session, member, printer.id, start, minutes, RULES, NOW)
+            except SlotTaken:
+                return "taken"
+            return "booked"
+
+    outcomes = await asyncio.gather(*(attempt(m, s, n) for m, (s, n) in zip(member_ids, wanted, strict=True)))
+    assert sorted(outcomes) == ["booked", "taken", "taken", "taken"]
+    async with sessions() as session:
+        assert len((await session.scalars(select(Booking))).all()) == 1
+
+
+async def test_the_database_itself_refuses_a_booking_inside_an_overnight_run(session: AsyncSession) -> None:
+    """A write skipping the Python check still cannot start inside the night of a run that began the
+    day before (the SQLite triggers look a day back, as far as a run lasts)."""
+    printer = await make_machine(session, unattended_max_minutes=1440)
+    alice = await make_member(session)
+
+    def row(start: datetime, end: datetime) -> Booking:
+        return Booking(member_id=alice.id, machine_id=printer.id, start_at=start, end_at=end, created_at=NOW)
+
+    session.add(row(paris(5, 9), paris(6, 9)))
+    await session.flush()
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            session.add(row(paris(6, 8), paris(6, 10)))
