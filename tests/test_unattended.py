@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.features.booking.keyboards import pick_lengths
 from models import bookings, machines, planning, schedule
 from models.bookings import Booking
 from models.downtime import Downtime
@@ -190,3 +191,11 @@ async def test_the_database_itself_refuses_a_booking_inside_an_overnight_run(ses
     with pytest.raises(IntegrityError):
         async with session.begin_nested():
             session.add(row(paris(6, 8), paris(6, 10)))
+
+
+def test_the_chat_offers_round_lengths_up_to_the_longest_possible() -> None:
+    day = list(range(30, 1441, 30))
+    assert pick_lengths(day) == [30, 60, 90, 120, 180, 240, 360, 480, 600, 720, 960, 1440]
+    until_next = list(range(30, 1411, 30))  # another booking 23 h 30 later
+    assert pick_lengths(until_next) == [30, 60, 90, 120, 180, 240, 360, 480, 600, 720, 960, 1410]
+    assert pick_lengths(list(range(15, 241, 15))) == [15, 30, 45, 60, 120, 180, 240]  # a Prusa, as before

@@ -84,6 +84,8 @@ def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> lis
     kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
     if len(kept) > limit:
         kept = [m for i, m in enumerate(lengths) if i < 4 or (m % 60 == 0 and m // 60 in ROUND_HOURS)]
+    if kept[-1] != lengths[-1]:  # up to the next booking: the longest possible, however odd
+        kept.append(lengths[-1])
     return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
 
 
