@@ -689,7 +689,7 @@ async def test_a_manager_lets_a_printer_run_overnight_and_the_week_draws_the_run
         await evening.click()
         night = member.locator('#sheet .length[data-minutes="600"]')
         await night.wait_for()
-        assert await night.text_content() == "10 h · 18:00–04:00"
+        assert await night.text_content() == "10 h · 18:00–Wed 6 04:00"
         await night.click()
         await member.get_by_role("button", name="Confirm").click()
         await member.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()

@@ -206,6 +206,12 @@
     return start.slice(11, 16) + "–" + ends;
   }
 
+  // Where a length from a start ends: "12:00", or another day's "Wed 6 04:00" (an unattended run).
+  function endOf(day, minute) {
+    if (minute <= 24 * 60) return clock(minute % (24 * 60));
+    return dayName(addDays(day, Math.floor(minute / (24 * 60))), "short") + " " + clock(minute % (24 * 60));
+  }
+
   function duration(minutes) {
     var h = Math.floor(minutes / 60);
     var m = minutes % 60;
@@ -684,7 +690,7 @@
           role: "radio",
           "data-minutes": minutes,
           "aria-checked": "false",
-          text: duration(minutes) + " · " + clock(minute) + "–" + clock((minute + minutes) % 1440),
+          text: duration(minutes) + " · " + clock(minute) + "–" + endOf(day, minute + minutes),
           onclick: function () { pick(minutes); },
         });
         choices.appendChild(option);
