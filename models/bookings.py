@@ -44,8 +44,9 @@ from models.members import Member
 from models.notices import Notice
 from models.opening import LabCalendar, local_datetime
 
-# A booking lies inside one opening interval, so within one day: a range query on start_at
-# bounded by this span finds every booking overlapping a window without scanning history.
+# A booking lies inside one opening interval, or (an unattended run) lasts at most 1,440 minutes
+# (the machines' checks), so within one day: a range query on start_at bounded by this span finds
+# every booking overlapping a window without scanning history.
 MAX_BOOKING_SPAN = timedelta(days=1)
 
 
@@ -88,6 +89,8 @@ class Booking(Base):
     # checked in within its machine's check-in minutes was released as a no-show (then cancelled).
     checked_in_at: Mapped[datetime | None]
     no_show_at: Mapped[datetime | None]
+    # When the member was told, at the start, to check in (claimed once by scheduler/checkin.py).
+    checkin_asked_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise")
     machine: Mapped[Machine] = relationship(lazy="raise")
@@ -206,10 +209,12 @@ def _free_starts(
     intervals: list[Interval], machine: Machine, busy: list[Interval], now: datetime, minutes: int
 ) -> list[datetime]:
     step, length = timedelta(minutes=machine.slot_minutes), timedelta(minutes=minutes)
+    # An unattended run starts in the opening hours (its first slot fits in them) and may go on after.
+    fits = open_until(machine, now, now + length) - now
     return [
         start
         for opens, closes in intervals
-        for start in _grid(opens, closes, step, length)
+        for start in _grid(opens, closes, step, fits)
         if start >= now and not overlaps(busy, start, start + length)
     ]
 
@@ -259,11 +264,13 @@ async def free_lengths(
     interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
     if interval is None or start < now:
         return []
-    busy = await _unavailable(session, machine.id, start, interval[1])
+    # An unattended run may continue past closing time, within the booking horizon.
+    until = rules.horizon_end(now) if machine.unattended else interval[1]
+    busy = await _unavailable(session, machine.id, start, until)
     lengths = []
-    for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
+    for minutes in range(machine.slot_minutes, machine.longest_booking + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
-        if end > interval[1] or overlaps(busy, start, end):
+        if end > until or overlaps(busy, start, end):
             break
         lengths.append(minutes)
     return lengths
@@ -286,7 +293,10 @@ async def next_free_starts(
     busy = await _unavailable(session, machine.id, after, rules.horizon_end(now))
     found: list[datetime] = []
     for day in days:
-        found += [s for s in _free_starts(calendar.intervals(day), machine, busy, now, minutes) if s >= after]
+        starts = _free_starts(calendar.intervals(day), machine, busy, now, minutes)
+        found += [
+            s for s in starts if s >= after and s + timedelta(minutes=minutes) <= rules.horizon_end(now)
+        ]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -294,7 +304,7 @@ async def next_free_starts(
 
 def check_timing(machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime) -> None:
     """Refuse a slot whose length or time breaks a rule: length, past, horizon."""
-    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.max_booking_minutes:
+    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.longest_booking:
         raise BadLength(f"{minutes} min on {machine.name}")
     if start < now:
         raise InThePast(start.isoformat())
@@ -302,13 +312,20 @@ def check_timing(machine: Machine, start: datetime, minutes: int, rules: Booking
         raise BeyondHorizon(start.isoformat())
 
 
+def open_until(machine: Machine, start: datetime, end: datetime) -> datetime:
+    """Until when the lab must be open for a booking [start, end): its end, or for an unattended
+    run only its first slot (it starts in the opening hours and may go on after closing)."""
+    return start + timedelta(minutes=machine.slot_minutes) if machine.unattended else end
+
+
 def check_opening(
     machine: Machine, start: datetime, minutes: int, calendar: LabCalendar, downtimes: list[Interval]
 ) -> None:
     """Refuse a slot outside the opening hours, off the machine's grid, or in a planned downtime
-    (`downtimes`: the machine's windows loaded around the slot; more is harmless)."""
+    (`downtimes`: the machine's windows loaded around the slot; more is harmless). An unattended
+    machine's booking must start in the opening hours (its first slot within them), and may end after."""
     end = start + timedelta(minutes=minutes)
-    interval = calendar.interval_containing(start, end)
+    interval = calendar.interval_containing(start, open_until(machine, start, end))
     if interval is None:
         raise OutsideOpeningHours(start.isoformat())
     if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
@@ -652,7 +669,12 @@ async def booking_notes(
     for booking in bookings:
         if not booking.machine.bookable:
             notes[booking.id] = ReminderNote.MACHINE_UNAVAILABLE
-        elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
+        elif (
+            calendar.interval_containing(
+                booking.start_at, open_until(booking.machine, booking.start_at, booking.end_at)
+            )
+            is None
+        ):
             notes[booking.id] = ReminderNote.LAB_CLOSED
         elif await downtimes_between(session, booking.machine_id, booking.start_at, booking.end_at):
             notes[booking.id] = ReminderNote.IN_MAINTENANCE

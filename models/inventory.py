@@ -73,6 +73,7 @@ class MachineEntry:
     checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
     # The machine's own limits (models/quotas.py), all of them; None leaves them as they are.
     quotas: QuotaValues | None = None
+    unattended_max_minutes: int = 0  # 0: bookings end by closing time (Machine.unattended_max_minutes)
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
@@ -86,6 +87,7 @@ OPTIONAL_FIELDS = (
     "max_booking_minutes",
     "requires_training",
     "checkin_minutes",
+    "unattended_max_minutes",
 )
 
 
@@ -392,6 +394,14 @@ async def apply_inventory(
                         f"must be a multiple of the machine's slot_minutes ({slot}), not {longest}",
                     )
                 )
+            unattended = _unattended(held_machine, entry)
+            if unattended % slot:
+                problems.append(
+                    Problem(
+                        ("machines", index, "unattended_max_minutes"),
+                        f"must be a multiple of the machine's slot_minutes ({slot}), not {unattended}",
+                    )
+                )
     if problems:
         raise InventoryRefused(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
@@ -408,6 +418,7 @@ async def apply_inventory(
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
                 checkin_minutes=entry.checkin_minutes,
+                unattended_max_minutes=entry.unattended_max_minutes,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -806,6 +817,15 @@ async def _apply_quotas(
                 report.kind_quotas_changed.append(kind.value)
 
 
+def _unattended(machine: Machine, entry: MachineEntry) -> int:
+    """The machine's unattended maximum once the entry is applied (kept when the file does not name it)."""
+    return (
+        entry.unattended_max_minutes
+        if entry.names("unattended_max_minutes")
+        else machine.unattended_max_minutes
+    )
+
+
 def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = False) -> bool:
     """Set the fields the entry names that differ; return whether any did. `keep_name`: the
     machine was renamed in the app since the file was written, and keeps the app's name."""
@@ -813,7 +833,13 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
     wanted: dict[str, object] = {"kind": entry.kind}
     if not keep_name:
         wanted["name"] = entry.name
-    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
+    for attribute in (
+        "location",
+        "description",
+        "requires_training",
+        "checkin_minutes",
+        "unattended_max_minutes",
+    ):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest

@@ -200,6 +200,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             "last_seen": _iso(member.last_seen_at),
             "blocked_the_bot_at": _iso(member.blocked_at),
             "promoted_to_manager_at": _iso(member.promoted_at),
+            "shown_as_helper_since": _iso(member.shown_as_helper_since),
         },
         "bookings": [
             {
@@ -624,6 +625,7 @@ async def erase_member(
     member.language, member.telegram_language, member.blocked_at = None, None, None
     member.telegram_id = -member.id  # free: the same person writing again starts as a new member
     member.role, member.promoted_at = Role.MEMBER, None
+    member.shown_as_helper_since = None
     member.erased_at, member.erased_reason = now, reason.value
     await session.flush()
     return done

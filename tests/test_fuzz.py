@@ -549,7 +549,7 @@ UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
     "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
-    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c", "ss:m",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
@@ -558,7 +558,7 @@ WRITING_ACTIONS = {
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
     "pj:l", "pj:w", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np",
     "np:v", "np:k", "np:ok", "np:x", "au:g", "au:f", "au:y", "lang:fr", "lang:en", "lang:auto", "my:cn",
-    "my:cx", "pv:y",
+    "my:cx", "pv:y", "pv:h", "pv:n",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ARG = wire.MAX_ARG
@@ -962,7 +962,9 @@ class Generator:
         options.append(lambda: f"pj:w:{rng.choice([k[0] for k in world.projects])}")
         options.append(lambda: f"pj:v:{rng.choice([k[0] for k in world.projects])}")
         options.append(
-            lambda: rng.choice(["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "mp", "np", "np:x"])
+            lambda: rng.choice(
+                ["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "pv:h", "pv:n", "mp", "np", "np:x"]
+            )
         )
 
         def usage() -> str | None:
@@ -1032,6 +1034,7 @@ class Generator:
                 lambda: f"mc:ics:{rng.choice(list(world.machines))[0]}",
                 lambda: f"ss:{rng.choice([7, 30, 90])}",
                 lambda: f"ss:c:{rng.choice([7, 30, 90])}",
+                lambda: f"ss:m:{rng.choice([7, 30, 90])}",
                 lambda: rng.choice(["q:0", "mg", "mg:p:1", "au:0", "st:0", "up:0", "ss:0"]),
             ]
 
@@ -1991,6 +1994,10 @@ class Judge:
         if not self.by(member):
             return "changed without contact"
         rest = c.changed - REFRESHED - {"blocked_at"}
+        if "shown_as_helper_since" in rest:  # only by their own choice, in /privacy
+            if not (self.pressed(member, "pv:h") or self.pressed(member, "pv:n")):
+                return "shown as a helper without choosing"
+            rest -= {"shown_as_helper_since"}
         if rest - {"language"}:
             return "changed beyond a refresh"
         if "language" in rest and not any((x.action or "").startswith("lang:") for x in self.by(member)):

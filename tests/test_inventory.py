@@ -1813,3 +1813,25 @@ async def test_checkin_minutes_come_from_the_file_and_are_kept_when_it_leaves_th
     for bad in ("-5", "1441", "'soon'", "true"):
         with pytest.raises(InventoryError, match="checkin_minutes"):
             parse_inventory(f"machines:\n  - {{name: Prusa, kind: 3d_printer, checkin_minutes: {bad}}}\n")
+
+
+async def test_unattended_runs_come_from_the_file_with_a_day_by_default(session: AsyncSession) -> None:
+    line = "machines:\n  - {{name: Prusa XL, kind: 3d_printer, slot_minutes: 60{extra}}}\n"
+    await import_inventory(session, parse_inventory(line.format(extra=", unattended: true")))
+    printer = await machine_named(session, "Prusa XL")
+    assert (printer.unattended_max_minutes, printer.max_booking_minutes) == (1440, 120)
+    await import_inventory(session, parse_inventory(line.format(extra="")))  # left out: kept
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 1440
+    extra = ", unattended: true, unattended_max_minutes: 600"
+    await import_inventory(session, parse_inventory(line.format(extra=extra)))
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 600
+    await import_inventory(session, parse_inventory(line.format(extra=", unattended: false")))
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 0
+    for bad in (
+        ", unattended: true, unattended_max_minutes: 90",  # not whole slots
+        ", unattended: true, unattended_max_minutes: 1500",
+        ", unattended_max_minutes: 600",  # without unattended: true
+        ", unattended: 'yes'",
+    ):
+        with pytest.raises(InventoryError, match="unattended"):
+            parse_inventory(line.format(extra=bad))

@@ -651,6 +651,78 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         await shot(page, "manager-downtime")
 
 
+async def test_a_manager_lets_a_printer_run_overnight_and_the_week_draws_the_run(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        await form.wait_for()
+        fields = form.locator(".fd-field")
+        longest_run = fields.filter(has_text="Longest unattended run")
+        assert not await longest_run.is_visible()  # shown once unattended runs are ticked
+        await fields.filter(has_text="Unattended runs").locator("input").check()
+        await longest_run.locator("input").fill("1440")
+        await fields.filter(has_text="Check-in within").locator("input").fill("15")
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        await no_sideways_scroll(page)
+        await form.locator(".fd-field", has_text="Check-in within").scroll_into_view_if_needed()
+        await shot(page, "manager-machine-unattended")
+        async with lab.sessions() as session:
+            machine = await session.get(Machine, lab.prusa)
+            assert machine is not None and (machine.unattended_max_minutes, machine.checkin_minutes) == (
+                1440,
+                15,
+            )
+            (change,) = (await session.scalars(select(ManagerChange))).all()
+            assert change.details == {"unattended_max_minutes": 1440, "checkin_minutes": 15}
+
+        # Bob's run goes from Wednesday 18:00 through the closed Thursday.
+        wednesday = "2030-03-06T18:00:00+01:00"
+        status, _ = await lab.app(BOB, "book", {"machine": lab.prusa, "start": wednesday, "minutes": 1440})
+        assert status == 200
+        member = await lab.open(browser, ALICE)
+        await member.locator('.days [data-day="2030-03-05"]').click()
+        evening = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00"))
+        await evening.scroll_into_view_if_needed()
+        await evening.click()
+        night = member.locator('#sheet .length[data-minutes="600"]')
+        await night.wait_for()
+        assert await night.text_content() == "10 h · 18:00–Wed 6 04:00"
+        await night.click()
+        await member.get_by_role("button", name="Confirm").click()
+        await member.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
+        mine = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00", "mine"))
+        await mine.wait_for()
+        assert await mine.text_content() == "Mine until Wed 04:00"
+        assert "runs-on" in (await mine.get_attribute("class") or "")
+        booked = member.locator(cell(lab.prusa, wednesday, "booked"))
+        assert await booked.text_content() == "Booked until Thu 18:00"
+        through = member.locator(f'.track.closed-day .cell.booked[data-machine="{lab.prusa}"]')
+        assert await through.text_content() == "Booked until Thu 18:00"
+        assert sorted(await lab.bookings()) == [
+            ("Prusa MK4", paris(5, 18), paris(6, 4), "confirmed"),
+            ("Prusa MK4", paris(6, 18), paris(7, 18), "confirmed"),
+        ]
+        await no_sideways_scroll(member)
+        show = "c => { c.closest('.grid-box').scrollLeft = c.parentElement.offsetLeft + c.offsetLeft - 200; }"
+        await mine.evaluate(show)
+        await shot(member, "planning-unattended")
+        await through.evaluate(
+            "c => { const box = c.closest('.grid-box'); box.scrollLeft = c.parentElement.offsetLeft - 200; }"
+        )
+        await shot(member, "planning-unattended-closed-day")
+        await member.locator('#tabs [data-tab="mine"]').click()
+        card = member.locator(".mine .card")
+        await card.wait_for()
+        assert (
+            await card.locator(".card-text").inner_text() == "Prusa MK4\nTuesday 5 March\n18:00–Wed 6 04:00"
+        )
+
+
 async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:
     async with opened_lab(database_url) as lab:
         status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})

@@ -138,5 +138,6 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
 
 
 def test_privacy_keyboards_send_todays_data() -> None:
-    assert _data(privacy_keyboards.notice(TEXTS)) == [["pv:x", "pv:f"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, False)) == [["pv:x", "pv:f"], ["pv:h"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, True)) == [["pv:x", "pv:f"], ["pv:n"], ["menu"]]
     assert _data(privacy_keyboards.confirm_erasure(TEXTS)) == [["pv:y"], ["menu"]]

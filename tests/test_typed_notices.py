@@ -43,6 +43,7 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
             "checkin_minutes": 15,
         },
     ),
+    ("checkin_asked", {"booking_id": 7, "machine": "Prusa MK4", "start": S, "end": E, "minutes": 15}),
     (
         "no_show_released",
         {"booking_id": 7, "machine": "Prusa MK4", "machine_id": 1, "start": S, "end": E, "minutes": 15},

@@ -39,6 +39,7 @@ from bot.core.inputs import message_router
 from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
+    ask_to_check_in,
     cancel_sessions_below_minimum,
     open_due_plan_tickets,
     release_no_shows,
@@ -212,6 +213,9 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     )
     job_queue.run_repeating(
         release_no_shows, interval=desk.settings.reminder_interval_seconds, first=3, name="no_shows"
+    )
+    job_queue.run_repeating(
+        ask_to_check_in, interval=desk.settings.reminder_interval_seconds, first=4, name="checkin_asks"
     )
     job_queue.run_repeating(send_outbox, interval=OUTBOX_INTERVAL_S, first=1, name="outbox")
     job_queue.run_repeating(

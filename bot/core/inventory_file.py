@@ -429,6 +429,10 @@ class MachineInFile(BaseModel):
     requires_training: StrictBool = False
     # Minutes after a booking's start within which it must be checked in, else it is released; 0: off.
     checkin_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 0
+    # A machine that runs unattended (a long print): a booking starts in the opening hours and may go
+    # on past closing time, up to unattended_max_minutes (default a whole day).
+    unattended: StrictBool = False
+    unattended_max_minutes: Minutes | None = None
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
     # The machine's own limits, all of them; None (no `quotas:`) leaves them as they are.
@@ -450,6 +454,18 @@ class MachineInFile(BaseModel):
             raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
         return value
 
+    @field_validator("unattended_max_minutes")
+    @classmethod
+    def _unattended_whole_slots(cls, value: int | None, info: ValidationInfo) -> int | None:
+        slot = info.data.get("slot_minutes")
+        if value is None or slot is None:
+            return value
+        if not info.data.get("unattended"):
+            raise _problem("needs unattended: true")
+        if value % slot:
+            raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
+        return value
+
     @model_validator(mode="after")
     def _unique_tasks(self, info: ValidationInfo) -> MachineInFile:
         if self.maintenance is None or (info.context and info.context.get(_CROSS_CHECKED)):
@@ -468,8 +484,20 @@ class MachineInFile(BaseModel):
             return self.max_booking_minutes
         return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
 
+    @property
+    def unattended_limit(self) -> int:
+        """The longest unattended run: as given, else the most whole slots in a day; 0 when not unattended."""
+        if not self.unattended:
+            return 0
+        if self.unattended_max_minutes is not None:
+            return self.unattended_max_minutes
+        return 24 * 60 // self.slot_minutes * self.slot_minutes
+
     def entry(self) -> MachineEntry:
         plans = None if self.maintenance is None else tuple(plan.entry() for plan in self.maintenance)
+        named = self.model_fields_set & set(OPTIONAL_FIELDS)
+        if "unattended" in self.model_fields_set:
+            named.add("unattended_max_minutes")
         return MachineEntry(
             self.name,
             self.kind,
@@ -482,7 +510,8 @@ class MachineInFile(BaseModel):
             plans,
             checkin_minutes=self.checkin_minutes,
             quotas=None if self.quotas is None else self.quotas.values(),
-            named=frozenset(self.model_fields_set & set(OPTIONAL_FIELDS)),
+            unattended_max_minutes=self.unattended_limit,
+            named=frozenset(named),
         )
 
 

@@ -41,6 +41,7 @@ open_due_plan_tickets = on_job_queue(maintenance.open_due_plan_tickets)
 release_no_shows = on_job_queue(checkin.release_no_shows)
 remind_sessions = on_job_queue(sessions.remind_sessions)
 cancel_sessions_below_minimum = on_job_queue(sessions.cancel_sessions_below_minimum)
+ask_to_check_in = on_job_queue(checkin.ask_to_check_in)
 
 
 async def send_due_reminders(context: Context) -> int:

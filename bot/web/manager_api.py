@@ -117,6 +117,8 @@ def _machine_json(
         "location": machine.location,
         "grid_minutes": machine.slot_minutes,
         "max_minutes": machine.max_booking_minutes,
+        "unattended_max_minutes": machine.unattended_max_minutes,  # 0: bookings end by closing time
+        "checkin_minutes": machine.checkin_minutes,  # 0: no check-in asked
         "training_required": machine.requires_training,
         "out_of_service": machine.status is MachineStatus.OUT_OF_SERVICE,
         # Its own limits (null: none of its own), and its kind's, which apply where it has none.
@@ -164,8 +166,9 @@ class MachineList(ManagerEndpoint):
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?, quotas?}. A field left out or null stays as it is (an empty
-    location clears it); in `quotas` ({max_minutes_per_day, ...: number or null}), null is no limit."""
+    unattended_max_minutes? (0: no unattended runs), checkin_minutes? (0: off), training_required?,
+    out_of_service?, quotas?}. A field left out or null stays as it is (an empty location clears it);
+    in `quotas` ({max_minutes_per_day, ...: number or null}), null is no limit."""
 
     async def change(self, call: Call) -> object:
         body = call.body
@@ -191,6 +194,10 @@ class MachineEdit(ManagerEndpoint):
             location=given("location", lambda n: call.text(n, machines.LOCATION_MAX, required=False)),
             slot_minutes=given("grid_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
             max_booking_minutes=given("max_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            unattended_max_minutes=given(
+                "unattended_max_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)
+            ),
+            checkin_minutes=given("checkin_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)),
             requires_training=given("training_required", call.flag),
             out_of_service=given("out_of_service", call.flag),
             held_down=held,

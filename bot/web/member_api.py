@@ -103,7 +103,7 @@ def _machine(machine: Machine, authorized: set[int]) -> dict[str, Any]:
         "training_required": machine.requires_training,
         "authorized": machine.id in authorized,
         "slot_minutes": machine.slot_minutes,
-        "max_minutes": machine.max_booking_minutes,
+        "max_minutes": machine.longest_booking,  # an unattended run's maximum where it has one
     }
 
 

@@ -29,6 +29,7 @@ PAGE_TEXTS: dict[str, str] = {
     "downtime": N_("Planned downtime"),
     "out_of_service": N_("Out of service"),
     "closed": N_("Closed"),
+    "runs_until": N_("until {when}"),
     "training_required": N_("Training required"),
     "not_authorized": N_("You need the training for this machine."),
     "tap_free_time": N_("Tap a free time to book it."),

@@ -107,6 +107,13 @@
     var location = el("input", { type: "text", maxlength: "100", value: machine.location });
     var grid = el("input", { type: "number", min: "1", max: "1440", value: String(machine.grid_minutes) });
     var longest = el("input", { type: "number", min: "1", max: "1440", value: String(machine.max_minutes) });
+    var unattended = el("input", { type: "checkbox", checked: machine.unattended_max_minutes > 0 });
+    var unattendedMax = el("input", { type: "number", min: "1", max: "1440", value: String(machine.unattended_max_minutes || 1440) });
+    var unattendedField = field(t("machine.unattended_max"), unattendedMax);
+    function showUnattended() { unattendedField.style.display = unattended.checked ? "" : "none"; }
+    showUnattended();
+    unattended.addEventListener("change", showUnattended);
+    var checkin = el("input", { type: "number", min: "0", max: "1440", value: String(machine.checkin_minutes) });
     var training = el("input", { type: "checkbox", checked: machine.training_required });
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
     var limits = limitInputs(machine);
@@ -118,6 +125,9 @@
       field(t("machine.location"), location),
       field(t("machine.grid"), grid),
       field(t("machine.max"), longest),
+      field(t("machine.unattended"), unattended),
+      unattendedField,
+      field(t("machine.checkin"), checkin),
       field(t("machine.training"), training),
       field(t("machine.out_of_service"), down),
       el(
@@ -143,6 +153,8 @@
         location: location.value,
         grid_minutes: Number(grid.value),
         max_minutes: Number(longest.value),
+        unattended_max_minutes: unattended.checked ? Number(unattendedMax.value) : 0,
+        checkin_minutes: Number(checkin.value),
         training_required: training.checked,
         out_of_service: down.checked,
         quotas: limitValues(limits),
