@@ -25,6 +25,7 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.stock import Consumable, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 
@@ -33,6 +34,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "BookingStep",
     "CalendarFeed",
     "ChatJoinRequest",
     "Closure",
