@@ -166,21 +166,21 @@ async def where_typed_leads(
     day = typed.day or (step_day if typed.start is not None else None)
     if day is None:
         return Refused(Refusal.NEED_DAY, None)
+    start = _at(day, typed.start, rules) if typed.start is not None else None
+    minutes = machine.slot_minutes
+    if start is not None and typed.end is not None:
+        minutes = int((_at(day, typed.end, rules) - start) // timedelta(minutes=1))
+    asked = minutes if typed.end is not None else None  # a length typed, not the default one
     if day < rules.today(now):
-        return Refused(Refusal.PASSED_DAY, day)
+        return Refused(Refusal.PASSED_DAY, day, start, asked)
     if day not in rules.bookable_days(now):
-        return Refused(Refusal.BEYOND_HORIZON, day)
+        return Refused(Refusal.BEYOND_HORIZON, day, start, asked)
     calendar = await LabCalendar.load(session, day, day, rules.tz)
     hours = calendar.intervals(day)
     if not hours:
-        return Refused(Refusal.CLOSED, day, reason=calendar.closures.get(day) or "")
-    if typed.start is None:
+        return Refused(Refusal.CLOSED, day, start, asked, reason=calendar.closures.get(day) or "")
+    if start is None:
         return ShowStarts(day)
-    start = _at(day, typed.start, rules)
-    minutes = machine.slot_minutes
-    if typed.end is not None:
-        minutes = int((_at(day, typed.end, rules) - start) // timedelta(minutes=1))
-    asked = minutes if typed.end is not None else None  # a length typed, not the default one
     if start < now:
         nearest = await _nearest(session, machine, day, start, minutes, rules, now)
         return Refused(Refusal.PASSED_TIME, day, start, asked, nearest)

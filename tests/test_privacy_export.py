@@ -45,6 +45,7 @@ from models.projects import (
     Visibility,
 )
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 from tests.factories import NOW, make_machine, make_member, queue_row
@@ -242,6 +243,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             VersionInput(member_id=eve.id, item_id=item.id, created_at=T[44]),
             NoteRequest(member_id=eve.id, ticket_id=ticket.id, action=Action.RESOLVE, created_at=T[45]),
             MemberSearch(member_id=eve.id, created_at=T[57]),
+            BookingStep(member_id=eve.id, machine_id=printer.id, day=date(2030, 3, 12), created_at=T[58]),
             Report(
                 ticket_id=ticket.id,
                 reporter_id=eve.id,

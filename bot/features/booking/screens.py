@@ -352,7 +352,5 @@ FEATURE = Feature(
         routes.WaitForSlot: wait_for_slot,
         routes.AskTraining: request_training,
     },
-    awaits=[
-        typed_answer(lambda turn: typed_booking.current_step(turn.session, turn.member), typed_day_or_time)
-    ],
+    awaits=[typed_answer(_step_of, typed_day_or_time)],
 )
