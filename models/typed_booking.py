@@ -99,15 +99,17 @@ class ShowConfirm:
 
 @dataclass(frozen=True)
 class Refused:
-    """What was read, and why it cannot be booked; `nearest` are free starts near the one asked
-    (for `minutes`, when a length was typed; else for one slot), `hours` the day's opening
-    intervals (NOT_OPEN), `reason` a closure's."""
+    """What was read (`minutes`: the length typed, if any), and why it cannot be booked;
+    `nearest` are free starts near the one asked, for `nearest_minutes` (None: for one slot, the
+    length still to choose); `hours` the day's opening intervals (NOT_OPEN), `reason` a closure's.
+    A length the machine does not allow (TOO_LONG, BAD_LENGTH) is refused from a free start."""
 
     refusal: Refusal
     day: date | None
     start: datetime | None = None
     minutes: int | None = None
     nearest: list[datetime] = field(default_factory=list)
+    nearest_minutes: int | None = None
     hours: list[tuple[datetime, datetime]] = field(default_factory=list)
     reason: str = ""
 
@@ -181,18 +183,24 @@ async def where_typed_leads(
         return Refused(Refusal.CLOSED, day, start, asked, reason=calendar.closures.get(day) or "")
     if start is None:
         return ShowStarts(day)
-    if start < now:
-        nearest = await _nearest(session, machine, day, start, minutes, rules, now)
-        return Refused(Refusal.PASSED_TIME, day, start, asked, nearest)
-    if asked is not None and (asked > machine.max_booking_minutes or asked % machine.slot_minutes):
+    bad_length = asked is not None and (asked > machine.max_booking_minutes or asked % machine.slot_minutes)
+    # The nearest starts are offered for the length typed, when the machine allows it.
+    offered = None if bad_length else asked
+    free = await bookings.day_availability(session, machine, day, rules, now)
+    # A start off the grid (15:10) is no free start, whatever free_lengths (which ignores the grid) says.
+    if start < now or start not in free.free_starts:
+        refusal = Refusal.PASSED_TIME
+        if start >= now:
+            refusal = await _why_not(session, machine, start, machine.slot_minutes, rules, now)
+        nearest = await _nearest(session, machine, day, start, offered or machine.slot_minutes, rules, now)
+        shown = hours if refusal is Refusal.NOT_OPEN else []
+        return Refused(refusal, day, start, asked, nearest, offered, shown)
+    if asked is not None and bad_length:
         too_long = asked > machine.max_booking_minutes
         return Refused(Refusal.TOO_LONG if too_long else Refusal.BAD_LENGTH, day, start, asked)
-    free = await bookings.day_availability(session, machine, day, rules, now)
-    # free_lengths does not look at the slot grid: a start off it (15:10) is not free.
-    if start in free.free_starts and minutes in await bookings.free_lengths(
-        session, machine, start, rules, now
-    ):
+    if minutes in await bookings.free_lengths(session, machine, start, rules, now):
         return ShowLengths(start) if typed.end is None else ShowConfirm(start, minutes)
     refusal = await _why_not(session, machine, start, minutes, rules, now)
     nearest = await _nearest(session, machine, day, start, minutes, rules, now)
-    return Refused(refusal, day, start, asked, nearest, hours if refusal is Refusal.NOT_OPEN else [])
+    shown = hours if refusal is Refusal.NOT_OPEN else []
+    return Refused(refusal, day, start, asked, nearest, asked, shown)

@@ -53,6 +53,11 @@ async def test_a_typed_day_and_time_in_french_lands_on_the_booking_screens(
         assert "1 h → 16:00" in _labels(lengths)
         assert _labels(fake.last_message(CHLOE.id)) == _labels(lengths)  # the screen is the last message
 
+        # Longer than the printer allows (2 h): said, with the lengths it allows from that start.
+        too_long = await say(fake, CHLOE, "vendredi 14h-17h")
+        assert "J'ai compris : vendredi 8 mars, 14:00–17:00." in _text(too_long)
+        assert "Prusa MK4 se réserve pour 2 h au plus." in _text(too_long)
+        assert "2 h → 16:00" in _labels(too_long)
         # A whole range: the confirmation, as the length button would have shown it.
         confirm = await say(fake, CHLOE, "vendredi 8/3 de 14h à 16h")
         assert "Réserver ce créneau ?" in _text(confirm)

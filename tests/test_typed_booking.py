@@ -74,7 +74,11 @@ async def test_a_time_that_cannot_be_booked_says_why_and_offers_the_nearest_free
     # A range: the nearest starts where that whole length is free (14:30 for an hour would overlap).
     taken_range = await _leads(session, printer, TypedTime(TUESDAY, time(15), time(16)))
     assert isinstance(taken_range, Refused) and taken_range.refusal is Refusal.TAKEN
-    assert taken_range.minutes == 60
+    assert taken_range.minutes == taken_range.nearest_minutes == 60
+    # Too long, and taken: the nearest free starts, the length to choose there.
+    taken_long = await _leads(session, printer, TypedTime(TUESDAY, time(15), time(19)))
+    assert isinstance(taken_long, Refused) and taken_long.refusal is Refusal.TAKEN
+    assert (taken_long.minutes, taken_long.nearest_minutes) == (240, None)
     assert taken_range.nearest == [paris(5, 13, 30), paris(5, 14), paris(5, 16), paris(5, 16, 30)]
 
     off_grid = await _leads(session, printer, TypedTime(TUESDAY, time(10, 10)))

@@ -328,12 +328,15 @@ async def typed_day_or_time(turn: Turn, text: str) -> Reply:
     if isinstance(outcome, typed_booking.ShowConfirm):
         return await _confirm_screen(turn, machine, outcome.start, outcome.minutes)
     note = typed.refused(turn.texts, outcome, machine, rules.horizon_days)
+    if outcome.refusal in (typed_booking.Refusal.TOO_LONG, typed_booking.Refusal.BAD_LENGTH):
+        assert outcome.start is not None  # a free start: the lengths it allows
+        return _above(note, await _length_screen(turn, machine, outcome.start))
     if not outcome.nearest:
         return _above(note, await _step_screen(turn, machine, step.day))
     assert outcome.day is not None  # nearest starts are on the day read
     await typed_booking.remember_step(turn.session, turn.member, machine.id, outcome.day, turn.now)
     note += "\n\n" + turn._("The nearest free start times:")
-    markup = booking_keyboards.nearest(turn.texts, machine, outcome.nearest, outcome.minutes)
+    markup = booking_keyboards.nearest(turn.texts, machine, outcome.nearest, outcome.nearest_minutes)
     return Reply(text=note, markup=markup)
 
 
