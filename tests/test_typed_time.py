@@ -3,7 +3,10 @@ English texts and what each reads as, or precisely why it is not understood."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +90,12 @@ NOT_UNDERSTOOD = [
 @pytest.mark.parametrize(("text", "expected"), NOT_UNDERSTOOD)
 def test_what_is_not_understood_says_why(text: str, expected: NotUnderstood) -> None:
     assert read_typed_time(text, TODAY, FR) == expected
+
+
+def test_the_bot_starts_without_loading_dateparser() -> None:
+    """dateparser is heavy (about 8 MB, up to half a second): only the first typed text loads it."""
+    code = (
+        "import sys, bot.core.app, bot.features.registry, models.typed_time;"
+        "assert 'dateparser' not in sys.modules, 'imported at start-up'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
