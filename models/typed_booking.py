@@ -46,6 +46,13 @@ async def remember_step(
     session: AsyncSession, member: Member, machine_id: int, day: date | None, now: datetime
 ) -> None:
     """The member is choosing a day (day None) or a start on `day` of this machine."""
+    step = await get_pending(session, BookingStep, member.id)
+    if step is not None:
+        # Moving on within a booking: any question asked since would have dropped the step, so
+        # there is none to drop (this spares every booking screen a DELETE per kind of question).
+        step.machine_id, step.day, step.created_at = machine_id, day, now
+        await session.flush()
+        return
     await clear_pending(session, member.id, keep=BookingStep)
     await put_pending(session, BookingStep, member.id, machine_id=machine_id, day=day, created_at=now)
 

@@ -7,7 +7,9 @@ from datetime import date, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import bookings, typed_booking
+from models import authorizations, bookings, typed_booking
+from models.authorizations import MemberSearch
+from models.base import get_pending
 from models.downtime import Downtime
 from models.machines import Machine
 from models.opening import Closure
@@ -111,3 +113,21 @@ async def test_a_length_the_machine_does_not_allow_is_refused(session: AsyncSess
     await session.flush()
     maintenance = await _leads(session, printer, TypedTime(TUESDAY, time(10), time(11)))
     assert isinstance(maintenance, Refused) and maintenance.refusal is Refusal.IN_MAINTENANCE
+
+
+async def test_the_booking_step_is_one_question_among_the_others(session: AsyncSession) -> None:
+    """A member owes one answer at a time: a question asked drops the booking step, and a booking
+    screen drops the question (the next text is read as a day or time)."""
+    printer = await _printer(session)
+    manager = await make_member(session, "Morgane", manager=True)
+    await typed_booking.remember_step(session, manager, printer.id, None, NOW)
+    await typed_booking.remember_step(session, manager, printer.id, TUESDAY, NOW)  # a day picked
+    step = await typed_booking.current_step(session, manager)
+    assert step is not None and (step.machine_id, step.day) == (printer.id, TUESDAY)
+
+    await authorizations.ask_search(session, manager, NOW)  # "type the member's name"
+    assert await typed_booking.current_step(session, manager) is None
+    await typed_booking.remember_step(session, manager, printer.id, TUESDAY, NOW)
+    assert await get_pending(session, MemberSearch, manager.id) is None
+    await typed_booking.forget_step(session, manager)
+    assert await typed_booking.current_step(session, manager) is None
