@@ -49,9 +49,11 @@ async def remember_step(
     step = await get_pending(session, BookingStep, member.id)
     if step is not None:
         # Moving on within a booking: any question asked since would have dropped the step, so
-        # there is none to drop (this spares every booking screen a DELETE per kind of question).
-        step.machine_id, step.day, step.created_at = machine_id, day, now
-        await session.flush()
+        # there is none to drop (this spares every booking screen a DELETE per kind of question),
+        # and the same day's screens write nothing.
+        if (step.machine_id, step.day) != (machine_id, day):
+            step.machine_id, step.day, step.created_at = machine_id, day, now
+            await session.flush()
         return
     await clear_pending(session, member.id, keep=BookingStep)
     await put_pending(session, BookingStep, member.id, machine_id=machine_id, day=day, created_at=now)
@@ -62,8 +64,10 @@ async def current_step(session: AsyncSession, member: Member) -> BookingStep | N
 
 
 async def forget_step(session: AsyncSession, member: Member) -> None:
-    """The booking is made (or given up): a typed text no longer answers it."""
-    await delete_by_key(session, BookingStep, member.id)
+    """The booking is made (or given up): a typed text no longer answers it. Most members have
+    no step: a read, and no write, for them."""
+    if await get_pending(session, BookingStep, member.id) is not None:
+        await delete_by_key(session, BookingStep, member.id)
 
 
 class Refusal(enum.StrEnum):
