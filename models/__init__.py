@@ -24,6 +24,7 @@ from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
+from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.typed_booking import BookingStep
 from models.updates import UpdateCheck, UpdateItem, VersionInput
@@ -41,6 +42,7 @@ __all__ = [
     "Consumable",
     "DigestRun",
     "Downtime",
+    "LabSession",
     "Lease",
     "Machine",
     "MachineKind",
@@ -61,7 +63,9 @@ __all__ = [
     "Report",
     "ReportDraft",
     "Role",
+    "SessionDraft",
     "Severity",
+    "SignUp",
     "StockInput",
     "StockMovement",
     "Ticket",

@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import audit, feeds, waitlist
+from models import audit, feeds, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -383,6 +383,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for c in checks
         ],
+        **await sessions.export_of(session, member),
         "waitlist": [
             {
                 "machine": machines.get(w.machine_id),
@@ -492,12 +493,14 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "downtimes": ("reason",),
     "machines": ("location", "description"),
     "maintenance_plans": ("task",),
+    "lab_sessions": ("title", "description", "place", "cancel_reason"),
     "meetings": ("title", "link"),
     "outbox": ("payload", "last_error"),
     "project_drafts": ("name", "description", "tags", "storage_url"),
     "projects": ("name", "description", "tags", "storage_url", "chat_title"),
     "report_drafts": ("description",),
     "reports": ("description",),
+    "session_drafts": ("title", "description"),
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),
@@ -519,6 +522,7 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     "outbox": ("kind", "claimed_by", "sent_by", "subject"),
     "leases": ("name", "holder"),  # the process polling Telegram
     "project_drafts": ("stage",),
+    "session_drafts": ("stage",),  # which typed answer is awaited ("title", "description")
     "project_inputs": ("purpose",),
     # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
     "reports": ("photo_ids",),
@@ -591,6 +595,7 @@ async def erase_member(
     await session.execute(delete(Authorization).where(Authorization.member_id == member.id))
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
+    await sessions.forget_member(session, member, now)
     await feeds.revoke_feed(session, member)
     await _leave_projects(session, member, now)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
@@ -609,6 +614,7 @@ async def erase_member(
         "authorizations",
         "project memberships",
         "waitlist",
+        "sessions' sign-ups",
         "calendar link",
         "pending messages",
         "name, username and contacts in texts about them",

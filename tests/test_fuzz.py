@@ -1813,6 +1813,8 @@ JOB_CHANGES = {
     ("update_items", "update"): {"reminded_for"},
     ("meetings", "update"): {"reminded_at"},
     ("waitlist", "update"): {"done_at", "notified_at"},
+    ("session_signups", "update"): {"reminded_at", "status", "promoted_at"},
+    ("lab_sessions", "update"): {"minimum_checked_at", "cancelled_at", "cancelled_automatically"},
 }
 
 
@@ -2406,6 +2408,43 @@ class Judge:
                 None if any(self.pressed(o, "pt:y", row["id"]) for o in owners) else "cancelled by no owner"
             )
         return "a meeting changed"
+
+    def t_lab_sessions(self, c: Change) -> str | None:
+        row = c.row
+        if c.op == "insert":
+            by = row["created_by_id"]
+            planned = self.typed(by) or self.pressed(by, "ses:p:x")
+            return None if self.manager(by) and planned else "a session no manager planned"
+        if (
+            c.op == "update"
+            and c.changed <= {"cancelled_at", "cancel_reason"}
+            and c.before["cancelled_at"] is None
+        ):
+            return None if self.managers_pressed("ses:x:y", row["id"]) else "called off by no manager"
+        if (
+            c.op == "update"
+            and c.changed <= {"title", "description", "place", "cancel_reason"}
+            and self.erased
+        ):
+            return None
+        return "a session changed"
+
+    def t_session_signups(self, c: Change) -> str | None:
+        row = c.row
+        session_id = row["session_id"]
+        if c.op == "delete":
+            return None if row["member_id"] in self.erased else "a sign-up vanished"
+        if self.pressed(row["member_id"], "ses:s", session_id) or self.pressed(
+            row["member_id"], "ses:c", session_id
+        ):
+            return None
+        if c.op == "update" and c.changed <= {"status", "promoted_at"} and row["promoted_at"] is not None:
+            # A seat given from the waitlist: someone's cancellation (or erasure) freed it.
+            freed = any(x.action == "ses:c" and x.args[:1] == (session_id,) for x in self.acts)
+            return None if freed or self.erased else "a seat given that nobody freed"
+        if c.op == "update" and c.changed <= {"attended", "attendance_marked_by_id"}:
+            return None if self.managers_pressed("ses:a:m", row["id"]) else "attendance marked by no manager"
+        return "a sign-up changed"
 
     # ------------------------------------------------------------------ invariants
 

@@ -15,7 +15,7 @@ import models
 from bot.core.i18n import Texts
 from bot.core.refusals import merge
 from bot.features.refusals import GENERIC, REFUSALS, TABLES, refusal_text
-from models import checkin, errors, maintenance, projects
+from models import checkin, errors, maintenance, projects, sessions
 
 
 def _all_refusal_classes() -> set[type[errors.DomainError]]:
@@ -36,7 +36,7 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return cls(maintenance.TicketStatus.RESOLVED)
     if issubclass(cls, errors.SlotTaken):
         return cls([])
-    if issubclass(cls, checkin.CheckInNotYet):
+    if issubclass(cls, checkin.CheckInNotYet | sessions.CancelTooLate):
         return cls(datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
     return cls("Prusa")
 

@@ -293,6 +293,15 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("waitlist_back", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
+    ("session_seat_given", {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E}),
+    (
+        "session_cancelled",
+        {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "automatic": True, "minimum": 3},
+    ),
+    (
+        "session_reminder",
+        {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "minutes_left": 120},
+    ),
     ("waitlist_opened", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     # The three that act in Telegram before (or instead of) sending a message.
     (

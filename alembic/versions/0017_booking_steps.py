@@ -1,7 +1,7 @@
 """booking steps
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 20:00:00.000000
 
 The booking screen a member has in front of them (a machine's days, or one day's starts), so that a
@@ -16,7 +16,7 @@ import models.base
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

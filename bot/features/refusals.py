@@ -20,6 +20,7 @@ from bot.features.checkin import refusals as checkin
 from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
 from bot.features.projects import refusals as projects
+from bot.features.sessions import refusals as sessions
 from bot.features.stock import refusals as stock
 from bot.features.updates import refusals as updates
 from models import errors
@@ -44,6 +45,7 @@ TABLES: dict[str, Refusals] = {
     "maintenance": maintenance.REFUSALS,
     "my_bookings": my_bookings.REFUSALS,
     "projects": projects.REFUSALS,
+    "sessions": sessions.REFUSALS,
     "stock": stock.REFUSALS,
     "updates": updates.REFUSALS,
 }

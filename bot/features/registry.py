@@ -19,6 +19,7 @@ from bot.features.menu.screens import FEATURE as MENU
 from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
 from bot.features.privacy.screens import FEATURE as PRIVACY
 from bot.features.projects.feature import FEATURE as PROJECTS
+from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
 from bot.features.updates.screens import FEATURE as UPDATES
@@ -37,6 +38,7 @@ def features() -> list[Feature]:
         MACHINES_TODAY,
         AUTHORIZATIONS,
         PROJECTS,
+        SESSIONS,
         STATS,
         PRIVACY,
     ]
