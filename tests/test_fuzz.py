@@ -479,6 +479,24 @@ class World:
 
 # --------------------------------------------------------------------------- what is sent
 
+TYPED_TIMES = [
+    "demain 15h",
+    "vendredi 14h-17h",
+    "lundi 9h30",
+    "15h",
+    "15",
+    "4/12",
+    "mardi 4/3",
+    "tomorrow 3pm",
+    "friday 2-5pm",
+    "next week",
+    "17h-14h",
+    "dimanche 23h",
+    "25h",
+    "aujourd'hui 6h",
+    "1/1/2099 10h-11h",
+    "le 31 à 12h",
+]
 ODD_TEXTS = [
     "\u202eevil.exe\u202c",
     "مرحبا بالعالم، هل الطابعة متاحة؟",
@@ -756,6 +774,8 @@ class Generator:
     def answer_for(self, pending: dict[str, dict[str, Any]]) -> str:
         """A plausible (or not) answer to the question the member was asked."""
         rng = self.rng
+        if "booking_steps" in pending:  # a day or time typed mid-booking
+            return rng.choice(TYPED_TIMES) if rng.random() < 0.8 else self.odd_text()
         if "stock_inputs" in pending:
             return rng.choice(AMOUNTS)
         if "version_inputs" in pending:

@@ -46,6 +46,7 @@ from models.projects import (
 )
 from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 from tests.factories import NOW, make_machine, make_member, queue_row
@@ -244,6 +245,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             VersionInput(member_id=eve.id, item_id=item.id, created_at=T[44]),
             NoteRequest(member_id=eve.id, ticket_id=ticket.id, action=Action.RESOLVE, created_at=T[45]),
             MemberSearch(member_id=eve.id, created_at=T[57]),
+            BookingStep(member_id=eve.id, machine_id=printer.id, day=date(2030, 3, 12), created_at=T[58]),
             SessionDraft(
                 member_id=eve.id, created_at=T[70], kind=SessionKind.WORKSHOP, title="Brouillon d'Évelyne"
             ),

@@ -6,14 +6,16 @@ from datetime import date, datetime, timedelta
 
 from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
-from bot.features.booking import messages, routes
+from bot.features.booking import messages, routes, typed
 from bot.features.keyboards import KIND_NAMES
 from bot.features.refusals import refusal_text
-from models import bookings, machines, quotas, waitlist
+from models import bookings, machines, quotas, typed_booking, waitlist
 from models.errors import SlotTaken
+from models.typed_time import NotUnderstood, read_typed_time
 
 
 async def machine_list(turn: Turn) -> Reply:
@@ -71,6 +73,7 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
             markup=booking_keyboards.ask_training(turn.texts, machine),
         )
     days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, None, turn.now)
     if not any(d.open for d in days):
         text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
     else:
@@ -91,7 +94,7 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
             turn.session, machine, today, turn.desk.rules, turn.now
         )
         if availability.free_starts:
-            reply = _start_screen(turn, machine, availability)
+            reply = await _start_screen(turn, machine, availability)
     if reply is None:
         reply = await _day_screen(turn, machine)
     if reply.text is None:  # the machine cannot be booked now: say that too
@@ -110,12 +113,15 @@ async def choose_start(turn: Turn) -> Reply:
         return await _passed(turn, machine, day, start=False)
     await machines.check_bookable(turn.session, turn.member, machine)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
-    return _start_screen(turn, machine, availability)
+    return await _start_screen(turn, machine, availability)
 
 
-def _start_screen(turn: Turn, machine: machines.Machine, availability: bookings.DayAvailability) -> Reply:
+async def _start_screen(
+    turn: Turn, machine: machines.Machine, availability: bookings.DayAvailability
+) -> Reply:
     _ = turn._
     day = availability.day
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
     if availability.worth_waiting:
         text = (
@@ -169,6 +175,7 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     text = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}" + "\n\n" + _("Free start times:")
     back = routes.DayChosen(machine.id, day)
     return Reply(text=text, markup=booking_keyboards.start_times(turn.texts, machine, starts, back))
@@ -183,9 +190,16 @@ async def choose_length(turn: Turn) -> Reply:
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
+    return await _length_screen(turn, machine, start)
+
+
+async def _length_screen(turn: Turn, machine: machines.Machine, start: datetime) -> Reply:
+    _ = turn._
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    day = start.astimezone(turn.texts.tz).date()
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     text = (
         f"{keyboards.machine_title(machine)} — {turn.texts.day(start)}, {turn.texts.time(start)}"
         + "\n\n"
@@ -207,7 +221,13 @@ async def confirm(turn: Turn) -> Reply:
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
+    return await _confirm_screen(turn, machine, start, minutes)
+
+
+async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> Reply:
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
+    day = start.astimezone(turn.texts.tz).date()
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     end = start + timedelta(minutes=minutes)
     try:  # said before Confirm; Confirm checks again, with the member's bookings taking turns
         await bookings.check_limits(turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now)
@@ -256,6 +276,7 @@ async def book(turn: Turn) -> Reply:
         )
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
         return _over_a_limit(turn, await machines.get_machine(turn.session, machine_id), minutes, over)
+    await typed_booking.forget_step(turn.session, turn.member)
     title = keyboards.machine_title(booking.machine)
     lead = turn.desk.rules.reminder_minutes(booking)
     text = messages.confirmed_text(turn.texts, title, booking.start_at, booking.end_at, lead)
@@ -282,6 +303,64 @@ async def request_training(turn: Turn) -> Reply:
     )
 
 
+async def _step_screen(turn: Turn, machine: machines.Machine, day: date | None) -> Reply:
+    """The booking screen the member was at: the day's starts, or the machine's days."""
+    rules = turn.desk.rules
+    if day is not None and day in rules.bookable_days(turn.now):
+        availability = await bookings.day_availability(turn.session, machine, day, rules, turn.now)
+        if availability.open:
+            return await _start_screen(turn, machine, availability)
+    return await _day_screen(turn, machine)
+
+
+def _above(note: str, reply: Reply) -> Reply:
+    """The screen, with a note above it (what was typed, read, refused)."""
+    if reply.text is None:  # no screen (the machine went out of service): the note and the toast
+        return Reply(text=note + ("\n\n" + reply.toast if reply.toast else ""))
+    reply.text = note + "\n\n" + reply.text
+    return reply
+
+
+async def _step_of(turn: Turn) -> typed_booking.BookingStep | None:
+    return await typed_booking.current_step(turn.session, turn.member)
+
+
+async def typed_day_or_time(turn: Turn, text: str) -> Reply:
+    """A day or time typed at a booking's day or start step (« demain 15h »): the screen the buttons
+    would have led to; else what was read and why it cannot be booked, with the booking screen."""
+    step = await typed_booking.current_step(turn.session, turn.member)
+    assert step is not None  # typed_answer only calls this when a step is pending
+    machine = await machines.get_machine(turn.session, step.machine_id)
+    await machines.check_bookable(turn.session, turn.member, machine)
+    rules = turn.desk.rules
+    reading = read_typed_time(text, rules.today(turn.now), typed.languages_for(turn.texts))
+    if isinstance(reading, NotUnderstood):
+        return _above(
+            typed.not_understood(turn.texts, reading, text), await _step_screen(turn, machine, step.day)
+        )
+    outcome = await typed_booking.where_typed_leads(turn.session, machine, step.day, reading, rules, turn.now)
+    if isinstance(outcome, typed_booking.ShowStarts):
+        availability = await bookings.day_availability(turn.session, machine, outcome.day, rules, turn.now)
+        note = turn._("I read: {when}.").format(when=turn.texts.day(outcome.day))
+        return _above("📅 " + note, await _start_screen(turn, machine, availability))
+    if isinstance(outcome, typed_booking.ShowLengths):
+        note = typed.read_as(turn.texts, outcome.start, None)
+        return _above("📅 " + note, await _length_screen(turn, machine, outcome.start))
+    if isinstance(outcome, typed_booking.ShowConfirm):
+        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes)
+    note = typed.refused(turn.texts, outcome, machine, rules.horizon_days)
+    if outcome.refusal in (typed_booking.Refusal.TOO_LONG, typed_booking.Refusal.BAD_LENGTH):
+        assert outcome.start is not None  # a free start: the lengths it allows
+        return _above(note, await _length_screen(turn, machine, outcome.start))
+    if not outcome.nearest:
+        return _above(note, await _step_screen(turn, machine, step.day))
+    assert outcome.day is not None  # nearest starts are on the day read
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, outcome.day, turn.now)
+    note += "\n\n" + turn._("The nearest free start times:")
+    markup = booking_keyboards.nearest(turn.texts, machine, outcome.nearest, outcome.nearest_minutes)
+    return Reply(text=note, markup=markup)
+
+
 FEATURE = Feature(
     name="booking",
     commands={"book": machine_list},
@@ -297,4 +376,5 @@ FEATURE = Feature(
         routes.WaitForSlot: wait_for_slot,
         routes.AskTraining: request_training,
     },
+    awaits=[typed_answer(_step_of, typed_day_or_time)],
 )
