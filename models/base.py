@@ -120,6 +120,7 @@ PENDING_TABLES = (
     "project_drafts",
     "project_inputs",
     "member_searches",
+    "revoke_reason_inputs",
 )
 
 

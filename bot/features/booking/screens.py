@@ -26,7 +26,7 @@ async def machine_list(turn: Turn) -> Reply:
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
             markup=keyboards.back_to_menu(turn.texts),
         )
-    authorized = await machines.authorized_machines(turn.session, turn.member, listed)
+    authorized = await machines.authorized_machines(turn.session, turn.member, listed, now=turn.now)
     entries = [(m, m.id in authorized) for m in listed]
     kinds = []
     for machine in listed:
@@ -59,7 +59,7 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
     if not machine.bookable:
         return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
     header = await _machine_header(turn, machine)
-    if not await machines.is_authorized(turn.session, turn.member, machine):
+    if not await machines.is_authorized(turn.session, turn.member, machine, now=turn.now):
         return Reply(
             text=header
             + "\n\n"
@@ -85,7 +85,11 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
     today = turn.desk.rules.today(turn.now)
     reason = _("That day has passed.") if day < today else _("That start time has passed.")
     reply: Reply | None = None
-    if start and machine.bookable and await machines.is_authorized(turn.session, turn.member, machine):
+    if (
+        start
+        and machine.bookable
+        and await machines.is_authorized(turn.session, turn.member, machine, now=turn.now)
+    ):
         availability = await bookings.day_availability(
             turn.session, machine, today, turn.desk.rules, turn.now
         )
@@ -107,7 +111,7 @@ async def choose_start(turn: Turn) -> Reply:
     day = press.day
     if day < turn.desk.rules.today(turn.now):
         return await _passed(turn, machine, day, start=False)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     return _start_screen(turn, machine, availability)
 
@@ -163,7 +167,7 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     # The hour's last start on the grid is over: the screen was left open since.
     if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
         return await _passed(turn, machine, day)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
@@ -181,7 +185,7 @@ async def choose_length(turn: Turn) -> Reply:
     start = press.start
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
@@ -205,7 +209,7 @@ async def confirm(turn: Turn) -> Reply:
     start, minutes = press.start, press.minutes
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
     return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
