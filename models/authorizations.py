@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, select
@@ -44,6 +45,9 @@ class AlreadyRevoked(DomainError):
     """The authorization was withdrawn before (a second press, another manager)."""
 
 
+Asked = TypeVar("Asked", "MemberSearch", "RevokeReasonInput")
+
+
 class BadReason(DomainError):
     """A reason must be 1 to 200 characters, without control or invisible characters."""
 
@@ -69,13 +73,7 @@ async def ask_reason(session: AsyncSession, manager: Member, authorization_id: i
 
 async def pending_reason(session: AsyncSession, member: Member, now: datetime) -> RevokeReasonInput | None:
     """The manager's withdrawal waiting for its reason, if any and recent."""
-    asked = await get_pending(session, RevokeReasonInput, member.id, lock=True)
-    if asked is None:
-        return None
-    if not member.is_manager or asked.created_at < now - SEARCH_LIFETIME:
-        await delete_by_key(session, RevokeReasonInput, member.id)
-        return None
-    return asked
+    return await _managers_pending(session, RevokeReasonInput, member, now, lock=True)
 
 
 async def end_reason(session: AsyncSession, member: Member) -> None:
@@ -110,13 +108,20 @@ async def ask_search(session: AsyncSession, manager: Member, now: datetime) -> N
 
 async def pending_search(session: AsyncSession, member: Member, now: datetime) -> MemberSearch | None:
     """The member's search waiting for its words, if any and recent (managers only)."""
-    search = await get_pending(session, MemberSearch, member.id)
-    if search is None:
+    return await _managers_pending(session, MemberSearch, member, now)
+
+
+async def _managers_pending(
+    session: AsyncSession, model: type[Asked], member: Member, now: datetime, *, lock: bool = False
+) -> Asked | None:
+    """A manager's question of this kind, if any and asked within SEARCH_LIFETIME; dropped otherwise."""
+    asked = await get_pending(session, model, member.id, lock=lock)
+    if asked is None:
         return None
-    if not member.is_manager or search.created_at < now - SEARCH_LIFETIME:
-        await delete_by_key(session, MemberSearch, member.id)
+    if not member.is_manager or asked.created_at < now - SEARCH_LIFETIME:
+        await delete_by_key(session, model, member.id)
         return None
-    return search
+    return asked
 
 
 async def end_search(session: AsyncSession, member: Member) -> None:

@@ -67,6 +67,15 @@ class Training:
     machine: Machine | None  # None: a whole kind
     expires: datetime | None  # None: never
     lapsed: bool
+    refresher: Machine | None  # the machine a refresher is asked for, when one may be now
+
+
+def _refresher(authorization: Authorization, mine: list[Machine]) -> Machine | None:
+    """The machine a refresher of the authorization is asked for: its own, or its kind's first
+    machine in service needing a training."""
+    trained = [m for m in mine if m.requires_training]
+    own = next((m for m in trained if m.id == authorization.machine_id), None)
+    return own or next((m for m in trained if m.bookable), None)
 
 
 async def member_trainings(session: AsyncSession, member: Member, now: datetime) -> list[Training]:
@@ -76,9 +85,14 @@ async def member_trainings(session: AsyncSession, member: Member, now: datetime)
     by_id = {m.id: m for m in covered}
     seen = []
     for authorization in current:
-        expires = training_expiry(authorization, (m for m in covered if covers(authorization, m)))
+        mine = [m for m in covered if covers(authorization, m)]
+        expires = training_expiry(authorization, mine)
         machine = by_id.get(authorization.machine_id) if authorization.machine_id is not None else None
-        seen.append(Training(authorization, machine, expires, expires is not None and expires <= now))
+        due = expires is not None and expires - timedelta(days=REFRESH_DAYS) <= now
+        refresher = _refresher(authorization, mine) if due else None
+        seen.append(
+            Training(authorization, machine, expires, expires is not None and expires <= now, refresher)
+        )
     return seen
 
 
@@ -185,7 +199,7 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
         )
         names = {m.id: m.name for m in trained}
         machine = next((m for m in trained if m.id == authorization.machine_id), None)
-        refresher = machine or next((m for m in trained if m.bookable), None)
+        refresher = _refresher(authorization, mine)
         notice = TrainingLapsing(
             expires=expiry,
             days=days,

@@ -38,6 +38,8 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return cls([])
     if issubclass(cls, checkin.CheckInNotYet):
         return cls(datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
+    if issubclass(cls, errors.TrainingLapsed):
+        return cls("Trotec", datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
     return cls("Prusa")
 
 

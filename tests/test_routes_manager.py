@@ -33,7 +33,9 @@ EXAMPLES: list[Button] = [
     authorizations.SearchAsked(),
     authorizations.MemberChosen(member=7),
     authorizations.RevokeAsked(authorization=12),
-    authorizations.RevokeConfirmed(authorization=12),
+    authorizations.RevokeConfirmed(authorization=12, reason=1),
+    authorizations.RevokeConfirmed(authorization=12, reason=3),
+    authorizations.RevokeReasonAsked(authorization=12),
     machines_today.MachinesToday(),
     machines_today.MachinesTodayPage(page=1),
     stats.PeriodChosen(days=0),
@@ -73,7 +75,8 @@ def test_a_manager_button_round_trips(press: Button) -> None:
         ("au:f", authorizations.SearchAsked()),
         ("au:u:7", authorizations.MemberChosen(member=7)),
         ("au:r:12", authorizations.RevokeAsked(authorization=12)),
-        ("au:y:12", authorizations.RevokeConfirmed(authorization=12)),
+        ("au:y:12:2", authorizations.RevokeConfirmed(authorization=12, reason=2)),
+        ("au:o:12", authorizations.RevokeReasonAsked(authorization=12)),
         ("mg", machines_today.MachinesToday()),
         ("mg:p:1", machines_today.MachinesTodayPage(page=1)),
         ("ss:0", stats.PeriodChosen(days=0)),
@@ -96,6 +99,9 @@ def test_todays_manager_data_reads_as_the_same_press(data: str, press: Button) -
         "au:m:3000000000:0",  # an id no column holds
         "au:g:2:3000000000",
         "au:m:3:10000",  # a page no list reaches
+        "au:y:12",  # a withdrawal without its reason
+        "au:y:12:0",
+        "au:y:12:4",  # a reason no button offers
         "mg:1",
         "mg:p:10000",
         "ss:91",  # longer than any period offered
@@ -142,7 +148,13 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
         "au:0",
         "close",
     ]
-    assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == ["au:y:12", "au:u:7"]
+    assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == [
+        "au:y:12:1",
+        "au:y:12:2",
+        "au:y:12:3",
+        "au:o:12",
+        "au:u:7",
+    ]
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
     # Sent with a training request (bot/features/authorizations/messages.py builds it from
     # bot.features.keyboards).

@@ -15,6 +15,7 @@ from bot.features.maintenance import messages as maintenance
 from bot.features.projects import messages as projects
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
+from bot.features.trainings import messages as trainings
 from bot.features.updates import messages as updates
 
-MODULES = (authorizations, booking, checkin, maintenance, projects, stats, stock, updates)
+MODULES = (authorizations, booking, checkin, maintenance, projects, stats, stock, trainings, updates)

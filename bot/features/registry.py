@@ -21,6 +21,7 @@ from bot.features.privacy.screens import FEATURE as PRIVACY
 from bot.features.projects.feature import FEATURE as PROJECTS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.trainings.screens import FEATURE as TRAININGS
 from bot.features.updates.screens import FEATURE as UPDATES
 
 
@@ -36,6 +37,7 @@ def features() -> list[Feature]:
         UPDATES,
         MACHINES_TODAY,
         AUTHORIZATIONS,
+        TRAININGS,
         PROJECTS,
         STATS,
         PRIVACY,

@@ -60,15 +60,17 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
         return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
     header = await _machine_header(turn, machine)
     if not await machines.is_authorized(turn.session, turn.member, machine, now=turn.now):
-        return Reply(
-            text=header
-            + "\n\n"
-            + _(
+        if (lapsed := await machines.lapsed_on(turn.session, turn.member, machine)) is not None:
+            why = _(
+                "Your training on this machine lapsed on {day}. "
+                "Ask for a refresher and a fab manager will get back to you."
+            ).format(day=turn.texts.day(lapsed))
+        else:
+            why = _(
                 "This machine needs a training before you can book it. "
                 "Ask for one and a fab manager will get back to you."
-            ),
-            markup=booking_keyboards.ask_training(turn.texts, machine),
-        )
+            )
+        return Reply(text=header + "\n\n" + why, markup=booking_keyboards.ask_training(turn.texts, machine))
     days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
     if not any(d.open for d in days):
         text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
