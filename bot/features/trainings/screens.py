@@ -31,7 +31,7 @@ async def my_trainings(turn: Turn) -> Reply:
         name = training_name(
             texts, training.machine.name if training.machine is not None else None, authorization.machine_kind
         )
-        since = texts.day(authorization.granted_at)
+        since = long_day(texts, authorization.granted_at)
         if training.expires is None:
             state = _("since {day}, no expiry").format(day=since)
         elif training.lapsed:
@@ -42,7 +42,7 @@ async def my_trainings(turn: Turn) -> Reply:
             )
             if training.refresher is not None:
                 state = "⏳ " + state
-        lines.append(f"• {name}: {state}")
+        lines.append("• " + _("{machine}: {state}").format(machine=name, state=state))
     if any(t.refresher is not None for t in seen):
         lines += ["", _("Tap 🎓 to ask for a refresher training.")]
     return Reply(text="\n".join(lines), markup=training_keyboards.my_trainings(texts, seen))
