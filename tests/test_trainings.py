@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models import authorizations, bookings, machines, trainings
+from models import authorizations, bookings, machines, privacy, trainings
 from models.errors import AlreadyAuthorized, TrainingLapsed, TrainingRequired
 from models.machines import RENEWED, Authorization, Machine, MachineKind, add_months
 from models.members import Member
@@ -223,3 +223,19 @@ async def test_a_refresher_can_be_asked_for_within_30_days_of_the_expiry_and_rep
     assert await machines.authorize(session, manager, bob, machine=laser, now=soon)
     seen = await trainings.member_trainings(session, bob, soon)
     assert [t.expires for t in seen] == [add_months(soon, 12)]
+
+
+async def test_mydata_holds_each_training_with_its_expiry_and_the_reason_it_was_withdrawn(
+    session: AsyncSession,
+) -> None:
+    laser = await _laser(session, valid=12)
+    manager, bob = await _trained(session, laser)
+    grant = await session.scalar(select(Authorization))
+    assert grant is not None
+    await authorizations.revoke(session, manager, grant.id, NOW, reason="rules")
+    await machines.authorize(session, manager, bob, machine=laser, now=NOW)
+    exported = (await privacy.export_member_data(session, bob))["authorizations"]
+    assert [(a["expires_at"], a["revoke_reason"]) for a in exported] == [
+        (add_months(NOW, 12).isoformat(), "rules"),
+        (add_months(NOW, 12).isoformat(), None),
+    ]
