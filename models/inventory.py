@@ -70,6 +70,9 @@ class MachineEntry:
     # values above, the file's defaults.
     named: frozenset[str] | None = None
     checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
+    # Months a training on it is valid, and lasts without a booking of it (models/trainings.py); None: never.
+    training_valid_months: int | None = None
+    training_lapse_months: int | None = None
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
@@ -83,7 +86,10 @@ OPTIONAL_FIELDS = (
     "max_booking_minutes",
     "requires_training",
     "checkin_minutes",
+    "training_valid_months",
+    "training_lapse_months",
 )
+TRAINING_FIELDS = ("training_valid_months", "training_lapse_months")
 
 
 @dataclass(frozen=True)
@@ -399,6 +405,8 @@ async def apply_inventory(
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
                 checkin_minutes=entry.checkin_minutes,
+                training_valid_months=entry.training_valid_months,
+                training_lapse_months=entry.training_lapse_months,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -783,7 +791,7 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
     wanted: dict[str, object] = {"kind": entry.kind}
     if not keep_name:
         wanted["name"] = entry.name
-    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
+    for attribute in ("location", "description", "requires_training", "checkin_minutes", *TRAINING_FIELDS):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
