@@ -72,6 +72,10 @@ class BadMachineMinutes(DomainError):
     """A slot of 1 to 1,440 minutes, a longest booking a whole number of slots within a day."""
 
 
+class BadTrainingMonths(DomainError):
+    """A training's validity or lapse is 1 to 120 months (0: never)."""
+
+
 class MachineHeldDown(DomainError):
     """An open maintenance ticket keeps the machine out of service: it comes back when it is closed."""
 
@@ -469,10 +473,13 @@ async def edit_machine(
     requires_training: bool | None = None,
     out_of_service: bool | None = None,
     held_down: bool = False,
+    training_valid_months: int | None = None,
+    training_lapse_months: int | None = None,
 ) -> dict[str, object]:
-    """Change what is given of a machine (None leaves a field alone); return the fields that changed,
-    with their new values. `held_down` says an open ticket keeps it out of service (the caller asks
-    maintenance): it is not brought back then. Bookings are kept; their reminders warn if need be."""
+    """Change what is given of a machine (None leaves a field alone; 0 training months: never); return
+    the fields that changed, with their new values. `held_down` says an open ticket keeps it out of
+    service (the caller asks maintenance): it is not brought back then. Bookings are kept; their
+    reminders warn if need be; a training's new months apply to every authorization at once."""
     require_manager(manager)
     machine = await get_machine(session, machine_id)
     wanted: dict[str, object] = {}
@@ -501,6 +508,14 @@ async def edit_machine(
         wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
     if requires_training is not None:
         wanted["requires_training"] = requires_training
+    for attribute, months in (
+        ("training_valid_months", training_valid_months),
+        ("training_lapse_months", training_lapse_months),
+    ):
+        if months is not None:
+            if not 0 <= months <= TRAINING_MONTHS_MAX:
+                raise BadTrainingMonths(str(months))
+            wanted[attribute] = months or None
     if out_of_service is not None:
         status = MachineStatus.OUT_OF_SERVICE if out_of_service else MachineStatus.AVAILABLE
         if status is MachineStatus.AVAILABLE and machine.status is not status and held_down:

@@ -16,6 +16,8 @@ TEXTS: dict[str, str] = {
     "machine.grid": N_("Slot grid (minutes)"),
     "machine.max": N_("Longest booking (minutes)"),
     "machine.training": N_("Training required"),
+    "machine.training_valid": N_("Training valid for (months, empty: always)"),
+    "machine.training_lapse": N_("Training lapses unused after (months, empty: never)"),
     "machine.out_of_service": N_("Out of service"),
     "machine.save": N_("Save"),
     "machine.saved": N_("Saved."),

@@ -37,6 +37,9 @@ REFUSALS: Refusals = {
         "The slot must be 1 to 1,440 minutes, and the longest booking a whole number of slots within a day. "
         "Nothing was changed."
     ),
+    machines.BadTrainingMonths: N_(
+        "A training lasts 1 to 120 months (0 or empty: it never lapses). Nothing was changed."
+    ),
     machines.MachineHeldDown: N_(
         "An open maintenance ticket keeps this machine out of service: it comes back when the ticket is "
         "resolved. Nothing was changed."

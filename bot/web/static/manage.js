@@ -72,6 +72,8 @@
     var grid = el("input", { type: "number", min: "1", max: "1440", value: String(machine.grid_minutes) });
     var longest = el("input", { type: "number", min: "1", max: "1440", value: String(machine.max_minutes) });
     var training = el("input", { type: "checkbox", checked: machine.training_required });
+    var valid = monthsInput(machine.training_valid_months);
+    var lapse = monthsInput(machine.training_lapse_months);
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
     var said = el("p", { class: "fd-notice" });
     var form = el("form", { class: "fd-card" }, [
@@ -82,6 +84,8 @@
       field(t("machine.grid"), grid),
       field(t("machine.max"), longest),
       field(t("machine.training"), training),
+      field(t("machine.training_valid"), valid),
+      field(t("machine.training_lapse"), lapse),
       field(t("machine.out_of_service"), down),
       el("button", { type: "submit", text: t("machine.save") }),
       said,
@@ -100,6 +104,9 @@
         grid_minutes: Number(grid.value),
         max_minutes: Number(longest.value),
         training_required: training.checked,
+        // Empty: the training never lapses (0 to the API); null would leave it as it is.
+        training_valid_months: Number(valid.value || 0),
+        training_lapse_months: Number(lapse.value || 0),
         out_of_service: down.checked,
       };
       call("manage/machine", body).then(function (answer) {
@@ -110,6 +117,10 @@
     });
     form.appendChild(downtimeForm(machine, reload));
     return form;
+  }
+
+  function monthsInput(months) {
+    return el("input", { type: "number", min: "1", max: "120", value: months ? String(months) : "" });
   }
 
   function downtimeForm(machine, reload) {
