@@ -74,6 +74,7 @@ async def help_screen(turn: Turn) -> Reply:
         "",
         "/book — " + _("book a machine"),
         "/mybookings — " + _("see or cancel your bookings"),
+        "/mytrainings — " + _("your trainings and when they lapse"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
         "/hours, /horaires — " + _("opening hours and closure days"),
