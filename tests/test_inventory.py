@@ -590,8 +590,8 @@ def test_tab_indentation_names_the_line() -> None:
         ("# rien\n\n", "the file is empty"),
         (
             "- Prusa\n- Laser\n",
-            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables "
-            "and/or updates",
+            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables, "
+            "updates and/or trainings",
         ),
         (
             "just text\n",

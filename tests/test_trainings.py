@@ -154,9 +154,17 @@ async def test_a_training_first_seen_within_7_days_gets_the_7_day_warning_only_a
     laser.training_valid_months = 12  # set late: the 30-day lead is already past
     await session.flush()
     at = expiry - timedelta(days=5)
+    # Alice's training lapsed before the months were set: never warned after the fact.
+    alice = await make_member(session, "Alice")
+    await machines.authorize(session, manager, alice, machine=laser, now=NOW - timedelta(days=366))
     assert await trainings.warn_lapsing(session, at) == 1
     assert await trainings.warn_lapsing(session, at + timedelta(days=1)) == 0
     assert [p["days"] for p in await _warnings(session)] == [7]
+    assert {m.chat_id for m in await session.scalars(select(OutboxMessage))} >= {bob.telegram_id}
+    assert alice.telegram_id not in {
+        m.chat_id
+        for m in await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "training_lapsing"))
+    }
     # Lapsed, then refreshed: the new expiry is warned about again, in its own time.
     renewed = expiry + timedelta(days=1)
     await machines.authorize(session, manager, bob, machine=laser, now=renewed)
