@@ -26,8 +26,11 @@ from models.machines import (
     Machine,
     MachineKind,
     authorized_machines,
+    covers,
     list_machines,
+    machines_covered,
     machines_needing_training,
+    training_expiry,
 )
 from models.members import Member, find_members, get_member, require_manager
 from models.notices import Notice, Part
@@ -145,6 +148,7 @@ class MemberTrainings:
     authorizations: list[Authorization]
     machine_names: dict[int, str]
     to_authorize: list[Machine]
+    expiries: dict[int, datetime | None] = field(default_factory=dict)  # by authorization id; None: never
 
 
 async def member_trainings(session: AsyncSession, manager: Member, member_id: int) -> MemberTrainings:
@@ -162,11 +166,14 @@ async def member_trainings(session: AsyncSession, manager: Member, member_id: in
     names = {m.id: m.name for m in await list_machines(session, include_retired=True)}
     trained = await machines_needing_training(session)
     allowed = await authorized_machines(session, member, trained)
+    shown = [a for a in current if a.machine_id is None or a.machine_id in names]
+    covered = await machines_covered(session, shown)
     return MemberTrainings(
         member=member,
-        authorizations=[a for a in current if a.machine_id is None or a.machine_id in names],
+        authorizations=shown,
         machine_names=names,
         to_authorize=[m for m in trained if m.id not in allowed],
+        expiries={a.id: training_expiry(a, (m for m in covered if covers(a, m))) for a in shown},
     )
 
 

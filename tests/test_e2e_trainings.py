@@ -93,7 +93,10 @@ async def test_a_manager_withdraws_for_a_typed_reason_and_the_member_reads_it(
         await _bob_trained_on_the_laser(sessions)
         await say(fake, MANAGER, "/authorize")
         await say(fake, MANAGER, "bob")
-        await tap(fake, MANAGER, "Bob Martin")
+        person = await tap(fake, MANAGER, "Bob Martin")
+        assert "• Trotec Speedy, depuis le lundi 4 mars — valable jusqu'au mardi 4 mars 2031" in (
+            person.text or ""
+        )
         asked = await tap(fake, MANAGER, "Trotec Speedy · Retirer")
         assert "La personne sera prévenue, avec le motif. Pourquoi la retirez-vous ?" in (asked.text or "")
         assert [label for label, _d in asked.buttons()][:4] == [

@@ -13,6 +13,7 @@ from bot.features import keyboards
 from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.authorizations import routes
 from bot.features.authorizations.reasons import reason_text
+from bot.features.trainings.messages import long_day
 from models import authorizations, machines, members
 from models.machines import Authorization, MachineKind
 
@@ -99,10 +100,18 @@ async def member_screen(turn: Turn, member_id: int | None = None) -> Reply:
         current.append((authorization.id, _authorization_name(turn, authorization, seen.machine_names)))
     if current:
         lines += ["", _("Authorized on:")]
-        lines += [
-            "• " + _("{machine}, since {day}").format(machine=name, day=texts.day(authorization.granted_at))
-            for (_id, name), authorization in zip(current, seen.authorizations, strict=True)
-        ]
+        for (_id, name), authorization in zip(current, seen.authorizations, strict=True):
+            line = "• " + _("{machine}, since {day}").format(
+                machine=name, day=texts.day(authorization.granted_at)
+            )
+            if (expires := seen.expiries.get(authorization.id)) is not None:
+                until = long_day(texts, expires)
+                line += " — " + (
+                    _("lapsed on {day}").format(day=until)
+                    if expires <= turn.now
+                    else _("valid until {day}").format(day=until)
+                )
+            lines.append(line)
     else:
         lines += ["", _("Not authorized on any machine that needs a training.")]
     if seen.to_authorize:
