@@ -247,3 +247,24 @@ async def test_mydata_holds_each_training_with_its_expiry_and_the_reason_it_was_
         (add_months(NOW, 12).isoformat(), "rules"),
         (add_months(NOW, 12).isoformat(), None),
     ]
+
+
+async def test_a_booking_of_any_machine_of_its_kind_renews_a_kind_authorization(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    laser = await _laser(session, lapse=6)
+    other = await make_machine(session, "Epilog", kind=MachineKind.LASER_CUTTER, requires_training=True)
+    printer = await make_machine(session, "Prusa")
+    manager = await make_member(session, "Morgane", manager=True)
+    bob = await make_member(session, "Bob")
+    await machines.authorize(session, manager, bob, kind=MachineKind.LASER_CUTTER, now=NOW)
+    await bookings.book(session, bob, printer.id, paris(5, 9), 60, RULES, NOW)  # another kind: no use
+    assert await trainings.record_uses(session, paris(6, 9)) == 0
+    used = await bookings.book(session, bob, other.id, paris(7, 9), 60, RULES, NOW)
+    assert await trainings.record_uses(session, paris(6, 9)) == 0  # not begun yet
+    assert await trainings.record_uses(session, paris(8, 9)) == 1
+    assert await machines.is_authorized(
+        session, bob, laser, now=add_months(used.start_at, 6) - timedelta(minutes=1)
+    )
+    assert not await machines.is_authorized(session, bob, laser, now=add_months(used.start_at, 6))
