@@ -440,13 +440,30 @@ async def get_any_machine(session: AsyncSession, machine_id: int, *, lock: bool 
 
 
 async def members_to_authorize(
-    session: AsyncSession, machine: Machine, *, offset: int = 0, limit: int = 8
+    session: AsyncSession,
+    machine: Machine,
+    *,
+    offset: int = 0,
+    limit: int = 8,
+    now: datetime | None = None,
 ) -> tuple[list[Member], int]:
-    """Members not yet authorized on the machine: those who asked for a training first, then by name."""
-    authorized = select(Authorization.member_id).where(
-        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
-        Authorization.revoked_at.is_(None),
+    """Members not authorized on the machine (or whose training lapsed by `now`, the clock if None):
+    those who asked for a training first, then by name."""
+    current = list(
+        await session.scalars(
+            select(Authorization).where(
+                or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
+                Authorization.revoked_at.is_(None),
+            )
+        )
     )
+    covered = await machines_covered(session, current)
+    moment = now if now is not None else datetime.now(UTC)
+    authorized = set()
+    for authorization in current:
+        expiry = training_expiry(authorization, (m for m in covered if covers(authorization, m)))
+        if expiry is None or moment < expiry:
+            authorized.add(authorization.member_id)
     asked = select(TrainingRequest.member_id).where(
         TrainingRequest.machine_id == machine.id, TrainingRequest.granted_at.is_(None)
     )

@@ -268,3 +268,14 @@ async def test_a_booking_of_any_machine_of_its_kind_renews_a_kind_authorization(
         session, bob, laser, now=add_months(used.start_at, 6) - timedelta(minutes=1)
     )
     assert not await machines.is_authorized(session, bob, laser, now=add_months(used.start_at, 6))
+
+
+async def test_a_member_whose_training_lapsed_is_among_those_to_authorize_again(
+    session: AsyncSession,
+) -> None:
+    laser = await _laser(session, valid=12)
+    _manager, bob = await _trained(session, laser)
+    expiry = add_months(NOW, 12)
+    before, _total = await machines.members_to_authorize(session, laser, now=expiry - timedelta(days=1))
+    after, total = await machines.members_to_authorize(session, laser, now=expiry)
+    assert bob not in before and bob in after and total == len(after)

@@ -223,7 +223,7 @@ async def pick_member(turn: Turn) -> Reply:
     machine = await machines.get_machine(turn.session, press.machine)
     page = press.page
     people, total = await machines.members_to_authorize(
-        turn.session, machine, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        turn.session, machine, offset=page * PAGE_SIZE, limit=PAGE_SIZE, now=turn.now
     )
     if not people:
         text = _("Every member who talked to the bot is already authorized on {machine}.").format(
