@@ -26,11 +26,10 @@ from models.machines import (
     Machine,
     MachineKind,
     authorized_machines,
-    covers,
+    expiry_among,
     list_machines,
     machines_covered,
     machines_needing_training,
-    training_expiry,
 )
 from models.members import Member, find_members, get_member, require_manager
 from models.notices import Notice, Part
@@ -173,7 +172,7 @@ async def member_trainings(session: AsyncSession, manager: Member, member_id: in
         authorizations=shown,
         machine_names=names,
         to_authorize=[m for m in trained if m.id not in allowed],
-        expiries={a.id: training_expiry(a, (m for m in covered if covers(a, m))) for a in shown},
+        expiries={a.id: expiry_among(a, covered) for a in shown},
     )
 
 

@@ -241,6 +241,11 @@ def covers(authorization: Authorization, machine: Machine) -> bool:
     return authorization.machine_kind == machine.kind
 
 
+def expiry_among(authorization: Authorization, machines: Iterable[Machine]) -> datetime | None:
+    """The authorization's expiry, from those of `machines` it covers (machines_covered reads them)."""
+    return training_expiry(authorization, (m for m in machines if covers(authorization, m)))
+
+
 async def machines_covered(session: AsyncSession, authorizations: Iterable[Authorization]) -> list[Machine]:
     """Every machine (retired ones too) one of the authorizations covers, in one query."""
     rows = list(authorizations)
@@ -282,7 +287,7 @@ async def authorized_machines(
         current = await authorizations_in_force(session, member)
         covered = await machines_covered(session, current) if current else []
         for authorization in current:
-            expiry = training_expiry(authorization, (m for m in covered if covers(authorization, m)))
+            expiry = expiry_among(authorization, covered)
             if expiry is None or moment < expiry:
                 allowed |= {m.id for m in trained if covers(authorization, m)}
     return allowed
@@ -292,7 +297,7 @@ async def _expiries(session: AsyncSession, member: Member, machine: Machine) -> 
     """The expiry of each of the member's authorizations in force covering the machine."""
     current = [a for a in await authorizations_in_force(session, member) if covers(a, machine)]
     covered = await machines_covered(session, current)
-    return [training_expiry(a, (m for m in covered if covers(a, m))) for a in current]
+    return [expiry_among(a, covered) for a in current]
 
 
 async def lapsed_on(session: AsyncSession, member: Member, machine: Machine) -> datetime | None:
@@ -461,7 +466,7 @@ async def members_to_authorize(
     moment = now if now is not None else datetime.now(UTC)
     authorized = set()
     for authorization in current:
-        expiry = training_expiry(authorization, (m for m in covered if covers(authorization, m)))
+        expiry = expiry_among(authorization, covered)
         if expiry is None or moment < expiry:
             authorized.add(authorization.member_id)
     asked = select(TrainingRequest.member_id).where(

@@ -27,7 +27,7 @@ from models import audit, feeds, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
-from models.machines import Authorization, Machine, TrainingRequest, covers, machines_covered, training_expiry
+from models.machines import Authorization, Machine, TrainingRequest, expiry_among, machines_covered
 from models.maintenance import Report, ReportDraft, Ticket, TicketEvent
 from models.members import Member, Role
 from models.outbox import OutboxMessage
@@ -240,7 +240,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
                 "kind": a.machine_kind,
                 "at": _iso(a.granted_at),
-                "expires_at": _iso(training_expiry(a, (m for m in covered if covers(a, m)))),
+                "expires_at": _iso(expiry_among(a, covered)),
                 "last_used_at": _iso(a.last_used_at),
                 "revoked_at": _iso(a.revoked_at),
                 "revoke_reason": a.revoke_reason,
