@@ -122,6 +122,7 @@ PENDING_TABLES = (
     "member_searches",
     "booking_steps",
     "session_drafts",
+    "revoke_reason_inputs",
 )
 
 

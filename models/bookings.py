@@ -365,7 +365,7 @@ async def book(
         # username) then books waits here, rather than each holding what the other needs.
         await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
     machine = await get_machine(session, machine_id, booking_lock=True)
-    await check_bookable(session, member, machine)
+    await check_bookable(session, member, machine, now=now)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if overlaps(await _busy(session, machine.id, start, end), start, end):

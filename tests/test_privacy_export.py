@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import members, privacy
 from models.audit import ChangeKind, ManagerChange
-from models.authorizations import MemberSearch
+from models.authorizations import MemberSearch, RevokeReasonInput
 from models.base import Base
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -121,7 +121,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
     await session.flush()
     session.add_all(
         [
-            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12]),
+            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12], last_used_at=T[59]),
             Authorization(
                 member_id=bob.id,
                 machine_kind=MachineKind.LASER_CUTTER,
@@ -354,6 +354,12 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         },
         now=T[52],
     )
+    await session.flush()
+    withdrawing = await session.scalar(
+        select(Authorization.id).where(Authorization.member_id == bob.id).limit(1)
+    )
+    assert withdrawing is not None
+    session.add(RevokeReasonInput(member_id=eve.id, authorization_id=withdrawing, created_at=T[58]))
     await session.flush()
 
 

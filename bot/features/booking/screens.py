@@ -29,7 +29,7 @@ async def machine_list(turn: Turn) -> Reply:
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
             markup=keyboards.back_to_menu(turn.texts),
         )
-    authorized = await machines.authorized_machines(turn.session, turn.member, listed)
+    authorized = await machines.authorized_machines(turn.session, turn.member, listed, now=turn.now)
     entries = [(m, m.id in authorized) for m in listed]
     kinds = []
     for machine in listed:
@@ -62,16 +62,18 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
     if not machine.bookable:
         return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
     header = await _machine_header(turn, machine)
-    if not await machines.is_authorized(turn.session, turn.member, machine):
-        return Reply(
-            text=header
-            + "\n\n"
-            + _(
+    if not await machines.is_authorized(turn.session, turn.member, machine, now=turn.now):
+        if (lapsed := await machines.lapsed_on(turn.session, turn.member, machine)) is not None:
+            why = _(
+                "Your training on this machine lapsed on {day}. "
+                "Ask for a refresher and a fab manager will get back to you."
+            ).format(day=turn.texts.day(lapsed))
+        else:
+            why = _(
                 "This machine needs a training before you can book it. "
                 "Ask for one and a fab manager will get back to you."
-            ),
-            markup=booking_keyboards.ask_training(turn.texts, machine),
-        )
+            )
+        return Reply(text=header + "\n\n" + why, markup=booking_keyboards.ask_training(turn.texts, machine))
     days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
     await typed_booking.remember_step(turn.session, turn.member, machine.id, None, turn.now)
     if not any(d.open for d in days):
@@ -89,7 +91,11 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
     today = turn.desk.rules.today(turn.now)
     reason = _("That day has passed.") if day < today else _("That start time has passed.")
     reply: Reply | None = None
-    if start and machine.bookable and await machines.is_authorized(turn.session, turn.member, machine):
+    if (
+        start
+        and machine.bookable
+        and await machines.is_authorized(turn.session, turn.member, machine, now=turn.now)
+    ):
         availability = await bookings.day_availability(
             turn.session, machine, today, turn.desk.rules, turn.now
         )
@@ -111,7 +117,7 @@ async def choose_start(turn: Turn) -> Reply:
     day = press.day
     if day < turn.desk.rules.today(turn.now):
         return await _passed(turn, machine, day, start=False)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     return await _start_screen(turn, machine, availability)
 
@@ -170,7 +176,7 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     # The hour's last start on the grid is over: the screen was left open since.
     if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
         return await _passed(turn, machine, day)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
@@ -189,7 +195,7 @@ async def choose_length(turn: Turn) -> Reply:
     start = press.start
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     return await _length_screen(turn, machine, start)
 
 
@@ -220,7 +226,7 @@ async def confirm(turn: Turn) -> Reply:
     start, minutes = press.start, press.minutes
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     return await _confirm_screen(turn, machine, start, minutes)
 
 
@@ -331,7 +337,7 @@ async def typed_day_or_time(turn: Turn, text: str) -> Reply:
     step = await typed_booking.current_step(turn.session, turn.member)
     assert step is not None  # typed_answer only calls this when a step is pending
     machine = await machines.get_machine(turn.session, step.machine_id)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     rules = turn.desk.rules
     reading = read_typed_time(text, rules.today(turn.now), typed.languages_for(turn.texts))
     if isinstance(reading, NotUnderstood):

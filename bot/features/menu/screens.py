@@ -77,6 +77,7 @@ async def help_screen(turn: Turn) -> Reply:
         "",
         "/book — " + _("book a machine"),
         "/mybookings — " + _("see or cancel your bookings"),
+        "/mytrainings — " + _("your trainings and when they lapse"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
         "/sessions — " + _("trainings, workshops and events: sign up, or join the waitlist"),

@@ -10,6 +10,7 @@ from bot.core.i18n import Texts
 from bot.features.booking import routes as booking_routes
 from bot.features.keyboards import button, menu_button, nav_row
 from bot.features.my_bookings import routes
+from bot.features.trainings import routes as trainings_routes
 from models.bookings import Booking
 
 
@@ -41,7 +42,12 @@ def my_bookings(
         keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), routes.CalendarFile())])
     if feeds:
         keyboard.append([button("🔗 " + texts.gettext("Calendar link"), routes.CalendarLink())])
-    keyboard.append([button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList())])
+    keyboard.append(
+        [
+            button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList()),
+            button("🎓 " + texts.gettext("My trainings"), trainings_routes.MyTrainings()),
+        ]
+    )
     keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
