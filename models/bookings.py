@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    String,
     and_,
     func,
     literal_column,
@@ -47,6 +48,8 @@ from models.opening import LabCalendar, local_datetime
 # A booking lies inside one opening interval, so within one day: a range query on start_at
 # bounded by this span finds every booking overlapping a window without scanning history.
 MAX_BOOKING_SPAN = timedelta(days=1)
+# The longest label of a guest's or a workshop's booking (« Club robotique du collège »).
+GUEST_LABEL_LENGTH = 100
 
 
 class BookingStatus(enum.StrEnum):
@@ -88,9 +91,19 @@ class Booking(Base):
     # checked in within its machine's check-in minutes was released as a no-show (then cancelled).
     checked_in_at: Mapped[datetime | None]
     no_show_at: Mapped[datetime | None]
+    # A fab manager's booking on behalf of someone (models/booked_for.py): who made it and, for a
+    # guest or a workshop (then held under the manager's name), the label it is shown with.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    guest_label: Mapped[str | None] = mapped_column(String(GUEST_LABEL_LENGTH))
 
-    member: Mapped[Member] = relationship(lazy="raise")
+    member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     machine: Mapped[Machine] = relationship(lazy="raise")
+
+    @property
+    def holder(self) -> str:
+        """Who the booking is for, as managers see it: the guest's label, or the member's first name
+        (needs `member` loaded when it has no label)."""
+        return self.guest_label or self.member.first_name
 
     @property
     def minutes(self) -> int:
@@ -572,9 +585,9 @@ class BookingConfirmed(Notice, kind="booking_confirmed"):
     reminder_minutes: int | None = None  # None: no reminder will come
 
 
-def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
-    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
-    notice = BookingConfirmed(
+def confirmation(booking: Booking, rules: BookingRules) -> BookingConfirmed:
+    """The chat's confirmation of a booking just made (needs `machine` loaded)."""
+    return BookingConfirmed(
         booking_id=booking.id,
         machine=booking.machine.name,
         machine_kind=booking.machine.kind,
@@ -582,7 +595,11 @@ def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules
         end=booking.end_at,
         reminder_minutes=rules.reminder_minutes(booking),
     )
-    outbox.notify_member(session, booking.member, notice, now)
+
+
+def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
+    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
+    outbox.notify_member(session, booking.member, confirmation(booking, rules), now)
 
 
 def reminder_subject(booking_id: int) -> str:

@@ -29,7 +29,9 @@ CLAIRE = FakeUser(1003, "Claire", username="claire", language_code="fr")
 
 async def _alice_booking(sessions: async_sessionmaker[AsyncSession], telegram_id: int = ALICE.id) -> Booking:
     async with sessions() as session:
-        booking = await session.scalar(select(Booking).join(Member).where(Member.telegram_id == telegram_id))
+        booking = await session.scalar(
+            select(Booking).join(Booking.member).where(Member.telegram_id == telegram_id)
+        )
         assert booking is not None
         return booking
 

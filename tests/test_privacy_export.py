@@ -14,6 +14,7 @@ from models import members, privacy
 from models.audit import ChangeKind, ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
+from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
@@ -51,7 +52,7 @@ from tests.factories import NOW, make_machine, make_member, queue_row
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import Clock, running_bot, say, tap, test_settings
 
-T = [NOW + timedelta(minutes=i) for i in range(60)]  # distinct times, to find each one in the export
+T = [NOW + timedelta(minutes=i) for i in range(70)]  # distinct times, to find each one in the export
 EVE = FakeUser(7_770_777, "Évelyne", last_name="Secretandre", username="eve_private_77", language_code="fr")
 
 # Columns not in the export, and why. Bookkeeping of the bot, or a secret.
@@ -67,6 +68,7 @@ HER_ACTION_ONLY = {
     ("authorizations", "revoked_by_id"): {"revoked_at", "machine_id"},
     ("project_members", "decided_by_id"): {"status", "decided_at"},
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
+    ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
 }
 
 
@@ -115,6 +117,28 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         usage_asked_at=T[11],
     )
     session.add(booking)
+    # As a fab manager: a booking for Bob, one for a workshop (held under her name).
+    session.add_all(
+        [
+            Booking(
+                member_id=bob.id,
+                machine_id=printer.id,
+                start_at=T[60],
+                end_at=T[61],
+                created_at=T[62],
+                booked_by_id=eve.id,
+            ),
+            Booking(
+                member_id=eve.id,
+                machine_id=printer.id,
+                start_at=T[63],
+                end_at=T[64],
+                created_at=T[65],
+                booked_by_id=eve.id,
+                guest_label="Atelier découverte d'Évelyne",
+            ),
+        ]
+    )
     await session.flush()
     session.add_all(
         [
@@ -242,6 +266,15 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             VersionInput(member_id=eve.id, item_id=item.id, created_at=T[44]),
             NoteRequest(member_id=eve.id, ticket_id=ticket.id, action=Action.RESOLVE, created_at=T[45]),
             MemberSearch(member_id=eve.id, created_at=T[57]),
+            OnBehalfAsk(
+                member_id=eve.id,
+                machine_id=printer.id,
+                start_at=T[66],
+                minutes=60,
+                weeks=4,
+                label="Club de Secretandre",
+                created_at=T[67],
+            ),
             Report(
                 ticket_id=ticket.id,
                 reporter_id=eve.id,

@@ -19,6 +19,7 @@ from bot.features.booking import refusals as booking
 from bot.features.checkin import refusals as checkin
 from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
+from bot.features.on_behalf import refusals as on_behalf
 from bot.features.projects import refusals as projects
 from bot.features.stock import refusals as stock
 from bot.features.updates import refusals as updates
@@ -43,6 +44,7 @@ TABLES: dict[str, Refusals] = {
     "checkin": checkin.REFUSALS,
     "maintenance": maintenance.REFUSALS,
     "my_bookings": my_bookings.REFUSALS,
+    "on_behalf": on_behalf.REFUSALS,
     "projects": projects.REFUSALS,
     "stock": stock.REFUSALS,
     "updates": updates.REFUSALS,

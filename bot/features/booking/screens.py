@@ -208,7 +208,8 @@ async def confirm(turn: Turn) -> Reply:
     await machines.check_bookable(turn.session, turn.member, machine)
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
-    return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
+    markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
+    return Reply(text=text, markup=markup)
 
 
 async def book(turn: Turn) -> Reply:

@@ -47,6 +47,8 @@ async def my_bookings(turn: Turn) -> Reply:
         notes = await bookings.booking_notes(turn.session, upcoming, turn.desk.rules)
         for b in upcoming:
             line = f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}"
+            if b.guest_label:  # a fab manager's booking for a guest or a workshop
+                line += f" — « {b.guest_label} »"
             if b.id in notes:
                 line += " — " + _(NOTE_LABELS[notes[b.id]])
             lines.append(line)
