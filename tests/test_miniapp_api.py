@@ -323,6 +323,35 @@ async def test_a_member_cancels_her_own_booking_only_and_the_waitlist_hears_of_i
     assert [row[3] for row in await _bookings(sessions)] == ["cancelled", "confirmed"]
 
 
+async def test_a_member_changes_her_own_booking_only_and_a_taken_time_is_refused(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    prusa = await _machine_id(sessions, "Prusa MK4")
+    async with running_app(fake, database_url) as app:
+        alices = (await app(ALICE, "book", {"machine": prusa, "start": TUESDAY_10, "minutes": 60}))[1][
+            "booking"
+        ]
+        bobs = {"machine": prusa, "start": "2030-03-05T11:30:00+01:00", "minutes": 30}
+        assert (await app(BOB, "book", bobs))[0] == 200
+        status, options = await app(ALICE, f"change_options?booking={alices['id']}")
+        assert status == 200 and options["lengths"] == [30, 90]
+        assert "2030-03-05T11:00:00+01:00" not in options["starts"]  # over Bob's
+        assert options["starts"][0] == "2030-03-05T09:00:00+01:00"  # its own day first
+        change = {"booking": alices["id"], "start": TUESDAY_10, "minutes": 90}
+        status, refused = await app(BOB, "change", change)
+        assert status == 404 and refused["message"] == "This is no longer available. Nothing was changed."
+        assert (await app(BOB, f"change_options?booking={alices['id']}"))[0] == 404
+        status, refused = await app(ALICE, "change", {**change, "minutes": 120})
+        assert status == 409 and "taken" in refused["message"]
+        assert (await app(ALICE, "change", {**change, "minutes": "long"}))[0] == 400
+        status, changed = await app(ALICE, "change", change)
+        assert status == 200 and changed["booking"]["end"] == "2030-03-05T11:30:00+01:00"
+    assert [(row[0], row[2]) for row in await _bookings(sessions)] == [
+        ("Alice", paris(5, 10)),
+        ("Bob", paris(5, 11, 30)),
+    ]
+
+
 async def test_a_freed_slot_is_offered_to_the_waitlist_as_from_the_chat(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
