@@ -133,7 +133,10 @@ async def edit_booking(
     booking = await get_own_booking(session, member, booking_id)
     # Bookings of one machine take turns (see get_machine): a booking made at the same instant waits.
     machine = await get_machine(session, booking.machine_id, booking_lock=True)
-    await session.refresh(booking)  # its latest version, read after the machine's lock
+    # Its latest version, read after the machine's lock and held: a cancel at the same instant waits.
+    await session.refresh(
+        booking, ["status", "start_at", "end_at", "reminded_at", "checked_in_at"], with_for_update=True
+    )
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking.id))
     if not editable(booking, now):

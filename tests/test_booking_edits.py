@@ -258,3 +258,25 @@ async def test_the_database_refuses_an_update_into_another_booking(session: Asyn
             await session.execute(
                 update(Booking).where(Booking.id == booking.id).values(end_at=paris(5, 11, 30))
             )
+
+
+async def test_an_edit_racing_a_cancel_of_the_same_booking_finds_it_cancelled(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    async with sessions.begin() as session:
+        _machine, alice, booking = await _lab(session)
+        alice_id, booking_id = alice.id, booking.id
+
+    async def cancel(session: AsyncSession) -> object:
+        member = await session.get(Member, alice_id)
+        assert member is not None
+        return await bookings.cancel(session, member, booking_id, NOW)
+
+    async def extend(session: AsyncSession) -> object:
+        member = await session.get(Member, alice_id)
+        assert member is not None
+        return await edit_booking(session, member, booking_id, paris(5, 10), 120, RULES, NOW)
+
+    assert isinstance(await race(sessions, engine, cancel, extend), AlreadyCancelled)
+    async with sessions.begin() as session:
+        assert await _span(session, booking_id) == (paris(5, 10), paris(5, 11))
