@@ -79,3 +79,24 @@ async def test_a_weekly_series_for_a_workshop_lists_the_week_it_skipped(
             await session.scalars(select(Booking.guest_label).where(Booking.guest_label.is_not(None)))
         )
         assert labels == ["Club robotique"] * 3
+
+
+async def test_the_managers_view_of_today_shows_a_guests_booking_by_its_label(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, BOB, "/start")
+        await _to_the_slot(fake, "lun. 4 mars")
+        await tap(fake, MANAGER, "Pour quelqu'un d'autre")
+        await say(fake, MANAGER, "Stage ados")
+        await tap(fake, MANAGER, "« Stage ados »")
+        await _to_the_slot(fake, "lun. 4 mars", "14:00", "30 min → 14:30")
+        await tap(fake, MANAGER, "Pour quelqu'un d'autre")
+        await say(fake, MANAGER, "bob")
+        await tap(fake, MANAGER, "Bob Martin")
+        today = await say(fake, MANAGER, "/machines")
+        assert "10:00–11:00 · Stage ados" in (today.text or "")
+        assert "14:00–14:30 · Bob" in (today.text or "")
+        # Held under the manager's name: in her bookings, with its label.
+        mine = await say(fake, MANAGER, "/mybookings")
+        assert "Prusa MK4 — lundi 4 mars, 10:00–11:00 — « Stage ados »" in (mine.text or "")
