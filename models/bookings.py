@@ -569,6 +569,8 @@ class Reminder(Notice, kind="reminder"):
     minutes_left: int | None = None
     # Whether the booking's machine asks for a check-in (and releases a booking not checked in).
     checkin_minutes: int = 0
+    # The label of a fab manager's booking for a guest or a workshop (models/booked_for.py).
+    guest: str | None = None
 
 
 REMINDER = Reminder.kind  # the outbox kind of a booking reminder
@@ -663,6 +665,7 @@ async def queue_due_reminders(
                 note=item.note,
                 minutes_left=max(0, int((booking.start_at - now).total_seconds() // 60)),
                 checkin_minutes=booking.machine.checkin_minutes,
+                guest=booking.guest_label,
             ),
             now,
             expires_at=booking.start_at,

@@ -9,13 +9,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import bot.features.messages  # noqa: F401 - registers every feature's renderers
+from bot.core.i18n import Texts
+from bot.core.messages import RENDERERS
 from models import booked_for, bookings
 from models.booked_for import AlreadyHeld, BadGuestLabel, BadSeries, BookedFor
-from models.bookings import Booking
+from models.bookings import Booking, Reminder
 from models.downtime import Downtime
 from models.errors import InMaintenance, NotAllowed, OutsideOpeningHours, SlotTaken, TrainingRequired
 from models.machines import Machine, MachineKind
 from models.members import Member
+from models.notices import rebuild
 from models.opening import Closure
 from models.outbox import OutboxMessage
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
@@ -63,6 +67,12 @@ async def test_a_manager_books_for_a_guest_under_a_label(session: AsyncSession) 
     (row,) = await bookings.bookings_between(session, paris(5, 0), paris(6, 0))
     assert row.holder == "Atelier découverte"
     assert await _notices(session, "booked_for_you") == []  # nobody else to tell
+    # The manager's reminder says who it is for.
+    assert (await bookings.queue_due_reminders(session, RULES, paris(5, 13, 31))).queued == 1
+    (reminder,) = await _notices(session, "reminder")
+    assert reminder.payload["guest"] == "Atelier découverte"
+    french = RENDERERS[Reminder](Texts("fr", RULES.tz), rebuild("reminder", reminder.payload))  # type: ignore[arg-type]
+    assert "\nRéservé pour « Atelier découverte »." in french.text
     for bad in ("", "   ", "x" * 101):
         with pytest.raises(BadGuestLabel):
             await booked_for.book_on_behalf(
