@@ -8,11 +8,11 @@ week never names another member: their bookings are "booked", as in the chat («
     GET  week?start=YYYY-MM-DD&kind=K             the week's grid (see Week)
     GET  free?start=ISO&minutes=N&kind=K          {machines: [machine]} free for that whole time
     GET  lengths?machine=ID&start=ISO             {lengths: [minutes]} or 409 with the refusal
-    POST book {machine, start, minutes}           {booking: {id, machine, name, start, end}}
+    POST book {machine, start, minutes}           {booking: {id, machine, name, start, end, guest}}
     GET  mine                                     {bookings: [{id, machine, name, start, end, can_cancel}]}
     POST cancel {booking}                         {cancelled: id}
     GET  change_options?booking=ID                {booking, lengths: [minutes], starts: [ISO]} (same length)
-    POST change {booking, start, minutes}         {booking: {id, machine, name, start, end}}
+    POST change {booking, start, minutes}         {booking: {id, machine, name, start, end, guest}}
     GET  hours                                    {hours: [weekday], closures: [{day, reason}]}
 """
 
@@ -117,6 +117,7 @@ def _booking(call: Call, booking: Booking) -> dict[str, Any]:
         "name": booking.machine.name,
         "start": _iso(call, booking.start_at),
         "end": _iso(call, booking.end_at),
+        "guest": booking.guest_label,  # a fab manager's booking for a guest or a workshop
     }
 
 

@@ -865,6 +865,7 @@
               el("strong", { text: booking.name }),
               el("span", { text: dayName(booking.start.slice(0, 10)) }),
               el("span", { text: span(booking.start, booking.end) }),
+              booking.guest ? el("span", { class: "guest", text: "« " + booking.guest + " »" }) : null,
             ]),
             booking.can_cancel
               ? el("button", {
