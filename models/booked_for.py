@@ -199,6 +199,21 @@ async def book_series(
     return Series(booked, skipped)
 
 
+async def booked_by_names(session: AsyncSession, held: list[Booking]) -> dict[int, str]:
+    """For the bookings a fab manager made for their member: booking id → the manager's first name."""
+    by_ids = {b.booked_by_id for b in held if b.booked_by_id is not None and b.booked_by_id != b.member_id}
+    if not by_ids:
+        return {}
+    names = dict(
+        (await session.execute(select(Member.id, Member.first_name).where(Member.id.in_(by_ids))))
+        .tuples()
+        .all()
+    )
+    return {
+        b.id: names[b.booked_by_id] for b in held if b.booked_by_id in names and b.booked_by_id != b.member_id
+    }
+
+
 class OnBehalfAsk(Base):
     """A manager's next message names who a slot is for: a member to find, or a guest's label."""
 
@@ -292,6 +307,7 @@ __all__ = [
     "ask_for_whom",
     "book_on_behalf",
     "book_series",
+    "booked_by_names",
     "clean_label",
     "pending_ask",
     "weekly_starts",

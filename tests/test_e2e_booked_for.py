@@ -46,7 +46,7 @@ async def test_a_manager_books_for_a_member_found_by_name_who_is_told(
         assert "Tuesday 5 March, 10:00–11:00" in (told.text or "")
         # Bob sees it in his bookings, his to change or cancel.
         mine = await say(fake, BOB, "/mybookings")
-        assert "Prusa MK4 — Tuesday 5 March, 10:00–11:00" in (mine.text or "")
+        assert "Prusa MK4 — Tuesday 5 March, 10:00–11:00 — booked by Morgane" in (mine.text or "")
     async with sessions() as session:
         booking = await session.scalar(select(Booking))
         manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))

@@ -12,7 +12,7 @@ from bot.core.i18n import N_
 from bot.core.reply import Reply
 from bot.features.my_bookings import keyboards, routes
 from bot.web import ical
-from models import booking_edits, bookings, feeds, waitlist
+from models import booked_for, booking_edits, bookings, feeds, waitlist
 from models.bookings import ReminderNote
 from models.errors import AlreadyCancelled, AlreadyStarted, SlotTaken
 
@@ -45,10 +45,13 @@ async def my_bookings(turn: Turn) -> Reply:
                 "",
             ]
         notes = await bookings.booking_notes(turn.session, upcoming, turn.desk.rules)
+        bookers = await booked_for.booked_by_names(turn.session, upcoming)
         for b in upcoming:
             line = f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}"
             if b.guest_label:  # a fab manager's booking for a guest or a workshop
                 line += f" — « {b.guest_label} »"
+            if b.id in bookers:
+                line += " — " + _("booked by {name}").format(name=bookers[b.id])
             if b.id in notes:
                 line += " — " + _(NOTE_LABELS[notes[b.id]])
             lines.append(line)
