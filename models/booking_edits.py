@@ -13,7 +13,7 @@ when the queued one still carries the old times), the check-in window and the no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,13 @@ def editable(booking: Booking, now: datetime) -> bool:
     return booking.cancellable(now)
 
 
+def reaching(rules: BookingRules, booking: Booking, now: datetime) -> BookingRules:
+    """The rules for changing this booking: a fab manager may have booked it beyond the members'
+    horizon (a weekly series), and it may still be changed on its own day."""
+    reach = (booking.start_at.astimezone(rules.tz).date() - rules.today(now)).days + 1
+    return replace(rules, horizon_days=max(rules.horizon_days, reach))
+
+
 def _without(busy: list[Interval], booking: Booking) -> list[Interval]:
     """The machine's unavailable times but the booking's own span (held by it, so not in its way)."""
     others = list(busy)
@@ -75,7 +82,11 @@ async def lengths_from_start(
     lengths = []
     for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
-        if end > interval[1] or end > rules.horizon_end(now) or overlaps(busy, start, end):
+        if (
+            end > interval[1]
+            or end > reaching(rules, booking, now).horizon_end(now)
+            or overlaps(busy, start, end)
+        ):
             break
         lengths.append(minutes)
     return lengths
@@ -142,6 +153,7 @@ async def edit_booking(
     if not editable(booking, now):
         raise AlreadyStarted(str(booking.id))
     await check_bookable(session, member, machine)
+    rules = reaching(rules, booking, now)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     old_start, old_end = booking.start_at, booking.end_at
@@ -186,4 +198,12 @@ def given_back(old: Interval, new: Interval) -> list[Interval]:
     return [(s, e) for s, e in parts if s < e]
 
 
-__all__ = ["Edited", "edit_booking", "editable", "given_back", "lengths_from_start", "starts_to_move_to"]
+__all__ = [
+    "Edited",
+    "edit_booking",
+    "editable",
+    "given_back",
+    "lengths_from_start",
+    "reaching",
+    "starts_to_move_to",
+]

@@ -280,3 +280,29 @@ async def test_an_edit_racing_a_cancel_of_the_same_booking_finds_it_cancelled(
     assert isinstance(await race(sessions, engine, cancel, extend), AlreadyCancelled)
     async with sessions.begin() as session:
         assert await _span(session, booking_id) == (paris(5, 10), paris(5, 11))
+
+
+async def test_a_booking_a_manager_made_beyond_the_horizon_can_still_be_changed(
+    session: AsyncSession,
+) -> None:
+    """A weekly series reaches past the members' 14 days: its member may still shorten or move it that day."""
+    from models.booked_for import BookedFor, book_series
+
+    await open_every_day(session)
+    machine = await make_machine(session)
+    bob = await make_member(session, "Bob")
+    manager = await make_member(session, "Morgane", manager=True)
+    series = await book_series(
+        session, manager, BookedFor(member_id=bob.id), machine.id, paris(6, 10), 120, 4, RULES, NOW
+    )
+    last = series.booked[-1]
+    assert last.start_at == paris(27, 10)  # beyond 17 March, the members' horizon
+    await edit_booking(session, bob, last.id, paris(27, 10), 60, RULES, NOW)
+    await edit_booking(session, bob, last.id, paris(27, 14), 60, RULES, NOW)
+    assert await _span(session, last.id) == (paris(27, 14), paris(27, 15))
+    assert (
+        paris(27, 15)
+        in (await starts_to_move_to(session, last, machine, [date(2030, 3, 27)], RULES, NOW))[
+            date(2030, 3, 27)
+        ]
+    )

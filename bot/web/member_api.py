@@ -247,7 +247,7 @@ class ChangeOptions(Endpoint):
 
     async def show(self, call: Call) -> object:
         booking = await _own_upcoming(call)
-        rules = call.desk.rules
+        rules = booking_edits.reaching(call.desk.rules, booking, call.now)
         lengths = await booking_edits.lengths_from_start(
             call.session, booking, booking.machine, rules, call.now
         )

@@ -183,12 +183,15 @@ async def move(turn: Turn) -> Reply:
     _ = turn._
     press = turn.pressed(routes.MoveDayChosen)
     booking = await _editable(turn, press.booking)
-    rules = turn.desk.rules
+    rules = booking_edits.reaching(turn.desk.rules, booking, turn.now)
     found = await booking_edits.starts_to_move_to(
         turn.session, booking, booking.machine, rules.bookable_days(turn.now), rules, turn.now
     )
     starts = found.get(press.day, [])
-    other_days = [d for d, free in found.items() if free and d != press.day]
+    # The days with free starts a week either side of the one shown (a keyboard holds 100 buttons).
+    other_days = [
+        d for d, free in found.items() if free and d != press.day and abs((d - press.day).days) <= 7
+    ]
     header = _("Move your booking of {machine} ({length}) to:").format(
         machine=booking.machine.name, length=turn.texts.duration(booking.minutes)
     )
