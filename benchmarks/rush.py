@@ -9,7 +9,9 @@ screen (sent by /start before the rush); 300 reminders fall due and the outbox s
 then every member taps "Book a machine" at the same moment. Measured per press: the time until
 Telegram gets the answer to the press (answerCallbackQuery: the spinner stops) and until the
 member's screen is edited. The shipped bot (two lanes, bot/core/lanes.py) runs next to the limiter
-it replaced (PTB's AIORateLimiter, one message every 1/29 s, edits included), in the same run.
+it replaced (PTB's AIORateLimiter, one message every 1/29 s, edits included), and the shipped bot with
+each screen answering its own press (FABDESK_PRESS_ANSWER_SECONDS=0, as before bot/core/presses.py), in
+the same run.
 
 Targets (issue 14): answer p95 ≤ 1 s, screen p95 ≤ 3 s, zero 429s, zero presses unanswered.
 """
@@ -37,9 +39,15 @@ from tests.fakebot import ApiCall, FakeBotApi, FloodLimits
 
 BULK = 300  # reminders due when the rush starts
 TARGETS = {"answer_p95_s": 1.0, "screen_p95_s": 3.0}
-VARIANTS = {
-    "shipped (two lanes)": None,
-    "before (AIORateLimiter, 1/29 s)": ["--overall-max-rate", "1", "--overall-time-period", str(1 / 29)],
+# Each bot: its settings, and the script's arguments for a bot with PTB's own limiter (None: fabdesk).
+VARIANTS: dict[str, tuple[dict[str, str], list[str] | None]] = {
+    "shipped (answer first, two lanes)": ({}, None),
+    "shipped on Python's asyncio loop": ({"event_loop": "asyncio"}, None),
+    "screen answers its press, two lanes": ({"press_answer_seconds": "0", "event_loop": "asyncio"}, None),
+    "before (AIORateLimiter, 1/29 s)": (
+        {"press_answer_seconds": "0", "event_loop": "asyncio"},
+        ["--overall-max-rate", "1", "--overall-time-period", str(1 / 29)],
+    ),
 }
 
 
@@ -59,10 +67,17 @@ class Recorder:
     by_query: dict[str, Press] = field(default_factory=dict)
     refused: int = 0
     reminders: int = 0
+    refusals: list[str] = field(default_factory=list)  # each 429: what, and the chat's previous message
+    last_sent: dict[int, float] = field(default_factory=dict)  # by chat
 
     def on_call(self, call: ApiCall) -> None:
         if call.status == 429:
             self.refused += 1
+            previous = self.last_sent.get(call.chat_id or 0)
+            gap = f"{call.time - previous:.3f} s after its last message" if previous else "first message"
+            self.refusals.append(f"{call.method} to chat {call.chat_id}, {gap}")
+        elif call.ok and call.chat_id is not None and call.method.startswith("send"):
+            self.last_sent[call.chat_id] = call.time
         if call.method == "answerCallbackQuery":
             press = self.by_query.get(str(call.params.get("callback_query_id")))
             if press is not None and press.answered is None:
@@ -92,8 +107,10 @@ async def rush(
     users = fake_members(lab.member_ids[BULK : BULK + count])
     async with FakeBotApi(flood_limits=FloodLimits()) as fake:
         fake.listeners.append(recorder.on_call)
-        env = bot_env(fake, database_url=database.url, reminder_minutes="60", reminder_interval_seconds="5")
-        extra = VARIANTS[variant]
+        settings, extra = VARIANTS[variant]
+        env = bot_env(
+            fake, database_url=database.url, reminder_minutes="60", reminder_interval_seconds="5", **settings
+        )
         argv = script_argv("bot_with_limiter.py", *extra) if extra else fabdesk_argv()
         bot = BotProcess(f"rush {count} {variant}", argv, env, workdir, workdir / f"rush_{count}.log")
         await bot.start(fake)
@@ -143,6 +160,7 @@ async def rush(
         "unanswered": sum(1 for p in presses if p.answered is None or p.screen is None),
         "refused_429": recorder.refused,
         "errors": errors[:5],
+        "refusals": recorder.refusals[:5],
     }
 
 
@@ -185,7 +203,7 @@ async def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Rush: members pressing at once while {BULK} reminders go out (fake enforcing Telegram's limits)")
     header = (
-        f"{'database':<11} {'members':>7}  {'bot':<32} {'answer p50/p95 s':>17} {'screen p50/p95 s':>17} "
+        f"{'database':<11} {'members':>7}  {'bot':<36} {'answer p50/p95 s':>17} {'screen p50/p95 s':>17} "
         f"{'429s':>5} {'unanswered':>10}  target"
     )
     print(header)
@@ -194,7 +212,7 @@ async def main(argv: list[str] | None = None) -> int:
         answer = f"{e['answer_p50_s']}/{e['answer_p95_s']}"
         screen = f"{e['screen_p50_s']}/{e['screen_p95_s']}"
         print(
-            f"{display:<11} {e['members']:>7}  {variant:<32} {answer:>17} {screen:>17} {e['refused_429']:>5} "
+            f"{display:<11} {e['members']:>7}  {variant:<36} {answer:>17} {screen:>17} {e['refused_429']:>5} "
             f"{e['unanswered']:>10}  {_verdict(e)}"
         )
     print(

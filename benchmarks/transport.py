@@ -113,6 +113,11 @@ def bots(
             script_argv("bot_with_limiter.py", "--overall-max-rate", "0"),
             bot_env(fake, database_url=database.url, transport=transport),
         ),
+        # The shipped bot runs on uvloop when installed (FABDESK_EVENT_LOOP=auto); this is it without.
+        "fabdesk, asyncio loop": (
+            script_argv("bot_with_limiter.py", "--overall-max-rate", "0"),
+            bot_env(fake, database_url=database.url, transport=transport, event_loop="asyncio"),
+        ),
     }
 
 
@@ -132,6 +137,7 @@ async def measure(
         "floor": workload.button_member,
         "fabdesk": workload.fabdesk_member(today.year * 10000 + today.month * 100 + today.day),
     }
+    flows["fabdesk, asyncio loop"] = flows["fabdesk"]
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for round_ in range(rounds):
         # Alternate which transport goes first, so a drift in the machine's load is shared.
@@ -181,7 +187,7 @@ def table(backend: str, results: dict[str, dict[str, list[dict[str, Any]]]]) -> 
             measured = f"{rate:.1f} ({', '.join(str(r) for r in rates)})"
             per_update = f"{statistics.median(cpu):.2f}" if cpu else "–"
             ratio = f"{rate / base:.2f}×" if base else "–"
-            issue = ISSUE[(name, transport)]
+            issue = ISSUE.get((name, transport), "–")
             lines.append(f"{name:<22} {transport:<9} {measured:<28} {per_update:<14} {ratio:<8} {issue}")
     return "\n".join(lines)
 

@@ -25,6 +25,8 @@ from models.members import Member, Role
 from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
+from models.quotas import Quota
+from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
@@ -40,6 +42,7 @@ __all__ = [
     "Consumable",
     "DigestRun",
     "Downtime",
+    "LabSession",
     "Lease",
     "Machine",
     "MachineKind",
@@ -58,10 +61,13 @@ __all__ = [
     "ProjectDraft",
     "ProjectInput",
     "ProjectMember",
+    "Quota",
     "Report",
     "ReportDraft",
     "Role",
+    "SessionDraft",
     "Severity",
+    "SignUp",
     "StockInput",
     "StockMovement",
     "Ticket",

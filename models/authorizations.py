@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, select
+from sqlalchemy import ForeignKey, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
@@ -26,13 +26,48 @@ from models.machines import (
     list_machines,
     machines_needing_training,
 )
-from models.members import Member, find_members, get_member, require_manager
+from models.members import Member, Role, find_members, get_member, require_manager
 from models.notices import Notice, Part
 from models.outbox import notify_member
 
 # A search asked for and not answered within this time is forgotten: text typed the next day is
 # not taken for a member's name.
 SEARCH_LIFETIME = timedelta(hours=1)
+
+
+# At most this many helpers are named on a machine's page.
+HELPERS_SHOWN = 5
+
+
+def show_as_helper(member: Member, shown: bool, now: datetime) -> bool:
+    """Record the member's choice to be named (or not any more) as someone who can help on the
+    machines they are trained on; return whether it changed. Agreeing again keeps the first date."""
+    if shown == member.shown_as_helper:
+        return False
+    member.shown_as_helper_since = now if shown else None
+    return True
+
+
+async def helpers_for(
+    session: AsyncSession, machine: Machine, *, besides: Member | None = None
+) -> list[Member]:
+    """Who can help on the machine and agreed to be named: members authorized on it (or its kind)
+    and the managers, never an erased member; by first name, at most HELPERS_SHOWN, `besides` left out."""
+    authorized = select(Authorization.member_id).where(
+        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
+        Authorization.revoked_at.is_(None),
+    )
+    query = select(Member).where(
+        Member.shown_as_helper_since.is_not(None),
+        Member.erased_at.is_(None),
+        or_(Member.id.in_(authorized), Member.role == Role.MANAGER),
+    )
+    if besides is not None:
+        query = query.where(Member.id != besides.id)
+    rows = await session.scalars(
+        query.order_by(func.lower(Member.first_name), Member.id).limit(HELPERS_SHOWN)
+    )
+    return list(rows)
 
 
 class AlreadyRevoked(DomainError):

@@ -121,6 +121,7 @@ PENDING_TABLES = (
     "project_inputs",
     "member_searches",
     "on_behalf_asks",
+    "session_drafts",
 )
 
 

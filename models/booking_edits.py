@@ -28,10 +28,12 @@ from models.bookings import (
     Interval,
     _free_starts,
     _unavailable,
+    check_limits,
     get_own_booking,
     next_free_starts,
     overlaps,
     reminder_subject,
+    take_members_turn,
     validate_slot,
 )
 from models.errors import AlreadyCancelled, AlreadyStarted, SlotTaken
@@ -139,9 +141,11 @@ async def edit_booking(
     or refuse with the reason (the booking then stays as it was).
 
     The machine's rules apply as for a new booking (training, status, length, grid, opening hours,
-    horizon, downtime); a clash with someone else's booking is SlotTaken with the next free starts.
+    horizon, downtime, the member's quotas and the notice for a new start); a clash with someone
+    else's booking is SlotTaken with the next free starts.
     """
     booking = await get_own_booking(session, member, booking_id)
+    await take_members_turn(session, member)  # the member's quotas (check_limits)
     # Bookings of one machine take turns (see get_machine): a booking made at the same instant waits.
     machine = await get_machine(session, booking.machine_id, booking_lock=True)
     # Its latest version, read after the machine's lock and held: a cancel at the same instant waits.
@@ -162,6 +166,7 @@ async def edit_booking(
         return Edited(booking, old_start, old_end, 0)
     if overlaps(await _busy_around(session, booking, start, end), start, end):
         raise SlotTaken(await next_free_starts(session, machine, minutes, start, rules, now))
+    await check_limits(session, member, machine, start, end, rules, now, editing=booking)
     try:
         async with session.begin_nested():
             booking.start_at, booking.end_at = start, end

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from models import outbox
+from models import outbox, quotas
 from models.base import Base, enum_type, update_ids
 from models.downtime import downtimes_between
 from models.errors import (
@@ -45,8 +45,9 @@ from models.members import Member
 from models.notices import Notice
 from models.opening import LabCalendar, local_datetime
 
-# A booking lies inside one opening interval, so within one day: a range query on start_at
-# bounded by this span finds every booking overlapping a window without scanning history.
+# A booking lies inside one opening interval, or (an unattended run) lasts at most 1,440 minutes
+# (the machines' checks), so within one day: a range query on start_at bounded by this span finds
+# every booking overlapping a window without scanning history.
 MAX_BOOKING_SPAN = timedelta(days=1)
 # The longest label of a guest's or a workshop's booking (« Club robotique du collège »).
 GUEST_LABEL_LENGTH = 100
@@ -95,6 +96,8 @@ class Booking(Base):
     # guest or a workshop (then held under the manager's name), the label it is shown with.
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     guest_label: Mapped[str | None] = mapped_column(String(GUEST_LABEL_LENGTH))
+    # When the member was told, at the start, to check in (claimed once by scheduler/checkin.py).
+    checkin_asked_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     machine: Mapped[Machine] = relationship(lazy="raise")
@@ -219,10 +222,12 @@ def _free_starts(
     intervals: list[Interval], machine: Machine, busy: list[Interval], now: datetime, minutes: int
 ) -> list[datetime]:
     step, length = timedelta(minutes=machine.slot_minutes), timedelta(minutes=minutes)
+    # An unattended run starts in the opening hours (its first slot fits in them) and may go on after.
+    fits = open_until(machine, now, now + length) - now
     return [
         start
         for opens, closes in intervals
-        for start in _grid(opens, closes, step, length)
+        for start in _grid(opens, closes, step, fits)
         if start >= now and not overlaps(busy, start, start + length)
     ]
 
@@ -272,11 +277,13 @@ async def free_lengths(
     interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
     if interval is None or start < now:
         return []
-    busy = await _unavailable(session, machine.id, start, interval[1])
+    # An unattended run may continue past closing time, within the booking horizon.
+    until = rules.horizon_end(now) if machine.unattended else interval[1]
+    busy = await _unavailable(session, machine.id, start, until)
     lengths = []
-    for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
+    for minutes in range(machine.slot_minutes, machine.longest_booking + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
-        if end > interval[1] or overlaps(busy, start, end):
+        if end > until or overlaps(busy, start, end):
             break
         lengths.append(minutes)
     return lengths
@@ -299,7 +306,10 @@ async def next_free_starts(
     busy = await _unavailable(session, machine.id, after, rules.horizon_end(now))
     found: list[datetime] = []
     for day in days:
-        found += [s for s in _free_starts(calendar.intervals(day), machine, busy, now, minutes) if s >= after]
+        starts = _free_starts(calendar.intervals(day), machine, busy, now, minutes)
+        found += [
+            s for s in starts if s >= after and s + timedelta(minutes=minutes) <= rules.horizon_end(now)
+        ]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -307,7 +317,7 @@ async def next_free_starts(
 
 def check_timing(machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime) -> None:
     """Refuse a slot whose length or time breaks a rule: length, past, horizon."""
-    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.max_booking_minutes:
+    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.longest_booking:
         raise BadLength(f"{minutes} min on {machine.name}")
     if start < now:
         raise InThePast(start.isoformat())
@@ -315,13 +325,20 @@ def check_timing(machine: Machine, start: datetime, minutes: int, rules: Booking
         raise BeyondHorizon(start.isoformat())
 
 
+def open_until(machine: Machine, start: datetime, end: datetime) -> datetime:
+    """Until when the lab must be open for a booking [start, end): its end, or for an unattended
+    run only its first slot (it starts in the opening hours and may go on after closing)."""
+    return start + timedelta(minutes=machine.slot_minutes) if machine.unattended else end
+
+
 def check_opening(
     machine: Machine, start: datetime, minutes: int, calendar: LabCalendar, downtimes: list[Interval]
 ) -> None:
     """Refuse a slot outside the opening hours, off the machine's grid, or in a planned downtime
-    (`downtimes`: the machine's windows loaded around the slot; more is harmless)."""
+    (`downtimes`: the machine's windows loaded around the slot; more is harmless). An unattended
+    machine's booking must start in the opening hours (its first slot within them), and may end after."""
     end = start + timedelta(minutes=minutes)
-    interval = calendar.interval_containing(start, end)
+    interval = calendar.interval_containing(start, open_until(machine, start, end))
     if interval is None:
         raise OutsideOpeningHours(start.isoformat())
     if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
@@ -355,12 +372,15 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
+    await take_members_turn(session, member)
     machine = await get_machine(session, machine_id, booking_lock=True)
     await check_bookable(session, member, machine)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if overlaps(await _busy(session, machine.id, start, end), start, end):
         return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
+    # After the clash check: Confirm pressed twice finds its own booking, not a quota over.
+    await check_limits(session, member, machine, start, end, rules, now)
     booking = Booking(
         member_id=member.id,
         machine_id=machine.id,
@@ -380,6 +400,106 @@ async def book(
         return await _same_booking_or_refuse(session, member, machine, start, minutes, rules, now)
     booking.member, booking.machine = member, machine
     return booking
+
+
+async def take_members_turn(session: AsyncSession, member: Member) -> None:
+    """Lock the member's row: their bookings (and changes of them) take turns, so two at once cannot
+    both pass a quota (check_limits). Taken before the machine's lock: a turn that updated the
+    member's row first (a new username) then books waits here, rather than each holding what the
+    other needs. Managers are exempt from quotas: no lock."""
+    if not member.is_manager:
+        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+
+
+async def check_limits(
+    session: AsyncSession,
+    member: Member,
+    machine: Machine,
+    start: datetime,
+    end: datetime,
+    rules: BookingRules,
+    now: datetime,
+    *,
+    editing: Booking | None = None,
+) -> None:
+    """Refuse a booking over the member's quotas or too short notice (models/quotas.py); managers
+    are exempt. The caller holds the member's row locked (book does): their bookings made at the same
+    instant take turns, so two of them cannot both pass a quota (SQLite serializes every transaction
+    anyway). `editing`: the booking getting this new span (models/booking_edits.py): its old span is
+    not counted, it is no new upcoming booking, and the notice applies only to a new start."""
+    if member.is_manager:
+        return
+    limits = await quotas.limits_for(session, machine)
+    if not limits.any:
+        return
+    moved = editing is None or editing.start_at != start
+    notice = limits.notice_minutes
+    if notice is not None and moved and start < now + timedelta(minutes=notice.value):
+        minutes = int((end - start).total_seconds() // 60)
+        earliest = now + timedelta(minutes=notice.value)
+        first = await next_free_starts(session, machine, minutes, earliest, rules, now, limit=1)
+        first_start = first[0] if first else earliest
+        raise quotas.TooShortNotice(
+            notice.value, first_start, today=rules.today(first_start) == rules.today(now)
+        )
+
+    def scope(limit: quotas.Limit) -> tuple[quotas.Scope, object]:
+        if limit.of_kind:
+            kind_machines = select(Machine.id).where(Machine.kind == machine.kind)
+            return quotas.Scope(None, machine.kind), Booking.machine_id.in_(kind_machines)
+        return quotas.Scope(machine.name, machine.kind), Booking.machine_id == machine.id
+
+    async def spans(where: object, window_start: datetime, window_end: datetime) -> list[Interval]:
+        rows = await session.execute(
+            select(Booking.start_at, Booking.end_at).where(
+                Booking.member_id == member.id,
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.id != (editing.id if editing is not None else -1),
+                where,  # type: ignore[arg-type]
+                Booking.start_at >= window_start - MAX_BOOKING_SPAN,
+                Booking.start_at < window_end,
+                Booking.end_at > window_start,
+            )
+        )
+        return [(row.start_at, row.end_at) for row in rows]
+
+    first_day = start.astimezone(rules.tz).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(rules.tz).date()
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    if (daily := limits.max_minutes_per_day) is not None:
+        counted, where = scope(daily)
+        for day in days:
+            window = quotas.day_window(day, rules.tz)
+            used = quotas.minutes_within(await spans(where, *window), *window)
+            if used + quotas.minutes_within([(start, end)], *window) > daily.value:
+                raise quotas.DailyQuotaReached(counted, daily.value, used, day)
+    if (weekly := limits.max_minutes_per_week) is not None:
+        counted, where = scope(weekly)
+        for monday in sorted({quotas.week_of(day) for day in days}):
+            window = (
+                quotas.day_window(monday, rules.tz)[0],
+                quotas.day_window(monday + timedelta(days=6), rules.tz)[1],
+            )
+            used = quotas.minutes_within(await spans(where, *window), *window)
+            if used + quotas.minutes_within([(start, end)], *window) > weekly.value:
+                raise quotas.WeeklyQuotaReached(
+                    counted, weekly.value, used, monday, this_week=monday == quotas.week_of(rules.today(now))
+                )
+    if (upcoming := limits.max_upcoming) is not None and editing is None:
+        counted, where = scope(upcoming)
+        ends = list(
+            await session.scalars(
+                select(Booking.end_at).where(
+                    Booking.member_id == member.id,
+                    Booking.status == BookingStatus.CONFIRMED,
+                    where,  # type: ignore[arg-type]
+                    Booking.start_at >= now - MAX_BOOKING_SPAN,
+                    Booking.end_at > now,
+                )
+            )
+        )
+        if len(ends) >= upcoming.value:
+            raise quotas.UpcomingLimitReached(counted, upcoming.value, len(ends), min(ends))
 
 
 async def _same_booking_or_refuse(
@@ -424,16 +544,39 @@ async def get_own_booking(session: AsyncSession, member: Member, booking_id: int
     return booking
 
 
-async def cancel(session: AsyncSession, member: Member, booking_id: int, now: datetime) -> Booking:
+async def late_cancellation(
+    session: AsyncSession, member: Member, booking: Booking, now: datetime
+) -> int | None:
+    """The machine's cancellation deadline (minutes) when cancelling the booking now counts as a
+    no-show, else None (managers are exempt). Needs `machine` loaded."""
+    if member.is_manager:
+        return None
+    deadline = (await quotas.limits_for(session, booking.machine)).cancel_deadline_minutes
+    if deadline is None or booking.start_at - now >= timedelta(minutes=deadline.value):
+        return None
+    return deadline.value
+
+
+async def cancel(
+    session: AsyncSession, member: Member, booking_id: int, now: datetime, *, no_show_accepted: bool = False
+) -> Booking:
     """Cancel one of the member's upcoming bookings (its reminder, if queued, is withdrawn). The
-    freed slot is offered to the waitlist by models/waitlist.py: cancel_booking, which calls this."""
+    freed slot is offered to the waitlist by models/waitlist.py: cancel_booking, which calls this.
+
+    Past the machine's cancellation deadline the cancellation counts as a no-show: refused with
+    LateCancellation unless the member accepted that (`no_show_accepted`), then recorded."""
     booking = await get_own_booking(session, member, booking_id)
     if booking.status is BookingStatus.CANCELLED:
         raise AlreadyCancelled(str(booking_id))
     if not booking.cancellable(now):
         raise AlreadyStarted(str(booking_id))
+    late = await late_cancellation(session, member, booking, now)
+    if late is not None and not no_show_accepted:
+        raise quotas.LateCancellation(late)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
+    if late is not None:
+        booking.no_show_at = now
     await outbox.withdraw(session, reminder_subject(booking.id), REMINDER)
     await session.flush()
     return booking
@@ -550,7 +693,12 @@ async def booking_notes(
     for booking in bookings:
         if not booking.machine.bookable:
             notes[booking.id] = ReminderNote.MACHINE_UNAVAILABLE
-        elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
+        elif (
+            calendar.interval_containing(
+                booking.start_at, open_until(booking.machine, booking.start_at, booking.end_at)
+            )
+            is None
+        ):
             notes[booking.id] = ReminderNote.LAB_CLOSED
         elif await downtimes_between(session, booking.machine_id, booking.start_at, booking.end_at):
             notes[booking.id] = ReminderNote.IN_MAINTENANCE
@@ -687,6 +835,7 @@ __all__ = [
     "booking_notes",
     "bookings_between",
     "cancel",
+    "check_limits",
     "check_opening",
     "check_timing",
     "confirm_in_chat",
@@ -694,6 +843,7 @@ __all__ = [
     "due_reminders",
     "free_lengths",
     "get_own_booking",
+    "late_cancellation",
     "next_free_starts",
     "overlaps",
     "upcoming_for_member",

@@ -26,6 +26,7 @@ from models.base import utcnow
 from models.machines import Machine, MachineKind, MachineStatus
 from models.maintenance import MaintenancePlan
 from models.opening import Closure, OpeningHours
+from models.quotas import QuotaValues, set_values
 from models.stock import Consumable, MovementReason, StockMovement
 from models.updates import CheckAction, UpdateCheck, UpdateItem
 
@@ -70,6 +71,9 @@ class MachineEntry:
     # values above, the file's defaults.
     named: frozenset[str] | None = None
     checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
+    # The machine's own limits (models/quotas.py), all of them; None leaves them as they are.
+    quotas: QuotaValues | None = None
+    unattended_max_minutes: int = 0  # 0: bookings end by closing time (Machine.unattended_max_minutes)
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
@@ -83,6 +87,7 @@ OPTIONAL_FIELDS = (
     "max_booking_minutes",
     "requires_training",
     "checkin_minutes",
+    "unattended_max_minutes",
 )
 
 
@@ -136,6 +141,8 @@ class Inventory:
     # Created or updated by name; those in the database but not in the inventory are left alone.
     consumables: tuple[ConsumableEntry, ...] | None = None
     updates: tuple[UpdateEntry, ...] | None = None
+    # The limits of each machine kind (models/quotas.py): all of them, a kind left out has none.
+    kind_quotas: Mapping[MachineKind, QuotaValues] | None = None
 
 
 # --- Refusals: what only the database shows, at its place in the inventory. ---
@@ -211,12 +218,14 @@ class ImportReport:
     updates_updated: list[str] = field(default_factory=list)  # a new version is a check done
     updates_unchanged: list[str] = field(default_factory=list)
     updates_not_in_file: list[str] = field(default_factory=list)
+    kind_quotas_changed: list[str] = field(default_factory=list)  # the kinds whose limits changed
 
     @property
     def changed(self) -> bool:
         return bool(
             self.created
             or self.updated
+            or self.kind_quotas_changed
             or self.opening_hours_changed
             or self.closures_added
             or self.closures_removed
@@ -265,6 +274,8 @@ class ImportReport:
                 sentences.append(f"Machines: {text}.")
             if self.opening_hours_changed:
                 sentences.append("Opening hours replaced.")
+            if self.kind_quotas_changed:
+                sentences.append(f"Limits of the kinds changed: {', '.join(self.kind_quotas_changed)}.")
             days = [
                 f"{len(items)} {verb}"
                 for items, verb in (
@@ -383,6 +394,14 @@ async def apply_inventory(
                         f"must be a multiple of the machine's slot_minutes ({slot}), not {longest}",
                     )
                 )
+            unattended = _unattended(held_machine, entry)
+            if unattended % slot:
+                problems.append(
+                    Problem(
+                        ("machines", index, "unattended_max_minutes"),
+                        f"must be a multiple of the machine's slot_minutes ({slot}), not {unattended}",
+                    )
+                )
     if problems:
         raise InventoryRefused(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
@@ -399,6 +418,7 @@ async def apply_inventory(
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
                 checkin_minutes=entry.checkin_minutes,
+                unattended_max_minutes=entry.unattended_max_minutes,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -409,7 +429,7 @@ async def apply_inventory(
         if machine in renamed:
             report.renamed_in_app.append(f"{entry.name} → {machine.name}")
         machines.append(machine)
-    if plan_matches or consumables or updates:
+    if plan_matches or consumables or updates or any(entry.quotas is not None for entry in entries):
         await session.flush()  # new plans, machine links and update items need their machine's id
 
     def machine_of(ref: MachineRef | None) -> Machine:
@@ -418,6 +438,7 @@ async def apply_inventory(
 
     for index, (planned, unlisted) in plan_matches.items():
         _apply_plans(session, entries[index], machines[index], planned, unlisted, now, report)
+    await _apply_quotas(session, inventory, entries, machines, report)
     if inventory.machines is not None:
         # Worth a word only when the inventory lists machines: a forgotten one may have been meant.
         matched = {id(machine) for machine in matches if machine is not None}
@@ -776,6 +797,35 @@ def _booking_grid(machine: Machine, entry: MachineEntry) -> tuple[int, int]:
     return slot, entry.max_booking_minutes if entry.names("slot_minutes") else slot
 
 
+async def _apply_quotas(
+    session: AsyncSession,
+    inventory: Inventory,
+    entries: Sequence[MachineEntry],
+    machines: Sequence[Machine],
+    report: ImportReport,
+) -> None:
+    """Set the limits the inventory gives: a machine's own, and every kind's (a kind left out has none)."""
+    for entry, machine in zip(entries, machines, strict=True):
+        changed = entry.quotas is not None and await set_values(session, entry.quotas, machine_id=machine.id)
+        if changed and entry.name in report.unchanged:
+            report.unchanged.remove(entry.name)
+            report.updated.append(entry.name)
+    if inventory.kind_quotas is not None:
+        for kind in MachineKind:
+            values = inventory.kind_quotas.get(kind, QuotaValues())
+            if await set_values(session, values, kind=kind):
+                report.kind_quotas_changed.append(kind.value)
+
+
+def _unattended(machine: Machine, entry: MachineEntry) -> int:
+    """The machine's unattended maximum once the entry is applied (kept when the file does not name it)."""
+    return (
+        entry.unattended_max_minutes
+        if entry.names("unattended_max_minutes")
+        else machine.unattended_max_minutes
+    )
+
+
 def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = False) -> bool:
     """Set the fields the entry names that differ; return whether any did. `keep_name`: the
     machine was renamed in the app since the file was written, and keeps the app's name."""
@@ -783,7 +833,13 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
     wanted: dict[str, object] = {"kind": entry.kind}
     if not keep_name:
         wanted["name"] = entry.name
-    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
+    for attribute in (
+        "location",
+        "description",
+        "requires_training",
+        "checkin_minutes",
+        "unattended_max_minutes",
+    ):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest

@@ -58,6 +58,10 @@ class BadMachineMinutes(DomainError):
     """A slot of 1 to 1,440 minutes, a longest booking a whole number of slots within a day."""
 
 
+class BadCheckinMinutes(DomainError):
+    """Check-in minutes go from 0 (off) to 1,440."""
+
+
 class MachineHeldDown(DomainError):
     """An open maintenance ticket keeps the machine out of service: it comes back when it is closed."""
 
@@ -73,6 +77,10 @@ class Machine(Base):
             name="max_booking_minutes_range",
         ),
         CheckConstraint("checkin_minutes >= 0 AND checkin_minutes <= 1440", name="checkin_minutes_range"),
+        CheckConstraint(
+            "unattended_max_minutes >= 0 AND unattended_max_minutes <= 1440",
+            name="unattended_max_minutes_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,10 +97,22 @@ class Machine(Base):
     # Minutes after its start within which a booking must be checked in, else it is released as a
     # no-show (models/checkin.py); 0: no check-in asked.
     checkin_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A machine that runs unattended (a long print): its bookings start in the opening hours but may
+    # continue past closing time, overnight, up to this many minutes; 0: they end by closing time.
+    unattended_max_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def bookable(self) -> bool:
         return self.status is MachineStatus.AVAILABLE
+
+    @property
+    def unattended(self) -> bool:
+        return self.unattended_max_minutes > 0
+
+    @property
+    def longest_booking(self) -> int:
+        """The longest booking in minutes: the unattended maximum when the machine runs unattended."""
+        return max(self.max_booking_minutes, self.unattended_max_minutes)
 
 
 class Authorization(Base):
@@ -349,6 +369,8 @@ async def edit_machine(
     location: str | None = None,
     slot_minutes: int | None = None,
     max_booking_minutes: int | None = None,
+    unattended_max_minutes: int | None = None,
+    checkin_minutes: int | None = None,
     requires_training: bool | None = None,
     out_of_service: bool | None = None,
     held_down: bool = False,
@@ -378,10 +400,20 @@ async def edit_machine(
         wanted["location"] = " ".join(location.split())[:LOCATION_MAX]
     slot = slot_minutes if slot_minutes is not None else machine.slot_minutes
     longest = max_booking_minutes if max_booking_minutes is not None else machine.max_booking_minutes
-    if slot_minutes is not None or max_booking_minutes is not None:
+    unattended = (
+        unattended_max_minutes if unattended_max_minutes is not None else machine.unattended_max_minutes
+    )
+    if slot_minutes is not None or max_booking_minutes is not None or unattended_max_minutes is not None:
         if not 1 <= slot <= MINUTES_MAX or not slot <= longest <= MINUTES_MAX or longest % slot:
             raise BadMachineMinutes(f"{slot}/{longest}")
+        if not 0 <= unattended <= MINUTES_MAX or unattended % slot:  # 0: no unattended runs
+            raise BadMachineMinutes(f"{slot}/{unattended} unattended")
         wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest
+        wanted["unattended_max_minutes"] = unattended
+    if checkin_minutes is not None:
+        if not 0 <= checkin_minutes <= MINUTES_MAX:
+            raise BadCheckinMinutes(str(checkin_minutes))
+        wanted["checkin_minutes"] = checkin_minutes
     if requires_training is not None:
         wanted["requires_training"] = requires_training
     if out_of_service is not None:

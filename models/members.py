@@ -5,16 +5,19 @@ from __future__ import annotations
 import enum
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, String, select, update
+from sqlalchemy import BigInteger, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type
 from models.errors import DomainError, NotAllowed, NotFound
+
+# How stale "last seen" may get before an update refreshes it (retention counts in months).
+SEEN_STEP = timedelta(minutes=30)
 
 
 class Role(enum.StrEnum):
@@ -48,6 +51,13 @@ class Member(Base):
     # Set when a manager promoted the member from the app: a manager whatever the settings say, until
     # demoted there (who did it is in manager_changes).
     promoted_at: Mapped[datetime | None]
+    # When the member agreed to be named, on a machine's page, as someone who can help on the
+    # machines they are trained on; None: not shown (the default: no name without their word).
+    shown_as_helper_since: Mapped[datetime | None]
+
+    @property
+    def shown_as_helper(self) -> bool:
+        return self.shown_as_helper_since is not None
 
     @property
     def is_manager(self) -> bool:
@@ -111,19 +121,13 @@ async def register(
     more; a member promoted from the app stays a manager until demoted there.
     """
     role = Role.MANAGER if telegram_id in set(manager_ids) else Role.MEMBER
-    if session.sync_session.get_bind().dialect.update_returning:
-        # A known member (nearly every update): refresh and load the row in one statement, not a
-        # SELECT then an UPDATE at the flush.
-        member = await session.scalar(
-            update(Member)
-            .where(Member.telegram_id == telegram_id)
-            .values(**_profile(first_name, last_name, username, telegram_language, now), role=role)
-            .returning(Member)
-        )
-    else:  # SQLite before 3.35 (an older system library) has no RETURNING
-        member = await find_by_telegram_id(session, telegram_id)
-        if member is not None:
-            _refresh(member, first_name, last_name, username, telegram_language, now)
+    # A known member (nearly every update): read the row, and write it only if something changed or
+    # it was last seen more than SEEN_STEP ago. Most updates then write nothing here: their
+    # transaction stays read-only (on PostgreSQL no WAL flush at commit, no dead row per press).
+    member = await find_by_telegram_id(session, telegram_id)
+    if member is not None:
+        _refresh(member, first_name, last_name, username, telegram_language, now)
+        if member.role is not role:
             member.role = role
     if member is None:
         member = Member(telegram_id=telegram_id, created_at=now, role=Role.MEMBER)
@@ -169,8 +173,13 @@ def _refresh(
     telegram_language: str | None,
     now: datetime,
 ) -> None:
-    for name, value in _profile(first_name, last_name, username, telegram_language, now).items():
-        setattr(member, name, value)
+    profile = _profile(first_name, last_name, username, telegram_language, now)
+    seen = member.last_seen_at
+    if seen is not None and now - SEEN_STEP < seen <= now:
+        del profile["last_seen_at"]  # seen a moment ago: no write for that alone
+    for name, value in profile.items():
+        if getattr(member, name, None) != value:
+            setattr(member, name, value)
 
 
 async def sync_managers(session: AsyncSession, manager_ids: Iterable[int]) -> list[int]:

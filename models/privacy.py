@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import audit, feeds, waitlist
+from models import audit, feeds, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -206,6 +206,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             "last_seen": _iso(member.last_seen_at),
             "blocked_the_bot_at": _iso(member.blocked_at),
             "promoted_to_manager_at": _iso(member.promoted_at),
+            "shown_as_helper_since": _iso(member.shown_as_helper_since),
         },
         "bookings": [
             {
@@ -400,6 +401,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             }
             for c in checks
         ],
+        **await sessions.export_of(session, member),
         "waitlist": [
             {
                 "machine": machines.get(w.machine_id),
@@ -511,12 +513,14 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "downtimes": ("reason",),
     "machines": ("location", "description"),
     "maintenance_plans": ("task",),
+    "lab_sessions": ("title", "description", "place", "cancel_reason"),
     "meetings": ("title", "link"),
     "outbox": ("payload", "last_error"),
     "project_drafts": ("name", "description", "tags", "storage_url"),
     "projects": ("name", "description", "tags", "storage_url", "chat_title"),
     "report_drafts": ("description",),
     "reports": ("description",),
+    "session_drafts": ("title", "description"),
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),
@@ -538,6 +542,7 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     "outbox": ("kind", "claimed_by", "sent_by", "subject"),
     "leases": ("name", "holder"),  # the process polling Telegram
     "project_drafts": ("stage",),
+    "session_drafts": ("stage",),  # which typed answer is awaited ("title", "description")
     "project_inputs": ("purpose",),
     # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
     "reports": ("photo_ids",),
@@ -610,6 +615,7 @@ async def erase_member(
     await session.execute(delete(Authorization).where(Authorization.member_id == member.id))
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
+    await sessions.forget_member(session, member, now)
     await feeds.revoke_feed(session, member)
     await _leave_projects(session, member, now)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
@@ -628,6 +634,7 @@ async def erase_member(
         "authorizations",
         "project memberships",
         "waitlist",
+        "sessions' sign-ups",
         "calendar link",
         "pending messages",
         "name, username and contacts in texts about them",
@@ -637,6 +644,7 @@ async def erase_member(
     member.language, member.telegram_language, member.blocked_at = None, None, None
     member.telegram_id = -member.id  # free: the same person writing again starts as a new member
     member.role, member.promoted_at = Role.MEMBER, None
+    member.shown_as_helper_since = None
     member.erased_at, member.erased_reason = now, reason.value
     await session.flush()
     return done

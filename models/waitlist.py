@@ -225,11 +225,17 @@ async def close_past(session: AsyncSession, today: date, now: datetime) -> None:
 
 
 async def cancel_booking(
-    session: AsyncSession, member: Member, booking_id: int, now: datetime, rules: BookingRules
+    session: AsyncSession,
+    member: Member,
+    booking_id: int,
+    now: datetime,
+    rules: BookingRules,
+    *,
+    no_show_accepted: bool = False,
 ) -> Booking:
     """Cancel one of the member's upcoming bookings and offer the freed slot to the members waiting
     for that day (the bookings module knows nothing of the waitlist: areas meet through this call)."""
-    booking = await cancel(session, member, booking_id, now)
+    booking = await cancel(session, member, booking_id, now, no_show_accepted=no_show_accepted)
     if booking.machine.bookable:
         await slot_freed(session, booking.machine, booking.start_at, booking.end_at, now, rules.tz)
     return booking

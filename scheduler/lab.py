@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.bookings import BookingRules
+from models.sessions import SessionRules
 
 
 class LabSettings(Protocol):
@@ -28,6 +29,8 @@ class LabSettings(Protocol):
     def retention_months(self) -> int: ...
     @property
     def meeting_reminder_minutes(self) -> int: ...
+    @property
+    def session_rules(self) -> SessionRules: ...
 
 
 class Lab(Protocol):

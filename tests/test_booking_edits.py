@@ -306,3 +306,24 @@ async def test_a_booking_a_manager_made_beyond_the_horizon_can_still_be_changed(
             date(2030, 3, 27)
         ]
     )
+
+
+async def test_an_extension_counts_against_the_members_quota_without_counting_itself_twice(
+    session: AsyncSession,
+) -> None:
+    from models import quotas
+    from models.quotas import DailyQuotaReached, QuotaValues, TooShortNotice
+
+    machine, alice, booking = await _lab(session)  # Tuesday 10:00–11:00
+    await quotas.set_values(
+        session, QuotaValues(max_minutes_per_day=120, notice_minutes=60), machine_id=machine.id
+    )
+    # 2 h in the day: extending the hour to two passes (its own hour is not counted twice)...
+    await edit_booking(session, alice, booking.id, paris(5, 10), 120, RULES, NOW)
+    with pytest.raises(DailyQuotaReached):  # ...to 2 h 30, no
+        await edit_booking(session, alice, booking.id, paris(5, 10), 150, RULES, NOW)
+    # At 09:30 a shortening of the 10:00 booking is fine; a move to 10:00 from elsewhere would need notice.
+    await edit_booking(session, alice, booking.id, paris(5, 10), 60, RULES, paris(5, 9, 30))
+    with pytest.raises(TooShortNotice):
+        await edit_booking(session, alice, booking.id, paris(5, 10, 30), 60, RULES, paris(5, 9, 45))
+    assert await _span(session, booking.id) == (paris(5, 10), paris(5, 11))

@@ -477,3 +477,29 @@ async def test_a_failure_reason_is_repeated_only_every_so_often(monkeypatch: pyt
     assert application.attempts > 20
     assert len(said) == 3, said  # at 0 s, 30 s and 60 s
     assert all("connection refused" in line for line in said)
+
+
+def test_the_event_loop_is_uvloops_when_installed_unless_asyncio_is_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import sys
+
+    import uvloop
+
+    from bot.core.cli import new_event_loop
+    from bot.core.settings import SettingsError
+
+    for choice, expected in [("auto", uvloop.Loop), ("uvloop", uvloop.Loop)]:
+        loop = new_event_loop(choice)
+        assert isinstance(loop, expected), choice
+        loop.close()
+    loop = new_event_loop("asyncio")
+    assert not isinstance(loop, uvloop.Loop) and isinstance(loop, asyncio.AbstractEventLoop)
+    loop.close()
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed (Windows)
+    loop = new_event_loop("auto")
+    assert not isinstance(loop, uvloop.Loop)
+    loop.close()
+    with pytest.raises(SettingsError, match="uvloop is not installed"):
+        new_event_loop("uvloop")

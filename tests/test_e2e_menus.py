@@ -41,6 +41,7 @@ async def test_command_menus_are_published_for_members_and_managers(
         "report",
         "projects",
         "newproject",
+        "sessions",
         "hours",
         "privacy",
         "language",

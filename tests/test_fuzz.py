@@ -549,7 +549,7 @@ UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
     "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
-    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c", "ss:m",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
@@ -558,7 +558,7 @@ WRITING_ACTIONS = {
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
     "pj:l", "pj:w", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np",
     "np:v", "np:k", "np:ok", "np:x", "au:g", "au:f", "au:y", "lang:fr", "lang:en", "lang:auto", "my:cn",
-    "my:cx", "pv:y",
+    "my:cx", "pv:y", "pv:h", "pv:n",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ARG = wire.MAX_ARG
@@ -962,7 +962,9 @@ class Generator:
         options.append(lambda: f"pj:w:{rng.choice([k[0] for k in world.projects])}")
         options.append(lambda: f"pj:v:{rng.choice([k[0] for k in world.projects])}")
         options.append(
-            lambda: rng.choice(["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "mp", "np", "np:x"])
+            lambda: rng.choice(
+                ["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "pv:h", "pv:n", "mp", "np", "np:x"]
+            )
         )
 
         def usage() -> str | None:
@@ -1032,6 +1034,7 @@ class Generator:
                 lambda: f"mc:ics:{rng.choice(list(world.machines))[0]}",
                 lambda: f"ss:{rng.choice([7, 30, 90])}",
                 lambda: f"ss:c:{rng.choice([7, 30, 90])}",
+                lambda: f"ss:m:{rng.choice([7, 30, 90])}",
                 lambda: rng.choice(["q:0", "mg", "mg:p:1", "au:0", "st:0", "up:0", "ss:0"]),
             ]
 
@@ -1793,6 +1796,8 @@ JOB_CHANGES = {
     ("update_items", "update"): {"reminded_for"},
     ("meetings", "update"): {"reminded_at"},
     ("waitlist", "update"): {"done_at", "notified_at"},
+    ("session_signups", "update"): {"reminded_at", "status", "promoted_at"},
+    ("lab_sessions", "update"): {"minimum_checked_at", "cancelled_at", "cancelled_automatically"},
 }
 
 
@@ -1989,6 +1994,10 @@ class Judge:
         if not self.by(member):
             return "changed without contact"
         rest = c.changed - REFRESHED - {"blocked_at"}
+        if "shown_as_helper_since" in rest:  # only by their own choice, in /privacy
+            if not (self.pressed(member, "pv:h") or self.pressed(member, "pv:n")):
+                return "shown as a helper without choosing"
+            rest -= {"shown_as_helper_since"}
         if rest - {"language"}:
             return "changed beyond a refresh"
         if "language" in rest and not any((x.action or "").startswith("lang:") for x in self.by(member)):
@@ -2386,6 +2395,43 @@ class Judge:
                 None if any(self.pressed(o, "pt:y", row["id"]) for o in owners) else "cancelled by no owner"
             )
         return "a meeting changed"
+
+    def t_lab_sessions(self, c: Change) -> str | None:
+        row = c.row
+        if c.op == "insert":
+            by = row["created_by_id"]
+            planned = self.typed(by) or self.pressed(by, "ses:p:x")
+            return None if self.manager(by) and planned else "a session no manager planned"
+        if (
+            c.op == "update"
+            and c.changed <= {"cancelled_at", "cancel_reason"}
+            and c.before["cancelled_at"] is None
+        ):
+            return None if self.managers_pressed("ses:x:y", row["id"]) else "called off by no manager"
+        if (
+            c.op == "update"
+            and c.changed <= {"title", "description", "place", "cancel_reason"}
+            and self.erased
+        ):
+            return None
+        return "a session changed"
+
+    def t_session_signups(self, c: Change) -> str | None:
+        row = c.row
+        session_id = row["session_id"]
+        if c.op == "delete":
+            return None if row["member_id"] in self.erased else "a sign-up vanished"
+        if self.pressed(row["member_id"], "ses:s", session_id) or self.pressed(
+            row["member_id"], "ses:c", session_id
+        ):
+            return None
+        if c.op == "update" and c.changed <= {"status", "promoted_at"} and row["promoted_at"] is not None:
+            # A seat given from the waitlist: someone's cancellation (or erasure) freed it.
+            freed = any(x.action == "ses:c" and x.args[:1] == (session_id,) for x in self.acts)
+            return None if freed or self.erased else "a seat given that nobody freed"
+        if c.op == "update" and c.changed <= {"attended", "attendance_marked_by_id"}:
+            return None if self.managers_pressed("ses:a:m", row["id"]) else "attendance marked by no manager"
+        return "a sign-up changed"
 
     # ------------------------------------------------------------------ invariants
 
@@ -2911,6 +2957,7 @@ def test_the_judge_knows_every_table_and_a_new_one_needs_a_rule_only_if_it_holds
         "digests",
         "weekly_summaries",
         "manager_changes",
+        "quotas",  # set by the inventory import and the managers' Mini App only
     }
     assert defaults["leases"] is None  # bookkeeping
     assert defaults["calendar_feeds"] == "someone else's row changed"  # a member's own row, untouched by them

@@ -590,8 +590,8 @@ def test_tab_indentation_names_the_line() -> None:
         ("# rien\n\n", "the file is empty"),
         (
             "- Prusa\n- Laser\n",
-            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables "
-            "and/or updates",
+            "line 1: the file must be a mapping with opening_hours, closures, machines, consumables, "
+            "updates and/or quotas",
         ),
         (
             "just text\n",
@@ -723,7 +723,7 @@ def test_problems_in_merged_defaults_point_at_the_anchor() -> None:
     problems = problems_of(text)
     assert (
         "line 1, defaults: unknown key "
-        "(expected one of: opening_hours, closures, machines, consumables, updates)" in problems
+        "(expected one of: opening_hours, closures, machines, consumables, updates, quotas)" in problems
     )
     assert any(p.startswith("line 1, machines[0].slot_minutes: must be a positive") for p in problems)
     assert not any("machines[1]" in p for p in problems)
@@ -1813,3 +1813,25 @@ async def test_checkin_minutes_come_from_the_file_and_are_kept_when_it_leaves_th
     for bad in ("-5", "1441", "'soon'", "true"):
         with pytest.raises(InventoryError, match="checkin_minutes"):
             parse_inventory(f"machines:\n  - {{name: Prusa, kind: 3d_printer, checkin_minutes: {bad}}}\n")
+
+
+async def test_unattended_runs_come_from_the_file_with_a_day_by_default(session: AsyncSession) -> None:
+    line = "machines:\n  - {{name: Prusa XL, kind: 3d_printer, slot_minutes: 60{extra}}}\n"
+    await import_inventory(session, parse_inventory(line.format(extra=", unattended: true")))
+    printer = await machine_named(session, "Prusa XL")
+    assert (printer.unattended_max_minutes, printer.max_booking_minutes) == (1440, 120)
+    await import_inventory(session, parse_inventory(line.format(extra="")))  # left out: kept
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 1440
+    extra = ", unattended: true, unattended_max_minutes: 600"
+    await import_inventory(session, parse_inventory(line.format(extra=extra)))
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 600
+    await import_inventory(session, parse_inventory(line.format(extra=", unattended: false")))
+    assert (await machine_named(session, "Prusa XL")).unattended_max_minutes == 0
+    for bad in (
+        ", unattended: true, unattended_max_minutes: 90",  # not whole slots
+        ", unattended: true, unattended_max_minutes: 1500",
+        ", unattended_max_minutes: 600",  # without unattended: true
+        ", unattended: 'yes'",
+    ):
+        with pytest.raises(InventoryError, match="unattended"):
+            parse_inventory(line.format(extra=bad))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, bookings, machines, members, schedule
@@ -154,10 +154,16 @@ async def test_a_promoted_member_stays_a_manager_when_their_first_updates_race(
     alice = await make_member(session, "Alice")
     await members.set_manager(session, morgane, alice, True, manager_ids=[], now=NOW)
     await session.flush()
-    # The refreshing UPDATE misses the row (another update created it an instant ago): the insert
-    # then meets the unique index, and the row the other update wrote is read back.
-    real_update = members.update
-    monkeypatch.setattr(members, "update", lambda table: real_update(table).where(false()))
+    # The first read misses the row (another update created it an instant ago): the insert then
+    # meets the unique index, and the row the other update wrote is read back.
+    real_find = members.find_by_telegram_id
+    reads: list[int] = []
+
+    async def first_read_misses(session: AsyncSession, telegram_id: int) -> members.Member | None:
+        reads.append(telegram_id)
+        return None if len(reads) == 1 else await real_find(session, telegram_id)
+
+    monkeypatch.setattr(members, "find_by_telegram_id", first_read_misses)
     again = await members.register(
         session,
         telegram_id=alice.telegram_id,
@@ -169,3 +175,4 @@ async def test_a_promoted_member_stays_a_manager_when_their_first_updates_race(
         now=NOW,
     )
     assert again.id == alice.id and again.is_manager
+    assert len(reads) == 2, "the insert met the row the other update wrote"

@@ -26,7 +26,8 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import bookings
+from models import bookings, quotas
+from models.audit import ChangeKind, ManagerChange
 from models.bookings import Booking
 from models.db import create_engine, session_factory
 from models.downtime import Downtime
@@ -34,6 +35,7 @@ from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.maintenance import Severity, Ticket
 from models.members import Member
 from models.opening import Closure, OpeningHours
+from models.quotas import QuotaValues
 from models.stock import Consumable
 from models.updates import UpdateItem
 from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
@@ -689,6 +691,78 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         await shot(page, "manager-downtime")
 
 
+async def test_a_manager_lets_a_printer_run_overnight_and_the_week_draws_the_run(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        await form.wait_for()
+        fields = form.locator(".fd-field")
+        longest_run = fields.filter(has_text="Longest unattended run")
+        assert not await longest_run.is_visible()  # shown once unattended runs are ticked
+        await fields.filter(has_text="Unattended runs").locator("input").check()
+        await longest_run.locator("input").fill("1440")
+        await fields.filter(has_text="Check-in within").locator("input").fill("15")
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        await no_sideways_scroll(page)
+        await form.locator(".fd-field", has_text="Check-in within").scroll_into_view_if_needed()
+        await shot(page, "manager-machine-unattended")
+        async with lab.sessions() as session:
+            machine = await session.get(Machine, lab.prusa)
+            assert machine is not None and (machine.unattended_max_minutes, machine.checkin_minutes) == (
+                1440,
+                15,
+            )
+            (change,) = (await session.scalars(select(ManagerChange))).all()
+            assert change.details == {"unattended_max_minutes": 1440, "checkin_minutes": 15}
+
+        # Bob's run goes from Wednesday 18:00 through the closed Thursday.
+        wednesday = "2030-03-06T18:00:00+01:00"
+        status, _ = await lab.app(BOB, "book", {"machine": lab.prusa, "start": wednesday, "minutes": 1440})
+        assert status == 200
+        member = await lab.open(browser, ALICE)
+        await member.locator('.days [data-day="2030-03-05"]').click()
+        evening = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00"))
+        await evening.scroll_into_view_if_needed()
+        await evening.click()
+        night = member.locator('#sheet .length[data-minutes="600"]')
+        await night.wait_for()
+        assert await night.text_content() == "10 h · 18:00–Wed 6 04:00"
+        await night.click()
+        await member.get_by_role("button", name="Confirm").click()
+        await member.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
+        mine = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00", "mine"))
+        await mine.wait_for()
+        assert await mine.text_content() == "Mine until Wed 04:00"
+        assert "runs-on" in (await mine.get_attribute("class") or "")
+        booked = member.locator(cell(lab.prusa, wednesday, "booked"))
+        assert await booked.text_content() == "Booked until Thu 18:00"
+        through = member.locator(f'.track.closed-day .cell.booked[data-machine="{lab.prusa}"]')
+        assert await through.text_content() == "Booked until Thu 18:00"
+        assert sorted(await lab.bookings()) == [
+            ("Prusa MK4", paris(5, 18), paris(6, 4), "confirmed"),
+            ("Prusa MK4", paris(6, 18), paris(7, 18), "confirmed"),
+        ]
+        await no_sideways_scroll(member)
+        show = "c => { c.closest('.grid-box').scrollLeft = c.parentElement.offsetLeft + c.offsetLeft - 200; }"
+        await mine.evaluate(show)
+        await shot(member, "planning-unattended")
+        await through.evaluate(
+            "c => { const box = c.closest('.grid-box'); box.scrollLeft = c.parentElement.offsetLeft - 200; }"
+        )
+        await shot(member, "planning-unattended-closed-day")
+        await member.locator('#tabs [data-tab="mine"]').click()
+        card = member.locator(".mine .card")
+        await card.wait_for()
+        assert (
+            await card.locator(".card-text").inner_text() == "Prusa MK4\nTuesday 5 March\n18:00–Wed 6 04:00"
+        )
+
+
 async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:
     async with opened_lab(database_url) as lab:
         status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})
@@ -827,3 +901,74 @@ async def test_a_french_manager_restocks_counts_sets_a_minimum_and_marks_an_upda
         await item.get_by_text("2.8.0").wait_for()
         await no_sideways_scroll(page)
         await shot(page, "manager-updates-fr")
+
+
+async def test_a_manager_sets_a_machines_limits_and_sees_its_kinds(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            await quotas.set_values(
+                session, QuotaValues(max_minutes_per_week=480), kind=MachineKind.PRINTER_3D
+            )
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        limits = form.locator("fieldset.fd-limits")
+        await limits.get_by_text("Limits (empty: none)").wait_for()
+        week = limits.locator(".fd-field", has_text="Hours a week").locator("input")
+        assert await week.get_attribute("placeholder") == "Set for its kind: 8"  # the kind's, in hours
+        await limits.locator(".fd-field", has_text="Hours a day").locator("input").fill("1.5")
+        await limits.locator(".fd-field", has_text="Upcoming bookings").locator("input").fill("3")
+        await limits.locator(".fd-field", has_text="Notice before").locator("input").fill("120")
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        async with lab.sessions() as session:
+            assert await quotas.values_of(session, machine_id=lab.prusa) == QuotaValues(
+                max_minutes_per_day=90, max_upcoming=3, notice_minutes=120
+            )
+            (change,) = await session.scalars(
+                select(ManagerChange).where(ManagerChange.what == ChangeKind.MACHINE)
+            )
+            assert change.details == {"max_minutes_per_day": 90, "max_upcoming": 3, "notice_minutes": 120}
+        await limits.scroll_into_view_if_needed()
+        await no_sideways_scroll(page)
+        await shot(page, "manager-machine-limits")
+
+        # Emptied, a limit is gone (its kind's applies again); over four weeks, it is refused.
+        await limits.locator(".fd-field", has_text="Upcoming bookings").locator("input").fill("")
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        await limits.locator(".fd-field", has_text="Notice before").locator("input").fill("50000")
+        await form.get_by_role("button", name="Save").click()
+        said = form.locator(".fd-notice.fd-error")
+        await said.wait_for()
+        assert (await said.text_content() or "").startswith("Each limit is a whole number above 0")
+        async with lab.sessions() as session:
+            assert await quotas.values_of(session, machine_id=lab.prusa) == QuotaValues(
+                max_minutes_per_day=90, notice_minutes=120
+            )
+
+
+async def test_a_member_cancelling_past_the_deadline_is_told_it_counts_as_a_no_show(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            await quotas.set_values(
+                session, QuotaValues(cancel_deadline_minutes=48 * 60), machine_id=lab.prusa
+            )
+        status, _ = await lab.app(ALICE, "book", {"machine": lab.prusa, "start": TUESDAY_10, "minutes": 60})
+        assert status == 200
+        page = await lab.open(browser, ALICE)
+        await page.locator('#tabs [data-tab="mine"]').click()
+        card = page.locator(".mine .card")
+        await card.get_by_role("button", name="Cancel").click()
+        await page.get_by_role("button", name="Yes, cancel it").click()
+        said = page.locator("#sheet .said")
+        await said.get_by_text("cancelling now counts as a no-show. Confirm to cancel anyway.").wait_for()
+        assert await lab.bookings() == [("Prusa MK4", paris(5, 10), paris(5, 11), "confirmed")]
+        await no_sideways_scroll(page)
+        await shot(page, "member-late-cancel")
+        await page.get_by_role("button", name="Cancel anyway", exact=True).click()
+        await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
+        async with lab.sessions() as session:
+            (booking,) = await session.scalars(select(Booking))
+            assert booking.no_show_at == NOW

@@ -187,6 +187,44 @@ async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
         }
 
 
+async def test_a_manager_lets_a_machine_run_unattended_and_asks_for_check_in(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, listed = await call(EN_MANAGER, "manage/machines")
+        shown = next(m for m in listed["machines"] if m["id"] == printer)
+        assert (shown["unattended_max_minutes"], shown["checkin_minutes"]) == (0, 0)
+        evening = f"lengths?machine={printer}&start=2030-03-05T18:00:00%2B01:00"
+        assert (await call(ALICE, evening))[1]["lengths"] == [30, 60]  # until closing time
+        edit = {"id": printer, "unattended_max_minutes": 1440, "checkin_minutes": 15}
+        status, answer = await call(EN_MANAGER, "manage/machine", edit)
+        assert status == 200, answer
+        assert answer["changed"] == ["checkin_minutes", "unattended_max_minutes"]
+        assert answer["machine"]["unattended_max_minutes"] == 1440
+        # The member's sheet now offers the night, up to a day.
+        status, lengths = await call(ALICE, evening)
+        assert status == 200 and 600 in lengths["lengths"] and lengths["lengths"][-1] == 1440
+        # Not whole slots: refused with the sentence; out of range: 400; nothing changed either way.
+        status, answer = await call(
+            EN_MANAGER, "manage/machine", {"id": printer, "unattended_max_minutes": 45}
+        )
+        assert (status, answer["error"]) == (409, "BadMachineMinutes")
+        for bad in ({"unattended_max_minutes": 1441}, {"checkin_minutes": -1}, {"checkin_minutes": "soon"}):
+            assert (await call(EN_MANAGER, "manage/machine", {"id": printer} | bad))[0] == 400
+        assert (await call(EN_MANAGER, "manage/machine", {"id": printer, "unattended_max_minutes": 0}))[1][
+            "changed"
+        ] == ["unattended_max_minutes"]
+        recorded = await changes(sessions)
+        assert [c.details for c in recorded] == [
+            {"unattended_max_minutes": 1440, "checkin_minutes": 15},
+            {"unattended_max_minutes": 0},
+        ]
+    async with sessions() as session:
+        machine = await session.get(Machine, printer)
+        assert machine is not None and (machine.unattended_max_minutes, machine.checkin_minutes) == (0, 15)
+
+
 async def test_the_import_of_a_file_older_than_a_rename_updates_the_renamed_machine(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:

@@ -45,6 +45,7 @@ from models.projects import (
     Role,
     Visibility,
 )
+from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
@@ -52,7 +53,7 @@ from tests.factories import NOW, make_machine, make_member, queue_row
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import Clock, running_bot, say, tap, test_settings
 
-T = [NOW + timedelta(minutes=i) for i in range(70)]  # distinct times, to find each one in the export
+T = [NOW + timedelta(minutes=i) for i in range(90)]  # distinct times, to find each one in the export
 EVE = FakeUser(7_770_777, "Évelyne", last_name="Secretandre", username="eve_private_77", language_code="fr")
 
 # Columns not in the export, and why. Bookkeeping of the bot, or a secret.
@@ -69,6 +70,7 @@ HER_ACTION_ONLY = {
     ("project_members", "decided_by_id"): {"status", "decided_at"},
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
     ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
+    ("session_signups", "attendance_marked_by_id"): {"attended"},
 }
 
 
@@ -123,17 +125,17 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             Booking(
                 member_id=bob.id,
                 machine_id=printer.id,
-                start_at=T[60],
-                end_at=T[61],
-                created_at=T[62],
+                start_at=T[80],
+                end_at=T[81],
+                created_at=T[82],
                 booked_by_id=eve.id,
             ),
             Booking(
                 member_id=eve.id,
                 machine_id=printer.id,
-                start_at=T[63],
-                end_at=T[64],
-                created_at=T[65],
+                start_at=T[83],
+                end_at=T[84],
+                created_at=T[85],
                 booked_by_id=eve.id,
                 guest_label="Atelier découverte d'Évelyne",
             ),
@@ -269,11 +271,14 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             OnBehalfAsk(
                 member_id=eve.id,
                 machine_id=printer.id,
-                start_at=T[66],
+                start_at=T[86],
                 minutes=60,
                 weeks=4,
                 label="Club de Secretandre",
-                created_at=T[67],
+                created_at=T[87],
+            ),
+            SessionDraft(
+                member_id=eve.id, created_at=T[70], kind=SessionKind.WORKSHOP, title="Brouillon d'Évelyne"
             ),
             Report(
                 ticket_id=ticket.id,
@@ -308,6 +313,48 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 booking_id=booking.id,
                 note="Pour le support du drone",
                 at=T[49],
+            ),
+        ]
+    )
+    workshop = LabSession(
+        kind=SessionKind.TRAINING,
+        title="Formation drones d'Évelyne",
+        description="Vol en intérieur",
+        place="Salle B",
+        start_at=T[60],
+        end_at=T[61],
+        seats=4,
+        minimum=2,
+        machine_kind=MachineKind.CNC,
+        created_by_id=eve.id,
+        created_at=T[62],
+        cancelled_at=T[63],
+        cancel_reason="Annulée par Évelyne",
+        cancelled_automatically=False,
+        minimum_checked_at=T[64],
+    )
+    session.add(workshop)
+    await session.flush()
+    session.add_all(
+        [
+            SignUp(
+                session_id=workshop.id,
+                member_id=eve.id,
+                status=SignUpStatus.CANCELLED,
+                queued_at=T[65],
+                cancelled_at=T[66],
+                promoted_at=T[67],
+                reminded_at=T[68],
+                attended=True,
+                attendance_marked_by_id=eve.id,
+            ),
+            SignUp(
+                session_id=workshop.id,
+                member_id=bob.id,
+                status=SignUpStatus.SIGNED_UP,
+                queued_at=T[69],
+                attended=False,
+                attendance_marked_by_id=eve.id,
             ),
         ]
     )

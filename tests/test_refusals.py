@@ -15,7 +15,8 @@ import models
 from bot.core.i18n import Texts
 from bot.core.refusals import merge
 from bot.features.refusals import GENERIC, REFUSALS, TABLES, refusal_text
-from models import checkin, errors, maintenance, projects
+from models import checkin, errors, maintenance, projects, quotas, sessions
+from models.machines import MachineKind
 
 
 def _all_refusal_classes() -> set[type[errors.DomainError]]:
@@ -36,9 +37,23 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return cls(maintenance.TicketStatus.RESOLVED)
     if issubclass(cls, errors.SlotTaken):
         return cls([])
-    if issubclass(cls, checkin.CheckInNotYet):
+    if issubclass(cls, checkin.CheckInNotYet | sessions.CancelTooLate):
         return cls(datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
+    if issubclass(cls, quotas.QuotaRefusal | quotas.TooShortNotice | quotas.LateCancellation):
+        return _quota_example(cls)
     return cls("Prusa")
+
+
+def _quota_example(cls: type[errors.DomainError]) -> errors.DomainError:
+    scope, moment = quotas.Scope(None, MachineKind.PRINTER_3D), datetime(2030, 3, 5, 8, 45, tzinfo=UTC)
+    examples: dict[type[errors.DomainError], errors.DomainError] = {
+        quotas.DailyQuotaReached: quotas.DailyQuotaReached(scope, 240, 240, moment.date()),
+        quotas.WeeklyQuotaReached: quotas.WeeklyQuotaReached(scope, 240, 60, moment.date(), this_week=True),
+        quotas.UpcomingLimitReached: quotas.UpcomingLimitReached(scope, 2, 2, moment),
+        quotas.TooShortNotice: quotas.TooShortNotice(120, moment, today=True),
+        quotas.LateCancellation: quotas.LateCancellation(1440),
+    }
+    return examples.get(cls, quotas.QuotaRefusal(scope, 240, 240))
 
 
 def test_every_refusal_class_has_its_own_sentence() -> None:

@@ -462,43 +462,59 @@ async def test_a_dotenv_file_that_is_not_utf8_stops_with_one_line(tmp_path: Path
     assert code == 2 and len(err.strip().splitlines()) == 1, err[-500:]
 
 
-@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "no-returning"])
-async def test_a_known_member_is_refreshed_with_or_without_returning(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, returning: bool
-) -> None:
-    """Every update registers its sender: one UPDATE … RETURNING where the database has it, a SELECT
-    then an UPDATE on an SQLite older than 3.35 (a Raspberry Pi's system library may be)."""
+async def test_a_known_member_is_written_only_when_something_changed(engine: AsyncEngine) -> None:
+    """Every update registers its sender: one SELECT, and an UPDATE only when the profile changed or
+    "last seen" is more than SEEN_STEP old, so most updates' transactions write nothing."""
     from datetime import UTC, datetime
+
+    from sqlalchemy import event
 
     from models import members
 
-    monkeypatch.setattr(engine.sync_engine.dialect, "update_returning", returning)
-    first, later = datetime(2030, 3, 1, 9, tzinfo=UTC), datetime(2030, 3, 2, 9, tzinfo=UTC)
+    first = datetime(2030, 3, 1, 9, tzinfo=UTC)
     sessions = session_factory(engine)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    async def register(now: datetime, **profile: str) -> members.Member:
+        values = {"first_name": "Camille", "last_name": None, "username": None, "telegram_language": "fr"}
+        values.update(profile)
+        async with sessions.begin() as session:
+            statements.clear()
+            event.listen(engine.sync_engine, "before_cursor_execute", record)
+            try:
+                member = await members.register(
+                    session,
+                    telegram_id=77,
+                    manager_ids=[77] if "username" in profile else [],
+                    now=now,
+                    **values,
+                )
+                await session.flush()
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", record)
+            return member
+
+    camille = await register(first)
     async with sessions.begin() as session:
-        camille = await members.register(
-            session,
-            telegram_id=77,
-            first_name="Camille",
-            last_name=None,
-            username=None,
-            telegram_language="fr",
-            manager_ids=[],
-            now=first,
-        )
-        camille.blocked_at = first
-    async with sessions.begin() as session:
-        again = await members.register(
-            session,
-            telegram_id=77,
-            first_name="Camille",
-            last_name="Roux",
-            username="camroux",
-            telegram_language="en",
-            manager_ids=[77],
-            now=later,
-        )
-        assert again.id == camille.id
+        stored = await session.get(members.Member, camille.id)
+        assert stored is not None
+        stored.blocked_at = first
+    statements.clear()
+    await register(first + members.SEEN_STEP / 2)  # blocked: a write, to clear it
+    assert "UPDATE" in statements
+    again = await register(first + members.SEEN_STEP * 3 / 4)
+    assert again.id == camille.id
+    assert [s for s in statements if s not in {"BEGIN", "SAVEPOINT", "RELEASE"}] == ["SELECT"], statements
+    later = first + members.SEEN_STEP * 2
+    await register(later)  # nothing changed but "last seen" is stale
+    assert "UPDATE" in statements
+    await register(
+        later + members.SEEN_STEP / 2, last_name="Roux", username="camroux", telegram_language="en"
+    )
+    assert "UPDATE" in statements
     async with sessions() as session:
         stored = await session.get(members.Member, camille.id)
         assert stored is not None

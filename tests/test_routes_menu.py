@@ -112,10 +112,11 @@ def test_the_main_menu_sends_todays_data() -> None:
         ["bk"],
         ["my", "rp"],
         ["pj:0", "hours"],
+        ["ses:0"],
         ["help", "lang"],
     ]
     manager = Member(first_name="Morgane", role=Role.MANAGER)
-    assert _data(menu_keyboards.main_menu(TEXTS, manager))[3:6] == [["q:0"], ["st:0", "up:0"], ["mg", "au:0"]]
+    assert _data(menu_keyboards.main_menu(TEXTS, manager))[4:7] == [["q:0"], ["st:0", "up:0"], ["mg", "au:0"]]
     assert _data(menu_keyboards.languages(TEXTS)) == [["lang:fr", "lang:en"], ["lang:auto"], ["menu"]]
 
 
@@ -138,5 +139,6 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
 
 
 def test_privacy_keyboards_send_todays_data() -> None:
-    assert _data(privacy_keyboards.notice(TEXTS)) == [["pv:x", "pv:f"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, False)) == [["pv:x", "pv:f"], ["pv:h"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, True)) == [["pv:x", "pv:f"], ["pv:n"], ["menu"]]
     assert _data(privacy_keyboards.confirm_erasure(TEXTS)) == [["pv:y"], ["menu"]]

@@ -43,6 +43,7 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
             "checkin_minutes": 15,
         },
     ),
+    ("checkin_asked", {"booking_id": 7, "machine": "Prusa MK4", "start": S, "end": E, "minutes": 15}),
     (
         "no_show_released",
         {"booking_id": 7, "machine": "Prusa MK4", "machine_id": 1, "start": S, "end": E, "minutes": 15},
@@ -306,6 +307,15 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("waitlist_back", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
+    ("session_seat_given", {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E}),
+    (
+        "session_cancelled",
+        {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "automatic": True, "minimum": 3},
+    ),
+    (
+        "session_reminder",
+        {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "minutes_left": 120},
+    ),
     ("waitlist_opened", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     # The three that act in Telegram before (or instead of) sending a message.
     (

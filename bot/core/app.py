@@ -25,6 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    SimpleUpdateProcessor,
     filters,
 )
 
@@ -38,16 +39,20 @@ from bot.core.inputs import message_router
 from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
+    ask_to_check_in,
+    cancel_sessions_below_minimum,
     open_due_plan_tickets,
     release_no_shows,
     remind_due_updates,
     remind_meetings,
+    remind_sessions,
     send_daily_digest,
     send_due_reminders,
     send_weekly_summary,
 )
 from bot.core.lanes import LanedRateLimiter
 from bot.core.outbox import send_outbox, wake_sender
+from bot.core.presses import PressAnswers, PressQueue
 from bot.core.reply import Reply
 from bot.core.settings import Settings, SettingsError, Webhook
 from bot.core.startup import telegram_reason
@@ -77,6 +82,7 @@ MEMBER_COMMANDS = [
     ("report", N_("Report a problem with a machine")),
     ("projects", N_("Projects: find one, join it, start yours")),
     ("newproject", N_("Start a project")),
+    ("sessions", N_("Trainings, workshops and events")),
     ("hours", N_("Opening hours and closure days")),
     ("privacy", N_("Your personal data: what is kept, export, erasure")),
     ("language", N_("Choose your language")),
@@ -119,7 +125,9 @@ def build_application(
             reminder_lead=timedelta(minutes=settings.reminder_minutes),
         ),
         wake_outbox=wake_sender,
+        presses=PressAnswers(deadline_s=settings.press_answer_seconds or None),
     )
+    processor = SimpleUpdateProcessor(settings.concurrent_updates)
     application = (
         Application.builder()
         # The pools PTB's builder gives its own transports: 256 connections, and one for getUpdates.
@@ -129,11 +137,13 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
         .rate_limiter(LanedRateLimiter(MESSAGES_PER_SECOND / settings.replicas, max_retries=2))
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(processor)
+        .update_queue(PressQueue(desk.presses))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
+    desk.presses.bot, desk.presses.processor = application.bot, processor
     application.bot_data[DESK_KEY] = desk
     register_handlers(application)
     schedule_jobs(application)
@@ -204,6 +214,9 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(
         release_no_shows, interval=desk.settings.reminder_interval_seconds, first=3, name="no_shows"
     )
+    job_queue.run_repeating(
+        ask_to_check_in, interval=desk.settings.reminder_interval_seconds, first=4, name="checkin_asks"
+    )
     job_queue.run_repeating(send_outbox, interval=OUTBOX_INTERVAL_S, first=1, name="outbox")
     job_queue.run_repeating(
         open_due_plan_tickets, interval=desk.settings.plan_check_interval_seconds, first=5, name="plans"
@@ -213,6 +226,8 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(remind_due_updates, interval=3600, first=30, name="updates")
     job_queue.run_repeating(send_daily_digest, interval=60, first=10, name="digest")
     job_queue.run_repeating(remind_meetings, interval=60, first=15, name="meetings")
+    job_queue.run_repeating(remind_sessions, interval=60, first=16, name="session_reminders")
+    job_queue.run_repeating(cancel_sessions_below_minimum, interval=300, first=25, name="session_minimum")
     job_queue.run_repeating(apply_retention, interval=6 * 3600, first=60, name="retention")
     job_queue.run_repeating(send_weekly_summary, interval=300, first=20, name="weekly")
 
@@ -299,6 +314,7 @@ async def register_webhook(bot: Bot, webhook: Webhook) -> None:
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     await web.stop(application.bot_data.pop(WEB_KEY, None))
+    await application.bot_data[DESK_KEY].presses.close()
     await application.bot_data[DESK_KEY].engine.dispose()
 
 

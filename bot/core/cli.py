@@ -40,6 +40,20 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
+def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
+    """The bot's event loop: uvloop's when installed (less CPU per update, benchmarks/RESULTS.md),
+    unless FABDESK_EVENT_LOOP=asyncio; Python's own otherwise."""
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                raise SettingsError("FABDESK_EVENT_LOOP=uvloop: uvloop is not installed") from None
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     token = settings.bot_token.get_secret_value() if settings.bot_token is not None else None
@@ -95,7 +109,7 @@ def cmd_run(settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     # PTB's run_polling/run_webhook take this loop (asyncio.get_event_loop()) and close it at the end.
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop(settings.event_loop)
     asyncio.set_event_loop(loop)
     try:
         if not loop.run_until_complete(wait_for_telegram(application, settings.telegram_base_url)):

@@ -15,7 +15,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import routes
 from bot.core.i18n import Texts, pick_language
+from bot.core.presses import PressAnswers
 from bot.core.reply import Reply
 from bot.core.settings import Settings
 from bot.features.refusals import refusal_reply
@@ -86,6 +87,8 @@ class FabDesk:
     worker: str = field(default_factory=lambda: worker_name())
     # This lab's name in calendar event ids (set from the bot's username at start-up).
     calendar_domain: str = "fabdesk"
+    # Presses answered before their screen under a rush (bot/core/presses.py; set by the app factory).
+    presses: PressAnswers = field(default_factory=lambda: PressAnswers(deadline_s=None))
 
     def texts(self, member: Member | None = None, telegram_language: str | None = None) -> Texts:
         language = pick_language(
@@ -184,7 +187,9 @@ def screen(render: Screen) -> Callable[[Update, Context], Coroutine[Any, Any, No
 async def deliver(update: Update, context: Context, reply: Reply) -> None:
     """Show the reply: answer the button press, then edit or send the screen."""
     query = update.callback_query
-    if query is not None:
+    if query is not None and get_desk(context).presses.answered_early(query.id):
+        reply = toast_in_chat(reply)
+    elif query is not None:
         try:
             await query.answer(reply.toast, show_alert=reply.alert)
         except BadRequest as exc:  # "query is too old": the screen below still updates
@@ -220,6 +225,20 @@ async def deliver(update: Update, context: Context, reply: Reply) -> None:
         await send_pictures(context.bot, chat.id, reply.photos)
     if reply.image is not None and (chat := update.effective_chat) is not None:
         await context.bot.send_photo(chat.id, InputFile(reply.image, filename="chart.png"))
+
+
+def toast_in_chat(reply: Reply) -> Reply:
+    """The reply to a press that was answered before its screen (bot/core/presses.py): the toast can
+    no longer be shown over the button, so a dialog's text (a refusal) comes in the chat, as a
+    message or above the screen; a passing toast beside a screen ("Recorded.") is left out, the
+    screen shows what happened."""
+    if not reply.toast:
+        return reply
+    if reply.text is None and (reply.alert or not (reply.photos or reply.document or reply.image)):
+        return replace(reply, text=reply.toast, toast=None, alert=False, new_message=True)
+    if reply.text is not None and reply.alert:
+        return replace(reply, text=f"⚠️ {reply.toast}\n\n{reply.text}", toast=None, alert=False)
+    return replace(reply, toast=None, alert=False)
 
 
 async def send_pictures(bot: Bot, chat_id: int, references: list[str], caption: str | None = None) -> None:

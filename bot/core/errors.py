@@ -78,8 +78,9 @@ async def on_error(update: object, context: Context) -> None:
         else:
             apology = texts.gettext("Something went wrong. Nothing was changed; please try again.")
         try:
-            if update.callback_query is not None and not answered:
-                await update.callback_query.answer(apology, show_alert=True)
+            query = update.callback_query
+            if query is not None and not answered and not desk.presses.answered_early(query.id):
+                await query.answer(apology, show_alert=True)
             else:
                 await context.bot.send_message(update.effective_chat.id, apology)
         except TelegramError:

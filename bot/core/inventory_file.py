@@ -57,6 +57,7 @@ from models.inventory import (
 )
 from models.machines import MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY
+from models.quotas import MAX_LIMIT_MINUTES, MAX_UPCOMING, QuotaValues
 from models.stock import MAX_QUANTITY, BadQuantity, parse_quantity, to_milli
 from models.updates import MAX_VERSION
 
@@ -158,6 +159,17 @@ def _count(unit: str, maximum: int) -> Callable[[object], int]:
         return value
 
     return validate
+
+
+def _limit_hours(value: object) -> int:
+    """A limit in hours (1.5 is an hour and a half), as minutes."""
+    minutes = value * 60 if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if minutes is None or not 0 < minutes <= MAX_LIMIT_MINUTES or minutes != int(minutes):
+        raise _problem(
+            f"must be a number of hours above 0 (in whole minutes), at most {MAX_LIMIT_MINUTES // 60}, "
+            f"not {_shown(value)}"
+        )
+    return int(minutes)
 
 
 def _choice(enum_cls: type[_E]) -> Callable[[object], _E]:
@@ -333,6 +345,9 @@ Description = Annotated[str, PlainValidator(_text(DESCRIPTION_MAX, one_line=Fals
 Reason = Annotated[str, PlainValidator(_text(REASON_MAX))]
 Minutes = Annotated[int, PlainValidator(_minutes)]
 Kind = Annotated[MachineKind, PlainValidator(_choice(MachineKind))]
+LimitHours = Annotated[int, PlainValidator(_limit_hours)]
+LimitMinutes = Annotated[int, PlainValidator(_count("minutes", MAX_LIMIT_MINUTES))]
+LimitBookings = Annotated[int, PlainValidator(_count("bookings", MAX_UPCOMING))]
 Status = Annotated[MachineStatus, PlainValidator(_choice(MachineStatus))]
 Day = Annotated[date, PlainValidator(_iso_day)]
 Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
@@ -371,6 +386,35 @@ class MaintenanceInFile(BaseModel):
         return MaintenanceEntry(self.task, self.every_days, self.every_hours, self.active)
 
 
+class QuotasInFile(BaseModel):
+    """The limits of a machine or a kind (models/quotas.py); a limit left out is no limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Hours are read as minutes here (1.5 → 90).
+    max_hours_per_day: LimitHours | None = None
+    max_hours_per_week: LimitHours | None = None
+    max_upcoming_bookings: LimitBookings | None = None
+    min_notice_minutes: LimitMinutes | None = None
+    cancel_deadline_minutes: LimitMinutes | None = None
+
+    def values(self) -> QuotaValues:
+        return QuotaValues(
+            max_minutes_per_day=self.max_hours_per_day,
+            max_minutes_per_week=self.max_hours_per_week,
+            max_upcoming=self.max_upcoming_bookings,
+            notice_minutes=self.min_notice_minutes,
+            cancel_deadline_minutes=self.cancel_deadline_minutes,
+        )
+
+
+def _limits(value: object) -> object:
+    return {} if value is None else value  # `quotas:` with nothing under it: no limits
+
+
+Limits = Annotated[QuotasInFile, BeforeValidator(_limits)]
+
+
 class MachineInFile(BaseModel):
     """One machine as the file describes it."""
 
@@ -385,8 +429,14 @@ class MachineInFile(BaseModel):
     requires_training: StrictBool = False
     # Minutes after a booking's start within which it must be checked in, else it is released; 0: off.
     checkin_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 0
+    # A machine that runs unattended (a long print): a booking starts in the opening hours and may go
+    # on past closing time, up to unattended_max_minutes (default a whole day).
+    unattended: StrictBool = False
+    unattended_max_minutes: Minutes | None = None
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
+    # The machine's own limits, all of them; None (no `quotas:`) leaves them as they are.
+    quotas: Limits | None = None
     # None leaves the machine's plans alone; a list is all of them (the others are deactivated).
     maintenance: Annotated[
         tuple[MaintenanceInFile, ...] | None,
@@ -401,6 +451,18 @@ class MachineInFile(BaseModel):
         if value is None or slot is None:
             return value  # a bad slot_minutes is reported on its own
         if value < slot or value % slot:
+            raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
+        return value
+
+    @field_validator("unattended_max_minutes")
+    @classmethod
+    def _unattended_whole_slots(cls, value: int | None, info: ValidationInfo) -> int | None:
+        slot = info.data.get("slot_minutes")
+        if value is None or slot is None:
+            return value
+        if not info.data.get("unattended"):
+            raise _problem("needs unattended: true")
+        if value % slot:
             raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
         return value
 
@@ -422,8 +484,20 @@ class MachineInFile(BaseModel):
             return self.max_booking_minutes
         return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
 
+    @property
+    def unattended_limit(self) -> int:
+        """The longest unattended run: as given, else the most whole slots in a day; 0 when not unattended."""
+        if not self.unattended:
+            return 0
+        if self.unattended_max_minutes is not None:
+            return self.unattended_max_minutes
+        return 24 * 60 // self.slot_minutes * self.slot_minutes
+
     def entry(self) -> MachineEntry:
         plans = None if self.maintenance is None else tuple(plan.entry() for plan in self.maintenance)
+        named = self.model_fields_set & set(OPTIONAL_FIELDS)
+        if "unattended" in self.model_fields_set:
+            named.add("unattended_max_minutes")
         return MachineEntry(
             self.name,
             self.kind,
@@ -435,7 +509,9 @@ class MachineInFile(BaseModel):
             self.status,
             plans,
             checkin_minutes=self.checkin_minutes,
-            named=frozenset(self.model_fields_set & set(OPTIONAL_FIELDS)),
+            quotas=None if self.quotas is None else self.quotas.values(),
+            unattended_max_minutes=self.unattended_limit,
+            named=frozenset(named),
         )
 
 
@@ -527,6 +603,8 @@ class InventoryFile(BaseModel):
         BeforeValidator(_section("update items")),
         Field(max_length=MAX_UPDATE_ITEMS),
     ] = ()
+    # The limits of each machine kind, for its machines without their own; a kind left out has none.
+    quotas: dict[Kind, Limits] | None = None
 
     # Set by parse_inventory: the file's name, and the lines of the names only the database can refuse.
     _source: str = PrivateAttr(default="inventory")
@@ -592,6 +670,9 @@ class InventoryFile(BaseModel):
             machines=tuple(m.entry() for m in self.machines) if "machines" in given else None,
             consumables=tuple(c.entry() for c in self.consumables) if "consumables" in given else None,
             updates=tuple(u.entry() for u in self.updates) if "updates" in given else None,
+            kind_quotas=None
+            if self.quotas is None
+            else {kind: limits.values() for kind, limits in self.quotas.items()},
         )
 
 
@@ -769,6 +850,10 @@ def _path(loc: Loc) -> str:
 def _allowed_keys(loc: Loc) -> list[str]:
     if len(loc) == 5 and loc[0] == "machines" and loc[2] == "maintenance":
         return list(MaintenanceInFile.model_fields)
+    if (len(loc) == 4 and loc[0] == "machines" and loc[2] == "quotas") or (
+        len(loc) == 3 and loc[0] == "quotas"
+    ):
+        return list(QuotasInFile.model_fields)
     if len(loc) == 3 and loc[0] == "machines":
         return list(MachineInFile.model_fields)
     if len(loc) == 3 and loc[0] == "closures":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from models.sessions import SessionRules
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     plan_check_interval_seconds: int = Field(default=600, ge=30, le=86400)
     digest_time: time = time(8, 30)
     meeting_reminder_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Sessions (models/sessions.py): the reminder's lead, how long before the start members may still
+    # cancel their sign-up, and when a session under its minimum number of participants is cancelled.
+    session_reminder_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
+    session_cancel_hours: int = Field(default=2, ge=0, le=14 * 24)
+    session_minimum_hours: int = Field(default=24, ge=0, le=14 * 24)
     retention_months: int = Field(default=24, ge=0, le=240)
     privacy_contact: str = ""
     privacy_notice: str = ""
@@ -71,9 +78,14 @@ class Settings(BaseSettings):
     # each sends at most its share of Telegram's bot-wide budget, 29/N messages a second.
     replicas: int = Field(default=1, ge=1, le=29)
     concurrent_updates: int = Field(default=8, ge=1, le=256)
+    # A press is answered at once (its spinner stops) when every update slot is taken, or when its
+    # screen has not answered within this many seconds; 0: the screen always answers (bot/core/presses.py).
+    press_answer_seconds: float = Field(default=1.0, ge=0, le=10)
     # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
     # call), or httpx, python-telegram-bot's own.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # The event loop `fabdesk run` runs on: uvloop's when it is installed (auto), or Python's own.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # FABDESK_DATABASE_URL as the fab manager wrote it (before the async driver is put in), to show it.
     _database_url_as_written: str | None = PrivateAttr(default=None)
@@ -172,6 +184,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def session_rules(self) -> SessionRules:
+        return SessionRules(
+            cancel_before=timedelta(hours=self.session_cancel_hours),
+            reminder_lead=timedelta(minutes=self.session_reminder_minutes),
+            minimum_before=timedelta(hours=self.session_minimum_hours),
+        )
 
     @property
     def file_base_url(self) -> str:

@@ -14,8 +14,20 @@ from bot.features.checkin import messages as checkin
 from bot.features.maintenance import messages as maintenance
 from bot.features.on_behalf import messages as on_behalf
 from bot.features.projects import messages as projects
+from bot.features.sessions import messages as sessions
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
 from bot.features.updates import messages as updates
 
-MODULES = (authorizations, booking, checkin, maintenance, on_behalf, projects, stats, stock, updates)
+MODULES = (
+    authorizations,
+    booking,
+    checkin,
+    maintenance,
+    on_behalf,
+    projects,
+    sessions,
+    stats,
+    stock,
+    updates,
+)

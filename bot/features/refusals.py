@@ -21,6 +21,7 @@ from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
 from bot.features.on_behalf import refusals as on_behalf
 from bot.features.projects import refusals as projects
+from bot.features.sessions import refusals as sessions
 from bot.features.stock import refusals as stock
 from bot.features.updates import refusals as updates
 from models import errors
@@ -46,6 +47,7 @@ TABLES: dict[str, Refusals] = {
     "my_bookings": my_bookings.REFUSALS,
     "on_behalf": on_behalf.REFUSALS,
     "projects": projects.REFUSALS,
+    "sessions": sessions.REFUSALS,
     "stock": stock.REFUSALS,
     "updates": updates.REFUSALS,
 }

@@ -20,6 +20,7 @@ from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
 from bot.features.on_behalf.screens import FEATURE as ON_BEHALF
 from bot.features.privacy.screens import FEATURE as PRIVACY
 from bot.features.projects.feature import FEATURE as PROJECTS
+from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
 from bot.features.updates.screens import FEATURE as UPDATES
@@ -39,6 +40,7 @@ def features() -> list[Feature]:
         AUTHORIZATIONS,
         ON_BEHALF,
         PROJECTS,
+        SESSIONS,
         STATS,
         PRIVACY,
     ]

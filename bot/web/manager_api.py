@@ -17,7 +17,7 @@ from bot.features.keyboards import KIND_NAMES, SEVERITY_ICONS, SEVERITY_NAMES
 from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
 from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
-from models import audit, authorizations, machines, maintenance, members, schedule
+from models import audit, authorizations, machines, maintenance, members, quotas, schedule
 from models.audit import ChangeKind
 from models.errors import NotFound
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
@@ -86,7 +86,30 @@ def _intervals(call: Call) -> list[tuple[int, int]]:
     return intervals
 
 
-def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[str, object]:
+def _limits(call: Call) -> dict[str, int | None] | None:
+    """The machine's limits the page sends, {field: minutes or count, or null for none}; None: not sent."""
+    value = call.body.get("quotas")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= set(quotas.LIMIT_FIELDS):
+        raise _bad("quotas", "an object of " + ", ".join(quotas.LIMIT_FIELDS))
+    for name, limit in value.items():
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise _bad(f"quotas.{name}", "a whole number, or null for no limit")
+    return value
+
+
+async def _save_limits(call: Call, machine_id: int, sent: dict[str, int | None]) -> dict[str, object]:
+    """Set the limits sent (the others stay); return those that changed, as edit_machine does."""
+    kept = (await quotas.values_of(call.session, machine_id=machine_id)).as_dict()
+    values = quotas.QuotaValues(**(kept | sent))
+    return dict(await quotas.set_values(call.session, values, machine_id=machine_id))
+
+
+def _machine_json(
+    call: Call, machine: Machine, downtimes: list[Any], limits: tuple[quotas.QuotaValues, quotas.QuotaValues]
+) -> dict[str, object]:
+    own, of_kind = limits
     return {
         "id": machine.id,
         "name": machine.name,
@@ -94,8 +117,13 @@ def _machine_json(call: Call, machine: Machine, downtimes: list[Any]) -> dict[st
         "location": machine.location,
         "grid_minutes": machine.slot_minutes,
         "max_minutes": machine.max_booking_minutes,
+        "unattended_max_minutes": machine.unattended_max_minutes,  # 0: bookings end by closing time
+        "checkin_minutes": machine.checkin_minutes,  # 0: no check-in asked
         "training_required": machine.requires_training,
         "out_of_service": machine.status is MachineStatus.OUT_OF_SERVICE,
+        # Its own limits (null: none of its own), and its kind's, which apply where it has none.
+        "quotas": own.as_dict(),
+        "kind_quotas": of_kind.as_dict(),
         "downtimes": [
             {
                 "id": d.id,
@@ -126,16 +154,21 @@ class MachineList(ManagerEndpoint):
     async def show(self, call: Call) -> object:
         listed = await machines.list_machines(call.session)
         downtimes = await maintenance.upcoming_downtimes_of(call.session, [m.id for m in listed], call.now)
+        own = await quotas.machine_values(call.session, [m.id for m in listed])
+        kinds = await quotas.kind_values(call.session)
+        none = quotas.QuotaValues()
+        limits = {m.id: (own.get(m.id, none), kinds.get(m.kind, none)) for m in listed}
         return {
-            "machines": [_machine_json(call, m, downtimes[m.id]) for m in listed],
+            "machines": [_machine_json(call, m, downtimes[m.id], limits[m.id]) for m in listed],
             "kinds": [{"value": kind.value, "label": call._(KIND_NAMES[kind])} for kind in MachineKind],
         }
 
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?}. A field left out or null stays as it is (an empty
-    location clears it)."""
+    unattended_max_minutes? (0: no unattended runs), checkin_minutes? (0: off), training_required?,
+    out_of_service?, quotas?}. A field left out or null stays as it is (an empty location clears it);
+    in `quotas` ({max_minutes_per_day, ...: number or null}), null is no limit."""
 
     async def change(self, call: Call) -> object:
         body = call.body
@@ -161,10 +194,16 @@ class MachineEdit(ManagerEndpoint):
             location=given("location", lambda n: call.text(n, machines.LOCATION_MAX, required=False)),
             slot_minutes=given("grid_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
             max_booking_minutes=given("max_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            unattended_max_minutes=given(
+                "unattended_max_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)
+            ),
+            checkin_minutes=given("checkin_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)),
             requires_training=given("training_required", call.flag),
             out_of_service=given("out_of_service", call.flag),
             held_down=held,
         )
+        if (sent := _limits(call)) is not None:
+            changed |= await _save_limits(call, machine_id, sent)
         if changed:
             # The import follows a rename made here (models/inventory.py, _follow_renames).
             renamed = {"former_name": former_name} if "name" in changed else {}
@@ -179,7 +218,11 @@ class MachineEdit(ManagerEndpoint):
             )
         machine = await machines.get_machine(call.session, machine_id)
         downtimes = await maintenance.upcoming_downtimes(call.session, machine_id, call.now)
-        return {"machine": _machine_json(call, machine, downtimes), "changed": sorted(changed)}
+        limits = (
+            await quotas.values_of(call.session, machine_id=machine_id),
+            (await quotas.kind_values(call.session)).get(machine.kind, quotas.QuotaValues()),
+        )
+        return {"machine": _machine_json(call, machine, downtimes, limits), "changed": sorted(changed)}
 
 
 class DowntimePlan(ManagerEndpoint):

@@ -10,7 +10,7 @@ week never names another member: their bookings are "booked", as in the chat («
     GET  lengths?machine=ID&start=ISO             {lengths: [minutes]} or 409 with the refusal
     POST book {machine, start, minutes}           {booking: {id, machine, name, start, end, guest}}
     GET  mine                                     {bookings: [{id, machine, name, start, end, can_cancel}]}
-    POST cancel {booking}                         {cancelled: id}
+    POST cancel {booking, no_show_accepted?}      {cancelled: id}; past the deadline, 409 LateCancellation
     GET  change_options?booking=ID                {booking, lengths: [minutes], starts: [ISO]} (same length)
     POST change {booking, start, minutes}         {booking: {id, machine, name, start, end, guest}}
     GET  hours                                    {hours: [weekday], closures: [{day, reason}]}
@@ -106,7 +106,7 @@ def _machine(machine: Machine, authorized: set[int]) -> dict[str, Any]:
         "training_required": machine.requires_training,
         "authorized": machine.id in authorized,
         "slot_minutes": machine.slot_minutes,
-        "max_minutes": machine.max_booking_minutes,
+        "max_minutes": machine.longest_booking,  # an unattended run's maximum where it has one
     }
 
 
@@ -234,8 +234,13 @@ class Cancel(Endpoint):
 
     async def change(self, call: Call) -> object:
         booking_id = call.row_id("booking")
+        # Past the machine's cancellation deadline, a first call is refused (409 LateCancellation,
+        # saying it counts as a no-show); the page asks, then calls again with no_show_accepted.
+        accepted = call.flag("no_show_accepted")
         try:
-            await waitlist.cancel_booking(call.session, call.member, booking_id, call.now, call.desk.rules)
+            await waitlist.cancel_booking(
+                call.session, call.member, booking_id, call.now, call.desk.rules, no_show_accepted=accepted
+            )
         except NotFound as missing:  # another member's booking reads exactly like a missing one
             raise ApiError(404, "not_found", refusal_text(call.texts, missing)) from None
         return {"cancelled": booking_id}

@@ -29,6 +29,7 @@ PAGE_TEXTS: dict[str, str] = {
     "downtime": N_("Planned downtime"),
     "out_of_service": N_("Out of service"),
     "closed": N_("Closed"),
+    "runs_until": N_("until {when}"),
     "training_required": N_("Training required"),
     "not_authorized": N_("You need the training for this machine."),
     "tap_free_time": N_("Tap a free time to book it."),
@@ -45,6 +46,7 @@ PAGE_TEXTS: dict[str, str] = {
     "choose_length": N_("How long?"),
     "booked_ok": N_("Your booking is confirmed."),
     "cancel_booking": N_("Cancel"),
+    "cancel_as_no_show": N_("Cancel anyway"),  # under the sentence saying it counts as a no-show
     "cancel_confirm": N_("Cancel this booking?"),
     "cancelled_ok": N_("Your booking is cancelled."),
     "change_booking": N_("Change"),

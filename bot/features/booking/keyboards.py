@@ -73,18 +73,27 @@ def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> I
     return InlineKeyboardMarkup(keyboard)
 
 
+# The whole hours kept when a machine offers too many (an unattended run of up to a day).
+ROUND_HOURS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24)
+
+
 def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> list[int]:
-    """Keep a readable set of lengths: all when few, else the first ones and whole hours."""
+    """Keep a readable set of lengths: all when few, else the first ones and whole hours (round
+    ones only when even those are too many); the longest is always offered."""
     if len(lengths) <= limit:
         return list(lengths)
     kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
+    if len(kept) > limit:
+        kept = [m for i, m in enumerate(lengths) if i < 4 or (m % 60 == 0 and m // 60 in ROUND_HOURS)]
+    if kept[-1] != lengths[-1]:  # up to the next booking: the longest possible, however odd
+        kept.append(lengths[-1])
     return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
 
 
 def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[int]) -> InlineKeyboardMarkup:
     buttons = [
         button(
-            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
+            f"{texts.duration(m)} → {_end_label(texts, start, start + timedelta(minutes=m))}",
             routes.LengthChosen(machine.id, start, m),
         )
         for m in pick_lengths(options)
@@ -92,6 +101,13 @@ def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[i
     keyboard = rows(buttons, 2)
     keyboard.append(nav_row(texts, routes.DayChosen(machine.id, start.astimezone(texts.tz).date())))
     return InlineKeyboardMarkup(keyboard)
+
+
+def _end_label(texts: Texts, start: datetime, end: datetime) -> str:
+    """The end's time, with its day when the booking runs past midnight: « 16:00 », « mer. 25 nov. 04:00 »."""
+    if start.astimezone(texts.tz).date() == end.astimezone(texts.tz).date():
+        return texts.time(end)
+    return texts.moment(end)
 
 
 def confirm(

@@ -11,7 +11,8 @@ from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import messages, routes
 from bot.features.keyboards import KIND_NAMES
-from models import bookings, machines, waitlist
+from bot.features.refusals import refusal_text
+from models import bookings, machines, quotas, waitlist
 from models.errors import SlotTaken
 
 
@@ -207,9 +208,27 @@ async def confirm(turn: Turn) -> Reply:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
     await machines.check_bookable(turn.session, turn.member, machine)
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
+    end = start + timedelta(minutes=minutes)
+    try:  # said before Confirm; Confirm checks again, with the member's bookings taking turns
+        await bookings.check_limits(turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now)
+    except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
+        return _over_a_limit(turn, machine, minutes, over)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
     markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
     return Reply(text=text, markup=markup)
+
+
+def _over_a_limit(
+    turn: Turn, machine: machines.Machine, minutes: int, over: quotas.QuotaRefusal | quotas.TooShortNotice
+) -> Reply:
+    """A sentence longer than a dialog holds (which limit, when it frees up): the screen says it,
+    with the first possible slot one tap away when the notice is what refused."""
+    sooner = [over.first_start] if isinstance(over, quotas.TooShortNotice) else []
+    return Reply(
+        text="⛔️ " + refusal_text(turn.texts, over),
+        markup=booking_keyboards.alternatives(turn.texts, machine, sooner, minutes),
+        toast=turn._("Not booked: a booking limit."),
+    )
 
 
 async def book(turn: Turn) -> Reply:
@@ -236,6 +255,8 @@ async def book(turn: Turn) -> Reply:
             markup=booking_keyboards.alternatives(turn.texts, machine, taken.alternatives, minutes),
             toast=_("That slot was just taken."),
         )
+    except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
+        return _over_a_limit(turn, await machines.get_machine(turn.session, machine_id), minutes, over)
     title = keyboards.machine_title(booking.machine)
     lead = turn.desk.rules.reminder_minutes(booking)
     text = messages.confirmed_text(turn.texts, title, booking.start_at, booking.end_at, lead)

@@ -13,6 +13,7 @@ from bot.features.maintenance import routes as maintenance
 from bot.features.menu import routes
 from bot.features.my_bookings import routes as my_bookings
 from bot.features.projects import routes as projects
+from bot.features.sessions import routes as sessions
 from bot.features.stock import routes as stock
 from bot.features.updates import routes as updates
 from models.members import Member
@@ -34,6 +35,7 @@ def main_menu(texts: Texts, member: Member, app_url: str | None = None) -> Inlin
             button("🧩 " + _("Projects"), projects.ProjectList(0)),
             button("🕒 " + _("Opening hours"), routes.OpeningHours()),
         ],
+        [button("🗓 " + _("Sessions and workshops"), sessions.SessionList(0))],
     ]
     if member.is_manager:
         keyboard.append([button("🧾 " + _("Maintenance queue"), maintenance.QueuePage(0))])

@@ -76,6 +76,7 @@ async def help_screen(turn: Turn) -> Reply:
         "/mybookings — " + _("see or cancel your bookings"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
+        "/sessions — " + _("trainings, workshops and events: sign up, or join the waitlist"),
         "/hours, /horaires — " + _("opening hours and closure days"),
         "/privacy — " + _("your personal data: what is kept, /mydata to get it, /forgetme to erase it"),
         "/language — " + _("choose French or English"),

@@ -44,11 +44,17 @@ def my_bookings(
     return InlineKeyboardMarkup(keyboard)
 
 
-def confirm_cancel(texts: Texts, booking: Booking) -> InlineKeyboardMarkup:
+def confirm_cancel(texts: Texts, booking: Booking, *, as_no_show: bool = False) -> InlineKeyboardMarkup:
+    """Yes or no; past the machine's cancellation deadline, the yes says it counts as a no-show."""
     _ = texts.gettext
+    yes = (
+        button("🗑 " + _("Cancel anyway (counts as a no-show)"), routes.CancelAsNoShow(booking.id))
+        if as_no_show
+        else button("🗑 " + _("Yes, cancel it"), routes.CancelConfirmed(booking.id))
+    )
     return InlineKeyboardMarkup(
         [
-            [button("🗑 " + _("Yes, cancel it"), routes.CancelConfirmed(booking.id))],
+            [yes],
             [button("⬅️ " + _("No, keep it"), routes.BookingList())],
         ]
     )

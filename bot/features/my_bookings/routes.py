@@ -73,3 +73,9 @@ class EditConfirmed(Button, action="my:ey"):
     booking: ID
     start: Moment
     minutes: Minutes
+
+
+class CancelAsNoShow(Button, action="my:yn"):
+    """Yes, cancel it past the machine's cancellation deadline: it counts as a no-show."""
+
+    booking: ID

@@ -10,9 +10,10 @@ from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.i18n import N_
 from bot.core.reply import Reply
+from bot.features.booking.refusals import late_cancellation_warning
 from bot.features.my_bookings import keyboards, routes
 from bot.web import ical
-from models import booked_for, booking_edits, bookings, feeds, waitlist
+from models import booked_for, booking_edits, bookings, feeds, quotas, waitlist
 from models.bookings import ReminderNote
 from models.errors import AlreadyCancelled, AlreadyStarted, SlotTaken
 
@@ -120,30 +121,59 @@ async def revoke_calendar_link(turn: Turn) -> Reply:
 
 async def ask_cancel(turn: Turn) -> Reply:
     """Ask the member to confirm cancelling one of their bookings."""
+    return await _ask_cancel(turn, turn.pressed(routes.CancelAsked).booking)
+
+
+async def _ask_cancel(turn: Turn, booking_id: int) -> Reply:
+    """Cancel it? Past the machine's cancellation deadline, saying that it counts as a no-show."""
     _ = turn._
-    booking = await bookings.get_own_booking(
-        turn.session, turn.member, turn.pressed(routes.CancelAsked).booking
-    )
+    booking = await bookings.get_own_booking(turn.session, turn.member, booking_id)
     if booking.status is bookings.BookingStatus.CANCELLED:
         return Reply(toast=_("This booking was already cancelled."), alert=True)
     if not booking.cancellable(turn.now):  # pressed from an old message (a warning...)
         raise AlreadyStarted(str(booking.id))
+    late = await bookings.late_cancellation(turn.session, turn.member, booking, turn.now)
     text = (
         _("Cancel this booking?")
         + f"\n\n{booking.machine.name}\n🗓 {turn.texts.when(booking.start_at, booking.end_at)}"
     )
-    return Reply(text=text, markup=keyboards.confirm_cancel(turn.texts, booking))
+    if late is not None:
+        text += "\n\n⚠️ " + late_cancellation_warning(turn.texts, late)
+    return Reply(text=text, markup=keyboards.confirm_cancel(turn.texts, booking, as_no_show=late is not None))
 
 
 async def cancel(turn: Turn) -> Reply:
-    """Cancel the booking, then show the list again."""
+    """Cancel the booking, then show the list again; past the deadline (reached since), ask again."""
+    booking_id = turn.pressed(routes.CancelConfirmed).booking
+    try:
+        booking = await waitlist.cancel_booking(
+            turn.session, turn.member, booking_id, turn.now, turn.desk.rules
+        )
+    except quotas.LateCancellation:
+        return await _ask_cancel(turn, booking_id)
+    return await _cancelled(turn, booking)
+
+
+async def cancel_as_no_show(turn: Turn) -> Reply:
+    """Cancel the booking past the machine's deadline, recorded as a no-show, as the member accepted."""
     booking = await waitlist.cancel_booking(
-        turn.session, turn.member, turn.pressed(routes.CancelConfirmed).booking, turn.now, turn.desk.rules
+        turn.session,
+        turn.member,
+        turn.pressed(routes.CancelAsNoShow).booking,
+        turn.now,
+        turn.desk.rules,
+        no_show_accepted=True,
     )
+    return await _cancelled(turn, booking)
+
+
+async def _cancelled(turn: Turn, booking: bookings.Booking) -> Reply:
     reply = await my_bookings(turn)
     done = turn._("Your booking of {machine} on {when} is cancelled.").format(
         machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)
     )
+    if booking.no_show_at is not None:
+        done += " " + turn._("It counts as a no-show.")
     reply.text = f"🗑 {done}\n\n{reply.text}"
     reply.toast = turn._("Booking cancelled.")
     return reply
@@ -273,5 +303,6 @@ FEATURE = Feature(
         routes.MoveDayChosen: move,
         routes.EditChosen: confirm_edit,
         routes.EditConfirmed: apply_edit,
+        routes.CancelAsNoShow: cancel_as_no_show,
     },
 )

@@ -180,6 +180,11 @@
     return language === "fr" ? "fr-FR" : "en-GB";
   }
 
+  // An instant as the lab's short weekday and time: « mer. 04:00 ».
+  function localMoment(ms) {
+    return new Intl.DateTimeFormat(locale(), { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
+  }
+
   function dayName(day, style) {
     var options = style === "short" ? { weekday: "short", day: "numeric" } : { weekday: "long", day: "numeric", month: "long" };
     options.timeZone = "UTC";
@@ -191,8 +196,20 @@
   }
 
   function span(start, end) {
-    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's.
-    return start.slice(11, 16) + "–" + end.slice(11, 16);
+    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's. An unattended
+    // run that ends another day says which: "18:00–Wed 6 04:00".
+    var endDay = end.slice(0, 10);
+    var ends = end.slice(11, 16);
+    if (endDay !== start.slice(0, 10) && !(ends === "00:00" && endDay === addDays(start.slice(0, 10), 1))) {
+      ends = dayName(endDay, "short") + " " + ends;
+    }
+    return start.slice(11, 16) + "–" + ends;
+  }
+
+  // Where a length from a start ends: "12:00", or another day's "Wed 6 04:00" (an unattended run).
+  function endOf(day, minute) {
+    if (minute <= 24 * 60) return clock(minute % (24 * 60));
+    return dayName(addDays(day, Math.floor(minute / (24 * 60))), "short") + " " + clock(minute % (24 * 60));
   }
 
   function duration(minutes) {
@@ -440,6 +457,17 @@
     if (!column.intervals.length) {
       track.classList.add("closed-day");
       track.appendChild(el("span", { class: "track-label", text: t("closed") }));
+      // An unattended run goes on through a closed day: drawn over it, with its end.
+      var dayStart = instant(column.day, 0);
+      var dayEnd = instant(column.day, 24 * 60);
+      busy.forEach(function (b) {
+        if (b.state === "downtime" || !(b.start < dayEnd && b.end > dayStart)) return;
+        var through = block(b.state, 0, column.width, t(b.state) + " " + fill(t("runs_until"), { when: localMoment(b.end) }));
+        through.classList.add("runs-on");
+        through.setAttribute("data-machine", machine.id);
+        if (b.booking) through.setAttribute("data-booking", b.booking);
+        track.appendChild(through);
+      });
       return track;
     }
     if (machine.out_of_service) {
@@ -454,14 +482,16 @@
         var to = instant(column.day, s + machine.slot_minutes);
         var state = "free";
         var booking = null;
+        var until = to;
         busy.forEach(function (b) {
           if (b.start < to && b.end > from && (PRIORITY[b.state] || 0) > (PRIORITY[state] || 0)) {
             state = b.state;
             booking = b.booking || null;
+            until = b.end;
           }
         });
         if (state === "free" && (from < now || from >= horizon)) state = "past";
-        slots.push({ minute: s, state: state, booking: booking });
+        slots.push({ minute: s, state: state, booking: booking, until: until, to: to });
       }
     });
     var i = 0;
@@ -500,7 +530,12 @@
       }
       var width = (slots[j].minute + machine.slot_minutes - slot.minute) * scale;
       var label = slot.state === "past" ? "" : t(slot.state);
+      // A booking going on past the day's closing (an unattended run) says until when.
+      var last = slots[j];
+      var runsOn = last.until > last.to && (j + 1 >= slots.length || slots[j + 1].minute !== last.minute + machine.slot_minutes);
+      if (runsOn) label = label + " " + fill(t("runs_until"), { when: localMoment(last.until) });
       var drawn = block(slot.state, left, width, label);
+      if (runsOn) drawn.classList.add("runs-on");
       drawn.setAttribute("data-machine", machine.id);
       drawn.setAttribute("data-start", iso(column.day, slot.minute));
       if (slot.booking) drawn.setAttribute("data-booking", slot.booking);
@@ -655,7 +690,7 @@
           role: "radio",
           "data-minutes": minutes,
           "aria-checked": "false",
-          text: duration(minutes) + " · " + clock(minute) + "–" + clock((minute + minutes) % 1440),
+          text: duration(minutes) + " · " + clock(minute) + "–" + endOf(day, minute + minutes),
           onclick: function () { pick(minutes); },
         });
         choices.appendChild(option);
@@ -892,9 +927,10 @@
   function cancelSheet(booking, when) {
     var said = el("p", { class: "said", role: "alert", hidden: true });
     var yes = el("button", { type: "button", class: "primary danger", text: t("yes_cancel") });
+    var asNoShow = false; // past the machine's cancellation deadline: the member said yes to a no-show
     yes.addEventListener("click", function () {
       yes.disabled = true;
-      call("cancel", { booking: booking.id }).then(function (answer) {
+      call("cancel", { booking: booking.id, no_show_accepted: asNoShow }).then(function (answer) {
         if (answer.status === 200) {
           closeSheet();
           haptic("success");
@@ -905,6 +941,11 @@
         haptic("error");
         said.textContent = failure(answer);
         said.hidden = false;
+        if (answer.status === 409 && answer.data && answer.data.error === "LateCancellation") {
+          asNoShow = true; // the sentence says it counts as a no-show: the same button confirms it
+          yes.textContent = t("cancel_as_no_show");
+          yes.disabled = false;
+        }
       });
     });
     openSheet(t("cancel_confirm"), [

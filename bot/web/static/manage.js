@@ -57,6 +57,42 @@
 
   // --- Machines ---
 
+  // The machine's limits: hours shown as hours (sent as minutes), the others as they are; empty is
+  // no limit of its own, and its kind's value, if any, shows as the placeholder.
+  var LIMITS = [
+    { key: "max_minutes_per_day", label: "machine.per_day", hours: true },
+    { key: "max_minutes_per_week", label: "machine.per_week", hours: true },
+    { key: "max_upcoming", label: "machine.upcoming" },
+    { key: "notice_minutes", label: "machine.notice" },
+    { key: "cancel_deadline_minutes", label: "machine.deadline" },
+  ];
+
+  function limitInputs(machine) {
+    return LIMITS.map(function (limit) {
+      var own = machine.quotas[limit.key];
+      var ofKind = machine.kind_quotas[limit.key];
+      var shown = function (value) { return String(limit.hours ? value / 60 : value); };
+      var input = el("input", {
+        type: "number",
+        min: limit.hours ? "0.5" : "1",
+        step: limit.hours ? "0.5" : "1",
+        name: limit.key,
+        value: own === null ? "" : shown(own),
+      });
+      if (ofKind !== null) input.placeholder = t("machine.of_kind").replace("{value}", shown(ofKind));
+      return { limit: limit, input: input };
+    });
+  }
+
+  function limitValues(inputs) {
+    var values = {};
+    inputs.forEach(function (entry) {
+      var typed = entry.input.value.trim();
+      values[entry.limit.key] = typed === "" ? null : Math.round(Number(typed) * (entry.limit.hours ? 60 : 1));
+    });
+    return values;
+  }
+
   function machineForm(machine, kinds, reload) {
     var name = el("input", { type: "text", maxlength: "100", value: machine.name });
     var kind = el(
@@ -71,8 +107,16 @@
     var location = el("input", { type: "text", maxlength: "100", value: machine.location });
     var grid = el("input", { type: "number", min: "1", max: "1440", value: String(machine.grid_minutes) });
     var longest = el("input", { type: "number", min: "1", max: "1440", value: String(machine.max_minutes) });
+    var unattended = el("input", { type: "checkbox", checked: machine.unattended_max_minutes > 0 });
+    var unattendedMax = el("input", { type: "number", min: "1", max: "1440", value: String(machine.unattended_max_minutes || 1440) });
+    var unattendedField = field(t("machine.unattended_max"), unattendedMax);
+    function showUnattended() { unattendedField.style.display = unattended.checked ? "" : "none"; }
+    showUnattended();
+    unattended.addEventListener("change", showUnattended);
+    var checkin = el("input", { type: "number", min: "0", max: "1440", value: String(machine.checkin_minutes) });
     var training = el("input", { type: "checkbox", checked: machine.training_required });
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
+    var limits = limitInputs(machine);
     var said = el("p", { class: "fd-notice" });
     var form = el("form", { class: "fd-card" }, [
       el("h3", { text: machine.name }),
@@ -81,8 +125,18 @@
       field(t("machine.location"), location),
       field(t("machine.grid"), grid),
       field(t("machine.max"), longest),
+      field(t("machine.unattended"), unattended),
+      unattendedField,
+      field(t("machine.checkin"), checkin),
       field(t("machine.training"), training),
       field(t("machine.out_of_service"), down),
+      el(
+        "fieldset",
+        { class: "fd-limits" },
+        [el("legend", { text: t("machine.limits") })].concat(
+          limits.map(function (entry) { return field(t(entry.limit.label), entry.input); })
+        )
+      ),
       el("button", { type: "submit", text: t("machine.save") }),
       said,
     ]);
@@ -99,8 +153,11 @@
         location: location.value,
         grid_minutes: Number(grid.value),
         max_minutes: Number(longest.value),
+        unattended_max_minutes: unattended.checked ? Number(unattendedMax.value) : 0,
+        checkin_minutes: Number(checkin.value),
         training_required: training.checked,
         out_of_service: down.checked,
+        quotas: limitValues(limits),
       };
       call("manage/machine", body).then(function (answer) {
         var changed = answer.status === 200 && answer.data.changed.length > 0;

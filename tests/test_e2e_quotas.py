@@ -1,0 +1,110 @@
+"""Quotas and the cancellation deadline through the real application and the fake Bot API, in French."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.outbox import deliver_outbox
+from models import quotas, waitlist
+from models.bookings import Booking, BookingStatus
+from models.machines import Machine, MachineKind
+from models.members import Member
+from models.quotas import QuotaValues
+from tests.factories import NOW, RULES, fill_day, make_machine, paris
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
+from tests.harness import ALICE, Clock, book_through_buttons, running_bot, say, tap, test_settings
+
+CAMILLE = FakeUser(1003, "Camille", language_code="fr")
+FILLER = 5555  # no fake user's id
+TUESDAY = date(2030, 3, 5)
+
+
+async def _choose_in_french(fake: FakeBotApi, start: str, length: str) -> ApiCall:
+    """Camille's choice of the Prusa on Tuesday 5 March, pressed through to the length (as
+    harness.book_through_buttons does, with the French labels): the confirmation, or a refusal."""
+    await say(fake, CAMILLE, "/start")
+    for label in ("Réserver une machine", "Prusa MK4", "mar. 5 mars", start):
+        await tap(fake, CAMILLE, label)
+    return await tap(fake, CAMILLE, length)
+
+
+async def test_a_quota_refusal_says_in_french_which_limit_and_when_it_frees_up(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await _choose_in_french(fake, "10:00", "1 h → 11:00")
+        booked = await tap(fake, CAMILLE, "Confirmer")
+        assert "confirmée" in (booked.text or "")
+
+        # Said before Confirm (Confirm checks again: the waitlist test below presses it).
+        refused = await _choose_in_french(fake, "14:00", "1 h → 15:00")
+        assert refused.text == (
+            "⛔️ Vous avez déjà réservé 1 h sur les imprimantes 3D le mardi 5 mars (maximum 1 h). "
+            "Vous pourrez réserver à nouveau à partir du mercredi 6 mars. Rien n'a été réservé."
+        )
+        assert any("Retour" in label for label, _ in refused.buttons())  # still in the booking flow
+    async with sessions() as session:
+        assert len(list(await session.scalars(select(Booking)))) == 1
+
+
+async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        prusa = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+        assert prusa is not None
+        await quotas.set_values(session, QuotaValues(cancel_deadline_minutes=24 * 60), machine_id=prusa.id)
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await _choose_in_french(fake, "10:00", "1 h → 11:00")
+        await tap(fake, CAMILLE, "Confirmer")
+        clock.now = paris(4, 18)  # Monday 18:00: less than 24 h before Tuesday 10:00
+        await say(fake, CAMILLE, "/mybookings")
+        asked = await tap(fake, CAMILLE, "Annuler · Prusa MK4")
+        assert (
+            "⚠️ Les réservations de cette machine s'annulent au moins 24 h avant le début : annuler "
+            "maintenant compte comme une absence." in (asked.text or "")
+        )
+        done = await tap(fake, CAMILLE, "Annuler quand même (compte comme une absence)")
+        assert "Elle compte comme une absence." in (done.text or "")
+    async with sessions() as session:
+        booking = await session.scalar(
+            select(Booking).join(Booking.member).where(Member.telegram_id == CAMILLE.id)
+        )
+        assert booking is not None
+        assert (booking.status, booking.no_show_at) == (BookingStatus.CANCELLED, paris(4, 18))
+
+
+async def test_a_waitlist_offer_is_held_to_the_quota_too(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        await make_machine(session, "Bambu X1")
+    async with running_bot(test_settings(fake, database_url), Clock()) as app:
+        # Alice books an hour of Tuesday on another printer, then waits for the full Prusa.
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "09:00", "1 h → 10:00", machine="Bambu X1")
+        await tap(fake, ALICE, "Confirm")
+        async with sessions.begin() as session:
+            prusa = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            assert prusa is not None and alice is not None
+            filler = await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
+            await waitlist.join(session, alice, prusa.id, TUESDAY, RULES, NOW)
+            await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
+            freed = await session.scalar(select(Booking.id).where(Booking.member_id == filler.id))
+            assert freed is not None
+            await waitlist.cancel_booking(session, filler, freed, NOW, RULES)
+        await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+        await fake.wait_for(lambda c: c.chat_id == ALICE.id and "A slot freed up" in (c.text or ""))
+        confirm = await tap(fake, ALICE, "Book it")
+        if "Book this slot?" in (confirm.text or ""):
+            confirm = await tap(fake, ALICE, "Confirm")
+        assert (confirm.text or "").startswith(
+            "⛔️ You have already booked 1 h on the 3D printers on Tuesday 5 March (maximum 1 h). "
+            "You can book again from Wednesday 6 March."
+        )
