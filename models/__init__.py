@@ -28,6 +28,7 @@ from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, Pro
 from models.quotas import Quota
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 
@@ -36,6 +37,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "BookingStep",
     "CalendarFeed",
     "ChatJoinRequest",
     "Closure",

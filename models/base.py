@@ -121,7 +121,9 @@ PENDING_TABLES = (
     "project_inputs",
     "member_searches",
     "on_behalf_asks",
+    "booking_steps",
     "session_drafts",
+    "revoke_reason_inputs",
 )
 
 

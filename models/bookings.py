@@ -374,7 +374,7 @@ async def book(
     """
     await take_members_turn(session, member)
     machine = await get_machine(session, machine_id, booking_lock=True)
-    await check_bookable(session, member, machine)
+    await check_bookable(session, member, machine, now=now)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if overlaps(await _busy(session, machine.id, start, end), start, end):

@@ -74,6 +74,9 @@ class MachineEntry:
     # The machine's own limits (models/quotas.py), all of them; None leaves them as they are.
     quotas: QuotaValues | None = None
     unattended_max_minutes: int = 0  # 0: bookings end by closing time (Machine.unattended_max_minutes)
+    # Months a training on it is valid, and lasts without a booking of it (models/trainings.py); None: never.
+    training_valid_months: int | None = None
+    training_lapse_months: int | None = None
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
@@ -88,7 +91,10 @@ OPTIONAL_FIELDS = (
     "requires_training",
     "checkin_minutes",
     "unattended_max_minutes",
+    "training_valid_months",
+    "training_lapse_months",
 )
+TRAINING_FIELDS = ("training_valid_months", "training_lapse_months")
 
 
 @dataclass(frozen=True)
@@ -419,6 +425,8 @@ async def apply_inventory(
                 requires_training=entry.requires_training,
                 checkin_minutes=entry.checkin_minutes,
                 unattended_max_minutes=entry.unattended_max_minutes,
+                training_valid_months=entry.training_valid_months,
+                training_lapse_months=entry.training_lapse_months,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -839,6 +847,7 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
         "requires_training",
         "checkin_minutes",
         "unattended_max_minutes",
+        *TRAINING_FIELDS,
     ):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)

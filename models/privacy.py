@@ -27,7 +27,7 @@ from models import audit, feeds, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
-from models.machines import Authorization, Machine, TrainingRequest
+from models.machines import Authorization, Machine, TrainingRequest, expiry_among, machines_covered
 from models.maintenance import Report, ReportDraft, Ticket, TicketEvent
 from models.members import Member, Role
 from models.outbox import OutboxMessage
@@ -114,7 +114,14 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         select(Report).where(Report.reporter_id == member.id).order_by(Report.created_at)
     )
     tickets = {t.id: t for t in await session.scalars(select(Ticket).options(selectinload(Ticket.machine)))}
-    authorizations = await session.scalars(select(Authorization).where(Authorization.member_id == member.id))
+    authorizations = list(
+        await session.scalars(
+            select(Authorization)
+            .where(Authorization.member_id == member.id)
+            .order_by(Authorization.granted_at, Authorization.id)
+        )
+    )
+    covered = await machines_covered(session, authorizations)
     granted = await session.scalars(
         select(Authorization)
         .where(Authorization.granted_by_id == member.id)
@@ -251,7 +258,10 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
                 "kind": a.machine_kind,
                 "at": _iso(a.granted_at),
+                "expires_at": _iso(expiry_among(a, covered)),
+                "last_used_at": _iso(a.last_used_at),
                 "revoked_at": _iso(a.revoked_at),
+                "revoke_reason": a.revoke_reason,
             }
             for a in authorizations
         ],
@@ -509,6 +519,7 @@ class Erased:
 FREE_TEXT: dict[str, tuple[str, ...]] = {
     "bookings": ("guest_label",),
     "on_behalf_asks": ("label",),
+    "authorizations": ("revoke_reason",),
     "closures": ("reason",),
     "downtimes": ("reason",),
     "machines": ("location", "description"),

@@ -100,7 +100,7 @@ async def join(
     Only a day with no free start, but starts still ahead, can be waited for.
     """
     machine = await get_machine(session, machine_id)
-    await check_bookable(session, member, machine)
+    await check_bookable(session, member, machine, now=now)
     availability = await day_availability(session, machine, day, rules, now)
     if availability.free_starts:
         raise SlotsAvailable(machine.name)

@@ -479,6 +479,24 @@ class World:
 
 # --------------------------------------------------------------------------- what is sent
 
+TYPED_TIMES = [
+    "demain 15h",
+    "vendredi 14h-17h",
+    "lundi 9h30",
+    "15h",
+    "15",
+    "4/12",
+    "mardi 4/3",
+    "tomorrow 3pm",
+    "friday 2-5pm",
+    "next week",
+    "17h-14h",
+    "dimanche 23h",
+    "25h",
+    "aujourd'hui 6h",
+    "1/1/2099 10h-11h",
+    "le 31 à 12h",
+]
 ODD_TEXTS = [
     "\u202eevil.exe\u202c",
     "مرحبا بالعالم، هل الطابعة متاحة؟",
@@ -549,7 +567,8 @@ UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
     "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
-    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c", "ss:m",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "au:o", "ss", "ss:c",
+    "ss:m",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
@@ -756,6 +775,8 @@ class Generator:
     def answer_for(self, pending: dict[str, dict[str, Any]]) -> str:
         """A plausible (or not) answer to the question the member was asked."""
         rng = self.rng
+        if "booking_steps" in pending:  # a day or time typed mid-booking
+            return rng.choice(TYPED_TIMES) if rng.random() < 0.8 else self.odd_text()
         if "stock_inputs" in pending:
             return rng.choice(AMOUNTS)
         if "version_inputs" in pending:
@@ -2086,7 +2107,12 @@ class Judge:
         if c.op == "delete":
             return None if row["member_id"] in self.erased else "an authorization vanished"
         assert c.before is not None
-        if set(c.changed) <= {"revoked_at", "revoked_by_id"} and c.before["revoked_at"] is None:
+        if set(c.changed) <= {"last_used_at", "warned_30_for", "warned_7_for"}:
+            return None  # the trainings job's bookkeeping (models/trainings.py)
+        if (
+            set(c.changed) <= {"revoked_at", "revoked_by_id", "revoke_reason"}
+            and c.before["revoked_at"] is None
+        ):
             return None if self.managers_pressed("au:y", row["id"]) else "withdrawn without a manager"
         return "authorizations are only ever withdrawn, once"
 

@@ -632,10 +632,17 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         await fields.filter(has_text="Slot grid").locator("input").fill("15")
         await fields.filter(has_text="Longest booking").locator("input").fill("90")
         await fields.filter(has_text="Training required").locator("input").check()
+        await fields.filter(has_text="Training valid for").locator("input").fill("12")
         await fields.filter(has_text="Out of service").locator("input").check()
         await form.get_by_role("button", name="Save").click()
         await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
         assert await form.locator("h3").text_content() == "Prusa MK4S"
+        async with lab.sessions() as session:
+            prusa = await session.get(Machine, lab.prusa)
+            assert prusa is not None and (prusa.training_valid_months, prusa.training_lapse_months) == (
+                12,
+                None,
+            )
         assert await machine_row(lab, lab.prusa) == (
             *("Prusa MK4S", MachineKind.LASER_CUTTER, "Atelier bois", 15, 90, True),
             MachineStatus.OUT_OF_SERVICE,

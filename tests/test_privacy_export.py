@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import members, privacy
 from models.audit import ChangeKind, ManagerChange
-from models.authorizations import MemberSearch
+from models.authorizations import MemberSearch, RevokeReasonInput
 from models.base import Base
 from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
@@ -47,6 +47,7 @@ from models.projects import (
 )
 from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 from tests.factories import NOW, make_machine, make_member, queue_row
@@ -144,7 +145,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
     await session.flush()
     session.add_all(
         [
-            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12]),
+            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12], last_used_at=T[59]),
             Authorization(
                 member_id=bob.id,
                 machine_kind=MachineKind.LASER_CUTTER,
@@ -277,6 +278,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 label="Club de Secretandre",
                 created_at=T[87],
             ),
+            BookingStep(member_id=eve.id, machine_id=printer.id, day=date(2030, 3, 12), created_at=T[58]),
             SessionDraft(
                 member_id=eve.id, created_at=T[70], kind=SessionKind.WORKSHOP, title="Brouillon d'Évelyne"
             ),
@@ -385,6 +387,12 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         },
         now=T[52],
     )
+    await session.flush()
+    withdrawing = await session.scalar(
+        select(Authorization.id).where(Authorization.member_id == bob.id).limit(1)
+    )
+    assert withdrawing is not None
+    session.add(RevokeReasonInput(member_id=eve.id, authorization_id=withdrawing, created_at=T[58]))
     await session.flush()
 
 

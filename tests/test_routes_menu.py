@@ -130,7 +130,7 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
         ["my:p:0", "my:p:2"],
         ["my:ics"],
         ["my:cal"],
-        ["bk"],
+        ["bk", "mt"],
         ["menu"],
     ]
     assert _data(my_keyboards.confirm_cancel(TEXTS, booking)) == [["my:y:42"], ["my"]]

@@ -65,6 +65,21 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         {"machine": None, "kind": "laser_cutter", "cancelled": [{"machine": "Trotec", "start": S, "end": E}]},
     ),
     (
+        "authorization_revoked",
+        {"machine": "Trotec", "kind": None, "cancelled": [], "reason": "safety"},
+    ),
+    (
+        "training_lapsing",
+        {
+            "expires": S,
+            "days": 30,
+            "machine": "Trotec",
+            "kind": None,
+            "machine_id": 3,
+            "later": [{"machine": "Trotec", "start": S, "end": E}],
+        },
+    ),
+    (
         "ticket_alert",
         {
             "ticket_id": 9,

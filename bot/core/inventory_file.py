@@ -41,6 +41,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from models.inventory import (
     OPTIONAL_FIELDS,
+    TRAINING_FIELDS,
     ClosureEntry,
     ConsumableEntry,
     ImportReport,
@@ -55,7 +56,7 @@ from models.inventory import (
     apply_inventory,
     place,
 )
-from models.machines import MachineKind, MachineStatus
+from models.machines import TRAINING_MONTHS_MAX, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY
 from models.quotas import MAX_LIMIT_MINUTES, MAX_UPCOMING, QuotaValues
 from models.stock import MAX_QUANTITY, BadQuantity, parse_quantity, to_milli
@@ -348,6 +349,8 @@ Kind = Annotated[MachineKind, PlainValidator(_choice(MachineKind))]
 LimitHours = Annotated[int, PlainValidator(_limit_hours)]
 LimitMinutes = Annotated[int, PlainValidator(_count("minutes", MAX_LIMIT_MINUTES))]
 LimitBookings = Annotated[int, PlainValidator(_count("bookings", MAX_UPCOMING))]
+# A training's validity, or its lapse without a booking, in months (None: never).
+Months = Annotated[StrictInt, Field(ge=1, le=TRAINING_MONTHS_MAX)]
 Status = Annotated[MachineStatus, PlainValidator(_choice(MachineStatus))]
 Day = Annotated[date, PlainValidator(_iso_day)]
 Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
@@ -433,6 +436,10 @@ class MachineInFile(BaseModel):
     # on past closing time, up to unattended_max_minutes (default a whole day).
     unattended: StrictBool = False
     unattended_max_minutes: Minutes | None = None
+    # A training on it is valid this many months, and lapses after this many months without a
+    # booking of it; left out, the kind's (`trainings:`) apply; null: never.
+    training_valid_months: Months | None = None
+    training_lapse_months: Months | None = None
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
     # The machine's own limits, all of them; None (no `quotas:`) leaves them as they are.
@@ -493,11 +500,18 @@ class MachineInFile(BaseModel):
             return self.unattended_max_minutes
         return 24 * 60 // self.slot_minutes * self.slot_minutes
 
-    def entry(self) -> MachineEntry:
+    def entry(self, kind_rules: TrainingInFile | None = None) -> MachineEntry:
+        """The domain's entry; what the machine leaves out of its training months, its kind's rules give."""
         plans = None if self.maintenance is None else tuple(plan.entry() for plan in self.maintenance)
         named = self.model_fields_set & set(OPTIONAL_FIELDS)
         if "unattended" in self.model_fields_set:
             named.add("unattended_max_minutes")
+        months = {name: getattr(self, name) for name in TRAINING_FIELDS}
+        if kind_rules is not None:
+            for name, rule in zip(TRAINING_FIELDS, ("valid_months", "lapse_months"), strict=True):
+                if name not in named and rule in kind_rules.model_fields_set:
+                    months[name] = getattr(kind_rules, rule)
+                    named.add(name)
         return MachineEntry(
             self.name,
             self.kind,
@@ -512,7 +526,17 @@ class MachineInFile(BaseModel):
             quotas=None if self.quotas is None else self.quotas.values(),
             unattended_max_minutes=self.unattended_limit,
             named=frozenset(named),
+            **months,
         )
+
+
+class TrainingInFile(BaseModel):
+    """How long a training lasts on every machine of a kind (a machine may say otherwise)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    valid_months: Months | None = None
+    lapse_months: Months | None = None
 
 
 class ClosureInFile(BaseModel):
@@ -605,6 +629,8 @@ class InventoryFile(BaseModel):
     ] = ()
     # The limits of each machine kind, for its machines without their own; a kind left out has none.
     quotas: dict[Kind, Limits] | None = None
+    # By kind: how long a training on its machines lasts (each machine may say otherwise).
+    trainings: dict[Kind, TrainingInFile] = Field(default_factory=dict)
 
     # Set by parse_inventory: the file's name, and the lines of the names only the database can refuse.
     _source: str = PrivateAttr(default="inventory")
@@ -667,7 +693,9 @@ class InventoryFile(BaseModel):
         return Inventory(
             opening_hours=self.hours_by_weekday(),
             closures=None if self.closures is None else tuple(day.entry() for day in self.closures),
-            machines=tuple(m.entry() for m in self.machines) if "machines" in given else None,
+            machines=tuple(m.entry(self.trainings.get(m.kind)) for m in self.machines)
+            if "machines" in given
+            else None,
             consumables=tuple(c.entry() for c in self.consumables) if "consumables" in given else None,
             updates=tuple(u.entry() for u in self.updates) if "updates" in given else None,
             kind_quotas=None
@@ -862,6 +890,8 @@ def _allowed_keys(loc: Loc) -> list[str]:
         return list(ConsumableInFile.model_fields)
     if len(loc) == 3 and loc[0] == "updates":
         return list(UpdateInFile.model_fields)
+    if len(loc) == 3 and loc[0] == "trainings":
+        return list(TrainingInFile.model_fields)
     return list(InventoryFile.model_fields)
 
 

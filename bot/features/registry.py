@@ -23,6 +23,7 @@ from bot.features.projects.feature import FEATURE as PROJECTS
 from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.trainings.screens import FEATURE as TRAININGS
 from bot.features.updates.screens import FEATURE as UPDATES
 
 
@@ -39,6 +40,7 @@ def features() -> list[Feature]:
         MACHINES_TODAY,
         AUTHORIZATIONS,
         ON_BEHALF,
+        TRAININGS,
         PROJECTS,
         SESSIONS,
         STATS,

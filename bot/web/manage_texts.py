@@ -19,6 +19,8 @@ TEXTS: dict[str, str] = {
     "machine.unattended_max": N_("Longest unattended run (minutes)"),
     "machine.checkin": N_("Check-in within (minutes after the start; 0: not asked)"),
     "machine.training": N_("Training required"),
+    "machine.training_valid": N_("Training valid for (months, empty: always)"),
+    "machine.training_lapse": N_("Training lapses unused after (months, empty: never)"),
     "machine.out_of_service": N_("Out of service"),
     "machine.limits": N_("Limits (empty: none)"),
     "machine.per_day": N_("Hours a day per member"),

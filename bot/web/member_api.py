@@ -198,7 +198,7 @@ class Lengths(Endpoint):
         machine = await machines.get_machine(call.session, call.row_id("machine"))
         start = _moment(call, "start")
         rules = call.desk.rules
-        await machines.check_bookable(call.session, call.member, machine)
+        await machines.check_bookable(call.session, call.member, machine, now=call.now)
         # The shortest booking from there, checked as Confirm would: the reason when none fits.
         await bookings.validate_slot(call.session, machine, start, machine.slot_minutes, rules, call.now)
         lengths = await bookings.free_lengths(call.session, machine, start, rules, call.now)

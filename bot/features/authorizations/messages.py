@@ -7,6 +7,7 @@ from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
 from bot.features.authorizations import keyboards as authorization_keyboards
+from bot.features.authorizations.reasons import reason_text
 from bot.features.booking import routes as booking
 from bot.features.my_bookings import routes as my_bookings
 from models.authorizations import AuthorizationRevoked
@@ -52,5 +53,7 @@ def _authorization_revoked(texts: Texts, p: AuthorizationRevoked) -> Outgoing:
             )
         )
         lines += [f"• {b.machine}, {texts.span(b.start, b.end)}" for b in cancelled]
+    if p.reason:
+        lines.append(_("Reason: {reason}").format(reason=reason_text(texts, p.reason)))
     lines.append(_("Ask the lab's team if you think this is a mistake."))
     return Outgoing("\n".join(lines), keyboards.single(texts, "🗂", "My bookings", my_bookings.BookingList()))

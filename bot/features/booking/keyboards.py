@@ -130,6 +130,24 @@ def alternatives(
     return InlineKeyboardMarkup(keyboard)
 
 
+def nearest(
+    texts: Texts, machine: Machine, starts: Sequence[datetime], minutes: int | None
+) -> InlineKeyboardMarkup:
+    """Free starts near a typed one that cannot be booked: to the lengths, or (a length typed) to
+    the confirmation; back to that day's start times."""
+    keyboard = [
+        [
+            button(
+                texts.moment(s),
+                routes.LengthChosen(machine.id, s, minutes) if minutes else routes.StartChosen(machine.id, s),
+            )
+        ]
+        for s in starts
+    ]
+    keyboard.append(nav_row(texts, routes.DayChosen(machine.id, starts[0].astimezone(texts.tz).date())))
+    return InlineKeyboardMarkup(keyboard)
+
+
 def ask_training(texts: Texts, machine: Machine) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

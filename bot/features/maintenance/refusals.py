@@ -40,6 +40,9 @@ REFUSALS: Refusals = {
     machines.BadCheckinMinutes: N_(
         "Check-in is asked 0 (never) to 1,440 minutes after the start. Nothing was changed."
     ),
+    machines.BadTrainingMonths: N_(
+        "A training lasts 1 to 120 months (0 or empty: it never lapses). Nothing was changed."
+    ),
     machines.MachineHeldDown: N_(
         "An open maintenance ticket keeps this machine out of service: it comes back when the ticket is "
         "resolved. Nothing was changed."

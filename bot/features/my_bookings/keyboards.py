@@ -12,6 +12,7 @@ from bot.features.booking import routes as booking_routes
 from bot.features.booking.keyboards import pick_lengths
 from bot.features.keyboards import button, menu_button, nav_row, rows
 from bot.features.my_bookings import routes
+from bot.features.trainings import routes as trainings_routes
 from models.bookings import Booking
 
 
@@ -39,7 +40,12 @@ def my_bookings(
         keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), routes.CalendarFile())])
     if feeds:
         keyboard.append([button("🔗 " + texts.gettext("Calendar link"), routes.CalendarLink())])
-    keyboard.append([button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList())])
+    keyboard.append(
+        [
+            button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList()),
+            button("🎓 " + texts.gettext("My trainings"), trainings_routes.MyTrainings()),
+        ]
+    )
     keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 

@@ -115,6 +115,8 @@
     unattended.addEventListener("change", showUnattended);
     var checkin = el("input", { type: "number", min: "0", max: "1440", value: String(machine.checkin_minutes) });
     var training = el("input", { type: "checkbox", checked: machine.training_required });
+    var valid = monthsInput(machine.training_valid_months);
+    var lapse = monthsInput(machine.training_lapse_months);
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
     var limits = limitInputs(machine);
     var said = el("p", { class: "fd-notice" });
@@ -129,6 +131,8 @@
       unattendedField,
       field(t("machine.checkin"), checkin),
       field(t("machine.training"), training),
+      field(t("machine.training_valid"), valid),
+      field(t("machine.training_lapse"), lapse),
       field(t("machine.out_of_service"), down),
       el(
         "fieldset",
@@ -156,6 +160,9 @@
         unattended_max_minutes: unattended.checked ? Number(unattendedMax.value) : 0,
         checkin_minutes: Number(checkin.value),
         training_required: training.checked,
+        // Empty: the training never lapses (0 to the API); null would leave it as it is.
+        training_valid_months: Number(valid.value || 0),
+        training_lapse_months: Number(lapse.value || 0),
         out_of_service: down.checked,
         quotas: limitValues(limits),
       };
@@ -167,6 +174,10 @@
     });
     form.appendChild(downtimeForm(machine, reload));
     return form;
+  }
+
+  function monthsInput(months) {
+    return el("input", { type: "number", min: "1", max: "120", value: months ? String(months) : "" });
   }
 
   function downtimeForm(machine, reload) {
