@@ -3,6 +3,7 @@
 from models.audit import ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
+from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
@@ -55,6 +56,7 @@ __all__ = [
     "MemberSearch",
     "NoShowReleased",
     "NoteRequest",
+    "OnBehalfAsk",
     "OpeningHours",
     "OutboxMessage",
     "Project",

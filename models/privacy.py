@@ -104,6 +104,12 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(Booking.member_id == member.id)
         .order_by(Booking.start_at)
     )
+    booked_for_others = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.machine))
+        .where(Booking.booked_by_id == member.id, Booking.member_id != member.id)
+        .order_by(Booking.start_at)
+    )
     reports = await session.scalars(
         select(Report).where(Report.reporter_id == member.id).order_by(Report.created_at)
     )
@@ -221,8 +227,19 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "asked_what_you_used_at": _iso(b.usage_asked_at),
                 "affected_by_ticket": b.affected_ticket_id,
                 "affected_by_downtime": b.affected_downtime_id,
+                "booked_by_a_manager": b.booked_by_id is not None and b.booked_by_id != member.id,
+                "for_a_guest_or_workshop": b.guest_label,
             }
             for b in bookings
+        ],
+        "bookings_you_made_for_others": [
+            {
+                "machine": b.machine.name,
+                "start": _iso(b.start_at),
+                "end": _iso(b.end_at),
+                "booked_at": _iso(b.created_at),
+            }
+            for b in booked_for_others
         ],
         "reports": [
             {
@@ -500,6 +517,8 @@ class Erased:
 # is either here or in NOT_ABOUT_MEMBERS (tests/test_review_privacy.py checks, so a new column
 # cannot be forgotten).
 FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "bookings": ("guest_label",),
+    "on_behalf_asks": ("label",),
     "authorizations": ("revoke_reason",),
     "closures": ("reason",),
     "downtimes": ("reason",),

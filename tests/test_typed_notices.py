@@ -308,6 +308,19 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
             "reminder_minutes": 30,
         },
     ),
+    (
+        "booked_for_you",
+        {
+            "booking_id": 4,
+            "machine": "Prusa MK4",
+            "kind": "3d_printer",
+            "start": S,
+            "end": E,
+            "by": "Morgane",
+            "weeks": 4,
+            "reminder_minutes": 30,
+        },
+    ),
     ("waitlist_back", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     ("session_seat_given", {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E}),
     (

@@ -12,6 +12,7 @@ from bot.features.authorizations import messages as authorizations
 from bot.features.booking import messages as booking
 from bot.features.checkin import messages as checkin
 from bot.features.maintenance import messages as maintenance
+from bot.features.on_behalf import messages as on_behalf
 from bot.features.projects import messages as projects
 from bot.features.sessions import messages as sessions
 from bot.features.stats import messages as stats
@@ -24,6 +25,7 @@ MODULES = (
     booking,
     checkin,
     maintenance,
+    on_behalf,
     projects,
     sessions,
     stats,

@@ -240,7 +240,8 @@ async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
         return _over_a_limit(turn, machine, minutes, over)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
-    return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
+    markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
+    return Reply(text=text, markup=markup)
 
 
 def _over_a_limit(
