@@ -1,7 +1,7 @@
 """bookings made on behalf
 
-Revision ID: 0017
-Revises: 0021 (numbered 0017 when it was written; it comes after 0018 and 0021, merged first)
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04 19:40:00.000000
 
 A fab manager may book for a member or for a guest / a workshop: the booking remembers who made it
@@ -18,7 +18,7 @@ import models.base
 
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
