@@ -25,6 +25,7 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.quotas import Quota
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.updates import UpdateCheck, UpdateItem, VersionInput
@@ -39,6 +40,7 @@ __all__ = [
     "ChatJoinRequest",
     "Closure",
     "Consumable",
+    "DeclineReasonInput",
     "DigestRun",
     "Downtime",
     "LabSession",

@@ -121,6 +121,7 @@ PENDING_TABLES = (
     "project_inputs",
     "member_searches",
     "session_drafts",
+    "decline_reasons",
 )
 
 

@@ -113,6 +113,12 @@ class LabSession(Base):
     cancelled_automatically: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the minimum number of participants was checked at its deadline (claimed once).
     minimum_checked_at: Mapped[datetime | None]
+    # Participants whose data was erased, counted without their names: the attendance figures stay.
+    erased_attended: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    erased_absent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    erased_unmarked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The session this one repeats weekly (planned in one go with it).
+    repeats_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="SET NULL"))
 
     machine: Mapped[Machine | None] = relationship(lazy="raise")
 
@@ -455,6 +461,27 @@ async def _described(session: AsyncSession, rows: list[LabSession], member: Memb
         )
         for s in rows
     ]
+
+
+async def upcoming_trainings(
+    session: AsyncSession, member: Member | None, machine: Machine, now: datetime, *, limit: int = 5
+) -> list[Upcoming]:
+    """The next training sessions, not cancelled and not started, on the machine or on its kind."""
+    rows = list(
+        await session.scalars(
+            select(LabSession)
+            .options(joinedload(LabSession.machine))
+            .where(
+                LabSession.kind == SessionKind.TRAINING,
+                LabSession.cancelled_at.is_(None),
+                LabSession.start_at > now,
+                or_(LabSession.machine_id == machine.id, LabSession.machine_kind == machine.kind),
+            )
+            .order_by(LabSession.start_at, LabSession.id)
+            .limit(limit)
+        )
+    )
+    return await _described(session, rows, member)
 
 
 async def describe(session: AsyncSession, session_id: int, member: Member | None) -> Upcoming:

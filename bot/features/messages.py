@@ -16,6 +16,18 @@ from bot.features.projects import messages as projects
 from bot.features.sessions import messages as sessions
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
+from bot.features.training_requests import messages as training_requests
 from bot.features.updates import messages as updates
 
-MODULES = (authorizations, booking, checkin, maintenance, projects, sessions, stats, stock, updates)
+MODULES = (
+    authorizations,
+    booking,
+    checkin,
+    maintenance,
+    projects,
+    sessions,
+    stats,
+    stock,
+    training_requests,
+    updates,
+)

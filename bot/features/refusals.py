@@ -22,6 +22,7 @@ from bot.features.my_bookings import refusals as my_bookings
 from bot.features.projects import refusals as projects
 from bot.features.sessions import refusals as sessions
 from bot.features.stock import refusals as stock
+from bot.features.training_requests import refusals as training_requests
 from bot.features.updates import refusals as updates
 from models import errors
 
@@ -47,6 +48,7 @@ TABLES: dict[str, Refusals] = {
     "projects": projects.REFUSALS,
     "sessions": sessions.REFUSALS,
     "stock": stock.REFUSALS,
+    "training_requests": training_requests.REFUSALS,
     "updates": updates.REFUSALS,
 }
 REFUSALS: dict[type[errors.DomainError], Refusal] = merge(TABLES)

@@ -22,6 +22,7 @@ from bot.features.projects.feature import FEATURE as PROJECTS
 from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.training_requests.screens import FEATURE as TRAINING_REQUESTS
 from bot.features.updates.screens import FEATURE as UPDATES
 
 
@@ -39,6 +40,7 @@ def features() -> list[Feature]:
         AUTHORIZATIONS,
         PROJECTS,
         SESSIONS,
+        TRAINING_REQUESTS,
         STATS,
         PRIVACY,
     ]
