@@ -975,18 +975,55 @@ async def plan_draft(
 
 
 async def forget_member(session: AsyncSession, member: Member, now: datetime) -> int:
-    """Delete the member's sign-ups (their erasure); a seat they held in a session not started goes
-    to the first on its waitlist. Return how many sign-ups were deleted."""
+    """Delete the member's sign-ups (their erasure). A seat they held in a session that has started
+    stays as an anonymous count on the session (came, did not come, not marked), so its attendance
+    figures survive; a seat in a session not started goes to the first on its waitlist. Return how
+    many sign-ups were deleted."""
     mine = list(await session.scalars(select(SignUp).where(SignUp.member_id == member.id)))
     for signup in mine:
         await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
-    seated = {s.session_id for s in mine if s.status is SignUpStatus.SIGNED_UP}
+    seated = {s.session_id: s for s in mine if s.status is SignUpStatus.SIGNED_UP}
     await session.execute(delete(SignUp).where(SignUp.member_id == member.id))
     for session_id in sorted(seated):
         lab_session = await get_session(session, session_id, lock=True)
-        if not lab_session.cancelled and lab_session.start_at > now:
+        if lab_session.start_at <= now and not lab_session.cancelled:
+            attended = seated[session_id].attended
+            column = {True: "erased_attended", False: "erased_absent", None: "erased_unmarked"}[attended]
+            setattr(lab_session, column, getattr(lab_session, column) + 1)
+            await session.flush()
+        elif not lab_session.cancelled:
             await _give_freed_seats(session, lab_session, now)
     return len(mine)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """How many came to a session, did not, or were not marked: the participants with their names
+    and those whose data was erased, counted without them."""
+
+    attended: int
+    absent: int
+    unmarked: int
+
+    @property
+    def participants(self) -> int:
+        return self.attended + self.absent + self.unmarked
+
+
+async def attendance_of(session: AsyncSession, session_id: int) -> Attendance:
+    """A session's attendance figures, the erased participants' anonymous counts included."""
+    lab_session = await get_session(session, session_id)
+    rows = await session.execute(
+        select(SignUp.attended, func.count())
+        .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
+        .group_by(SignUp.attended)
+    )
+    counts = {attended: count for attended, count in rows}
+    return Attendance(
+        attended=counts.get(True, 0) + lab_session.erased_attended,
+        absent=counts.get(False, 0) + lab_session.erased_absent,
+        unmarked=counts.get(None, 0) + lab_session.erased_unmarked,
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -399,3 +399,45 @@ async def test_a_draft_is_a_managers_one_question_and_lapses(session: AsyncSessi
     )
     with pytest.raises(NotFound):  # the draft is gone with the planning
         await lab_sessions.get_draft(session, manager, NOW)
+
+
+async def test_erasure_keeps_a_past_sessions_attendance_as_anonymous_counts(session: AsyncSession) -> None:
+    """/forgetme and the retention job delete the member's sign-ups, but a session that took place
+    keeps how many came, did not, or were not marked; a future seat goes to the waitlist."""
+    manager = await make_member(session, "Morgane", manager=True)
+    alice, bob, carol, dan = [await make_member(session, n) for n in ("Alice", "Bob", "Carol", "Dan")]
+    past = await _plan(session, manager, seats=4)
+    future = await _plan(
+        session, manager, seats=1, start=START + timedelta(days=7), end=END + timedelta(days=7)
+    )
+    for member in (alice, bob, carol, dan):
+        await lab_sessions.sign_up(session, member, past.id, NOW)
+    await lab_sessions.sign_up(session, alice, future.id, NOW)
+    await lab_sessions.sign_up(session, dan, future.id, NOW)  # waitlisted
+    seats = {s.member_id: s for s in await lab_sessions.participants(session, manager, past.id)}
+    await lab_sessions.mark_attendance(session, manager, seats[alice.id].id, True, END)
+    await lab_sessions.mark_attendance(session, manager, seats[bob.id].id, False, END)
+    await lab_sessions.mark_attendance(session, manager, seats[dan.id].id, True, END)
+    before = await lab_sessions.attendance_of(session, past.id)
+    assert (before.attended, before.absent, before.unmarked) == (2, 1, 1)
+
+    later = END + timedelta(hours=1)
+    await privacy.erase_member(session, alice, ErasureReason.REQUEST, later, PARIS)  # came
+    await privacy.erase_member(session, bob, ErasureReason.REQUEST, later, PARIS)  # did not come
+    carol.last_seen_at = later - timedelta(days=1000)
+    await session.flush()
+    assert await privacy.anonymise_inactive(session, 24, later, PARIS) == 1  # not marked
+    after = await lab_sessions.attendance_of(session, past.id)
+    assert after == before
+    # No name is left: only Dan's sign-up holds a member.
+    assert list(await session.scalars(select(SignUp.member_id).where(SignUp.session_id == past.id))) == [
+        dan.id
+    ]
+    # Alice's future seat was removed and went to Dan, who was waiting.
+    (seat,) = await lab_sessions.participants(session, manager, future.id)
+    assert seat.member_id == dan.id
+    assert (await lab_sessions.attendance_of(session, future.id)).participants == 1
+    # Erasing Dan too leaves the past session's figures whole.
+    await privacy.erase_member(session, dan, ErasureReason.REQUEST, later, PARIS)
+    assert await lab_sessions.attendance_of(session, past.id) == before
+    assert await lab_sessions.participants(session, manager, past.id) == []

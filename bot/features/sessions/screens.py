@@ -222,15 +222,23 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
     people = await sessions.participants(turn.session, turn.member, session_id)
     lab_session = await sessions.get_session(turn.session, session_id)
     lines = [f"📋 {lab_session.title} — {turn.texts.when(lab_session.start_at, lab_session.end_at)}"]
-    if not people:
+    figures = await sessions.attendance_of(turn.session, session_id)
+    if not figures.participants:
         lines.append(_("Nobody signed up."))
     else:
-        came = sum(1 for p in people if p.attended)
         lines.append(
             _("{came} of {count} came. Tap a name if they came, ❌ if not.").format(
-                came=came, count=len(people)
+                came=figures.attended, count=figures.participants
             )
         )
+        if erased := figures.participants - len(people):
+            lines.append(
+                turn.texts.ngettext(
+                    "{count} of them had their data erased: counted without their name.",
+                    "{count} of them had their data erased: counted without their names.",
+                    erased,
+                ).format(count=erased)
+            )
         if lab_session.kind is SessionKind.TRAINING:
             lines.append(_("Those who came are authorized on the training's machines."))
     return Reply(text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people))
