@@ -286,6 +286,30 @@ class SessionReminder(Notice, kind="session_reminder"):
 SESSION_REMINDER = SessionReminder.kind
 
 
+class SessionAnnounced(Notice, kind="session_announced"):
+    """A newly planned session posted to the lab's announcement channel or group (`chat`: its id
+    or @username), with a link to sign up; edited when its seats run out or it is cancelled."""
+
+    session_id: int
+    chat: str
+    title: str
+    start: datetime
+    end: datetime
+    place: str = ""
+    seats_left: int = 0
+    cancelled: bool = False
+
+
+class AnnouncementChanged(SessionAnnounced, kind="session_announcement_changed"):
+    """Edit the announcement already posted (Telegram's `message_id` in `chat`) to how it stands."""
+
+    message_id: int = 0
+
+
+def announcement_subject(session_id: int) -> str:
+    return f"announce:{session_id}"
+
+
 def reminder_subject(signup_id: int) -> str:
     return f"signup:{signup_id}"
 
@@ -531,6 +555,8 @@ async def sign_up(session: AsyncSession, member: Member, session_id: int, now: d
         signup = SignUp(session_id=session_id, member_id=member.id, status=status, queued_at=now)
         session.add(signup)
         await session.flush()
+    if status is SignUpStatus.SIGNED_UP and await seats_taken(session, session_id) >= lab_session.seats:
+        await _refresh_announcement(session, lab_session, now)  # the last seat: « Complet »
     set_committed_value(signup, "session", lab_session)
     return SignedUp(signup, True)
 
@@ -564,6 +590,8 @@ async def cancel_signup(
     await session.flush()
     await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
     promoted = await _give_freed_seats(session, lab_session, now) if had_seat else []
+    if had_seat and not promoted and await seats_taken(session, session_id) == lab_session.seats - 1:
+        await _refresh_announcement(session, lab_session, now)  # it was full: a seat again
     set_committed_value(signup, "session", lab_session)
     return signup, (promoted[0] if promoted else None)
 
@@ -631,6 +659,7 @@ async def _tell_called_off(
     for signup in people:
         await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
         outbox.notify_member(session, signup.member, notice, now)
+    await _refresh_announcement(session, lab_session, now)
     return len(people)
 
 
@@ -649,6 +678,72 @@ async def cancel_session(
     lab_session.cancel_reason = reason or None
     await session.flush()
     return await _tell_called_off(session, lab_session, now, automatic=False)
+
+
+# --- the announcement channel ----------------------------------------------------------------
+
+
+def _chat_id(chat: str) -> int:
+    """The outbox row's chat: the id itself, or 0 for an @username (the message says where it goes)."""
+    return int(chat) if chat.lstrip("-").isdigit() else 0
+
+
+async def _announced(session: AsyncSession, lab_session: LabSession, chat: str) -> SessionAnnounced:
+    return SessionAnnounced(
+        session_id=lab_session.id,
+        chat=chat,
+        title=lab_session.title,
+        start=lab_session.start_at,
+        end=lab_session.end_at,
+        place=lab_session.place,
+        seats_left=max(0, lab_session.seats - await seats_taken(session, lab_session.id)),
+        cancelled=lab_session.cancelled,
+    )
+
+
+async def announce(session: AsyncSession, lab_session: LabSession, chat: str | None, now: datetime) -> bool:
+    """Post a newly planned session to the announcement chat, if the lab has one (once: a session is
+    planned once). Return whether a post was queued."""
+    if not chat:
+        return False
+    outbox.enqueue(
+        session,
+        chat_id=_chat_id(chat),
+        notice=await _announced(session, lab_session, chat),
+        now=now,
+        subject=announcement_subject(lab_session.id),
+    )
+    return True
+
+
+async def _refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
+    """Bring the session's announcement up to date (seats run out, seats again, cancelled): a post
+    not sent yet is rewritten (or dropped, if the session is cancelled), a post sent is edited.
+    Return how many edits were queued."""
+    posts = list(
+        await session.scalars(
+            select(outbox.OutboxMessage).where(
+                outbox.OutboxMessage.subject == announcement_subject(lab_session.id),
+                outbox.OutboxMessage.kind == SessionAnnounced.kind,
+                outbox.OutboxMessage.failed_at.is_(None),
+            )
+        )
+    )
+    edits = 0
+    for post in posts:
+        current = await _announced(session, lab_session, str(post.payload.get("chat", "")))
+        if post.sent_at is None:
+            if lab_session.cancelled:
+                await session.delete(post)
+            else:
+                post.payload = current.payload()
+        elif post.message_id is not None:
+            fields = {f: getattr(current, f) for f in current.payload()}
+            changed = AnnouncementChanged(**fields, message_id=post.message_id)
+            outbox.enqueue(session, chat_id=post.chat_id, notice=changed, now=now)
+            edits += 1
+    await session.flush()
+    return edits
 
 
 # --- the clock's jobs -------------------------------------------------------------------------

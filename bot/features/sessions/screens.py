@@ -15,7 +15,7 @@ from bot.core.feature import Feature
 from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards as shared
-from bot.features.sessions import keyboards, routes
+from bot.features.sessions import keyboards, messages, routes
 from bot.web import ical
 from models import machines, sessions
 from models.members import require_manager
@@ -129,6 +129,14 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
         )
     markup = keyboards.session_page(turn.texts, seen, turn.now, manager=turn.member.is_manager)
     return Reply(text="\n".join(lines), markup=markup)
+
+
+def session_payload(payload: str) -> int | None:
+    """The session id of a deep link's payload ("s12", from an announcement), or None."""
+    digits = payload.removeprefix(messages.SESSION_PAYLOAD)
+    if payload[:1] != messages.SESSION_PAYLOAD or not digits.isdigit() or len(digits) > 9:
+        return None
+    return int(digits)
 
 
 def _session_of(turn: Turn) -> int:
@@ -409,6 +417,7 @@ async def _next_step(turn: Turn, stage: str | None, text: str) -> Reply:
     planned = await sessions.plan_draft(
         turn.session, turn.member, turn.desk.settings.tz, turn.now, place=text
     )
+    await sessions.announce(turn.session, planned, turn.desk.settings.announce_chat, turn.now)
     reply = await session_page(
         turn, planned.id, "✅ " + turn._("The session is planned: members can sign up.")
     )
