@@ -59,13 +59,14 @@ from models.free_text import has_hidden_characters
 from models.machines import Machine, MachineKind, authorize, get_machine
 from models.members import Member, require_manager
 from models.notices import Notice
-from models.opening import local_datetime
+from models.opening import closed_days, local_datetime
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 PLACE_MAX = 200
 REASON_MAX = 200
 SEATS_MAX = 500
+REPEAT_WEEKS_MAX = 12
 LENGTH_MAX = timedelta(days=1)  # a session is held in a day (workshops over weeks: several sessions)
 
 
@@ -242,6 +243,14 @@ class CancelTooLate(DomainError):
         self.deadline = deadline
 
 
+class AlreadyRepeated(DomainError):
+    """The session was already repeated weekly (or is itself a repeat)."""
+
+
+class BadRepeat(DomainError):
+    """A session repeats weekly for 1 to REPEAT_WEEKS_MAX more weeks."""
+
+
 class NotSignedUp(DomainError):
     """The member has no seat and no place on the waitlist of this session."""
 
@@ -393,6 +402,72 @@ async def plan(
     session.add(lab_session)
     await session.flush()
     return lab_session
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    """A week a repeated session could not be planned: the lab is closed (`closure`: its reason),
+    or the day is past."""
+
+    day: date
+    closed: bool
+    closure: str = ""
+
+
+@dataclass(frozen=True)
+class Repeated:
+    planned: list[LabSession]
+    skipped: list[SkippedDay]
+
+
+async def repeat_weekly(
+    session: AsyncSession, manager: Member, session_id: int, weeks: int, tz: ZoneInfo, now: datetime
+) -> Repeated:
+    """Plan the session again at the same local time each week for `weeks` more weeks (managers
+    only), each a session of its own; a week on a closure day, or already past, is skipped and said.
+    Repeating twice (two presses, two managers) is AlreadyRepeated: the session's row is taken
+    first, so the second finds the first's repeats."""
+    require_manager(manager)
+    if not 1 <= weeks <= REPEAT_WEEKS_MAX:
+        raise BadRepeat(str(weeks))
+    first = await get_session(session, session_id, lock=True)
+    if first.cancelled:
+        raise SessionCancelled(str(session_id))
+    repeated = await session.scalar(select(LabSession.id).where(LabSession.repeats_id == first.id).limit(1))
+    if first.repeats_id is not None or repeated is not None:
+        raise AlreadyRepeated(str(session_id))
+    local = first.start_at.astimezone(tz)
+    minute, length = local.hour * 60 + local.minute, first.end_at - first.start_at
+    days = [local.date() + timedelta(weeks=n) for n in range(1, weeks + 1)]
+    closures = await closed_days(session, days[0], days[-1])
+    planned, skipped = [], []
+    for day in days:
+        start = local_datetime(day, minute, tz).astimezone(UTC)
+        if day in closures:
+            skipped.append(SkippedDay(day, True, closures[day]))
+            continue
+        if start <= now:
+            skipped.append(SkippedDay(day, False))
+            continue
+        copy = await plan(
+            session,
+            manager,
+            kind=first.kind,
+            title=first.title,
+            start=start,
+            end=start + length,
+            seats=first.seats,
+            minimum=first.minimum,
+            description=first.description,
+            place=first.place,
+            machine_id=first.machine_id,
+            machine_kind=first.machine_kind,
+            now=now,
+        )
+        copy.repeats_id = first.id
+        planned.append(copy)
+    await session.flush()
+    return Repeated(planned, skipped)
 
 
 async def get_session(session: AsyncSession, session_id: int, *, lock: bool = False) -> LabSession:

@@ -4,6 +4,7 @@ session is cancelled; through the real application and the fake Bot API."""
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,10 +14,11 @@ from bot.core.i18n import Texts
 from bot.core.messages import Outgoing
 from bot.core.outbox import send
 from bot.features.sessions.messages import announcement
+from models.opening import Closure
 from models.sessions import LabSession, SessionAnnounced
 from tests.factories import paris
 from tests.fakebot import ApiCall, FakeBotApi
-from tests.harness import ALICE, BOB, MANAGER, Clock, running_bot, say, tap, test_settings
+from tests.harness import ALICE, BOB, MANAGER, Clock, press_data, running_bot, say, tap, test_settings
 from tests.test_e2e_sessions import plain, tap_exact
 
 CHANNEL = -1001234567890
@@ -127,3 +129,38 @@ async def test_a_channel_named_by_its_username_is_where_the_post_goes() -> None:
     assert recorder.sent == ["@fablab_annonces"]
     assert await send(recorder, 42, Outgoing("Bonjour")) == 7  # type: ignore[arg-type]
     assert recorder.sent[-1] == 42
+
+
+async def test_a_session_repeated_weekly_in_one_go_skips_a_closed_day_and_announces_each(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        session.add(Closure(day=date(2030, 3, 22), reason="Inventaire"))
+    settings = test_settings(fake, database_url, announce_chat=str(CHANNEL))
+    async with running_bot(settings, Clock()):
+        planned = await plan_through_buttons(fake, "Repair café")
+        assert (
+            "La répéter chaque semaine ? Touchez le nombre de semaines en plus (chaque vendredi à 18:00)."
+            in plain(planned)
+        )
+        repeated = await tap_exact(fake, MANAGER, "3")
+        assert plain(repeated).splitlines() == [
+            "🔁 2 autres séances programmées :",
+            "• vendredi 15 mars, 18:00–20:00",
+            "• vendredi 29 mars, 18:00–20:00",
+            "",
+            "Non programmées :",
+            "• vendredi 22 mars — le lab est fermé (Inventaire)",
+        ]
+        # The same button again: kindly refused, nothing more planned.
+        data = next(d for label, d in planned.buttons() if label == "3")
+        assert data is not None
+        again = await press_data(fake, MANAGER, data)
+        assert "Cette séance se répète déjà chaque semaine." in again.params.get("text", "")
+        await fake.wait_for(lambda c: len(_posts(fake)) == 3)
+    async with sessions() as session:
+        rows = list(await session.scalars(select(LabSession).order_by(LabSession.start_at)))
+    assert [r.start_at for r in rows] == [paris(8, 18), paris(15, 18), paris(29, 18)]
+    assert [r.repeats_id for r in rows] == [None, rows[0].id, rows[0].id]
+    assert {(r.title, r.seats, r.place) for r in rows} == {("Repair café", 2, "Salle B")}
+    assert len(_posts(fake)) == 3  # each occurrence announced once

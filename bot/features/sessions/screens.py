@@ -421,8 +421,47 @@ async def _next_step(turn: Turn, stage: str | None, text: str) -> Reply:
     reply = await session_page(
         turn, planned.id, "✅ " + turn._("The session is planned: members can sign up.")
     )
+    weekday = turn.texts.day(planned.start_at.astimezone(turn.desk.settings.tz).date()).split()[0]
+    reply.text = (
+        (reply.text or "")
+        + "\n\n🔁 "
+        + turn._("Repeat it weekly? Tap for how many more weeks (every {weekday} at {time}).").format(
+            weekday=weekday, time=turn.texts.time(planned.start_at)
+        )
+    )
+    reply.markup = keyboards.repeat_weeks(turn.texts, planned.id)
     reply.new_message = turn.press is None
     return reply
+
+
+async def repeat_chosen(turn: Turn) -> Reply:
+    """Plan the session again each week; the weeks that could not be (closed, past) are listed."""
+    _ = turn._
+    press = turn.pressed(routes.RepeatChosen)
+    done = await sessions.repeat_weekly(
+        turn.session, turn.member, press.session, press.weeks, turn.desk.settings.tz, turn.now
+    )
+    for planned in done.planned:
+        await sessions.announce(turn.session, planned, turn.desk.settings.announce_chat, turn.now)
+    lines = [
+        "🔁 "
+        + turn.texts.ngettext(
+            "{count} more session planned:", "{count} more sessions planned:", len(done.planned)
+        ).format(count=len(done.planned))
+    ]
+    lines += [f"• {turn.texts.when(p.start_at, p.end_at)}" for p in done.planned]
+    if done.skipped:
+        lines += ["", _("Not planned:")]
+        for skipped in done.skipped:
+            why = (
+                _("the lab is closed ({reason})").format(reason=skipped.closure)
+                if skipped.closed and skipped.closure
+                else _("the lab is closed")
+                if skipped.closed
+                else _("already past")
+            )
+            lines.append(f"• {turn.texts.day(skipped.day)} — {why}")
+    return Reply(text="\n".join(lines), markup=keyboards.to_session(turn.texts, press.session))
 
 
 FEATURE = Feature(
@@ -448,6 +487,7 @@ FEATURE = Feature(
         routes.CancelSessionConfirmed: cancel_session,
         routes.Attendance: attendance,
         routes.AttendanceMarked: mark_attendance,
+        routes.RepeatChosen: repeat_chosen,
     },
     awaits=[typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text)],
 )
