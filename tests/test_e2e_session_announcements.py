@@ -66,7 +66,10 @@ async def test_a_new_session_is_announced_once_and_the_post_follows_its_seats_an
         page = await say(fake, ALICE, f"/start s{session_id}")
         assert "Repair café" in plain(page) and "2 seats left" in plain(page)
         await tap(fake, ALICE, "Sign up")
-        assert not fake.calls_of("editMessageText", CHANNEL)  # a seat taken, not the last: no edit
+        assert not fake.calls_of("editMessageText", CHANNEL)
+        # A link to a session that does not exist is answered, not a traceback.
+        gone = await say(fake, ALICE, "/start s999999")
+        assert "no longer available" in plain(gone)  # a seat taken, not the last: no edit
         # Bob takes the last seat: the post says it is full.
         await say(fake, BOB, f"/start s{session_id}")
         await tap(fake, BOB, "Sign up")
