@@ -56,6 +56,10 @@ async def test_a_request_is_answered_with_a_session_the_member_signs_up_to_in_on
         assert "Friday 8 March, 18:00–20:00 — Formation laser" in (offered.text or "")
         signed = await tap(fake, ALICE, "Formation laser")
         assert "You are signed up. See you there!" in (signed.text or "")
+        await say(fake, ALICE, "/book")
+        await tap(fake, ALICE, "Trotec Speedy")
+        offered = await tap(fake, ALICE, "Ask for a training")
+        assert "18:00–20:00 — Formation laser — you are signed up" in (offered.text or "")
 
         # Bob would rather another date: his request goes to the managers, with three answers.
         await tap(fake, BOB, "Book a machine")

@@ -15,6 +15,7 @@ from bot.features import keyboards as shared
 from bot.features.training_requests import keyboards, routes
 from models import machines, session_requests, sessions
 from models.machines import Machine
+from models.sessions import SignUpStatus
 
 OFFERED = 5  # training sessions shown at most
 
@@ -27,9 +28,13 @@ async def ask_training(turn: Turn, machine: Machine) -> Reply:
         return await send_request(turn, machine)
     lines = ["🎓 " + turn._("Next training sessions on {machine}:").format(machine=machine.name), ""]
     for seen in offered:
-        lines.append(
-            f"• {turn.texts.when(seen.session.start_at, seen.session.end_at)} — {seen.session.title}"
-        )
+        mine = ""
+        if seen.mine is SignUpStatus.SIGNED_UP:
+            mine = " — " + turn._("you are signed up")
+        elif seen.mine is SignUpStatus.WAITLISTED:
+            mine = " — " + turn._("you are on the waitlist")
+        when = turn.texts.when(seen.session.start_at, seen.session.end_at)
+        lines.append(f"• {when} — {seen.session.title}{mine}")
     lines += ["", turn._("Tap a session to sign up, or ask the fab managers for another date.")]
     return Reply(text="\n".join(lines), markup=keyboards.offered_sessions(turn.texts, machine.id, offered))
 
