@@ -26,6 +26,7 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.quotas import Quota
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.typed_booking import BookingStep
@@ -42,6 +43,7 @@ __all__ = [
     "ChatJoinRequest",
     "Closure",
     "Consumable",
+    "DeclineReasonInput",
     "DigestRun",
     "Downtime",
     "LabSession",

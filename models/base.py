@@ -124,6 +124,7 @@ PENDING_TABLES = (
     "booking_steps",
     "session_drafts",
     "revoke_reason_inputs",
+    "decline_reasons",
 )
 
 

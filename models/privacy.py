@@ -134,6 +134,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
+    answered = await session.scalars(
+        select(TrainingRequest)
+        .where(TrainingRequest.answered_by_id == member.id)
+        .order_by(TrainingRequest.requested_at)
+    )
     memberships = await session.scalars(
         select(ProjectMember)
         .options(selectinload(ProjectMember.project))
@@ -287,8 +292,21 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(t.machine_id),
                 "at": _iso(t.requested_at),
                 "granted_at": _iso(t.granted_at),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason,
+                "proposed_session_id": t.proposed_session_id,
             }
             for t in requests
+        ],
+        # Another member's request she answered: only her answer (a decline's reason is hers).
+        "training_requests_you_answered": [
+            {
+                "machine": machines.get(t.machine_id),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason if t.declined_at else None,
+                "proposed_session_id": t.proposed_session_id,
+            }
+            for t in answered
         ],
         "projects": [
             {
@@ -535,6 +553,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),
+    "training_requests": ("decline_reason",),
 }
 # Text columns that are not free text about people, and why.
 NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {

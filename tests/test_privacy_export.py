@@ -45,6 +45,7 @@ from models.projects import (
     Role,
     Visibility,
 )
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
 from models.typed_booking import BookingStep
@@ -72,6 +73,7 @@ HER_ACTION_ONLY = {
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
     ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
     ("session_signups", "attendance_marked_by_id"): {"attended"},
+    ("training_requests", "answered_by_id"): {"declined_at", "decline_reason"},
 }
 
 
@@ -195,6 +197,13 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 updated_at=T[21],
             ),
             TrainingRequest(member_id=eve.id, machine_id=printer.id, requested_at=T[22], granted_at=T[23]),
+            TrainingRequest(
+                member_id=eve.id,
+                machine_id=printer.id,
+                requested_at=T[71],
+                declined_at=T[72],
+                decline_reason="Pas avant la rentrée",
+            ),
             WaitlistEntry(
                 member_id=eve.id,
                 machine_id=printer.id,
@@ -360,6 +369,18 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             ),
         ]
     )
+    answered = TrainingRequest(
+        member_id=bob.id,
+        machine_id=printer.id,
+        requested_at=T[73],
+        declined_at=T[74],
+        decline_reason="Machine réservée à l'équipe",
+        proposed_session_id=workshop.id,
+        answered_by_id=eve.id,
+    )
+    session.add(answered)
+    await session.flush()
+    session.add(DeclineReasonInput(member_id=eve.id, request_id=answered.id, created_at=T[75]))
     sent = queue_row(
         session,
         chat_id=eve.telegram_id,

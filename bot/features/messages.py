@@ -17,6 +17,7 @@ from bot.features.projects import messages as projects
 from bot.features.sessions import messages as sessions
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
+from bot.features.training_requests import messages as training_requests
 from bot.features.trainings import messages as trainings
 from bot.features.updates import messages as updates
 
@@ -31,5 +32,6 @@ MODULES = (
     stats,
     stock,
     trainings,
+    training_requests,
     updates,
 )

@@ -23,6 +23,7 @@ from bot.features.on_behalf import refusals as on_behalf
 from bot.features.projects import refusals as projects
 from bot.features.sessions import refusals as sessions
 from bot.features.stock import refusals as stock
+from bot.features.training_requests import refusals as training_requests
 from bot.features.updates import refusals as updates
 from models import errors
 
@@ -49,6 +50,7 @@ TABLES: dict[str, Refusals] = {
     "projects": projects.REFUSALS,
     "sessions": sessions.REFUSALS,
     "stock": stock.REFUSALS,
+    "training_requests": training_requests.REFUSALS,
     "updates": updates.REFUSALS,
 }
 REFUSALS: dict[type[errors.DomainError], Refusal] = merge(TABLES)

@@ -23,6 +23,7 @@ from bot.features.projects.feature import FEATURE as PROJECTS
 from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.training_requests.screens import FEATURE as TRAINING_REQUESTS
 from bot.features.trainings.screens import FEATURE as TRAININGS
 from bot.features.updates.screens import FEATURE as UPDATES
 
@@ -43,6 +44,7 @@ def features() -> list[Feature]:
         TRAININGS,
         PROJECTS,
         SESSIONS,
+        TRAINING_REQUESTS,
         STATS,
         PRIVACY,
     ]
