@@ -399,3 +399,12 @@ async def test_a_draft_is_a_managers_one_question_and_lapses(session: AsyncSessi
     )
     with pytest.raises(NotFound):  # the draft is gone with the planning
         await lab_sessions.get_draft(session, manager, NOW)
+
+
+def test_a_title_with_an_emoji_drawn_from_several_is_kept_and_a_hidden_joiner_refused() -> None:
+    # 🏳️‍🌈 and ❤️‍🔥: the symbol's emoji selector (U+FE0F) comes before the joiner; one picture.
+    for title in ("🏳️\u200d🌈 Soirée des fiertés", "❤️\u200d🔥 Atelier braséro", "👩🏽\u200d🔧 Repair café"):
+        assert lab_sessions.clean_title(title) == title
+    for hidden in ("Laser\ufe0f\u200d101", "\ufe0f\u200d🔥 Atelier", "Laser\u200d101"):
+        with pytest.raises(lab_sessions.SessionHiddenCharacters):
+            lab_sessions.clean_title(hidden)
