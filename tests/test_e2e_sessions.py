@@ -9,14 +9,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.jobs import cancel_sessions_below_minimum, remind_sessions
+from bot.features.sessions.routes import MinimumChosen
 from models import machines
 from models import sessions as lab_sessions
 from models.machines import Machine
 from models.members import Member
-from models.sessions import LabSession, SessionKind, SignUp, SignUpStatus
+from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from tests.factories import NOW, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser, _buttons_of
-from tests.harness import ALICE, BOB, MANAGER, Clock, job_context, running_bot, say, tap, test_settings
+from tests.harness import (
+    ALICE,
+    BOB,
+    MANAGER,
+    Clock,
+    job_context,
+    press_data,
+    running_bot,
+    say,
+    tap,
+    test_settings,
+)
 
 CAROL = FakeUser(1003, "Carol", language_code="en")
 
@@ -243,3 +255,39 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         assert not await machines.is_authorized(session, bob, laser)
         seats = {s.member_id: s.attended for s in await session.scalars(select(SignUp))}
         assert seats[alice.id] is True
+
+
+async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_typing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await say(fake, MANAGER, "/start")
+        await tap(fake, MANAGER, "Ateliers et formations")
+        await tap(fake, MANAGER, "Programmer une séance")
+        await tap(fake, MANAGER, "Atelier")
+        await tap(fake, MANAGER, "ven. 8 mars")
+        await tap(fake, MANAGER, "18:00")
+        await tap_exact(fake, MANAGER, "2 h")
+        await tap_exact(fake, MANAGER, "2")  # two seats
+        refused = await press_data(fake, MANAGER, MinimumChosen(9).data())  # a forged (or stale) minimum
+        text = (refused.params.get("text") or "").replace("\xa0", " ")
+        assert "Le nombre minimum de participants doit être entre 0 et le nombre de places." in text
+        async with sessions() as session:
+            draft = await session.scalar(select(SessionDraft))
+            assert draft is not None and draft.minimum is None and draft.stage is None  # no title awaited
+        # The right choice goes on, and the session is planned.
+        await say(fake, MANAGER, "/sessions")
+        await tap(fake, MANAGER, "Programmer une séance")
+        await tap(fake, MANAGER, "Atelier")
+        await tap(fake, MANAGER, "ven. 8 mars")
+        await tap(fake, MANAGER, "18:00")
+        await tap_exact(fake, MANAGER, "2 h")
+        await tap_exact(fake, MANAGER, "2")
+        assert "Envoyez le titre de la séance" in plain(await tap_exact(fake, MANAGER, "2"))
+        await say(fake, MANAGER, "Repair café")
+        await tap(fake, MANAGER, "Sans description")
+        planned = await tap(fake, MANAGER, "Au lab")
+        assert "La séance est programmée" in plain(planned)
+    async with sessions() as session:
+        assert [(s.seats, s.minimum) for s in await session.scalars(select(LabSession))] == [(2, 2)]
