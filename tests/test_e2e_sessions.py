@@ -17,18 +17,7 @@ from models.members import Member
 from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from tests.factories import NOW, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser, _buttons_of
-from tests.harness import (
-    ALICE,
-    BOB,
-    MANAGER,
-    Clock,
-    job_context,
-    press_data,
-    running_bot,
-    say,
-    tap,
-    test_settings,
-)
+from tests.harness import ALICE, BOB, MANAGER, Clock, job_context, running_bot, say, tap, test_settings
 
 CAROL = FakeUser(1003, "Carol", language_code="en")
 
@@ -257,6 +246,14 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         assert seats[alice.id] is True
 
 
+async def _two_seats_workshop(fake: FakeBotApi) -> None:
+    """From the sessions' list, a manager plans a workshop on Friday 8 March, 18:00, 2 h, two seats."""
+    for label in ("Programmer une séance", "Atelier", "ven. 8 mars", "18:00"):
+        await tap(fake, MANAGER, label)
+    for label in ("2 h", "2"):
+        await tap_exact(fake, MANAGER, label)
+
+
 async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_typing(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
@@ -264,13 +261,10 @@ async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_t
     async with running_bot(test_settings(fake, database_url), clock):
         await say(fake, MANAGER, "/start")
         await tap(fake, MANAGER, "Ateliers et formations")
-        await tap(fake, MANAGER, "Programmer une séance")
-        await tap(fake, MANAGER, "Atelier")
-        await tap(fake, MANAGER, "ven. 8 mars")
-        await tap(fake, MANAGER, "18:00")
-        await tap_exact(fake, MANAGER, "2 h")
-        await tap_exact(fake, MANAGER, "2")  # two seats
-        refused = await press_data(fake, MANAGER, MinimumChosen(9).data())  # a forged (or stale) minimum
+        await _two_seats_workshop(fake)
+        mark = fake.mark()
+        fake.press(MANAGER, fake.last_message(MANAGER.id) or {}, MinimumChosen(9).data())  # forged, or stale
+        refused = await fake.wait_for_call("answerCallbackQuery", after=mark)
         text = (refused.params.get("text") or "").replace("\xa0", " ")
         assert "Le nombre minimum de participants doit être entre 0 et le nombre de places." in text
         async with sessions() as session:
@@ -278,12 +272,7 @@ async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_t
             assert draft is not None and draft.minimum is None and draft.stage is None  # no title awaited
         # The right choice goes on, and the session is planned.
         await say(fake, MANAGER, "/sessions")
-        await tap(fake, MANAGER, "Programmer une séance")
-        await tap(fake, MANAGER, "Atelier")
-        await tap(fake, MANAGER, "ven. 8 mars")
-        await tap(fake, MANAGER, "18:00")
-        await tap_exact(fake, MANAGER, "2 h")
-        await tap_exact(fake, MANAGER, "2")
+        await _two_seats_workshop(fake)
         assert "Envoyez le titre de la séance" in plain(await tap_exact(fake, MANAGER, "2"))
         await say(fake, MANAGER, "Repair café")
         await tap(fake, MANAGER, "Sans description")
