@@ -233,6 +233,8 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         mark = fake.mark()
         came = await tap(fake, MANAGER, "Alice")
         assert "Présents : 1 sur 2." in plain(came)
+        toast = await fake.wait_for_call("answerCallbackQuery", after=mark)
+        assert plain(toast) == "Alice : présence notée."  # not « Présence de Alice notée. »
         await _message_to(fake, ALICE, "You are now authorized on Trotec Speedy", after=mark)
         absent = await tap_exact(fake, MANAGER, "❌", nth=1)  # Bob's row
         assert "❌ Bob" in str(absent.buttons())
