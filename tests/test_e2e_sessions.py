@@ -282,3 +282,17 @@ async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_t
         assert "La séance est programmée" in plain(planned)
     async with sessions() as session:
         assert [(s.seats, s.minimum) for s in await session.scalars(select(LabSession))] == [(2, 2)]
+
+
+async def test_late_in_the_evening_today_is_not_offered_for_a_session_with_no_start_left(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    clock = Clock(paris(4, 21, 45))  # Monday 4 March, after the last start offered (21:30)
+    async with running_bot(test_settings(fake, database_url), clock):
+        await say(fake, MANAGER, "/sessions")
+        await tap(fake, MANAGER, "Programmer une séance")
+        days = await tap(fake, MANAGER, "Atelier")
+        labels = [label for label, _data in days.buttons()]
+        assert "lun. 4 mars" not in labels and labels[0] == "mar. 5 mars"  # no day without a time to pick
+        times = await tap(fake, MANAGER, "mar. 5 mars")
+        assert "08:00" in [label for label, _data in times.buttons()]
