@@ -140,3 +140,7 @@ async def test_a_warning_sent_late_says_the_days_really_left(
         assert await warn_lapsing_trainings(job_context(app)) == 1
         warning = await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
         assert "expire le mardi 4 mars 2031, dans 20 jours." in (warning.text or "")
+        # No « la » that would stand for a whole kind of machines too.
+        assert "Passé cette date, une formation de remise à niveau sera nécessaire pour réserver." in (
+            warning.text or ""
+        )
