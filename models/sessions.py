@@ -1080,12 +1080,17 @@ async def get_draft(
 
 
 async def set_draft(session: AsyncSession, manager: Member, now: datetime, **values: object) -> SessionDraft:
-    """Record the manager's next choices (machine, day, start, length, seats, minimum, stage)."""
+    """Record the manager's next choices (machine, day, start, length, seats, minimum, stage).
+
+    A minimum above the seats (a forged press, or fewer seats chosen on an older message once the
+    minimum was) is refused at once, not after the title, description and place were typed."""
     draft = await get_draft(session, manager, now)
     for name, value in values.items():
         if name not in DRAFT_CHOICES:
             raise ValueError(f"not a draft choice: {name}")
         setattr(draft, name, value)
+    if draft.minimum is not None and draft.seats is not None and not 0 <= draft.minimum <= draft.seats:
+        raise BadMinimum(f"{draft.minimum} of {draft.seats}")
     await session.flush()
     return draft
 

@@ -299,8 +299,10 @@ async def machine_kind_chosen(turn: Turn) -> Reply:
 
 
 def _ask_day(turn: Turn) -> Reply:
+    """The days ahead with a start time still to come (today only until its last start)."""
     today = turn.desk.rules.today(turn.now)
-    choices = [today + timedelta(days=n) for n in range(PLANNING_DAYS)]
+    days = [today + timedelta(days=n) for n in range(PLANNING_DAYS)]
+    choices = [d for d in days if _start(turn, d, LAST_START) > turn.now]
     return Reply(text="📅 " + turn._("Which day?"), markup=keyboards.days(turn.texts, choices))
 
 
@@ -308,6 +310,8 @@ async def day_chosen(turn: Turn) -> Reply:
     day = turn.pressed(routes.DayChosen).day
     await sessions.set_draft(turn.session, turn.member, turn.now, day=day)
     starts = [m for m in range(FIRST_START, LAST_START + 1, 30) if _start(turn, day, m) > turn.now]
+    if not starts:  # a day pressed on an older screen, gone by now: the days again
+        return _ask_day(turn)
     return Reply(
         text="🕒 " + turn._("{day}: at what time does it start?").format(day=turn.texts.day(day)),
         markup=keyboards.times(turn.texts, starts),
