@@ -296,3 +296,20 @@ async def test_late_in_the_evening_today_is_not_offered_for_a_session_with_no_st
         assert "lun. 4 mars" not in labels and labels[0] == "mar. 5 mars"  # no day without a time to pick
         times = await tap(fake, MANAGER, "mar. 5 mars")
         assert "08:00" in [label for label, _data in times.buttons()]
+
+
+async def test_a_saturday_workshop_is_still_on_the_managers_list_on_monday_to_mark_who_came(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Attendance is marked from the list: a weekend's sessions stay on it until Monday (three days),
+    older ones leave it; members only ever see the sessions to come."""
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url, default_language="en"), clock):
+        await say(fake, MANAGER, "/start")
+        await _plan(sessions, title="Saturday repair café", start=paris(9, 10), end=paris(9, 12))
+        await _plan(sessions, title="Thursday soldering", start=paris(7, 10), end=paris(7, 12))
+        clock.now = paris(11, 9)  # Monday morning
+        listed = plain(await say(fake, MANAGER, "/sessions"))
+        assert "Saturday repair café" in listed
+        assert "Thursday soldering" not in listed  # four days ago
+        assert "Saturday repair café" not in plain(await say(fake, ALICE, "/sessions"))

@@ -23,8 +23,9 @@ from models.opening import local_datetime
 from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
 
 PAGE_SIZE = 8
-# How long after its start a session stays on a manager's list (to mark who came).
-ATTENDANCE_WINDOW = timedelta(days=1)
+# How long after its start a session stays on a manager's list (to mark who came): a Saturday
+# workshop is still there on Monday morning.
+ATTENDANCE_WINDOW = timedelta(days=3)
 PLANNING_DAYS = 28
 FIRST_START, LAST_START = 8 * 60, 21 * 60 + 30  # the start times offered, every half hour
 LENGTHS = (30, 60, 90, 120, 180, 240, 360, 480)
