@@ -194,7 +194,7 @@ async def where_typed_leads(
         return Refused(Refusal.CLOSED, day, start, asked, reason=calendar.closures.get(day) or "")
     if start is None:
         return ShowStarts(day)
-    bad_length = asked is not None and (asked > machine.max_booking_minutes or asked % machine.slot_minutes)
+    bad_length = asked is not None and (asked > machine.longest_booking or asked % machine.slot_minutes)
     # The nearest starts are offered for the length typed, when the machine allows it.
     offered = None if bad_length else asked
     free = await bookings.day_availability(session, machine, day, rules, now)
@@ -207,7 +207,7 @@ async def where_typed_leads(
         shown = hours if refusal is Refusal.NOT_OPEN else []
         return Refused(refusal, day, start, asked, nearest, offered, shown)
     if asked is not None and bad_length:
-        too_long = asked > machine.max_booking_minutes
+        too_long = asked > machine.longest_booking
         return Refused(Refusal.TOO_LONG if too_long else Refusal.BAD_LENGTH, day, start, asked)
     if minutes in await bookings.free_lengths(session, machine, start, rules, now):
         return ShowLengths(start) if typed.end is None else ShowConfirm(start, minutes)

@@ -83,7 +83,7 @@ def refused(texts: Texts, refusal: Refused, machine: Machine, horizon_days: int)
         hours=", ".join(f"{texts.time(opens)}–{texts.time(closes)}" for opens, closes in refusal.hours),
         machine=machine.name,
         step=texts.duration(machine.slot_minutes),
-        longest=texts.duration(machine.max_booking_minutes),
+        longest=texts.duration(machine.longest_booking),
     )
     if refusal.refusal is Refusal.CLOSED and refusal.reason:
         why += " " + _("Reason: {reason}").format(reason=refusal.reason)
