@@ -49,8 +49,10 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
         )
     next_start = None
     if machine.bookable:
+        # Past the machine's notice: a start it would refuse at Confirm is no slot to offer.
+        after = await bookings.earliest_start(turn.session, turn.member, machine, turn.now)
         free = await bookings.next_free_starts(
-            turn.session, machine, machine.slot_minutes, turn.now, turn.desk.rules, turn.now, limit=1
+            turn.session, machine, machine.slot_minutes, after, turn.desk.rules, turn.now, limit=1
         )
         next_start = free[0] if free else None
         if next_start is None:
