@@ -106,3 +106,28 @@ async def test_a_waitlist_offer_is_held_to_the_quota_too(
             "⛔️ You have already booked 1 h on the 3D printers on Tuesday 5 March (maximum 1 h). "
             "You can book again from Wednesday 6 March."
         )
+
+
+async def test_a_typed_slot_over_a_quota_says_what_was_read_and_which_limit(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """« mardi 14h-16h » over a 1 h daily quota: what was read, then the limit, in the booking's
+    flow (the refusal alone left the member guessing how their text was read)."""
+    async with sessions.begin() as session:
+        await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, CAMILLE, "/start")
+        await tap(fake, CAMILLE, "Réserver une machine")
+        await tap(fake, CAMILLE, "Prusa MK4")
+        refused = await say(fake, CAMILLE, "mardi 14h-16h")
+        assert (refused.text or "").replace("\xa0", " ") == (
+            "📅 J'ai compris : mardi 5 mars, 14:00–16:00.\n\n"
+            "⛔️ C'est plus que les 1 h par jour que vous pouvez réserver sur les imprimantes 3D. "
+            "Rien n'a été réservé."
+        )
+        assert any("Retour" in label for label, _ in refused.buttons())
+        # Within the quota, the confirmation says the slot itself (no « J'ai compris » above it).
+        confirm = await say(fake, CAMILLE, "mardi 14h-15h")
+        assert (confirm.text or "").replace("\xa0", " ").startswith("Réserver ce créneau ?")
+    async with sessions() as session:
+        assert list(await session.scalars(select(Booking))) == []

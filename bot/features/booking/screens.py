@@ -230,7 +230,11 @@ async def confirm(turn: Turn) -> Reply:
     return await _confirm_screen(turn, machine, start, minutes)
 
 
-async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> Reply:
+async def _confirm_screen(
+    turn: Turn, machine: machines.Machine, start: datetime, minutes: int, *, typed_as: str = ""
+) -> Reply:
+    """Book this slot? Or the limit it is over (`typed_as`: what was read of a typed slot, said
+    above a refusal, the confirmation itself saying the slot)."""
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     day = start.astimezone(turn.texts.tz).date()
     await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
@@ -238,7 +242,8 @@ async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime
     try:  # said before Confirm; Confirm checks again, with the member's bookings taking turns
         await bookings.check_limits(turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now)
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
-        return _over_a_limit(turn, machine, minutes, over)
+        reply = _over_a_limit(turn, machine, minutes, over)
+        return _above("📅 " + typed_as, reply) if typed_as else reply
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
     return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
 
@@ -353,7 +358,8 @@ async def typed_day_or_time(turn: Turn, text: str) -> Reply:
         note = typed.read_as(turn.texts, outcome.start, None)
         return _above("📅 " + note, await _length_screen(turn, machine, outcome.start))
     if isinstance(outcome, typed_booking.ShowConfirm):
-        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes)
+        typed_as = typed.read_as(turn.texts, outcome.start, outcome.minutes)
+        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes, typed_as=typed_as)
     note = typed.refused(turn.texts, outcome, machine, rules.horizon_days)
     if outcome.refusal in (typed_booking.Refusal.TOO_LONG, typed_booking.Refusal.BAD_LENGTH):
         assert outcome.start is not None  # a free start: the lengths it allows
