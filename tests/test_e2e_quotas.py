@@ -122,7 +122,7 @@ async def test_a_typed_slot_over_a_quota_says_what_was_read_and_which_limit(
         refused = await say(fake, CAMILLE, "mardi 14h-16h")
         assert (refused.text or "").replace("\xa0", " ") == (
             "📅 J'ai compris : mardi 5 mars, 14:00–16:00.\n\n"
-            "⛔️ C'est plus que les 1 h par jour que vous pouvez réserver sur les imprimantes 3D. "
+            "⛔️ Vous ne pouvez pas réserver plus de 1 h par jour sur les imprimantes 3D. "
             "Rien n'a été réservé."
         )
         assert any("Retour" in label for label, _ in refused.buttons())
