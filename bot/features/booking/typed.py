@@ -46,6 +46,7 @@ REFUSED = {
     Refusal.TAKEN: N_("That slot is already taken."),
     Refusal.TOO_LONG: N_("{machine} can be booked for {longest} at most."),
     Refusal.BAD_LENGTH: N_("{machine} is booked by steps of {step}."),
+    Refusal.OVERNIGHT: N_("The end is before the start: {machine} cannot be booked overnight."),
 }
 
 
