@@ -378,3 +378,20 @@ async def test_the_machines_page_offers_the_next_slot_past_the_machines_notice(
         assert "Your booking is confirmed." in (done.text or "")
         page = await say(fake, MANAGER, f"/start m{prusa}")
         assert "Prochain créneau libre : lun. 4 mars 09:00." in (page.text or "")  # the manager reads French
+
+
+async def test_the_page_of_a_machine_needing_a_training_asks_for_one_instead_of_offering_a_slot(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """Bob, not trained on the laser, scans it: no « Book Mon 4 Mar 09:00 » (pressing it was only
+    refused, « needs a training first »), the training to ask for; reporting a problem still there."""
+    async with sessions() as session:
+        laser = await session.scalar(select(Machine.id).where(Machine.name == "Trotec Speedy"))
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        page = await say(fake, BOB, f"/start m{laser}")
+        assert "This machine needs a training before you can book it." in (page.text or "")
+        labels = [label for label, _d in page.buttons()]
+        assert not any(label.startswith("📅") for label in labels), labels
+        assert "⚠️ Report a problem" in labels
+        asked = await tap(fake, BOB, "Ask for a training")
+        assert "Your request was sent to the fab managers." in (asked.text or "")
