@@ -201,6 +201,19 @@ async def choose_length(turn: Turn) -> Reply:
 
 async def _length_screen(turn: Turn, machine: machines.Machine, start: datetime) -> Reply:
     _ = turn._
+    # A start within the machine's notice: said now (with the first possible slot), not after a length.
+    if start < await bookings.earliest_start(turn.session, turn.member, machine, turn.now):
+        end = start + timedelta(minutes=machine.slot_minutes)
+        try:
+            await bookings.check_limits(
+                turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now
+            )
+        except quotas.TooShortNotice as over:  # the first possible start: to its lengths
+            return Reply(
+                text="⛔️ " + refusal_text(turn.texts, over),
+                markup=booking_keyboards.nearest(turn.texts, machine, [over.first_start], None),
+                toast=_("Not booked: a booking limit."),
+            )
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
