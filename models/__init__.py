@@ -3,6 +3,7 @@
 from models.audit import ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
+from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
@@ -25,6 +26,7 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.quotas import Quota
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.typed_booking import BookingStep
@@ -41,6 +43,7 @@ __all__ = [
     "ChatJoinRequest",
     "Closure",
     "Consumable",
+    "DeclineReasonInput",
     "DigestRun",
     "Downtime",
     "LabSession",
@@ -55,6 +58,7 @@ __all__ = [
     "MemberSearch",
     "NoShowReleased",
     "NoteRequest",
+    "OnBehalfAsk",
     "OpeningHours",
     "OutboxMessage",
     "Project",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    String,
     and_,
     func,
     literal_column,
@@ -48,6 +49,8 @@ from models.opening import LabCalendar, local_datetime
 # (the machines' checks), so within one day: a range query on start_at bounded by this span finds
 # every booking overlapping a window without scanning history.
 MAX_BOOKING_SPAN = timedelta(days=1)
+# The longest label of a guest's or a workshop's booking (« Club robotique du collège »).
+GUEST_LABEL_LENGTH = 100
 
 
 class BookingStatus(enum.StrEnum):
@@ -89,11 +92,21 @@ class Booking(Base):
     # checked in within its machine's check-in minutes was released as a no-show (then cancelled).
     checked_in_at: Mapped[datetime | None]
     no_show_at: Mapped[datetime | None]
+    # A fab manager's booking on behalf of someone (models/booked_for.py): who made it and, for a
+    # guest or a workshop (then held under the manager's name), the label it is shown with.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    guest_label: Mapped[str | None] = mapped_column(String(GUEST_LABEL_LENGTH))
     # When the member was told, at the start, to check in (claimed once by scheduler/checkin.py).
     checkin_asked_at: Mapped[datetime | None]
 
-    member: Mapped[Member] = relationship(lazy="raise")
+    member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     machine: Mapped[Machine] = relationship(lazy="raise")
+
+    @property
+    def holder(self) -> str:
+        """Who the booking is for, as managers see it: the guest's label, or the member's first name
+        (needs `member` loaded when it has no label)."""
+        return self.guest_label or self.member.first_name
 
     @property
     def minutes(self) -> int:
@@ -359,11 +372,7 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
-    if not member.is_manager:
-        # The member's bookings take turns, so two at once cannot both pass a quota (check_limits).
-        # Taken before the machine's lock: a turn that updated the member's row first (a new
-        # username) then books waits here, rather than each holding what the other needs.
-        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    await take_members_turn(session, member)
     machine = await get_machine(session, machine_id, booking_lock=True)
     await check_bookable(session, member, machine, now=now)
     await validate_slot(session, machine, start, minutes, rules, now)
@@ -393,6 +402,15 @@ async def book(
     return booking
 
 
+async def take_members_turn(session: AsyncSession, member: Member) -> None:
+    """Lock the member's row: their bookings (and changes of them) take turns, so two at once cannot
+    both pass a quota (check_limits). Taken before the machine's lock: a turn that updated the
+    member's row first (a new username) then books waits here, rather than each holding what the
+    other needs. Managers are exempt from quotas: no lock."""
+    if not member.is_manager:
+        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+
+
 async def earliest_start(session: AsyncSession, member: Member, machine: Machine, now: datetime) -> datetime:
     """The first instant the member may book the machine to start at: now, or past the machine's
     notice (managers are exempt), as check_limits holds it."""
@@ -410,17 +428,22 @@ async def check_limits(
     end: datetime,
     rules: BookingRules,
     now: datetime,
+    *,
+    editing: Booking | None = None,
 ) -> None:
     """Refuse a booking over the member's quotas or too short notice (models/quotas.py); managers
     are exempt. The caller holds the member's row locked (book does): their bookings made at the same
     instant take turns, so two of them cannot both pass a quota (SQLite serializes every transaction
-    anyway)."""
+    anyway). `editing`: the booking getting this new span (models/booking_edits.py): its old span is
+    not counted, it is no new upcoming booking, and the notice applies only to a new start."""
     if member.is_manager:
         return
     limits = await quotas.limits_for(session, machine)
     if not limits.any:
         return
-    if (notice := limits.notice_minutes) is not None and start < now + timedelta(minutes=notice.value):
+    moved = editing is None or editing.start_at != start
+    notice = limits.notice_minutes
+    if notice is not None and moved and start < now + timedelta(minutes=notice.value):
         minutes = int((end - start).total_seconds() // 60)
         earliest = now + timedelta(minutes=notice.value)
         first = await next_free_starts(session, machine, minutes, earliest, rules, now, limit=1)
@@ -440,6 +463,7 @@ async def check_limits(
             select(Booking.start_at, Booking.end_at).where(
                 Booking.member_id == member.id,
                 Booking.status == BookingStatus.CONFIRMED,
+                Booking.id != (editing.id if editing is not None else -1),
                 where,  # type: ignore[arg-type]
                 Booking.start_at >= window_start - MAX_BOOKING_SPAN,
                 Booking.start_at < window_end,
@@ -470,7 +494,7 @@ async def check_limits(
                 raise quotas.WeeklyQuotaReached(
                     counted, weekly.value, used, monday, this_week=monday == quotas.week_of(rules.today(now))
                 )
-    if (upcoming := limits.max_upcoming) is not None:
+    if (upcoming := limits.max_upcoming) is not None and editing is None:
         counted, where = scope(upcoming)
         ends = list(
             await session.scalars(
@@ -702,6 +726,8 @@ class Reminder(Notice, kind="reminder"):
     minutes_left: int | None = None
     # Whether the booking's machine asks for a check-in (and releases a booking not checked in).
     checkin_minutes: int = 0
+    # The label of a fab manager's booking for a guest or a workshop (models/booked_for.py).
+    guest: str | None = None
 
 
 REMINDER = Reminder.kind  # the outbox kind of a booking reminder
@@ -718,9 +744,9 @@ class BookingConfirmed(Notice, kind="booking_confirmed"):
     reminder_minutes: int | None = None  # None: no reminder will come
 
 
-def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
-    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
-    notice = BookingConfirmed(
+def confirmation(booking: Booking, rules: BookingRules) -> BookingConfirmed:
+    """The chat's confirmation of a booking just made (needs `machine` loaded)."""
+    return BookingConfirmed(
         booking_id=booking.id,
         machine=booking.machine.name,
         machine_kind=booking.machine.kind,
@@ -728,7 +754,11 @@ def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules
         end=booking.end_at,
         reminder_minutes=rules.reminder_minutes(booking),
     )
-    outbox.notify_member(session, booking.member, notice, now)
+
+
+def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
+    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
+    outbox.notify_member(session, booking.member, confirmation(booking, rules), now)
 
 
 def reminder_subject(booking_id: int) -> str:
@@ -792,6 +822,7 @@ async def queue_due_reminders(
                 note=item.note,
                 minutes_left=max(0, int((booking.start_at - now).total_seconds() // 60)),
                 checkin_minutes=booking.machine.checkin_minutes,
+                guest=booking.guest_label,
             ),
             now,
             expires_at=booking.start_at,

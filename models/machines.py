@@ -173,7 +173,8 @@ class Authorization(Base):
 
 
 class TrainingRequest(Base):
-    """A member asking to be trained on a machine; open until a manager authorizes them."""
+    """A member asking to be trained on a machine; open until a manager authorizes them or declines
+    it (with a reason). A manager may propose a training session meanwhile (models/session_requests.py)."""
 
     __tablename__ = "training_requests"
 
@@ -182,6 +183,13 @@ class TrainingRequest(Base):
     machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
     requested_at: Mapped[datetime]
     granted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    # The training session a manager proposed (the member was told, with a one-tap sign-up).
+    proposed_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lab_sessions.id", ondelete="SET NULL")
+    )
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
 
 class Authorized(Notice, kind="authorized"):
@@ -199,6 +207,7 @@ class TrainingRequested(Notice, kind="training_request"):
     member_id: int
     machine: str
     machine_id: int
+    request_id: int = 0  # 0: a request queued before requests could be answered otherwise
 
 
 async def list_machines(session: AsyncSession, *, include_retired: bool = False) -> list[Machine]:
@@ -424,6 +433,7 @@ async def request_training(
             TrainingRequest.member_id == member.id,
             TrainingRequest.machine_id == machine.id,
             TrainingRequest.granted_at.is_(None),
+            TrainingRequest.declined_at.is_(None),
         )
     )
     if pending is not None:
@@ -437,6 +447,7 @@ async def request_training(
         member_id=member.id,
         machine=machine.name,
         machine_id=machine.id,
+        request_id=request.id,
     )
     await notify_managers(session, manager_ids, notice, now)
     return request, True
@@ -490,7 +501,9 @@ async def members_to_authorize(
         if expiry is None or moment < expiry:
             authorized.add(authorization.member_id)
     asked = select(TrainingRequest.member_id).where(
-        TrainingRequest.machine_id == machine.id, TrainingRequest.granted_at.is_(None)
+        TrainingRequest.machine_id == machine.id,
+        TrainingRequest.granted_at.is_(None),
+        TrainingRequest.declined_at.is_(None),
     )
     query = select(Member).where(Member.id.not_in(authorized), Member.erased_at.is_(None))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -104,6 +104,12 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(Booking.member_id == member.id)
         .order_by(Booking.start_at)
     )
+    booked_for_others = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.machine))
+        .where(Booking.booked_by_id == member.id, Booking.member_id != member.id)
+        .order_by(Booking.start_at)
+    )
     reports = await session.scalars(
         select(Report).where(Report.reporter_id == member.id).order_by(Report.created_at)
     )
@@ -128,6 +134,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
+    answered = await session.scalars(
+        select(TrainingRequest)
+        .where(TrainingRequest.answered_by_id == member.id)
+        .order_by(TrainingRequest.requested_at)
+    )
     memberships = await session.scalars(
         select(ProjectMember)
         .options(selectinload(ProjectMember.project))
@@ -221,8 +232,19 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "asked_what_you_used_at": _iso(b.usage_asked_at),
                 "affected_by_ticket": b.affected_ticket_id,
                 "affected_by_downtime": b.affected_downtime_id,
+                "booked_by_a_manager": b.booked_by_id is not None and b.booked_by_id != member.id,
+                "for_a_guest_or_workshop": b.guest_label,
             }
             for b in bookings
+        ],
+        "bookings_you_made_for_others": [
+            {
+                "machine": b.machine.name,
+                "start": _iso(b.start_at),
+                "end": _iso(b.end_at),
+                "booked_at": _iso(b.created_at),
+            }
+            for b in booked_for_others
         ],
         "reports": [
             {
@@ -270,8 +292,21 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(t.machine_id),
                 "at": _iso(t.requested_at),
                 "granted_at": _iso(t.granted_at),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason,
+                "proposed_session_id": t.proposed_session_id,
             }
             for t in requests
+        ],
+        # Another member's request she answered: only her answer (a decline's reason is hers).
+        "training_requests_you_answered": [
+            {
+                "machine": machines.get(t.machine_id),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason if t.declined_at else None,
+                "proposed_session_id": t.proposed_session_id,
+            }
+            for t in answered
         ],
         "projects": [
             {
@@ -500,6 +535,8 @@ class Erased:
 # is either here or in NOT_ABOUT_MEMBERS (tests/test_review_privacy.py checks, so a new column
 # cannot be forgotten).
 FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "bookings": ("guest_label",),
+    "on_behalf_asks": ("label",),
     "authorizations": ("revoke_reason",),
     "closures": ("reason",),
     "downtimes": ("reason",),
@@ -516,6 +553,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),
+    "training_requests": ("decline_reason",),
 }
 # Text columns that are not free text about people, and why.
 NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {

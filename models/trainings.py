@@ -15,6 +15,7 @@ never send one twice; a training renewed since (a later expiry) is warned about 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,7 +49,8 @@ class LaterBooking(Part):
 
 
 class TrainingLapsing(Notice, kind="training_lapsing"):
-    """A member's training lapses soon (`days` is the warning's lead: 30 or 7)."""
+    """A member's training lapses soon (`days` is the warning's lead: 30 or 7; `days_left`, how many
+    days are really left when it was queued: fewer after a restart, or a validity shortened)."""
 
     expires: datetime
     days: int
@@ -57,6 +59,7 @@ class TrainingLapsing(Notice, kind="training_lapsing"):
     # The machine a refresher is asked for (a kind's first machine needing a training).
     machine_id: int | None = None
     later: list[LaterBooking] = field(default_factory=list)
+    days_left: int | None = None  # None: `days` (a warning queued before this field)
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,7 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
         notice = TrainingLapsing(
             expires=expiry,
             days=days,
+            days_left=math.ceil((expiry - now) / timedelta(days=1)),
             machine=machine.name if machine is not None else None,
             machine_kind=authorization.machine_kind,
             machine_id=refresher.id if refresher is not None else None,

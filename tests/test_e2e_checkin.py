@@ -57,7 +57,7 @@ async def _alice_books_and_a_full_day_with_bob_waiting(
         await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
         await waitlist.join(session, bob, prusa.id, TUESDAY, RULES, paris(4, 8))
         booking_id = await session.scalar(
-            select(Booking.id).join(Member).where(Member.telegram_id == ALICE.id)
+            select(Booking.id).join(Booking.member).where(Member.telegram_id == ALICE.id)
         )
         assert booking_id is not None
         return booking_id

@@ -126,3 +126,21 @@ async def test_a_manager_withdraws_for_a_typed_reason_and_the_member_reads_it(
         assert "déjà été retirée" in (await press_data(fake, MANAGER, f"au:y:{grant.id}:1")).params.get(
             "text", ""
         )
+
+
+async def test_a_warning_sent_late_says_the_days_really_left(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """The bot was down when the 30 days' warning fell due: sent 20 days before, it says 20, not 30."""
+    clock = Clock(EXPIRY - timedelta(days=20))
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        await say(fake, MANAGER, "/start")
+        await say(fake, BOB_FR, "/start")
+        await _bob_trained_on_the_laser(sessions)
+        assert await warn_lapsing_trainings(job_context(app)) == 1
+        warning = await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
+        assert "expire le mardi 4 mars 2031, dans 20 jours." in (warning.text or "")
+        # No « la » that would stand for a whole kind of machines too.
+        assert "Passé cette date, une formation de remise à niveau sera nécessaire pour réserver." in (
+            warning.text or ""
+        )

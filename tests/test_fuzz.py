@@ -1813,7 +1813,7 @@ IN_PROJECT = ("approved", "joined")
 REFRESHED = frozenset({"first_name", "last_name", "username", "telegram_language", "last_seen_at"})
 JOB_CHANGES = {
     # What the scheduled jobs may change by themselves.
-    ("bookings", "update"): {"reminded_at", "usage_asked_at"},
+    ("bookings", "update"): {"reminded_at", "usage_asked_at", "checkin_asked_at"},
     ("update_items", "update"): {"reminded_for"},
     ("meetings", "update"): {"reminded_at"},
     ("waitlist", "update"): {"done_at", "notified_at"},
@@ -2043,9 +2043,17 @@ class Judge:
         if changed & {"status", "cancelled_at"}:
             if (s(c.before["status"]), s(c.after["status"])) != ("confirmed", "cancelled"):
                 return "a booking came back"
-            if not (self.pressed(member, "my:y", row["id"]) or member in self.erased | self.revoked):
+            # Released as a no-show by the check-in job: never once checked in.
+            released = c.before["no_show_at"] is None and c.after["no_show_at"] is not None
+            released = released and c.after["checked_in_at"] is None
+            by_member = self.pressed(member, "my:y", row["id"]) or self.pressed(member, "my:yn", row["id"])
+            if not (by_member or released or member in self.erased | self.revoked):
                 return "cancelled by someone else than its member"
-            changed -= {"status", "cancelled_at"}
+            changed -= {"status", "cancelled_at", "no_show_at"}
+        if "checked_in_at" in changed:
+            if c.before["checked_in_at"] is not None or not self.pressed(member, "ci", row["id"]):
+                return "checked in without its member pressing I'm here"
+            changed.discard("checked_in_at")
         if "affected_ticket_id" in changed:
             if not self.reported():
                 return "marked affected without a report"

@@ -26,7 +26,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import quotas
+from models import bookings, quotas
 from models.audit import ChangeKind, ManagerChange
 from models.bookings import Booking
 from models.db import create_engine, session_factory
@@ -38,7 +38,7 @@ from models.opening import Closure, OpeningHours
 from models.quotas import QuotaValues
 from models.stock import Consumable
 from models.updates import UpdateItem
-from tests.factories import NOW, make_machine, open_every_day, paris
+from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
 from tests.miniapp import launch_data
@@ -282,6 +282,46 @@ async def test_a_member_books_a_free_time_from_the_week_sees_it_as_hers_and_canc
         await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
         await page.get_by_text("You have no booking to come.").wait_for()
         assert [row[3] for row in await lab.bookings()] == ["cancelled"]
+
+
+async def test_a_member_changes_her_booking_from_my_bookings_to_another_time(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            alice = await make_member(session, "Alice", telegram_id=ALICE.id)
+            await bookings.book(session, alice, lab.prusa, paris(5, 10), 60, RULES, NOW)
+            bob = await make_member(session, "Bob", telegram_id=BOB.id)
+            await bookings.book(session, bob, lab.prusa, paris(5, 11, 30), 30, RULES, NOW)
+        page = await lab.open(browser, ALICE)
+        await page.locator('#tabs [data-tab="mine"]').click()
+        card = page.locator(".mine .card")
+        await card.wait_for()
+        await card.get_by_role("button", name="Change").click()
+        await page.locator("#sheet-title").get_by_text("Change this booking").wait_for()
+        await page.locator("#sheet .move").first.wait_for()
+        # From 10:00, up to Bob's 11:30 (its own hour left out); or 1 h elsewhere, never over Bob's.
+        assert await page.locator("#sheet .length").all_text_contents() == [
+            "30 min · 10:00–10:30",
+            "1 h 30 · 10:00–11:30",
+        ]
+        moves = await page.locator("#sheet .move").all_text_contents()
+        assert moves[:3] == [
+            "Tuesday 5 March · 09:00–10:00",
+            "Tuesday 5 March · 09:30–10:30",
+            "Tuesday 5 March · 10:30–11:30",
+        ]
+        assert "Tuesday 5 March · 11:00–12:00" not in moves and "Tuesday 5 March · 10:00–11:00" not in moves
+        await page.locator("#sheet .move").get_by_text("Tuesday 5 March · 12:00–13:00").click()
+        await no_sideways_scroll(page)
+        await shot(page, "change-booking")
+        await page.get_by_role("button", name="Confirm").click()
+        await page.locator("#toast").get_by_text("Your booking is changed.").wait_for()
+        await card.locator(".card-text").get_by_text("12:00–13:00").wait_for()
+        assert await lab.bookings() == [
+            ("Prusa MK4", paris(5, 12), paris(5, 13), "confirmed"),
+            ("Prusa MK4", paris(5, 11, 30), paris(5, 12), "confirmed"),
+        ]
 
 
 async def test_the_week_draws_each_state_apart_names_nobody_and_pages_within_the_horizon(

@@ -21,6 +21,7 @@ from bot.features.machines_today import keyboards as today_keyboards
 from bot.features.machines_today import routes as machines_today
 from bot.features.stats import keyboards as stats_keyboards
 from bot.features.stats import routes as stats
+from bot.features.training_requests import keyboards as request_keyboards
 from models.machines import Machine, MachineKind
 from models.members import Member
 
@@ -159,9 +160,10 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
         "au:u:7",
     ]
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
-    # Sent with a training request (bot/features/authorizations/messages.py builds it from
-    # bot.features.keyboards).
-    assert _data(authorization_keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
+    # Sent with a training request (bot/features/authorizations/messages.py): propose a session,
+    # decline, authorize; a request queued before it had an id keeps the one button.
+    assert _data(request_keyboards.request_answers(TEXTS, 5, 3, 7, "Bob")) == ["rq:p:5", "rq:d:5", "au:g:3:7"]
+    assert _data(request_keyboards.request_answers(TEXTS, 0, 3, 7, "Bob")) == ["au:g:3:7"]
 
 
 def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:

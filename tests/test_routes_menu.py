@@ -125,6 +125,7 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
         id=42, machine=Machine(name="Prusa MK4"), start_at=datetime(2030, 3, 5, 9, 0, tzinfo=UTC)
     )
     assert _data(my_keyboards.my_bookings(TEXTS, [booking], page=1, has_next=True, feeds=True)) == [
+        ["my:e:42"],
         ["my:c:42"],
         ["my:p:0", "my:p:2"],
         ["my:ics"],

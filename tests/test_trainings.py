@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from models import authorizations, bookings, machines, privacy, trainings
+from models import authorizations, bookings, machines, privacy, trainings, waitlist
 from models.errors import AlreadyAuthorized, TrainingLapsed, TrainingRequired
 from models.machines import RENEWED, Authorization, Machine, MachineKind, add_months
 from models.members import Member
 from models.outbox import OutboxMessage
-from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
+from models.waitlist import WaitlistBack, WaitlistFreed
+from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
 from tests.races import race
 
 
@@ -279,3 +280,30 @@ async def test_a_member_whose_training_lapsed_is_among_those_to_authorize_again(
     before, _total = await machines.members_to_authorize(session, laser, now=expiry - timedelta(days=1))
     after, total = await machines.members_to_authorize(session, laser, now=expiry)
     assert bob not in before and bob in after and total == len(after)
+
+
+async def test_a_freed_slot_is_offered_to_those_waiting_who_may_still_book_it(session: AsyncSession) -> None:
+    """Alice's training lapsed while she waited for a day of the laser: the freed slot's offers (three)
+    go to three members who can book it, and she is not told the machine is back either."""
+    await open_every_day(session)
+    manager = await make_member(session, "Morgane", manager=True)
+    laser = await make_machine(session, "Trotec Speedy", kind=MachineKind.LASER_CUTTER)
+    day = paris(5, 10).astimezone(PARIS).date()
+    await fill_day(session, laser, day)
+    laser.requires_training, laser.training_valid_months = True, 12
+    waiting = [await make_member(session, name) for name in ("Alice", "Bob", "Carol", "Dave")]
+    for member in waiting:
+        await machines.authorize(session, manager, member, machine=laser, now=NOW - timedelta(days=1))
+        await waitlist.join(session, member, laser.id, day, RULES, NOW)
+    grant = await session.scalar(select(Authorization).where(Authorization.member_id == waiting[0].id))
+    assert grant is not None
+    grant.granted_at = add_months(NOW, -12) - timedelta(days=1)  # Alice's training has lapsed by now
+    await session.flush()
+
+    told = await waitlist.slot_freed(session, laser, paris(5, 10), paris(5, 11), NOW, PARIS)
+
+    offered = select(OutboxMessage.member_id).where(OutboxMessage.kind == WaitlistFreed.kind)
+    assert told == 3 and sorted(await session.scalars(offered)) == sorted(m.id for m in waiting[1:])
+    assert await waitlist.machine_back(session, laser, NOW, PARIS) == 3
+    back = select(OutboxMessage.member_id).where(OutboxMessage.kind == WaitlistBack.kind)
+    assert waiting[0].id not in set(await session.scalars(back))

@@ -49,6 +49,12 @@ PAGE_TEXTS: dict[str, str] = {
     "cancel_as_no_show": N_("Cancel anyway"),  # under the sentence saying it counts as a no-show
     "cancel_confirm": N_("Cancel this booking?"),
     "cancelled_ok": N_("Your booking is cancelled."),
+    "change_booking": N_("Change"),
+    "change_title": N_("Change this booking"),
+    "other_length": N_("Another length"),
+    "other_time": N_("Another time, same length"),
+    "no_change": N_("No other length or time is free for this booking."),
+    "changed_ok": N_("Your booking is changed."),
     "no_bookings": N_("You have no booking to come."),
     "weekly_hours": N_("Every week"),
     "closures": N_("Closure days"),

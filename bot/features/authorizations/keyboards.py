@@ -122,9 +122,3 @@ def label(name: str, action: str = "", icon: str = "") -> str:
     """A button label that puts what differs from button to button (the name) first: « Trotec · Retirer »."""
     text = f"{icon} {clip_name(name)}" if icon else clip_name(name)
     return f"{text} · {action}" if action else text
-
-
-def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:
-    """The button a manager gets with a training request."""
-    label = "✅ " + texts.gettext("Authorize {name}").format(name=first_name)
-    return InlineKeyboardMarkup([[button(label, routes.GrantPressed(machine_id, member_id))]])

@@ -12,6 +12,7 @@ from bot.features.booking import routes
 from bot.features.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_title, menu_button, nav_row, rows
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
+from bot.features.on_behalf import keyboards as on_behalf
 from models.bookings import DayAvailability
 from models.machines import Machine
 
@@ -109,13 +110,15 @@ def _end_label(texts: Texts, start: datetime, end: datetime) -> str:
     return texts.moment(end)
 
 
-def confirm(texts: Texts, machine: Machine, start: datetime, minutes: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button("✅ " + texts.gettext("Confirm"), routes.Confirmed(machine.id, start, minutes))],
-            nav_row(texts, routes.StartChosen(machine.id, start)),
-        ]
-    )
+def confirm(
+    texts: Texts, machine: Machine, start: datetime, minutes: int, manager: bool = False
+) -> InlineKeyboardMarkup:
+    """Confirm; a fab manager may also book it for someone else, or every week."""
+    keyboard = [[button("✅ " + texts.gettext("Confirm"), routes.Confirmed(machine.id, start, minutes))]]
+    if manager:
+        keyboard += on_behalf.manager_rows(texts, machine.id, start, minutes)
+    keyboard.append(nav_row(texts, routes.StartChosen(machine.id, start)))
+    return InlineKeyboardMarkup(keyboard)
 
 
 def alternatives(

@@ -13,6 +13,7 @@ from bot.features.booking import keyboards as booking_keyboards
 from bot.features.booking import messages, routes, typed
 from bot.features.keyboards import KIND_NAMES
 from bot.features.refusals import refusal_text
+from bot.features.training_requests import screens as training_requests
 from models import bookings, machines, quotas, typed_booking, waitlist
 from models.errors import SlotTaken
 from models.typed_time import NotUnderstood, read_typed_time
@@ -258,7 +259,8 @@ async def _confirm_screen(
         reply = _over_a_limit(turn, machine, minutes, over)
         return _above("📅 " + typed_as, reply) if typed_as else reply
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
-    return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
+    markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
+    return Reply(text=text, markup=markup)
 
 
 def _over_a_limit(
@@ -308,23 +310,9 @@ async def book(turn: Turn) -> Reply:
 
 
 async def request_training(turn: Turn) -> Reply:
-    """Record the member's training request and pass it on to the fab managers."""
-    _ = turn._
+    """The machine's next training sessions first, then the request (bot/features/training_requests)."""
     machine = await machines.get_machine(turn.session, turn.pressed(routes.AskTraining).machine)
-    _request, created = await machines.request_training(
-        turn.session, turn.member, machine, manager_ids=turn.desk.settings.manager_ids, now=turn.now
-    )
-    if not created:
-        return Reply(
-            text=_("Your request for a training on {machine} is already with the fab managers.").format(
-                machine=machine.name
-            ),
-            markup=keyboards.back_to_menu(turn.texts),
-        )
-    return Reply(
-        text=_("Your request was sent to the fab managers. You will get a message when you are authorized."),
-        markup=keyboards.back_to_menu(turn.texts),
-    )
+    return await training_requests.ask_training(turn, machine)
 
 
 async def _step_screen(turn: Turn, machine: machines.Machine, day: date | None) -> Reply:

@@ -13,6 +13,7 @@ from bot.features import keyboards
 from bot.features.checkin import screens as checkin_screens
 from bot.features.menu import keyboards as menu_keyboards
 from bot.features.menu import routes
+from bot.features.sessions import screens as sessions_screens
 from models import members, opening, typed_booking
 from models.base import clear_pending
 from models.errors import NotFound
@@ -34,6 +35,8 @@ async def start(turn: Turn) -> Reply:
     if (machine_id := checkin_screens.machine_payload(payload)) is not None:
         return await checkin_screens.machine_page(turn, machine_id)
     await typed_booking.forget_step(turn.session, turn.member)  # left the booking, if any
+    if (session_id := sessions_screens.session_payload(payload)) is not None:
+        return await sessions_screens.session_page(turn, session_id)  # from an announcement's link
     greeting = turn._(
         "Hello {name}! I am the front desk of the fab lab: book a machine, see or cancel your bookings."
     ).format(name=turn.member.first_name)

@@ -31,13 +31,14 @@ def long_day(texts: Texts, moment: datetime) -> str:
 def _training_lapsing(texts: Texts, p: TrainingLapsing) -> Outgoing:
     _ = texts.gettext
     what = training_name(texts, p.machine, p.machine_kind)
+    left = p.days_left if p.days_left is not None else p.days
     lines = [
         "⏳ "
         + texts.ngettext(
             "Your training on {machine} lapses on {day}, in {days} day.",
             "Your training on {machine} lapses on {day}, in {days} days.",
-            p.days,
-        ).format(machine=what, day=long_day(texts, p.expires), days=p.days),
+            left,
+        ).format(machine=what, day=long_day(texts, p.expires), days=left),
         _("After that date you will need a refresher training to book it."),
     ]
     if p.later:

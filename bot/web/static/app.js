@@ -900,7 +900,16 @@
               el("strong", { text: booking.name }),
               el("span", { text: dayName(booking.start.slice(0, 10)) }),
               el("span", { text: span(booking.start, booking.end) }),
+              booking.guest ? el("span", { class: "guest", text: "« " + booking.guest + " »" }) : null,
             ]),
+            booking.can_cancel
+              ? el("button", {
+                  type: "button",
+                  class: "secondary change",
+                  text: t("change_booking"),
+                  onclick: function () { changeSheet(booking, when); },
+                })
+              : null,
             booking.can_cancel
               ? el("button", {
                   type: "button",
@@ -944,6 +953,93 @@
       said,
       el("div", { class: "actions" }, [yes, el("button", { type: "button", class: "secondary", text: t("keep_booking"), onclick: closeSheet })]),
     ]);
+  }
+
+  // Another length from the same start, or another start keeping the length: one tap picks, Confirm
+  // changes the booking in place (the server checks it again; a time just taken is said).
+  function changeSheet(booking, when) {
+    var said = el("p", { class: "said", role: "alert", hidden: true });
+    var lengths = el("div", { class: "lengths", role: "radiogroup", "aria-label": t("other_length") }, [loading()]);
+    var starts = el("div", { class: "lengths moves", role: "radiogroup", "aria-label": t("other_time") });
+    var chosen = null;
+    var confirm = el("button", { type: "button", class: "primary", text: t("confirm"), disabled: true });
+    var close = el("button", { type: "button", class: "secondary", text: t("close"), onclick: closeSheet });
+    var minutesNow = (Date.parse(booking.end) - Date.parse(booking.start)) / 60000;
+    function tell(text) {
+      said.textContent = text;
+      said.hidden = false;
+    }
+    function option(className, label, start, minutes) {
+      return el("button", {
+        type: "button",
+        class: "chip " + className,
+        role: "radio",
+        "aria-checked": "false",
+        "data-start": start,
+        "data-minutes": minutes,
+        text: label,
+        onclick: function (event) { pick(event.currentTarget, start, minutes); },
+      });
+    }
+    function pick(button, start, minutes) {
+      chosen = { start: start, minutes: minutes };
+      confirm.disabled = false;
+      Array.prototype.forEach.call(sheetContent.querySelectorAll(".chip"), function (other) {
+        other.setAttribute("aria-checked", other === button ? "true" : "false");
+      });
+    }
+    confirm.addEventListener("click", function () {
+      if (!chosen) return;
+      confirm.disabled = true;
+      call("change", { booking: booking.id, start: chosen.start, minutes: chosen.minutes }).then(function (answer) {
+        if (answer.status === 200) {
+          closeSheet();
+          haptic("success");
+          say(t("changed_ok"));
+          showTab("mine");
+          return;
+        }
+        haptic("error");
+        tell(failure(answer));
+        confirm.disabled = answer.status !== 0;
+      });
+    });
+    var lengthTitle = el("h3", { text: t("other_length") });
+    var startTitle = el("h3", { text: t("other_time") });
+    openSheet(t("change_title"), [
+      el("p", { class: "when" }, [el("strong", { text: booking.name }), el("br"), when]),
+      lengthTitle, lengths, startTitle, starts, said,
+      el("div", { class: "actions" }, [confirm, close]),
+    ]);
+    call("change_options?booking=" + booking.id).then(function (answer) {
+      lengths.textContent = "";
+      if (answer.status !== 200) {
+        lengthTitle.hidden = startTitle.hidden = confirm.hidden = true;
+        tell(failure(answer));
+        return;
+      }
+      answer.data.lengths.forEach(function (minutes) {
+        var label = duration(minutes) + " · " + booking.start.slice(11, 16) + "–" + shiftClock(booking.start, minutes);
+        lengths.appendChild(option("length", label, booking.start, minutes));
+      });
+      answer.data.starts.forEach(function (start) {
+        var label = dayName(start.slice(0, 10)) + " · " + start.slice(11, 16) + "–" + shiftClock(start, minutesNow);
+        starts.appendChild(option("move", label, start, minutesNow));
+      });
+      lengthTitle.hidden = !answer.data.lengths.length;
+      startTitle.hidden = !answer.data.starts.length;
+      if (!answer.data.lengths.length && !answer.data.starts.length) {
+        confirm.hidden = true;
+        tell(t("no_change"));
+      }
+    });
+  }
+
+  // The clock `minutes` after an ISO time of the lab (its own offset: the same day's wall clock).
+  function shiftClock(iso, minutes) {
+    var h = Number(iso.slice(11, 13));
+    var m = Number(iso.slice(14, 16));
+    return clock((h * 60 + m + minutes) % 1440);
   }
 
   // --- opening hours ---
