@@ -2068,6 +2068,12 @@ class Judge:
             changed.discard("affected_downtime_id")
         if "usage_asked_at" in changed and member in self.erased:
             changed.discard("usage_asked_at")
+        if "checked_in_at" in changed:  # I'm here (the reminder, the start's message, the QR page)
+            if (c.before["checked_in_at"], s(c.after["status"])) != (None, "confirmed"):
+                return "checked in twice, or to a cancelled booking"
+            if not self.pressed(member, "ci", row["id"]):
+                return "checked in without its member pressing I'm here"
+            changed.discard("checked_in_at")
         return "changed beyond what its member or a manager did" if changed else None
 
     def booking_rules(self, row: dict[str, Any]) -> str | None:
