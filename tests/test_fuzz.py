@@ -2050,10 +2050,6 @@ class Judge:
             if not (by_member or released or member in self.erased | self.revoked):
                 return "cancelled by someone else than its member"
             changed -= {"status", "cancelled_at", "no_show_at"}
-        if "checked_in_at" in changed:
-            if c.before["checked_in_at"] is not None or not self.pressed(member, "ci", row["id"]):
-                return "checked in without its member pressing I'm here"
-            changed.discard("checked_in_at")
         if "affected_ticket_id" in changed:
             if not self.reported():
                 return "marked affected without a report"

@@ -493,6 +493,8 @@ async def test_a_weekly_repeat_keeps_the_local_time_across_the_clocks_change(ses
         "29 18:00",
         "05 18:00",
     ]
+
+
 def test_a_title_with_an_emoji_drawn_from_several_is_kept_and_a_hidden_joiner_refused() -> None:
     # 🏳️‍🌈 and ❤️‍🔥: the symbol's emoji selector (U+FE0F) comes before the joiner; one picture.
     for title in ("🏳️\u200d🌈 Soirée des fiertés", "❤️\u200d🔥 Atelier braséro", "👩🏽\u200d🔧 Repair café"):
