@@ -289,6 +289,43 @@ async def free_lengths(
     return lengths
 
 
+async def lengths_within_limits(
+    session: AsyncSession,
+    member: Member,
+    machine: Machine,
+    start: datetime,
+    lengths: list[int],
+    rules: BookingRules,
+    now: datetime,
+) -> list[int]:
+    """Of the free `lengths` (ascending) from `start`, those the member may still book: within their
+    daily and weekly hours and upcoming bookings, counted as check_limits counts (managers: all).
+    None fits: the shortest's refusal is raised (which limit, when it frees up). Confirm still checks."""
+    if member.is_manager or not lengths or not (await quotas.limits_for(session, machine)).any:
+        return lengths
+
+    async def check(minutes: int) -> None:
+        await check_limits(session, member, machine, start, start + timedelta(minutes=minutes), rules, now)
+
+    async def fits(minutes: int) -> bool:
+        try:
+            await check(minutes)
+        except quotas.QuotaRefusal:
+            return False
+        return True
+
+    await check(lengths[0])
+    # A longer booking only counts more minutes: the lengths that fit are a prefix, found by halves.
+    low, high = 1, len(lengths)  # lengths[:low] fit; lengths[high:] do not
+    while low < high:
+        middle = (low + high) // 2
+        if await fits(lengths[middle]):
+            low = middle + 1
+        else:
+            high = middle
+    return lengths[:low]
+
+
 async def next_free_starts(
     session: AsyncSession,
     machine: Machine,
@@ -854,6 +891,7 @@ __all__ = [
     "free_lengths",
     "get_own_booking",
     "late_cancellation",
+    "lengths_within_limits",
     "next_free_starts",
     "overlaps",
     "upcoming_for_member",

@@ -59,12 +59,22 @@ async def test_a_quota_refusal_says_in_french_which_limit_and_when_it_frees_up(
     async with sessions.begin() as session:
         await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
     async with running_bot(test_settings(fake, database_url), Clock()):
-        await _choose_in_french(fake, "10:00", "1 h → 11:00")
+        await say(fake, CAMILLE, "/start")
+        for label in ("Réserver une machine", "Prusa MK4", "mar. 5 mars"):
+            await tap(fake, CAMILLE, label)
+        lengths = await tap(fake, CAMILLE, "10:00")
+        # Only the lengths within the day's hour are offered (the Prusa allows up to 4 h).
+        assert [label for label, _ in lengths.buttons() if "→" in label] == ["30 min → 10:30", "1 h → 11:00"]
+        await tap(fake, CAMILLE, "1 h → 11:00")
         booked = await tap(fake, CAMILLE, "Confirmer")
         assert "confirmée" in (booked.text or "")
 
-        # Said before Confirm (Confirm checks again: the waitlist test below presses it).
-        refused = await _choose_in_french(fake, "14:00", "1 h → 15:00")
+        # Said at the length screen, no length fitting (Confirm checks again: the waitlist test
+        # below presses it).
+        await say(fake, CAMILLE, "/start")
+        for label in ("Réserver une machine", "Prusa MK4", "mar. 5 mars"):
+            await tap(fake, CAMILLE, label)
+        refused = await tap(fake, CAMILLE, "14:00")
         assert refused.text == (
             "⛔️ Vous avez déjà réservé 1 h sur les imprimantes 3D le mardi 5 mars (maximum 1 h). "
             "Vous pourrez réserver à nouveau à partir du mercredi 6 mars. Rien n'a été réservé."

@@ -33,6 +33,11 @@ async def test_a_quota_refusal_is_a_409_with_the_chats_sentence_and_books_nothin
     async with running_app(fake, database_url) as app:
         assert (await app(CHLOE, "book", {"machine": prusa, "start": TUESDAY_10, "minutes": 60}))[0] == 200
         later = "2030-03-05T14:00:00+01:00"
+        # The lengths offered stop at the 30 min left that day.
+        assert await app(CHLOE, f"lengths?machine={prusa}&start=2030-03-05T14:00:00%2B01:00") == (
+            200,
+            {"lengths": [30]},
+        )
         status, refused = await app(CHLOE, "book", {"machine": prusa, "start": later, "minutes": 60})
         assert (status, refused["error"]) == (409, "DailyQuotaReached")
         assert refused["message"] == (

@@ -252,3 +252,29 @@ def test_the_labs_week_starts_on_monday() -> None:
     assert quotas.week_of(date(2030, 3, 11)) == date(2030, 3, 11)
     start, end = quotas.day_window(date(2030, 3, 31), PARIS)  # the clocks go forward that night
     assert end - start == timedelta(hours=23)
+
+
+async def test_the_lengths_offered_stop_at_what_the_member_may_still_book(session: AsyncSession) -> None:
+    # 3D printers: 4 h a day; a Prusa running unattended up to 24 h, chosen from 18:00 on Tuesday.
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa XL", unattended_max_minutes=24 * 60)
+    await quotas.set_values(session, QuotaValues(max_minutes_per_day=240), kind=KIND)
+    alice, manager = await make_member(session), await make_member(session, "Fab", manager=True)
+    start = paris(5, 18)
+    free = await bookings.free_lengths(session, prusa, start, RULES, NOW)
+    assert free[-1] == 24 * 60
+    # 18:00–22:00 is 4 h on Tuesday; a longer run would spill hours onto Wednesday too, but
+    # Tuesday's 4 h are already over: only up to 4 h is offered. Managers see every length.
+    assert await bookings.lengths_within_limits(session, alice, prusa, start, free, RULES, NOW) == [
+        30 * n for n in range(1, 9)
+    ]
+    assert await bookings.lengths_within_limits(session, manager, prusa, start, free, RULES, NOW) == free
+    # 3 h booked that day: 1 h left; every length offered is accepted at Confirm.
+    await bookings.book(session, alice, prusa.id, paris(5, 9), 180, RULES, NOW)
+    offered = await bookings.lengths_within_limits(session, alice, prusa, start, free, RULES, NOW)
+    assert offered == [30, 60]
+    # The day's 4 h all booked: none fits, and the refusal says which limit and when it frees up.
+    await bookings.book(session, alice, prusa.id, paris(5, 12), 60, RULES, NOW)
+    with pytest.raises(DailyQuotaReached) as over:
+        await bookings.lengths_within_limits(session, alice, prusa, start, free, RULES, NOW)
+    assert (over.value.used, over.value.day) == (240, date(2030, 3, 5))

@@ -204,7 +204,12 @@ class Lengths(Endpoint):
         lengths = await bookings.free_lengths(call.session, machine, start, rules, call.now)
         if not lengths:
             raise SlotTaken([])
-        return {"lengths": lengths}
+        # Only those within the member's hours (none: 409 with which limit, when it frees up).
+        return {
+            "lengths": await bookings.lengths_within_limits(
+                call.session, call.member, machine, start, lengths, rules, call.now
+            )
+        }
 
 
 class Book(Endpoint):

@@ -218,6 +218,12 @@ async def _length_screen(turn: Turn, machine: machines.Machine, start: datetime)
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    try:  # only the lengths within the member's hours; none: which limit, and when it frees up
+        options = await bookings.lengths_within_limits(
+            turn.session, turn.member, machine, start, options, turn.desk.rules, turn.now
+        )
+    except quotas.QuotaRefusal as over:
+        return _over_a_limit(turn, machine, options[0], over)
     day = start.astimezone(turn.texts.tz).date()
     await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     text = (
