@@ -518,7 +518,7 @@ async def check_limits(
             window = quotas.day_window(day, rules.tz)
             used = quotas.minutes_within(await spans(where, *window), *window)
             if used + quotas.minutes_within([(start, end)], *window) > daily.value:
-                raise quotas.DailyQuotaReached(counted, daily.value, used, day)
+                raise quotas.DailyQuotaReached(counted, daily.value, used, day, today=day == rules.today(now))
     if (weekly := limits.max_minutes_per_week) is not None:
         counted, where = scope(weekly)
         for monday in sorted({quotas.week_of(day) for day in days}):

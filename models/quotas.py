@@ -139,16 +139,18 @@ class QuotaRefusal(DomainError):
 
 
 class DailyQuotaReached(QuotaRefusal):
-    """Over the hours a member may book in a day (`used`, `limit` in minutes); it frees up the next day."""
+    """Over the hours a member may book in a day (`used`, `limit` in minutes). Today's frees up the
+    next day; another day's (`today` False) does not free up, other days are bookable."""
 
-    def __init__(self, scope: Scope, limit: int, used: int, day: date) -> None:
+    def __init__(self, scope: Scope, limit: int, used: int, day: date, *, today: bool = True) -> None:
         super().__init__(scope, limit, used)
-        self.day = day
+        self.day, self.today = day, today
         self.frees_on = day + timedelta(days=1)
 
 
 class WeeklyQuotaReached(QuotaRefusal):
-    """Over the hours a member may book in a week (Monday to Sunday); it frees up the next Monday."""
+    """Over the hours a member may book in a week (Monday to Sunday). This week's frees up the next
+    Monday; another week's (`this_week` False) does not free up, other weeks are bookable."""
 
     def __init__(self, scope: Scope, limit: int, used: int, monday: date, *, this_week: bool) -> None:
         super().__init__(scope, limit, used)

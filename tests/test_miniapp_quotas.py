@@ -42,7 +42,7 @@ async def test_a_quota_refusal_is_a_409_with_the_chats_sentence_and_books_nothin
         assert (status, refused["error"]) == (409, "DailyQuotaReached")
         assert refused["message"] == (
             "Vous avez déjà réservé 1 h sur Prusa MK4 le mardi 5 mars (maximum 1 h 30) : il ne vous "
-            "reste que 30 min. Vous pourrez réserver davantage à partir du mercredi 6 mars. "
+            "reste que 30 min. Vous pouvez réserver un autre jour. "
             "Rien n'a été réservé."
         )
         assert (await app(CHLOE, "book", {"machine": prusa, "start": later, "minutes": 30}))[0] == 200

@@ -73,7 +73,20 @@ async def test_a_booking_taking_the_day_over_its_quota_is_refused_with_what_is_l
     fr = Texts("fr", PARIS)
     assert refusal_text(fr, over.value) == (
         "Vous avez déjà réservé 1 h 30 sur Prusa MK4 #1 le mardi 5 mars (maximum 2 h) : il ne vous reste "
-        "que 30 min. Vous pourrez réserver davantage à partir du mercredi 6 mars. Rien n'a été réservé."
+        "que 30 min. Vous pouvez réserver un autre jour. Rien n'a été réservé."
+    )
+    assert not over.value.today  # Tuesday, booked on Monday: Monday and Wednesday are bookable
+    assert refusal_text(Texts("en", PARIS), over.value).endswith(
+        "only 30 min left. You can book on another day. Nothing was booked."
+    )
+    # Today's hours, though, free up tomorrow.
+    await bookings.book(session, alice, one, paris(4, 9), 90, RULES, NOW)
+    with pytest.raises(DailyQuotaReached) as today:
+        await bookings.book(session, alice, one, paris(4, 14), 60, RULES, NOW)
+    assert today.value.today
+    assert refusal_text(fr, today.value) == (
+        "Vous avez déjà réservé 1 h 30 sur Prusa MK4 #1 le lundi 4 mars (maximum 2 h) : il ne vous reste "
+        "que 30 min. Vous pourrez réserver davantage à partir du mardi 5 mars. Rien n'a été réservé."
     )
 
 
@@ -100,6 +113,11 @@ async def test_a_weekly_quota_frees_up_on_the_next_monday_in_the_labs_time(sessi
     with pytest.raises(WeeklyQuotaReached) as next_week:
         await bookings.book(session, alice, two, paris(12, 9), 30, RULES, NOW)
     assert (next_week.value.monday, next_week.value.this_week) == (date(2030, 3, 11), False)
+    # Not this week: that week is full for Alice, another one is not (nothing frees up on the 18th).
+    assert refusal_text(fr, next_week.value) == (
+        "Vous avez déjà réservé 4 h sur les imprimantes 3D la semaine du lundi 11 mars "
+        "(maximum 4 h). Vous pouvez réserver une autre semaine. Rien n'a été réservé."
+    )
 
 
 async def test_the_machines_own_value_comes_before_its_kinds(session: AsyncSession) -> None:

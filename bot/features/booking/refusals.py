@@ -64,8 +64,11 @@ def _scope(texts: Texts, scope: quotas.Scope) -> str:
     return texts.gettext(SCOPE_NAMES[scope.kind])
 
 
-def _hours_over(texts: Texts, refusal: quotas.QuotaRefusal, when: str, per: str, frees_on: str) -> str:
-    """A day's or a week's hours: what is booked, the maximum, what is left, when it frees up."""
+def _hours_over(
+    texts: Texts, refusal: quotas.QuotaRefusal, when: str, per: str, frees_on: str | None, elsewhere: str
+) -> str:
+    """A day's or a week's hours: what is booked, the maximum, what is left, and when it frees up
+    (`frees_on`: today's day or this week) or else that another day or week is bookable (`elsewhere`)."""
     values = {
         "used": texts.duration(refusal.used),
         "limit": texts.duration(refusal.limit),
@@ -76,6 +79,14 @@ def _hours_over(texts: Texts, refusal: quotas.QuotaRefusal, when: str, per: str,
     }
     if not refusal.used:
         sentence = per.format(**values)
+    elif frees_on is None:
+        if refusal.used >= refusal.limit:
+            booked = texts.gettext("You have already booked {used} {scope} {when} (maximum {limit}).")
+        else:
+            booked = texts.gettext(
+                "You have already booked {used} {scope} {when} (maximum {limit}): only {left} left."
+            )
+        sentence = booked.format(**values) + " " + elsewhere
     elif refusal.used >= refusal.limit:
         sentence = texts.gettext(
             "You have already booked {used} {scope} {when} (maximum {limit}). "
@@ -93,7 +104,8 @@ def _daily(texts: Texts, refusal: errors.DomainError) -> str:
     assert isinstance(refusal, quotas.DailyQuotaReached)
     when = texts.gettext("on {day}").format(day=texts.day(refusal.day))
     per = texts.gettext("That is more than the {limit} a day you may book {scope}.")
-    return _hours_over(texts, refusal, when, per, texts.day(refusal.frees_on))
+    frees_on = texts.day(refusal.frees_on) if refusal.today else None
+    return _hours_over(texts, refusal, when, per, frees_on, texts.gettext("You can book on another day."))
 
 
 def _weekly(texts: Texts, refusal: errors.DomainError) -> str:
@@ -103,7 +115,8 @@ def _weekly(texts: Texts, refusal: errors.DomainError) -> str:
     else:
         when = texts.gettext("in the week of {monday}").format(monday=texts.day(refusal.monday))
     per = texts.gettext("That is more than the {limit} a week you may book {scope}.")
-    return _hours_over(texts, refusal, when, per, texts.day(refusal.frees_on))
+    frees_on = texts.day(refusal.frees_on) if refusal.this_week else None
+    return _hours_over(texts, refusal, when, per, frees_on, texts.gettext("You can book in another week."))
 
 
 def _upcoming(texts: Texts, refusal: errors.DomainError) -> str:
