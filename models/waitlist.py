@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.base import Base
-from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability
+from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability, earliest_start
 from models.errors import DomainError
 from models.machines import Machine, check_bookable, get_machine, is_authorized
 from models.members import Member
@@ -130,7 +130,8 @@ async def slot_freed(
     session: AsyncSession, machine: Machine, start: datetime, end: datetime, now: datetime, tz: ZoneInfo
 ) -> int:
     """A slot of the machine freed up: offer it to the members waiting for that day (local), those
-    not offered anything yet first, then those offered longest ago, so every one gets a turn."""
+    not offered anything yet first, then those offered longest ago, so every one gets a turn. Only
+    to those who may book it: trained, and past the machine's notice (managers are exempt)."""
     day = start.astimezone(tz).date()
     day_start, day_end = local_datetime(day, 0, tz), local_datetime(day, 24 * 60, tz)
     entries = list(
@@ -168,6 +169,8 @@ async def slot_freed(
             continue
         if not await is_authorized(session, entry.member, machine, now=now):
             continue  # their training lapsed or was withdrawn meanwhile: the slot goes to one who can book
+        if start < await earliest_start(session, entry.member, machine, now):
+            continue  # within the machine's notice: Book it would refuse them (managers are exempt)
         entry.notified_at = now
         freed = WaitlistFreed(
             machine=machine.name,

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.i18n import Texts
 from bot.features.refusals import refusal_text
-from models import bookings, quotas, stats
+from models import bookings, quotas, stats, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine, MachineKind
 from models.members import Member
+from models.outbox import OutboxMessage
 from models.quotas import (
     BadQuota,
     DailyQuotaReached,
@@ -27,7 +28,8 @@ from models.quotas import (
     UpcomingLimitReached,
     WeeklyQuotaReached,
 )
-from tests.factories import NOW, PARIS, RULES, make_machine, make_member, open_every_day, paris
+from models.waitlist import WaitlistFreed
+from tests.factories import NOW, PARIS, RULES, fill_day, make_machine, make_member, open_every_day, paris
 
 # NOW is Monday 4 March 2030, 07:00 in Paris; the lab opens 09:00–19:00 every day.
 KIND = MachineKind.PRINTER_3D
@@ -296,3 +298,24 @@ async def test_the_lengths_offered_stop_at_what_the_member_may_still_book(sessio
     with pytest.raises(DailyQuotaReached) as over:
         await bookings.lengths_within_limits(session, alice, prusa, start, free, RULES, NOW)
     assert (over.value.used, over.value.day) == (240, date(2030, 3, 5))
+
+
+async def test_a_slot_freed_within_the_notice_is_offered_only_to_who_may_still_book_it(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa MK4")
+    await quotas.set_values(session, QuotaValues(notice_minutes=60), machine_id=prusa.id)
+    tuesday = date(2030, 3, 5)
+    await fill_day(session, prusa, tuesday)
+    alice, manager = await make_member(session), await make_member(session, "Fab", manager=True)
+    for member in (alice, manager):
+        await waitlist.join(session, member, prusa.id, tuesday, RULES, NOW)
+    offered = select(OutboxMessage.member_id).where(OutboxMessage.kind == WaitlistFreed.kind)
+    # « I can't come » at 9:30 for 10:00–11:00: within the hour's notice, only the manager may book it.
+    at_half_past_nine = paris(5, 9, 30)
+    told = await waitlist.slot_freed(session, prusa, paris(5, 10), paris(5, 11), at_half_past_nine, PARIS)
+    assert told == 1 and list(await session.scalars(offered)) == [manager.id]
+    # Freed two hours ahead: offered to both.
+    later = await waitlist.slot_freed(session, prusa, paris(5, 12), paris(5, 13), at_half_past_nine, PARIS)
+    assert later == 2
