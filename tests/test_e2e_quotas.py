@@ -112,6 +112,16 @@ async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
         assert (booking.status, booking.no_show_at) == (BookingStatus.CANCELLED, paris(4, 18))
 
 
+async def _alice_waits_for_the_full_prusa(session: AsyncSession) -> Member:
+    """The Prusa's Tuesday booked full by a filler (returned), Alice on its waitlist."""
+    prusa = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+    alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+    assert prusa is not None and alice is not None
+    filler = await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
+    await waitlist.join(session, alice, prusa.id, TUESDAY, RULES, NOW)
+    return filler
+
+
 async def test_a_waitlist_offer_is_held_to_the_quota_too(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
@@ -122,11 +132,7 @@ async def test_a_waitlist_offer_is_held_to_the_quota_too(
         await book_through_buttons(fake, ALICE, "Tue 5 Mar", "09:00", "1 h → 10:00", machine="Bambu X1")
         await tap(fake, ALICE, "Confirm")
         async with sessions.begin() as session:
-            prusa = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
-            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
-            assert prusa is not None and alice is not None
-            filler = await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
-            await waitlist.join(session, alice, prusa.id, TUESDAY, RULES, NOW)
+            filler = await _alice_waits_for_the_full_prusa(session)
             await quotas.set_values(session, QuotaValues(max_minutes_per_day=60), kind=MachineKind.PRINTER_3D)
             freed = await session.scalar(select(Booking.id).where(Booking.member_id == filler.id))
             assert freed is not None
@@ -175,3 +181,26 @@ async def test_a_typed_slot_over_a_limit_says_what_was_read_and_a_start_within_t
         assert "Pour combien de temps" in (lengths.text or "")
     async with sessions() as session:
         assert list(await session.scalars(select(Booking))) == []
+
+
+async def test_a_slot_freed_within_the_notice_wakes_no_member_who_could_not_book_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """An hour of notice on the printers; Tuesday 12:30, the 13:00 booking is cancelled (« I can't
+    come »): Alice, waiting, is not woken for a slot Book it would refuse; the 17:00 one is offered."""
+    await _on_the_printers(sessions, QuotaValues(notice_minutes=60))
+    async with running_bot(test_settings(fake, database_url), Clock()) as app:
+        await say(fake, ALICE, "/start")
+        async with sessions.begin() as session:
+            filler = await _alice_waits_for_the_full_prusa(session)
+        held = select(Booking.id).where(Booking.member_id == filler.id)
+        for starts, now in ((paris(5, 13), paris(5, 12, 30)), (paris(5, 17), paris(5, 15))):
+            async with sessions.begin() as session:
+                booking = await session.scalar(held.where(Booking.start_at == starts))
+                assert booking is not None
+                await waitlist.cancel_booking(session, filler, booking, now, RULES)
+            await deliver_outbox(app.bot_data["fabdesk"], app.bot)
+            if starts == paris(5, 13):
+                assert not any("A slot freed up" in (c.text or "") for c in fake.sent_to(ALICE.id))
+        offer = await fake.wait_for(lambda c: c.chat_id == ALICE.id and "A slot freed up" in (c.text or ""))
+        assert "17:00" in (offer.text or "") and "13:00" not in (offer.text or "")
