@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, enum_type
 from models.errors import DomainError
 from models.machines import Machine, MachineKind
+from models.members import Member, require_manager
 
 # The largest value a limit may take (minutes: four weeks; bookings: a hundred).
 MAX_LIMIT_MINUTES = 28 * 24 * 60
@@ -267,6 +268,24 @@ async def set_values(
     return changed
 
 
+async def edit_kind_values(
+    session: AsyncSession, manager: Member, kind: MachineKind, sent: dict[str, int | None]
+) -> dict[str, int | None]:
+    """A manager sets some of a kind's limits (`sent`; null clears one, the others stay); return those
+    that changed. The inventory file's `quotas:` section, when it has one, sets them again at its
+    next import: the file wins, as it does for the machine fields it names."""
+    require_manager(manager)
+    if not set(sent) <= set(LIMIT_FIELDS):
+        raise BadQuota(", ".join(sorted(set(sent) - set(LIMIT_FIELDS))))
+    kept = (await values_of(session, kind=kind)).as_dict()
+    return await set_values(session, QuotaValues(**(kept | sent)), kind=kind)  # type: ignore[arg-type]
+
+
+def kind_target(kind: MachineKind) -> int:
+    """The kind's number in the record of changes (its place in MachineKind)."""
+    return list(MachineKind).index(kind)
+
+
 # --- The lab's days and weeks. ---
 
 
@@ -311,6 +330,8 @@ __all__ = [
     "WeeklyQuotaReached",
     "check_values",
     "day_window",
+    "edit_kind_values",
+    "kind_target",
     "kind_values",
     "limits_for",
     "set_values",
