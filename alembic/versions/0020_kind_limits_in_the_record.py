@@ -31,7 +31,9 @@ def _change_kinds(held: Sequence[str], wanted: Sequence[str]) -> None:
     """Let manager_changes.what take the `wanted` kinds (a CHECK: SQLite rebuilds the table)."""
 
     def kinds(values: Sequence[str]) -> sa.Enum:
-        return sa.Enum(*values, name="manager_change_kind", native_enum=False, create_constraint=True, length=24)
+        return sa.Enum(
+            *values, name="manager_change_kind", native_enum=False, create_constraint=True, length=24
+        )
 
     with op.batch_alter_table("manager_changes", schema=None) as batch_op:
         batch_op.alter_column("what", existing_type=kinds(held), type_=kinds(wanted), existing_nullable=False)
