@@ -281,6 +281,41 @@ async def edit_kind_values(
     return await set_values(session, QuotaValues(**(kept | sent)), kind=kind)  # type: ignore[arg-type]
 
 
+async def earliest_starts(
+    session: AsyncSession, member: Member, machines: list[Machine], now: datetime
+) -> dict[int, datetime]:
+    """The first start the member may book on each machine: now, or now plus its minimum notice
+    (its own, else its kind's; managers are exempt). What the chat and the Mini App offer, so that a
+    start they show is not then refused as too short notice (one query for all the machines)."""
+    earliest = {machine.id: now for machine in machines}
+    if member.is_manager or not machines:
+        return earliest
+    rows = await session.scalars(
+        select(Quota).where(
+            Quota.notice_minutes.is_not(None),
+            Quota.machine_id.in_([m.id for m in machines])
+            | Quota.machine_kind.in_({m.kind for m in machines}),
+        )
+    )
+    own: dict[int, int] = {}
+    of_kind: dict[MachineKind, int] = {}
+    for row in rows:
+        assert row.notice_minutes is not None
+        if row.machine_id is not None:
+            own[row.machine_id] = row.notice_minutes
+        elif row.machine_kind is not None:
+            of_kind[row.machine_kind] = row.notice_minutes
+    for machine in machines:
+        if (notice := own.get(machine.id, of_kind.get(machine.kind))) is not None:
+            earliest[machine.id] = now + timedelta(minutes=notice)
+    return earliest
+
+
+async def earliest_start(session: AsyncSession, member: Member, machine: Machine, now: datetime) -> datetime:
+    """The first start the member may book on the machine (see earliest_starts)."""
+    return (await earliest_starts(session, member, [machine], now))[machine.id]
+
+
 def kind_target(kind: MachineKind) -> int:
     """The kind's number in the record of changes (its place in MachineKind)."""
     return list(MachineKind).index(kind)
@@ -330,6 +365,8 @@ __all__ = [
     "WeeklyQuotaReached",
     "check_values",
     "day_window",
+    "earliest_start",
+    "earliest_starts",
     "edit_kind_values",
     "kind_target",
     "kind_values",

@@ -9,7 +9,7 @@ from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.checkin import keyboards, routes
-from models import bookings, checkin
+from models import bookings, checkin, quotas
 from models.machines import get_machine
 
 # A deep link's payload naming a machine: "m" and its id (t.me/<bot>?start=m12).
@@ -49,8 +49,9 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
         )
     next_start = None
     if machine.bookable:
+        after = await quotas.earliest_start(turn.session, turn.member, machine, turn.now)  # its notice
         free = await bookings.next_free_starts(
-            turn.session, machine, machine.slot_minutes, turn.now, turn.desk.rules, turn.now, limit=1
+            turn.session, machine, machine.slot_minutes, after, turn.desk.rules, turn.now, limit=1
         )
         next_start = free[0] if free else None
         if next_start is None:
