@@ -881,6 +881,18 @@ async def test_a_manager_sets_the_limits_of_all_3d_printers_and_each_printer_sho
             }
 
 
+async def test_the_week_offers_no_slot_within_the_machines_notice(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:  # Monday 07:00: the Prusa is booked 27 h ahead
+            await quotas.set_values(session, QuotaValues(notice_minutes=27 * 60), machine_id=lab.prusa)
+        page, _free = await lab.tuesday_10(browser)  # the first start offered: Tuesday 10:00
+        assert await page.locator(cell(lab.prusa, "2030-03-05T09:30:00+01:00")).count() == 0
+        monday = '.cell.free[data-machine="{}"][data-start^="2030-03-04"]'
+        assert await page.locator(monday.format(lab.prusa)).count() == 0  # all of Monday within it
+        assert await page.locator(monday.format(lab.laser)).count() > 0  # no notice on the laser
+        await shot(page, "member-week-notice")
+
+
 async def test_a_member_cancelling_past_the_deadline_is_told_it_counts_as_a_no_show(
     browser: Any, database_url: str
 ) -> None:
