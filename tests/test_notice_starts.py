@@ -99,6 +99,17 @@ async def test_the_first_start_the_chat_offers_is_the_first_possible_one(
         assert [b.start_at for b in await session.scalars(select(Booking))] == [paris(5, 16, 30)]
 
 
+async def test_the_machines_qr_page_offers_the_first_slot_after_the_notice(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    prusa = await _notice_on_the_prusa(sessions, 120)
+    clock = Clock()
+    clock.now = AFTERNOON
+    async with running_bot(test_settings(fake, database_url), clock):
+        page = await say(fake, ALICE, f"/start m{prusa}")
+        assert "Next free slot: Tue 5 Mar 16:30." in (page.text or "")
+
+
 async def test_the_mini_app_offers_no_start_within_the_notice(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
