@@ -25,6 +25,7 @@ from models.members import Member
 from models.notices import Notice
 from models.opening import local_datetime
 from models.outbox import notify_member
+from models.quotas import earliest_start
 
 # How many waiting members hear of one freed slot (first come, first served).
 TOLD_PER_SLOT = 3
@@ -101,7 +102,9 @@ async def join(
     """
     machine = await get_machine(session, machine_id)
     await check_bookable(session, member, machine)
-    availability = await day_availability(session, machine, day, rules, now)
+    # As the day's screen counted them: the starts within the member's notice are not theirs to book.
+    first = await earliest_start(session, member, machine, now)
+    availability = await day_availability(session, machine, day, rules, now, not_before=first)
     if availability.free_starts:
         raise SlotsAvailable(machine.name)
     if not availability.worth_waiting:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.booking import routes
-from models import bookings, quotas
+from models import bookings, quotas, waitlist
 from models.bookings import Booking
 from models.machines import Machine, MachineKind
 from models.quotas import QuotaValues, TooShortNotice
@@ -57,6 +57,23 @@ async def test_the_free_starts_begin_after_the_notice_for_members_not_managers(s
     )
     assert laser_today.free_starts == [] and not laser_today.worth_waiting
     assert laser_tomorrow.free_starts[0] == paris(6, 14, 30)
+
+
+async def test_a_day_full_after_the_notice_can_be_waited_for(session: AsyncSession) -> None:
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa MK4")
+    await quotas.set_values(session, QuotaValues(notice_minutes=120), machine_id=prusa.id)
+    filler = await make_member(session, "Filler")
+    for start in (paris(5, 16, 30), paris(5, 18)):  # taken from 16:30 on; 14:30–16:30 free, too soon
+        await bookings.book(session, filler, prusa.id, start, 90 if start.minute else 60, RULES, paris(5, 8))
+    alice = await make_member(session)
+    first = await quotas.earliest_start(session, alice, prusa, AFTERNOON)
+    today = await bookings.day_availability(
+        session, prusa, AFTERNOON.astimezone(RULES.tz).date(), RULES, AFTERNOON, not_before=first
+    )
+    assert today.free_starts == [] and today.worth_waiting  # the chat offers to wait
+    entry, added = await waitlist.join(session, alice, prusa.id, today.day, RULES, AFTERNOON)
+    assert added and entry.day == today.day
 
 
 async def _notice_on_the_prusa(sessions: async_sessionmaker[AsyncSession], minutes: int) -> int:
