@@ -16,7 +16,7 @@ from models.bookings import Booking
 from models.machines import Machine, MachineKind
 from models.quotas import QuotaValues, TooShortNotice
 from tests.factories import RULES, make_machine, make_member, open_every_day, paris
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, MANAGER, Clock, press_data, running_bot, say, tap, test_settings
 from tests.test_miniapp_api import running_app
 
@@ -84,19 +84,21 @@ async def _notice_on_the_prusa(sessions: async_sessionmaker[AsyncSession], minut
         return prusa
 
 
+async def _start_times(fake: FakeBotApi, user: FakeUser, book: str, day: str) -> list[str]:
+    """The start times the chat shows the user for the Prusa on the day (a part of its label)."""
+    await say(fake, user, "/start")
+    await tap(fake, user, book)
+    days = await tap(fake, user, "Prusa MK4")
+    starts = await tap(fake, user, next(label for label, _ in days.buttons() if day in label))
+    return [label for label, _ in starts.buttons() if label[:2].isdigit()]
+
+
 async def test_the_first_start_the_chat_offers_is_the_first_possible_one(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
     prusa = await _notice_on_the_prusa(sessions, 120)
-    clock = Clock()
-    clock.now = AFTERNOON
-    async with running_bot(test_settings(fake, database_url), clock):
-        await say(fake, ALICE, "/start")
-        await tap(fake, ALICE, "Book a machine")
-        days = await tap(fake, ALICE, "Prusa MK4")
-        today = next(label for label, _ in days.buttons() if "5 Mar" in label)
-        starts = await tap(fake, ALICE, today)
-        times = [label for label, _ in starts.buttons() if label[:2].isdigit()]
+    async with running_bot(test_settings(fake, database_url), Clock(AFTERNOON)):
+        times = await _start_times(fake, ALICE, "Book a machine", "5 Mar")
         assert times[0] == "16:30", times
         await tap(fake, ALICE, "16:30")
         await tap(fake, ALICE, "30 min → 17:00")
@@ -106,12 +108,7 @@ async def test_the_first_start_the_chat_offers_is_the_first_possible_one(
         forged = await press_data(fake, ALICE, routes.Confirmed(prusa, paris(5, 15), 30).data())
         assert forged.params.get("text") == "Not booked: a booking limit."
         # A manager is offered the next start, notice or not.
-        await say(fake, MANAGER, "/start")
-        await tap(fake, MANAGER, "Réserver une machine")
-        days = await tap(fake, MANAGER, "Prusa MK4")
-        today = next(label for label, _ in days.buttons() if "5 mars" in label)
-        starts = await tap(fake, MANAGER, today)
-        assert next(label for label, _ in starts.buttons() if label[:2].isdigit()) == "14:30"
+        assert (await _start_times(fake, MANAGER, "Réserver une machine", "5 mars"))[0] == "14:30"
     async with sessions() as session:
         assert [b.start_at for b in await session.scalars(select(Booking))] == [paris(5, 16, 30)]
 
@@ -120,9 +117,7 @@ async def test_the_machines_qr_page_offers_the_first_slot_after_the_notice(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
     prusa = await _notice_on_the_prusa(sessions, 120)
-    clock = Clock()
-    clock.now = AFTERNOON
-    async with running_bot(test_settings(fake, database_url), clock):
+    async with running_bot(test_settings(fake, database_url), Clock(AFTERNOON)):
         page = await say(fake, ALICE, f"/start m{prusa}")
         assert "Next free slot: Tue 5 Mar 16:30." in (page.text or "")
 
