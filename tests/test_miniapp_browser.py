@@ -841,7 +841,7 @@ async def test_a_manager_sets_the_limits_of_all_3d_printers_and_each_printer_sho
     async with opened_lab(database_url) as lab:
         page = await managing(lab, browser, "machines", MANAGER)  # in French
         box = page.locator('form.fd-kind-limits[data-kind="3d_printer"]')
-        await box.locator("h3").get_by_text("Limites pour toutes les imprimantes 3D").wait_for()
+        await box.locator("summary").get_by_text("Limites pour toutes les imprimantes 3D").click()
         assert "c'est le fichier qui l'emporte" in (await box.locator(".fd-hint").text_content() or "")
         await box.locator('input[name="max_minutes_per_week"]').fill("8")
         await box.locator('input[name="max_upcoming"]').fill("3")

@@ -209,12 +209,16 @@
   function kindLimitsForm(entry, reload) {
     var limits = limitInputs(entry.quotas, null);
     var said = el("p", { class: "fd-notice" });
+    var set = LIMITS.some(function (limit) { return entry.quotas[limit.key] !== null; });
+    // Folded unless some are set: the machines come first on a phone.
     var form = el("form", { class: "fd-card fd-kind-limits", "data-kind": entry.kind }, [
-      el("h3", { text: entry.title }),
-      el("p", { class: "fd-hint", text: t("kind_limits.hint") }),
-      limitsFieldset(limits, t("machine.limits")),
-      el("button", { type: "submit", text: t("machine.save") }),
-      said,
+      el("details", { open: set }, [
+        el("summary", { text: entry.title }),
+        el("p", { class: "fd-hint", text: t("kind_limits.hint") }),
+        limitsFieldset(limits, t("machine.limits")),
+        el("button", { type: "submit", text: t("machine.save") }),
+        said,
+      ]),
     ]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
