@@ -3,6 +3,7 @@
 from models.audit import ManagerChange
 from models.authorizations import MemberSearch
 from models.base import Base
+from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
@@ -25,8 +26,10 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.quotas import Quota
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SignUp
 from models.stock import Consumable, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 
@@ -35,10 +38,12 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "BookingStep",
     "CalendarFeed",
     "ChatJoinRequest",
     "Closure",
     "Consumable",
+    "DeclineReasonInput",
     "DigestRun",
     "Downtime",
     "LabSession",
@@ -53,6 +58,7 @@ __all__ = [
     "MemberSearch",
     "NoShowReleased",
     "NoteRequest",
+    "OnBehalfAsk",
     "OpeningHours",
     "OutboxMessage",
     "Project",

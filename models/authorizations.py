@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, select
+from sqlalchemy import ForeignKey, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
@@ -18,25 +19,112 @@ from models import waitlist
 from models.base import Base, clear_pending, delete_by_key, get_pending, put_pending, stamp_once
 from models.bookings import Booking, BookingStatus
 from models.errors import DomainError, NotFound
+from models.free_text import has_hidden_characters
 from models.machines import (
+    REASON_MAX,
     Authorization,
     Machine,
     MachineKind,
     authorized_machines,
+    expiry_among,
     list_machines,
+    machines_covered,
     machines_needing_training,
 )
-from models.members import Member, find_members, get_member, require_manager
+from models.members import Member, Role, find_members, get_member, require_manager
 from models.notices import Notice, Part
 from models.outbox import notify_member
 
 # A search asked for and not answered within this time is forgotten: text typed the next day is
 # not taken for a member's name.
 SEARCH_LIFETIME = timedelta(hours=1)
+# The reasons a manager picks from buttons when withdrawing an authorization (stored as these
+# words, told to the member in their language); anything else is the manager's own words.
+REVOKE_REASONS = ("safety", "damage", "rules")
+
+
+# At most this many helpers are named on a machine's page.
+HELPERS_SHOWN = 5
+
+
+def show_as_helper(member: Member, shown: bool, now: datetime) -> bool:
+    """Record the member's choice to be named (or not any more) as someone who can help on the
+    machines they are trained on; return whether it changed. Agreeing again keeps the first date."""
+    if shown == member.shown_as_helper:
+        return False
+    member.shown_as_helper_since = now if shown else None
+    return True
+
+
+async def helpers_for(
+    session: AsyncSession, machine: Machine, *, besides: Member | None = None
+) -> list[Member]:
+    """Who can help on the machine and agreed to be named: members authorized on it (or its kind)
+    and the managers, never an erased member; by first name, at most HELPERS_SHOWN, `besides` left out."""
+    authorized = select(Authorization.member_id).where(
+        or_(Authorization.machine_id == machine.id, Authorization.machine_kind == machine.kind),
+        Authorization.revoked_at.is_(None),
+    )
+    query = select(Member).where(
+        Member.shown_as_helper_since.is_not(None),
+        Member.erased_at.is_(None),
+        or_(Member.id.in_(authorized), Member.role == Role.MANAGER),
+    )
+    if besides is not None:
+        query = query.where(Member.id != besides.id)
+    rows = await session.scalars(
+        query.order_by(func.lower(Member.first_name), Member.id).limit(HELPERS_SHOWN)
+    )
+    return list(rows)
 
 
 class AlreadyRevoked(DomainError):
     """The authorization was withdrawn before (a second press, another manager)."""
+
+
+Asked = TypeVar("Asked", "MemberSearch", "RevokeReasonInput")
+
+
+class BadReason(DomainError):
+    """A reason must be 1 to 200 characters, without control or invisible characters."""
+
+
+class RevokeReasonInput(Base):
+    """A manager's next message is the reason for withdrawing this authorization."""
+
+    __tablename__ = "revoke_reason_inputs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+async def ask_reason(session: AsyncSession, manager: Member, authorization_id: int, now: datetime) -> None:
+    """Remember that the manager's next message is why they withdraw the authorization."""
+    await get_authorization(session, manager, authorization_id)
+    await clear_pending(session, manager.id, keep=RevokeReasonInput)
+    await put_pending(
+        session, RevokeReasonInput, manager.id, authorization_id=authorization_id, created_at=now
+    )
+
+
+async def pending_reason(session: AsyncSession, member: Member, now: datetime) -> RevokeReasonInput | None:
+    """The manager's withdrawal waiting for its reason, if any and recent."""
+    return await _managers_pending(session, RevokeReasonInput, member, now, lock=True)
+
+
+async def end_reason(session: AsyncSession, member: Member) -> None:
+    await delete_by_key(session, RevokeReasonInput, member.id)
+
+
+def clean_reason(reason: str) -> str:
+    """The reason as stored: spaces collapsed; BadReason when empty, too long or holding hidden characters."""
+    if has_hidden_characters(reason.strip()):
+        raise BadReason(repr(reason[:40]))
+    cleaned = " ".join(reason.split())
+    if not cleaned or len(cleaned) > REASON_MAX:
+        raise BadReason(cleaned[:40])
+    return cleaned
 
 
 class MemberSearch(Base):
@@ -57,13 +145,20 @@ async def ask_search(session: AsyncSession, manager: Member, now: datetime) -> N
 
 async def pending_search(session: AsyncSession, member: Member, now: datetime) -> MemberSearch | None:
     """The member's search waiting for its words, if any and recent (managers only)."""
-    search = await get_pending(session, MemberSearch, member.id)
-    if search is None:
+    return await _managers_pending(session, MemberSearch, member, now)
+
+
+async def _managers_pending(
+    session: AsyncSession, model: type[Asked], member: Member, now: datetime, *, lock: bool = False
+) -> Asked | None:
+    """A manager's question of this kind, if any and asked within SEARCH_LIFETIME; dropped otherwise."""
+    asked = await get_pending(session, model, member.id, lock=lock)
+    if asked is None:
         return None
-    if not member.is_manager or search.created_at < now - SEARCH_LIFETIME:
-        await delete_by_key(session, MemberSearch, member.id)
+    if not member.is_manager or asked.created_at < now - SEARCH_LIFETIME:
+        await delete_by_key(session, model, member.id)
         return None
-    return search
+    return asked
 
 
 async def end_search(session: AsyncSession, member: Member) -> None:
@@ -87,6 +182,7 @@ class MemberTrainings:
     authorizations: list[Authorization]
     machine_names: dict[int, str]
     to_authorize: list[Machine]
+    expiries: dict[int, datetime | None] = field(default_factory=dict)  # by authorization id; None: never
 
 
 async def member_trainings(session: AsyncSession, manager: Member, member_id: int) -> MemberTrainings:
@@ -104,11 +200,14 @@ async def member_trainings(session: AsyncSession, manager: Member, member_id: in
     names = {m.id: m.name for m in await list_machines(session, include_retired=True)}
     trained = await machines_needing_training(session)
     allowed = await authorized_machines(session, member, trained)
+    shown = [a for a in current if a.machine_id is None or a.machine_id in names]
+    covered = await machines_covered(session, shown)
     return MemberTrainings(
         member=member,
-        authorizations=[a for a in current if a.machine_id is None or a.machine_id in names],
+        authorizations=shown,
         machine_names=names,
         to_authorize=[m for m in trained if m.id not in allowed],
+        expiries={a.id: expiry_among(a, covered) for a in shown},
     )
 
 
@@ -189,6 +288,7 @@ class AuthorizationRevoked(Notice, kind="authorization_revoked"):
     machine: str | None = None  # None: the whole kind
     machine_kind: MachineKind | None = field(default=None, metadata={"key": "kind"})
     cancelled: list[CancelledBooking] = field(default_factory=list)
+    reason: str | None = None  # one of REVOKE_REASONS, or the manager's words
 
 
 @dataclass(frozen=True)
@@ -200,16 +300,23 @@ class Revoked:
 
 
 async def revoke(
-    session: AsyncSession, manager: Member, authorization_id: int, now: datetime, tz: ZoneInfo | None = None
+    session: AsyncSession,
+    manager: Member,
+    authorization_id: int,
+    now: datetime,
+    tz: ZoneInfo | None = None,
+    *,
+    reason: str | None = None,
 ) -> Revoked:
-    """Withdraw an authorization: recorded with who and when; the member's upcoming bookings that
-    now lack the training are cancelled (their slots offered to the waitlist with the lab's `tz`),
-    and the member is told."""
+    """Withdraw an authorization: recorded with who, when and why (`reason`: one of REVOKE_REASONS or
+    the manager's words); the member's upcoming bookings that now lack the training are cancelled
+    (their slots offered to the waitlist with the lab's `tz`), and the member is told, with the reason."""
+    reason = clean_reason(reason) if reason is not None else None
     authorization = await get_authorization(session, manager, authorization_id)
     # One conditional UPDATE: two managers pressing at once withdraw it once.
     if not await stamp_once(session, authorization, "revoked_at", now):
         raise AlreadyRevoked(str(authorization_id))
-    authorization.revoked_by_id = manager.id
+    authorization.revoked_by_id, authorization.revoke_reason = manager.id, reason
     member = await get_member(session, authorization.member_id)
     cancelled = await bookings_needing_training(session, member, authorization, now)
     for booking in cancelled:
@@ -227,6 +334,7 @@ async def revoke(
         cancelled=[
             CancelledBooking(machine=b.machine.name, start=b.start_at, end=b.end_at) for b in cancelled
         ],
+        reason=reason,
     )
     notify_member(session, member, notice, now)
     return Revoked(member, what, authorization.machine_kind, cancelled)

@@ -120,7 +120,11 @@ PENDING_TABLES = (
     "project_drafts",
     "project_inputs",
     "member_searches",
+    "on_behalf_asks",
+    "booking_steps",
     "session_drafts",
+    "revoke_reason_inputs",
+    "decline_reasons",
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    String,
     and_,
     func,
     literal_column,
@@ -44,9 +45,12 @@ from models.members import Member
 from models.notices import Notice
 from models.opening import LabCalendar, local_datetime
 
-# A booking lies inside one opening interval, so within one day: a range query on start_at
-# bounded by this span finds every booking overlapping a window without scanning history.
+# A booking lies inside one opening interval, or (an unattended run) lasts at most 1,440 minutes
+# (the machines' checks), so within one day: a range query on start_at bounded by this span finds
+# every booking overlapping a window without scanning history.
 MAX_BOOKING_SPAN = timedelta(days=1)
+# The longest label of a guest's or a workshop's booking (« Club robotique du collège »).
+GUEST_LABEL_LENGTH = 100
 
 
 class BookingStatus(enum.StrEnum):
@@ -88,9 +92,21 @@ class Booking(Base):
     # checked in within its machine's check-in minutes was released as a no-show (then cancelled).
     checked_in_at: Mapped[datetime | None]
     no_show_at: Mapped[datetime | None]
+    # A fab manager's booking on behalf of someone (models/booked_for.py): who made it and, for a
+    # guest or a workshop (then held under the manager's name), the label it is shown with.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    guest_label: Mapped[str | None] = mapped_column(String(GUEST_LABEL_LENGTH))
+    # When the member was told, at the start, to check in (claimed once by scheduler/checkin.py).
+    checkin_asked_at: Mapped[datetime | None]
 
-    member: Mapped[Member] = relationship(lazy="raise")
+    member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     machine: Mapped[Machine] = relationship(lazy="raise")
+
+    @property
+    def holder(self) -> str:
+        """Who the booking is for, as managers see it: the guest's label, or the member's first name
+        (needs `member` loaded when it has no label)."""
+        return self.guest_label or self.member.first_name
 
     @property
     def minutes(self) -> int:
@@ -206,10 +222,12 @@ def _free_starts(
     intervals: list[Interval], machine: Machine, busy: list[Interval], now: datetime, minutes: int
 ) -> list[datetime]:
     step, length = timedelta(minutes=machine.slot_minutes), timedelta(minutes=minutes)
+    # An unattended run starts in the opening hours (its first slot fits in them) and may go on after.
+    fits = open_until(machine, now, now + length) - now
     return [
         start
         for opens, closes in intervals
-        for start in _grid(opens, closes, step, length)
+        for start in _grid(opens, closes, step, fits)
         if start >= now and not overlaps(busy, start, start + length)
     ]
 
@@ -269,11 +287,13 @@ async def free_lengths(
     interval = calendar.interval_containing(start, start + timedelta(minutes=machine.slot_minutes))
     if interval is None or start < now:
         return []
-    busy = await _unavailable(session, machine.id, start, interval[1])
+    # An unattended run may continue past closing time, within the booking horizon.
+    until = rules.horizon_end(now) if machine.unattended else interval[1]
+    busy = await _unavailable(session, machine.id, start, until)
     lengths = []
-    for minutes in range(machine.slot_minutes, machine.max_booking_minutes + 1, machine.slot_minutes):
+    for minutes in range(machine.slot_minutes, machine.longest_booking + 1, machine.slot_minutes):
         end = start + timedelta(minutes=minutes)
-        if end > interval[1] or overlaps(busy, start, end):
+        if end > until or overlaps(busy, start, end):
             break
         lengths.append(minutes)
     return lengths
@@ -296,7 +316,10 @@ async def next_free_starts(
     busy = await _unavailable(session, machine.id, after, rules.horizon_end(now))
     found: list[datetime] = []
     for day in days:
-        found += [s for s in _free_starts(calendar.intervals(day), machine, busy, now, minutes) if s >= after]
+        starts = _free_starts(calendar.intervals(day), machine, busy, now, minutes)
+        found += [
+            s for s in starts if s >= after and s + timedelta(minutes=minutes) <= rules.horizon_end(now)
+        ]
         if len(found) >= limit:
             break
     return found[:limit]
@@ -304,7 +327,7 @@ async def next_free_starts(
 
 def check_timing(machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime) -> None:
     """Refuse a slot whose length or time breaks a rule: length, past, horizon."""
-    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.max_booking_minutes:
+    if minutes <= 0 or minutes % machine.slot_minutes or minutes > machine.longest_booking:
         raise BadLength(f"{minutes} min on {machine.name}")
     if start < now:
         raise InThePast(start.isoformat())
@@ -312,13 +335,20 @@ def check_timing(machine: Machine, start: datetime, minutes: int, rules: Booking
         raise BeyondHorizon(start.isoformat())
 
 
+def open_until(machine: Machine, start: datetime, end: datetime) -> datetime:
+    """Until when the lab must be open for a booking [start, end): its end, or for an unattended
+    run only its first slot (it starts in the opening hours and may go on after closing)."""
+    return start + timedelta(minutes=machine.slot_minutes) if machine.unattended else end
+
+
 def check_opening(
     machine: Machine, start: datetime, minutes: int, calendar: LabCalendar, downtimes: list[Interval]
 ) -> None:
     """Refuse a slot outside the opening hours, off the machine's grid, or in a planned downtime
-    (`downtimes`: the machine's windows loaded around the slot; more is harmless)."""
+    (`downtimes`: the machine's windows loaded around the slot; more is harmless). An unattended
+    machine's booking must start in the opening hours (its first slot within them), and may end after."""
     end = start + timedelta(minutes=minutes)
-    interval = calendar.interval_containing(start, end)
+    interval = calendar.interval_containing(start, open_until(machine, start, end))
     if interval is None:
         raise OutsideOpeningHours(start.isoformat())
     if (start - interval[0]) % timedelta(minutes=machine.slot_minutes):
@@ -352,13 +382,9 @@ async def book(
     When the slot is taken (even by someone who got there a millisecond earlier), SlotTaken
     carries the next free starts of the same length.
     """
-    if not member.is_manager:
-        # The member's bookings take turns, so two at once cannot both pass a quota (check_limits).
-        # Taken before the machine's lock: a turn that updated the member's row first (a new
-        # username) then books waits here, rather than each holding what the other needs.
-        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+    await take_members_turn(session, member)
     machine = await get_machine(session, machine_id, booking_lock=True)
-    await check_bookable(session, member, machine)
+    await check_bookable(session, member, machine, now=now)
     await validate_slot(session, machine, start, minutes, rules, now)
     end = start + timedelta(minutes=minutes)
     if overlaps(await _busy(session, machine.id, start, end), start, end):
@@ -386,6 +412,15 @@ async def book(
     return booking
 
 
+async def take_members_turn(session: AsyncSession, member: Member) -> None:
+    """Lock the member's row: their bookings (and changes of them) take turns, so two at once cannot
+    both pass a quota (check_limits). Taken before the machine's lock: a turn that updated the
+    member's row first (a new username) then books waits here, rather than each holding what the
+    other needs. Managers are exempt from quotas: no lock."""
+    if not member.is_manager:
+        await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
+
+
 async def check_limits(
     session: AsyncSession,
     member: Member,
@@ -394,17 +429,22 @@ async def check_limits(
     end: datetime,
     rules: BookingRules,
     now: datetime,
+    *,
+    editing: Booking | None = None,
 ) -> None:
     """Refuse a booking over the member's quotas or too short notice (models/quotas.py); managers
     are exempt. The caller holds the member's row locked (book does): their bookings made at the same
     instant take turns, so two of them cannot both pass a quota (SQLite serializes every transaction
-    anyway)."""
+    anyway). `editing`: the booking getting this new span (models/booking_edits.py): its old span is
+    not counted, it is no new upcoming booking, and the notice applies only to a new start."""
     if member.is_manager:
         return
     limits = await quotas.limits_for(session, machine)
     if not limits.any:
         return
-    if (notice := limits.notice_minutes) is not None and start < now + timedelta(minutes=notice.value):
+    moved = editing is None or editing.start_at != start
+    notice = limits.notice_minutes
+    if notice is not None and moved and start < now + timedelta(minutes=notice.value):
         minutes = int((end - start).total_seconds() // 60)
         earliest = now + timedelta(minutes=notice.value)
         first = await next_free_starts(session, machine, minutes, earliest, rules, now, limit=1)
@@ -424,6 +464,7 @@ async def check_limits(
             select(Booking.start_at, Booking.end_at).where(
                 Booking.member_id == member.id,
                 Booking.status == BookingStatus.CONFIRMED,
+                Booking.id != (editing.id if editing is not None else -1),
                 where,  # type: ignore[arg-type]
                 Booking.start_at >= window_start - MAX_BOOKING_SPAN,
                 Booking.start_at < window_end,
@@ -454,7 +495,7 @@ async def check_limits(
                 raise quotas.WeeklyQuotaReached(
                     counted, weekly.value, used, monday, this_week=monday == quotas.week_of(rules.today(now))
                 )
-    if (upcoming := limits.max_upcoming) is not None:
+    if (upcoming := limits.max_upcoming) is not None and editing is None:
         counted, where = scope(upcoming)
         ends = list(
             await session.scalars(
@@ -662,7 +703,12 @@ async def booking_notes(
     for booking in bookings:
         if not booking.machine.bookable:
             notes[booking.id] = ReminderNote.MACHINE_UNAVAILABLE
-        elif calendar.interval_containing(booking.start_at, booking.end_at) is None:
+        elif (
+            calendar.interval_containing(
+                booking.start_at, open_until(booking.machine, booking.start_at, booking.end_at)
+            )
+            is None
+        ):
             notes[booking.id] = ReminderNote.LAB_CLOSED
         elif await downtimes_between(session, booking.machine_id, booking.start_at, booking.end_at):
             notes[booking.id] = ReminderNote.IN_MAINTENANCE
@@ -681,6 +727,8 @@ class Reminder(Notice, kind="reminder"):
     minutes_left: int | None = None
     # Whether the booking's machine asks for a check-in (and releases a booking not checked in).
     checkin_minutes: int = 0
+    # The label of a fab manager's booking for a guest or a workshop (models/booked_for.py).
+    guest: str | None = None
 
 
 REMINDER = Reminder.kind  # the outbox kind of a booking reminder
@@ -697,9 +745,9 @@ class BookingConfirmed(Notice, kind="booking_confirmed"):
     reminder_minutes: int | None = None  # None: no reminder will come
 
 
-def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
-    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
-    notice = BookingConfirmed(
+def confirmation(booking: Booking, rules: BookingRules) -> BookingConfirmed:
+    """The chat's confirmation of a booking just made (needs `machine` loaded)."""
+    return BookingConfirmed(
         booking_id=booking.id,
         machine=booking.machine.name,
         machine_kind=booking.machine.kind,
@@ -707,7 +755,11 @@ def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules
         end=booking.end_at,
         reminder_minutes=rules.reminder_minutes(booking),
     )
-    outbox.notify_member(session, booking.member, notice, now)
+
+
+def confirm_in_chat(session: AsyncSession, booking: Booking, rules: BookingRules, now: datetime) -> None:
+    """Queue the chat's confirmation of a booking just made (needs `member` and `machine` loaded)."""
+    outbox.notify_member(session, booking.member, confirmation(booking, rules), now)
 
 
 def reminder_subject(booking_id: int) -> str:
@@ -771,6 +823,7 @@ async def queue_due_reminders(
                 note=item.note,
                 minutes_left=max(0, int((booking.start_at - now).total_seconds() // 60)),
                 checkin_minutes=booking.machine.checkin_minutes,
+                guest=booking.guest_label,
             ),
             now,
             expires_at=booking.start_at,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -64,6 +64,19 @@ class NoShowReleased(Notice, kind="no_show_released"):
     start: datetime
     end: datetime
     minutes: int  # the machine's check-in minutes
+
+
+class CheckInAsked(Notice, kind="checkin_asked"):
+    """A booking that asks for a check-in starts and its member has not checked in: I'm here, now."""
+
+    booking_id: int
+    machine: str
+    start: datetime
+    end: datetime
+    minutes: int  # the machine's check-in minutes: released if not checked in by start + minutes
+
+
+CHECKIN_ASKED = CheckInAsked.kind
 
 
 def check_in_opens(booking: Booking) -> datetime:
@@ -146,7 +159,13 @@ async def due_no_shows(
 ) -> list[Booking]:
     """Confirmed bookings not checked in whose machine's check-in minutes are past, soonest first,
     after the booking `after` (its start and id): a job goes through them page by page."""
-    query = (
+    query = _after(_waiting_for_check_in(now), after).limit(limit)
+    return list(await session.scalars(query))
+
+
+def _waiting_for_check_in(now: datetime) -> Select[tuple[Booking]]:
+    """Confirmed bookings started (within LOOKBACK) and not checked in, of machines asking for it."""
+    return (
         select(Booking)
         .join(Machine, Machine.id == Booking.machine_id)
         .options(joinedload(Booking.machine), joinedload(Booking.member))
@@ -158,14 +177,73 @@ async def due_no_shows(
             Machine.checkin_minutes > 0,
         )
         .order_by(Booking.start_at, Booking.id)
-        .limit(limit)
     )
-    if after is not None:
-        start, booking_id = after
-        query = query.where(
-            or_(Booking.start_at > start, and_(Booking.start_at == start, Booking.id > booking_id))
+
+
+def _after(query: Select[tuple[Booking]], after: tuple[datetime, int] | None) -> Select[tuple[Booking]]:
+    if after is None:
+        return query
+    start, booking_id = after
+    return query.where(
+        or_(Booking.start_at > start, and_(Booking.start_at == start, Booking.id > booking_id))
+    )
+
+
+async def _claim_waiting(
+    session: AsyncSession, due: list[Booking], values: dict[str, object], *also: ColumnElement[bool]
+) -> set[int]:
+    """Set `values` on those of `due` still confirmed and not checked in (and `also`), in one
+    conditional UPDATE; return the ids this transaction claimed (another process's are not)."""
+    conditions = [
+        Booking.id.in_([b.id for b in due]),
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.checked_in_at.is_(None),
+        *also,
+    ]
+    return set(await update_ids(session, Booking, conditions, values))
+
+
+@dataclass(frozen=True)
+class Asked:
+    read: list[Booking]  # bookings read, in order (the caller pages on after the last one)
+    asked: list[Booking]  # those this call claimed and whose member it told
+
+    @property
+    def done(self) -> int:
+        return len(self.asked)
+
+
+async def ask_to_check_in(
+    session: AsyncSession, now: datetime, limit: int = 200, after: tuple[datetime, int] | None = None
+) -> Asked:
+    """Tell the member of each booking that has started, asks for a check-in and is not checked in,
+    to press I'm here: once, claimed by one conditional UPDATE of `checkin_asked_at` (of two processes
+    the second finds it taken; a restart asks nobody twice). A booking whose check-in minutes are
+    already over (the bot was down) is not asked: the release tells its member."""
+    query = _after(_waiting_for_check_in(now).where(Booking.checkin_asked_at.is_(None)), after)
+    read = list(await session.scalars(query.limit(limit)))
+    due = [b for b in read if now < b.start_at + timedelta(minutes=b.machine.checkin_minutes)]
+    if not due:
+        return Asked(read, [])
+    claimed = await _claim_waiting(
+        session, due, {"checkin_asked_at": now}, Booking.checkin_asked_at.is_(None)
+    )
+    asked = [b for b in due if b.id in claimed]
+    for booking in asked:
+        set_committed_value(booking, "checkin_asked_at", now)
+        minutes = booking.machine.checkin_minutes
+        notice = CheckInAsked(
+            booking_id=booking.id,
+            machine=booking.machine.name,
+            start=booking.start_at,
+            end=booking.end_at,
+            minutes=minutes,
         )
-    return list(await session.scalars(query))
+        deadline = booking.start_at + timedelta(minutes=minutes)
+        outbox.notify_member(
+            session, booking.member, notice, now, expires_at=deadline, subject=reminder_subject(booking.id)
+        )
+    return Asked(read, asked)
 
 
 @dataclass(frozen=True)
@@ -193,18 +271,8 @@ async def release_no_shows(
     due = [b for b in read if b.start_at + timedelta(minutes=b.machine.checkin_minutes) <= now]
     if not due:
         return Released(read, [])
-    claimed = set(
-        await update_ids(
-            session,
-            Booking,
-            [
-                Booking.id.in_([b.id for b in due]),
-                Booking.status == BookingStatus.CONFIRMED,
-                Booking.checked_in_at.is_(None),
-            ],
-            {"status": BookingStatus.CANCELLED, "cancelled_at": now, "no_show_at": now},
-        )
-    )
+    values = {"status": BookingStatus.CANCELLED, "cancelled_at": now, "no_show_at": now}
+    claimed = await _claim_waiting(session, due, values)
     released = [b for b in due if b.id in claimed]
     for booking in released:
         for attribute, value in (
@@ -214,6 +282,7 @@ async def release_no_shows(
         ):
             set_committed_value(booking, attribute, value)
         await outbox.withdraw(session, reminder_subject(booking.id), REMINDER)
+        await outbox.withdraw(session, reminder_subject(booking.id), CHECKIN_ASKED)
         notice = NoShowReleased(
             booking_id=booking.id,
             machine=booking.machine.name,
@@ -230,12 +299,16 @@ async def release_no_shows(
 
 
 __all__ = [
+    "CHECKIN_ASKED",
     "CHECKIN_EARLY",
+    "Asked",
+    "CheckInAsked",
     "CheckInNotYet",
     "CheckInOver",
     "CheckedIn",
     "NoShowReleased",
     "Released",
+    "ask_to_check_in",
     "can_check_in",
     "check_in",
     "due_no_shows",

@@ -25,6 +25,14 @@ class TrainingRequired(DomainError):
     """The machine needs a training the member has not been authorized for."""
 
 
+class TrainingLapsed(TrainingRequired):
+    """The member's training on the machine expired (on `on`): a refresher is needed."""
+
+    def __init__(self, machine: str, on: datetime) -> None:
+        super().__init__(machine)
+        self.machine, self.on = machine, on
+
+
 class OutsideOpeningHours(DomainError):
     """The slot is not inside one opening interval of the lab (or the lab is closed that day)."""
 

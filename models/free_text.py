@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 _JOINER = "\u200d"
+_EMOJI_SELECTOR = "\ufe0f"
 
 
 def _hidden(text: str, index: int) -> bool:
@@ -20,8 +21,12 @@ def _hidden(text: str, index: int) -> bool:
         return False
     if char != _JOINER or not 0 < index < len(text) - 1:
         return True
-    # Between two symbols (emoji), a joiner draws one picture; anywhere else it hides.
-    return not all(unicodedata.category(text[i]).startswith("S") for i in (index - 1, index + 1))
+    # Between two symbols (emoji), a joiner draws one picture; anywhere else it hides. The symbol
+    # before it may carry its emoji presentation selector (🏳️‍🌈, ❤️‍🔥: U+FE0F then the joiner).
+    before = index - 1
+    if text[before] == _EMOJI_SELECTOR and before > 0:
+        before -= 1
+    return not all(unicodedata.category(text[i]).startswith("S") for i in (before, index + 1))
 
 
 def has_hidden_characters(text: str) -> bool:

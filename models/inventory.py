@@ -73,6 +73,10 @@ class MachineEntry:
     checkin_minutes: int = 0  # 0: no check-in asked (models/checkin.py)
     # The machine's own limits (models/quotas.py), all of them; None leaves them as they are.
     quotas: QuotaValues | None = None
+    unattended_max_minutes: int = 0  # 0: bookings end by closing time (Machine.unattended_max_minutes)
+    # Months a training on it is valid, and lasts without a booking of it (models/trainings.py); None: never.
+    training_valid_months: int | None = None
+    training_lapse_months: int | None = None
 
     def names(self, attribute: str) -> bool:
         return self.named is None or attribute in self.named
@@ -86,7 +90,11 @@ OPTIONAL_FIELDS = (
     "max_booking_minutes",
     "requires_training",
     "checkin_minutes",
+    "unattended_max_minutes",
+    "training_valid_months",
+    "training_lapse_months",
 )
+TRAINING_FIELDS = ("training_valid_months", "training_lapse_months")
 
 
 @dataclass(frozen=True)
@@ -400,6 +408,14 @@ async def apply_inventory(
                         f"must be a multiple of the machine's slot_minutes ({slot}), not {longest}",
                     )
                 )
+            unattended = _unattended(held_machine, entry)
+            if unattended % slot:
+                problems.append(
+                    Problem(
+                        ("machines", index, "unattended_max_minutes"),
+                        f"must be a multiple of the machine's slot_minutes ({slot}), not {unattended}",
+                    )
+                )
     if problems:
         raise InventoryRefused(problems)
     # Every check is done above; from here on nothing can be refused, so nothing is half written.
@@ -416,6 +432,9 @@ async def apply_inventory(
                 max_booking_minutes=entry.max_booking_minutes,
                 requires_training=entry.requires_training,
                 checkin_minutes=entry.checkin_minutes,
+                unattended_max_minutes=entry.unattended_max_minutes,
+                training_valid_months=entry.training_valid_months,
+                training_lapse_months=entry.training_lapse_months,
             )
             session.add(machine)
             report.created.append(entry.name)
@@ -823,6 +842,15 @@ async def _apply_quotas(
             report.kind_quotas_set_in_app = [kind for kind in report.kind_quotas_changed if kind in kinds]
 
 
+def _unattended(machine: Machine, entry: MachineEntry) -> int:
+    """The machine's unattended maximum once the entry is applied (kept when the file does not name it)."""
+    return (
+        entry.unattended_max_minutes
+        if entry.names("unattended_max_minutes")
+        else machine.unattended_max_minutes
+    )
+
+
 def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = False) -> bool:
     """Set the fields the entry names that differ; return whether any did. `keep_name`: the
     machine was renamed in the app since the file was written, and keeps the app's name."""
@@ -830,7 +858,14 @@ def _update_machine(machine: Machine, entry: MachineEntry, *, keep_name: bool = 
     wanted: dict[str, object] = {"kind": entry.kind}
     if not keep_name:
         wanted["name"] = entry.name
-    for attribute in ("location", "description", "requires_training", "checkin_minutes"):
+    for attribute in (
+        "location",
+        "description",
+        "requires_training",
+        "checkin_minutes",
+        "unattended_max_minutes",
+        *TRAINING_FIELDS,
+    ):
         if entry.names(attribute):
             wanted[attribute] = getattr(entry, attribute)
     wanted["slot_minutes"], wanted["max_booking_minutes"] = slot, longest

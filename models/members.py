@@ -51,6 +51,13 @@ class Member(Base):
     # Set when a manager promoted the member from the app: a manager whatever the settings say, until
     # demoted there (who did it is in manager_changes).
     promoted_at: Mapped[datetime | None]
+    # When the member agreed to be named, on a machine's page, as someone who can help on the
+    # machines they are trained on; None: not shown (the default: no name without their word).
+    shown_as_helper_since: Mapped[datetime | None]
+
+    @property
+    def shown_as_helper(self) -> bool:
+        return self.shown_as_helper_since is not None
 
     @property
     def is_manager(self) -> bool:

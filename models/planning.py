@@ -177,7 +177,7 @@ async def free_machines(
     end = start + timedelta(minutes=minutes)
     machines = await _machines(session, kind)
     usable = [m for m in machines if m.bookable]
-    authorized = await authorized_machines(session, member, usable)
+    authorized = await authorized_machines(session, member, usable, now=now)
     usable = [m for m in usable if m.id in authorized]
     ids = [m.id for m in usable]
     taken: dict[int, list[Interval]] = defaultdict(list)

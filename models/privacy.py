@@ -27,7 +27,7 @@ from models import audit, feeds, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
-from models.machines import Authorization, Machine, TrainingRequest
+from models.machines import Authorization, Machine, TrainingRequest, expiry_among, machines_covered
 from models.maintenance import Report, ReportDraft, Ticket, TicketEvent
 from models.members import Member, Role
 from models.outbox import OutboxMessage
@@ -104,11 +104,24 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         .where(Booking.member_id == member.id)
         .order_by(Booking.start_at)
     )
+    booked_for_others = await session.scalars(
+        select(Booking)
+        .options(selectinload(Booking.machine))
+        .where(Booking.booked_by_id == member.id, Booking.member_id != member.id)
+        .order_by(Booking.start_at)
+    )
     reports = await session.scalars(
         select(Report).where(Report.reporter_id == member.id).order_by(Report.created_at)
     )
     tickets = {t.id: t for t in await session.scalars(select(Ticket).options(selectinload(Ticket.machine)))}
-    authorizations = await session.scalars(select(Authorization).where(Authorization.member_id == member.id))
+    authorizations = list(
+        await session.scalars(
+            select(Authorization)
+            .where(Authorization.member_id == member.id)
+            .order_by(Authorization.granted_at, Authorization.id)
+        )
+    )
+    covered = await machines_covered(session, authorizations)
     granted = await session.scalars(
         select(Authorization)
         .where(Authorization.granted_by_id == member.id)
@@ -121,6 +134,11 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
     )
     machines = {m.id: m.name for m in await session.scalars(select(Machine))}
     requests = await session.scalars(select(TrainingRequest).where(TrainingRequest.member_id == member.id))
+    answered = await session.scalars(
+        select(TrainingRequest)
+        .where(TrainingRequest.answered_by_id == member.id)
+        .order_by(TrainingRequest.requested_at)
+    )
     memberships = await session.scalars(
         select(ProjectMember)
         .options(selectinload(ProjectMember.project))
@@ -200,6 +218,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             "last_seen": _iso(member.last_seen_at),
             "blocked_the_bot_at": _iso(member.blocked_at),
             "promoted_to_manager_at": _iso(member.promoted_at),
+            "shown_as_helper_since": _iso(member.shown_as_helper_since),
         },
         "bookings": [
             {
@@ -213,8 +232,19 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "asked_what_you_used_at": _iso(b.usage_asked_at),
                 "affected_by_ticket": b.affected_ticket_id,
                 "affected_by_downtime": b.affected_downtime_id,
+                "booked_by_a_manager": b.booked_by_id is not None and b.booked_by_id != member.id,
+                "for_a_guest_or_workshop": b.guest_label,
             }
             for b in bookings
+        ],
+        "bookings_you_made_for_others": [
+            {
+                "machine": b.machine.name,
+                "start": _iso(b.start_at),
+                "end": _iso(b.end_at),
+                "booked_at": _iso(b.created_at),
+            }
+            for b in booked_for_others
         ],
         "reports": [
             {
@@ -233,7 +263,10 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(a.machine_id) if a.machine_id else None,
                 "kind": a.machine_kind,
                 "at": _iso(a.granted_at),
+                "expires_at": _iso(expiry_among(a, covered)),
+                "last_used_at": _iso(a.last_used_at),
                 "revoked_at": _iso(a.revoked_at),
+                "revoke_reason": a.revoke_reason,
             }
             for a in authorizations
         ],
@@ -259,8 +292,21 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
                 "machine": machines.get(t.machine_id),
                 "at": _iso(t.requested_at),
                 "granted_at": _iso(t.granted_at),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason,
+                "proposed_session_id": t.proposed_session_id,
             }
             for t in requests
+        ],
+        # Another member's request she answered: only her answer (a decline's reason is hers).
+        "training_requests_you_answered": [
+            {
+                "machine": machines.get(t.machine_id),
+                "declined_at": _iso(t.declined_at),
+                "decline_reason": t.decline_reason if t.declined_at else None,
+                "proposed_session_id": t.proposed_session_id,
+            }
+            for t in answered
         ],
         "projects": [
             {
@@ -489,6 +535,9 @@ class Erased:
 # is either here or in NOT_ABOUT_MEMBERS (tests/test_review_privacy.py checks, so a new column
 # cannot be forgotten).
 FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "bookings": ("guest_label",),
+    "on_behalf_asks": ("label",),
+    "authorizations": ("revoke_reason",),
     "closures": ("reason",),
     "downtimes": ("reason",),
     "machines": ("location", "description"),
@@ -504,6 +553,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "stock_movements": ("note",),
     "ticket_events": ("note",),
     "tickets": ("title",),
+    "training_requests": ("decline_reason",),
 }
 # Text columns that are not free text about people, and why.
 NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
@@ -624,6 +674,7 @@ async def erase_member(
     member.language, member.telegram_language, member.blocked_at = None, None, None
     member.telegram_id = -member.id  # free: the same person writing again starts as a new member
     member.role, member.promoted_at = Role.MEMBER, None
+    member.shown_as_helper_since = None
     member.erased_at, member.erased_reason = now, reason.value
     await session.flush()
     return done

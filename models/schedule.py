@@ -105,6 +105,8 @@ async def add_closure(
     )
     warned = 0
     for booking in bookings:
+        if booking.machine.unattended and booking.start_at < start:
+            continue  # an unattended run started the day before: it goes on, the lab closed or not
         warning = ClosureWarning(
             **_booking_facts(booking, booking.machine), day=day, reason=closure.reason or None
         )

@@ -59,13 +59,14 @@ from models.free_text import has_hidden_characters
 from models.machines import Machine, MachineKind, authorize, get_machine
 from models.members import Member, require_manager
 from models.notices import Notice
-from models.opening import local_datetime
+from models.opening import closed_days, local_datetime
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 PLACE_MAX = 200
 REASON_MAX = 200
 SEATS_MAX = 500
+REPEAT_WEEKS_MAX = 12
 LENGTH_MAX = timedelta(days=1)  # a session is held in a day (workshops over weeks: several sessions)
 
 
@@ -113,6 +114,12 @@ class LabSession(Base):
     cancelled_automatically: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the minimum number of participants was checked at its deadline (claimed once).
     minimum_checked_at: Mapped[datetime | None]
+    # Participants whose data was erased, counted without their names: the attendance figures stay.
+    erased_attended: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    erased_absent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    erased_unmarked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The session this one repeats weekly (planned in one go with it).
+    repeats_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="SET NULL"))
 
     machine: Mapped[Machine | None] = relationship(lazy="raise")
 
@@ -236,6 +243,14 @@ class CancelTooLate(DomainError):
         self.deadline = deadline
 
 
+class AlreadyRepeated(DomainError):
+    """The session was already repeated weekly (or is itself a repeat)."""
+
+
+class BadRepeat(DomainError):
+    """A session repeats weekly for 1 to REPEAT_WEEKS_MAX more weeks."""
+
+
 class NotSignedUp(DomainError):
     """The member has no seat and no place on the waitlist of this session."""
 
@@ -278,6 +293,30 @@ class SessionReminder(Notice, kind="session_reminder"):
 
 
 SESSION_REMINDER = SessionReminder.kind
+
+
+class SessionAnnounced(Notice, kind="session_announced"):
+    """A newly planned session posted to the lab's announcement channel or group (`chat`: its id
+    or @username), with a link to sign up; edited when its seats run out or it is cancelled."""
+
+    session_id: int
+    chat: str
+    title: str
+    start: datetime
+    end: datetime
+    place: str = ""
+    seats_left: int = 0
+    cancelled: bool = False
+
+
+class AnnouncementChanged(SessionAnnounced, kind="session_announcement_changed"):
+    """Edit the announcement already posted (Telegram's `message_id` in `chat`) to how it stands."""
+
+    message_id: int = 0
+
+
+def announcement_subject(session_id: int) -> str:
+    return f"announce:{session_id}"
 
 
 def reminder_subject(signup_id: int) -> str:
@@ -363,6 +402,72 @@ async def plan(
     session.add(lab_session)
     await session.flush()
     return lab_session
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    """A week a repeated session could not be planned: the lab is closed (`closure`: its reason),
+    or the day is past."""
+
+    day: date
+    closed: bool
+    closure: str = ""
+
+
+@dataclass(frozen=True)
+class Repeated:
+    planned: list[LabSession]
+    skipped: list[SkippedDay]
+
+
+async def repeat_weekly(
+    session: AsyncSession, manager: Member, session_id: int, weeks: int, tz: ZoneInfo, now: datetime
+) -> Repeated:
+    """Plan the session again at the same local time each week for `weeks` more weeks (managers
+    only), each a session of its own; a week on a closure day, or already past, is skipped and said.
+    Repeating twice (two presses, two managers) is AlreadyRepeated: the session's row is taken
+    first, so the second finds the first's repeats."""
+    require_manager(manager)
+    if not 1 <= weeks <= REPEAT_WEEKS_MAX:
+        raise BadRepeat(str(weeks))
+    first = await get_session(session, session_id, lock=True)
+    if first.cancelled:
+        raise SessionCancelled(str(session_id))
+    repeated = await session.scalar(select(LabSession.id).where(LabSession.repeats_id == first.id).limit(1))
+    if first.repeats_id is not None or repeated is not None:
+        raise AlreadyRepeated(str(session_id))
+    local = first.start_at.astimezone(tz)
+    minute, length = local.hour * 60 + local.minute, first.end_at - first.start_at
+    days = [local.date() + timedelta(weeks=n) for n in range(1, weeks + 1)]
+    closures = await closed_days(session, days[0], days[-1])
+    planned, skipped = [], []
+    for day in days:
+        start = local_datetime(day, minute, tz).astimezone(UTC)
+        if day in closures:
+            skipped.append(SkippedDay(day, True, closures[day]))
+            continue
+        if start <= now:
+            skipped.append(SkippedDay(day, False))
+            continue
+        copy = await plan(
+            session,
+            manager,
+            kind=first.kind,
+            title=first.title,
+            start=start,
+            end=start + length,
+            seats=first.seats,
+            minimum=first.minimum,
+            description=first.description,
+            place=first.place,
+            machine_id=first.machine_id,
+            machine_kind=first.machine_kind,
+            now=now,
+        )
+        copy.repeats_id = first.id
+        planned.append(copy)
+    await session.flush()
+    return Repeated(planned, skipped)
 
 
 async def get_session(session: AsyncSession, session_id: int, *, lock: bool = False) -> LabSession:
@@ -457,6 +562,27 @@ async def _described(session: AsyncSession, rows: list[LabSession], member: Memb
     ]
 
 
+async def upcoming_trainings(
+    session: AsyncSession, member: Member | None, machine: Machine, now: datetime, *, limit: int = 5
+) -> list[Upcoming]:
+    """The next training sessions, not cancelled and not started, on the machine or on its kind."""
+    rows = list(
+        await session.scalars(
+            select(LabSession)
+            .options(joinedload(LabSession.machine))
+            .where(
+                LabSession.kind == SessionKind.TRAINING,
+                LabSession.cancelled_at.is_(None),
+                LabSession.start_at > now,
+                or_(LabSession.machine_id == machine.id, LabSession.machine_kind == machine.kind),
+            )
+            .order_by(LabSession.start_at, LabSession.id)
+            .limit(limit)
+        )
+    )
+    return await _described(session, rows, member)
+
+
 async def describe(session: AsyncSession, session_id: int, member: Member | None) -> Upcoming:
     """One session's page: its seats left and the member's place (cancelled or past ones too)."""
     (seen,) = await _described(session, [await get_session(session, session_id)], member)
@@ -504,6 +630,8 @@ async def sign_up(session: AsyncSession, member: Member, session_id: int, now: d
         signup = SignUp(session_id=session_id, member_id=member.id, status=status, queued_at=now)
         session.add(signup)
         await session.flush()
+    if status is SignUpStatus.SIGNED_UP and await seats_taken(session, session_id) >= lab_session.seats:
+        await _refresh_announcement(session, lab_session, now)  # the last seat: « Complet »
     set_committed_value(signup, "session", lab_session)
     return SignedUp(signup, True)
 
@@ -537,6 +665,8 @@ async def cancel_signup(
     await session.flush()
     await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
     promoted = await _give_freed_seats(session, lab_session, now) if had_seat else []
+    if had_seat and not promoted and await seats_taken(session, session_id) == lab_session.seats - 1:
+        await _refresh_announcement(session, lab_session, now)  # it was full: a seat again
     set_committed_value(signup, "session", lab_session)
     return signup, (promoted[0] if promoted else None)
 
@@ -604,6 +734,7 @@ async def _tell_called_off(
     for signup in people:
         await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
         outbox.notify_member(session, signup.member, notice, now)
+    await _refresh_announcement(session, lab_session, now)
     return len(people)
 
 
@@ -622,6 +753,72 @@ async def cancel_session(
     lab_session.cancel_reason = reason or None
     await session.flush()
     return await _tell_called_off(session, lab_session, now, automatic=False)
+
+
+# --- the announcement channel ----------------------------------------------------------------
+
+
+def _chat_id(chat: str) -> int:
+    """The outbox row's chat: the id itself, or 0 for an @username (the message says where it goes)."""
+    return int(chat) if chat.lstrip("-").isdigit() else 0
+
+
+async def _announced(session: AsyncSession, lab_session: LabSession, chat: str) -> SessionAnnounced:
+    return SessionAnnounced(
+        session_id=lab_session.id,
+        chat=chat,
+        title=lab_session.title,
+        start=lab_session.start_at,
+        end=lab_session.end_at,
+        place=lab_session.place,
+        seats_left=max(0, lab_session.seats - await seats_taken(session, lab_session.id)),
+        cancelled=lab_session.cancelled,
+    )
+
+
+async def announce(session: AsyncSession, lab_session: LabSession, chat: str | None, now: datetime) -> bool:
+    """Post a newly planned session to the announcement chat, if the lab has one (once: a session is
+    planned once). Return whether a post was queued."""
+    if not chat:
+        return False
+    outbox.enqueue(
+        session,
+        chat_id=_chat_id(chat),
+        notice=await _announced(session, lab_session, chat),
+        now=now,
+        subject=announcement_subject(lab_session.id),
+    )
+    return True
+
+
+async def _refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
+    """Bring the session's announcement up to date (seats run out, seats again, cancelled): a post
+    not sent yet is rewritten (or dropped, if the session is cancelled), a post sent is edited.
+    Return how many edits were queued."""
+    posts = list(
+        await session.scalars(
+            select(outbox.OutboxMessage).where(
+                outbox.OutboxMessage.subject == announcement_subject(lab_session.id),
+                outbox.OutboxMessage.kind == SessionAnnounced.kind,
+                outbox.OutboxMessage.failed_at.is_(None),
+            )
+        )
+    )
+    edits = 0
+    for post in posts:
+        current = await _announced(session, lab_session, str(post.payload.get("chat", "")))
+        if post.sent_at is None:
+            if lab_session.cancelled:
+                await session.delete(post)
+            else:
+                post.payload = current.payload()
+        elif post.message_id is not None:
+            fields = {f: getattr(current, f) for f in current.payload()}
+            changed = AnnouncementChanged(**fields, message_id=post.message_id)
+            outbox.enqueue(session, chat_id=post.chat_id, notice=changed, now=now)
+            edits += 1
+    await session.flush()
+    return edits
 
 
 # --- the clock's jobs -------------------------------------------------------------------------
@@ -883,12 +1080,17 @@ async def get_draft(
 
 
 async def set_draft(session: AsyncSession, manager: Member, now: datetime, **values: object) -> SessionDraft:
-    """Record the manager's next choices (machine, day, start, length, seats, minimum, stage)."""
+    """Record the manager's next choices (machine, day, start, length, seats, minimum, stage).
+
+    A minimum above the seats (a forged press, or fewer seats chosen on an older message once the
+    minimum was) is refused at once, not after the title, description and place were typed."""
     draft = await get_draft(session, manager, now)
     for name, value in values.items():
         if name not in DRAFT_CHOICES:
             raise ValueError(f"not a draft choice: {name}")
         setattr(draft, name, value)
+    if draft.minimum is not None and draft.seats is not None and not 0 <= draft.minimum <= draft.seats:
+        raise BadMinimum(f"{draft.minimum} of {draft.seats}")
     await session.flush()
     return draft
 
@@ -948,18 +1150,55 @@ async def plan_draft(
 
 
 async def forget_member(session: AsyncSession, member: Member, now: datetime) -> int:
-    """Delete the member's sign-ups (their erasure); a seat they held in a session not started goes
-    to the first on its waitlist. Return how many sign-ups were deleted."""
+    """Delete the member's sign-ups (their erasure). A seat they held in a session that has started
+    stays as an anonymous count on the session (came, did not come, not marked), so its attendance
+    figures survive; a seat in a session not started goes to the first on its waitlist. Return how
+    many sign-ups were deleted."""
     mine = list(await session.scalars(select(SignUp).where(SignUp.member_id == member.id)))
     for signup in mine:
         await outbox.withdraw(session, reminder_subject(signup.id), SESSION_REMINDER)
-    seated = {s.session_id for s in mine if s.status is SignUpStatus.SIGNED_UP}
+    seated = {s.session_id: s for s in mine if s.status is SignUpStatus.SIGNED_UP}
     await session.execute(delete(SignUp).where(SignUp.member_id == member.id))
     for session_id in sorted(seated):
         lab_session = await get_session(session, session_id, lock=True)
-        if not lab_session.cancelled and lab_session.start_at > now:
+        if lab_session.start_at <= now and not lab_session.cancelled:
+            attended = seated[session_id].attended
+            column = {True: "erased_attended", False: "erased_absent", None: "erased_unmarked"}[attended]
+            setattr(lab_session, column, getattr(lab_session, column) + 1)
+            await session.flush()
+        elif not lab_session.cancelled:
             await _give_freed_seats(session, lab_session, now)
     return len(mine)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """How many came to a session, did not, or were not marked: the participants with their names
+    and those whose data was erased, counted without them."""
+
+    attended: int
+    absent: int
+    unmarked: int
+
+    @property
+    def participants(self) -> int:
+        return self.attended + self.absent + self.unmarked
+
+
+async def attendance_of(session: AsyncSession, session_id: int) -> Attendance:
+    """A session's attendance figures, the erased participants' anonymous counts included."""
+    lab_session = await get_session(session, session_id)
+    rows = await session.execute(
+        select(SignUp.attended, func.count())
+        .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
+        .group_by(SignUp.attended)
+    )
+    counts = {attended: count for attended, count in rows}
+    return Attendance(
+        attended=counts.get(True, 0) + lab_session.erased_attended,
+        absent=counts.get(False, 0) + lab_session.erased_absent,
+        unmarked=counts.get(None, 0) + lab_session.erased_unmarked,
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from models.bookings import MAX_BOOKING_SPAN, Booking, BookingStatus
 from models.machines import Machine, MachineStatus
 from models.maintenance import Ticket, TicketStatus
+from models.members import Member
 from models.stock import Consumable, MovementReason, StockMovement
 
 
@@ -142,6 +143,42 @@ async def usage(session: AsyncSession, start: datetime, end: datetime, tz: ZoneI
         if cid in consumables
     }
     return stats
+
+
+@dataclass(frozen=True)
+class MemberAttendance:
+    """How often a member came to (checked in) and missed (released as a no-show) their bookings."""
+
+    member_id: int
+    name: str
+    checked_in: int
+    no_shows: int
+
+
+async def attendance_by_member(
+    session: AsyncSession, start: datetime, end: datetime, limit: int = 20
+) -> list[MemberAttendance]:
+    """For the managers only: check-ins and no-shows per member over the bookings starting in the
+    period, the most no-shows first (then the most check-ins); members with neither are left out."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for booking in await _bookings(session, start, end):
+        if not start <= booking.start_at < end:
+            continue
+        if booking.no_show_at is not None:
+            counts[booking.member_id][1] += 1
+        elif booking.checked_in_at is not None:
+            counts[booking.member_id][0] += 1
+    if not counts:
+        return []
+    names = {
+        m.id: m.display_name for m in await session.scalars(select(Member).where(Member.id.in_(list(counts))))
+    }
+    rows = [
+        MemberAttendance(mid, names.get(mid, f"#{mid}"), came, missed)
+        for mid, (came, missed) in counts.items()
+    ]
+    rows.sort(key=lambda r: (-r.no_shows, -r.checked_in, r.name.lower(), r.member_id))
+    return rows[:limit]
 
 
 def _cell(text: str) -> str:

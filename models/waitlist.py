@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from models.base import Base
 from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability
 from models.errors import DomainError
-from models.machines import Machine, check_bookable, get_machine
+from models.machines import Machine, check_bookable, get_machine, is_authorized
 from models.members import Member
 from models.notices import Notice
 from models.opening import local_datetime
@@ -101,7 +101,7 @@ async def join(
     Only a day with no free start, but starts still ahead, can be waited for.
     """
     machine = await get_machine(session, machine_id)
-    await check_bookable(session, member, machine)
+    await check_bookable(session, member, machine, now=now)
     # As the day's screen counted them: the starts within the member's notice are not theirs to book.
     first = await earliest_start(session, member, machine, now)
     availability = await day_availability(session, machine, day, rules, now, not_before=first)
@@ -169,6 +169,8 @@ async def slot_freed(
         if booked is not None:  # they found a slot that day meanwhile: done waiting
             entry.done_at = now
             continue
+        if not await is_authorized(session, entry.member, machine, now=now):
+            continue  # their training lapsed or was withdrawn meanwhile: the slot goes to one who can book
         entry.notified_at = now
         freed = WaitlistFreed(
             machine=machine.name,
@@ -212,11 +214,15 @@ async def _tell_waiting(
             .order_by(WaitlistEntry.day, WaitlistEntry.created_at, WaitlistEntry.id)
         )
     )
+    told = 0
     for entry in entries:
+        if not await is_authorized(session, entry.member, machine, now=now):
+            continue  # their training lapsed or was withdrawn meanwhile: nothing they can book
         entry.notified_at = now
+        told += 1
         look = notice(machine=machine.name, machine_id=machine.id, day=entry.day)
         notify_member(session, entry.member, look, now)
-    return len(entries)
+    return told
 
 
 async def close_past(session: AsyncSession, today: date, now: datetime) -> None:

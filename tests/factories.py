@@ -61,6 +61,7 @@ async def make_machine(
     requires_training: bool = False,
     status: MachineStatus = MachineStatus.AVAILABLE,
     checkin_minutes: int = 0,
+    unattended_max_minutes: int = 0,
 ) -> Machine:
     machine = Machine(
         name=name,
@@ -72,6 +73,7 @@ async def make_machine(
         max_booking_minutes=max_booking_minutes,
         requires_training=requires_training,
         checkin_minutes=checkin_minutes,
+        unattended_max_minutes=unattended_max_minutes,
     )
     session.add(machine)
     await session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import bookings, checkin, stats, waitlist
 from models.bookings import Booking, BookingStatus
-from models.checkin import CheckInNotYet, CheckInOver, NoShowReleased
+from models.checkin import CheckInAsked, CheckInNotYet, CheckInOver, NoShowReleased
 from models.errors import AlreadyCancelled, NotFound
 from models.members import Member
 from models.notices import rebuild
@@ -176,3 +176,86 @@ async def test_a_released_booking_withdraws_its_reminder_and_the_release_looks_b
     # The bot was down all day: the booking is recorded as a no-show the next morning.
     released = await checkin.release_no_shows(session, paris(5, 10) + timedelta(hours=20), PARIS)
     assert [b.id for b in released.released] == [booking.id]
+
+
+async def test_the_member_is_asked_to_check_in_at_the_start_once(session: AsyncSession) -> None:
+    await open_every_day(session)
+    machine = await make_machine(session, checkin_minutes=15)
+    quiet = await make_machine(session, "Ultimaker S5")  # no check-in asked
+    alice, bob, carol = [await make_member(session, name) for name in ("Alice", "Bob", "Carol")]
+    asked = await bookings.book(session, alice, machine.id, paris(5, 10), 60, RULES, NOW)
+    here = await bookings.book(session, bob, machine.id, paris(5, 11), 60, RULES, NOW)
+    await bookings.book(session, carol, quiet.id, paris(5, 10), 60, RULES, NOW)
+
+    assert (await checkin.ask_to_check_in(session, paris(5, 9, 59))).asked == []  # not started yet
+    first = await checkin.ask_to_check_in(session, paris(5, 10))
+    assert [b.id for b in first.asked] == [asked.id]
+    assert (await checkin.ask_to_check_in(session, paris(5, 10, 5))).asked == []  # once
+    await checkin.check_in(session, bob, here.id, paris(5, 10, 50))  # Bob came early: not asked
+    assert (await checkin.ask_to_check_in(session, paris(5, 11, 1))).asked == []
+
+    assert await _kinds(session, alice) == [CheckInAsked.kind]
+    assert CheckInAsked.kind not in await _kinds(session, bob) + await _kinds(session, carol)
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.member_id == alice.id, OutboxMessage.kind == CheckInAsked.kind
+        )
+    )
+    assert row is not None and row.expires_at == paris(5, 10, 15)  # useless once the release is due
+    told = rebuild(row.kind, row.payload)
+    assert isinstance(told, CheckInAsked) and (told.booking_id, told.minutes) == (asked.id, 15)
+    await session.refresh(asked)
+    assert asked.checkin_asked_at == paris(5, 10)
+
+
+async def test_a_booking_whose_check_in_time_passed_while_the_bot_was_down_is_not_asked_but_released(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    machine = await make_machine(session, checkin_minutes=15)
+    alice = await make_member(session)
+    booking = await bookings.book(session, alice, machine.id, paris(5, 10), 60, RULES, NOW)
+    assert (await checkin.ask_to_check_in(session, paris(5, 10, 20))).asked == []
+    assert [b.id for b in (await checkin.release_no_shows(session, paris(5, 10, 20), PARIS)).released] == [
+        booking.id
+    ]
+    assert CheckInAsked.kind not in await _kinds(session, alice)
+
+
+async def test_of_two_jobs_asking_at_once_one_tells_the_member(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await open_every_day(session)
+        machine = await make_machine(session, checkin_minutes=15)
+        alice = await make_member(session)
+        await bookings.book(session, alice, machine.id, paris(5, 10), 60, RULES, NOW)
+
+    async def ask() -> int:
+        async with sessions.begin() as session:
+            return (await checkin.ask_to_check_in(session, paris(5, 10, 1))).done
+
+    assert sorted(await asyncio.gather(ask(), ask())) == [0, 1]
+    async with sessions() as session:
+        kinds = await session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.kind == CheckInAsked.kind)
+        )
+        assert len(list(kinds)) == 1
+
+
+async def test_statistics_count_check_ins_and_no_shows_per_member(session: AsyncSession) -> None:
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa MK4", checkin_minutes=10)
+    alice, bob, carol = [await make_member(session, name) for name in ("Alice", "Bob", "Carol")]
+    came = await bookings.book(session, alice, prusa.id, paris(5, 10), 60, RULES, NOW)
+    await bookings.book(session, bob, prusa.id, paris(5, 12), 60, RULES, NOW)
+    await bookings.book(session, bob, prusa.id, paris(5, 14), 60, RULES, NOW)
+    also = await bookings.book(session, alice, prusa.id, paris(5, 16), 60, RULES, NOW)
+    await bookings.book(session, carol, prusa.id, paris(7, 10), 60, RULES, NOW)  # after the period
+    await checkin.check_in(session, alice, came.id, paris(5, 10))
+    await checkin.check_in(session, alice, also.id, paris(5, 16))
+    await checkin.release_no_shows(session, paris(5, 18), PARIS)
+
+    rows = await stats.attendance_by_member(session, paris(5, 0), paris(6, 0))
+    assert [(r.name, r.checked_in, r.no_shows) for r in rows] == [("Bob", 0, 2), ("Alice", 2, 0)]
+    assert await stats.attendance_by_member(session, paris(6, 0), paris(7, 0)) == []

@@ -59,7 +59,7 @@ async def test_a_manager_finds_members_by_name_or_username_whatever_the_case_and
         # Members cannot search, nor is their text taken for a search.
         refused = await say(fake, BOB, "/authorize elodie")
         assert "Only the fab managers" in (refused.text or "")
-        for data in ("au:u:1", "au:r:1", "au:y:1", "au:f"):
+        for data in ("au:u:1", "au:r:1", "au:y:1:1", "au:o:1", "au:f"):
             forged = await press_data(fake, BOB, data)
             assert "Only the fab managers" in forged.params.get("text", ""), data
 
@@ -96,11 +96,13 @@ async def test_a_manager_authorizes_withdraws_and_authorizes_again(
         assert "Tuesday 5 March, 14:00–16:00" in (asked.text or "")
         assert "10:00" not in (asked.text or "")  # started, and the printer needs no training
         confirm = fake.last_message(MANAGER_EN.id)
-        done = await tap(fake, MANAGER_EN, "Yes, withdraw it")
+        done = await tap(fake, MANAGER_EN, "Unsafe use of the machine")
         assert "Bob Martin is no longer authorized on Trotec Speedy." in (done.text or "")
         assert "1 upcoming booking was cancelled." in (done.text or "")
+        assert "Reason given: Unsafe use of the machine" in (done.text or "")
         told = await fake.wait_for_call("sendMessage", BOB.id, text_contains="was withdrawn")
         assert "Trotec Speedy, Tuesday 5 March, 14:00–16:00" in (told.text or "")
+        assert "Reason: Unsafe use of the machine" in (told.text or "")
 
         # The same confirmation pressed again (or by a second manager): refused, nothing changes.
         assert confirm is not None

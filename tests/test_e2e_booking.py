@@ -81,7 +81,7 @@ async def test_second_member_cannot_take_the_same_slot_and_is_shown_the_next_fre
         assert "Your booking is confirmed" in ((await tap(fake, BOB, "Confirm")).text or "")
 
     async with sessions() as session:
-        rows = (await session.execute(select(Member.first_name, Booking.start_at).join(Member))).all()
+        rows = (await session.execute(select(Member.first_name, Booking.start_at).join(Booking.member))).all()
         assert sorted(rows) == [("Alice", paris(5, 10)), ("Bob", paris(5, 11))]
 
 
@@ -95,7 +95,7 @@ async def test_member_cancels_from_my_bookings_and_cannot_touch_another_members_
         await tap(fake, BOB, "Confirm")
         async with sessions() as session:
             alice_booking = await session.scalar(
-                select(Booking.id).join(Member).where(Member.first_name == "Alice")
+                select(Booking.id).join(Booking.member).where(Member.first_name == "Alice")
             )
 
         # Bob's list shows only his booking.
@@ -125,7 +125,9 @@ async def test_member_cancels_from_my_bookings_and_cannot_touch_another_members_
         assert "already cancelled" in answer.params.get("text", "")
 
     async with sessions() as session:
-        statuses = dict((await session.execute(select(Member.first_name, Booking.status).join(Member))).all())
+        statuses = dict(
+            (await session.execute(select(Member.first_name, Booking.status).join(Booking.member))).all()
+        )
         assert statuses == {"Alice": BookingStatus.CANCELLED, "Bob": BookingStatus.CONFIRMED}
 
 

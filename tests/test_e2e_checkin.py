@@ -8,16 +8,18 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.jobs import release_no_shows, send_due_reminders
-from models import waitlist
+from bot.core.jobs import ask_to_check_in, release_no_shows, send_due_reminders
+from bot.core.outbox import send_outbox
+from models import checkin, machines, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine
 from models.members import Member
-from tests.factories import RULES, fill_day, paris
+from tests.factories import RULES, fill_day, make_member, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,
     BOB,
+    MANAGER,
     Clock,
     book_through_buttons,
     job_context,
@@ -27,6 +29,7 @@ from tests.harness import (
     tap,
     test_settings,
 )
+from tests.test_e2e_privacy_stats import attachment
 
 TUESDAY = date(2030, 3, 5)
 FILLER = 5555  # no fake user's id
@@ -53,7 +56,7 @@ async def _alice_books_and_a_full_day_with_bob_waiting(
         await fill_day(session, prusa, TUESDAY, telegram_id=FILLER)
         await waitlist.join(session, bob, prusa.id, TUESDAY, RULES, paris(4, 8))
         booking_id = await session.scalar(
-            select(Booking.id).join(Member).where(Member.telegram_id == ALICE.id)
+            select(Booking.id).join(Booking.member).where(Member.telegram_id == ALICE.id)
         )
         assert booking_id is not None
         return booking_id
@@ -236,3 +239,121 @@ def test_the_reminder_and_the_release_read_in_french() -> None:
         "au plus tard 15 minutes après le début de votre réservation (Prusa MK4, mardi 5 mars"
         in released.text
     )
+
+
+async def test_at_the_start_the_member_is_asked_once_in_french_and_checks_in_from_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    await _ask_for_check_in(sessions)
+    clock = Clock()
+    settings = test_settings(fake, database_url)
+    camille = FakeUser(1010, "Camille", username="camille", language_code="fr")
+    async with running_bot(settings, clock) as app:
+        await say(fake, camille, "/start")
+        await tap(fake, camille, "Réserver une machine")
+        await tap(fake, camille, "Prusa MK4")
+        await tap(fake, camille, "mar. 5 mars")
+        await tap(fake, camille, "10:00")
+        await tap(fake, camille, "1 h → 11:00")
+        await tap(fake, camille, "Confirmer")
+        clock.now = paris(5, 9, 59)
+        assert await ask_to_check_in(job_context(app)) == 0
+        clock.now = paris(5, 10, 1)
+        mark = fake.mark()
+        assert await ask_to_check_in(job_context(app)) == 1
+        await send_outbox(job_context(app))
+        asked = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == camille.id and "commence" in (c.text or ""),
+            after=mark,
+        )
+        assert asked.text == (
+            "📍 Votre créneau sur Prusa MK4 commence (mardi 5 mars, 10:00–11:00). Appuyez sur « J'y suis » "
+            "dans les 15 minutes, sinon il sera libéré."
+        )
+        assert await ask_to_check_in(job_context(app)) == 0
+    # A restart asks nobody twice; the button checks in.
+    async with running_bot(settings, clock) as app:
+        clock.now = paris(5, 10, 3)
+        assert await ask_to_check_in(job_context(app)) == 0
+        done = await tap(fake, camille, "J'y suis")
+        assert "Votre arrivée est enregistrée : Prusa MK4" in (done.text or "")
+        clock.now = paris(5, 10, 20)
+        assert await release_no_shows(job_context(app)) == 0
+    assert len([c for c in fake.calls_of("sendMessage", camille.id) if "commence" in (c.text or "")]) == 1
+
+
+async def test_the_machines_page_names_only_the_helpers_who_agreed(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    camille = FakeUser(1010, "Camille", username="camille", language_code="fr")
+    dominique = FakeUser(1011, "Dominique", username="dominique", language_code="fr")
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        for user in (camille, dominique, BOB):
+            await say(fake, user, "/start")
+        async with sessions.begin() as session:
+            laser = await session.scalar(select(Machine).where(Machine.name == "Trotec Speedy"))
+            manager = await make_member(session, "Morgane", telegram_id=MANAGER.id, manager=True)
+            trained = await session.scalars(
+                select(Member).where(Member.telegram_id.in_([camille.id, BOB.id]))
+            )
+            assert laser is not None
+            for member in trained:
+                await machines.authorize(session, manager, member, machine=laser, now=clock.now)
+            laser_id = laser.id
+
+        # Nobody agreed yet: no name, ask the fab manager.
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Besoin d'aide sur cette machine ? Demandez au fabmanager." in (page.text or "")
+        assert "Camille" not in (page.text or "") and "Bob" not in (page.text or "")
+
+        # Camille agrees, in /privacy; Bob, trained too, does not.
+        notice = await say(fake, camille, "/privacy")
+        assert "Désactivé tant que vous ne l'activez pas" in (notice.text or "")
+        shown = await tap(fake, camille, "Me montrer comme personne-ressource")
+        assert "Vous apparaissez" in (shown.text or "")
+        assert any("Ne plus me montrer" in label for label, _d in shown.buttons())
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Ces personnes peuvent vous aider sur cette machine : Camille (@camille)." in (page.text or "")
+        assert "Bob" not in (page.text or "")
+
+        # Her choice is in her data; she can take it back.
+        mark = fake.mark()
+        await say(fake, camille, "/mydata")
+        sent = await fake.wait_for_call("sendDocument", camille.id, after=mark)
+        assert b'"shown_as_helper_since": "' in attachment(sent)[1]
+        await say(fake, camille, "/privacy")
+        await tap(fake, camille, "Ne plus me montrer comme personne-ressource")
+        page = await say(fake, dominique, f"/start m{laser_id}")
+        assert "Camille" not in (page.text or "") and "Demandez au fabmanager" in (page.text or "")
+
+
+async def test_a_manager_reads_check_ins_and_no_shows_per_member_and_a_member_cannot(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    await _ask_for_check_in(sessions)
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        await book_through_buttons(fake, ALICE, "Tue 5 Mar", "10:00", "1 h → 11:00")
+        await tap(fake, ALICE, "Confirm")
+        await book_through_buttons(fake, BOB, "Tue 5 Mar", "14:00", "1 h → 15:00")
+        await tap(fake, BOB, "Confirm")
+        clock.now = paris(5, 10, 5)
+        async with sessions.begin() as session:
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            booking_id = await session.scalar(select(Booking.id).where(Booking.start_at == paris(5, 10)))
+            assert alice is not None and booking_id is not None
+            await checkin.check_in(session, alice, booking_id, clock.now)
+        clock.now = paris(5, 14, 30)
+        assert await release_no_shows(job_context(app)) == 1  # Bob's
+
+        refused = await press_data(fake, ALICE, "ss:m:7")
+        assert "fab manager" in (refused.params.get("text") or "").lower()
+        await say(fake, MANAGER, "/stats")
+        await tap(fake, MANAGER, "7 jours")
+        per_member = await tap(fake, MANAGER, "Présences par membre")
+        text = per_member.text or ""
+        assert "Présences et absences par membre, du mercredi 27 février au mardi 5 mars" in text
+        assert text.index("Bob Martin — présences : 0, absences : 1") < text.index(
+            "Alice — présences : 1, absences : 0"
+        )

@@ -37,7 +37,10 @@ async def downtimes(sessions: async_sessionmaker[AsyncSession]) -> int:
 async def bob_bookings(sessions: async_sessionmaker[AsyncSession]) -> list[Booking]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(Booking).join(Member).where(Member.telegram_id == BOB.id).order_by(Booking.start_at)
+            select(Booking)
+            .join(Booking.member)
+            .where(Member.telegram_id == BOB.id)
+            .order_by(Booking.start_at)
         )
         return list(rows)
 

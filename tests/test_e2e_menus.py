@@ -38,6 +38,7 @@ async def test_command_menus_are_published_for_members_and_managers(
     assert published[("default", None)] == [
         "book",
         "mybookings",
+        "mytrainings",
         "report",
         "projects",
         "newproject",

@@ -73,7 +73,9 @@ async def test_cancelling_past_the_deadline_warns_then_counts_as_a_no_show(
         done = await tap(fake, CAMILLE, "Annuler quand même (compte comme une absence)")
         assert "Elle compte comme une absence." in (done.text or "")
     async with sessions() as session:
-        booking = await session.scalar(select(Booking).join(Member).where(Member.telegram_id == CAMILLE.id))
+        booking = await session.scalar(
+            select(Booking).join(Booking.member).where(Member.telegram_id == CAMILLE.id)
+        )
         assert booking is not None
         assert (booking.status, booking.no_show_at) == (BookingStatus.CANCELLED, paris(4, 18))
 

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.jobs import cancel_sessions_below_minimum, remind_sessions
+from bot.features.sessions.routes import MinimumChosen
 from models import machines
 from models import sessions as lab_sessions
 from models.machines import Machine
 from models.members import Member
-from models.sessions import LabSession, SessionKind, SignUp, SignUpStatus
+from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from tests.factories import NOW, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser, _buttons_of
 from tests.harness import ALICE, BOB, MANAGER, Clock, job_context, running_bot, say, tap, test_settings
@@ -232,6 +233,8 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         mark = fake.mark()
         came = await tap(fake, MANAGER, "Alice")
         assert "Présents : 1 sur 2." in plain(came)
+        toast = await fake.wait_for_call("answerCallbackQuery", after=mark)
+        assert plain(toast) == "Alice : présence notée."  # not « Présence de Alice notée. »
         await _message_to(fake, ALICE, "You are now authorized on Trotec Speedy", after=mark)
         absent = await tap_exact(fake, MANAGER, "❌", nth=1)  # Bob's row
         assert "❌ Bob" in str(absent.buttons())
@@ -243,3 +246,70 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         assert not await machines.is_authorized(session, bob, laser)
         seats = {s.member_id: s.attended for s in await session.scalars(select(SignUp))}
         assert seats[alice.id] is True
+
+
+async def _two_seats_workshop(fake: FakeBotApi) -> None:
+    """From the sessions' list, a manager plans a workshop on Friday 8 March, 18:00, 2 h, two seats."""
+    for label in ("Programmer une séance", "Atelier", "ven. 8 mars", "18:00"):
+        await tap(fake, MANAGER, label)
+    for label in ("2 h", "2"):
+        await tap_exact(fake, MANAGER, label)
+
+
+async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_typing(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        await say(fake, MANAGER, "/start")
+        await tap(fake, MANAGER, "Ateliers et formations")
+        await _two_seats_workshop(fake)
+        mark = fake.mark()
+        fake.press(MANAGER, fake.last_message(MANAGER.id) or {}, MinimumChosen(9).data())  # forged, or stale
+        refused = await fake.wait_for_call("answerCallbackQuery", after=mark)
+        text = (refused.params.get("text") or "").replace("\xa0", " ")
+        assert "Le nombre minimum de participants doit être entre 0 et le nombre de places." in text
+        async with sessions() as session:
+            draft = await session.scalar(select(SessionDraft))
+            assert draft is not None and draft.minimum is None and draft.stage is None  # no title awaited
+        # The right choice goes on, and the session is planned.
+        await say(fake, MANAGER, "/sessions")
+        await _two_seats_workshop(fake)
+        assert "Envoyez le titre de la séance" in plain(await tap_exact(fake, MANAGER, "2"))
+        await say(fake, MANAGER, "Repair café")
+        await tap(fake, MANAGER, "Sans description")
+        planned = await tap(fake, MANAGER, "Au lab")
+        assert "La séance est programmée" in plain(planned)
+    async with sessions() as session:
+        assert [(s.seats, s.minimum) for s in await session.scalars(select(LabSession))] == [(2, 2)]
+
+
+async def test_late_in_the_evening_today_is_not_offered_for_a_session_with_no_start_left(
+    fake: FakeBotApi, database_url: str, lab: None
+) -> None:
+    clock = Clock(paris(4, 21, 45))  # Monday 4 March, after the last start offered (21:30)
+    async with running_bot(test_settings(fake, database_url), clock):
+        await say(fake, MANAGER, "/sessions")
+        await tap(fake, MANAGER, "Programmer une séance")
+        days = await tap(fake, MANAGER, "Atelier")
+        labels = [label for label, _data in days.buttons()]
+        assert "lun. 4 mars" not in labels and labels[0] == "mar. 5 mars"  # no day without a time to pick
+        times = await tap(fake, MANAGER, "mar. 5 mars")
+        assert "08:00" in [label for label, _data in times.buttons()]
+
+
+async def test_a_saturday_workshop_is_still_on_the_managers_list_on_monday_to_mark_who_came(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Attendance is marked from the list: a weekend's sessions stay on it until Monday (three days),
+    older ones leave it; members only ever see the sessions to come."""
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url, default_language="en"), clock):
+        await say(fake, MANAGER, "/start")
+        await _plan(sessions, title="Saturday repair café", start=paris(9, 10), end=paris(9, 12))
+        await _plan(sessions, title="Thursday soldering", start=paris(7, 10), end=paris(7, 12))
+        clock.now = paris(11, 9)  # Monday morning
+        listed = plain(await say(fake, MANAGER, "/sessions"))
+        assert "Saturday repair café" in listed
+        assert "Thursday soldering" not in listed  # four days ago
+        assert "Saturday repair café" not in plain(await say(fake, ALICE, "/sessions"))

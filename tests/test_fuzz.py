@@ -479,6 +479,24 @@ class World:
 
 # --------------------------------------------------------------------------- what is sent
 
+TYPED_TIMES = [
+    "demain 15h",
+    "vendredi 14h-17h",
+    "lundi 9h30",
+    "15h",
+    "15",
+    "4/12",
+    "mardi 4/3",
+    "tomorrow 3pm",
+    "friday 2-5pm",
+    "next week",
+    "17h-14h",
+    "dimanche 23h",
+    "25h",
+    "aujourd'hui 6h",
+    "1/1/2099 10h-11h",
+    "le 31 à 12h",
+]
 ODD_TEXTS = [
     "\u202eevil.exe\u202c",
     "مرحبا بالعالم، هل الطابعة متاحة؟",
@@ -549,7 +567,8 @@ UNKNOWN_COMMANDS = ["frobnicate", "START", "Book", "book_now", "123", "", "/", "
 MANAGER_ACTIONS = {
     "q", "tk", "tk:t", "tk:r", "tk:e", "tk:x", "tk:p", "mc", "mc:ics", "dt", "dt:d", "dt:s", "dt:l",
     "dt:ok", "dt:x", "dt:y", "pl", "pl:i", "pl:a", "st", "st:c", "st:r", "st:t", "up", "up:i", "up:d", "up:k",
-    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "ss", "ss:c",
+    "up:s", "up:n", "mg", "mg:p", "au", "au:m", "au:g", "au:f", "au:u", "au:r", "au:y", "au:o", "ss", "ss:c",
+    "ss:m",
 }  # fmt: skip
 OWNER_ACTIONS = {"pm", "pm:p", "pa", "pt", "pt:d", "pt:s", "pt:w"}  # first argument: the project
 # Actions whose screens change something (the rest only show); used to steer walks and double taps.
@@ -558,7 +577,7 @@ WRITING_ACTIONS = {
     "pl:i", "pl:a", "st:r", "st:t", "su:a", "su:o", "su:x", "up:d", "up:k", "up:s", "up:n", "pj:j",
     "pj:l", "pj:w", "pr:a", "pr:d", "pq:a", "pq:d", "pm:o", "pm:y", "pa", "pt:w", "pt:y", "pz:y", "np",
     "np:v", "np:k", "np:ok", "np:x", "au:g", "au:f", "au:y", "lang:fr", "lang:en", "lang:auto", "my:cn",
-    "my:cx", "pv:y",
+    "my:cx", "pv:y", "pv:h", "pv:n",
 }  # fmt: skip
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ARG = wire.MAX_ARG
@@ -756,6 +775,8 @@ class Generator:
     def answer_for(self, pending: dict[str, dict[str, Any]]) -> str:
         """A plausible (or not) answer to the question the member was asked."""
         rng = self.rng
+        if "booking_steps" in pending:  # a day or time typed mid-booking
+            return rng.choice(TYPED_TIMES) if rng.random() < 0.8 else self.odd_text()
         if "stock_inputs" in pending:
             return rng.choice(AMOUNTS)
         if "version_inputs" in pending:
@@ -962,7 +983,9 @@ class Generator:
         options.append(lambda: f"pj:w:{rng.choice([k[0] for k in world.projects])}")
         options.append(lambda: f"pj:v:{rng.choice([k[0] for k in world.projects])}")
         options.append(
-            lambda: rng.choice(["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "mp", "np", "np:x"])
+            lambda: rng.choice(
+                ["lang:fr", "lang:en", "lang:auto", "my", "pv", "pv:x", "pv:h", "pv:n", "mp", "np", "np:x"]
+            )
         )
 
         def usage() -> str | None:
@@ -1032,6 +1055,7 @@ class Generator:
                 lambda: f"mc:ics:{rng.choice(list(world.machines))[0]}",
                 lambda: f"ss:{rng.choice([7, 30, 90])}",
                 lambda: f"ss:c:{rng.choice([7, 30, 90])}",
+                lambda: f"ss:m:{rng.choice([7, 30, 90])}",
                 lambda: rng.choice(["q:0", "mg", "mg:p:1", "au:0", "st:0", "up:0", "ss:0"]),
             ]
 
@@ -1789,7 +1813,7 @@ IN_PROJECT = ("approved", "joined")
 REFRESHED = frozenset({"first_name", "last_name", "username", "telegram_language", "last_seen_at"})
 JOB_CHANGES = {
     # What the scheduled jobs may change by themselves.
-    ("bookings", "update"): {"reminded_at", "usage_asked_at"},
+    ("bookings", "update"): {"reminded_at", "usage_asked_at", "checkin_asked_at"},
     ("update_items", "update"): {"reminded_for"},
     ("meetings", "update"): {"reminded_at"},
     ("waitlist", "update"): {"done_at", "notified_at"},
@@ -1991,6 +2015,10 @@ class Judge:
         if not self.by(member):
             return "changed without contact"
         rest = c.changed - REFRESHED - {"blocked_at"}
+        if "shown_as_helper_since" in rest:  # only by their own choice, in /privacy
+            if not (self.pressed(member, "pv:h") or self.pressed(member, "pv:n")):
+                return "shown as a helper without choosing"
+            rest -= {"shown_as_helper_since"}
         if rest - {"language"}:
             return "changed beyond a refresh"
         if "language" in rest and not any((x.action or "").startswith("lang:") for x in self.by(member)):
@@ -2015,9 +2043,17 @@ class Judge:
         if changed & {"status", "cancelled_at"}:
             if (s(c.before["status"]), s(c.after["status"])) != ("confirmed", "cancelled"):
                 return "a booking came back"
-            if not (self.pressed(member, "my:y", row["id"]) or member in self.erased | self.revoked):
+            # Released as a no-show by the check-in job: never once checked in.
+            released = c.before["no_show_at"] is None and c.after["no_show_at"] is not None
+            released = released and c.after["checked_in_at"] is None
+            by_member = self.pressed(member, "my:y", row["id"]) or self.pressed(member, "my:yn", row["id"])
+            if not (by_member or released or member in self.erased | self.revoked):
                 return "cancelled by someone else than its member"
-            changed -= {"status", "cancelled_at"}
+            changed -= {"status", "cancelled_at", "no_show_at"}
+        if "checked_in_at" in changed:
+            if c.before["checked_in_at"] is not None or not self.pressed(member, "ci", row["id"]):
+                return "checked in without its member pressing I'm here"
+            changed.discard("checked_in_at")
         if "affected_ticket_id" in changed:
             if not self.reported():
                 return "marked affected without a report"
@@ -2079,7 +2115,12 @@ class Judge:
         if c.op == "delete":
             return None if row["member_id"] in self.erased else "an authorization vanished"
         assert c.before is not None
-        if set(c.changed) <= {"revoked_at", "revoked_by_id"} and c.before["revoked_at"] is None:
+        if set(c.changed) <= {"last_used_at", "warned_30_for", "warned_7_for"}:
+            return None  # the trainings job's bookkeeping (models/trainings.py)
+        if (
+            set(c.changed) <= {"revoked_at", "revoked_by_id", "revoke_reason"}
+            and c.before["revoked_at"] is None
+        ):
             return None if self.managers_pressed("au:y", row["id"]) else "withdrawn without a manager"
         return "authorizations are only ever withdrawn, once"
 

@@ -94,17 +94,17 @@ def test_the_migrated_record_of_changes_takes_every_kind_and_no_other(empty_data
     assert asyncio.run(_stored_kinds(empty_database_url, [*kinds, "spaceship"])) == kinds
 
 
-def test_the_kind_limits_change_comes_with_0020_and_goes_with_its_downgrade(empty_database_url: str) -> None:
+def test_the_kind_limits_change_comes_with_0024_and_goes_with_its_downgrade(empty_database_url: str) -> None:
     config = migrations.alembic_config(empty_database_url)
-    command.upgrade(config, "0016")
+    command.upgrade(config, "0023")
     assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == []
-    command.upgrade(config, "0020")
+    command.upgrade(config, "0024")
     both = ["kind_limits", "machine"]
     assert asyncio.run(_stored_kinds(empty_database_url, both)) == both
-    command.downgrade(config, "0016")  # the record of kind limits goes, the others stay
+    command.downgrade(config, "0023")  # the record of kind limits goes, the others stay
     assert asyncio.run(_count_changes(empty_database_url)) == {"machine": 1}
     assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == []
-    command.upgrade(config, "0020")
+    command.upgrade(config, "0024")
     assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == ["kind_limits"]
 
 

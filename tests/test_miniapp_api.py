@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import waitlist
+from models import booked_for, waitlist
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
 from models.machines import Machine
 from models.members import Member
 from models.opening import Closure
-from tests.factories import NOW, RULES, make_machine, paris
+from tests.factories import NOW, RULES, make_machine, make_member, paris
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import ALICE, BOB, Clock, book_through_buttons, running_bot, tap
+from tests.harness import ALICE, BOB, MANAGER, Clock, book_through_buttons, running_bot, tap
 from tests.harness import test_settings as bot_settings
 from tests.miniapp import api, free_port, launch_data
 
@@ -205,6 +205,7 @@ async def test_a_booking_from_the_app_is_confirmed_in_the_chat_and_listed_as_min
                 "name": "Prusa MK4",
                 "start": TUESDAY_10,
                 "end": "2030-03-05T11:00:00+01:00",
+                "guest": None,
             }
         }
         message = await fake.wait_for_call("sendMessage", ALICE.id, after=mark)
@@ -321,6 +322,56 @@ async def test_a_member_cancels_her_own_booking_only_and_the_waitlist_hears_of_i
         status, refused = await app(ALICE, "cancel", {"booking": soon["booking"]["id"]})
         assert status == 409 and "already started" in refused["message"]
     assert [row[3] for row in await _bookings(sessions)] == ["cancelled", "confirmed"]
+
+
+async def test_a_member_changes_her_own_booking_only_and_a_taken_time_is_refused(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    prusa = await _machine_id(sessions, "Prusa MK4")
+    async with running_app(fake, database_url) as app:
+        alices = (await app(ALICE, "book", {"machine": prusa, "start": TUESDAY_10, "minutes": 60}))[1][
+            "booking"
+        ]
+        bobs = {"machine": prusa, "start": "2030-03-05T11:30:00+01:00", "minutes": 30}
+        assert (await app(BOB, "book", bobs))[0] == 200
+        status, options = await app(ALICE, f"change_options?booking={alices['id']}")
+        assert status == 200 and options["lengths"] == [30, 90]
+        assert "2030-03-05T11:00:00+01:00" not in options["starts"]  # over Bob's
+        assert options["starts"][0] == "2030-03-05T09:00:00+01:00"  # its own day first
+        change = {"booking": alices["id"], "start": TUESDAY_10, "minutes": 90}
+        status, refused = await app(BOB, "change", change)
+        assert status == 404 and refused["message"] == "This is no longer available. Nothing was changed."
+        assert (await app(BOB, f"change_options?booking={alices['id']}"))[0] == 404
+        status, refused = await app(ALICE, "change", {**change, "minutes": 120})
+        assert status == 409 and "taken" in refused["message"]
+        assert (await app(ALICE, "change", {**change, "minutes": "long"}))[0] == 400
+        status, changed = await app(ALICE, "change", change)
+        assert status == 200 and changed["booking"]["end"] == "2030-03-05T11:30:00+01:00"
+    assert [(row[0], row[2]) for row in await _bookings(sessions)] == [
+        ("Alice", paris(5, 10)),
+        ("Bob", paris(5, 11, 30)),
+    ]
+
+
+async def test_a_managers_booking_for_a_workshop_shows_its_label_in_her_bookings(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    prusa = await _machine_id(sessions, "Prusa MK4")
+    async with sessions.begin() as session:
+        morgane = await make_member(session, "Morgane", telegram_id=MANAGER.id, manager=True)
+        await booked_for.book_on_behalf(
+            session,
+            morgane,
+            booked_for.BookedFor(label="Club robotique"),
+            prusa,
+            paris(5, 10),
+            60,
+            RULES,
+            NOW,
+        )
+    async with running_app(fake, database_url) as app:
+        status, mine = await app(MANAGER, "mine")
+        assert status == 200 and [b["guest"] for b in mine["bookings"]] == ["Club robotique"]
 
 
 async def test_a_freed_slot_is_offered_to_the_waitlist_as_from_the_chat(

@@ -26,7 +26,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import quotas
+from models import bookings, quotas
 from models.audit import ChangeKind, ManagerChange
 from models.bookings import Booking
 from models.db import create_engine, session_factory
@@ -38,7 +38,7 @@ from models.opening import Closure, OpeningHours
 from models.quotas import QuotaValues
 from models.stock import Consumable
 from models.updates import UpdateItem
-from tests.factories import NOW, make_machine, open_every_day, paris
+from tests.factories import NOW, RULES, make_machine, make_member, open_every_day, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, book_through_buttons, tap
 from tests.miniapp import launch_data
@@ -282,6 +282,46 @@ async def test_a_member_books_a_free_time_from_the_week_sees_it_as_hers_and_canc
         await page.locator("#toast").get_by_text("Your booking is cancelled.").wait_for()
         await page.get_by_text("You have no booking to come.").wait_for()
         assert [row[3] for row in await lab.bookings()] == ["cancelled"]
+
+
+async def test_a_member_changes_her_booking_from_my_bookings_to_another_time(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            alice = await make_member(session, "Alice", telegram_id=ALICE.id)
+            await bookings.book(session, alice, lab.prusa, paris(5, 10), 60, RULES, NOW)
+            bob = await make_member(session, "Bob", telegram_id=BOB.id)
+            await bookings.book(session, bob, lab.prusa, paris(5, 11, 30), 30, RULES, NOW)
+        page = await lab.open(browser, ALICE)
+        await page.locator('#tabs [data-tab="mine"]').click()
+        card = page.locator(".mine .card")
+        await card.wait_for()
+        await card.get_by_role("button", name="Change").click()
+        await page.locator("#sheet-title").get_by_text("Change this booking").wait_for()
+        await page.locator("#sheet .move").first.wait_for()
+        # From 10:00, up to Bob's 11:30 (its own hour left out); or 1 h elsewhere, never over Bob's.
+        assert await page.locator("#sheet .length").all_text_contents() == [
+            "30 min · 10:00–10:30",
+            "1 h 30 · 10:00–11:30",
+        ]
+        moves = await page.locator("#sheet .move").all_text_contents()
+        assert moves[:3] == [
+            "Tuesday 5 March · 09:00–10:00",
+            "Tuesday 5 March · 09:30–10:30",
+            "Tuesday 5 March · 10:30–11:30",
+        ]
+        assert "Tuesday 5 March · 11:00–12:00" not in moves and "Tuesday 5 March · 10:00–11:00" not in moves
+        await page.locator("#sheet .move").get_by_text("Tuesday 5 March · 12:00–13:00").click()
+        await no_sideways_scroll(page)
+        await shot(page, "change-booking")
+        await page.get_by_role("button", name="Confirm").click()
+        await page.locator("#toast").get_by_text("Your booking is changed.").wait_for()
+        await card.locator(".card-text").get_by_text("12:00–13:00").wait_for()
+        assert await lab.bookings() == [
+            ("Prusa MK4", paris(5, 12), paris(5, 13), "confirmed"),
+            ("Prusa MK4", paris(5, 11, 30), paris(5, 12), "confirmed"),
+        ]
 
 
 async def test_the_week_draws_each_state_apart_names_nobody_and_pages_within_the_horizon(
@@ -592,10 +632,17 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         await fields.filter(has_text="Slot grid").locator("input").fill("15")
         await fields.filter(has_text="Longest booking").locator("input").fill("90")
         await fields.filter(has_text="Training required").locator("input").check()
+        await fields.filter(has_text="Training valid for").locator("input").fill("12")
         await fields.filter(has_text="Out of service").locator("input").check()
         await form.get_by_role("button", name="Save").click()
         await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
         assert await form.locator("h3").text_content() == "Prusa MK4S"
+        async with lab.sessions() as session:
+            prusa = await session.get(Machine, lab.prusa)
+            assert prusa is not None and (prusa.training_valid_months, prusa.training_lapse_months) == (
+                12,
+                None,
+            )
         assert await machine_row(lab, lab.prusa) == (
             *("Prusa MK4S", MachineKind.LASER_CUTTER, "Atelier bois", 15, 90, True),
             MachineStatus.OUT_OF_SERVICE,
@@ -649,6 +696,78 @@ async def test_a_manager_edits_a_machine_is_told_a_bad_name_and_plans_a_downtime
         await no_sideways_scroll(page)
         await laser.locator("details li").scroll_into_view_if_needed()
         await shot(page, "manager-downtime")
+
+
+async def test_a_manager_lets_a_printer_run_overnight_and_the_week_draws_the_run(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:
+            session.add(Closure(day=paris(7, 12).date(), reason="Inventaire"))
+        page = await managing(lab, browser, "machines")
+        form = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        await form.wait_for()
+        fields = form.locator(".fd-field")
+        longest_run = fields.filter(has_text="Longest unattended run")
+        assert not await longest_run.is_visible()  # shown once unattended runs are ticked
+        await fields.filter(has_text="Unattended runs").locator("input").check()
+        await longest_run.locator("input").fill("1440")
+        await fields.filter(has_text="Check-in within").locator("input").fill("15")
+        await form.get_by_role("button", name="Save").click()
+        await form.locator(".fd-notice.fd-ok").get_by_text("Saved.").wait_for()
+        await no_sideways_scroll(page)
+        await form.locator(".fd-field", has_text="Check-in within").scroll_into_view_if_needed()
+        await shot(page, "manager-machine-unattended")
+        async with lab.sessions() as session:
+            machine = await session.get(Machine, lab.prusa)
+            assert machine is not None and (machine.unattended_max_minutes, machine.checkin_minutes) == (
+                1440,
+                15,
+            )
+            (change,) = (await session.scalars(select(ManagerChange))).all()
+            assert change.details == {"unattended_max_minutes": 1440, "checkin_minutes": 15}
+
+        # Bob's run goes from Wednesday 18:00 through the closed Thursday.
+        wednesday = "2030-03-06T18:00:00+01:00"
+        status, _ = await lab.app(BOB, "book", {"machine": lab.prusa, "start": wednesday, "minutes": 1440})
+        assert status == 200
+        member = await lab.open(browser, ALICE)
+        await member.locator('.days [data-day="2030-03-05"]').click()
+        evening = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00"))
+        await evening.scroll_into_view_if_needed()
+        await evening.click()
+        night = member.locator('#sheet .length[data-minutes="600"]')
+        await night.wait_for()
+        assert await night.text_content() == "10 h · 18:00–Wed 6 04:00"
+        await night.click()
+        await member.get_by_role("button", name="Confirm").click()
+        await member.locator("#toast").get_by_text("Your booking is confirmed.").wait_for()
+        mine = member.locator(cell(lab.prusa, "2030-03-05T18:00:00+01:00", "mine"))
+        await mine.wait_for()
+        assert await mine.text_content() == "Mine until Wed 04:00"
+        assert "runs-on" in (await mine.get_attribute("class") or "")
+        booked = member.locator(cell(lab.prusa, wednesday, "booked"))
+        assert await booked.text_content() == "Booked until Thu 18:00"
+        through = member.locator(f'.track.closed-day .cell.booked[data-machine="{lab.prusa}"]')
+        assert await through.text_content() == "Booked until Thu 18:00"
+        assert sorted(await lab.bookings()) == [
+            ("Prusa MK4", paris(5, 18), paris(6, 4), "confirmed"),
+            ("Prusa MK4", paris(6, 18), paris(7, 18), "confirmed"),
+        ]
+        await no_sideways_scroll(member)
+        show = "c => { c.closest('.grid-box').scrollLeft = c.parentElement.offsetLeft + c.offsetLeft - 200; }"
+        await mine.evaluate(show)
+        await shot(member, "planning-unattended")
+        await through.evaluate(
+            "c => { const box = c.closest('.grid-box'); box.scrollLeft = c.parentElement.offsetLeft - 200; }"
+        )
+        await shot(member, "planning-unattended-closed-day")
+        await member.locator('#tabs [data-tab="mine"]').click()
+        card = member.locator(".mine .card")
+        await card.wait_for()
+        assert (
+            await card.locator(".card-text").inner_text() == "Prusa MK4\nTuesday 5 March\n18:00–Wed 6 04:00"
+        )
 
 
 async def test_a_closure_over_a_booking_warns_its_member_in_the_chat(browser: Any, database_url: str) -> None:

@@ -188,6 +188,44 @@ async def test_a_manager_edits_a_machine_and_the_chat_shows_it(
         }
 
 
+async def test_a_manager_lets_a_machine_run_unattended_and_asks_for_check_in(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        printer = (await ids(sessions))["Prusa MK4"]
+        status, listed = await call(EN_MANAGER, "manage/machines")
+        shown = next(m for m in listed["machines"] if m["id"] == printer)
+        assert (shown["unattended_max_minutes"], shown["checkin_minutes"]) == (0, 0)
+        evening = f"lengths?machine={printer}&start=2030-03-05T18:00:00%2B01:00"
+        assert (await call(ALICE, evening))[1]["lengths"] == [30, 60]  # until closing time
+        edit = {"id": printer, "unattended_max_minutes": 1440, "checkin_minutes": 15}
+        status, answer = await call(EN_MANAGER, "manage/machine", edit)
+        assert status == 200, answer
+        assert answer["changed"] == ["checkin_minutes", "unattended_max_minutes"]
+        assert answer["machine"]["unattended_max_minutes"] == 1440
+        # The member's sheet now offers the night, up to a day.
+        status, lengths = await call(ALICE, evening)
+        assert status == 200 and 600 in lengths["lengths"] and lengths["lengths"][-1] == 1440
+        # Not whole slots: refused with the sentence; out of range: 400; nothing changed either way.
+        status, answer = await call(
+            EN_MANAGER, "manage/machine", {"id": printer, "unattended_max_minutes": 45}
+        )
+        assert (status, answer["error"]) == (409, "BadMachineMinutes")
+        for bad in ({"unattended_max_minutes": 1441}, {"checkin_minutes": -1}, {"checkin_minutes": "soon"}):
+            assert (await call(EN_MANAGER, "manage/machine", {"id": printer} | bad))[0] == 400
+        assert (await call(EN_MANAGER, "manage/machine", {"id": printer, "unattended_max_minutes": 0}))[1][
+            "changed"
+        ] == ["unattended_max_minutes"]
+        recorded = await changes(sessions)
+        assert [c.details for c in recorded] == [
+            {"unattended_max_minutes": 1440, "checkin_minutes": 15},
+            {"unattended_max_minutes": 0},
+        ]
+    async with sessions() as session:
+        machine = await session.get(Machine, printer)
+        assert machine is not None and (machine.unattended_max_minutes, machine.checkin_minutes) == (0, 15)
+
+
 async def test_the_import_of_a_file_older_than_a_rename_updates_the_renamed_machine(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
@@ -221,7 +259,17 @@ async def test_a_null_field_is_left_alone_and_an_empty_location_clears_it(
         status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer, "location": "Atelier 2"})
         assert status == 200 and answer["machine"]["location"] == "Atelier 2"
         nulls = dict.fromkeys(
-            ["name", "kind", "location", "grid_minutes", "max_minutes", "training_required", "out_of_service"]
+            [
+                "name",
+                "kind",
+                "location",
+                "grid_minutes",
+                "max_minutes",
+                "training_required",
+                "training_valid_months",
+                "training_lapse_months",
+                "out_of_service",
+            ]
         )
         status, answer = await call(EN_MANAGER, "manage/machine", {"id": printer} | nulls)
         assert status == 200 and answer["changed"] == [], answer
@@ -264,6 +312,9 @@ async def test_the_machine_list_reads_the_downtimes_in_one_query(
         {"grid_minutes": "thirty"},
         {"max_minutes": 2000},
         {"training_required": "maybe"},
+        {"training_valid_months": 121},
+        {"training_lapse_months": -1},
+        {"training_lapse_months": "six"},
         {"id": "one"},
     ],
     ids=lambda b: next(iter(b)),
@@ -426,8 +477,13 @@ async def test_members_are_found_authorized_revoked_promoted_and_demoted(
         ]
         found = (await call(EN_MANAGER, "manage/members?q=alice"))[1]
         assert [a["label"] for a in found["members"][0]["authorizations"]] == ["Trotec Speedy"]
-        status, answer = await call(EN_MANAGER, "manage/revoke", {"member": alice, "machine": laser})
+        withdraw = {"member": alice, "machine": laser, "reason": "Left the lid open"}
+        status, answer = await call(EN_MANAGER, "manage/revoke", withdraw | {"reason": "x" * 201})
+        assert status == 400
+        status, answer = await call(EN_MANAGER, "manage/revoke", withdraw)
         assert status == 200 and answer["cancelled"] == 0
+        told = await fake.wait_for_call("sendMessage", ALICE.id, text_contains="was withdrawn")
+        assert "Reason: Left the lid open" in (told.text or "")
         assert (await call(EN_MANAGER, "manage/revoke", {"member": alice, "machine": laser}))[0] == 404
 
         # Promoted from the app, Alice is a manager: the app's tabs open for her, and stay open
@@ -514,3 +570,42 @@ def test_every_word_the_managers_tabs_show_is_in_the_catalogs() -> None:
     assert len(used) > 40 and used <= set(manage_texts.TEXTS), used - set(manage_texts.TEXTS)
     # The ticket's buttons are named after the actions the server offers: t("ticket." + action).
     assert {f"ticket.{action.value}" for action in Action} <= set(manage_texts.TEXTS)
+
+
+async def test_a_manager_sets_how_long_a_training_lasts_and_each_change_is_recorded(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with app(fake, database_url) as call:
+        laser = (await ids(sessions))["Trotec Speedy"]
+        months = {"id": laser, "training_valid_months": 12, "training_lapse_months": 6}
+        status, answer = await call(EN_MANAGER, "manage/machine", months)
+        assert status == 200 and answer["changed"] == ["training_lapse_months", "training_valid_months"]
+        assert (answer["machine"]["training_valid_months"], answer["machine"]["training_lapse_months"]) == (
+            12,
+            6,
+        )
+        assert (await call(EN_MANAGER, "manage/machine", months))[1]["changed"] == []
+        # 0: never again; null leaves it alone.
+        status, answer = await call(
+            EN_MANAGER,
+            "manage/machine",
+            {"id": laser, "training_valid_months": 0, "training_lapse_months": None},
+        )
+        assert status == 200 and answer["changed"] == ["training_valid_months"]
+        assert (answer["machine"]["training_valid_months"], answer["machine"]["training_lapse_months"]) == (
+            None,
+            6,
+        )
+        status, listed = await call(EN_MANAGER, "manage/machines")
+        shown = next(m for m in listed["machines"] if m["id"] == laser)
+        assert (shown["training_valid_months"], shown["training_lapse_months"]) == (None, 6)
+        status, words = await call(MANAGER, "manage/texts")
+        assert (
+            words["machine.training_lapse"]
+            == "Habilitation expirée sans réservation après (mois, vide : jamais)"
+        )
+    recorded = await changes(sessions)
+    assert [c.details for c in recorded] == [
+        {"training_valid_months": 12, "training_lapse_months": 6},
+        {"training_valid_months": None},
+    ]

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import members, privacy
 from models.audit import ChangeKind, ManagerChange
-from models.authorizations import MemberSearch
+from models.authorizations import MemberSearch, RevokeReasonInput
 from models.base import Base
+from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
@@ -44,15 +45,17 @@ from models.projects import (
     Role,
     Visibility,
 )
+from models.session_requests import DeclineReasonInput
 from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
+from models.typed_booking import BookingStep
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
 from models.waitlist import WaitlistEntry
 from tests.factories import NOW, make_machine, make_member, queue_row
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import Clock, running_bot, say, tap, test_settings
 
-T = [NOW + timedelta(minutes=i) for i in range(80)]  # distinct times, to find each one in the export
+T = [NOW + timedelta(minutes=i) for i in range(90)]  # distinct times, to find each one in the export
 EVE = FakeUser(7_770_777, "Évelyne", last_name="Secretandre", username="eve_private_77", language_code="fr")
 
 # Columns not in the export, and why. Bookkeeping of the bot, or a secret.
@@ -68,7 +71,9 @@ HER_ACTION_ONLY = {
     ("authorizations", "revoked_by_id"): {"revoked_at", "machine_id"},
     ("project_members", "decided_by_id"): {"status", "decided_at"},
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
+    ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
     ("session_signups", "attendance_marked_by_id"): {"attended"},
+    ("training_requests", "answered_by_id"): {"declined_at", "decline_reason"},
 }
 
 
@@ -117,10 +122,32 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         usage_asked_at=T[11],
     )
     session.add(booking)
+    # As a fab manager: a booking for Bob, one for a workshop (held under her name).
+    session.add_all(
+        [
+            Booking(
+                member_id=bob.id,
+                machine_id=printer.id,
+                start_at=T[80],
+                end_at=T[81],
+                created_at=T[82],
+                booked_by_id=eve.id,
+            ),
+            Booking(
+                member_id=eve.id,
+                machine_id=printer.id,
+                start_at=T[83],
+                end_at=T[84],
+                created_at=T[85],
+                booked_by_id=eve.id,
+                guest_label="Atelier découverte d'Évelyne",
+            ),
+        ]
+    )
     await session.flush()
     session.add_all(
         [
-            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12]),
+            Authorization(member_id=eve.id, machine_id=printer.id, granted_at=T[12], last_used_at=T[59]),
             Authorization(
                 member_id=bob.id,
                 machine_kind=MachineKind.LASER_CUTTER,
@@ -170,6 +197,13 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 updated_at=T[21],
             ),
             TrainingRequest(member_id=eve.id, machine_id=printer.id, requested_at=T[22], granted_at=T[23]),
+            TrainingRequest(
+                member_id=eve.id,
+                machine_id=printer.id,
+                requested_at=T[71],
+                declined_at=T[72],
+                decline_reason="Pas avant la rentrée",
+            ),
             WaitlistEntry(
                 member_id=eve.id,
                 machine_id=printer.id,
@@ -244,6 +278,16 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             VersionInput(member_id=eve.id, item_id=item.id, created_at=T[44]),
             NoteRequest(member_id=eve.id, ticket_id=ticket.id, action=Action.RESOLVE, created_at=T[45]),
             MemberSearch(member_id=eve.id, created_at=T[57]),
+            OnBehalfAsk(
+                member_id=eve.id,
+                machine_id=printer.id,
+                start_at=T[86],
+                minutes=60,
+                weeks=4,
+                label="Club de Secretandre",
+                created_at=T[87],
+            ),
+            BookingStep(member_id=eve.id, machine_id=printer.id, day=date(2030, 3, 12), created_at=T[58]),
             SessionDraft(
                 member_id=eve.id, created_at=T[70], kind=SessionKind.WORKSHOP, title="Brouillon d'Évelyne"
             ),
@@ -325,6 +369,18 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
             ),
         ]
     )
+    answered = TrainingRequest(
+        member_id=bob.id,
+        machine_id=printer.id,
+        requested_at=T[73],
+        declined_at=T[74],
+        decline_reason="Machine réservée à l'équipe",
+        proposed_session_id=workshop.id,
+        answered_by_id=eve.id,
+    )
+    session.add(answered)
+    await session.flush()
+    session.add(DeclineReasonInput(member_id=eve.id, request_id=answered.id, created_at=T[75]))
     sent = queue_row(
         session,
         chat_id=eve.telegram_id,
@@ -352,6 +408,12 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         },
         now=T[52],
     )
+    await session.flush()
+    withdrawing = await session.scalar(
+        select(Authorization.id).where(Authorization.member_id == bob.id).limit(1)
+    )
+    assert withdrawing is not None
+    session.add(RevokeReasonInput(member_id=eve.id, authorization_id=withdrawing, created_at=T[58]))
     await session.flush()
 
 

@@ -41,6 +41,8 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return cls(datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
     if issubclass(cls, quotas.QuotaRefusal | quotas.TooShortNotice | quotas.LateCancellation):
         return _quota_example(cls)
+    if issubclass(cls, errors.TrainingLapsed):
+        return cls("Trotec", datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
     return cls("Prusa")
 
 

@@ -21,6 +21,7 @@ from bot.features.machines_today import keyboards as today_keyboards
 from bot.features.machines_today import routes as machines_today
 from bot.features.stats import keyboards as stats_keyboards
 from bot.features.stats import routes as stats
+from bot.features.training_requests import keyboards as request_keyboards
 from models.machines import Machine, MachineKind
 from models.members import Member
 
@@ -33,13 +34,16 @@ EXAMPLES: list[Button] = [
     authorizations.SearchAsked(),
     authorizations.MemberChosen(member=7),
     authorizations.RevokeAsked(authorization=12),
-    authorizations.RevokeConfirmed(authorization=12),
+    authorizations.RevokeConfirmed(authorization=12, reason=1),
+    authorizations.RevokeConfirmed(authorization=12, reason=3),
+    authorizations.RevokeReasonAsked(authorization=12),
     machines_today.MachinesToday(),
     machines_today.MachinesTodayPage(page=1),
     stats.PeriodChosen(days=0),
     stats.PeriodChosen(days=7),
     stats.PeriodChosen(days=90),
     stats.CsvAsked(days=30),
+    stats.MembersAsked(days=30),
 ]
 MODULES = (authorizations, machines_today, stats)
 
@@ -73,7 +77,8 @@ def test_a_manager_button_round_trips(press: Button) -> None:
         ("au:f", authorizations.SearchAsked()),
         ("au:u:7", authorizations.MemberChosen(member=7)),
         ("au:r:12", authorizations.RevokeAsked(authorization=12)),
-        ("au:y:12", authorizations.RevokeConfirmed(authorization=12)),
+        ("au:y:12:2", authorizations.RevokeConfirmed(authorization=12, reason=2)),
+        ("au:o:12", authorizations.RevokeReasonAsked(authorization=12)),
         ("mg", machines_today.MachinesToday()),
         ("mg:p:1", machines_today.MachinesTodayPage(page=1)),
         ("ss:0", stats.PeriodChosen(days=0)),
@@ -81,6 +86,7 @@ def test_a_manager_button_round_trips(press: Button) -> None:
         ("ss:30", stats.PeriodChosen(days=30)),
         ("ss:90", stats.PeriodChosen(days=90)),
         ("ss:c:30", stats.CsvAsked(days=30)),
+        ("ss:m:7", stats.MembersAsked(days=7)),
     ],
 )
 def test_todays_manager_data_reads_as_the_same_press(data: str, press: Button) -> None:
@@ -96,10 +102,14 @@ def test_todays_manager_data_reads_as_the_same_press(data: str, press: Button) -
         "au:m:3000000000:0",  # an id no column holds
         "au:g:2:3000000000",
         "au:m:3:10000",  # a page no list reaches
+        "au:y:12",  # a withdrawal without its reason
+        "au:y:12:0",
+        "au:y:12:4",  # a reason no button offers
         "mg:1",
         "mg:p:10000",
         "ss:91",  # longer than any period offered
         "ss:c:100",
+        "ss:m:100",
         "ss:-7",
     ],
 )
@@ -142,17 +152,24 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
         "au:0",
         "close",
     ]
-    assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == ["au:y:12", "au:u:7"]
+    assert _data(authorization_keyboards.confirm_revoke(TEXTS, 12, 7)) == [
+        "au:y:12:1",
+        "au:y:12:2",
+        "au:y:12:3",
+        "au:o:12",
+        "au:u:7",
+    ]
     assert _data(authorization_keyboards.after_grant(TEXTS, 7)) == ["au:u:7", "menu"]
-    # Sent with a training request (bot/features/authorizations/messages.py builds it from
-    # bot.features.keyboards).
-    assert _data(authorization_keyboards.grant_request(TEXTS, 3, 7, "Bob")) == ["au:g:3:7"]
+    # Sent with a training request (bot/features/authorizations/messages.py): propose a session,
+    # decline, authorize; a request queued before it had an id keeps the one button.
+    assert _data(request_keyboards.request_answers(TEXTS, 5, 3, 7, "Bob")) == ["rq:p:5", "rq:d:5", "au:g:3:7"]
+    assert _data(request_keyboards.request_answers(TEXTS, 0, 3, 7, "Bob")) == ["au:g:3:7"]
 
 
 def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:
     assert _data(today_keyboards.pages_and_menu(TEXTS, 0, False)) == ["menu"]
     assert _data(today_keyboards.pages_and_menu(TEXTS, 1, True)) == ["mg:p:0", "mg:p:2", "menu"]
     assert _data(stats_keyboards.periods(TEXTS)) == ["ss:7", "ss:30", "ss:90", "menu"]
-    assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:0"]
+    assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:m:30", "ss:0"]
     # The weekly summary's button (bot/features/stats/messages.py).
     assert _data(keyboards.single(TEXTS, "📊", "Statistics", stats.PeriodChosen(0))) == ["ss:0"]

@@ -125,11 +125,12 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
         id=42, machine=Machine(name="Prusa MK4"), start_at=datetime(2030, 3, 5, 9, 0, tzinfo=UTC)
     )
     assert _data(my_keyboards.my_bookings(TEXTS, [booking], page=1, has_next=True, feeds=True)) == [
+        ["my:e:42"],
         ["my:c:42"],
         ["my:p:0", "my:p:2"],
         ["my:ics"],
         ["my:cal"],
-        ["bk"],
+        ["bk", "mt"],
         ["menu"],
     ]
     assert _data(my_keyboards.confirm_cancel(TEXTS, booking)) == [["my:y:42"], ["my"]]
@@ -138,5 +139,6 @@ def test_my_bookings_keyboards_send_todays_data() -> None:
 
 
 def test_privacy_keyboards_send_todays_data() -> None:
-    assert _data(privacy_keyboards.notice(TEXTS)) == [["pv:x", "pv:f"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, False)) == [["pv:x", "pv:f"], ["pv:h"], ["menu"]]
+    assert _data(privacy_keyboards.notice(TEXTS, True)) == [["pv:x", "pv:f"], ["pv:n"], ["menu"]]
     assert _data(privacy_keyboards.confirm_erasure(TEXTS)) == [["pv:y"], ["menu"]]

@@ -15,6 +15,7 @@ from models import sessions as lab_sessions
 from models.errors import InThePast, NotAllowed, NotFound
 from models.machines import Authorization, MachineKind
 from models.members import Member
+from models.opening import Closure
 from models.outbox import OutboxMessage
 from models.privacy import ErasureReason
 from models.sessions import (
@@ -399,3 +400,105 @@ async def test_a_draft_is_a_managers_one_question_and_lapses(session: AsyncSessi
     )
     with pytest.raises(NotFound):  # the draft is gone with the planning
         await lab_sessions.get_draft(session, manager, NOW)
+
+
+async def test_erasure_keeps_a_past_sessions_attendance_as_anonymous_counts(session: AsyncSession) -> None:
+    """/forgetme and the retention job delete the member's sign-ups, but a session that took place
+    keeps how many came, did not, or were not marked; a future seat goes to the waitlist."""
+    manager = await make_member(session, "Morgane", manager=True)
+    alice, bob, carol, dan = [await make_member(session, n) for n in ("Alice", "Bob", "Carol", "Dan")]
+    past = await _plan(session, manager, seats=4)
+    future = await _plan(
+        session, manager, seats=1, start=START + timedelta(days=7), end=END + timedelta(days=7)
+    )
+    for member in (alice, bob, carol, dan):
+        await lab_sessions.sign_up(session, member, past.id, NOW)
+    await lab_sessions.sign_up(session, alice, future.id, NOW)
+    await lab_sessions.sign_up(session, dan, future.id, NOW)  # waitlisted
+    seats = {s.member_id: s for s in await lab_sessions.participants(session, manager, past.id)}
+    await lab_sessions.mark_attendance(session, manager, seats[alice.id].id, True, END)
+    await lab_sessions.mark_attendance(session, manager, seats[bob.id].id, False, END)
+    await lab_sessions.mark_attendance(session, manager, seats[dan.id].id, True, END)
+    before = await lab_sessions.attendance_of(session, past.id)
+    assert (before.attended, before.absent, before.unmarked) == (2, 1, 1)
+
+    later = END + timedelta(hours=1)
+    await privacy.erase_member(session, alice, ErasureReason.REQUEST, later, PARIS)  # came
+    await privacy.erase_member(session, bob, ErasureReason.REQUEST, later, PARIS)  # did not come
+    carol.last_seen_at = later - timedelta(days=1000)
+    await session.flush()
+    assert await privacy.anonymise_inactive(session, 24, later, PARIS) == 1  # not marked
+    after = await lab_sessions.attendance_of(session, past.id)
+    assert after == before
+    # No name is left: only Dan's sign-up holds a member.
+    assert list(await session.scalars(select(SignUp.member_id).where(SignUp.session_id == past.id))) == [
+        dan.id
+    ]
+    # Alice's future seat was removed and went to Dan, who was waiting.
+    (seat,) = await lab_sessions.participants(session, manager, future.id)
+    assert seat.member_id == dan.id
+    assert (await lab_sessions.attendance_of(session, future.id)).participants == 1
+    # Erasing Dan too leaves the past session's figures whole.
+    await privacy.erase_member(session, dan, ErasureReason.REQUEST, later, PARIS)
+    assert await lab_sessions.attendance_of(session, past.id) == before
+    assert await lab_sessions.participants(session, manager, past.id) == []
+
+
+async def test_a_weekly_repeat_plans_each_week_as_its_own_session_and_lists_what_it_skips(
+    session: AsyncSession,
+) -> None:
+    manager = await make_member(session, "Morgane", manager=True)
+    alice = await make_member(session, "Alice")
+    laser = await make_machine(session, "Trotec", kind=MachineKind.LASER_CUTTER, requires_training=True)
+    session.add(Closure(day=(START + timedelta(weeks=2)).astimezone(PARIS).date(), reason=""))
+    training = await _plan(
+        session, manager, kind=SessionKind.TRAINING, title="Formation laser", machine_id=laser.id, minimum=1
+    )
+    for bad in (0, 13):
+        with pytest.raises(lab_sessions.BadRepeat):
+            await lab_sessions.repeat_weekly(session, manager, training.id, bad, PARIS, NOW)
+    with pytest.raises(NotAllowed):
+        await lab_sessions.repeat_weekly(session, alice, training.id, 2, PARIS, NOW)
+    # Planned late: the first repeat's start is already past by then (it cannot be planned).
+    late = START + timedelta(weeks=1, minutes=1)
+    done = await lab_sessions.repeat_weekly(session, manager, training.id, 4, PARIS, late)
+    assert [s.start_at for s in done.planned] == [paris(29, 18), paris(5, 18, month=4)]
+    assert [(s.day.isoformat(), s.closed) for s in done.skipped] == [
+        ("2030-03-15", False),
+        ("2030-03-22", True),
+    ]
+    for copy in done.planned:
+        assert (copy.kind, copy.machine_id, copy.seats, copy.minimum, copy.repeats_id) == (
+            SessionKind.TRAINING,
+            laser.id,
+            2,
+            1,
+            training.id,
+        )
+        assert copy.end_at - copy.start_at == END - START
+    # Each is a session of its own: signing up to one takes no seat of another.
+    await lab_sessions.sign_up(session, alice, done.planned[0].id, late)
+    assert await lab_sessions.seats_taken(session, training.id) == 0
+    with pytest.raises(lab_sessions.AlreadyRepeated):
+        await lab_sessions.repeat_weekly(session, manager, training.id, 2, PARIS, late)
+    with pytest.raises(lab_sessions.AlreadyRepeated):  # a repeat does not repeat in turn
+        await lab_sessions.repeat_weekly(session, manager, done.planned[0].id, 2, PARIS, late)
+
+
+async def test_a_weekly_repeat_keeps_the_local_time_across_the_clocks_change(session: AsyncSession) -> None:
+    manager = await make_member(session, "Morgane", manager=True)
+    workshop = await _plan(session, manager, start=paris(22, 18), end=paris(22, 20))  # before 31 March
+    done = await lab_sessions.repeat_weekly(session, manager, workshop.id, 2, PARIS, NOW)
+    assert [s.start_at.astimezone(PARIS).strftime("%d %H:%M") for s in done.planned] == [
+        "29 18:00",
+        "05 18:00",
+    ]
+
+
+def test_a_title_with_an_emoji_drawn_from_several_is_kept_and_a_hidden_joiner_refused() -> None:
+    # 🏳️‍🌈 and ❤️‍🔥: the symbol's emoji selector (U+FE0F) comes before the joiner; one picture.
+    for title in ("🏳️\u200d🌈 Soirée des fiertés", "❤️\u200d🔥 Atelier braséro", "👩🏽\u200d🔧 Repair café"):
+        assert lab_sessions.clean_title(title) == title
+    for hidden in ("Laser\ufe0f\u200d101", "\ufe0f\u200d🔥 Atelier", "Laser\u200d101"):
+        with pytest.raises(lab_sessions.SessionHiddenCharacters):
+            lab_sessions.clean_title(hidden)

@@ -1,7 +1,7 @@
 """quotas and notice
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04 19:20:48.692427
 
 Quotas and notice: per machine, or per machine kind for the machines without their own value, the
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '0016'
-down_revision: str | None = '0014'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,6 +39,7 @@ from bot.core.inputs import message_router
 from bot.core.jobs import (
     apply_retention,
     ask_about_usage,
+    ask_to_check_in,
     cancel_sessions_below_minimum,
     open_due_plan_tickets,
     release_no_shows,
@@ -48,6 +49,7 @@ from bot.core.jobs import (
     send_daily_digest,
     send_due_reminders,
     send_weekly_summary,
+    warn_lapsing_trainings,
 )
 from bot.core.lanes import LanedRateLimiter
 from bot.core.outbox import send_outbox, wake_sender
@@ -78,6 +80,7 @@ MESSAGES_PER_SECOND = 29
 MEMBER_COMMANDS = [
     ("book", N_("Book a machine")),
     ("mybookings", N_("My bookings")),
+    ("mytrainings", N_("My trainings and when they lapse")),
     ("report", N_("Report a problem with a machine")),
     ("projects", N_("Projects: find one, join it, start yours")),
     ("newproject", N_("Start a project")),
@@ -213,6 +216,9 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(
         release_no_shows, interval=desk.settings.reminder_interval_seconds, first=3, name="no_shows"
     )
+    job_queue.run_repeating(
+        ask_to_check_in, interval=desk.settings.reminder_interval_seconds, first=4, name="checkin_asks"
+    )
     job_queue.run_repeating(send_outbox, interval=OUTBOX_INTERVAL_S, first=1, name="outbox")
     job_queue.run_repeating(
         open_due_plan_tickets, interval=desk.settings.plan_check_interval_seconds, first=5, name="plans"
@@ -226,6 +232,7 @@ def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg]
     job_queue.run_repeating(cancel_sessions_below_minimum, interval=300, first=25, name="session_minimum")
     job_queue.run_repeating(apply_retention, interval=6 * 3600, first=60, name="retention")
     job_queue.run_repeating(send_weekly_summary, interval=300, first=20, name="weekly")
+    job_queue.run_repeating(warn_lapsing_trainings, interval=3600, first=40, name="trainings")
 
 
 def _commands(texts: Texts, entries: list[tuple[str, str]]) -> list[BotCommand]:

@@ -40,7 +40,6 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-
 def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
     """The bot's event loop: uvloop's when installed (less CPU per update, benchmarks/RESULTS.md),
     unless FABDESK_EVENT_LOOP=asyncio; Python's own otherwise."""
@@ -53,6 +52,7 @@ def new_event_loop(choice: str) -> asyncio.AbstractEventLoop:
         else:
             return uvloop.new_event_loop()
     return asyncio.new_event_loop()
+
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()

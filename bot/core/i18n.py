@@ -96,7 +96,10 @@ class Texts:
         return format_time(value.astimezone(self.tz), "HH:mm", locale=self.locale)
 
     def when(self, start: datetime, end: datetime) -> str:
-        """A slot: « mardi 24 novembre, 14:00–16:00 »."""
+        """A slot: « mardi 24 novembre, 14:00–16:00 »; one that runs overnight (an unattended run)
+        names both days: « mardi 24 novembre 18:00 – mercredi 25 novembre 04:00 »."""
+        if start.astimezone(self.tz).date() != (end - timedelta(microseconds=1)).astimezone(self.tz).date():
+            return f"{self.day_time(start)} – {self.day_time(end)}"
         return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
 
     def day_time(self, value: datetime) -> str:
@@ -125,9 +128,7 @@ class Texts:
 
     def span(self, start: datetime, end: datetime) -> str:
         """A window that may cross midnight: « mardi 24 novembre 14:00 – mercredi 25 novembre 14:00 »."""
-        if start.astimezone(self.tz).date() == (end - timedelta(microseconds=1)).astimezone(self.tz).date():
-            return self.when(start, end)
-        return f"{self.day_time(start)} – {self.day_time(end)}"
+        return self.when(start, end)
 
     def duration(self, minutes: int) -> str:
         """A length: « 1 h 30 », "45 min"."""

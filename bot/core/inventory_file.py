@@ -41,6 +41,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from models.inventory import (
     OPTIONAL_FIELDS,
+    TRAINING_FIELDS,
     ClosureEntry,
     ConsumableEntry,
     ImportReport,
@@ -55,7 +56,7 @@ from models.inventory import (
     apply_inventory,
     place,
 )
-from models.machines import MachineKind, MachineStatus
+from models.machines import TRAINING_MONTHS_MAX, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY
 from models.quotas import MAX_LIMIT_MINUTES, MAX_UPCOMING, QuotaValues
 from models.stock import MAX_QUANTITY, BadQuantity, parse_quantity, to_milli
@@ -348,6 +349,8 @@ Kind = Annotated[MachineKind, PlainValidator(_choice(MachineKind))]
 LimitHours = Annotated[int, PlainValidator(_limit_hours)]
 LimitMinutes = Annotated[int, PlainValidator(_count("minutes", MAX_LIMIT_MINUTES))]
 LimitBookings = Annotated[int, PlainValidator(_count("bookings", MAX_UPCOMING))]
+# A training's validity, or its lapse without a booking, in months (None: never).
+Months = Annotated[StrictInt, Field(ge=1, le=TRAINING_MONTHS_MAX)]
 Status = Annotated[MachineStatus, PlainValidator(_choice(MachineStatus))]
 Day = Annotated[date, PlainValidator(_iso_day)]
 Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
@@ -429,6 +432,14 @@ class MachineInFile(BaseModel):
     requires_training: StrictBool = False
     # Minutes after a booking's start within which it must be checked in, else it is released; 0: off.
     checkin_minutes: Annotated[StrictInt, Field(ge=0, le=24 * 60)] = 0
+    # A machine that runs unattended (a long print): a booking starts in the opening hours and may go
+    # on past closing time, up to unattended_max_minutes (default a whole day).
+    unattended: StrictBool = False
+    unattended_max_minutes: Minutes | None = None
+    # A training on it is valid this many months, and lapses after this many months without a
+    # booking of it; left out, the kind's (`trainings:`) apply; null: never.
+    training_valid_months: Months | None = None
+    training_lapse_months: Months | None = None
     # None keeps the status in the database: a machine a manager took out of service stays so.
     status: Status | None = None
     # The machine's own limits, all of them; None (no `quotas:`) leaves them as they are.
@@ -450,6 +461,18 @@ class MachineInFile(BaseModel):
             raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
         return value
 
+    @field_validator("unattended_max_minutes")
+    @classmethod
+    def _unattended_whole_slots(cls, value: int | None, info: ValidationInfo) -> int | None:
+        slot = info.data.get("slot_minutes")
+        if value is None or slot is None:
+            return value
+        if not info.data.get("unattended"):
+            raise _problem("needs unattended: true")
+        if value % slot:
+            raise _problem(f"must be a multiple of slot_minutes ({slot}), not {value}")
+        return value
+
     @model_validator(mode="after")
     def _unique_tasks(self, info: ValidationInfo) -> MachineInFile:
         if self.maintenance is None or (info.context and info.context.get(_CROSS_CHECKED)):
@@ -468,8 +491,27 @@ class MachineInFile(BaseModel):
             return self.max_booking_minutes
         return max(self.slot_minutes, DEFAULT_MAX_BOOKING_MINUTES // self.slot_minutes * self.slot_minutes)
 
-    def entry(self) -> MachineEntry:
+    @property
+    def unattended_limit(self) -> int:
+        """The longest unattended run: as given, else the most whole slots in a day; 0 when not unattended."""
+        if not self.unattended:
+            return 0
+        if self.unattended_max_minutes is not None:
+            return self.unattended_max_minutes
+        return 24 * 60 // self.slot_minutes * self.slot_minutes
+
+    def entry(self, kind_rules: TrainingInFile | None = None) -> MachineEntry:
+        """The domain's entry; what the machine leaves out of its training months, its kind's rules give."""
         plans = None if self.maintenance is None else tuple(plan.entry() for plan in self.maintenance)
+        named = self.model_fields_set & set(OPTIONAL_FIELDS)
+        if "unattended" in self.model_fields_set:
+            named.add("unattended_max_minutes")
+        months = {name: getattr(self, name) for name in TRAINING_FIELDS}
+        if kind_rules is not None:
+            for name, rule in zip(TRAINING_FIELDS, ("valid_months", "lapse_months"), strict=True):
+                if name not in named and rule in kind_rules.model_fields_set:
+                    months[name] = getattr(kind_rules, rule)
+                    named.add(name)
         return MachineEntry(
             self.name,
             self.kind,
@@ -482,8 +524,19 @@ class MachineInFile(BaseModel):
             plans,
             checkin_minutes=self.checkin_minutes,
             quotas=None if self.quotas is None else self.quotas.values(),
-            named=frozenset(self.model_fields_set & set(OPTIONAL_FIELDS)),
+            unattended_max_minutes=self.unattended_limit,
+            named=frozenset(named),
+            **months,
         )
+
+
+class TrainingInFile(BaseModel):
+    """How long a training lasts on every machine of a kind (a machine may say otherwise)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    valid_months: Months | None = None
+    lapse_months: Months | None = None
 
 
 class ClosureInFile(BaseModel):
@@ -576,6 +629,8 @@ class InventoryFile(BaseModel):
     ] = ()
     # The limits of each machine kind, for its machines without their own; a kind left out has none.
     quotas: dict[Kind, Limits] | None = None
+    # By kind: how long a training on its machines lasts (each machine may say otherwise).
+    trainings: dict[Kind, TrainingInFile] = Field(default_factory=dict)
 
     # Set by parse_inventory: the file's name, and the lines of the names only the database can refuse.
     _source: str = PrivateAttr(default="inventory")
@@ -638,7 +693,9 @@ class InventoryFile(BaseModel):
         return Inventory(
             opening_hours=self.hours_by_weekday(),
             closures=None if self.closures is None else tuple(day.entry() for day in self.closures),
-            machines=tuple(m.entry() for m in self.machines) if "machines" in given else None,
+            machines=tuple(m.entry(self.trainings.get(m.kind)) for m in self.machines)
+            if "machines" in given
+            else None,
             consumables=tuple(c.entry() for c in self.consumables) if "consumables" in given else None,
             updates=tuple(u.entry() for u in self.updates) if "updates" in given else None,
             kind_quotas=None
@@ -833,6 +890,8 @@ def _allowed_keys(loc: Loc) -> list[str]:
         return list(ConsumableInFile.model_fields)
     if len(loc) == 3 and loc[0] == "updates":
         return list(UpdateInFile.model_fields)
+    if len(loc) == 3 and loc[0] == "trainings":
+        return list(TrainingInFile.model_fields)
     return list(InventoryFile.model_fields)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.context import Context, get_desk
 from bot.core.outbox import deliver_outbox
 from models import bookings
-from scheduler import checkin, daily, maintenance, reminders, sessions
+from scheduler import checkin, daily, maintenance, reminders, sessions, trainings
 from scheduler.lab import Lab
 
 Job = Callable[[Context], Coroutine[Any, Any, int | bool]]
@@ -41,6 +41,8 @@ open_due_plan_tickets = on_job_queue(maintenance.open_due_plan_tickets)
 release_no_shows = on_job_queue(checkin.release_no_shows)
 remind_sessions = on_job_queue(sessions.remind_sessions)
 cancel_sessions_below_minimum = on_job_queue(sessions.cancel_sessions_below_minimum)
+ask_to_check_in = on_job_queue(checkin.ask_to_check_in)
+warn_lapsing_trainings = on_job_queue(trainings.warn_lapsing_trainings)
 
 
 async def send_due_reminders(context: Context) -> int:

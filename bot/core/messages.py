@@ -25,6 +25,7 @@ class Outgoing:
     text: str
     markup: InlineKeyboardMarkup | None = None
     photo: str | None = None  # a Telegram file id, sent with the text as its caption
+    chat: str | None = None  # another chat than the row's: a channel's @username (an announcement)
 
 
 N = TypeVar("N", bound=Notice)

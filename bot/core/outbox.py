@@ -42,14 +42,15 @@ def render(texts: Texts, notice: Notice) -> Outgoing:
 
 async def send(bot: Bot, chat_id: int, outgoing: Outgoing) -> int:
     """Send the message; return its Telegram message id."""
+    target: int | str = outgoing.chat or chat_id
     caption = fit_message(outgoing.text, CAPTION_LIMIT)
     if outgoing.photo and outgoing.photo.startswith(DOCUMENT_PREFIX):
         document = outgoing.photo.removeprefix(DOCUMENT_PREFIX)
-        sent = await bot.send_document(chat_id, document, caption=caption, reply_markup=outgoing.markup)
+        sent = await bot.send_document(target, document, caption=caption, reply_markup=outgoing.markup)
     elif outgoing.photo:
-        sent = await bot.send_photo(chat_id, outgoing.photo, caption=caption, reply_markup=outgoing.markup)
+        sent = await bot.send_photo(target, outgoing.photo, caption=caption, reply_markup=outgoing.markup)
     else:
-        sent = await bot.send_message(chat_id, fit_message(outgoing.text), reply_markup=outgoing.markup)
+        sent = await bot.send_message(target, fit_message(outgoing.text), reply_markup=outgoing.markup)
     return sent.message_id
 
 

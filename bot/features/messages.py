@@ -12,10 +12,26 @@ from bot.features.authorizations import messages as authorizations
 from bot.features.booking import messages as booking
 from bot.features.checkin import messages as checkin
 from bot.features.maintenance import messages as maintenance
+from bot.features.on_behalf import messages as on_behalf
 from bot.features.projects import messages as projects
 from bot.features.sessions import messages as sessions
 from bot.features.stats import messages as stats
 from bot.features.stock import messages as stock
+from bot.features.training_requests import messages as training_requests
+from bot.features.trainings import messages as trainings
 from bot.features.updates import messages as updates
 
-MODULES = (authorizations, booking, checkin, maintenance, projects, sessions, stats, stock, updates)
+MODULES = (
+    authorizations,
+    booking,
+    checkin,
+    maintenance,
+    on_behalf,
+    projects,
+    sessions,
+    stats,
+    stock,
+    trainings,
+    training_requests,
+    updates,
+)

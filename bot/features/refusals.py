@@ -19,9 +19,11 @@ from bot.features.booking import refusals as booking
 from bot.features.checkin import refusals as checkin
 from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
+from bot.features.on_behalf import refusals as on_behalf
 from bot.features.projects import refusals as projects
 from bot.features.sessions import refusals as sessions
 from bot.features.stock import refusals as stock
+from bot.features.training_requests import refusals as training_requests
 from bot.features.updates import refusals as updates
 from models import errors
 
@@ -44,9 +46,11 @@ TABLES: dict[str, Refusals] = {
     "checkin": checkin.REFUSALS,
     "maintenance": maintenance.REFUSALS,
     "my_bookings": my_bookings.REFUSALS,
+    "on_behalf": on_behalf.REFUSALS,
     "projects": projects.REFUSALS,
     "sessions": sessions.REFUSALS,
     "stock": stock.REFUSALS,
+    "training_requests": training_requests.REFUSALS,
     "updates": updates.REFUSALS,
 }
 REFUSALS: dict[type[errors.DomainError], Refusal] = merge(TABLES)

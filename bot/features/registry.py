@@ -17,11 +17,14 @@ from bot.features.machines_today.screens import FEATURE as MACHINES_TODAY
 from bot.features.maintenance.feature import FEATURE as MAINTENANCE
 from bot.features.menu.screens import FEATURE as MENU
 from bot.features.my_bookings.screens import FEATURE as MY_BOOKINGS
+from bot.features.on_behalf.screens import FEATURE as ON_BEHALF
 from bot.features.privacy.screens import FEATURE as PRIVACY
 from bot.features.projects.feature import FEATURE as PROJECTS
 from bot.features.sessions.screens import FEATURE as SESSIONS
 from bot.features.stats.screens import FEATURE as STATS
 from bot.features.stock.screens import FEATURE as STOCK
+from bot.features.training_requests.screens import FEATURE as TRAINING_REQUESTS
+from bot.features.trainings.screens import FEATURE as TRAININGS
 from bot.features.updates.screens import FEATURE as UPDATES
 
 
@@ -37,8 +40,11 @@ def features() -> list[Feature]:
         UPDATES,
         MACHINES_TODAY,
         AUTHORIZATIONS,
+        ON_BEHALF,
+        TRAININGS,
         PROJECTS,
         SESSIONS,
+        TRAINING_REQUESTS,
         STATS,
         PRIVACY,
     ]

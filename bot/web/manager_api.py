@@ -22,6 +22,7 @@ from bot.web.api import ApiError, Call, Endpoint
 from models import audit, authorizations, machines, maintenance, members, quotas, schedule
 from models.audit import ChangeKind
 from models.errors import NotFound
+from models.machines import TRAINING_MONTHS_MAX as TRAINING_MONTHS
 from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY, weekly_hours
 
@@ -132,7 +133,11 @@ def _machine_json(
         "location": machine.location,
         "grid_minutes": machine.slot_minutes,
         "max_minutes": machine.max_booking_minutes,
+        "unattended_max_minutes": machine.unattended_max_minutes,  # 0: bookings end by closing time
+        "checkin_minutes": machine.checkin_minutes,  # 0: no check-in asked
         "training_required": machine.requires_training,
+        "training_valid_months": machine.training_valid_months,  # null: never
+        "training_lapse_months": machine.training_lapse_months,
         "out_of_service": machine.status is MachineStatus.OUT_OF_SERVICE,
         # Its own limits (null: none of its own), and its kind's, which apply where it has none.
         "quotas": own.as_dict(),
@@ -212,8 +217,10 @@ class KindLimits(ManagerEndpoint):
 
 class MachineEdit(ManagerEndpoint):
     """Change a machine's fields: {id, name?, kind?, location?, grid_minutes?, max_minutes?,
-    training_required?, out_of_service?, quotas?}. A field left out or null stays as it is (an empty
-    location clears it); in `quotas` ({max_minutes_per_day, ...: number or null}), null is no limit."""
+    unattended_max_minutes? (0: no unattended runs), checkin_minutes? (0: off), training_required?,
+    training_valid_months?, training_lapse_months?, out_of_service?, quotas?}. A field left out or null
+    stays as it is (an empty location clears it; 0 training months: never); in `quotas`
+    ({max_minutes_per_day, ...: number or null}), null is no limit."""
 
     async def change(self, call: Call) -> object:
         body = call.body
@@ -228,6 +235,9 @@ class MachineEdit(ManagerEndpoint):
         def given(name: str, read: Any) -> Any:
             return read(name) if body.get(name) is not None else None
 
+        def months(name: str) -> int:
+            return call.integer(name, 0, TRAINING_MONTHS)
+
         held = body.get("out_of_service") is False and await maintenance.held_down(call.session, machine_id)
         former_name = (await machines.get_machine(call.session, machine_id)).name
         changed = await machines.edit_machine(
@@ -239,7 +249,17 @@ class MachineEdit(ManagerEndpoint):
             location=given("location", lambda n: call.text(n, machines.LOCATION_MAX, required=False)),
             slot_minutes=given("grid_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
             max_booking_minutes=given("max_minutes", lambda n: call.integer(n, 1, MINUTES_PER_DAY)),
+            unattended_max_minutes=given(
+                "unattended_max_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)
+            ),
+            checkin_minutes=given("checkin_minutes", lambda n: call.integer(n, 0, MINUTES_PER_DAY)),
             requires_training=given("training_required", call.flag),
+            training_valid_months=given(
+                "training_valid_months", lambda n: call.integer(n, 0, TRAINING_MONTHS)
+            ),
+            training_lapse_months=given(
+                "training_lapse_months", lambda n: call.integer(n, 0, TRAINING_MONTHS)
+            ),
             out_of_service=given("out_of_service", call.flag),
             held_down=held,
         )
@@ -429,11 +449,13 @@ class Authorize(ManagerEndpoint):
 
 
 class Revoke(ManagerEndpoint):
-    """Withdraw a member's authorization {member, authorization} (or {member, machine}: the one on
-    that machine); their bookings that needed it are cancelled and they are told, as in the chat."""
+    """Withdraw a member's authorization {member, authorization, reason?} (or {member, machine}: the
+    one on that machine); their bookings that needed it are cancelled and they are told, with the
+    reason when one is given, as in the chat."""
 
     async def change(self, call: Call) -> object:
         member = await _target(call)
+        reason = call.text("reason", machines.REASON_MAX, required=False) or None
         if "authorization" in call.body:
             authorization_id = call.row_id("authorization")
         else:
@@ -452,7 +474,7 @@ class Revoke(ManagerEndpoint):
         if authorization.member_id != member.id:
             raise ApiError(404, "not_found", call._("That authorization is not there any more."))
         revoked = await authorizations.revoke(
-            call.session, call.member, authorization_id, call.now, call.desk.settings.tz
+            call.session, call.member, authorization_id, call.now, call.desk.settings.tz, reason=reason
         )
         details = {"authorization": authorization_id, "machine": authorization.machine_id}
         details["cancelled"] = len(revoked.cancelled)

@@ -8,9 +8,11 @@ week never names another member: their bookings are "booked", as in the chat («
     GET  week?start=YYYY-MM-DD&kind=K             the week's grid (see Week)
     GET  free?start=ISO&minutes=N&kind=K          {machines: [machine]} free for that whole time
     GET  lengths?machine=ID&start=ISO             {lengths: [minutes]} or 409 with the refusal
-    POST book {machine, start, minutes}           {booking: {id, machine, name, start, end}}
+    POST book {machine, start, minutes}           {booking: {id, machine, name, start, end, guest}}
     GET  mine                                     {bookings: [{id, machine, name, start, end, can_cancel}]}
     POST cancel {booking, no_show_accepted?}      {cancelled: id}; past the deadline, 409 LateCancellation
+    GET  change_options?booking=ID                {booking, lengths: [minutes], starts: [ISO]} (same length)
+    POST change {booking, start, minutes}         {booking: {id, machine, name, start, end, guest}}
     GET  hours                                    {hours: [weekday], closures: [{day, reason}]}
 """
 
@@ -23,13 +25,14 @@ from bot.features.keyboards import KIND_ICONS, KIND_NAMES
 from bot.features.refusals import refusal_text
 from bot.web.api import ApiError, Call, Endpoint
 from bot.web.page_texts import PageTexts
-from models import bookings, machines, planning, quotas, waitlist
+from models import booking_edits, bookings, machines, planning, quotas, waitlist
 from models.bookings import Booking
-from models.errors import NotFound, SlotTaken
+from models.errors import AlreadyCancelled, AlreadyStarted, NotFound, SlotTaken
 from models.machines import KIND_ORDER, Machine, MachineKind
 from models.opening import LabCalendar, weekly_hours
 
 MAX_MINUTES = 24 * 60  # no booking is longer than a day (models/bookings.py: MAX_BOOKING_SPAN)
+MOVE_STARTS = 24  # free starts a booking could move to, offered at once
 
 
 # --- reading the arguments -------------------------------------------------------------------
@@ -103,7 +106,7 @@ def _machine(machine: Machine, authorized: set[int]) -> dict[str, Any]:
         "training_required": machine.requires_training,
         "authorized": machine.id in authorized,
         "slot_minutes": machine.slot_minutes,
-        "max_minutes": machine.max_booking_minutes,
+        "max_minutes": machine.longest_booking,  # an unattended run's maximum where it has one
     }
 
 
@@ -114,6 +117,7 @@ def _booking(call: Call, booking: Booking) -> dict[str, Any]:
         "name": booking.machine.name,
         "start": _iso(call, booking.start_at),
         "end": _iso(call, booking.end_at),
+        "guest": booking.guest_label,  # a fab manager's booking for a guest or a workshop
     }
 
 
@@ -198,7 +202,7 @@ class Lengths(Endpoint):
         machine = await machines.get_machine(call.session, call.row_id("machine"))
         start = _moment(call, "start")
         rules = call.desk.rules
-        await machines.check_bookable(call.session, call.member, machine)
+        await machines.check_bookable(call.session, call.member, machine, now=call.now)
         # The shortest booking from there, checked as Confirm would: the reason when none fits.
         await bookings.validate_slot(call.session, machine, start, machine.slot_minutes, rules, call.now)
         lengths = await bookings.free_lengths(call.session, machine, start, rules, call.now)
@@ -246,6 +250,58 @@ class Cancel(Endpoint):
         return {"cancelled": booking_id}
 
 
+class ChangeOptions(Endpoint):
+    """How one of the member's bookings can change, as My bookings' Change offers: its other lengths
+    from its start, and the free starts of the same length (the first ones, day after day)."""
+
+    async def show(self, call: Call) -> object:
+        booking = await _own_upcoming(call)
+        rules = booking_edits.reaching(call.desk.rules, booking, call.now)
+        lengths = await booking_edits.lengths_from_start(
+            call.session, booking, booking.machine, rules, call.now
+        )
+        found = await booking_edits.starts_to_move_to(
+            call.session, booking, booking.machine, rules.bookable_days(call.now), rules, call.now
+        )
+        # Its own day first, then the days after it, then those before.
+        day = booking.start_at.astimezone(rules.tz).date()
+        days = sorted(found, key=lambda d: (d < day, d))
+        starts = [s for d in days for s in found[d]][:MOVE_STARTS]
+        return {
+            "booking": _booking(call, booking),
+            "lengths": [m for m in lengths if m != booking.minutes],
+            "starts": [_iso(call, s) for s in starts],
+        }
+
+
+class Change(Endpoint):
+    """Change one of the member's bookings in place (another length, another start), as My bookings does."""
+
+    async def change(self, call: Call) -> object:
+        booking_id = call.row_id("booking")
+        start = _moment(call, "start")
+        minutes = call.integer("minutes", 1, MAX_MINUTES)
+        try:
+            edited = await booking_edits.edit_booking(
+                call.session, call.member, booking_id, start, minutes, call.desk.rules, call.now
+            )
+        except NotFound as missing:  # another member's booking reads exactly like a missing one
+            raise ApiError(404, "not_found", refusal_text(call.texts, missing)) from None
+        return {"booking": _booking(call, edited.booking)}
+
+
+async def _own_upcoming(call: Call) -> Booking:
+    try:
+        booking = await bookings.get_own_booking(call.session, call.member, call.row_id("booking"))
+    except NotFound as missing:
+        raise ApiError(404, "not_found", refusal_text(call.texts, missing)) from None
+    if booking.status is bookings.BookingStatus.CANCELLED:
+        raise AlreadyCancelled(str(booking.id))
+    if not booking_edits.editable(booking, call.now):
+        raise AlreadyStarted(str(booking.id))
+    return booking
+
+
 class Hours(Endpoint):
     """The lab's weekly opening hours and its coming closure days."""
 
@@ -278,6 +334,8 @@ ENDPOINTS: list[tuple[str, Any]] = [
     ("book", Book),
     ("mine", Mine),
     ("cancel", Cancel),
+    ("change_options", ChangeOptions),
+    ("change", Change),
     ("hours", Hours),
     ("texts", PageTexts),
 ]

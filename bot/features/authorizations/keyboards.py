@@ -9,8 +9,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
 from bot.features.authorizations import routes
+from bot.features.authorizations.reasons import REASON_LABELS
 from bot.features.keyboards import button, machine_title, menu_button, nav_row, pager
 from bot.features.menu.routes import MainMenu
+from models.authorizations import REVOKE_REASONS
 from models.machines import Machine
 from models.members import Member
 
@@ -79,12 +81,21 @@ def member_trainings(
 
 
 def confirm_revoke(texts: Texts, authorization_id: int, member_id: int) -> InlineKeyboardMarkup:
+    """Withdraw it for one of the common reasons, or another one typed next; or keep it."""
     _ = texts.gettext
+    keyboard = [
+        [button("🗑 " + _(REASON_LABELS[reason]), routes.RevokeConfirmed(authorization_id, number))]
+        for number, reason in enumerate(REVOKE_REASONS, start=1)
+    ]
+    keyboard.append([button("✏️ " + _("Another reason…"), routes.RevokeReasonAsked(authorization_id))])
+    keyboard.append([button("⬅️ " + _("No, keep it"), routes.MemberChosen(member_id))])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def typing_reason(texts: Texts, member_id: int) -> InlineKeyboardMarkup:
+    """While the reason is awaited: keep the authorization after all."""
     return InlineKeyboardMarkup(
-        [
-            [button("🗑 " + _("Yes, withdraw it"), routes.RevokeConfirmed(authorization_id))],
-            [button("⬅️ " + _("No, keep it"), routes.MemberChosen(member_id))],
-        ]
+        [[button("⬅️ " + texts.gettext("No, keep it"), routes.MemberChosen(member_id))]]
     )
 
 
@@ -111,9 +122,3 @@ def label(name: str, action: str = "", icon: str = "") -> str:
     """A button label that puts what differs from button to button (the name) first: « Trotec · Retirer »."""
     text = f"{icon} {clip_name(name)}" if icon else clip_name(name)
     return f"{text} · {action}" if action else text
-
-
-def grant_request(texts: Texts, machine_id: int, member_id: int, first_name: str) -> InlineKeyboardMarkup:
-    """The button a manager gets with a training request."""
-    label = "✅ " + texts.gettext("Authorize {name}").format(name=first_name)
-    return InlineKeyboardMarkup([[button(label, routes.GrantPressed(machine_id, member_id))]])

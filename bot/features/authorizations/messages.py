@@ -6,9 +6,10 @@ from __future__ import annotations
 from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
 from bot.features import keyboards
-from bot.features.authorizations import keyboards as authorization_keyboards
+from bot.features.authorizations.reasons import reason_text
 from bot.features.booking import routes as booking
 from bot.features.my_bookings import routes as my_bookings
+from bot.features.training_requests import keyboards as request_keyboards
 from models.authorizations import AuthorizationRevoked
 from models.machines import Authorized, MachineKind, TrainingRequested
 from models.notices import UnreadablePayload
@@ -19,9 +20,10 @@ def _training_request(texts: Texts, p: TrainingRequested) -> Outgoing:
     text = "🎓 " + texts.gettext("{member} asks for a training on {machine}.").format(
         member=p.member, machine=p.machine
     )
-    return Outgoing(
-        text, authorization_keyboards.grant_request(texts, p.machine_id, p.member_id, p.member_first_name)
+    markup = request_keyboards.request_answers(
+        texts, p.request_id, p.machine_id, p.member_id, p.member_first_name
     )
+    return Outgoing(text, markup)
 
 
 def _kind_name(texts: Texts, kind: MachineKind | None) -> str:
@@ -52,5 +54,7 @@ def _authorization_revoked(texts: Texts, p: AuthorizationRevoked) -> Outgoing:
             )
         )
         lines += [f"• {b.machine}, {texts.span(b.start, b.end)}" for b in cancelled]
+    if p.reason:
+        lines.append(_("Reason: {reason}").format(reason=reason_text(texts, p.reason)))
     lines.append(_("Ask the lab's team if you think this is a mistake."))
     return Outgoing("\n".join(lines), keyboards.single(texts, "🗂", "My bookings", my_bookings.BookingList()))

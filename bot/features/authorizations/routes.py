@@ -47,6 +47,13 @@ class RevokeAsked(Button, action="au:r"):
 
 
 class RevokeConfirmed(Button, action="au:y"):
-    """Withdraw it: the member is told."""
+    """Withdraw it for this reason (1-based, models/authorizations.py: REVOKE_REASONS): the member is told."""
+
+    authorization: ID
+    reason: Annotated[int, Between(1, 3)]
+
+
+class RevokeReasonAsked(Button, action="au:o"):
+    """Withdraw it for another reason: the manager types it next."""
 
     authorization: ID

@@ -12,6 +12,8 @@ from bot.core.reply import Reply
 from bot.features import keyboards
 from bot.features.authorizations import keyboards as authorization_keyboards
 from bot.features.authorizations import routes
+from bot.features.authorizations.reasons import reason_text
+from bot.features.trainings.messages import long_day
 from models import authorizations, machines, members
 from models.machines import Authorization, MachineKind
 
@@ -98,10 +100,18 @@ async def member_screen(turn: Turn, member_id: int | None = None) -> Reply:
         current.append((authorization.id, _authorization_name(turn, authorization, seen.machine_names)))
     if current:
         lines += ["", _("Authorized on:")]
-        lines += [
-            "• " + _("{machine}, since {day}").format(machine=name, day=texts.day(authorization.granted_at))
-            for (_id, name), authorization in zip(current, seen.authorizations, strict=True)
-        ]
+        for (_id, name), authorization in zip(current, seen.authorizations, strict=True):
+            line = "• " + _("{machine}, since {day}").format(
+                machine=name, day=texts.day(authorization.granted_at)
+            )
+            if (expires := seen.expiries.get(authorization.id)) is not None:
+                until = long_day(texts, expires)
+                line += " — " + (
+                    _("lapsed on {day}").format(day=until)
+                    if expires <= turn.now
+                    else _("valid until {day}").format(day=until)
+                )
+            lines.append(line)
     else:
         lines += ["", _("Not authorized on any machine that needs a training.")]
     if seen.to_authorize:
@@ -147,7 +157,7 @@ async def ask_revoke(turn: Turn) -> Reply:
             ).format(count=len(doomed))
         )
         lines += [f"• {b.machine.name}, {turn.texts.when(b.start_at, b.end_at)}" for b in doomed[:10]]
-    lines.append(_("They will be told."))
+    lines.append(_("They will be told, with the reason. Why do you withdraw it?"))
     return Reply(
         text="\n".join(lines),
         markup=authorization_keyboards.confirm_revoke(turn.texts, authorization.id, person.id),
@@ -155,14 +165,39 @@ async def ask_revoke(turn: Turn) -> Reply:
 
 
 async def revoke(turn: Turn) -> Reply:
-    """Withdraw the authorization; the member is told and loses the bookings that needed it."""
+    """Withdraw the authorization for the reason picked; the member is told (with the reason) and
+    loses the bookings that needed it."""
+    press = turn.pressed(routes.RevokeConfirmed)
+    return await _withdraw(turn, press.authorization, authorizations.REVOKE_REASONS[press.reason - 1])
+
+
+async def ask_reason(turn: Turn) -> Reply:
+    """Ask the manager to type why they withdraw the authorization; the next message is it."""
+    _ = turn._
+    authorization_id = turn.pressed(routes.RevokeReasonAsked).authorization
+    await authorizations.ask_reason(turn.session, turn.member, authorization_id, turn.now)
+    authorization = await authorizations.get_authorization(turn.session, turn.member, authorization_id)
+    return Reply(
+        text="✏️ " + _("Send the reason in one message (the member will read it), or /cancel."),
+        markup=authorization_keyboards.typing_reason(turn.texts, authorization.member_id),
+    )
+
+
+async def took_reason(turn: Turn, text: str) -> Reply:
+    """The message is the reason: withdraw the authorization with it (a reason refused is asked again)."""
+    asked = await authorizations.pending_reason(turn.session, turn.member, turn.now)
+    assert asked is not None  # typed_answer found it
+    reason = authorizations.clean_reason(text)
+    await authorizations.end_reason(turn.session, turn.member)
+    reply = await _withdraw(turn, asked.authorization_id, reason)
+    reply.new_message = True
+    return reply
+
+
+async def _withdraw(turn: Turn, authorization_id: int, reason: str) -> Reply:
     _ = turn._
     done = await authorizations.revoke(
-        turn.session,
-        turn.member,
-        turn.pressed(routes.RevokeConfirmed).authorization,
-        turn.now,
-        turn.desk.settings.tz,
+        turn.session, turn.member, authorization_id, turn.now, turn.desk.settings.tz, reason=reason
     )
     what = done.what or (_kind_name(turn, done.kind) if done.kind is not None else "?")
     head = "✅ " + _("{member} is no longer authorized on {machine}.").format(
@@ -174,6 +209,7 @@ async def revoke(turn: Turn) -> Reply:
             "{count} upcoming bookings were cancelled.",
             len(done.cancelled),
         ).format(count=len(done.cancelled))
+    head += "\n" + _("Reason given: {reason}").format(reason=reason_text(turn.texts, reason))
     reply = await member_screen(turn, done.member.id)
     reply.text = head + "\n\n" + (reply.text or "")
     return reply
@@ -187,7 +223,7 @@ async def pick_member(turn: Turn) -> Reply:
     machine = await machines.get_machine(turn.session, press.machine)
     page = press.page
     people, total = await machines.members_to_authorize(
-        turn.session, machine, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        turn.session, machine, offset=page * PAGE_SIZE, limit=PAGE_SIZE, now=turn.now
     )
     if not people:
         text = _("Every member who talked to the bot is already authorized on {machine}.").format(
@@ -237,10 +273,14 @@ FEATURE = Feature(
         routes.MemberChosen: member_screen,
         routes.RevokeAsked: ask_revoke,
         routes.RevokeConfirmed: revoke,
+        routes.RevokeReasonAsked: ask_reason,
     },
     awaits=[
         typed_answer(
             lambda turn: authorizations.pending_search(turn.session, turn.member, turn.now), took_search
-        )
+        ),
+        typed_answer(
+            lambda turn: authorizations.pending_reason(turn.session, turn.member, turn.now), took_reason
+        ),
     ],
 )

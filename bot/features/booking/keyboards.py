@@ -12,6 +12,7 @@ from bot.features.booking import routes
 from bot.features.keyboards import MAX_LENGTH_BUTTONS, Back, button, machine_title, menu_button, nav_row, rows
 from bot.features.menu import routes as menu
 from bot.features.my_bookings import routes as my_bookings
+from bot.features.on_behalf import keyboards as on_behalf
 from models.bookings import DayAvailability
 from models.machines import Machine
 
@@ -72,18 +73,27 @@ def start_hours(texts: Texts, machine: Machine, starts: Sequence[datetime]) -> I
     return InlineKeyboardMarkup(keyboard)
 
 
+# The whole hours kept when a machine offers too many (an unattended run of up to a day).
+ROUND_HOURS = (1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24)
+
+
 def pick_lengths(lengths: Sequence[int], limit: int = MAX_LENGTH_BUTTONS) -> list[int]:
-    """Keep a readable set of lengths: all when few, else the first ones and whole hours."""
+    """Keep a readable set of lengths: all when few, else the first ones and whole hours (round
+    ones only when even those are too many); the longest is always offered."""
     if len(lengths) <= limit:
         return list(lengths)
     kept = [m for i, m in enumerate(lengths) if i < 4 or m % 60 == 0]
+    if len(kept) > limit:
+        kept = [m for i, m in enumerate(lengths) if i < 4 or (m % 60 == 0 and m // 60 in ROUND_HOURS)]
+    if kept[-1] != lengths[-1]:  # up to the next booking: the longest possible, however odd
+        kept.append(lengths[-1])
     return [*kept[: limit - 1], lengths[-1]] if len(kept) > limit else kept
 
 
 def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[int]) -> InlineKeyboardMarkup:
     buttons = [
         button(
-            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
+            f"{texts.duration(m)} → {_end_label(texts, start, start + timedelta(minutes=m))}",
             routes.LengthChosen(machine.id, start, m),
         )
         for m in pick_lengths(options)
@@ -93,13 +103,22 @@ def lengths(texts: Texts, machine: Machine, start: datetime, options: Sequence[i
     return InlineKeyboardMarkup(keyboard)
 
 
-def confirm(texts: Texts, machine: Machine, start: datetime, minutes: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [button("✅ " + texts.gettext("Confirm"), routes.Confirmed(machine.id, start, minutes))],
-            nav_row(texts, routes.StartChosen(machine.id, start)),
-        ]
-    )
+def _end_label(texts: Texts, start: datetime, end: datetime) -> str:
+    """The end's time, with its day when the booking runs past midnight: « 16:00 », « mer. 25 nov. 04:00 »."""
+    if start.astimezone(texts.tz).date() == end.astimezone(texts.tz).date():
+        return texts.time(end)
+    return texts.moment(end)
+
+
+def confirm(
+    texts: Texts, machine: Machine, start: datetime, minutes: int, manager: bool = False
+) -> InlineKeyboardMarkup:
+    """Confirm; a fab manager may also book it for someone else, or every week."""
+    keyboard = [[button("✅ " + texts.gettext("Confirm"), routes.Confirmed(machine.id, start, minutes))]]
+    if manager:
+        keyboard += on_behalf.manager_rows(texts, machine.id, start, minutes)
+    keyboard.append(nav_row(texts, routes.StartChosen(machine.id, start)))
+    return InlineKeyboardMarkup(keyboard)
 
 
 def alternatives(
@@ -108,6 +127,24 @@ def alternatives(
     """The next free slots of the same length, one tap from the confirmation."""
     keyboard = [[button(texts.moment(s), routes.LengthChosen(machine.id, s, minutes))] for s in starts]
     keyboard.append(nav_row(texts, routes.MachineChosen(machine.id)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def nearest(
+    texts: Texts, machine: Machine, starts: Sequence[datetime], minutes: int | None
+) -> InlineKeyboardMarkup:
+    """Free starts near a typed one that cannot be booked: to the lengths, or (a length typed) to
+    the confirmation; back to that day's start times."""
+    keyboard = [
+        [
+            button(
+                texts.moment(s),
+                routes.LengthChosen(machine.id, s, minutes) if minutes else routes.StartChosen(machine.id, s),
+            )
+        ]
+        for s in starts
+    ]
+    keyboard.append(nav_row(texts, routes.DayChosen(machine.id, starts[0].astimezone(texts.tz).date())))
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -70,6 +70,8 @@ def _reminder(texts: Texts, p: Reminder) -> Outgoing:
         )
     else:  # a row queued by an older version says nothing of how soon
         text = "⏰ " + _("Reminder: you booked {machine} on {when}.").format(machine=p.machine, when=when)
+    if p.guest:
+        text += "\n" + _("Booked for « {guest} ».").format(guest=p.guest)
     if p.checkin_minutes:
         text += "\n\n" + texts.ngettext(
             "Check in with “I'm here” at most {minutes} minute after the start, or the booking is released.",

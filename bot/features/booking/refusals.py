@@ -5,11 +5,21 @@ from __future__ import annotations
 from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusals
 from models import errors, quotas, schedule, waitlist
+from models.errors import DomainError
 from models.machines import MachineKind
+
+
+def _lapsed(texts: Texts, error: DomainError) -> str:
+    assert isinstance(error, errors.TrainingLapsed)
+    return texts.gettext(
+        "Your training on {machine} lapsed on {day}: ask for a refresher training. Nothing was booked."
+    ).format(machine=error.machine, day=texts.day(error.on))
+
 
 _BOOKING_REFUSALS: Refusals = {
     errors.MachineUnavailable: N_("This machine is out of service for now. Nothing was booked."),
     errors.TrainingRequired: N_("This machine needs a training first. Nothing was booked."),
+    errors.TrainingLapsed: _lapsed,
     errors.OutsideOpeningHours: N_("The lab is not open at that time. Nothing was booked."),
     errors.InThePast: N_("That time has already passed. Nothing was booked."),
     errors.BeyondHorizon: N_("That day is too far ahead to book yet. Nothing was booked."),

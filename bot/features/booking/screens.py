@@ -6,14 +6,17 @@ from datetime import date, datetime, timedelta
 
 from bot.core.context import Turn
 from bot.core.feature import Feature
+from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards
 from bot.features.booking import keyboards as booking_keyboards
-from bot.features.booking import messages, routes
+from bot.features.booking import messages, routes, typed
 from bot.features.keyboards import KIND_NAMES
 from bot.features.refusals import refusal_text
-from models import bookings, machines, quotas, waitlist
+from bot.features.training_requests import screens as training_requests
+from models import bookings, machines, quotas, typed_booking, waitlist
 from models.errors import SlotTaken
+from models.typed_time import NotUnderstood, read_typed_time
 
 
 async def machine_list(turn: Turn) -> Reply:
@@ -27,7 +30,7 @@ async def machine_list(turn: Turn) -> Reply:
             text=_("No machine is set up yet. The fab manager loads them with the fabdesk import command."),
             markup=keyboards.back_to_menu(turn.texts),
         )
-    authorized = await machines.authorized_machines(turn.session, turn.member, listed)
+    authorized = await machines.authorized_machines(turn.session, turn.member, listed, now=turn.now)
     entries = [(m, m.id in authorized) for m in listed]
     kinds = []
     for machine in listed:
@@ -60,19 +63,22 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
     if not machine.bookable:
         return Reply(toast=_("{machine} is out of service for now.").format(machine=machine.name), alert=True)
     header = await _machine_header(turn, machine)
-    if not await machines.is_authorized(turn.session, turn.member, machine):
-        return Reply(
-            text=header
-            + "\n\n"
-            + _(
+    if not await machines.is_authorized(turn.session, turn.member, machine, now=turn.now):
+        if (lapsed := await machines.lapsed_on(turn.session, turn.member, machine)) is not None:
+            why = _(
+                "Your training on this machine lapsed on {day}. "
+                "Ask for a refresher and a fab manager will get back to you."
+            ).format(day=turn.texts.day(lapsed))
+        else:
+            why = _(
                 "This machine needs a training before you can book it. "
                 "Ask for one and a fab manager will get back to you."
-            ),
-            markup=booking_keyboards.ask_training(turn.texts, machine),
-        )
+            )
+        return Reply(text=header + "\n\n" + why, markup=booking_keyboards.ask_training(turn.texts, machine))
     days = await bookings.availability(
         turn.session, machine, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
     )
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, None, turn.now)
     if not any(d.open for d in days):
         text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
     else:
@@ -94,12 +100,16 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
     today = turn.desk.rules.today(turn.now)
     reason = _("That day has passed.") if day < today else _("That start time has passed.")
     reply: Reply | None = None
-    if start and machine.bookable and await machines.is_authorized(turn.session, turn.member, machine):
+    if (
+        start
+        and machine.bookable
+        and await machines.is_authorized(turn.session, turn.member, machine, now=turn.now)
+    ):
         availability = await bookings.day_availability(
             turn.session, machine, today, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
         )
         if availability.free_starts:
-            reply = _start_screen(turn, machine, availability)
+            reply = await _start_screen(turn, machine, availability)
     if reply is None:
         reply = await _day_screen(turn, machine)
     if reply.text is None:  # the machine cannot be booked now: say that too
@@ -116,16 +126,19 @@ async def choose_start(turn: Turn) -> Reply:
     day = press.day
     if day < turn.desk.rules.today(turn.now):
         return await _passed(turn, machine, day, start=False)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(
         turn.session, machine, day, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
     )
-    return _start_screen(turn, machine, availability)
+    return await _start_screen(turn, machine, availability)
 
 
-def _start_screen(turn: Turn, machine: machines.Machine, availability: bookings.DayAvailability) -> Reply:
+async def _start_screen(
+    turn: Turn, machine: machines.Machine, availability: bookings.DayAvailability
+) -> Reply:
     _ = turn._
     day = availability.day
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     header = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}"
     if availability.worth_waiting:
         text = (
@@ -174,13 +187,14 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     # The hour's last start on the grid is over: the screen was left open since.
     if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
         return await _passed(turn, machine, day)
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
     availability = await bookings.day_availability(
         turn.session, machine, day, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
     )
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     text = f"{keyboards.machine_title(machine)} — {turn.texts.day(day)}" + "\n\n" + _("Free start times:")
     back = routes.DayChosen(machine.id, day)
     return Reply(text=text, markup=booking_keyboards.start_times(turn.texts, machine, starts, back))
@@ -194,10 +208,17 @@ async def choose_length(turn: Turn) -> Reply:
     start = press.start
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
+    return await _length_screen(turn, machine, start)
+
+
+async def _length_screen(turn: Turn, machine: machines.Machine, start: datetime) -> Reply:
+    _ = turn._
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
+    day = start.astimezone(turn.texts.tz).date()
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     text = (
         f"{keyboards.machine_title(machine)} — {turn.texts.day(start)}, {turn.texts.time(start)}"
         + "\n\n"
@@ -218,15 +239,22 @@ async def confirm(turn: Turn) -> Reply:
     start, minutes = press.start, press.minutes
     if start < turn.now:
         return await _passed(turn, machine, start.astimezone(turn.texts.tz).date())
-    await machines.check_bookable(turn.session, turn.member, machine)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
+    return await _confirm_screen(turn, machine, start, minutes)
+
+
+async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> Reply:
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
+    day = start.astimezone(turn.texts.tz).date()
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
     end = start + timedelta(minutes=minutes)
     try:  # said before Confirm; Confirm checks again, with the member's bookings taking turns
         await bookings.check_limits(turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now)
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
         return _over_a_limit(turn, machine, minutes, over)
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
-    return Reply(text=text, markup=booking_keyboards.confirm(turn.texts, machine, start, minutes))
+    markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
+    return Reply(text=text, markup=markup)
 
 
 def _over_a_limit(
@@ -268,6 +296,7 @@ async def book(turn: Turn) -> Reply:
         )
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
         return _over_a_limit(turn, await machines.get_machine(turn.session, machine_id), minutes, over)
+    await typed_booking.forget_step(turn.session, turn.member)
     title = keyboards.machine_title(booking.machine)
     lead = turn.desk.rules.reminder_minutes(booking)
     text = messages.confirmed_text(turn.texts, title, booking.start_at, booking.end_at, lead)
@@ -275,23 +304,67 @@ async def book(turn: Turn) -> Reply:
 
 
 async def request_training(turn: Turn) -> Reply:
-    """Record the member's training request and pass it on to the fab managers."""
-    _ = turn._
+    """The machine's next training sessions first, then the request (bot/features/training_requests)."""
     machine = await machines.get_machine(turn.session, turn.pressed(routes.AskTraining).machine)
-    _request, created = await machines.request_training(
-        turn.session, turn.member, machine, manager_ids=turn.desk.settings.manager_ids, now=turn.now
-    )
-    if not created:
-        return Reply(
-            text=_("Your request for a training on {machine} is already with the fab managers.").format(
-                machine=machine.name
-            ),
-            markup=keyboards.back_to_menu(turn.texts),
+    return await training_requests.ask_training(turn, machine)
+
+
+async def _step_screen(turn: Turn, machine: machines.Machine, day: date | None) -> Reply:
+    """The booking screen the member was at: the day's starts, or the machine's days."""
+    rules = turn.desk.rules
+    if day is not None and day in rules.bookable_days(turn.now):
+        availability = await bookings.day_availability(turn.session, machine, day, rules, turn.now)
+        if availability.open:
+            return await _start_screen(turn, machine, availability)
+    return await _day_screen(turn, machine)
+
+
+def _above(note: str, reply: Reply) -> Reply:
+    """The screen, with a note above it (what was typed, read, refused)."""
+    if reply.text is None:  # no screen (the machine went out of service): the note and the toast
+        return Reply(text=note + ("\n\n" + reply.toast if reply.toast else ""))
+    reply.text = note + "\n\n" + reply.text
+    return reply
+
+
+async def _step_of(turn: Turn) -> typed_booking.BookingStep | None:
+    return await typed_booking.current_step(turn.session, turn.member)
+
+
+async def typed_day_or_time(turn: Turn, text: str) -> Reply:
+    """A day or time typed at a booking's day or start step (« demain 15h »): the screen the buttons
+    would have led to; else what was read and why it cannot be booked, with the booking screen."""
+    step = await typed_booking.current_step(turn.session, turn.member)
+    assert step is not None  # typed_answer only calls this when a step is pending
+    machine = await machines.get_machine(turn.session, step.machine_id)
+    await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
+    rules = turn.desk.rules
+    reading = read_typed_time(text, rules.today(turn.now), typed.languages_for(turn.texts))
+    if isinstance(reading, NotUnderstood):
+        return _above(
+            typed.not_understood(turn.texts, reading, text), await _step_screen(turn, machine, step.day)
         )
-    return Reply(
-        text=_("Your request was sent to the fab managers. You will get a message when you are authorized."),
-        markup=keyboards.back_to_menu(turn.texts),
-    )
+    outcome = await typed_booking.where_typed_leads(turn.session, machine, step.day, reading, rules, turn.now)
+    if isinstance(outcome, typed_booking.ShowStarts):
+        availability = await bookings.day_availability(turn.session, machine, outcome.day, rules, turn.now)
+        note = turn._("I read: {when}.").format(when=turn.texts.day(outcome.day))
+        return _above("📅 " + note, await _start_screen(turn, machine, availability))
+    if isinstance(outcome, typed_booking.ShowLengths):
+        note = typed.read_as(turn.texts, outcome.start, None)
+        return _above("📅 " + note, await _length_screen(turn, machine, outcome.start))
+    if isinstance(outcome, typed_booking.ShowConfirm):
+        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes)
+    note = typed.refused(turn.texts, outcome, machine, rules.horizon_days)
+    if outcome.refusal in (typed_booking.Refusal.TOO_LONG, typed_booking.Refusal.BAD_LENGTH):
+        assert outcome.start is not None  # a free start: the lengths it allows
+        return _above(note, await _length_screen(turn, machine, outcome.start))
+    if not outcome.nearest:
+        return _above(note, await _step_screen(turn, machine, step.day))
+    assert outcome.day is not None  # nearest starts are on the day read
+    await typed_booking.remember_step(turn.session, turn.member, machine.id, outcome.day, turn.now)
+    note += "\n\n" + turn._("The nearest free start times:")
+    markup = booking_keyboards.nearest(turn.texts, machine, outcome.nearest, outcome.nearest_minutes)
+    return Reply(text=note, markup=markup)
 
 
 FEATURE = Feature(
@@ -309,4 +382,5 @@ FEATURE = Feature(
         routes.WaitForSlot: wait_for_slot,
         routes.AskTraining: request_training,
     },
+    awaits=[typed_answer(_step_of, typed_day_or_time)],
 )

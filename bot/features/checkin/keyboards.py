@@ -30,6 +30,17 @@ def reminder(texts: Texts, booking_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def at_start(texts: Texts, booking_id: int) -> InlineKeyboardMarkup:
+    """The slot starts: I'm here (too late to cancel: it is released if nobody comes)."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("📍 " + _("I'm here"), routes.CheckIn(booking_id))],
+            [button("🗂 " + _("My bookings"), my_bookings.BookingList()), menu_button(texts)],
+        ]
+    )
+
+
 def machine_page(
     texts: Texts, machine: Machine, booking: Booking | None, next_start: datetime | None
 ) -> InlineKeyboardMarkup:

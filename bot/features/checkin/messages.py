@@ -1,4 +1,5 @@
-"""Check-in's message to a member: their booking was released, nobody having checked in."""
+"""Check-in's messages to a member: their booking starts (I'm here), or it was released, nobody having
+checked in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from telegram import InlineKeyboardMarkup
 from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, renders
 from bot.features.booking import routes as booking
+from bot.features.checkin import keyboards
 from bot.features.keyboards import button, menu_button
-from models.checkin import NoShowReleased
+from models.checkin import CheckInAsked, NoShowReleased
 
 
 @renders(NoShowReleased)
@@ -26,3 +28,15 @@ def _no_show_released(texts: Texts, p: NoShowReleased) -> Outgoing:
         [[button("📅 " + _("Book again"), booking.MachineChosen(p.machine_id))], [menu_button(texts)]]
     )
     return Outgoing(text, markup)
+
+
+@renders(CheckInAsked)
+def _checkin_asked(texts: Texts, p: CheckInAsked) -> Outgoing:
+    text = "📍 " + texts.ngettext(
+        "Your slot on {machine} is starting ({when}). Press “I'm here” within {minutes} minute, "
+        "or it will be released.",
+        "Your slot on {machine} is starting ({when}). Press “I'm here” within {minutes} minutes, "
+        "or it will be released.",
+        p.minutes,
+    ).format(machine=p.machine, when=texts.when(p.start, p.end), minutes=p.minutes)
+    return Outgoing(text, keyboards.at_start(texts, p.booking_id))

@@ -1,6 +1,6 @@
 """Check-in: I'm here, pressed in a reminder or on a machine's page; the machine's page itself,
 opened by scanning the QR code stuck on the machine (/start m<id>: check in, book the next free
-slot, report a problem on it)."""
+slot, report a problem on it, who can help)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.checkin import keyboards, routes
-from models import bookings, checkin, quotas
-from models.machines import get_machine
+from models import authorizations, bookings, checkin, quotas
+from models.machines import Machine, get_machine
 
 # A deep link's payload naming a machine: "m" and its id (t.me/<bot>?start=m12).
 MACHINE_PAYLOAD = "m"
@@ -60,8 +60,18 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
             lines.append(_("Next free slot: {moment}.").format(moment=turn.texts.moment(next_start)))
     else:
         lines.append(_("This machine is out of service for now."))
+    lines.append(await _helpers_line(turn, machine))
     markup = keyboards.machine_page(turn.texts, machine, now_booking, next_start)
     return Reply(text="\n".join(lines), markup=markup, new_message=True)
+
+
+async def _helpers_line(turn: Turn, machine: Machine) -> str:
+    """Who can help on the machine, among those who agreed to be named; else the fab manager."""
+    helpers = await authorizations.helpers_for(turn.session, machine, besides=turn.member)
+    if not helpers:
+        return "🙋 " + turn._("Need help with this machine? Ask the fab manager.")
+    names = ", ".join(m.display_name + (f" (@{m.username})" if m.username else "") for m in helpers)
+    return "🙋 " + turn._("They can help you with this machine: {names}.").format(names=names)
 
 
 FEATURE = Feature(name="checkin", presses={routes.CheckIn: check_in})

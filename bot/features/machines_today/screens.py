@@ -61,8 +61,9 @@ async def machines_today(turn: Turn) -> Reply:
         status = f" — {status_names[machine.status]}" if machine.status in status_names else ""
         lines = [f"{keyboards.machine_title(machine)}{flags}{status}"]
         lines += [
-            # The first name is enough to find the person in the lab (no more personal data than needed).
-            f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.member.first_name}"
+            # The first name is enough to find the person in the lab (no more personal data than needed);
+            # a guest's or a workshop's booking shows its label.
+            f"    {turn.texts.time(b.start_at)}–{turn.texts.time(b.end_at)} · {b.holder}"
             for b in booked
         ]
         blocks.append("\n".join(lines))

@@ -34,8 +34,14 @@ REFUSALS: Refusals = {
     ),
     machines.MachineNameTaken: N_("Another machine already has that name. Nothing was changed."),
     machines.BadMachineMinutes: N_(
-        "The slot must be 1 to 1,440 minutes, and the longest booking a whole number of slots within a day. "
-        "Nothing was changed."
+        "The slot must be 1 to 1,440 minutes, and the longest booking (and the longest unattended run) a "
+        "whole number of slots within a day. Nothing was changed."
+    ),
+    machines.BadCheckinMinutes: N_(
+        "Check-in is asked 0 (never) to 1,440 minutes after the start. Nothing was changed."
+    ),
+    machines.BadTrainingMonths: N_(
+        "A training lasts 1 to 120 months (0 or empty: it never lapses). Nothing was changed."
     ),
     machines.MachineHeldDown: N_(
         "An open maintenance ticket keeps this machine out of service: it comes back when the ticket is "

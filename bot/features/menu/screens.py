@@ -13,7 +13,8 @@ from bot.features import keyboards
 from bot.features.checkin import screens as checkin_screens
 from bot.features.menu import keyboards as menu_keyboards
 from bot.features.menu import routes
-from models import members, opening
+from bot.features.sessions import screens as sessions_screens
+from models import members, opening, typed_booking
 from models.base import clear_pending
 from models.errors import NotFound
 
@@ -33,6 +34,9 @@ async def start(turn: Turn) -> Reply:
     payload = (message.text or "").partition(" ")[2].strip() if message is not None else ""
     if (machine_id := checkin_screens.machine_payload(payload)) is not None:
         return await checkin_screens.machine_page(turn, machine_id)
+    await typed_booking.forget_step(turn.session, turn.member)  # left the booking, if any
+    if (session_id := sessions_screens.session_payload(payload)) is not None:
+        return await sessions_screens.session_page(turn, session_id)  # from an announcement's link
     greeting = turn._(
         "Hello {name}! I am the front desk of the fab lab: book a machine, see or cancel your bookings."
     ).format(name=turn.member.first_name)
@@ -49,11 +53,13 @@ def _main_menu(turn: Turn) -> InlineKeyboardMarkup:
 
 async def menu(turn: Turn) -> Reply:
     """Show the main menu in place of the current screen."""
+    await typed_booking.forget_step(turn.session, turn.member)  # left the booking, if any
     return Reply(text=_menu_text(turn), markup=_main_menu(turn))
 
 
 async def close(turn: Turn) -> Reply:
     """Leave the current screen; nothing was changed."""
+    await typed_booking.forget_step(turn.session, turn.member)  # left the booking, if any
     return Reply(text=turn._("Cancelled. Nothing was changed."), markup=keyboards.back_to_menu(turn.texts))
 
 
@@ -74,6 +80,7 @@ async def help_screen(turn: Turn) -> Reply:
         "",
         "/book — " + _("book a machine"),
         "/mybookings — " + _("see or cancel your bookings"),
+        "/mytrainings — " + _("your trainings and when they lapse"),
         "/report — " + _("report a problem with a machine"),
         "/projects — " + _("the lab's projects: find one, join it, or start yours"),
         "/sessions — " + _("trainings, workshops and events: sign up, or join the waitlist"),

@@ -1,15 +1,18 @@
-"""My bookings' keyboards: the list with a Cancel button per booking, and the confirmation."""
+"""My bookings' keyboards: the list with Change and Cancel per booking, the confirmations, the changes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import Texts
 from bot.features.booking import routes as booking_routes
-from bot.features.keyboards import button, menu_button, nav_row
+from bot.features.booking.keyboards import pick_lengths
+from bot.features.keyboards import button, menu_button, nav_row, rows
 from bot.features.my_bookings import routes
+from bot.features.trainings import routes as trainings_routes
 from models.bookings import Booking
 
 
@@ -26,22 +29,23 @@ def pages(texts: Texts, page: int, has_next: bool) -> list[InlineKeyboardButton]
 def my_bookings(
     texts: Texts, bookings: Sequence[Booking], page: int = 0, has_next: bool = False, feeds: bool = False
 ) -> InlineKeyboardMarkup:
-    keyboard = [
-        [
-            button(
-                "❌ " + texts.gettext("Cancel") + f" · {b.machine.name}, {texts.moment(b.start_at)}",
-                routes.CancelAsked(b.id),
-            )
-        ]
-        for b in bookings
-    ]
+    keyboard = []
+    for b in bookings:
+        what = f" · {b.machine.name}, {texts.moment(b.start_at)}"
+        keyboard.append([button("✏️ " + texts.gettext("Change") + what, routes.EditAsked(b.id))])
+        keyboard.append([button("❌ " + texts.gettext("Cancel") + what, routes.CancelAsked(b.id))])
     if row := pages(texts, page, has_next):
         keyboard.append(row)
     if bookings:
         keyboard.append([button("📆 " + texts.gettext("Add to my calendar (.ics)"), routes.CalendarFile())])
     if feeds:
         keyboard.append([button("🔗 " + texts.gettext("Calendar link"), routes.CalendarLink())])
-    keyboard.append([button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList())])
+    keyboard.append(
+        [
+            button("📅 " + texts.gettext("Book a machine"), booking_routes.MachineList()),
+            button("🎓 " + texts.gettext("My trainings"), trainings_routes.MyTrainings()),
+        ]
+    )
     keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)
 
@@ -74,3 +78,44 @@ def calendar_link(texts: Texts, linked: bool) -> InlineKeyboardMarkup:
         rows = [[button("✨ " + _("Create my link"), routes.CalendarLinkRenewed())]]
     rows.append(nav_row(texts, routes.BookingList()))
     return InlineKeyboardMarkup(rows)
+
+
+def edit(texts: Texts, booking: Booking, lengths: Sequence[int]) -> InlineKeyboardMarkup:
+    """The booking's other lengths from its start (« 3 h → 13:00 »), then Move, then back."""
+    _ = texts.gettext
+    start = booking.start_at
+    buttons = [
+        button(
+            f"{texts.duration(m)} → {texts.time(start + timedelta(minutes=m))}",
+            routes.EditChosen(booking.id, start, m),
+        )
+        for m in pick_lengths(lengths)
+        if m != booking.minutes
+    ]
+    keyboard = rows(buttons, 2)
+    day = start.astimezone(texts.tz).date()
+    keyboard.append([button("🕑 " + _("Move to another time"), routes.MoveDayChosen(booking.id, day))])
+    keyboard.append(nav_row(texts, routes.BookingList()))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def move(
+    texts: Texts, booking: Booking, starts: Sequence[datetime], days: Sequence[date]
+) -> InlineKeyboardMarkup:
+    """Free starts of the day shown (same length), then the other days with some, then back."""
+    keyboard = rows(
+        [button(texts.time(s), routes.EditChosen(booking.id, s, booking.minutes)) for s in starts], 4
+    )
+    keyboard += rows([button(texts.short_day(d), routes.MoveDayChosen(booking.id, d)) for d in days], 3)
+    keyboard.append(nav_row(texts, routes.EditAsked(booking.id)))
+    return InlineKeyboardMarkup(keyboard)
+
+
+def confirm_edit(texts: Texts, booking: Booking, start: datetime, minutes: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("✅ " + _("Yes, change it"), routes.EditConfirmed(booking.id, start, minutes))],
+            [button("⬅️ " + _("No, keep it"), routes.EditAsked(booking.id))],
+        ]
+    )

@@ -1,10 +1,11 @@
-"""My bookings' buttons: the list and its pages, the calendar file and link, cancelling a booking."""
+"""My bookings' buttons: the list and its pages, the calendar file and link, cancelling or changing one."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from bot.core.routes import ID, Between, Button
+from bot.core.routes import ID, Between, Button, Day, Moment
+from bot.features.booking.routes import Minutes
 
 
 class BookingList(Button, action="my"):
@@ -43,6 +44,35 @@ class CancelConfirmed(Button, action="my:y"):
     """Yes, cancel it."""
 
     booking: ID
+
+
+class EditAsked(Button, action="my:e"):
+    """Change pressed on a booking: its other lengths, and Move."""
+
+    booking: ID
+
+
+class MoveDayChosen(Button, action="my:md"):
+    """Move a booking: the free starts of one day that keep its length."""
+
+    booking: ID
+    day: Day
+
+
+class EditChosen(Button, action="my:ep"):
+    """A new span picked for a booking: Change it?"""
+
+    booking: ID
+    start: Moment
+    minutes: Minutes
+
+
+class EditConfirmed(Button, action="my:ey"):
+    """Yes, change it."""
+
+    booking: ID
+    start: Moment
+    minutes: Minutes
 
 
 class CancelAsNoShow(Button, action="my:yn"):

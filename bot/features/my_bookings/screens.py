@@ -1,6 +1,9 @@
-"""My bookings: the member's upcoming bookings, each with a Cancel button (and a confirmation)."""
+"""My bookings: the member's upcoming bookings, each with Change (another length, another start) and
+Cancel (each with a confirmation)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from bot import web
 from bot.core.context import Turn
@@ -10,9 +13,9 @@ from bot.core.reply import Reply
 from bot.features.booking.refusals import late_cancellation_warning
 from bot.features.my_bookings import keyboards, routes
 from bot.web import ical
-from models import bookings, feeds, quotas, waitlist
+from models import booked_for, booking_edits, bookings, feeds, quotas, waitlist
 from models.bookings import ReminderNote
-from models.errors import AlreadyStarted
+from models.errors import AlreadyCancelled, AlreadyStarted, SlotTaken
 
 PAGE_SIZE = 10
 NOTE_LABELS = {
@@ -43,8 +46,13 @@ async def my_bookings(turn: Turn) -> Reply:
                 "",
             ]
         notes = await bookings.booking_notes(turn.session, upcoming, turn.desk.rules)
+        bookers = await booked_for.booked_by_names(turn.session, upcoming)
         for b in upcoming:
             line = f"• {b.machine.name} — {turn.texts.when(b.start_at, b.end_at)}"
+            if b.guest_label:  # a fab manager's booking for a guest or a workshop
+                line += f" — « {b.guest_label} »"
+            if b.id in bookers:
+                line += " — " + _("booked by {name}").format(name=bookers[b.id])
             if b.id in notes:
                 line += " — " + _(NOTE_LABELS[notes[b.id]])
             lines.append(line)
@@ -171,6 +179,114 @@ async def _cancelled(turn: Turn, booking: bookings.Booking) -> Reply:
     return reply
 
 
+async def _editable(turn: Turn, booking_id: int) -> bookings.Booking:
+    """The member's own booking, still ahead (a press from an old message is refused)."""
+    booking = await bookings.get_own_booking(turn.session, turn.member, booking_id)
+    if booking.status is bookings.BookingStatus.CANCELLED:
+        raise AlreadyCancelled(str(booking.id))
+    if not booking_edits.editable(booking, turn.now):
+        raise AlreadyStarted(str(booking.id))
+    return booking
+
+
+def _booking_lines(turn: Turn, booking: bookings.Booking) -> str:
+    return f"{booking.machine.name}\n🗓 {turn.texts.when(booking.start_at, booking.end_at)}"
+
+
+async def edit(turn: Turn) -> Reply:
+    """Offer the booking's other lengths from its start, and moving it to another time."""
+    _ = turn._
+    booking = await _editable(turn, turn.pressed(routes.EditAsked).booking)
+    lengths = await booking_edits.lengths_from_start(
+        turn.session, booking, booking.machine, turn.desk.rules, turn.now
+    )
+    lines = [_("Change this booking?"), "", _booking_lines(turn, booking), ""]
+    if any(m != booking.minutes for m in lengths):
+        lines.append(_("Make it end at another time, or move it:"))
+    else:
+        lines.append(_("It cannot be made longer (the machine is booked right after): you can move it."))
+    return Reply(text="\n".join(lines), markup=keyboards.edit(turn.texts, booking, lengths))
+
+
+async def move(turn: Turn) -> Reply:
+    """Show the free starts of a day where the booking can move, keeping its length."""
+    _ = turn._
+    press = turn.pressed(routes.MoveDayChosen)
+    booking = await _editable(turn, press.booking)
+    rules = booking_edits.reaching(turn.desk.rules, booking, turn.now)
+    found = await booking_edits.starts_to_move_to(
+        turn.session, booking, booking.machine, rules.bookable_days(turn.now), rules, turn.now
+    )
+    starts = found.get(press.day, [])
+    # The days with free starts a week either side of the one shown (a keyboard holds 100 buttons).
+    other_days = [
+        d for d, free in found.items() if free and d != press.day and abs((d - press.day).days) <= 7
+    ]
+    header = _("Move your booking of {machine} ({length}) to:").format(
+        machine=booking.machine.name, length=turn.texts.duration(booking.minutes)
+    )
+    lines = [header, "", "🗓 " + turn.texts.day(press.day)]
+    lines.append(_("Free start times:") if starts else _("No free start that day for this length."))
+    if other_days:
+        lines += ["", _("Or pick another day:")]
+    markup = keyboards.move(turn.texts, booking, starts, other_days)
+    return Reply(text="\n".join(lines), markup=markup)
+
+
+async def confirm_edit(turn: Turn) -> Reply:
+    """Show the booking before and after the change, with Yes / No."""
+    _ = turn._
+    press = turn.pressed(routes.EditChosen)
+    booking = await _editable(turn, press.booking)
+    await bookings.validate_slot(
+        turn.session, booking.machine, press.start, press.minutes, turn.desk.rules, turn.now
+    )
+    end = press.start + timedelta(minutes=press.minutes)
+    text = "\n".join(
+        [
+            _("Change this booking?"),
+            "",
+            booking.machine.name,
+            _("Before: {when}").format(when=turn.texts.when(booking.start_at, booking.end_at)),
+            _("After: {when}").format(when=turn.texts.when(press.start, end)),
+        ]
+    )
+    return Reply(text=text, markup=keyboards.confirm_edit(turn.texts, booking, press.start, press.minutes))
+
+
+async def apply_edit(turn: Turn) -> Reply:
+    """Change the booking in place, then show the list again; a time just taken says so."""
+    _ = turn._
+    press = turn.pressed(routes.EditConfirmed)
+    try:
+        edited = await booking_edits.edit_booking(
+            turn.session, turn.member, press.booking, press.start, press.minutes, turn.desk.rules, turn.now
+        )
+    except SlotTaken:
+        booking = await _editable(turn, press.booking)
+        lengths = await booking_edits.lengths_from_start(
+            turn.session, booking, booking.machine, turn.desk.rules, turn.now
+        )
+        text = (
+            _("Sorry, that time was just taken by someone else: your booking is unchanged.")
+            + "\n\n"
+            + _booking_lines(turn, booking)
+        )
+        return Reply(
+            text=text,
+            markup=keyboards.edit(turn.texts, booking, lengths),
+            toast=_("That time was just taken."),
+        )
+    booking = edited.booking
+    reply = await my_bookings(turn)
+    done = _("Your booking of {machine} is now {when}.").format(
+        machine=booking.machine.name, when=turn.texts.when(booking.start_at, booking.end_at)
+    )
+    reply.text = f"✏️ {done}\n\n{reply.text}"
+    reply.toast = _("Booking changed.")
+    return reply
+
+
 FEATURE = Feature(
     name="my_bookings",
     commands={"mybookings": my_bookings},
@@ -183,6 +299,10 @@ FEATURE = Feature(
         routes.CalendarLinkTurnedOff: revoke_calendar_link,
         routes.CancelAsked: ask_cancel,
         routes.CancelConfirmed: cancel,
+        routes.EditAsked: edit,
+        routes.MoveDayChosen: move,
+        routes.EditChosen: confirm_edit,
+        routes.EditConfirmed: apply_edit,
         routes.CancelAsNoShow: cancel_as_no_show,
     },
 )

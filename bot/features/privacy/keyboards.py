@@ -10,15 +10,20 @@ from bot.features.menu import routes as menu
 from bot.features.privacy import routes
 
 
-def notice(texts: Texts) -> InlineKeyboardMarkup:
-    """My data, Erase my data, and the main menu."""
+def notice(texts: Texts, shown_as_helper: bool) -> InlineKeyboardMarkup:
+    """My data, Erase my data, whether I am shown as a helper, and the main menu."""
     _ = texts.gettext
+    if shown_as_helper:
+        helper = button("🙈 " + _("Stop showing me as a helper"), routes.HelperHidden())
+    else:
+        helper = button("🙋 " + _("Show me as a helper"), routes.HelperShown())
     return InlineKeyboardMarkup(
         [
             [
                 button("📦 " + _("My data"), routes.ExportAsked()),
                 button("🧹 " + _("Erase my data"), routes.ErasureAsked()),
             ],
+            [helper],
             [menu_button(texts)],
         ]
     )

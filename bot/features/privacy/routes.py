@@ -19,3 +19,11 @@ class ErasureAsked(Button, action="pv:f"):
 
 class ErasureConfirmed(Button, action="pv:y"):
     """Yes, erase my data."""
+
+
+class HelperShown(Button, action="pv:h"):
+    """Show me as someone who can help on the machines I am trained on."""
+
+
+class HelperHidden(Button, action="pv:n"):
+    """Do not show me as someone who can help any more."""

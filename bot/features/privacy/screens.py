@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.core.context import Turn
 from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features.privacy import keyboards, routes
-from models import privacy
+from models import authorizations, privacy
 
 
 async def privacy_notice(turn: Turn) -> Reply:
@@ -56,7 +57,34 @@ async def privacy_notice(turn: Turn) -> Reply:
         else:
             lines.append(_("Questions, or a text to correct: ask the lab's team, at the lab."))
         text = "\n".join(lines)
-    return Reply(text=text, markup=keyboards.notice(turn.texts))
+    text += "\n\n" + _helper_line(turn)
+    return Reply(text=text, markup=keyboards.notice(turn.texts, turn.member.shown_as_helper))
+
+
+def _helper_line(turn: Turn) -> str:
+    """Whether the member is named, on the machines' pages, as someone who can help."""
+    if turn.member.shown_as_helper:
+        return "🙋 " + turn._(
+            "You are shown, on the pages of the machines you are trained on, as someone who can help."
+        )
+    return "🙋 " + turn._(
+        "Trained on a machine? You can be shown on its page as someone who can help (your name and "
+        "username, nothing else). Off until you turn it on."
+    )
+
+
+async def show_as_helper(turn: Turn) -> Reply:
+    """Show the member as a helper on the machines they are trained on (their consent, recorded)."""
+    changed = authorizations.show_as_helper(turn.member, True, turn.now)
+    reply = await privacy_notice(turn)
+    return replace(reply, toast=turn._("You are shown as a helper.") if changed else None)
+
+
+async def hide_as_helper(turn: Turn) -> Reply:
+    """Stop naming the member as a helper."""
+    changed = authorizations.show_as_helper(turn.member, False, turn.now)
+    reply = await privacy_notice(turn)
+    return replace(reply, toast=turn._("You are no longer shown as a helper.") if changed else None)
 
 
 async def my_data(turn: Turn) -> Reply:
@@ -156,5 +184,7 @@ FEATURE = Feature(
         routes.ExportAsked: my_data,
         routes.ErasureAsked: ask_forget,
         routes.ErasureConfirmed: forget,
+        routes.HelperShown: show_as_helper,
+        routes.HelperHidden: hide_as_helper,
     },
 )

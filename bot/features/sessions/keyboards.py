@@ -81,6 +81,14 @@ def session_page(texts: Texts, seen: Upcoming, now: datetime, *, manager: bool) 
     return InlineKeyboardMarkup(keyboard)
 
 
+def repeat_weeks(texts: Texts, session_id: int) -> InlineKeyboardMarkup:
+    """After planning: repeat it weekly for 1 to 12 more weeks, or see it as it is."""
+    keyboard = rows([button(str(n), routes.RepeatChosen(session_id, n)) for n in range(1, 13)], 6)
+    keyboard.append([button("🗓 " + texts.gettext("See the session"), routes.SessionPage(session_id))])
+    keyboard.append([menu_button(texts)])
+    return InlineKeyboardMarkup(keyboard)
+
+
 def seat_given(texts: Texts, session_id: int) -> InlineKeyboardMarkup:
     """With the news of a seat given from the waitlist: the session, or decline the seat."""
     _ = texts.gettext

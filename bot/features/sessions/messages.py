@@ -3,10 +3,25 @@ session cancelled (by a manager, or for lack of participants), the reminder befo
 
 from __future__ import annotations
 
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
 from bot.core.i18n import Texts
-from bot.core.messages import Outgoing, renders
+from bot.core.messages import Outgoing, acts, renders
 from bot.features.sessions import keyboards
-from models.sessions import SeatGiven, SessionCalledOff, SessionReminder
+from models.sessions import (
+    AnnouncementChanged,
+    SeatGiven,
+    SessionAnnounced,
+    SessionCalledOff,
+    SessionReminder,
+)
+
+log = logging.getLogger(__name__)
+# A deep link's payload naming a session: "s" and its id (t.me/<bot>?start=s12).
+SESSION_PAYLOAD = "s"
 
 
 @renders(SeatGiven)
@@ -46,3 +61,53 @@ def _session_reminder(texts: Texts, p: SessionReminder) -> Outgoing:
     if p.place:
         text += "\n📍 " + p.place
     return Outgoing(text, keyboards.to_session(texts, p.session_id))
+
+
+def session_link(username: str, session_id: int) -> str:
+    """The deep link that opens a session's page in the chat with the bot (to sign up)."""
+    return f"https://t.me/{username.removeprefix('@')}?start={SESSION_PAYLOAD}{session_id}"
+
+
+def announcement(texts: Texts, username: str | None, p: SessionAnnounced) -> Outgoing:
+    """The post in the lab's announcement chat: what, when, where, the seats left, a sign-up link."""
+    _ = texts.gettext
+    if p.cancelled:
+        text = "🚫 " + _("Cancelled: « {title} » ({when}).").format(
+            title=p.title, when=texts.when(p.start, p.end)
+        )
+        return Outgoing(text, chat=p.chat)
+    lines = ["📣 " + _("New session: « {title} »").format(title=p.title), "🕒 " + texts.when(p.start, p.end)]
+    if p.place:
+        lines.append("📍 " + p.place)
+    if p.seats_left:
+        seats = texts.ngettext("{count} seat left", "{count} seats left", p.seats_left)
+        lines.append("💺 " + seats.format(count=p.seats_left))
+    else:
+        lines.append("💺 " + _("Full — waitlist"))
+    markup = None
+    if username:
+        label = "✅ " + _("Sign up to it") if p.seats_left else "⏳ " + _("Join its waitlist")
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, url=session_link(username, p.session_id))]]
+        )
+    return Outgoing("\n".join(lines), markup, chat=p.chat)
+
+
+@acts(SessionAnnounced)
+async def _session_announced(bot: Bot, texts: Texts, p: SessionAnnounced) -> Outgoing:
+    """Post the session (the outbox records the post's message id, to edit it later)."""
+    return announcement(texts, bot.username, p)
+
+
+@acts(AnnouncementChanged)
+async def _announcement_changed(bot: Bot, texts: Texts, p: AnnouncementChanged) -> Outgoing | None:
+    """Edit the post to how the session stands (full, seats again, cancelled); nothing new is posted."""
+    shown = announcement(texts, bot.username, p)
+    try:
+        await bot.edit_message_text(
+            shown.text, chat_id=p.chat, message_id=p.message_id, reply_markup=shown.markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            log.info("could not edit a session's announcement: %s", exc.message)  # deleted by an admin
+    return None

@@ -35,5 +35,7 @@ REFUSALS: Refusals = {
     sessions.SessionStarted: N_("This session has already started. Nothing was changed."),
     sessions.SessionNotStarted: N_("Attendance can be marked once the session has started."),
     sessions.CancelTooLate: _too_late,
+    sessions.AlreadyRepeated: N_("This session already repeats every week. Nothing was changed."),
+    sessions.BadRepeat: N_("A session repeats for 1 to 12 more weeks. Nothing was changed."),
     sessions.NotSignedUp: N_("You are not signed up to this session. Nothing was changed."),
 }

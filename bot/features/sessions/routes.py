@@ -121,3 +121,10 @@ class AttendanceMarked(Button, action="ses:a:m"):
 
     signup: ID
     came: Flag
+
+
+class RepeatChosen(Button, action="ses:r"):
+    """Plan the session again each week, at the same time, for this many more weeks."""
+
+    session: ID
+    weeks: Annotated[int, Between(1, 12)]

@@ -15,7 +15,7 @@ from bot.core.feature import Feature
 from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards as shared
-from bot.features.sessions import keyboards, routes
+from bot.features.sessions import keyboards, messages, routes
 from bot.web import ical
 from models import machines, sessions
 from models.members import require_manager
@@ -23,8 +23,9 @@ from models.opening import local_datetime
 from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
 
 PAGE_SIZE = 8
-# How long after its start a session stays on a manager's list (to mark who came).
-ATTENDANCE_WINDOW = timedelta(days=1)
+# How long after its start a session stays on a manager's list (to mark who came): a Saturday
+# workshop is still there on Monday morning.
+ATTENDANCE_WINDOW = timedelta(days=3)
 PLANNING_DAYS = 28
 FIRST_START, LAST_START = 8 * 60, 21 * 60 + 30  # the start times offered, every half hour
 LENGTHS = (30, 60, 90, 120, 180, 240, 360, 480)
@@ -131,6 +132,14 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
     return Reply(text="\n".join(lines), markup=markup)
 
 
+def session_payload(payload: str) -> int | None:
+    """The session id of a deep link's payload ("s12", from an announcement), or None."""
+    digits = payload.removeprefix(messages.SESSION_PAYLOAD)
+    if payload[:1] != messages.SESSION_PAYLOAD or not digits.isdigit() or len(digits) > 9:
+        return None
+    return int(digits)
+
+
 def _session_of(turn: Turn) -> int:
     press = turn.press
     if isinstance(
@@ -222,15 +231,23 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
     people = await sessions.participants(turn.session, turn.member, session_id)
     lab_session = await sessions.get_session(turn.session, session_id)
     lines = [f"📋 {lab_session.title} — {turn.texts.when(lab_session.start_at, lab_session.end_at)}"]
-    if not people:
+    figures = await sessions.attendance_of(turn.session, session_id)
+    if not figures.participants:
         lines.append(_("Nobody signed up."))
     else:
-        came = sum(1 for p in people if p.attended)
         lines.append(
             _("{came} of {count} came. Tap a name if they came, ❌ if not.").format(
-                came=came, count=len(people)
+                came=figures.attended, count=figures.participants
             )
         )
+        if erased := figures.participants - len(people):
+            lines.append(
+                turn.texts.ngettext(
+                    "{count} of them had their data erased: counted without their name.",
+                    "{count} of them had their data erased: counted without their names.",
+                    erased,
+                ).format(count=erased)
+            )
         if lab_session.kind is SessionKind.TRAINING:
             lines.append(_("Those who came are authorized on the training's machines."))
     return Reply(text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people))
@@ -283,8 +300,10 @@ async def machine_kind_chosen(turn: Turn) -> Reply:
 
 
 def _ask_day(turn: Turn) -> Reply:
+    """The days ahead with a start time still to come (today only until its last start)."""
     today = turn.desk.rules.today(turn.now)
-    choices = [today + timedelta(days=n) for n in range(PLANNING_DAYS)]
+    days = [today + timedelta(days=n) for n in range(PLANNING_DAYS)]
+    choices = [d for d in days if _start(turn, d, LAST_START) > turn.now]
     return Reply(text="📅 " + turn._("Which day?"), markup=keyboards.days(turn.texts, choices))
 
 
@@ -292,6 +311,8 @@ async def day_chosen(turn: Turn) -> Reply:
     day = turn.pressed(routes.DayChosen).day
     await sessions.set_draft(turn.session, turn.member, turn.now, day=day)
     starts = [m for m in range(FIRST_START, LAST_START + 1, 30) if _start(turn, day, m) > turn.now]
+    if not starts:  # a day pressed on an older screen, gone by now: the days again
+        return _ask_day(turn)
     return Reply(
         text="🕒 " + turn._("{day}: at what time does it start?").format(day=turn.texts.day(day)),
         markup=keyboards.times(turn.texts, starts),
@@ -401,11 +422,51 @@ async def _next_step(turn: Turn, stage: str | None, text: str) -> Reply:
     planned = await sessions.plan_draft(
         turn.session, turn.member, turn.desk.settings.tz, turn.now, place=text
     )
+    await sessions.announce(turn.session, planned, turn.desk.settings.announce_chat, turn.now)
     reply = await session_page(
         turn, planned.id, "✅ " + turn._("The session is planned: members can sign up.")
     )
+    weekday = turn.texts.day(planned.start_at.astimezone(turn.desk.settings.tz).date()).split()[0]
+    reply.text = (
+        (reply.text or "")
+        + "\n\n🔁 "
+        + turn._("Repeat it weekly? Tap for how many more weeks (every {weekday} at {time}).").format(
+            weekday=weekday, time=turn.texts.time(planned.start_at)
+        )
+    )
+    reply.markup = keyboards.repeat_weeks(turn.texts, planned.id)
     reply.new_message = turn.press is None
     return reply
+
+
+async def repeat_chosen(turn: Turn) -> Reply:
+    """Plan the session again each week; the weeks that could not be (closed, past) are listed."""
+    _ = turn._
+    press = turn.pressed(routes.RepeatChosen)
+    done = await sessions.repeat_weekly(
+        turn.session, turn.member, press.session, press.weeks, turn.desk.settings.tz, turn.now
+    )
+    for planned in done.planned:
+        await sessions.announce(turn.session, planned, turn.desk.settings.announce_chat, turn.now)
+    lines = [
+        "🔁 "
+        + turn.texts.ngettext(
+            "{count} more session planned:", "{count} more sessions planned:", len(done.planned)
+        ).format(count=len(done.planned))
+    ]
+    lines += [f"• {turn.texts.when(p.start_at, p.end_at)}" for p in done.planned]
+    if done.skipped:
+        lines += ["", _("Not planned:")]
+        for skipped in done.skipped:
+            why = (
+                _("the lab is closed ({reason})").format(reason=skipped.closure)
+                if skipped.closed and skipped.closure
+                else _("the lab is closed")
+                if skipped.closed
+                else _("already past")
+            )
+            lines.append(f"• {turn.texts.day(skipped.day)} — {why}")
+    return Reply(text="\n".join(lines), markup=keyboards.to_session(turn.texts, press.session))
 
 
 FEATURE = Feature(
@@ -431,6 +492,7 @@ FEATURE = Feature(
         routes.CancelSessionConfirmed: cancel_session,
         routes.Attendance: attendance,
         routes.AttendanceMarked: mark_attendance,
+        routes.RepeatChosen: repeat_chosen,
     },
     awaits=[typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text)],
 )

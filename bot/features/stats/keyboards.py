@@ -30,6 +30,17 @@ def figures(texts: Texts, days: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button("🧾 " + _("Bookings as CSV"), routes.CsvAsked(days))],
+            [button("👥 " + _("Check-ins per member"), routes.MembersAsked(days))],
             [button("⬅️ " + _("Other period"), routes.PeriodChosen(0))],
+        ]
+    )
+
+
+def per_member(texts: Texts, days: int) -> InlineKeyboardMarkup:
+    """Under the figures per member: back to the period's figures."""
+    return InlineKeyboardMarkup(
+        [
+            [button("⬅️ " + texts.gettext("Back to the figures"), routes.PeriodChosen(days))],
+            [menu_button(texts)],
         ]
     )

@@ -22,3 +22,9 @@ class CsvAsked(Button, action="ss:c"):
     """The bookings of the last `days` days as a CSV file."""
 
     days: Days
+
+
+class MembersAsked(Button, action="ss:m"):
+    """Check-ins and no-shows per member over the last `days` days (managers only)."""
+
+    days: Days

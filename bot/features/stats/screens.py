@@ -122,6 +122,32 @@ async def show_or_choose(turn: Turn) -> Reply:
     return await show(turn) if turn.pressed(routes.PeriodChosen).days else await choose(turn)
 
 
+async def per_member(turn: Turn) -> Reply:
+    """Check-ins and no-shows per member over the period: for the managers only."""
+    _ = turn._
+    members.require_manager(turn.member)
+    days = turn.pressed(routes.MembersAsked).days
+    start, end = _period(turn, days)
+    rows = await stats.attendance_by_member(turn.session, start, end)
+    lines = [
+        "👥 "
+        + _("Check-ins and no-shows per member, {first} – {last}").format(
+            first=turn.texts.day(start), last=turn.texts.day(end - timedelta(seconds=1))
+        ),
+        "",
+    ]
+    if not rows:
+        lines.append(_("Nobody checked in nor missed a booking in this period."))
+    lines += [
+        "• "
+        + _("{member} — checked in: {checked_in}, no-shows: {no_shows}").format(
+            member=row.name, checked_in=row.checked_in, no_shows=row.no_shows
+        )
+        for row in rows
+    ]
+    return Reply(text="\n".join(lines), markup=stats_keyboards.per_member(turn.texts, days))
+
+
 async def csv_file(turn: Turn) -> Reply:
     """The period's bookings as a CSV file."""
     members.require_manager(turn.member)
@@ -138,5 +164,5 @@ async def csv_file(turn: Turn) -> Reply:
 FEATURE = Feature(
     name="stats",
     commands={"stats": choose},
-    presses={routes.PeriodChosen: show_or_choose, routes.CsvAsked: csv_file},
+    presses={routes.PeriodChosen: show_or_choose, routes.CsvAsked: csv_file, routes.MembersAsked: per_member},
 )

@@ -180,6 +180,11 @@
     return language === "fr" ? "fr-FR" : "en-GB";
   }
 
+  // An instant as the lab's short weekday and time: « mer. 04:00 ».
+  function localMoment(ms) {
+    return new Intl.DateTimeFormat(locale(), { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
+  }
+
   function dayName(day, style) {
     var options = style === "short" ? { weekday: "short", day: "numeric" } : { weekday: "long", day: "numeric", month: "long" };
     options.timeZone = "UTC";
@@ -191,8 +196,20 @@
   }
 
   function span(start, end) {
-    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's.
-    return start.slice(11, 16) + "–" + end.slice(11, 16);
+    // Two ISO times the server wrote in the lab's zone: their own clock is the lab's. An unattended
+    // run that ends another day says which: "18:00–Wed 6 04:00".
+    var endDay = end.slice(0, 10);
+    var ends = end.slice(11, 16);
+    if (endDay !== start.slice(0, 10) && !(ends === "00:00" && endDay === addDays(start.slice(0, 10), 1))) {
+      ends = dayName(endDay, "short") + " " + ends;
+    }
+    return start.slice(11, 16) + "–" + ends;
+  }
+
+  // Where a length from a start ends: "12:00", or another day's "Wed 6 04:00" (an unattended run).
+  function endOf(day, minute) {
+    if (minute <= 24 * 60) return clock(minute % (24 * 60));
+    return dayName(addDays(day, Math.floor(minute / (24 * 60))), "short") + " " + clock(minute % (24 * 60));
   }
 
   function duration(minutes) {
@@ -440,6 +457,17 @@
     if (!column.intervals.length) {
       track.classList.add("closed-day");
       track.appendChild(el("span", { class: "track-label", text: t("closed") }));
+      // An unattended run goes on through a closed day: drawn over it, with its end.
+      var dayStart = instant(column.day, 0);
+      var dayEnd = instant(column.day, 24 * 60);
+      busy.forEach(function (b) {
+        if (b.state === "downtime" || !(b.start < dayEnd && b.end > dayStart)) return;
+        var through = block(b.state, 0, column.width, t(b.state) + " " + fill(t("runs_until"), { when: localMoment(b.end) }));
+        through.classList.add("runs-on");
+        through.setAttribute("data-machine", machine.id);
+        if (b.booking) through.setAttribute("data-booking", b.booking);
+        track.appendChild(through);
+      });
       return track;
     }
     if (machine.out_of_service) {
@@ -455,15 +483,17 @@
         var to = instant(column.day, s + machine.slot_minutes);
         var state = "free";
         var booking = null;
+        var until = to;
         busy.forEach(function (b) {
           if (b.start < to && b.end > from && (PRIORITY[b.state] || 0) > (PRIORITY[state] || 0)) {
             state = b.state;
             booking = b.booking || null;
+            until = b.end;
           }
         });
         // Within the machine's minimum notice, a slot cannot be booked yet: drawn as past.
         if (state === "free" && (from < first || from >= horizon)) state = "past";
-        slots.push({ minute: s, state: state, booking: booking });
+        slots.push({ minute: s, state: state, booking: booking, until: until, to: to });
       }
     });
     var i = 0;
@@ -502,7 +532,12 @@
       }
       var width = (slots[j].minute + machine.slot_minutes - slot.minute) * scale;
       var label = slot.state === "past" ? "" : t(slot.state);
+      // A booking going on past the day's closing (an unattended run) says until when.
+      var last = slots[j];
+      var runsOn = last.until > last.to && (j + 1 >= slots.length || slots[j + 1].minute !== last.minute + machine.slot_minutes);
+      if (runsOn) label = label + " " + fill(t("runs_until"), { when: localMoment(last.until) });
       var drawn = block(slot.state, left, width, label);
+      if (runsOn) drawn.classList.add("runs-on");
       drawn.setAttribute("data-machine", machine.id);
       drawn.setAttribute("data-start", iso(column.day, slot.minute));
       if (slot.booking) drawn.setAttribute("data-booking", slot.booking);
@@ -657,7 +692,7 @@
           role: "radio",
           "data-minutes": minutes,
           "aria-checked": "false",
-          text: duration(minutes) + " · " + clock(minute) + "–" + clock((minute + minutes) % 1440),
+          text: duration(minutes) + " · " + clock(minute) + "–" + endOf(day, minute + minutes),
           onclick: function () { pick(minutes); },
         });
         choices.appendChild(option);
@@ -867,7 +902,16 @@
               el("strong", { text: booking.name }),
               el("span", { text: dayName(booking.start.slice(0, 10)) }),
               el("span", { text: span(booking.start, booking.end) }),
+              booking.guest ? el("span", { class: "guest", text: "« " + booking.guest + " »" }) : null,
             ]),
+            booking.can_cancel
+              ? el("button", {
+                  type: "button",
+                  class: "secondary change",
+                  text: t("change_booking"),
+                  onclick: function () { changeSheet(booking, when); },
+                })
+              : null,
             booking.can_cancel
               ? el("button", {
                   type: "button",
@@ -911,6 +955,93 @@
       said,
       el("div", { class: "actions" }, [yes, el("button", { type: "button", class: "secondary", text: t("keep_booking"), onclick: closeSheet })]),
     ]);
+  }
+
+  // Another length from the same start, or another start keeping the length: one tap picks, Confirm
+  // changes the booking in place (the server checks it again; a time just taken is said).
+  function changeSheet(booking, when) {
+    var said = el("p", { class: "said", role: "alert", hidden: true });
+    var lengths = el("div", { class: "lengths", role: "radiogroup", "aria-label": t("other_length") }, [loading()]);
+    var starts = el("div", { class: "lengths moves", role: "radiogroup", "aria-label": t("other_time") });
+    var chosen = null;
+    var confirm = el("button", { type: "button", class: "primary", text: t("confirm"), disabled: true });
+    var close = el("button", { type: "button", class: "secondary", text: t("close"), onclick: closeSheet });
+    var minutesNow = (Date.parse(booking.end) - Date.parse(booking.start)) / 60000;
+    function tell(text) {
+      said.textContent = text;
+      said.hidden = false;
+    }
+    function option(className, label, start, minutes) {
+      return el("button", {
+        type: "button",
+        class: "chip " + className,
+        role: "radio",
+        "aria-checked": "false",
+        "data-start": start,
+        "data-minutes": minutes,
+        text: label,
+        onclick: function (event) { pick(event.currentTarget, start, minutes); },
+      });
+    }
+    function pick(button, start, minutes) {
+      chosen = { start: start, minutes: minutes };
+      confirm.disabled = false;
+      Array.prototype.forEach.call(sheetContent.querySelectorAll(".chip"), function (other) {
+        other.setAttribute("aria-checked", other === button ? "true" : "false");
+      });
+    }
+    confirm.addEventListener("click", function () {
+      if (!chosen) return;
+      confirm.disabled = true;
+      call("change", { booking: booking.id, start: chosen.start, minutes: chosen.minutes }).then(function (answer) {
+        if (answer.status === 200) {
+          closeSheet();
+          haptic("success");
+          say(t("changed_ok"));
+          showTab("mine");
+          return;
+        }
+        haptic("error");
+        tell(failure(answer));
+        confirm.disabled = answer.status !== 0;
+      });
+    });
+    var lengthTitle = el("h3", { text: t("other_length") });
+    var startTitle = el("h3", { text: t("other_time") });
+    openSheet(t("change_title"), [
+      el("p", { class: "when" }, [el("strong", { text: booking.name }), el("br"), when]),
+      lengthTitle, lengths, startTitle, starts, said,
+      el("div", { class: "actions" }, [confirm, close]),
+    ]);
+    call("change_options?booking=" + booking.id).then(function (answer) {
+      lengths.textContent = "";
+      if (answer.status !== 200) {
+        lengthTitle.hidden = startTitle.hidden = confirm.hidden = true;
+        tell(failure(answer));
+        return;
+      }
+      answer.data.lengths.forEach(function (minutes) {
+        var label = duration(minutes) + " · " + booking.start.slice(11, 16) + "–" + shiftClock(booking.start, minutes);
+        lengths.appendChild(option("length", label, booking.start, minutes));
+      });
+      answer.data.starts.forEach(function (start) {
+        var label = dayName(start.slice(0, 10)) + " · " + start.slice(11, 16) + "–" + shiftClock(start, minutesNow);
+        starts.appendChild(option("move", label, start, minutesNow));
+      });
+      lengthTitle.hidden = !answer.data.lengths.length;
+      startTitle.hidden = !answer.data.starts.length;
+      if (!answer.data.lengths.length && !answer.data.starts.length) {
+        confirm.hidden = true;
+        tell(t("no_change"));
+      }
+    });
+  }
+
+  // The clock `minutes` after an ISO time of the lab (its own offset: the same day's wall clock).
+  function shiftClock(iso, minutes) {
+    var h = Number(iso.slice(11, 13));
+    var m = Number(iso.slice(14, 16));
+    return clock((h * 60 + m + minutes) % 1440);
   }
 
   // --- opening hours ---

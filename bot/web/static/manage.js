@@ -108,7 +108,16 @@
     var location = el("input", { type: "text", maxlength: "100", value: machine.location });
     var grid = el("input", { type: "number", min: "1", max: "1440", value: String(machine.grid_minutes) });
     var longest = el("input", { type: "number", min: "1", max: "1440", value: String(machine.max_minutes) });
+    var unattended = el("input", { type: "checkbox", checked: machine.unattended_max_minutes > 0 });
+    var unattendedMax = el("input", { type: "number", min: "1", max: "1440", value: String(machine.unattended_max_minutes || 1440) });
+    var unattendedField = field(t("machine.unattended_max"), unattendedMax);
+    function showUnattended() { unattendedField.style.display = unattended.checked ? "" : "none"; }
+    showUnattended();
+    unattended.addEventListener("change", showUnattended);
+    var checkin = el("input", { type: "number", min: "0", max: "1440", value: String(machine.checkin_minutes) });
     var training = el("input", { type: "checkbox", checked: machine.training_required });
+    var valid = monthsInput(machine.training_valid_months);
+    var lapse = monthsInput(machine.training_lapse_months);
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
     var limits = limitInputs(machine.quotas, machine.kind_quotas);
     var said = el("p", { class: "fd-notice" });
@@ -119,7 +128,12 @@
       field(t("machine.location"), location),
       field(t("machine.grid"), grid),
       field(t("machine.max"), longest),
+      field(t("machine.unattended"), unattended),
+      unattendedField,
+      field(t("machine.checkin"), checkin),
       field(t("machine.training"), training),
+      field(t("machine.training_valid"), valid),
+      field(t("machine.training_lapse"), lapse),
       field(t("machine.out_of_service"), down),
       limitsFieldset(limits, t("machine.limits")),
       el("button", { type: "submit", text: t("machine.save") }),
@@ -138,7 +152,12 @@
         location: location.value,
         grid_minutes: Number(grid.value),
         max_minutes: Number(longest.value),
+        unattended_max_minutes: unattended.checked ? Number(unattendedMax.value) : 0,
+        checkin_minutes: Number(checkin.value),
         training_required: training.checked,
+        // Empty: the training never lapses (0 to the API); null would leave it as it is.
+        training_valid_months: Number(valid.value || 0),
+        training_lapse_months: Number(lapse.value || 0),
         out_of_service: down.checked,
         quotas: limitValues(limits),
       };
@@ -150,6 +169,10 @@
     });
     form.appendChild(downtimeForm(machine, reload));
     return form;
+  }
+
+  function monthsInput(months) {
+    return el("input", { type: "number", min: "1", max: "120", value: months ? String(months) : "" });
   }
 
   function downtimeForm(machine, reload) {

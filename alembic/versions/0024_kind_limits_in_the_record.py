@@ -1,7 +1,7 @@
 """kind limits in the record of changes
 
-Revision ID: 0020
-Revises: 0016
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-04 20:10:00.000000
 
 Managers set a machine kind's limits (the inventory file's top-level `quotas:`) from the Mini App
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0016"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
