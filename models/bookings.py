@@ -421,6 +421,15 @@ async def take_members_turn(session: AsyncSession, member: Member) -> None:
         await session.execute(select(Member.id).where(Member.id == member.id).with_for_update(key_share=True))
 
 
+async def earliest_start(session: AsyncSession, member: Member, machine: Machine, now: datetime) -> datetime:
+    """The first instant the member may book the machine to start at: now, or past the machine's
+    notice (managers are exempt), as check_limits holds it."""
+    if member.is_manager:
+        return now
+    notice = (await quotas.limits_for(session, machine)).notice_minutes
+    return now if notice is None else now + timedelta(minutes=notice.value)
+
+
 async def check_limits(
     session: AsyncSession,
     member: Member,
@@ -851,6 +860,7 @@ __all__ = [
     "confirm_in_chat",
     "day_availability",
     "due_reminders",
+    "earliest_start",
     "free_lengths",
     "get_own_booking",
     "late_cancellation",

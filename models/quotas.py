@@ -311,11 +311,6 @@ async def earliest_starts(
     return earliest
 
 
-async def earliest_start(session: AsyncSession, member: Member, machine: Machine, now: datetime) -> datetime:
-    """The first start the member may book on the machine (see earliest_starts)."""
-    return (await earliest_starts(session, member, [machine], now))[machine.id]
-
-
 def kind_target(kind: MachineKind) -> int:
     """The kind's number in the record of changes (its place in MachineKind)."""
     return list(MachineKind).index(kind)
@@ -365,7 +360,6 @@ __all__ = [
     "WeeklyQuotaReached",
     "check_values",
     "day_window",
-    "earliest_start",
     "earliest_starts",
     "edit_kind_values",
     "kind_target",

@@ -84,6 +84,7 @@ class Refusal(enum.StrEnum):
     TAKEN = "taken"
     TOO_LONG = "too_long"  # over the machine's maximum
     BAD_LENGTH = "bad_length"  # not a whole number of the machine's slots
+    OVERNIGHT = "overnight"  # an end the next day (« 18h-8h ») on a machine that is not unattended
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,11 @@ async def where_typed_leads(
         return Refused(Refusal.NEED_DAY, None)
     start = _at(day, typed.start, rules) if typed.start is not None else None
     minutes = machine.slot_minutes
+    overnight = typed.start is not None and typed.end is not None and typed.end < typed.start
     if start is not None and typed.end is not None:
-        minutes = int((_at(day, typed.end, rules) - start) // timedelta(minutes=1))
+        # An end before the start is the next morning's: an unattended run overnight.
+        end_day = day + timedelta(days=1) if overnight else day
+        minutes = int((_at(end_day, typed.end, rules) - start) // timedelta(minutes=1))
     asked = minutes if typed.end is not None else None  # a length typed, not the default one
     if day < rules.today(now):
         return Refused(Refusal.PASSED_DAY, day, start, asked)
@@ -194,7 +198,9 @@ async def where_typed_leads(
         return Refused(Refusal.CLOSED, day, start, asked, reason=calendar.closures.get(day) or "")
     if start is None:
         return ShowStarts(day)
-    bad_length = asked is not None and (asked > machine.max_booking_minutes or asked % machine.slot_minutes)
+    if overnight and not machine.unattended:
+        return Refused(Refusal.OVERNIGHT, day, start)
+    bad_length = asked is not None and (asked > machine.longest_booking or asked % machine.slot_minutes)
     # The nearest starts are offered for the length typed, when the machine allows it.
     offered = None if bad_length else asked
     free = await bookings.day_availability(session, machine, day, rules, now)
@@ -207,7 +213,7 @@ async def where_typed_leads(
         shown = hours if refusal is Refusal.NOT_OPEN else []
         return Refused(refusal, day, start, asked, nearest, offered, shown)
     if asked is not None and bad_length:
-        too_long = asked > machine.max_booking_minutes
+        too_long = asked > machine.longest_booking
         return Refused(Refusal.TOO_LONG if too_long else Refusal.BAD_LENGTH, day, start, asked)
     if minutes in await bookings.free_lengths(session, machine, start, rules, now):
         return ShowLengths(start) if typed.end is None else ShowConfirm(start, minutes)

@@ -37,13 +37,15 @@ class Unclear(enum.StrEnum):
     VAGUE_DAY = "vague_day"  # a week or a month, not a day ("next week")
     SEVERAL_TIMES = "several_times"  # two times that are no range (« 15h 16h »)
     BAD_TIME = "bad_time"  # « 25h », "13pm"
-    END_NOT_AFTER_START = "end_not_after_start"  # « 17h-14h »
+    END_NOT_AFTER_START = "end_not_after_start"  # « 14h-14h »
     WEEKDAY_MISMATCH = "weekday_mismatch"  # « lundi 4/12 » when the 4th is a Friday
 
 
 @dataclass(frozen=True)
 class TypedTime:
-    """What was read: a day (None: none was typed), a start and an end (local wall-clock times)."""
+    """What was read: a day (None: none was typed), a start and an end (local wall-clock times;
+    an end before the start is the next day's, « de 18h à 8h », which only an unattended machine
+    allows: models/typed_booking.py says so)."""
 
     day: date | None
     start: time | None = None
@@ -136,9 +138,9 @@ def _range_times(first: _Clock, second: _Clock) -> tuple[time, time] | Unclear:
     start, end = _wall_time(first, first_meridiem), _wall_time(second, second_meridiem)
     if start is None or end is None:
         return Unclear.BAD_TIME
-    if end <= start:
+    if end == start:
         return Unclear.END_NOT_AFTER_START
-    return start, end
+    return start, end  # an end before the start is the next morning's (an overnight run)
 
 
 def _cut(text: str, match: re.Match[str]) -> str:

@@ -18,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.base import Base
-from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability
+from models.bookings import Booking, BookingRules, BookingStatus, cancel, day_availability, earliest_start
 from models.errors import DomainError
 from models.machines import Machine, check_bookable, get_machine, is_authorized
 from models.members import Member
 from models.notices import Notice
 from models.opening import local_datetime
 from models.outbox import notify_member
-from models.quotas import earliest_start
 
 # How many waiting members hear of one freed slot (first come, first served).
 TOLD_PER_SLOT = 3

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.jobs import ask_to_check_in, release_no_shows, send_due_reminders
 from bot.core.outbox import send_outbox
-from models import checkin, machines, waitlist
+from models import checkin, machines, quotas, waitlist
 from models.bookings import Booking, BookingStatus
 from models.machines import Machine
 from models.members import Member
+from models.quotas import QuotaValues
 from tests.factories import RULES, fill_day, make_member, paris
 from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
@@ -357,3 +358,40 @@ async def test_a_manager_reads_check_ins_and_no_shows_per_member_and_a_member_ca
         assert text.index("Bob Martin — présences : 0, absences : 1") < text.index(
             "Alice — présences : 1, absences : 0"
         )
+
+
+async def test_the_machines_page_offers_the_next_slot_past_the_machines_notice(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """The Prusa is booked 3 h ahead: scanned on Monday at 07:00, its page offers 10:00, not 09:00
+    (which Confirm would refuse, a dead end from the QR code); a manager, exempt, gets 09:00."""
+    async with sessions.begin() as session:
+        prusa = await session.scalar(select(Machine.id).where(Machine.name == "Prusa MK4"))
+        assert prusa is not None
+        await quotas.set_values(session, QuotaValues(notice_minutes=180), machine_id=prusa)
+    async with running_bot(test_settings(fake, database_url), Clock()):  # Monday 4 March, 07:00
+        page = await say(fake, ALICE, f"/start m{prusa}")
+        assert "Next free slot: Mon 4 Mar 10:00." in (page.text or "")
+        await tap(fake, ALICE, "Book Mon 4 Mar 10:00")
+        await tap(fake, ALICE, "1 h → 11:00")
+        done = await tap(fake, ALICE, "Confirm")
+        assert "Your booking is confirmed." in (done.text or "")
+        page = await say(fake, MANAGER, f"/start m{prusa}")
+        assert "Prochain créneau libre : lun. 4 mars 09:00." in (page.text or "")  # the manager reads French
+
+
+async def test_the_page_of_a_machine_needing_a_training_asks_for_one_instead_of_offering_a_slot(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """Bob, not trained on the laser, scans it: no « Book Mon 4 Mar 09:00 » (pressing it was only
+    refused, « needs a training first »), the training to ask for; reporting a problem still there."""
+    async with sessions() as session:
+        laser = await session.scalar(select(Machine.id).where(Machine.name == "Trotec Speedy"))
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        page = await say(fake, BOB, f"/start m{laser}")
+        assert "This machine needs a training before you can book it." in (page.text or "")
+        labels = [label for label, _d in page.buttons()]
+        assert not any(label.startswith("📅") for label in labels), labels
+        assert "⚠️ Report a problem" in labels
+        asked = await tap(fake, BOB, "Ask for a training")
+        assert "Your request was sent to the fab managers." in (asked.text or "")

@@ -22,6 +22,28 @@ FILLER = 5555  # no fake user's id
 TUESDAY = date(2030, 3, 5)
 
 
+async def _to_the_prusa_days(fake: FakeBotApi) -> None:
+    """Camille, from /start to the Prusa's days (where a day or time may be typed)."""
+    await say(fake, CAMILLE, "/start")
+    await tap(fake, CAMILLE, "Réserver une machine")
+    await tap(fake, CAMILLE, "Prusa MK4")
+
+
+async def _typed_at_the_prusa_days(fake: FakeBotApi, text: str) -> ApiCall:
+    await _to_the_prusa_days(fake)
+    return await say(fake, CAMILLE, text)
+
+
+async def _on_the_printers(sessions: async_sessionmaker[AsyncSession], values: QuotaValues) -> None:
+    async with sessions.begin() as session:
+        await quotas.set_values(session, values, kind=MachineKind.PRINTER_3D)
+
+
+def _spaced(call: ApiCall) -> str:
+    """The message's text, French non-breaking spaces (« 10:00 ? ») read as spaces."""
+    return (call.text or "").replace("\xa0", " ")
+
+
 async def _choose_in_french(fake: FakeBotApi, start: str, length: str) -> ApiCall:
     """Camille's choice of the Prusa on Tuesday 5 March, pressed through to the length (as
     harness.book_through_buttons does, with the French labels): the confirmation, or a refusal."""
@@ -108,3 +130,38 @@ async def test_a_waitlist_offer_is_held_to_the_quota_too(
             "⛔️ You have already booked 1 h on the 3D printers on Tuesday 5 March (maximum 1 h). "
             "You can book again from Wednesday 6 March."
         )
+
+
+async def test_a_typed_slot_over_a_limit_says_what_was_read_and_a_start_within_the_notice_at_once(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    """1 h a day and 3 h of notice on the printers, Monday 07:00. « mardi 14h-16h »: what was read,
+    then the limit (the refusal came alone). « aujourd'hui 9h »: the notice and the first possible
+    slot at once (lengths were offered that Confirm then refused); the buttons start at 10:00."""
+    await _on_the_printers(sessions, QuotaValues(max_minutes_per_day=60, notice_minutes=180))
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        refused = await _typed_at_the_prusa_days(fake, "mardi 14h-16h")
+        assert _spaced(refused) == (
+            "📅 J'ai compris : mardi 5 mars, 14:00–16:00.\n\n"
+            "⛔️ Vous ne pouvez pas réserver plus de 1 h par jour sur les imprimantes 3D. "
+            "Rien n'a été réservé."
+        )
+        assert any("Retour" in label for label, _ in refused.buttons())
+        # Within the limits, the confirmation says the slot itself (no « J'ai compris » above it).
+        confirm = await say(fake, CAMILLE, "mardi 14h-15h")
+        assert _spaced(confirm).startswith("Réserver ce créneau ?")
+
+        typed = await say(fake, CAMILLE, "aujourd'hui 9h")
+        assert _spaced(typed) == (
+            "📅 J'ai compris : lundi 4 mars, 09:00.\n\n"
+            "⛔️ Cette machine se réserve au moins 3 h à l'avance. Premier créneau possible : 10:00."
+        )
+        assert "lun. 4 mars 10:00" in [label for label, _ in typed.buttons()]
+        await _to_the_prusa_days(fake)
+        starts = await tap(fake, CAMILLE, "lun. 4 mars")
+        # The buttons start past the notice: 09:00 is not offered (tests/test_notice_starts.py).
+        assert next(label for label, _ in starts.buttons()) == "10:00"
+        lengths = await tap(fake, CAMILLE, "10:00")
+        assert "Pour combien de temps" in (lengths.text or "")
+    async with sessions() as session:
+        assert list(await session.scalars(select(Booking))) == []

@@ -2050,10 +2050,6 @@ class Judge:
             if not (by_member or released or member in self.erased | self.revoked):
                 return "cancelled by someone else than its member"
             changed -= {"status", "cancelled_at", "no_show_at"}
-        if "checked_in_at" in changed:
-            if c.before["checked_in_at"] is not None or not self.pressed(member, "ci", row["id"]):
-                return "checked in without its member pressing I'm here"
-            changed.discard("checked_in_at")
         if "affected_ticket_id" in changed:
             if not self.reported():
                 return "marked affected without a report"
@@ -2068,6 +2064,12 @@ class Judge:
             changed.discard("affected_downtime_id")
         if "usage_asked_at" in changed and member in self.erased:
             changed.discard("usage_asked_at")
+        if "checked_in_at" in changed:  # I'm here (the reminder, the start's message, the QR page)
+            if (c.before["checked_in_at"], s(c.after["status"])) != (None, "confirmed"):
+                return "checked in twice, or to a cancelled booking"
+            if not self.pressed(member, "ci", row["id"]):
+                return "checked in without its member pressing I'm here"
+            changed.discard("checked_in_at")
         return "changed beyond what its member or a manager did" if changed else None
 
     def booking_rules(self, row: dict[str, Any]) -> str | None:

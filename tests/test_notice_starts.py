@@ -39,7 +39,7 @@ async def test_the_free_starts_begin_after_the_notice_for_members_not_managers(s
         two.id: AFTERNOON,  # none of its own nor of its kind
         laser.id: AFTERNOON + timedelta(days=1),  # its kind's
     }
-    assert await quotas.earliest_start(session, manager, one, AFTERNOON) == AFTERNOON
+    assert await bookings.earliest_start(session, manager, one, AFTERNOON) == AFTERNOON
 
     today = AFTERNOON.astimezone(RULES.tz).date()
     offered = await bookings.day_availability(
@@ -67,7 +67,7 @@ async def test_a_day_full_after_the_notice_can_be_waited_for(session: AsyncSessi
     for start in (paris(5, 16, 30), paris(5, 18)):  # taken from 16:30 on; 14:30–16:30 free, too soon
         await bookings.book(session, filler, prusa.id, start, 90 if start.minute else 60, RULES, paris(5, 8))
     alice = await make_member(session)
-    first = await quotas.earliest_start(session, alice, prusa, AFTERNOON)
+    first = await bookings.earliest_start(session, alice, prusa, AFTERNOON)
     today = await bookings.day_availability(
         session, prusa, AFTERNOON.astimezone(RULES.tz).date(), RULES, AFTERNOON, not_before=first
     )

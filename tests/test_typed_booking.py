@@ -131,3 +131,36 @@ async def test_the_booking_step_is_one_question_among_the_others(session: AsyncS
     assert await get_pending(session, MemberSearch, manager.id) is None
     await typed_booking.forget_step(session, manager)
     assert await typed_booking.current_step(session, manager) is None
+
+
+async def test_an_unattended_machine_takes_a_typed_run_longer_than_its_attended_maximum(
+    session: AsyncSession,
+) -> None:
+    """A printer attended for 2 h at most but running unattended up to 24 h: a typed 14h-18h or
+    17h-23h (past closing time) is its confirmation, as the length buttons offer them (it was
+    refused as « se réserve pour 2 h au plus »)."""
+    printer = await _printer(session)
+    printer.unattended_max_minutes = 24 * 60
+    await session.flush()
+    assert await _leads(session, printer, TypedTime(TUESDAY, time(14), time(18))) == ShowConfirm(
+        paris(5, 14), 240
+    )
+    assert await _leads(session, printer, TypedTime(TUESDAY, time(17), time(23))) == ShowConfirm(
+        paris(5, 17), 360
+    )
+
+
+async def test_a_typed_overnight_range_is_a_run_on_an_unattended_machine_and_refused_on_another(
+    session: AsyncSession,
+) -> None:
+    """« mardi de 18h à 4h »: on an unattended machine, Tuesday 18:00 to Wednesday 04:00 (it was
+    « la fin n'est pas après le début »); on an attended one, said as such."""
+    printer = await _printer(session)
+    assert await _leads(session, printer, TypedTime(TUESDAY, time(18), time(4))) == Refused(
+        Refusal.OVERNIGHT, TUESDAY, paris(5, 18)
+    )
+    printer.unattended_max_minutes = 24 * 60
+    await session.flush()
+    assert await _leads(session, printer, TypedTime(TUESDAY, time(18), time(4))) == ShowConfirm(
+        paris(5, 18), 600
+    )

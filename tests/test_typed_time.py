@@ -33,6 +33,7 @@ READ = [
     ("12/3 14h-16h30", FR, TypedTime(_d(12), time(14), time(16, 30))),
     ("demain de 14 à 17h", FR, TypedTime(_d(5), time(14), time(17))),
     ("demain 14-17h", FR, TypedTime(_d(5), time(14), time(17))),
+    ("demain de 18h à 8h", FR, TypedTime(_d(5), time(18), time(8))),  # overnight: the booking judges
     ("lundi 9h30", FR, TypedTime(_d(4), time(9, 30))),  # today is a Monday: today
     ("lundi prochain", FR, TypedTime(_d(11))),  # « prochain »: after today
     ("jeudi prochain", FR, TypedTime(_d(7))),
@@ -81,7 +82,7 @@ NOT_UNDERSTOOD = [
     ("25h", NotUnderstood(Unclear.BAD_TIME, "25h")),
     ("13pm", NotUnderstood(Unclear.BAD_TIME, "13pm")),
     ("9h75", NotUnderstood(Unclear.BAD_TIME, "9h75")),
-    ("17h-14h", NotUnderstood(Unclear.END_NOT_AFTER_START, "17h-14h")),
+    ("14h-14h", NotUnderstood(Unclear.END_NOT_AFTER_START, "14h-14h")),
     ("mardi 4/3", NotUnderstood(Unclear.WEEKDAY_MISMATCH, "mardi 4/3", _d(4))),  # the 4th is a Monday
     ("x" * (MAX_TYPED + 1), NotUnderstood(Unclear.NOTHING, "x" * MAX_TYPED)),
 ]

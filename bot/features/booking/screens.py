@@ -89,7 +89,7 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
 async def _earliest(turn: Turn, machine: machines.Machine) -> datetime:
     """The first start offered to the member: none within the machine's minimum notice (managers are
     exempt); Confirm still refuses one pressed from an older screen or forged."""
-    return await quotas.earliest_start(turn.session, turn.member, machine, turn.now)
+    return await bookings.earliest_start(turn.session, turn.member, machine, turn.now)
 
 
 async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bool = True) -> Reply:
@@ -214,6 +214,19 @@ async def choose_length(turn: Turn) -> Reply:
 
 async def _length_screen(turn: Turn, machine: machines.Machine, start: datetime) -> Reply:
     _ = turn._
+    # A start within the machine's notice: said now (with the first possible slot), not after a length.
+    if start < await bookings.earliest_start(turn.session, turn.member, machine, turn.now):
+        end = start + timedelta(minutes=machine.slot_minutes)
+        try:
+            await bookings.check_limits(
+                turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now
+            )
+        except quotas.TooShortNotice as over:  # the first possible start: to its lengths
+            return Reply(
+                text="⛔️ " + refusal_text(turn.texts, over),
+                markup=booking_keyboards.nearest(turn.texts, machine, [over.first_start], None),
+                toast=_("Not booked: a booking limit."),
+            )
     options = await bookings.free_lengths(turn.session, machine, start, turn.desk.rules, turn.now)
     if not options:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)
@@ -243,7 +256,11 @@ async def confirm(turn: Turn) -> Reply:
     return await _confirm_screen(turn, machine, start, minutes)
 
 
-async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime, minutes: int) -> Reply:
+async def _confirm_screen(
+    turn: Turn, machine: machines.Machine, start: datetime, minutes: int, *, typed_as: str = ""
+) -> Reply:
+    """Book this slot? Or the limit it is over (`typed_as`: what was read of a typed slot, said
+    above a refusal, the confirmation itself saying the slot)."""
     await bookings.validate_slot(turn.session, machine, start, minutes, turn.desk.rules, turn.now)
     day = start.astimezone(turn.texts.tz).date()
     await typed_booking.remember_step(turn.session, turn.member, machine.id, day, turn.now)
@@ -251,7 +268,8 @@ async def _confirm_screen(turn: Turn, machine: machines.Machine, start: datetime
     try:  # said before Confirm; Confirm checks again, with the member's bookings taking turns
         await bookings.check_limits(turn.session, turn.member, machine, start, end, turn.desk.rules, turn.now)
     except (quotas.QuotaRefusal, quotas.TooShortNotice) as over:
-        return _over_a_limit(turn, machine, minutes, over)
+        reply = _over_a_limit(turn, machine, minutes, over)
+        return _above("📅 " + typed_as, reply) if typed_as else reply
     text = turn._("Book this slot?") + "\n\n" + _summary(turn, machine, start, minutes)
     markup = booking_keyboards.confirm(turn.texts, machine, start, minutes, manager=turn.member.is_manager)
     return Reply(text=text, markup=markup)
@@ -353,7 +371,8 @@ async def typed_day_or_time(turn: Turn, text: str) -> Reply:
         note = typed.read_as(turn.texts, outcome.start, None)
         return _above("📅 " + note, await _length_screen(turn, machine, outcome.start))
     if isinstance(outcome, typed_booking.ShowConfirm):
-        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes)
+        typed_as = typed.read_as(turn.texts, outcome.start, outcome.minutes)
+        return await _confirm_screen(turn, machine, outcome.start, outcome.minutes, typed_as=typed_as)
     note = typed.refused(turn.texts, outcome, machine, rules.horizon_days)
     if outcome.refusal in (typed_booking.Refusal.TOO_LONG, typed_booking.Refusal.BAD_LENGTH):
         assert outcome.start is not None  # a free start: the lengths it allows

@@ -46,6 +46,7 @@ REFUSED = {
     Refusal.TAKEN: N_("That slot is already taken."),
     Refusal.TOO_LONG: N_("{machine} can be booked for {longest} at most."),
     Refusal.BAD_LENGTH: N_("{machine} is booked by steps of {step}."),
+    Refusal.OVERNIGHT: N_("The end is before the start: {machine} cannot be booked overnight."),
 }
 
 
@@ -83,7 +84,7 @@ def refused(texts: Texts, refusal: Refused, machine: Machine, horizon_days: int)
         hours=", ".join(f"{texts.time(opens)}–{texts.time(closes)}" for opens, closes in refusal.hours),
         machine=machine.name,
         step=texts.duration(machine.slot_minutes),
-        longest=texts.duration(machine.max_booking_minutes),
+        longest=texts.duration(machine.longest_booking),
     )
     if refusal.refusal is Refusal.CLOSED and refusal.reason:
         why += " " + _("Reason: {reason}").format(reason=refusal.reason)

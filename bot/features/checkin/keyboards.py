@@ -42,7 +42,12 @@ def at_start(texts: Texts, booking_id: int) -> InlineKeyboardMarkup:
 
 
 def machine_page(
-    texts: Texts, machine: Machine, booking: Booking | None, next_start: datetime | None
+    texts: Texts,
+    machine: Machine,
+    booking: Booking | None,
+    next_start: datetime | None,
+    *,
+    ask_training: bool = False,
 ) -> InlineKeyboardMarkup:
     """A machine's page: I'm here (a booking of mine now), book the next free slot (into the
     booking's flow, at its length step) or another time, report a problem with this machine."""
@@ -54,6 +59,8 @@ def machine_page(
         label = "📅 " + _("Book {moment}").format(moment=texts.moment(next_start))
         keyboard.append([button(label, booking_routes.StartChosen(machine.id, next_start))])
         keyboard.append([button("🗓 " + _("Other times"), booking_routes.MachineChosen(machine.id))])
+    if ask_training:  # a member not trained on it
+        keyboard.append([button("🎓 " + _("Ask for a training"), booking_routes.AskTraining(machine.id))])
     keyboard.append([button("⚠️ " + _("Report a problem"), maintenance.ReportMachineChosen(machine.id))])
     keyboard.append([menu_button(texts)])
     return InlineKeyboardMarkup(keyboard)

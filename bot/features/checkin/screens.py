@@ -9,8 +9,8 @@ from bot.core.feature import Feature
 from bot.core.reply import Reply
 from bot.features.booking import keyboards as booking_keyboards
 from bot.features.checkin import keyboards, routes
-from models import authorizations, bookings, checkin, quotas
-from models.machines import Machine, get_machine
+from models import authorizations, bookings, checkin
+from models.machines import Machine, get_machine, is_authorized
 
 # A deep link's payload naming a machine: "m" and its id (t.me/<bot>?start=m12).
 MACHINE_PAYLOAD = "m"
@@ -48,8 +48,17 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
             _("Your booking: {when}.").format(when=turn.texts.when(now_booking.start_at, now_booking.end_at))
         )
     next_start = None
-    if machine.bookable:
-        after = await quotas.earliest_start(turn.session, turn.member, machine, turn.now)  # its notice
+    trained = await is_authorized(turn.session, turn.member, machine, now=turn.now)
+    if machine.bookable and not trained:  # no slot to offer: Confirm would refuse it
+        lines.append(
+            _(
+                "This machine needs a training before you can book it. "
+                "Ask for one and a fab manager will get back to you."
+            )
+        )
+    elif machine.bookable:
+        # Past the machine's notice: a start it would refuse at Confirm is no slot to offer.
+        after = await bookings.earliest_start(turn.session, turn.member, machine, turn.now)
         free = await bookings.next_free_starts(
             turn.session, machine, machine.slot_minutes, after, turn.desk.rules, turn.now, limit=1
         )
@@ -61,7 +70,7 @@ async def machine_page(turn: Turn, machine_id: int) -> Reply:
     else:
         lines.append(_("This machine is out of service for now."))
     lines.append(await _helpers_line(turn, machine))
-    markup = keyboards.machine_page(turn.texts, machine, now_booking, next_start)
+    markup = keyboards.machine_page(turn.texts, machine, now_booking, next_start, ask_training=not trained)
     return Reply(text="\n".join(lines), markup=markup, new_message=True)
 
 
