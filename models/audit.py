@@ -34,6 +34,8 @@ class ChangeKind(enum.StrEnum):
     COUNTED = "counted"  # target: the consumable (an inventory count)
     MINIMUM = "minimum"  # target: the consumable (its low-stock threshold)
     UPDATED = "updated"  # target: the update register's item (marked updated, with its version)
+    # target: the kind's place in MachineKind (0 = the first); details["kind"] names it.
+    KIND_LIMITS = "kind_limits"
 
 
 class ManagerChange(Base):

@@ -238,18 +238,22 @@ async def availability(
     rules: BookingRules,
     now: datetime,
     days: list[date] | None = None,
+    *,
+    not_before: datetime | None = None,
 ) -> list[DayAvailability]:
-    """Free slot starts of the machine, day by day, over the booking horizon (one query for all days)."""
+    """Free slot starts of the machine, day by day, over the booking horizon (one query for all days);
+    none before `not_before` (the member's minimum notice: quotas.earliest_start)."""
     days = days or rules.bookable_days(now)
     calendar = await LabCalendar.load(session, days[0], days[-1], rules.tz)
     window_start = local_datetime(days[0], 0, rules.tz).astimezone(UTC)
     window_end = local_datetime(days[-1], 24 * 60, rules.tz).astimezone(UTC)
     busy = await _unavailable(session, machine.id, window_start, window_end)
+    first = max(now, not_before or now)  # a start within the notice is not offered, nor waited for
     result = []
     for day in days:
         intervals = calendar.intervals(day)
-        free = _free_starts(intervals, machine, busy, now, machine.slot_minutes)
-        ahead = _free_starts(intervals, machine, [], now, machine.slot_minutes)
+        free = _free_starts(intervals, machine, busy, first, machine.slot_minutes)
+        ahead = _free_starts(intervals, machine, [], first, machine.slot_minutes)
         result.append(
             DayAvailability(day=day, open=bool(intervals), free_starts=free, starts_ahead=len(ahead))
         )
@@ -257,14 +261,20 @@ async def availability(
 
 
 async def day_availability(
-    session: AsyncSession, machine: Machine, day: date, rules: BookingRules, now: datetime
+    session: AsyncSession,
+    machine: Machine,
+    day: date,
+    rules: BookingRules,
+    now: datetime,
+    *,
+    not_before: datetime | None = None,
 ) -> DayAvailability:
-    """Free starts of one day; a day outside the bookable days is refused."""
+    """Free starts of one day (none before `not_before`); a day outside the bookable days is refused."""
     if day < rules.today(now):
         raise InThePast(day.isoformat())
     if day not in rules.bookable_days(now):
         raise BeyondHorizon(day.isoformat())
-    (availability_of_day,) = await availability(session, machine, rules, now, [day])
+    (availability_of_day,) = await availability(session, machine, rules, now, [day], not_before=not_before)
     return availability_of_day
 
 

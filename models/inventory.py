@@ -225,6 +225,8 @@ class ImportReport:
     updates_unchanged: list[str] = field(default_factory=list)
     updates_not_in_file: list[str] = field(default_factory=list)
     kind_quotas_changed: list[str] = field(default_factory=list)  # the kinds whose limits changed
+    # Of those, the kinds a manager had set limits for in the app: the file's values replace them.
+    kind_quotas_set_in_app: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -282,6 +284,12 @@ class ImportReport:
                 sentences.append("Opening hours replaced.")
             if self.kind_quotas_changed:
                 sentences.append(f"Limits of the kinds changed: {', '.join(self.kind_quotas_changed)}.")
+            if self.kind_quotas_set_in_app:
+                sentences.append(
+                    "The file's limits replace those set in the app for: "
+                    + ", ".join(self.kind_quotas_set_in_app)
+                    + "."
+                )
             days = [
                 f"{len(items)} {verb}"
                 for items, verb in (
@@ -812,7 +820,10 @@ async def _apply_quotas(
     machines: Sequence[Machine],
     report: ImportReport,
 ) -> None:
-    """Set the limits the inventory gives: a machine's own, and every kind's (a kind left out has none)."""
+    """Set the limits the inventory gives: a machine's own, and every kind's (a kind left out has none).
+
+    A kind's limits set by a manager in the app are replaced when the file has a `quotas:` section
+    (the file wins, as for the machine fields it names); the report says which were."""
     for entry, machine in zip(entries, machines, strict=True):
         changed = entry.quotas is not None and await set_values(session, entry.quotas, machine_id=machine.id)
         if changed and entry.name in report.unchanged:
@@ -823,6 +834,12 @@ async def _apply_quotas(
             values = inventory.kind_quotas.get(kind, QuotaValues())
             if await set_values(session, values, kind=kind):
                 report.kind_quotas_changed.append(kind.value)
+        if report.kind_quotas_changed:
+            set_in_app = await session.scalars(
+                select(ManagerChange.details).where(ManagerChange.what == ChangeKind.KIND_LIMITS)
+            )
+            kinds = {details.get("kind") for details in set_in_app}
+            report.kind_quotas_set_in_app = [kind for kind in report.kind_quotas_changed if kind in kinds]
 
 
 def _unattended(machine: Machine, entry: MachineEntry) -> int:

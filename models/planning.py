@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import quotas
 from models.bookings import (
     MAX_BOOKING_SPAN,
     Booking,
@@ -171,7 +172,8 @@ async def free_machines(
 ) -> list[Machine]:
     """The machines (of one kind, if given) the member could book for [start, start + minutes):
     in service, trained on, and every booking rule met (length, time, opening hours, grid, downtime,
-    nobody there). Booking one still goes through `bookings.book`, which checks it all again."""
+    nobody there, the minimum notice). Booking one still goes through `bookings.book`, which checks
+    it all again."""
     end = start + timedelta(minutes=minutes)
     machines = await _machines(session, kind)
     usable = [m for m in machines if m.bookable]
@@ -191,8 +193,11 @@ async def free_machines(
         (end - timedelta(microseconds=1)).astimezone(rules.tz).date(),
     )
     calendar = await _calendar(session, [first_day, last_day], rules)
+    earliest = await quotas.earliest_starts(session, member, usable, now)  # their minimum notice
     free = []
     for machine in usable:
+        if start < earliest[machine.id]:
+            continue
         try:
             check_timing(machine, start, minutes, rules, now)
             check_opening(machine, start, minutes, calendar, downtimes[machine.id])

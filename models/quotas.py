@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, enum_type
 from models.errors import DomainError
 from models.machines import Machine, MachineKind
+from models.members import Member, require_manager
 
 # The largest value a limit may take (minutes: four weeks; bookings: a hundred).
 MAX_LIMIT_MINUTES = 28 * 24 * 60
@@ -269,6 +270,54 @@ async def set_values(
     return changed
 
 
+async def edit_kind_values(
+    session: AsyncSession, manager: Member, kind: MachineKind, sent: dict[str, int | None]
+) -> dict[str, int | None]:
+    """A manager sets some of a kind's limits (`sent`; null clears one, the others stay); return those
+    that changed. The inventory file's `quotas:` section, when it has one, sets them again at its
+    next import: the file wins, as it does for the machine fields it names."""
+    require_manager(manager)
+    if not set(sent) <= set(LIMIT_FIELDS):
+        raise BadQuota(", ".join(sorted(set(sent) - set(LIMIT_FIELDS))))
+    kept = (await values_of(session, kind=kind)).as_dict()
+    return await set_values(session, QuotaValues(**(kept | sent)), kind=kind)  # type: ignore[arg-type]
+
+
+async def earliest_starts(
+    session: AsyncSession, member: Member, machines: list[Machine], now: datetime
+) -> dict[int, datetime]:
+    """The first start the member may book on each machine: now, or now plus its minimum notice
+    (its own, else its kind's; managers are exempt). What the chat and the Mini App offer, so that a
+    start they show is not then refused as too short notice (one query for all the machines)."""
+    earliest = {machine.id: now for machine in machines}
+    if member.is_manager or not machines:
+        return earliest
+    rows = await session.scalars(
+        select(Quota).where(
+            Quota.notice_minutes.is_not(None),
+            Quota.machine_id.in_([m.id for m in machines])
+            | Quota.machine_kind.in_({m.kind for m in machines}),
+        )
+    )
+    own: dict[int, int] = {}
+    of_kind: dict[MachineKind, int] = {}
+    for row in rows:
+        assert row.notice_minutes is not None
+        if row.machine_id is not None:
+            own[row.machine_id] = row.notice_minutes
+        elif row.machine_kind is not None:
+            of_kind[row.machine_kind] = row.notice_minutes
+    for machine in machines:
+        if (notice := own.get(machine.id, of_kind.get(machine.kind))) is not None:
+            earliest[machine.id] = now + timedelta(minutes=notice)
+    return earliest
+
+
+def kind_target(kind: MachineKind) -> int:
+    """The kind's number in the record of changes (its place in MachineKind)."""
+    return list(MachineKind).index(kind)
+
+
 # --- The lab's days and weeks. ---
 
 
@@ -313,6 +362,9 @@ __all__ = [
     "WeeklyQuotaReached",
     "check_values",
     "day_window",
+    "earliest_starts",
+    "edit_kind_values",
+    "kind_target",
     "kind_values",
     "limits_for",
     "set_values",

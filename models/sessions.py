@@ -17,6 +17,7 @@ authorizes the member on its machine or kind (models/machines.authorize).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -279,6 +280,17 @@ class SessionCalledOff(Notice, kind="session_cancelled"):
     reason: str = ""
     automatic: bool = False
     minimum: int = 0
+
+
+class SessionCancelledForLack(Notice, kind="session_cancelled_for_lack"):
+    """To the fab managers: a session was cancelled automatically, short of its minimum."""
+
+    session_id: int
+    title: str
+    start: datetime
+    end: datetime
+    signed_up: int
+    minimum: int
 
 
 class SessionReminder(Notice, kind="session_reminder"):
@@ -936,10 +948,12 @@ async def cancel_below_minimum(
     now: datetime,
     limit: int = 200,
     after: tuple[datetime, int] | None = None,
+    manager_ids: Iterable[int] = (),
 ) -> MinimumChecked:
     """At each session's minimum deadline, cancel it if fewer than its minimum have a seat; its
-    participants are told. Each session is checked once (a conditional UPDATE claims it), and only
-    a session planned before its deadline: one planned later was planned knowing the numbers."""
+    participants and the fab managers are told. Each session is checked once (a conditional UPDATE
+    claims it), and only a session planned before its deadline: one planned later was planned
+    knowing the numbers."""
     query = (
         select(LabSession)
         .where(
@@ -961,11 +975,21 @@ async def cancel_below_minimum(
         if not await stamp_once(session, lab_session, "minimum_checked_at", now):
             continue  # another process checked it
         locked = await get_session(session, lab_session.id, lock=True)
-        if locked.cancelled or await seats_taken(session, locked.id) >= locked.minimum:
+        taken = await seats_taken(session, locked.id)
+        if locked.cancelled or taken >= locked.minimum:
             continue
         locked.cancelled_at, locked.cancelled_automatically = now, True
         await session.flush()
         await _tell_called_off(session, locked, now, automatic=True)
+        lack = SessionCancelledForLack(
+            session_id=locked.id,
+            title=locked.title,
+            start=locked.start_at,
+            end=locked.end_at,
+            signed_up=taken,
+            minimum=locked.minimum,
+        )
+        await outbox.notify_managers(session, manager_ids, lack, now)
         cancelled.append(locked)
     return MinimumChecked(read, cancelled)
 

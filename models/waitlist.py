@@ -101,7 +101,9 @@ async def join(
     """
     machine = await get_machine(session, machine_id)
     await check_bookable(session, member, machine, now=now)
-    availability = await day_availability(session, machine, day, rules, now)
+    # As the day's screen counted them: the starts within the member's notice are not theirs to book.
+    first = await earliest_start(session, member, machine, now)
+    availability = await day_availability(session, machine, day, rules, now, not_before=first)
     if availability.free_starts:
         raise SlotsAvailable(machine.name)
     if not availability.worth_waiting:

@@ -37,7 +37,7 @@ async def cancel_sessions_below_minimum(desk: Lab) -> int:
 
     async def step(session: AsyncSession, after: tuple[datetime, int] | None) -> sessions.MinimumChecked:
         return await sessions.cancel_below_minimum(
-            session, desk.settings.session_rules, desk.clock(), BATCH, after
+            session, desk.settings.session_rules, desk.clock(), BATCH, after, desk.settings.manager_ids
         )
 
     return await in_batches(desk, step, BATCH)

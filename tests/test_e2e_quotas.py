@@ -152,8 +152,8 @@ async def test_a_typed_slot_over_a_limit_says_what_was_read_and_a_start_within_t
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
     """1 h a day and 3 h of notice on the printers, Monday 07:00. « mardi 14h-16h »: what was read,
-    then the limit (the refusal came alone). « aujourd'hui 9h », or the 09:00 button: the notice and
-    the first possible slot at once (lengths were offered that Confirm then refused)."""
+    then the limit (the refusal came alone). « aujourd'hui 9h »: the notice and the first possible
+    slot at once (lengths were offered that Confirm then refused); the buttons start at 10:00."""
     await _on_the_printers(sessions, QuotaValues(max_minutes_per_day=60, notice_minutes=180))
     async with running_bot(test_settings(fake, database_url), Clock()):
         refused = await _typed_at_the_prusa_days(fake, "mardi 14h-16h")
@@ -174,10 +174,10 @@ async def test_a_typed_slot_over_a_limit_says_what_was_read_and_a_start_within_t
         )
         assert "lun. 4 mars 10:00" in [label for label, _ in typed.buttons()]
         await _to_the_prusa_days(fake)
-        await tap(fake, CAMILLE, "lun. 4 mars")
-        pressed = await tap(fake, CAMILLE, "09:00")
-        assert "Premier créneau possible : 10:00." in _spaced(pressed)
-        lengths = await tap(fake, CAMILLE, "lun. 4 mars 10:00")
+        starts = await tap(fake, CAMILLE, "lun. 4 mars")
+        # The buttons start past the notice: 09:00 is not offered (tests/test_notice_starts.py).
+        assert next(label for label, _ in starts.buttons()) == "10:00"
+        lengths = await tap(fake, CAMILLE, "10:00")
         assert "Pour combien de temps" in (lengths.text or "")
     async with sessions() as session:
         assert list(await session.scalars(select(Booking))) == []

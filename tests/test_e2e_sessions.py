@@ -165,6 +165,11 @@ async def test_under_its_minimum_a_session_is_cancelled_at_the_deadline_and_a_ma
             in plain(told)
         )
         await _message_to(fake, ALICE, "is cancelled", after=mark)
+        lack = await _message_to(fake, MANAGER, "annulée automatiquement", after=mark)
+        assert plain(lack).startswith(
+            "🚫 La séance « Repair café » (vendredi 8 mars, 18:00–20:00) a été annulée automatiquement :"
+            " 2 inscriptions pour un minimum de 3. Les participants ont été prévenus."
+        ), plain(lack)
 
         # The manager cancels the other one, after a confirmation (in French); Alice is told.
         await say(fake, MANAGER, "/sessions")

@@ -92,3 +92,27 @@ def test_the_migrated_record_of_changes_takes_every_kind_and_no_other(empty_data
     migrations.upgrade(empty_database_url)
     kinds = [kind.value for kind in ChangeKind]
     assert asyncio.run(_stored_kinds(empty_database_url, [*kinds, "spaceship"])) == kinds
+
+
+def test_the_kind_limits_change_comes_with_0024_and_goes_with_its_downgrade(empty_database_url: str) -> None:
+    config = migrations.alembic_config(empty_database_url)
+    command.upgrade(config, "0023")
+    assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == []
+    command.upgrade(config, "0024")
+    both = ["kind_limits", "machine"]
+    assert asyncio.run(_stored_kinds(empty_database_url, both)) == both
+    command.downgrade(config, "0023")  # the record of kind limits goes, the others stay
+    assert asyncio.run(_count_changes(empty_database_url)) == {"machine": 1}
+    assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == []
+    command.upgrade(config, "0024")
+    assert asyncio.run(_stored_kinds(empty_database_url, ["kind_limits"])) == ["kind_limits"]
+
+
+async def _count_changes(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT what, COUNT(*) FROM manager_changes GROUP BY what"))
+            return {what: count for what, count in rows}
+    finally:
+        await engine.dispose()

@@ -954,6 +954,64 @@ async def test_a_manager_sets_a_machines_limits_and_sees_its_kinds(browser: Any,
             )
 
 
+async def test_a_manager_sets_the_limits_of_all_3d_printers_and_each_printer_shows_them(
+    browser: Any, database_url: str
+) -> None:
+    async with opened_lab(database_url) as lab:
+        page = await managing(lab, browser, "machines", MANAGER)  # in French
+        box = page.locator('form.fd-kind-limits[data-kind="3d_printer"]')
+        await box.locator("summary").get_by_text("Limites pour toutes les imprimantes 3D").click()
+        assert "c'est le fichier qui l'emporte" in (await box.locator(".fd-hint").text_content() or "")
+        await box.locator('input[name="max_minutes_per_week"]').fill("8")
+        await box.locator('input[name="max_upcoming"]').fill("3")
+        await box.get_by_role("button", name="Enregistrer").click()
+        await box.locator(".fd-notice.fd-ok").get_by_text("Enregistré.").wait_for()
+        async with lab.sessions() as session:
+            assert await quotas.kind_values(session) == {
+                MachineKind.PRINTER_3D: QuotaValues(max_minutes_per_week=480, max_upcoming=3)
+            }
+            (change,) = await session.scalars(select(ManagerChange))
+            assert (change.what, change.details) == (
+                ChangeKind.KIND_LIMITS,
+                {"kind": "3d_printer", "max_minutes_per_week": 480, "max_upcoming": 3},
+            )
+        # The tab redraws: the printer shows its kind's values where it has none of its own.
+        prusa = page.locator("form.fd-card").filter(has=page.locator("h3", has_text="Prusa MK4"))
+        week = prusa.locator('input[name="max_minutes_per_week"]')
+        await page.wait_for_function(
+            """() => [...document.querySelectorAll('input[name="max_minutes_per_week"]')]
+            .some(e => e.placeholder === "Fixé pour son type : 8")"""
+        )
+        assert await week.get_attribute("placeholder") == "Fixé pour son type : 8"
+        box = page.locator('form.fd-kind-limits[data-kind="3d_printer"]')
+        assert await box.locator('input[name="max_upcoming"]').input_value() == "3"
+        await no_sideways_scroll(page)
+        await shot(page, "manager-kind-limits-fr")
+        # Over four weeks, the notice is refused with the sentence, in French; nothing changes.
+        await box.locator('input[name="notice_minutes"]').fill("50000")
+        await box.get_by_role("button", name="Enregistrer").click()
+        said = box.locator(".fd-notice.fd-error")
+        await said.wait_for()
+        assert (await said.text_content() or "").startswith("Chaque limite est un nombre entier")
+        await shot(page, "manager-kind-limits-refused-fr")
+        async with lab.sessions() as session:
+            assert await quotas.kind_values(session) == {
+                MachineKind.PRINTER_3D: QuotaValues(max_minutes_per_week=480, max_upcoming=3)
+            }
+
+
+async def test_the_week_offers_no_slot_within_the_machines_notice(browser: Any, database_url: str) -> None:
+    async with opened_lab(database_url) as lab:
+        async with lab.sessions.begin() as session:  # Monday 07:00: the Prusa is booked 27 h ahead
+            await quotas.set_values(session, QuotaValues(notice_minutes=27 * 60), machine_id=lab.prusa)
+        page, _free = await lab.tuesday_10(browser)  # the first start offered: Tuesday 10:00
+        assert await page.locator(cell(lab.prusa, "2030-03-05T09:30:00+01:00")).count() == 0
+        monday = '.cell.free[data-machine="{}"][data-start^="2030-03-04"]'
+        assert await page.locator(monday.format(lab.prusa)).count() == 0  # all of Monday within it
+        assert await page.locator(monday.format(lab.laser)).count() > 0  # no notice on the laser
+        await shot(page, "member-week-notice")
+
+
 async def test_a_member_cancelling_past_the_deadline_is_told_it_counts_as_a_no_show(
     browser: Any, database_url: str
 ) -> None:

@@ -113,6 +113,7 @@ async def add_ticket(
 
 WRITES = [
     ("manage/machine", {"id": 1, "name": "Hacked"}),
+    ("manage/kind_limits", {"kind": "3d_printer", "quotas": {"max_upcoming": 1}}),
     ("manage/downtime", {"machine": 1, "start": "2030-03-06T10:00", "end": "2030-03-06T12:00"}),
     ("manage/hours", {"weekday": 0, "intervals": []}),
     ("manage/closure", {"day": "2030-03-06", "reason": "x"}),

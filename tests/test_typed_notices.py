@@ -331,6 +331,10 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         "session_reminder",
         {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "minutes_left": 120},
     ),
+    (
+        "session_cancelled_for_lack",
+        {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "signed_up": 1, "minimum": 3},
+    ),
     ("waitlist_opened", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
     (
         "training_session_proposed",

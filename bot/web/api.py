@@ -46,9 +46,10 @@ INPUT_ERROR = N_("Please check what you typed.")
 class ApiError(Exception):
     """A request the API refuses: its status, a short code for the page, a sentence for people."""
 
-    def __init__(self, status: int, code: str, message: str = "") -> None:
+    def __init__(self, status: int, code: str, message: str = "", *, said: str | None = None) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
+        self.said = said  # a 400's sentence for people, translated, if not the generic one
 
 
 # Ids are SQL integers (32-bit): anything above cannot name a row.
@@ -206,7 +207,8 @@ class Endpoint(RequestHandler):  # type: ignore[misc]
         """Answer a refused request; a 400's (or a 413's: a text far too long) sentence is the generic
         one, in the caller's language."""
         if refused.status in (400, 413):
-            answer = {"error": refused.code, "message": texts.gettext(INPUT_ERROR), "detail": refused.message}
+            sentence = refused.said or texts.gettext(INPUT_ERROR)
+            answer = {"error": refused.code, "message": sentence, "detail": refused.message}
         else:
             answer = {"error": refused.code, "message": refused.message}
         self._send(refused.status, answer)

@@ -30,6 +30,10 @@ TEXTS: dict[str, str] = {
     "machine.deadline": N_("Cancellation deadline (minutes before the start)"),
     "machine.of_kind": N_("Set for its kind: {value}"),
     "machine.save": N_("Save"),
+    "kind_limits.hint": N_(
+        "They apply to each machine of the kind without its own limit. If the inventory file has a "
+        "quotas section, its next import sets them again: the file wins."
+    ),
     "machine.saved": N_("Saved."),
     "machine.unchanged": N_("Nothing to change."),
     "downtime.title": N_("Plan a downtime"),

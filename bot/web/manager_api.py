@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.core.i18n import N_
 from bot.features.keyboards import KIND_NAMES, SEVERITY_ICONS, SEVERITY_NAMES
 from bot.features.maintenance.tickets import EVENT_NAMES, STATUS_NAMES
+from bot.features.refusals import refusal_text
 from bot.web import manage_texts
 from bot.web.api import ApiError, Call, Endpoint
 from models import audit, authorizations, machines, maintenance, members, quotas, schedule
@@ -25,6 +27,15 @@ from models.machines import Authorization, Machine, MachineKind, MachineStatus
 from models.opening import MINUTES_PER_DAY, weekly_hours
 
 PAGE = 20  # members listed at a time
+# The title of a kind's limits box in the machines tab.
+KIND_LIMIT_TITLES = {
+    MachineKind.PRINTER_3D: N_("Limits for all 3D printers"),
+    MachineKind.LASER_CUTTER: N_("Limits for all laser cutters"),
+    MachineKind.CNC: N_("Limits for all CNC machines"),
+    MachineKind.PC: N_("Limits for all computers"),
+    MachineKind.ELECTRONICS_BENCH: N_("Limits for all electronics benches"),
+    MachineKind.OTHER: N_("Limits for all other equipment"),
+}
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -97,6 +108,10 @@ def _limits(call: Call) -> dict[str, int | None] | None:
     for name, limit in value.items():
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise _bad(f"quotas.{name}", "a whole number, or null for no limit")
+    try:
+        quotas.check_values(quotas.QuotaValues(**value))
+    except quotas.BadQuota as refused:  # out of range: said as the chat says it, and a 400
+        raise ApiError(400, "bad_quota", str(refused), said=refusal_text(call.texts, refused)) from None
     return value
 
 
@@ -164,7 +179,40 @@ class MachineList(ManagerEndpoint):
         return {
             "machines": [_machine_json(call, m, downtimes[m.id], limits[m.id]) for m in listed],
             "kinds": [{"value": kind.value, "label": call._(KIND_NAMES[kind])} for kind in MachineKind],
+            # The limits of each kind the lab has a machine of (or has limits for).
+            "kind_limits": [
+                _kind_limits_json(call, kind, kinds.get(kind, none))
+                for kind in MachineKind
+                if kind in kinds or any(m.kind is kind for m in listed)
+            ],
         }
+
+
+def _kind_limits_json(call: Call, kind: MachineKind, values: quotas.QuotaValues) -> dict[str, object]:
+    return {"kind": kind.value, "title": call._(KIND_LIMIT_TITLES[kind]), "quotas": values.as_dict()}
+
+
+class KindLimits(ManagerEndpoint):
+    """Set a machine kind's limits {kind, quotas: {max_minutes_per_day, ...: number or null}}: a field
+    left out stays, null is no limit. They apply to each machine of the kind without its own value.
+    The inventory file's `quotas:` section, when it has one, sets them again at its next import."""
+
+    async def change(self, call: Call) -> object:
+        sent_kind = call.body.get("kind")
+        kind = next((k for k in MachineKind if k.value == sent_kind), None)
+        if kind is None:
+            raise _bad("kind", ", ".join(k.value for k in MachineKind))
+        sent = _limits(call)
+        if sent is None:
+            raise _bad("quotas", "an object of " + ", ".join(quotas.LIMIT_FIELDS))
+        changed = await quotas.edit_kind_values(call.session, call.member, kind, sent)
+        if changed:
+            details = {"kind": kind.value} | changed
+            audit.record(
+                call.session, call.member, ChangeKind.KIND_LIMITS, quotas.kind_target(kind), details, call.now
+            )
+        values = await quotas.values_of(call.session, kind=kind)
+        return {"kind_limits": _kind_limits_json(call, kind, values), "changed": sorted(changed)}
 
 
 class MachineEdit(ManagerEndpoint):
@@ -565,6 +613,7 @@ ENDPOINTS: list[tuple[str, Any]] = [
     ("manage/texts", Texts),
     ("manage/machines", MachineList),
     ("manage/machine", MachineEdit),
+    ("manage/kind_limits", KindLimits),
     ("manage/downtime", DowntimePlan),
     ("manage/hours", Hours),
     ("manage/closure", ClosureAdd),

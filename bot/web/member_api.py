@@ -25,7 +25,7 @@ from bot.features.keyboards import KIND_ICONS, KIND_NAMES
 from bot.features.refusals import refusal_text
 from bot.web.api import ApiError, Call, Endpoint
 from bot.web.page_texts import PageTexts
-from models import booking_edits, bookings, machines, planning, waitlist
+from models import booking_edits, bookings, machines, planning, quotas, waitlist
 from models.bookings import Booking
 from models.errors import AlreadyCancelled, AlreadyStarted, NotFound, SlotTaken
 from models.machines import KIND_ORDER, Machine, MachineKind
@@ -147,6 +147,7 @@ class Week(Endpoint):
         if not first <= start <= last:
             raise ApiError(400, "bad_argument", f"start: from {first} to {last}")
         plan = await planning.week(call.session, call.member, start, rules, _kind(call))
+        earliest = await quotas.earliest_starts(call.session, call.member, plan.machines, call.now)
         kinds = [k for k in KIND_ORDER if any(m.kind is k for m in plan.machines)]
         grid = min((m.slot_minutes for m in plan.machines), default=30)
         return {
@@ -165,7 +166,10 @@ class Week(Endpoint):
                 {"day": d.isoformat(), "reason": reason}
                 for d, reason in sorted(plan.calendar.closures.items())
             ],
-            "machines": [_machine(m, plan.authorized) for m in plan.machines],
+            # Each machine's first start the member may book (its minimum notice; managers: now).
+            "machines": [
+                _machine(m, plan.authorized) | {"earliest": _iso(call, earliest[m.id])} for m in plan.machines
+            ],
             "busy": [
                 {
                     "machine": b.machine_id,

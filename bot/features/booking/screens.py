@@ -75,13 +75,21 @@ async def _day_screen(turn: Turn, machine: machines.Machine) -> Reply:
                 "Ask for one and a fab manager will get back to you."
             )
         return Reply(text=header + "\n\n" + why, markup=booking_keyboards.ask_training(turn.texts, machine))
-    days = await bookings.availability(turn.session, machine, turn.desk.rules, turn.now)
+    days = await bookings.availability(
+        turn.session, machine, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
+    )
     await typed_booking.remember_step(turn.session, turn.member, machine.id, None, turn.now)
     if not any(d.open for d in days):
         text = header + "\n\n" + _("The lab has no opening hours in the coming days.")
     else:
         text = header + "\n\n" + _("Which day?")
     return Reply(text=text, markup=booking_keyboards.days(turn.texts, machine, days))
+
+
+async def _earliest(turn: Turn, machine: machines.Machine) -> datetime:
+    """The first start offered to the member: none within the machine's minimum notice (managers are
+    exempt); Confirm still refuses one pressed from an older screen or forged."""
+    return await bookings.earliest_start(turn.session, turn.member, machine, turn.now)
 
 
 async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bool = True) -> Reply:
@@ -98,7 +106,7 @@ async def _passed(turn: Turn, machine: machines.Machine, day: date, *, start: bo
         and await machines.is_authorized(turn.session, turn.member, machine, now=turn.now)
     ):
         availability = await bookings.day_availability(
-            turn.session, machine, today, turn.desk.rules, turn.now
+            turn.session, machine, today, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
         )
         if availability.free_starts:
             reply = await _start_screen(turn, machine, availability)
@@ -119,7 +127,9 @@ async def choose_start(turn: Turn) -> Reply:
     if day < turn.desk.rules.today(turn.now):
         return await _passed(turn, machine, day, start=False)
     await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
-    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    availability = await bookings.day_availability(
+        turn.session, machine, day, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
+    )
     return await _start_screen(turn, machine, availability)
 
 
@@ -178,7 +188,9 @@ async def choose_start_in_hour(turn: Turn) -> Reply:
     if hour + timedelta(hours=1) - timedelta(minutes=machine.slot_minutes) < turn.now:
         return await _passed(turn, machine, day)
     await machines.check_bookable(turn.session, turn.member, machine, now=turn.now)
-    availability = await bookings.day_availability(turn.session, machine, day, turn.desk.rules, turn.now)
+    availability = await bookings.day_availability(
+        turn.session, machine, day, turn.desk.rules, turn.now, not_before=await _earliest(turn, machine)
+    )
     starts = [s for s in availability.free_starts if hour <= s < hour + timedelta(hours=1)]
     if not starts:
         return Reply(toast=_("That start time is no longer free. Pick another one."), alert=True)

@@ -16,6 +16,7 @@ from models.sessions import (
     SeatGiven,
     SessionAnnounced,
     SessionCalledOff,
+    SessionCancelledForLack,
     SessionReminder,
 )
 
@@ -49,6 +50,21 @@ def _session_called_off(texts: Texts, p: SessionCalledOff) -> Outgoing:
     elif p.reason:
         text += " " + _("Reason: {reason}").format(reason=p.reason)
     text += "\n\n" + _("Sorry for the change. Other sessions may interest you.")
+    return Outgoing(text, keyboards.to_sessions(texts))
+
+
+@renders(SessionCancelledForLack)
+def _session_cancelled_for_lack(texts: Texts, p: SessionCancelledForLack) -> Outgoing:
+    _ = texts.gettext
+    text = "🚫 " + _("The session « {title} » ({when}) was cancelled automatically:").format(
+        title=p.title, when=texts.when(p.start, p.end)
+    )
+    text += " " + texts.ngettext(
+        "{count} sign-up for a minimum of {minimum}.",
+        "{count} sign-ups for a minimum of {minimum}.",
+        p.signed_up,
+    ).format(count=p.signed_up, minimum=p.minimum)
+    text += " " + _("Participants have been told.")
     return Outgoing(text, keyboards.to_sessions(texts))
 
 

@@ -475,6 +475,7 @@
       return track;
     }
     var scale = CELL / week.grid_minutes;
+    var first = machine.earliest ? Math.max(now, Date.parse(machine.earliest)) : now;
     var slots = [];
     column.intervals.forEach(function (interval) {
       for (var s = interval[0]; s + machine.slot_minutes <= interval[1]; s += machine.slot_minutes) {
@@ -490,7 +491,8 @@
             until = b.end;
           }
         });
-        if (state === "free" && (from < now || from >= horizon)) state = "past";
+        // Within the machine's minimum notice, a slot cannot be booked yet: drawn as past.
+        if (state === "free" && (from < first || from >= horizon)) state = "past";
         slots.push({ minute: s, state: state, booking: booking, until: until, to: to });
       }
     });

@@ -67,10 +67,11 @@
     { key: "cancel_deadline_minutes", label: "machine.deadline" },
   ];
 
-  function limitInputs(machine) {
+  // `ofKind`: the kind's values, shown as placeholders (none for the kind's own box).
+  function limitInputs(values, ofKind) {
     return LIMITS.map(function (limit) {
-      var own = machine.quotas[limit.key];
-      var ofKind = machine.kind_quotas[limit.key];
+      var own = values[limit.key];
+      var kindValue = ofKind ? ofKind[limit.key] : null;
       var shown = function (value) { return String(limit.hours ? value / 60 : value); };
       var input = el("input", {
         type: "number",
@@ -79,7 +80,7 @@
         name: limit.key,
         value: own === null ? "" : shown(own),
       });
-      if (ofKind !== null) input.placeholder = t("machine.of_kind").replace("{value}", shown(ofKind));
+      if (kindValue !== null) input.placeholder = t("machine.of_kind").replace("{value}", shown(kindValue));
       return { limit: limit, input: input };
     });
   }
@@ -118,7 +119,7 @@
     var valid = monthsInput(machine.training_valid_months);
     var lapse = monthsInput(machine.training_lapse_months);
     var down = el("input", { type: "checkbox", checked: machine.out_of_service });
-    var limits = limitInputs(machine);
+    var limits = limitInputs(machine.quotas, machine.kind_quotas);
     var said = el("p", { class: "fd-notice" });
     var form = el("form", { class: "fd-card" }, [
       el("h3", { text: machine.name }),
@@ -134,13 +135,7 @@
       field(t("machine.training_valid"), valid),
       field(t("machine.training_lapse"), lapse),
       field(t("machine.out_of_service"), down),
-      el(
-        "fieldset",
-        { class: "fd-limits" },
-        [el("legend", { text: t("machine.limits") })].concat(
-          limits.map(function (entry) { return field(t(entry.limit.label), entry.input); })
-        )
-      ),
+      limitsFieldset(limits, t("machine.limits")),
       el("button", { type: "submit", text: t("machine.save") }),
       said,
     ]);
@@ -223,7 +218,47 @@
     };
   }
 
+  function limitsFieldset(limits, legend) {
+    return el(
+      "fieldset",
+      { class: "fd-limits" },
+      [el("legend", { text: legend })].concat(
+        limits.map(function (entry) { return field(t(entry.limit.label), entry.input); })
+      )
+    );
+  }
+
+  // A kind's limits: those of every machine of the kind without its own (the machines' placeholders).
+  function kindLimitsForm(entry, reload) {
+    var limits = limitInputs(entry.quotas, null);
+    var said = el("p", { class: "fd-notice" });
+    var set = LIMITS.some(function (limit) { return entry.quotas[limit.key] !== null; });
+    // Folded unless some are set: the machines come first on a phone.
+    var form = el("form", { class: "fd-card fd-kind-limits", "data-kind": entry.kind }, [
+      el("details", { open: set }, [
+        el("summary", { text: entry.title }),
+        el("p", { class: "fd-hint", text: t("kind_limits.hint") }),
+        limitsFieldset(limits, t("machine.limits")),
+        el("button", { type: "submit", text: t("machine.save") }),
+        said,
+      ]),
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      call("manage/kind_limits", { kind: entry.kind, quotas: limitValues(limits) }).then(function (answer) {
+        var changed = answer.status === 200 && answer.data.changed.length > 0;
+        notice(said, answer, changed ? t("machine.saved") : t("machine.unchanged"));
+        // The machines' placeholders show the kind's values: redraw them a moment later.
+        if (changed) setTimeout(reload, 1500);
+      });
+    });
+    return form;
+  }
+
   var renderMachines = loaded("manage/machines", function (container, data, reload) {
+    (data.kind_limits || []).forEach(function (entry) {
+      container.appendChild(kindLimitsForm(entry, reload));
+    });
     data.machines.forEach(function (machine) {
       container.appendChild(machineForm(machine, data.kinds, reload));
     });
