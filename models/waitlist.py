@@ -9,7 +9,7 @@ waiting for it are told too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Date, ForeignKey, Index, select, text
@@ -171,19 +171,33 @@ async def slot_freed(
             continue
         if not await is_authorized(session, entry.member, machine, now=now):
             continue  # their training lapsed or was withdrawn meanwhile: the slot goes to one who can book
-        if start < await earliest_start(session, entry.member, machine, now):
-            continue  # within the machine's notice: Book it would refuse them (managers are exempt)
+        offered = _past_notice(machine, start, end, await earliest_start(session, entry.member, machine, now))
+        if offered is None:
+            continue  # all within the machine's notice: Book it would refuse them (managers are exempt)
         entry.notified_at = now
         freed = WaitlistFreed(
             machine=machine.name,
             machine_id=machine.id,
-            start=start,
+            start=offered,
             end=end,
-            minutes=int((end - start).total_seconds() // 60),
+            minutes=int((end - offered).total_seconds() // 60),
         )
         notify_member(session, entry.member, freed, now)
         told += 1
     return told
+
+
+def _past_notice(machine: Machine, start: datetime, end: datetime, earliest: datetime) -> datetime | None:
+    """The first start of the freed [start, end) on the machine's grid at or past `earliest` (the
+    member's notice), with at least one slot before `end`; None: all of it is within the notice.
+    An unattended run must start in the opening hours: its freed span is offered whole or not at all."""
+    if start >= earliest:
+        return start
+    if machine.unattended:
+        return None
+    step = timedelta(minutes=machine.slot_minutes)
+    offered = start + step * -((start - earliest) // step)  # rounded up to the grid
+    return offered if offered + step <= end else None
 
 
 async def machine_back(session: AsyncSession, machine: Machine, now: datetime, tz: ZoneInfo | None) -> int:

@@ -312,10 +312,38 @@ async def test_a_slot_freed_within_the_notice_is_offered_only_to_who_may_still_b
     for member in (alice, manager):
         await waitlist.join(session, member, prusa.id, tuesday, RULES, NOW)
     offered = select(OutboxMessage.member_id).where(OutboxMessage.kind == WaitlistFreed.kind)
-    # « I can't come » at 9:30 for 10:00–11:00: within the hour's notice, only the manager may book it.
-    at_half_past_nine = paris(5, 9, 30)
-    told = await waitlist.slot_freed(session, prusa, paris(5, 10), paris(5, 11), at_half_past_nine, PARIS)
+    # « I can't come » at 9:45 for 10:00–11:00: no half hour of it past the hour's notice, only the
+    # manager may book it (at 9:30, 10:30–11:00 would be offered: the test below).
+    at_a_quarter_to_ten = paris(5, 9, 45)
+    told = await waitlist.slot_freed(session, prusa, paris(5, 10), paris(5, 11), at_a_quarter_to_ten, PARIS)
     assert told == 1 and list(await session.scalars(offered)) == [manager.id]
     # Freed two hours ahead: offered to both.
-    later = await waitlist.slot_freed(session, prusa, paris(5, 12), paris(5, 13), at_half_past_nine, PARIS)
+    later = await waitlist.slot_freed(session, prusa, paris(5, 12), paris(5, 13), at_a_quarter_to_ten, PARIS)
     assert later == 2
+
+
+async def test_a_slot_freed_partly_within_the_notice_offers_its_part_past_the_notice(
+    session: AsyncSession,
+) -> None:
+    """10:00–13:00 freed at 9:30 with an hour's notice: the member waiting is offered 10:30–13:00
+    (what Book it accepts), not skipped as if none of it could be booked."""
+    await open_every_day(session)
+    prusa = await make_machine(session, "Prusa MK4")
+    await quotas.set_values(session, QuotaValues(notice_minutes=60), machine_id=prusa.id)
+    tuesday = date(2030, 3, 5)
+    await fill_day(session, prusa, tuesday)
+    alice = await make_member(session)
+    await waitlist.join(session, alice, prusa.id, tuesday, RULES, NOW)
+    now = paris(5, 9, 30)
+    for freed in await session.scalars(
+        select(Booking).where(Booking.start_at < paris(5, 13), Booking.end_at > paris(5, 10))
+    ):
+        freed.status = BookingStatus.CANCELLED
+    told = await waitlist.slot_freed(session, prusa, paris(5, 10), paris(5, 13), now, PARIS)
+    assert told == 1
+    offer = select(OutboxMessage.payload).where(OutboxMessage.kind == WaitlistFreed.kind)
+    payload = await session.scalar(offer)
+    assert payload is not None
+    assert (payload["start"], payload["minutes"]) == (paris(5, 10, 30).isoformat(), 150)
+    # Book it, as the offer's button presses it, is accepted.
+    await bookings.book(session, alice, prusa.id, paris(5, 10, 30), payload["minutes"], RULES, now)
