@@ -130,3 +130,30 @@ async def test_under_telegrams_limits_a_rush_of_bulk_messages_gets_no_429_and_pr
         assert refused == [], refused[:3]
         delivered = [c for c in fake.calls_of("sendMessage") if c.status == 200 and c.chat_id != presser.id]
         assert len(delivered) == 40
+
+
+async def test_messages_bunched_up_on_their_way_never_make_more_than_thirty_in_a_second() -> None:
+    """The pacer spaces sends 1/29 s apart, but a busy loop or the network delays some more than
+    others, so they may arrive bunched up (a 429 from Telegram's one-second window): each message
+    also waits for the one thirty sends before it to have come back a second ago."""
+    import random
+
+    rng = random.Random(20261204)
+    limiter = LanedRateLimiter(messages_per_second=29)
+    loop = asyncio.get_running_loop()
+    arrivals: list[float] = []
+
+    async def delayed(**_kwargs: Any) -> bool:
+        await asyncio.sleep(rng.choice([0.0, 0.0, 0.09]))  # on its way: some late, most not
+        arrivals.append(loop.time())
+        return True
+
+    await asyncio.gather(
+        *(
+            limiter.process_request(delayed, (), {}, "sendMessage", {"chat_id": 40_000 + i}, None)
+            for i in range(75)
+        )
+    )
+    arrivals.sort()
+    busiest = max(sum(1 for t in arrivals if first <= t < first + 1.0) for first in arrivals)
+    assert busiest <= 30, busiest

@@ -25,8 +25,10 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -103,12 +105,32 @@ class Pacer:
                 self._changed.notify_all()
 
 
+WINDOW_S = 1.0  # Telegram counts a bot's messages over a second
+
+
+@dataclass
+class _Sent:
+    """One message through the bot-wide window: when its request came back."""
+
+    done_at: float = 0.0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def finish(self, at: float) -> None:
+        self.done_at = at
+        self.done.set()
+
+
 class LanedRateLimiter(BaseRateLimiter[int]):
     """PTB's rate-limiter extension point, with the two lanes of this module's docstring."""
 
     def __init__(self, messages_per_second: float | None = 29, max_retries: int = 2) -> None:
         """`messages_per_second=None` lifts every limit (tests and benchmarks against a fake Telegram)."""
         self.pacer = Pacer(messages_per_second) if messages_per_second is not None else None
+        # The pacer spaces the sends, but a busy loop or the network may bunch them up on arrival: a
+        # message also waits until the one `window` messages before it came back a second ago, so
+        # Telegram never sees more than `window` in a second (30 at 29 a second).
+        window = int(messages_per_second) + 1 if messages_per_second is not None else 1
+        self._recent: deque[_Sent] = deque(maxlen=window)
         self.max_retries = max_retries
         self._chat_next: dict[int | str, float] = {}  # when each chat may get its next message
         self._resume = asyncio.Event()
@@ -143,6 +165,18 @@ class LanedRateLimiter(BaseRateLimiter[int]):
         if at > now:
             await asyncio.sleep(at - now)
 
+    async def _window_turn(self) -> _Sent:
+        """Wait until the message `window` sends ago came back at least a second ago."""
+        earlier = self._recent[0] if len(self._recent) == self._recent.maxlen else None
+        sent = _Sent()
+        self._recent.append(sent)  # before any wait: the window keeps the order of the pacer's slots
+        if earlier is not None:
+            await earlier.done.wait()
+            wait = earlier.done_at + WINDOW_S - asyncio.get_running_loop().time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return sent
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
@@ -159,12 +193,18 @@ class LanedRateLimiter(BaseRateLimiter[int]):
         message = self.pacer is not None and counts_as_message(endpoint) and isinstance(chat_id, int | str)
         lane = _LANE.get()
         for attempt in range(max_retries + 1):
+            sent: _Sent | None = None
             if message and self.pacer is not None:
                 await self._chat_turn(chat_id)  # type: ignore[arg-type]
                 await self.pacer.take(lane)
+                sent = await self._window_turn()
             await self._resume.wait()
             try:
-                answer = await callback(*args, **kwargs)
+                try:
+                    answer = await callback(*args, **kwargs)
+                finally:
+                    if sent is not None:
+                        sent.finish(asyncio.get_running_loop().time())
                 if message:
                     self._sent(chat_id)  # type: ignore[arg-type]
                 return answer
