@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from telegram import Bot, CallbackQuery, Update, User
+from telegram import CallbackQuery, Update, User
 
 from bot.core import context as context_module
 from bot.core.context import toast_in_chat
@@ -171,4 +171,3 @@ async def test_under_a_rush_a_waiting_press_is_answered_before_the_press_ahead_o
         assert len(answers) == 2, [c.params for c in answers]
         assert answered_lea.time > answered_ines.time
         assert app.bot_data["fabdesk"].presses.early_answers == 2
-    assert isinstance(app.bot, Bot)
