@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SqliteDriver = Literal["inline", "aiosqlite"]
 
 
-def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, immediate: bool = True, sqlite_driver: SqliteDriver = "inline", **kwargs: Any
+) -> AsyncEngine:
     """Create the async engine for a database URL, with fabdesk's SQLite settings. (`immediate=False`:
-    SQLite transactions take no write lock at BEGIN, for a reader such as the backup.)"""
+    SQLite transactions take no write lock at BEGIN, for a reader such as the backup.)
+
+    `sqlite_driver`: "inline" runs SQLite's statements on the event loop (models/sqlite_inline.py:
+    no thread hop, lock waits are asyncio sleeps); "aiosqlite" runs each on aiosqlite's thread, where
+    SQLite's own busy handler waits for a lock."""
     # A database error's message (logged with its traceback) names no parameter: no member's name,
     # no calendar token.
     kwargs.setdefault("hide_parameters", True)
@@ -29,6 +37,14 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    inline = sqlite_driver == "inline"
+    if inline:
+        registry.register("sqlite.fabdesk_inline", "models.sqlite_inline", "SQLiteDialect_inline")
+        url = make_url(url).set(drivername="sqlite+fabdesk_inline").render_as_string(hide_password=False)
+        connect_args = {"busy_wait_s": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs.get("connect_args", {})}
+        kwargs["connect_args"] = connect_args
+    # Inline, SQLite never waits for a lock itself (it would block the loop): the driver does, asleep.
+    busy_timeout_ms = 0 if inline else SQLITE_BUSY_TIMEOUT_MS
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -37,7 +53,7 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
@@ -45,7 +61,8 @@ def create_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> AsyncEn
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at BEGIN: two transactions can never both read "free"
-        # and then both insert. Readers are not blocked (WAL); writers queue on busy_timeout.
+        # and then both insert. Readers are not blocked (WAL); writers queue on busy_timeout
+        # (aiosqlite) or on the inline driver's asyncio sleeps.
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

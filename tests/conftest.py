@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -28,6 +29,8 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 PG_URL = os.environ.get("FABDESK_TEST_DATABASE_URL")
+# The SQLite driver of the tests' engines (the app's reads FABDESK_SQLITE_DRIVER itself).
+SQLITE_DRIVER: Any = os.environ.get("FABDESK_SQLITE_DRIVER", "inline")
 
 
 @pytest.fixture(autouse=True)
@@ -146,7 +149,7 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sqlite_driver=SQLITE_DRIVER)
     yield engine
     await engine.dispose()
 

@@ -135,7 +135,9 @@ def build_application(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow, engine: AsyncEngine | None = None
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot: database, handlers, jobs. Nothing is started."""
-    engine = engine or create_engine(settings.database_url, **pool_for(settings))
+    engine = engine or create_engine(
+        settings.database_url, sqlite_driver=settings.sqlite_driver, **pool_for(settings)
+    )
     desk = FabDesk(
         settings=settings,
         engine=engine,

@@ -255,7 +255,7 @@ def cmd_import(settings: Settings, path: Path) -> int:
     upgrade_database(settings)
 
     async def apply() -> str:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
         try:
             async with session_factory(engine).begin() as session:
                 report = await import_inventory(session, inventory)
@@ -292,7 +292,7 @@ def cmd_backup(settings: Settings, path: Path | None) -> int:
         raise database_problem(settings, exc) or SettingsError(str(exc)) from None
 
     async def backup() -> str:
-        engine = create_engine(settings.database_url, immediate=False)
+        engine = create_engine(settings.database_url, immediate=False, sqlite_driver=settings.sqlite_driver)
         try:
             await check_connection(engine)
             summary = await write_backup(engine, path, now)
@@ -328,7 +328,7 @@ def cmd_restore(settings: Settings, path: Path) -> int:
     head = ScriptDirectory.from_config(migrations.alembic_config(settings.database_url)).get_current_head()
 
     async def restore() -> str:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
         try:
             summary = await restore_backup(engine, path, head or "")
         finally:
@@ -358,7 +358,7 @@ def cmd_qr(settings: Settings, path: Path) -> int:
         username = settings.bot_username or await _bot_username(settings)
         if username is None:
             return [], None
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, sqlite_driver=settings.sqlite_driver)
         try:
             async with session_factory(engine)() as session:
                 return await list_machines(session), username

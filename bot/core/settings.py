@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # How the bot talks HTTP to Telegram: aiohttp (bot/core/transport.py, about a third of the CPU per
     # call), or httpx, python-telegram-bot's own.
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # How SQLite's statements run: inline on the event loop (models/sqlite_inline.py: no thread hop, a
+    # lock held by another process is waited for asleep), or each on aiosqlite's thread.
+    sqlite_driver: Literal["inline", "aiosqlite"] = "inline"
     # The event loop `fabdesk run` runs on: uvloop's when it is installed (auto), or Python's own.
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
