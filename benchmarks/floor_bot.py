@@ -1,6 +1,6 @@
 """The least a correct button bot on fabdesk's stack does per press: the stack's own ceiling.
 
-    floor_bot.py TOKEN BASE_URL [--database URL]
+    floor_bot.py TOKEN BASE_URL [--database URL] [--sqlite-driver inline|aiosqlite]
 
 A text message is answered with one button; each press of it is answered (answerCallbackQuery, so the
 member's app stops its spinner) and the screen is edited, as every fabdesk button press is. With
@@ -37,9 +37,13 @@ def main() -> None:
     parser.add_argument(
         "--transport", choices=["httpx", "aiohttp"], default="httpx", help="PTB's own, or fabdesk's"
     )
+    parser.add_argument(
+        "--sqlite-driver", choices=["inline", "aiosqlite"], default="inline", help="as FABDESK_SQLITE_DRIVER"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    sessions = session_factory(create_engine(args.database)) if args.database else None
+    engine = create_engine(args.database, sqlite_driver=args.sqlite_driver) if args.database else None
+    sessions = session_factory(engine) if engine is not None else None
 
     async def name_of(telegram_id: int) -> str:
         if sessions is None:

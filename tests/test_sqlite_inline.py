@@ -156,3 +156,20 @@ async def test_the_setting_picks_the_driver(fake: FakeBotApi, database_url: str)
             assert (busy_timeout == 0) is (driver == "inline")
         finally:
             await engine.dispose()
+
+
+async def test_a_stale_reader_that_writes_fails_at_once(database_url: str, holder: LockHolder) -> None:
+    """A deferred transaction that read before another process committed cannot write: SQLite says
+    SQLITE_BUSY_SNAPSHOT, and no wait can help, so it is raised at once (the bound here is a minute)."""
+    reader = create_engine(database_url, immediate=False, connect_args={"busy_wait_s": 60})
+    try:
+        async with reader.connect() as connection:
+            await connection.begin()
+            assert (await connection.execute(text("SELECT count(*) FROM hop"))).scalar() == 0
+            await holder.release()  # the other process commits its row: this snapshot is stale
+            with pytest.raises(OperationalError) as raised:
+                await asyncio.wait_for(connection.execute(text("INSERT INTO hop VALUES ('stale')")), 30)
+            assert getattr(raised.value.orig, "sqlite_errorcode", None) == 517  # SQLITE_BUSY_SNAPSHOT
+            await connection.rollback()
+    finally:
+        await reader.dispose()
