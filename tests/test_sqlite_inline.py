@@ -98,9 +98,18 @@ async def ticks_while(waiting: asyncio.Task[Any]) -> int:
     return ticks
 
 
+@pytest.fixture
+async def inline(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The bot's engine, on the inline driver whatever FABDESK_SQLITE_DRIVER the tests run with."""
+    engine = create_engine(database_url, sqlite_driver="inline")
+    yield engine
+    await engine.dispose()
+
+
 async def test_the_loop_keeps_running_while_another_process_holds_the_write_lock(
-    engine: AsyncEngine, holder: LockHolder
+    inline: AsyncEngine, holder: LockHolder
 ) -> None:
+    engine = inline
     assert engine.dialect.driver == "fabdesk_inline"
     writing = asyncio.create_task(write(engine, "bot"))
     ticks = await asyncio.wait_for(ticks_while(writing), 60)
@@ -117,7 +126,7 @@ async def test_the_loop_keeps_running_while_another_process_holds_the_write_lock
 
 
 async def test_readers_do_not_wait_for_the_write_lock(database_url: str, holder: LockHolder) -> None:
-    reader = create_engine(database_url, immediate=False)
+    reader = create_engine(database_url, immediate=False, sqlite_driver="inline")
     try:
         async with reader.begin() as connection:
             # The other process's row is not committed yet: a reader sees the table as it was.
@@ -127,9 +136,9 @@ async def test_readers_do_not_wait_for_the_write_lock(database_url: str, holder:
 
 
 async def test_a_write_gives_up_with_database_is_locked_after_its_bound(
-    database_url: str, holder: LockHolder
+    engine: AsyncEngine, database_url: str, holder: LockHolder
 ) -> None:
-    impatient = create_engine(database_url, connect_args={"busy_wait_s": 0.3})
+    impatient = create_engine(database_url, sqlite_driver="inline", connect_args={"busy_wait_s": 0.3})
     try:
         writing = asyncio.create_task(write(impatient, "bot"))
         ticks = await asyncio.wait_for(ticks_while(writing), 60)
@@ -139,7 +148,7 @@ async def test_a_write_gives_up_with_database_is_locked_after_its_bound(
     finally:
         await impatient.dispose()
     await holder.release()
-    async with create_engine(database_url).connect() as connection:
+    async with engine.connect() as connection:
         rows = (await connection.execute(text("SELECT who FROM hop"))).scalars().all()
     assert rows == ["other process"]
 
@@ -161,7 +170,9 @@ async def test_the_setting_picks_the_driver(fake: FakeBotApi, database_url: str)
 async def test_a_stale_reader_that_writes_fails_at_once(database_url: str, holder: LockHolder) -> None:
     """A deferred transaction that read before another process committed cannot write: SQLite says
     SQLITE_BUSY_SNAPSHOT, and no wait can help, so it is raised at once (the bound here is a minute)."""
-    reader = create_engine(database_url, immediate=False, connect_args={"busy_wait_s": 60})
+    reader = create_engine(
+        database_url, immediate=False, sqlite_driver="inline", connect_args={"busy_wait_s": 60}
+    )
     try:
         async with reader.connect() as connection:
             await connection.begin()
