@@ -1,16 +1,19 @@
 """A bare python-telegram-bot echo bot: the framework's own limit, for the benchmark's baseline.
 
 Usage: echo_bot.py TOKEN BASE_URL [--concurrent-updates N] [--rate-limiter] [--transport httpx|aiohttp]
+       [--loop asyncio|uvloop]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
+from bot.core.cli import new_event_loop
 from bot.core.transport import build_request
 
 
@@ -28,8 +31,12 @@ def main() -> None:
     parser.add_argument(
         "--transport", choices=["httpx", "aiohttp"], default="httpx", help="PTB's own, or fabdesk's"
     )
+    parser.add_argument(
+        "--loop", choices=["asyncio", "uvloop"], default="asyncio", help="the event loop (fabdesk: uvloop)"
+    )
     parser.add_argument("--rate-limiter", action="store_true", help="use AIORateLimiter as fabdesk does")
     args = parser.parse_args()
+    asyncio.set_event_loop(new_event_loop(args.loop))  # run_polling takes it
     logging.basicConfig(level=logging.WARNING)
     builder = (
         Application.builder()

@@ -1,6 +1,7 @@
 """The least a correct button bot on fabdesk's stack does per press: the stack's own ceiling.
 
-    floor_bot.py TOKEN BASE_URL [--database URL] [--sqlite-driver inline|aiosqlite]
+    floor_bot.py TOKEN BASE_URL [--database URL] [--transport httpx|aiohttp] [--loop asyncio|uvloop]
+                 [--sqlite-driver inline|aiosqlite]
 
 A text message is answered with one button; each press of it is answered (answerCallbackQuery, so the
 member's app stops its spinner) and the screen is edited, as every fabdesk button press is. With
@@ -13,12 +14,14 @@ Diagnosis only, for the benchmark: how far below the echo bot any bot built this
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
 from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.core.cli import new_event_loop
 from bot.core.transport import build_request
 from models.db import create_engine, session_factory
 from models.members import Member
@@ -38,9 +41,13 @@ def main() -> None:
         "--transport", choices=["httpx", "aiohttp"], default="httpx", help="PTB's own, or fabdesk's"
     )
     parser.add_argument(
+        "--loop", choices=["asyncio", "uvloop"], default="asyncio", help="the event loop (fabdesk: uvloop)"
+    )
+    parser.add_argument(
         "--sqlite-driver", choices=["inline", "aiosqlite"], default="inline", help="as FABDESK_SQLITE_DRIVER"
     )
     args = parser.parse_args()
+    asyncio.set_event_loop(new_event_loop(args.loop))  # run_polling takes it
     logging.basicConfig(level=logging.WARNING)
     engine = create_engine(args.database, sqlite_driver=args.sqlite_driver) if args.database else None
     sessions = session_factory(engine) if engine is not None else None
