@@ -18,6 +18,7 @@ class Downtime(Base):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="end_after_start"),
         Index("ix_downtimes_machine_start", "machine_id", "start_at"),
+        Index("ix_downtimes_session", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +29,8 @@ class Downtime(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    # The session that reserves the machine for its time (its title is the reason); None: maintenance.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
 
 
 async def downtimes_between(
@@ -53,6 +56,25 @@ async def first_downtime_over(
         select(Downtime.id)
         .where(
             Downtime.machine_id == machine_id,
+            Downtime.cancelled_at.is_(None),
+            Downtime.start_at < end,
+            Downtime.end_at > start,
+        )
+        .order_by(Downtime.start_at, Downtime.id)
+        .limit(1)
+    )
+    return found
+
+
+async def reservation_over(
+    session: AsyncSession, machine_id: int, start: datetime, end: datetime
+) -> Downtime | None:
+    """The earliest window a session reserves the machine for overlapping [start, end), if any."""
+    found: Downtime | None = await session.scalar(
+        select(Downtime)
+        .where(
+            Downtime.machine_id == machine_id,
+            Downtime.session_id.is_not(None),
             Downtime.cancelled_at.is_(None),
             Downtime.start_at < end,
             Downtime.end_at > start,
