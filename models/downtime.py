@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Select, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+
+T = TypeVar("T")
 
 
 class Downtime(Base):
@@ -52,9 +55,14 @@ async def first_downtime_over(
     session: AsyncSession, machine_id: int, start: datetime, end: datetime
 ) -> int | None:
     """The id of the earliest planned downtime of the machine overlapping [start, end), if any."""
-    found: int | None = await session.scalar(
-        select(Downtime.id)
-        .where(
+    found: int | None = await session.scalar(_over(select(Downtime.id), machine_id, start, end))
+    return found
+
+
+def _over(query: Select[tuple[T]], machine_id: int, start: datetime, end: datetime) -> Select[tuple[T]]:
+    """The query narrowed to the machine's windows standing over [start, end), the earliest first."""
+    return (
+        query.where(
             Downtime.machine_id == machine_id,
             Downtime.cancelled_at.is_(None),
             Downtime.start_at < end,
@@ -63,23 +71,12 @@ async def first_downtime_over(
         .order_by(Downtime.start_at, Downtime.id)
         .limit(1)
     )
-    return found
 
 
 async def reservation_over(
     session: AsyncSession, machine_id: int, start: datetime, end: datetime
 ) -> Downtime | None:
     """The earliest window a session reserves the machine for overlapping [start, end), if any."""
-    found: Downtime | None = await session.scalar(
-        select(Downtime)
-        .where(
-            Downtime.machine_id == machine_id,
-            Downtime.session_id.is_not(None),
-            Downtime.cancelled_at.is_(None),
-            Downtime.start_at < end,
-            Downtime.end_at > start,
-        )
-        .order_by(Downtime.start_at, Downtime.id)
-        .limit(1)
-    )
+    query = select(Downtime).where(Downtime.session_id.is_not(None))
+    found: Downtime | None = await session.scalar(_over(query, machine_id, start, end))
     return found

@@ -203,16 +203,12 @@ def numbers(
     return InlineKeyboardMarkup(keyboard)
 
 
-def _mark(chosen: bool) -> str:
-    return "✅" if chosen else "⬜"
-
-
 def reserve(texts: Texts, machines: Sequence[Machine], chosen: Sequence[int]) -> InlineKeyboardMarkup:
     """A toggle a machine (✅ reserved for the session, ⬜ not), then go on."""
     keyboard = [
         [
             button(
-                clip_label(machine_title(m), icon="✅" if m.id in chosen else "⬜"),
+                clip_label(m.name, icon="✅" if m.id in chosen else "⬜", limit=40),
                 routes.ReserveToggled(m.id),
             )
         ]

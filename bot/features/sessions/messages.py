@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, acts, renders
 from bot.features import keyboards as shared
+from bot.features.maintenance.messages import booking_in_window
 from bot.features.my_bookings import routes as my_bookings
 from bot.features.sessions import keyboards
 from models.maintenance.notices import SessionReservationFreed, SessionReserves
@@ -42,19 +43,14 @@ def _seat_given(texts: Texts, p: SeatGiven) -> Outgoing:
 def _session_reserves(texts: Texts, p: SessionReserves) -> Outgoing:
     """As a planned downtime warns (bot/features/maintenance/messages.py), naming the session."""
     _ = texts.gettext
-    lines = [
-        "🔒 "
-        + _("{machine} is reserved for the session « {title} »: {window}.").format(
-            machine=p.machine, title=p.title, window=texts.span(p.window_start, p.window_end)
-        ),
-        "",
-        _("Your booking: {machine}, {when}.").format(machine=p.machine, when=texts.span(p.start, p.end)),
-        _(
-            "It is not cancelled, but the machine cannot be used during the session: cancel it, "
-            "or book another time. If the session is cancelled, I will tell you."
-        ),
-    ]
-    return Outgoing("\n".join(lines), shared.booking_in_downtime(texts, p.booking_id, p.machine_id))
+    head = "🔒 " + _("{machine} is reserved for the session « {title} »: {window}.").format(
+        machine=p.machine, title=p.title, window=texts.span(p.window_start, p.window_end)
+    )
+    kept = _(
+        "It is not cancelled, but the machine cannot be used during the session: cancel it, "
+        "or book another time. If the session is cancelled, I will tell you."
+    )
+    return booking_in_window(texts, [head], p, kept)
 
 
 @renders(SessionReservationFreed)
