@@ -3,10 +3,11 @@ its buttons, /mytrainings, the booking refused after, and withdrawing an authori
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
 from bot.core.jobs import warn_lapsing_trainings
 from bot.features.sessions.routes import SignUpPressed
@@ -16,7 +17,7 @@ from models.machines import Authorization, Machine, add_months
 from models.members import Member
 from models.sessions import SessionKind, SignUp, SignUpStatus
 from tests.factories import NOW
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import (
     ALICE,
     BOB,
@@ -197,6 +198,13 @@ async def _bob_signups(sessions: async_sessionmaker[AsyncSession]) -> list[tuple
         return [(session_id, status) for session_id, status in rows]
 
 
+async def _warned(fake: FakeBotApi, app: Application, clock: Clock, at: datetime) -> ApiCall:  # type: ignore[type-arg]
+    """The trainings job run at `at` warns Bob once: his warning."""
+    clock.now = at
+    assert await warn_lapsing_trainings(job_context(app)) == 1
+    return await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
+
+
 async def test_the_warning_signs_up_to_the_next_training_session_in_one_tap(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
@@ -207,9 +215,7 @@ async def test_the_warning_signs_up_to_the_next_training_session_in_one_tap(
         await _bob_trained_on_the_laser(sessions)
         planned = await _training_session(sessions, seats=4)
 
-        clock.now = EXPIRY - timedelta(days=30)
-        assert await warn_lapsing_trainings(job_context(app)) == 1
-        warning = await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
+        warning = await _warned(fake, app, clock, EXPIRY - timedelta(days=30))
         text = (warning.text or "").replace("\xa0", " ")
         assert (
             "Prochaine séance de formation : « Formation laser », samedi 22 février, 07:00–09:00. "
@@ -242,9 +248,7 @@ async def test_a_full_session_puts_them_on_its_waitlist_and_a_cancelled_one_is_r
         await _bob_trained_on_the_laser(sessions)
         planned = await _training_session(sessions, seats=1, taken_by=ALICE, days=3)
 
-        clock.now = EXPIRY - timedelta(days=7)  # the 7-day warning offers it too
-        assert await warn_lapsing_trainings(job_context(app)) == 1
-        warning = await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
+        warning = await _warned(fake, app, clock, EXPIRY - timedelta(days=7))  # the 7-day one too
         stale = warning.buttons()[0][1]
         waiting = await tap(fake, BOB_FR, "M'inscrire à cette séance")
         assert "La séance est complète\u00a0: vous êtes sur la liste d'attente." in (waiting.text or "")
