@@ -4,11 +4,17 @@ naming the session), another member cannot book the printer then, and is told wh
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import sessions as lab_sessions
+from models.machines import Machine
+from models.sessions import SessionKind
+from tests.factories import NOW, make_member, paris
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, Clock, running_bot, say, tap, test_settings
 from tests.test_e2e_sessions import plain, tap_exact
+from tests.test_miniapp_api import TUESDAY_10, running_app
 
 BOB_FR = FakeUser(BOB.id, BOB.first_name, last_name=BOB.last_name, language_code="fr")
 WARNING = (
@@ -72,3 +78,33 @@ async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_other
         assert "Prusa MK4 is reserved for the session « Atelier impression 3D » until 18:00." in plain(
             refused
         )
+
+
+async def test_the_mini_apps_booking_is_refused_in_a_reserved_time_naming_the_session(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with sessions.begin() as session:
+        manager = await make_member(session, "Léa", manager=True)
+        printer = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
+        assert printer is not None
+        printer_id = printer.id
+        await lab_sessions.plan(
+            session,
+            manager,
+            kind=SessionKind.WORKSHOP,
+            title="Atelier impression 3D",
+            start=paris(5, 9),
+            end=paris(5, 12),
+            seats=6,
+            now=NOW,
+            reserve=[printer_id],
+        )
+    async with running_app(fake, database_url) as app:
+        body = {"machine": printer_id, "start": TUESDAY_10, "minutes": 60}
+        status, refused = await app(ALICE, "book", body)
+        assert (status, refused["message"]) == (
+            409,
+            "The machine is reserved for the session « Atelier impression 3D » until 12:00. "
+            "Nothing was booked.",
+        )
+        assert (await app(ALICE, "book", {**body, "start": "2030-03-05T12:00:00+01:00"}))[0] == 200

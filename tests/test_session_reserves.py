@@ -82,9 +82,14 @@ async def test_a_session_reserving_a_printer_warns_its_bookers_and_blocks_every_
     assert paris(8, 13, 30) in friday.free_starts  # up to its start
     assert paris(8, 18) in friday.free_starts  # free again at its end
     assert await bookings.free_lengths(session, printer, paris(8, 13), RULES, NOW) == [30, 60]  # to 14:00
+    # The next free starts (the QR code's « book next », SlotTaken's offers): after the session.
+    assert await bookings.next_free_starts(session, printer, 60, START, RULES, NOW, limit=1) == [END]
     # The Mini App's week grid: the printer is not free then, the other machine is.
     free = await planning.free_machines(session, bob, paris(8, 16), 60, RULES, NOW)
     assert [m.name for m in free] == ["Bambu X1"]
+    grid = await planning.week(session, bob, FRIDAY, RULES)
+    held = [(b.machine_id, b.start, b.end) for b in grid.busy if b.state is planning.BusyState.DOWNTIME]
+    assert held == [(printer.id, START, END)]  # shown as the machine out of reach then
     # A typed time says which session, until when.
     typed = await typed_booking.where_typed_leads(
         session, printer, None, TypedTime(FRIDAY, time(16)), RULES, NOW
