@@ -7,12 +7,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.features.sessions.routes import ReserveToggled
 from models import sessions as lab_sessions
+from models.downtime import Downtime
 from models.machines import Machine
 from models.sessions import SessionKind
 from tests.factories import NOW, make_member, paris
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import ALICE, BOB, MANAGER, Clock, running_bot, say, tap, test_settings
+from tests.harness import ALICE, BOB, MANAGER, Clock, press_data, running_bot, say, tap, test_settings
 from tests.test_e2e_sessions import plain, tap_exact
 from tests.test_miniapp_api import TUESDAY_10, running_app
 
@@ -108,3 +110,34 @@ async def test_the_mini_apps_booking_is_refused_in_a_reserved_time_naming_the_se
             "Nothing was booked.",
         )
         assert (await app(ALICE, "book", {**body, "start": "2030-03-05T12:00:00+01:00"}))[0] == 200
+
+
+async def test_a_training_on_the_laser_has_the_laser_chosen_already_and_it_can_be_unchosen(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await say(fake, MANAGER, "/sessions")
+        await tap(fake, MANAGER, "Programmer une séance")
+        await tap(fake, MANAGER, "Formation machine")
+        await tap(fake, MANAGER, "Trotec Speedy")
+        await tap(fake, MANAGER, "ven. 8 mars")
+        await tap(fake, MANAGER, "18:00")
+        await tap_exact(fake, MANAGER, "2 h")
+        await tap_exact(fake, MANAGER, "4")
+        reserve = await tap_exact(fake, MANAGER, "0")
+        labels = [label for label, _d in reserve.buttons()]
+        assert labels[:2] == ["⬜ Prusa MK4", "✅ Trotec Speedy"]
+        unchosen = await tap(fake, MANAGER, "Trotec Speedy")
+        assert [label for label, _d in unchosen.buttons()][:2] == ["⬜ Prusa MK4", "⬜ Trotec Speedy"]
+        # A forged press for a machine that does not exist is refused; the choice stays.
+        refused = await press_data(fake, MANAGER, ReserveToggled(999).data())
+        assert refused.params.get("show_alert") or refused.params.get("text")
+        await tap(fake, MANAGER, "Trotec Speedy")
+        await tap(fake, MANAGER, "Continuer")
+        await say(fake, MANAGER, "Formation laser")
+        await tap(fake, MANAGER, "Sans description")
+        planned = await tap(fake, MANAGER, "Au lab")
+        assert "🔒 Machines réservées : Trotec Speedy" in plain(planned)
+    async with sessions() as session:
+        held = await session.scalar(select(Downtime).where(Downtime.session_id.is_not(None)))
+        assert held is not None and (held.start_at, held.end_at) == (paris(8, 18), paris(8, 20))
