@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from models import outbox, quotas
 from models.base import Base, enum_type, update_ids
-from models.downtime import downtimes_between
+from models.downtime import downtimes_between, reservation_over
 from models.errors import (
     AlreadyCancelled,
     AlreadyStarted,
@@ -34,6 +34,7 @@ from models.errors import (
     BeyondHorizon,
     InMaintenance,
     InThePast,
+    MachineReserved,
     Misaligned,
     NotFound,
     OutsideOpeningHours,
@@ -402,7 +403,15 @@ async def validate_slot(
     end = start + timedelta(minutes=minutes)
     day = start.astimezone(rules.tz).date()
     calendar = await LabCalendar.load(session, day, day, rules.tz)
-    check_opening(machine, start, minutes, calendar, await downtimes_between(session, machine.id, start, end))
+    try:
+        check_opening(
+            machine, start, minutes, calendar, await downtimes_between(session, machine.id, start, end)
+        )
+    except InMaintenance:
+        # A session reserving the machine is said as such: which one, until when.
+        if (reserved := await reservation_over(session, machine.id, start, end)) is not None:
+            raise MachineReserved(reserved.reason, reserved.end_at) from None
+        raise
 
 
 async def book(

@@ -69,6 +69,14 @@ class InMaintenance(DomainError):
     """The slot falls in a planned downtime of the machine."""
 
 
+class MachineReserved(InMaintenance):
+    """The slot falls in a time a session reserves the machine for (`title`, `until`: its end)."""
+
+    def __init__(self, title: str, until: datetime) -> None:
+        super().__init__(f"{title} until {until.isoformat()}")
+        self.title, self.until = title, until
+
+
 class AlreadyCancelled(DomainError):
     """The booking was cancelled before."""
 

@@ -572,7 +572,7 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     "outbox": ("kind", "claimed_by", "sent_by", "subject"),
     "leases": ("name", "holder"),  # the process polling Telegram
     "project_drafts": ("stage",),
-    "session_drafts": ("stage",),  # which typed answer is awaited ("title", "description")
+    "session_drafts": ("stage", "reserved"),  # the typed answer awaited; the machines reserved (ids)
     "project_inputs": ("purpose",),
     # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
     "reports": ("photo_ids",),

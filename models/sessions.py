@@ -17,7 +17,7 @@ authorizes the member on its machine or kind (models/machines.authorize).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -55,9 +55,11 @@ from models.base import (
     stamp_once,
     update_ids,
 )
+from models.bookings import BookingRules
 from models.errors import DomainError, InThePast, NotFound
 from models.free_text import has_hidden_characters
 from models.machines import Machine, MachineKind, authorize, get_machine
+from models.maintenance.downtimes import free_session_machines, reserve_for_session, reserved_by
 from models.members import Member, require_manager
 from models.notices import Notice
 from models.opening import closed_days, local_datetime
@@ -180,6 +182,12 @@ class SessionDraft(Base):
     title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
     description: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(20))
+    # The machines the session reserves, as their ids joined by commas ("" or None: none).
+    reserved: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def reserved_ids(self) -> list[int]:
+        return [int(part) for part in (self.reserved or "").split(",") if part.isdigit()]
 
 
 @dataclass(frozen=True)
@@ -375,8 +383,11 @@ async def plan(
     place: str = "",
     machine_id: int | None = None,
     machine_kind: MachineKind | None = None,
+    reserve: Sequence[int] = (),
 ) -> LabSession:
-    """Plan a session (managers only), or refuse with the reason; nothing is written on a refusal."""
+    """Plan a session (managers only), or refuse with the reason; nothing is written on a refusal.
+
+    `reserve`: machines nobody may book during it (members with a booking then are warned)."""
     require_manager(manager)
     title = clean_title(title)
     place = _checked_line(place, PLACE_MAX, required=False)
@@ -413,6 +424,8 @@ async def plan(
     )
     session.add(lab_session)
     await session.flush()
+    if reserve:
+        await reserve_for_session(session, lab_session.id, title, list(reserve), start, end, manager.id, now)
     return lab_session
 
 
@@ -452,6 +465,7 @@ async def repeat_weekly(
     minute, length = local.hour * 60 + local.minute, first.end_at - first.start_at
     days = [local.date() + timedelta(weeks=n) for n in range(1, weeks + 1)]
     closures = await closed_days(session, days[0], days[-1])
+    reserved = await reserved_by(session, first.id)
     planned, skipped = [], []
     for day in days:
         start = local_datetime(day, minute, tz).astimezone(UTC)
@@ -474,6 +488,7 @@ async def repeat_weekly(
             place=first.place,
             machine_id=first.machine_id,
             machine_kind=first.machine_kind,
+            reserve=[d.machine_id for d in reserved],
             now=now,
         )
         copy.repeats_id = first.id
@@ -491,6 +506,14 @@ async def get_session(session: AsyncSession, session_id: int, *, lock: bool = Fa
     if lab_session is None:
         raise NotFound(f"session {session_id}")
     return lab_session
+
+
+async def reserved_machines(session: AsyncSession, session_id: int) -> list[Machine]:
+    """The machines the session reserves for its time (none once it is cancelled)."""
+    ids = [d.machine_id for d in await reserved_by(session, session_id)]
+    if not ids:
+        return []
+    return list(await session.scalars(select(Machine).where(Machine.id.in_(ids)).order_by(Machine.name)))
 
 
 async def seats_taken(session: AsyncSession, session_id: int) -> int:
@@ -751,10 +774,16 @@ async def _tell_called_off(
 
 
 async def cancel_session(
-    session: AsyncSession, manager: Member, session_id: int, now: datetime, reason: str = ""
+    session: AsyncSession,
+    manager: Member,
+    session_id: int,
+    now: datetime,
+    reason: str = "",
+    booking_rules: BookingRules | None = None,
 ) -> int:
-    """Cancel a session not yet started (managers only); everyone signed up or waiting is told.
-    Return how many were told; cancelling twice is SessionCancelled."""
+    """Cancel a session not yet started (managers only); everyone signed up or waiting is told, and
+    the machines it reserved are free again (with `booking_rules`, their waitlists are offered the
+    time). Return how many were told; cancelling twice is SessionCancelled."""
     require_manager(manager)
     lab_session = await get_session(session, session_id, lock=True)
     if lab_session.start_at <= now:
@@ -764,6 +793,7 @@ async def cancel_session(
         raise SessionCancelled(str(session_id))
     lab_session.cancel_reason = reason or None
     await session.flush()
+    await free_session_machines(session, lab_session.id, now, booking_rules)
     return await _tell_called_off(session, lab_session, now, automatic=False)
 
 
@@ -949,6 +979,7 @@ async def cancel_below_minimum(
     limit: int = 200,
     after: tuple[datetime, int] | None = None,
     manager_ids: Iterable[int] = (),
+    booking_rules: BookingRules | None = None,
 ) -> MinimumChecked:
     """At each session's minimum deadline, cancel it if fewer than its minimum have a seat; its
     participants and the fab managers are told. Each session is checked once (a conditional UPDATE
@@ -980,6 +1011,7 @@ async def cancel_below_minimum(
             continue
         locked.cancelled_at, locked.cancelled_automatically = now, True
         await session.flush()
+        await free_session_machines(session, locked.id, now, booking_rules)
         await _tell_called_off(session, locked, now, automatic=True)
         lack = SessionCancelledForLack(
             session_id=locked.id,
@@ -1089,6 +1121,7 @@ async def start_draft(
         title=None,
         description=None,
         stage=None,
+        reserved=None,
     )
 
 
@@ -1131,6 +1164,7 @@ DRAFT_CHOICES = frozenset(
         "title",
         "description",
         "stage",
+        "reserved",
     }
 )
 
@@ -1167,6 +1201,7 @@ async def plan_draft(
         place=place,
         machine_id=draft.machine_id,
         machine_kind=draft.machine_kind,
+        reserve=draft.reserved_ids,
         now=now,
     )
     await delete_by_key(session, SessionDraft, manager.id)

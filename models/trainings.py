@@ -36,9 +36,12 @@ from models.machines import (
 from models.members import Member
 from models.notices import Notice, Part
 from models.outbox import notify_member
+from models.sessions import LabSession, upcoming_trainings
 
 # The warnings before a training lapses, in days, longest first: the first opens the refresher window.
 WARN_DAYS = (REFRESH_DAYS, 7)
+# A training session this soon after the lapse is still offered with the warning (one tap signs up).
+SESSION_AFTER_LAPSE = timedelta(days=30)
 _WARNED = {REFRESH_DAYS: "warned_30_for", 7: "warned_7_for"}
 
 
@@ -60,6 +63,11 @@ class TrainingLapsing(Notice, kind="training_lapsing"):
     machine_id: int | None = None
     later: list[LaterBooking] = field(default_factory=list)
     days_left: int | None = None  # None: `days` (a warning queued before this field)
+    # The next training session on the machine or its kind, offered in one tap (None: none planned).
+    session_id: int | None = None
+    session_title: str | None = None
+    session_start: datetime | None = None
+    session_end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,19 @@ async def _claim(session: AsyncSession, authorization: Authorization, days: int,
     return bool(getattr(result, "rowcount", 0))
 
 
+async def _next_session(
+    session: AsyncSession, refresher: Machine | None, expiry: datetime, now: datetime
+) -> LabSession | None:
+    """The next training session on the refresher's machine or kind, if one starts before the
+    training lapses or soon after it (SESSION_AFTER_LAPSE)."""
+    if refresher is None:
+        return None
+    upcoming = await upcoming_trainings(session, None, refresher, now, limit=1)
+    if upcoming and upcoming[0].session.start_at <= expiry + SESSION_AFTER_LAPSE:
+        return upcoming[0].session
+    return None
+
+
 def _lead(expiry: datetime, now: datetime) -> int | None:
     """Which warning is due for a training lapsing at `expiry` (the shortest lead reached), if any."""
     if expiry <= now:
@@ -203,6 +224,7 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
         names = {m.id: m.name for m in trained}
         machine = next((m for m in trained if m.id == authorization.machine_id), None)
         refresher = _refresher(authorization, mine)
+        offered = await _next_session(session, refresher, expiry, now)
         notice = TrainingLapsing(
             expires=expiry,
             days=days,
@@ -211,6 +233,10 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
             machine_kind=authorization.machine_kind,
             machine_id=refresher.id if refresher is not None else None,
             later=[LaterBooking(machine=names[b.machine_id], start=b.start_at, end=b.end_at) for b in later],
+            session_id=offered.id if offered else None,
+            session_title=offered.title if offered else None,
+            session_start=offered.start_at if offered else None,
+            session_end=offered.end_at if offered else None,
         )
         notify_member(session, member, notice, now)
         sent += 1

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models import bookings
 from models.base import Base, clear_pending, delete_by_key, get_pending, put_pending
 from models.bookings import BookingRules
-from models.errors import InMaintenance, Misaligned, OutsideOpeningHours
+from models.errors import InMaintenance, MachineReserved, Misaligned, OutsideOpeningHours
 from models.machines import Machine
 from models.members import Member
 from models.opening import LabCalendar, local_datetime
@@ -81,6 +81,7 @@ class Refusal(enum.StrEnum):
     NOT_OPEN = "not_open"  # the lab is closed at that time of the day (`hours`: when it is open)
     OFF_GRID = "off_grid"  # not a start on the machine's slot grid
     IN_MAINTENANCE = "in_maintenance"
+    RESERVED = "reserved"  # a session reserves the machine then (`reserved`: its title, its end)
     TAKEN = "taken"
     TOO_LONG = "too_long"  # over the machine's maximum
     BAD_LENGTH = "bad_length"  # not a whole number of the machine's slots
@@ -124,6 +125,7 @@ class Refused:
     nearest_minutes: int | None = None
     hours: list[tuple[datetime, datetime]] = field(default_factory=list)
     reason: str = ""
+    reserved: tuple[str, datetime] | None = None
 
 
 Outcome = ShowStarts | ShowLengths | ShowConfirm | Refused
@@ -153,17 +155,20 @@ async def _nearest(
 
 async def _why_not(
     session: AsyncSession, machine: Machine, start: datetime, minutes: int, rules: BookingRules, now: datetime
-) -> Refusal:
-    """Why a slot that is not free cannot be booked: the rules' reason, else someone holds it."""
+) -> tuple[Refusal, tuple[str, datetime] | None]:
+    """Why a slot that is not free cannot be booked: the rules' reason, else someone holds it (with
+    the session reserving the machine, if one does)."""
     try:
         await bookings.validate_slot(session, machine, start, minutes, rules, now)
     except OutsideOpeningHours:
-        return Refusal.NOT_OPEN
+        return Refusal.NOT_OPEN, None
     except Misaligned:
-        return Refusal.OFF_GRID
+        return Refusal.OFF_GRID, None
+    except MachineReserved as reserved:
+        return Refusal.RESERVED, (reserved.title, reserved.until)
     except InMaintenance:
-        return Refusal.IN_MAINTENANCE
-    return Refusal.TAKEN
+        return Refusal.IN_MAINTENANCE, None
+    return Refusal.TAKEN, None
 
 
 async def where_typed_leads(
@@ -206,18 +211,18 @@ async def where_typed_leads(
     free = await bookings.day_availability(session, machine, day, rules, now)
     # A start off the grid (15:10) is no free start, whatever free_lengths (which ignores the grid) says.
     if start < now or start not in free.free_starts:
-        refusal = Refusal.PASSED_TIME
+        refusal, reserved = Refusal.PASSED_TIME, None
         if start >= now:
-            refusal = await _why_not(session, machine, start, machine.slot_minutes, rules, now)
+            refusal, reserved = await _why_not(session, machine, start, machine.slot_minutes, rules, now)
         nearest = await _nearest(session, machine, day, start, offered or machine.slot_minutes, rules, now)
         shown = hours if refusal is Refusal.NOT_OPEN else []
-        return Refused(refusal, day, start, asked, nearest, offered, shown)
+        return Refused(refusal, day, start, asked, nearest, offered, shown, reserved=reserved)
     if asked is not None and bad_length:
         too_long = asked > machine.longest_booking
         return Refused(Refusal.TOO_LONG if too_long else Refusal.BAD_LENGTH, day, start, asked)
     if minutes in await bookings.free_lengths(session, machine, start, rules, now):
         return ShowLengths(start) if typed.end is None else ShowConfirm(start, minutes)
-    refusal = await _why_not(session, machine, start, minutes, rules, now)
+    refusal, reserved = await _why_not(session, machine, start, minutes, rules, now)
     nearest = await _nearest(session, machine, day, start, minutes, rules, now)
     shown = hours if refusal is Refusal.NOT_OPEN else []
-    return Refused(refusal, day, start, asked, nearest, asked, shown)
+    return Refused(refusal, day, start, asked, nearest, asked, shown, reserved=reserved)

@@ -37,7 +37,13 @@ async def cancel_sessions_below_minimum(desk: Lab) -> int:
 
     async def step(session: AsyncSession, after: tuple[datetime, int] | None) -> sessions.MinimumChecked:
         return await sessions.cancel_below_minimum(
-            session, desk.settings.session_rules, desk.clock(), BATCH, after, desk.settings.manager_ids
+            session,
+            desk.settings.session_rules,
+            desk.clock(),
+            BATCH,
+            after,
+            desk.settings.manager_ids,
+            booking_rules=desk.rules,
         )
 
     return await in_batches(desk, step, BATCH)

@@ -3,18 +3,33 @@ its buttons, /mytrainings, the booking refused after, and withdrawing an authori
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
 
 from bot.core.jobs import warn_lapsing_trainings
+from bot.features.sessions.routes import SignUpPressed
 from models import machines
+from models import sessions as lab_sessions
 from models.machines import Authorization, Machine, add_months
 from models.members import Member
+from models.sessions import SessionKind, SignUp, SignUpStatus
 from tests.factories import NOW
-from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import BOB, MANAGER, Clock, job_context, press_data, running_bot, say, tap, test_settings
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
+from tests.harness import (
+    ALICE,
+    BOB,
+    MANAGER,
+    Clock,
+    job_context,
+    press_data,
+    running_bot,
+    say,
+    tap,
+    test_settings,
+)
 
 BOB_FR = FakeUser(BOB.id, BOB.first_name, last_name=BOB.last_name, language_code="fr")
 EXPIRY = add_months(NOW, 12)  # mardi 4 mars 2031, 07:00 in Paris
@@ -55,12 +70,12 @@ async def test_the_warning_30_days_before_asks_for_a_refresher_in_one_tap_and_my
             warning.text or ""
         )
         assert [label for label, _d in warning.buttons()] == [
-            "🎓 Demander une remise à niveau",
+            "🎓 Demander une formation",  # no training session is planned
             "📋 Mes habilitations",
         ]
         assert await warn_lapsing_trainings(job_context(app)) == 0  # once
 
-        sent = await tap(fake, BOB_FR, "Demander une remise à niveau")
+        sent = await tap(fake, BOB_FR, "Demander une formation")
         assert "Votre demande a été transmise" in (sent.text or "")
         asked = await fake.wait_for_call("sendMessage", MANAGER.id, text_contains="demande une formation")
         assert "Bob Martin demande une formation sur Trotec Speedy." in (asked.text or "")
@@ -144,3 +159,106 @@ async def test_a_warning_sent_late_says_the_days_really_left(
         assert "Passé cette date, une formation de remise à niveau sera nécessaire pour réserver." in (
             warning.text or ""
         )
+
+
+async def _training_session(
+    sessions: async_sessionmaker[AsyncSession], seats: int, taken_by: FakeUser | None = None, days: int = 10
+) -> int:
+    """Morgane plans a laser training `days` before Bob's training lapses (`taken_by` has a seat)."""
+    async with sessions.begin() as session:
+        manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
+        laser = await session.scalar(select(Machine).where(Machine.name == "Trotec Speedy"))
+        assert manager is not None and laser is not None
+        start = EXPIRY - timedelta(days=days)
+        planned = await lab_sessions.plan(
+            session,
+            manager,
+            kind=SessionKind.TRAINING,
+            title="Formation laser",
+            start=start,
+            end=start + timedelta(hours=2),
+            seats=seats,
+            machine_id=laser.id,
+            now=NOW,
+        )
+        if taken_by is not None:
+            member = await session.scalar(select(Member).where(Member.telegram_id == taken_by.id))
+            assert member is not None
+            await lab_sessions.sign_up(session, member, planned.id, NOW)
+        return planned.id
+
+
+async def _bob_signups(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[int, SignUpStatus]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(SignUp.session_id, SignUp.status)
+            .join(Member, Member.id == SignUp.member_id)
+            .where(Member.telegram_id == BOB.id)
+        )
+        return [(session_id, status) for session_id, status in rows]
+
+
+async def _warned(fake: FakeBotApi, app: Application, clock: Clock, at: datetime) -> ApiCall:  # type: ignore[type-arg]
+    """The trainings job run at `at` warns Bob once: his warning."""
+    clock.now = at
+    assert await warn_lapsing_trainings(job_context(app)) == 1
+    return await fake.wait_for_call("sendMessage", BOB.id, text_contains="expire le")
+
+
+async def test_the_warning_signs_up_to_the_next_training_session_in_one_tap(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        await say(fake, MANAGER, "/start")
+        await say(fake, BOB_FR, "/start")
+        await _bob_trained_on_the_laser(sessions)
+        planned = await _training_session(sessions, seats=4)
+
+        warning = await _warned(fake, app, clock, EXPIRY - timedelta(days=30))
+        text = (warning.text or "").replace("\xa0", " ")
+        assert (
+            "Prochaine séance de formation : « Formation laser », samedi 22 février, 07:00–09:00. "
+            "Inscrivez-vous en un clic (si elle est complète, vous passez sur sa liste d'attente)."
+        ) in text
+        assert [label for label, _d in warning.buttons()] == [
+            "✅ M'inscrire à cette séance",
+            "📋 Mes habilitations",
+        ]
+        signed = await tap(fake, BOB_FR, "M'inscrire à cette séance")
+        assert "Votre inscription est enregistrée. À bientôt\u00a0!" in (signed.text or "")
+        assert "Formation laser" in (signed.text or "")
+        assert await _bob_signups(sessions) == [(planned, SignUpStatus.SIGNED_UP)]
+
+        # A forged press (a session that does not exist) is refused and signs up to nothing.
+        forged = await press_data(fake, BOB_FR, SignUpPressed(planned + 99).data())
+        assert forged.params.get("text") and await _bob_signups(sessions) == [
+            (planned, SignUpStatus.SIGNED_UP)
+        ]
+
+
+async def test_a_full_session_puts_them_on_its_waitlist_and_a_cancelled_one_is_refused(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        await say(fake, MANAGER, "/start")
+        await say(fake, ALICE, "/start")
+        await say(fake, BOB_FR, "/start")
+        await _bob_trained_on_the_laser(sessions)
+        planned = await _training_session(sessions, seats=1, taken_by=ALICE, days=3)
+
+        warning = await _warned(fake, app, clock, EXPIRY - timedelta(days=7))  # the 7-day one too
+        stale = warning.buttons()[0][1]
+        waiting = await tap(fake, BOB_FR, "M'inscrire à cette séance")
+        assert "La séance est complète\u00a0: vous êtes sur la liste d'attente." in (waiting.text or "")
+        assert await _bob_signups(sessions) == [(planned, SignUpStatus.WAITLISTED)]
+
+        # The session cancelled since: the warning's button, pressed again, is refused.
+        async with sessions.begin() as session:
+            manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
+            assert manager is not None
+            await lab_sessions.cancel_session(session, manager, planned, clock.now)
+        assert stale is not None
+        refused = await press_data(fake, BOB_FR, stale)
+        assert "Cette séance a été annulée. Rien n'a été modifié." in str(refused.params.get("text"))

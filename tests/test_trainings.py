@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import authorizations, bookings, machines, privacy, trainings, waitlist
+from models import sessions as lab_sessions
 from models.errors import AlreadyAuthorized, TrainingLapsed, TrainingRequired
 from models.machines import RENEWED, Authorization, Machine, MachineKind, add_months
 from models.members import Member
@@ -307,3 +308,43 @@ async def test_a_freed_slot_is_offered_to_those_waiting_who_may_still_book_it(se
     assert await waitlist.machine_back(session, laser, NOW, PARIS) == 3
     back = select(OutboxMessage.member_id).where(OutboxMessage.kind == WaitlistBack.kind)
     assert waiting[0].id not in set(await session.scalars(back))
+
+
+async def test_the_warning_offers_the_next_training_session_before_or_soon_after_the_lapse(
+    session: AsyncSession,
+) -> None:
+    laser = await _laser(session, valid=12)
+    other = await make_machine(session, "Epilog", kind=MachineKind.LASER_CUTTER, requires_training=True)
+    manager, _bob = await _trained(session, laser)
+    expiry = add_months(NOW, 12)
+    at = expiry - timedelta(days=30)
+
+    async def training(start: datetime, **on: object) -> lab_sessions.LabSession:
+        target: dict[str, object] = on or {"machine_id": laser.id}
+        return await lab_sessions.plan(
+            session,
+            manager,
+            kind=lab_sessions.SessionKind.TRAINING,
+            title="Formation laser",
+            start=start,
+            end=start + timedelta(hours=2),
+            seats=4,
+            now=NOW,
+            **target,  # type: ignore[arg-type]
+        )
+
+    # Too late after the lapse, on another machine, or cancelled: none is offered.
+    await training(expiry + trainings.SESSION_AFTER_LAPSE + timedelta(days=1))
+    await training(expiry - timedelta(days=20), machine_id=other.id)
+    cancelled = await training(expiry - timedelta(days=15))
+    await lab_sessions.cancel_session(session, manager, cancelled.id, NOW)
+    assert await trainings.warn_lapsing(session, at) == 1
+    (first,) = await _warnings(session)
+    assert first["session_id"] is None and first["machine_id"] == laser.id
+
+    # The 7-day warning: the next one on its kind, ten days after the lapse, is offered.
+    kind_wide = await training(expiry + timedelta(days=10), machine_kind=MachineKind.LASER_CUTTER)
+    assert await trainings.warn_lapsing(session, expiry - timedelta(days=7)) == 1
+    second = (await _warnings(session))[1]
+    assert (second["session_id"], second["session_title"]) == (kind_wide.id, "Formation laser")
+    assert second["session_start"] == kind_wide.start_at.isoformat()

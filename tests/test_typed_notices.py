@@ -171,6 +171,32 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
             "window_end": W1,
         },
     ),
+    (
+        "session_reserves",
+        {
+            "booking_id": 5,
+            "machine": "Trotec",
+            "machine_id": 2,
+            "kind": "laser_cutter",
+            "start": S,
+            "end": E,
+            "window_start": W0,
+            "window_end": W1,
+            "title": "Formation laser",
+        },
+    ),
+    (
+        "session_reservation_freed",
+        {
+            "booking_id": 5,
+            "machine": "Trotec",
+            "machine_id": 2,
+            "kind": "laser_cutter",
+            "start": S,
+            "end": E,
+            "title": "Formation laser",
+        },
+    ),
     ("plan_due", {"ticket_id": 11, "machine": "Trotec", "task": "Nettoyer les miroirs"}),
     (
         "low_stock",

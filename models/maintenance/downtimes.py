@@ -19,10 +19,17 @@ from models.errors import NotFound
 from models.free_text import one_line
 from models.machines import MachineStatus, get_any_machine
 from models.maintenance.errors import BadWindow, DowntimeOver
-from models.maintenance.notices import DowntimeCalledOff, DowntimeWarning, _booking_facts
+from models.maintenance.notices import (
+    DowntimeCalledOff,
+    DowntimeWarning,
+    SessionReservationFreed,
+    SessionReserves,
+    _booking_facts,
+)
 from models.maintenance.service import _upcoming_bookings
 from models.maintenance.tables import MAX_DOWNTIME, MAX_DOWNTIME_AHEAD
 from models.members import Member, require_manager
+from models.notices import Notice
 from models.outbox import notify_member
 
 
@@ -47,6 +54,7 @@ async def plan_downtime(
             Downtime.start_at == start,
             Downtime.end_at == end,
             Downtime.cancelled_at.is_(None),
+            Downtime.session_id.is_(None),
         )
     )
     if same is not None:  # the confirm button pressed twice: planned once, warned once
@@ -118,6 +126,14 @@ async def call_off_downtime(
         return CalledOff(downtime, 0, already=True)
     if downtime.end_at <= now:
         raise DowntimeOver(str(downtime_id))
+    return await _free(session, downtime, now, rules)
+
+
+async def _free(
+    session: AsyncSession, downtime: Downtime, now: datetime, rules: BookingRules | None
+) -> CalledOff:
+    """The window can be booked again: members warned are told, the waitlist of its days too
+    (with the booking rules, which say the days)."""
     if not await stamp_once(session, downtime, "cancelled_at", now):  # two presses at once: one acts
         return CalledOff(downtime, 0, already=True)
     machine = await get_any_machine(session, downtime.machine_id)
@@ -138,15 +154,20 @@ async def call_off_downtime(
         booking.affected_downtime_id = still
         if still is not None or not in_service:
             continue
-        called_off = DowntimeCalledOff(
-            **_booking_facts(booking, machine), window_start=downtime.start_at, window_end=downtime.end_at
+        facts = _booking_facts(booking, machine)
+        called_off: Notice = (
+            DowntimeCalledOff(**facts, window_start=downtime.start_at, window_end=downtime.end_at)
+            if downtime.session_id is None
+            else SessionReservationFreed(**facts, title=downtime.reason)
         )
         notify_member(session, booking.member, called_off, now)
         told += 1
+    if rules is None or not in_service:
+        return CalledOff(downtime, told, already=False)
     first = max(downtime.start_at, now).astimezone(rules.tz).date()
     last = (downtime.end_at - timedelta(microseconds=1)).astimezone(rules.tz).date()
     days = [d for d in rules.bookable_days(now) if first <= d <= last]
-    if in_service and days:
+    if days:
         opened = [a.day for a in await availability(session, machine, rules, now, days) if a.free_starts]
         await waitlist.times_freed(session, machine, opened, now)
     return CalledOff(downtime, told, already=False)
@@ -165,10 +186,77 @@ async def upcoming_downtimes_of(
         rows = await session.scalars(
             select(Downtime)
             .where(
-                Downtime.machine_id.in_(machine_ids), Downtime.cancelled_at.is_(None), Downtime.end_at > now
+                Downtime.machine_id.in_(machine_ids),
+                Downtime.cancelled_at.is_(None),
+                Downtime.end_at > now,
+                Downtime.session_id.is_(None),  # a session's reservation goes with the session
             )
             .order_by(Downtime.start_at, Downtime.id)
         )
         for downtime in rows:
             found[downtime.machine_id].append(downtime)
     return found
+
+
+# --- a session reserving machines (models/sessions.py) -----------------------------------------
+
+
+async def reserve_for_session(
+    session: AsyncSession,
+    session_id: int,
+    title: str,
+    machine_ids: list[int],
+    start: datetime,
+    end: datetime,
+    by_id: int | None,
+    now: datetime,
+) -> int:
+    """Reserve the machines for a session's time, as a planned downtime naming the session: nobody
+    books them then. Members with a booking in it are warned (it is kept, they decide) and told which
+    session; return how many bookings were warned. An unknown or retired machine is NotFound."""
+    warned = 0
+    for machine_id in dict.fromkeys(machine_ids):
+        machine = await get_any_machine(session, machine_id, lock=True)
+        if machine.status is MachineStatus.RETIRED:
+            raise NotFound(f"machine {machine_id}")
+        downtime = Downtime(
+            machine_id=machine.id,
+            start_at=start,
+            end_at=end,
+            reason=title,
+            created_by_id=by_id,
+            created_at=now,
+            session_id=session_id,
+        )
+        session.add(downtime)
+        await session.flush()
+        for booking in await _bookings_in(session, machine.id, start, end, now):
+            booking.affected_downtime_id = downtime.id
+            warning = SessionReserves(
+                **_booking_facts(booking, machine), window_start=start, window_end=end, title=title
+            )
+            notify_member(session, booking.member, warning, now)
+            warned += 1
+    return warned
+
+
+async def reserved_by(session: AsyncSession, session_id: int) -> list[Downtime]:
+    """The machines a session reserves (its windows not freed), by machine id."""
+    rows = await session.scalars(
+        select(Downtime)
+        .where(Downtime.session_id == session_id, Downtime.cancelled_at.is_(None))
+        .order_by(Downtime.machine_id)
+    )
+    return list(rows)
+
+
+async def free_session_machines(
+    session: AsyncSession, session_id: int, now: datetime, rules: BookingRules | None
+) -> int:
+    """The session is cancelled: the machines it reserved can be booked again (members it warned are
+    told their booking stands, the waitlist of those days is offered the time). Return how many told."""
+    told = 0
+    for downtime in await reserved_by(session, session_id):
+        if downtime.end_at > now:
+            told += (await _free(session, downtime, now, rules)).told
+    return told

@@ -71,6 +71,20 @@ class DowntimeWarning(_AboutBooking, Notice, kind="downtime_warning"):
     reason: str | None = None
 
 
+class SessionReserves(_AboutBooking, Notice, kind="session_reserves"):
+    """A session reserves the booked machine over the booking (models/sessions.py)."""
+
+    window_start: datetime
+    window_end: datetime
+    title: str
+
+
+class SessionReservationFreed(_AboutBooking, Notice, kind="session_reservation_freed"):
+    """The session that reserved the booked machine is cancelled: the booking stands."""
+
+    title: str
+
+
 class DowntimeCalledOff(_AboutBooking, Notice, kind="downtime_called_off"):
     """The maintenance planned over the booking is called off."""
 

@@ -16,6 +16,13 @@ def _lapsed(texts: Texts, error: DomainError) -> str:
     ).format(machine=error.machine, day=texts.day(error.on))
 
 
+def _reserved(texts: Texts, error: DomainError) -> str:
+    assert isinstance(error, errors.MachineReserved)
+    return texts.gettext(
+        "The machine is reserved for the session « {title} » until {time}. Nothing was booked."
+    ).format(title=error.title, time=texts.time(error.until))
+
+
 _BOOKING_REFUSALS: Refusals = {
     errors.MachineUnavailable: N_("This machine is out of service for now. Nothing was booked."),
     errors.TrainingRequired: N_("This machine needs a training first. Nothing was booked."),
@@ -30,6 +37,7 @@ _BOOKING_REFUSALS: Refusals = {
     errors.InMaintenance: N_(
         "The machine is planned out of service (maintenance) at that time. Nothing was booked."
     ),
+    errors.MachineReserved: _reserved,
     # models/waitlist.py
     waitlist.SlotsAvailable: N_("There are still free slots that day: book one!"),
     waitlist.NothingToWaitFor: N_("No slot left that day: pick another day."),

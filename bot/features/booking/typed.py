@@ -43,6 +43,7 @@ REFUSED = {
     Refusal.NOT_OPEN: N_("The lab is not open at that time. Its hours that day: {hours}."),
     Refusal.OFF_GRID: N_("Bookings of {machine} start every {step}: that is not one of its start times."),
     Refusal.IN_MAINTENANCE: N_("{machine} is planned for maintenance at that time."),
+    Refusal.RESERVED: N_("{machine} is reserved for the session « {title} » until {time}."),
     Refusal.TAKEN: N_("That slot is already taken."),
     Refusal.TOO_LONG: N_("{machine} can be booked for {longest} at most."),
     Refusal.BAD_LENGTH: N_("{machine} is booked by steps of {step}."),
@@ -85,6 +86,8 @@ def refused(texts: Texts, refusal: Refused, machine: Machine, horizon_days: int)
         machine=machine.name,
         step=texts.duration(machine.slot_minutes),
         longest=texts.duration(machine.longest_booking),
+        title=refusal.reserved[0] if refusal.reserved else "",
+        time=texts.time(refusal.reserved[1]) if refusal.reserved else "",
     )
     if refusal.refusal is Refusal.CLOSED and refusal.reason:
         why += " " + _("Reason: {reason}").format(reason=refusal.reason)

@@ -21,6 +21,7 @@ from models.maintenance import (
     TicketAlert,
     TicketUpdate,
 )
+from models.maintenance.notices import SessionReserves
 
 
 @renders(TicketAlert)
@@ -104,14 +105,26 @@ def _downtime_warning(texts: Texts, p: DowntimeWarning) -> Outgoing:
     ]
     if p.reason:
         lines.append(_("Reason: {reason}").format(reason=p.reason))
-    lines += [
+    # What plan_downtime does: the booking is kept (marked affected), the member decides.
+    kept = _(
+        "It is not cancelled, but the machine cannot be used during the maintenance: cancel it, "
+        "or book another time. If the maintenance is called off, I will tell you."
+    )
+    return booking_in_window(texts, lines, p, kept)
+
+
+def booking_in_window(
+    texts: Texts, head: list[str], p: DowntimeWarning | SessionReserves, kept: str
+) -> Outgoing:
+    """A warning that the machine is taken over a member's booking (a downtime, a session reserving
+    it): what takes it, their booking, that it is `kept`; cancel it or book another time."""
+    lines = [
+        *head,
         "",
-        _("Your booking: {machine}, {when}.").format(machine=p.machine, when=texts.span(p.start, p.end)),
-        # What plan_downtime does: the booking is kept (marked affected), the member decides.
-        _(
-            "It is not cancelled, but the machine cannot be used during the maintenance: cancel it, "
-            "or book another time. If the maintenance is called off, I will tell you."
+        texts.gettext("Your booking: {machine}, {when}.").format(
+            machine=p.machine, when=texts.span(p.start, p.end)
         ),
+        kept,
     ]
     return Outgoing("\n".join(lines), keyboards.booking_in_downtime(texts, p.booking_id, p.machine_id))
 

@@ -25,6 +25,7 @@ SKIP_REASONS = {
     errors.SlotTaken: N_("already booked"),
     errors.OutsideOpeningHours: N_("the lab is closed"),
     errors.InMaintenance: N_("maintenance planned"),
+    errors.MachineReserved: N_("reserved for a session"),
     errors.MachineUnavailable: N_("machine out of service"),
     errors.TrainingRequired: N_("training required"),
     errors.InThePast: N_("already passed"),

@@ -203,6 +203,22 @@ def numbers(
     return InlineKeyboardMarkup(keyboard)
 
 
+def reserve(texts: Texts, machines: Sequence[Machine], chosen: Sequence[int]) -> InlineKeyboardMarkup:
+    """A toggle a machine (✅ reserved for the session, ⬜ not), then go on."""
+    keyboard = [
+        [
+            button(
+                clip_label(m.name, icon="✅" if m.id in chosen else "⬜", limit=40),
+                routes.ReserveToggled(m.id),
+            )
+        ]
+        for m in machines[:30]
+    ]
+    keyboard.append([button("➡️ " + texts.gettext("Continue"), routes.ReserveDone())])
+    keyboard.append(nav_row(texts, routes.PlanAsked()))
+    return InlineKeyboardMarkup(keyboard)
+
+
 def skip(texts: Texts, label: str) -> InlineKeyboardMarkup:
     """While a description or a place is awaited: skip it, or leave."""
     return InlineKeyboardMarkup([[button("⏭ " + label, routes.SkipPressed())], nav_row(texts, MainMenu())])

@@ -10,7 +10,11 @@ from telegram.error import BadRequest
 
 from bot.core.i18n import Texts
 from bot.core.messages import Outgoing, acts, renders
+from bot.features import keyboards as shared
+from bot.features.maintenance.messages import booking_in_window
+from bot.features.my_bookings import routes as my_bookings
 from bot.features.sessions import keyboards
+from models.maintenance.notices import SessionReservationFreed, SessionReserves
 from models.sessions import (
     AnnouncementChanged,
     SeatGiven,
@@ -33,6 +37,29 @@ def _seat_given(texts: Texts, p: SeatGiven) -> Outgoing:
     )
     text += "\n\n" + _("Can't come after all? Decline the seat: it goes to the next person waiting.")
     return Outgoing(text, keyboards.seat_given(texts, p.session_id))
+
+
+@renders(SessionReserves)
+def _session_reserves(texts: Texts, p: SessionReserves) -> Outgoing:
+    """As a planned downtime warns (bot/features/maintenance/messages.py), naming the session."""
+    _ = texts.gettext
+    head = "🔒 " + _("{machine} is reserved for the session « {title} »: {window}.").format(
+        machine=p.machine, title=p.title, window=texts.span(p.window_start, p.window_end)
+    )
+    kept = _(
+        "It is not cancelled, but the machine cannot be used during the session: cancel it, "
+        "or book another time. If the session is cancelled, I will tell you."
+    )
+    return booking_in_window(texts, [head], p, kept)
+
+
+@renders(SessionReservationFreed)
+def _session_reservation_freed(texts: Texts, p: SessionReservationFreed) -> Outgoing:
+    text = "✅ " + texts.gettext(
+        "The session « {title} » is cancelled: {machine} is no longer reserved. "
+        "Your booking on {when} stands."
+    ).format(title=p.title, machine=p.machine, when=texts.span(p.start, p.end))
+    return Outgoing(text, shared.single(texts, "🗂", "My bookings", my_bookings.BookingList()))
 
 
 @renders(SessionCalledOff)

@@ -128,3 +128,13 @@ class RepeatChosen(Button, action="ses:r"):
 
     session: ID
     weeks: Annotated[int, Between(1, 12)]
+
+
+class ReserveToggled(Button, action="ses:p:r"):
+    """Reserve this machine for the session's time (or no longer)."""
+
+    machine: ID
+
+
+class ReserveDone(Button, action="ses:p:rd"):
+    """The machines reserved are chosen (maybe none): the title next."""

@@ -97,6 +97,8 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
     ]
     if lab_session.place:
         lines.append("📍 " + lab_session.place)
+    if reserved := await sessions.reserved_machines(turn.session, lab_session.id):
+        lines.append("🔒 " + _("Reserved: {machines}").format(machines=", ".join(m.name for m in reserved)))
     if lab_session.description:
         lines += ["", lab_session.description, ""]
     if lab_session.cancelled:
@@ -215,7 +217,9 @@ async def ask_cancel_session(turn: Turn) -> Reply:
 async def cancel_session(turn: Turn) -> Reply:
     """Cancel the session: everyone signed up or waiting is told."""
     session_id = _session_of(turn)
-    told = await sessions.cancel_session(turn.session, turn.member, session_id, turn.now)
+    told = await sessions.cancel_session(
+        turn.session, turn.member, session_id, turn.now, booking_rules=turn.desk.rules
+    )
     head = "🗑 " + turn.texts.ngettext(
         "The session is cancelled; {count} person will be told.",
         "The session is cancelled; {count} people will be told.",
@@ -289,7 +293,14 @@ async def kind_chosen(turn: Turn) -> Reply:
 
 async def machine_chosen(turn: Turn) -> Reply:
     machine = await machines.get_machine(turn.session, turn.pressed(routes.MachineChosen).machine)
-    await sessions.set_draft(turn.session, turn.member, turn.now, machine_id=machine.id, machine_kind=None)
+    await sessions.set_draft(
+        turn.session,
+        turn.member,
+        turn.now,
+        machine_id=machine.id,
+        machine_kind=None,
+        reserved=str(machine.id),
+    )
     return _ask_day(turn)
 
 
@@ -352,13 +363,34 @@ async def seats_chosen(turn: Turn) -> Reply:
 
 
 async def minimum_chosen(turn: Turn) -> Reply:
-    await sessions.set_draft(
-        turn.session,
-        turn.member,
-        turn.now,
-        minimum=turn.pressed(routes.MinimumChosen).minimum,
-        stage=DraftStage.TITLE,
+    draft = await sessions.set_draft(
+        turn.session, turn.member, turn.now, minimum=turn.pressed(routes.MinimumChosen).minimum
     )
+    return await _ask_reserve(turn, draft.reserved_ids)
+
+
+async def _ask_reserve(turn: Turn, chosen: list[int]) -> Reply:
+    """Which machines nobody may book during the session (a training's own is chosen already)."""
+    listed = [m for m in await machines.list_machines(turn.session) if m.bookable]
+    text = "🔒 " + turn._(
+        "Reserve machines for the session? Nobody can book them during it; members who booked them "
+        "then are warned. Tap to choose, then Continue."
+    )
+    return Reply(text=text, markup=keyboards.reserve(turn.texts, listed, chosen))
+
+
+async def reserve_toggled(turn: Turn) -> Reply:
+    machine = await machines.get_machine(turn.session, turn.pressed(routes.ReserveToggled).machine)
+    chosen = (await sessions.get_draft(turn.session, turn.member, turn.now)).reserved_ids
+    chosen = [i for i in chosen if i != machine.id] if machine.id in chosen else [*chosen, machine.id][:30]
+    draft = await sessions.set_draft(
+        turn.session, turn.member, turn.now, reserved=",".join(str(i) for i in chosen)
+    )
+    return await _ask_reserve(turn, draft.reserved_ids)
+
+
+async def reserve_done(turn: Turn) -> Reply:
+    await sessions.set_draft(turn.session, turn.member, turn.now, stage=DraftStage.TITLE)
     return _ask_title(turn)
 
 
@@ -493,6 +525,8 @@ FEATURE = Feature(
         routes.Attendance: attendance,
         routes.AttendanceMarked: mark_attendance,
         routes.RepeatChosen: repeat_chosen,
+        routes.ReserveToggled: reserve_toggled,
+        routes.ReserveDone: reserve_done,
     },
     awaits=[typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text)],
 )

@@ -10,20 +10,23 @@ from bot.core.i18n import Texts
 from bot.features.authorizations.keyboards import label
 from bot.features.booking import routes as booking
 from bot.features.keyboards import button, menu_button
+from bot.features.sessions import routes as sessions
 from bot.features.trainings import routes
 from models.trainings import Training, TrainingLapsing
 
 
 def lapsing(texts: Texts, notice: TrainingLapsing) -> InlineKeyboardMarkup:
-    """The warning's buttons: ask for a refresher (the training request of today), see my trainings.
-
-    The one place to offer more with the warning (the next training sessions of the machine)."""
+    """The warning's buttons: sign up to the next training session in one tap (the sign-up of
+    /sessions: a full one puts them on its waitlist), or, with none planned, ask for a training (the
+    training request of today); see my trainings."""
     _ = texts.gettext
     keyboard = []
-    if notice.machine_id is not None:
+    if notice.session_id is not None:
         keyboard.append(
-            [button("🎓 " + _("Ask for a refresher training"), booking.AskTraining(notice.machine_id))]
+            [button("✅ " + _("Sign up to this session"), sessions.SignUpPressed(notice.session_id))]
         )
+    elif notice.machine_id is not None:
+        keyboard.append([button("🎓 " + _("Ask for a training"), booking.AskTraining(notice.machine_id))])
     keyboard.append([button("📋 " + _("My trainings"), routes.MyTrainings())])
     return InlineKeyboardMarkup(keyboard)
 

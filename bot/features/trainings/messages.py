@@ -50,5 +50,13 @@ def _training_lapsing(texts: Texts, p: TrainingLapsing) -> Outgoing:
             )
         )
         lines += [f"• {b.machine}, {texts.span(b.start, b.end)}" for b in p.later[:10]]
-    lines.append(_("Ask for one now and a fab manager will get back to you."))
+    if p.session_id is not None and p.session_start is not None and p.session_end is not None:
+        lines.append(
+            _(
+                "Next training session: « {title} », {when}. Sign up in one tap "
+                "(if it is full, you join its waitlist)."
+            ).format(title=p.session_title or "", when=texts.when(p.session_start, p.session_end))
+        )
+    else:
+        lines.append(_("Ask for one now and a fab manager will get back to you."))
     return Outgoing("\n".join(lines), training_keyboards.lapsing(texts, p))
