@@ -8,6 +8,7 @@ that machine only (a training on the whole kind authorizes on machines they do n
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from models.base import Base, enum_type
 from models.errors import NotAllowed, NotFound
 from models.machines import Machine, MachineKind, get_machine
 from models.members import Member, get_member, require_manager
+from models.notices import Notice
+from models.outbox import notify_member
 
 
 class InstructorRole(Base):
@@ -37,6 +40,15 @@ class InstructorRole(Base):
     machine_kind: Mapped[MachineKind | None] = mapped_column(enum_type(MachineKind, "instructor_kind"))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime]
+
+
+class InstructorRoleChanged(Notice, kind="instructor_role"):
+    """To a member: they now train others on a machine or a kind (`given`), or no longer; neither a
+    machine nor a kind and not `given`: every role of theirs was withdrawn."""
+
+    given: bool
+    machine: str | None = None
+    machine_kind: MachineKind | None = field(default=None, metadata={"key": "kind"})
 
 
 class NotYourSession(NotAllowed):
@@ -105,14 +117,16 @@ async def toggle_role(
     member = await get_member(session, member_id)
     if member.erased_at is not None:
         raise NotFound(f"member {member_id}")
-    if machine_id is not None:
-        await get_machine(session, machine_id)
+    machine = await get_machine(session, machine_id) if machine_id is not None else None
     if machine_id is not None:
         same = InstructorRole.machine_id == machine_id
     else:
         same = InstructorRole.machine_kind == kind
     removed = await session.execute(delete(InstructorRole).where(InstructorRole.member_id == member.id, same))
-    if getattr(removed, "rowcount", 0):
+    held = not getattr(removed, "rowcount", 0)
+    notice = InstructorRoleChanged(given=held, machine=machine.name if machine else None, machine_kind=kind)
+    notify_member(session, member, notice, now)
+    if not held:
         return False
     session.add(
         InstructorRole(
@@ -127,12 +141,16 @@ async def toggle_role(
     return True
 
 
-async def withdraw(session: AsyncSession, manager: Member, member_id: int) -> int:
-    """Take back every instructor role of the member (managers only); return how many they held."""
+async def withdraw(session: AsyncSession, manager: Member, member_id: int, now: datetime) -> int:
+    """Take back every instructor role of the member (managers only), telling them; return how many
+    they held (0: nothing changed, nobody told)."""
     require_manager(manager)
-    await get_member(session, member_id)
+    member = await get_member(session, member_id)
     result = await session.execute(delete(InstructorRole).where(InstructorRole.member_id == member_id))
-    return int(getattr(result, "rowcount", 0) or 0)
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        notify_member(session, member, InstructorRoleChanged(given=False), now)
+    return count
 
 
 async def instructors_for(

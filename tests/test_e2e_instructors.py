@@ -53,6 +53,13 @@ async def test_a_manager_promotes_lucas_who_plans_a_laser_training_and_his_atten
         toggled = await tap(fake, MANAGER, "Trotec Speedy")
         toast = await fake.wait_for_call("answerCallbackQuery", after=mark)
         assert plain(toast) == "Désormais formateur pour : Trotec Speedy"
+        promoted = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == LUCAS.id and "formateur" in plain(c),
+            after=mark,
+        )
+        assert plain(promoted).startswith(
+            "🧑‍🏫 Vous êtes désormais formateur pour Trotec Speedy : vous pouvez y planifier des formations"
+        )
         assert "Formateur pour :\n• Trotec Speedy" in plain(toggled)
         assert "✅ Trotec Speedy" in str(toggled.buttons())
         listed = await say(fake, MANAGER, "/instructors")
@@ -130,8 +137,14 @@ async def test_a_manager_promotes_lucas_who_plans_a_laser_training_and_his_atten
         await tap(fake, MANAGER, "Lucas")
         ask = await tap(fake, MANAGER, "Retirer tous les rôles")
         assert "Retirer tous les rôles de formateur de Lucas ?" in plain(ask)
+        mark = fake.mark()
         done = await tap(fake, MANAGER, "Oui, les retirer")
         assert "1 rôle de formateur retiré." in plain(done) and "N'est pas formateur." in plain(done)
+        withdrawn = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == LUCAS.id and "retirés" in plain(c),
+            after=mark,
+        )
+        assert "Vos rôles de formateur ont été retirés" in plain(withdrawn)
         refused = await press_data(fake, LUCAS, PlanAsked().data())
         assert "Seuls les fabmanagers peuvent faire cela." in plain(refused)
 

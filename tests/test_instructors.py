@@ -16,6 +16,7 @@ from models.errors import NotAllowed
 from models.instructors import InstructorRole, NotAnInstructor, NotYourMachine, NotYourSession
 from models.machines import Authorization, Machine, MachineKind
 from models.members import Member
+from models.outbox import OutboxMessage
 from models.privacy import ErasureReason
 from models.sessions import LabSession, SessionKind, SignUp
 from tests.factories import NOW, PARIS, make_machine, make_member, paris
@@ -64,7 +65,7 @@ async def test_only_managers_give_and_withdraw_roles_and_a_toggle_takes_one_back
     with pytest.raises(NotAllowed):
         await instructors.toggle_role(session, lucas, alice.id, machine_id=laser.id, now=NOW)
     with pytest.raises(NotAllowed):
-        await instructors.withdraw(session, lucas, lucas.id)
+        await instructors.withdraw(session, lucas, lucas.id, NOW)
     assert await _count(session, InstructorRole) == 1
     assert await instructors.toggle_role(session, manager, lucas.id, kind=MachineKind.CNC, now=NOW)
     roles = await instructors.roles_of(session, lucas.id)
@@ -75,8 +76,18 @@ async def test_only_managers_give_and_withdraw_roles_and_a_toggle_takes_one_back
     assert not await instructors.toggle_role(session, manager, lucas.id, kind=MachineKind.CNC, now=NOW)
     assert [r.machine_id for r in await instructors.roles_of(session, lucas.id)] == [laser.id]
     assert await instructors.is_instructor(session, lucas)
-    assert await instructors.withdraw(session, manager, lucas.id) == 1
+    assert await instructors.withdraw(session, manager, lucas.id, NOW) == 1
     assert not await instructors.is_instructor(session, lucas)
+    assert await instructors.withdraw(session, manager, lucas.id, NOW) == 0  # nothing left: nobody told
+    told = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "instructor_role").order_by(OutboxMessage.id)
+    )
+    assert [(m.chat_id, m.payload) for m in told] == [
+        (lucas.telegram_id, {"given": True, "machine": "Trotec Speedy 100", "kind": None}),
+        (lucas.telegram_id, {"given": True, "machine": None, "kind": "cnc"}),
+        (lucas.telegram_id, {"given": False, "machine": None, "kind": "cnc"}),
+        (lucas.telegram_id, {"given": False, "machine": None, "kind": None}),
+    ]
 
 
 async def test_a_role_on_a_kind_covers_its_machines_and_one_on_a_machine_only_that_one(
@@ -156,7 +167,7 @@ async def test_an_instructor_runs_only_the_sessions_they_instruct(session: Async
     assert await lab_sessions.may_run(session, lucas, managers)
     assert await lab_sessions.cancel_session(session, lucas, theirs.id, NOW) == 1
     # His role withdrawn, he runs none of them any more.
-    await instructors.withdraw(session, manager, lucas.id)
+    await instructors.withdraw(session, manager, lucas.id, NOW)
     assert not await lab_sessions.may_run(session, lucas, managers)
 
 

@@ -121,7 +121,7 @@ async def ask_withdraw(turn: Turn) -> Reply:
 
 async def withdraw(turn: Turn) -> Reply:
     member_id = turn.pressed(routes.WithdrawConfirmed).member
-    count = await instructors.withdraw(turn.session, turn.member, member_id)
+    count = await instructors.withdraw(turn.session, turn.member, member_id, turn.now)
     head = "🗑 " + turn.texts.ngettext(
         "{count} instructor role withdrawn.", "{count} instructor roles withdrawn.", count
     ).format(count=count)
