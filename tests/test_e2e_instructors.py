@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.sessions.routes import Attendance, AttendanceMarked, PlanAsked
+from models import instructors
 from models import sessions as lab_sessions
 from models.instructors import InstructorRole
 from models.machines import Authorization, Machine, MachineKind
@@ -157,3 +158,53 @@ async def test_a_manager_promotes_lucas_who_plans_a_laser_training_and_his_atten
         mine = await session.scalar(select(LabSession).where(LabSession.title == "Formation laser"))
         assert mine is not None and mine.instructor_id == lucas.id
         assert list(await session.scalars(select(InstructorRole))) == []
+
+
+async def test_a_manager_makes_lucas_the_instructor_of_their_training_and_he_runs_it(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock):
+        for user in (MANAGER, LUCAS, ALICE):
+            await say(fake, user, "/start")
+        async with sessions.begin() as session:
+            manager = await session.scalar(select(Member).where(Member.telegram_id == MANAGER.id))
+            lucas = await session.scalar(select(Member).where(Member.telegram_id == LUCAS.id))
+            laser = await session.scalar(select(Machine).where(Machine.name == "Trotec Speedy"))
+            assert manager is not None and lucas is not None and laser is not None
+            await instructors.toggle_role(session, manager, lucas.id, kind=MachineKind.LASER_CUTTER, now=NOW)
+            await lab_sessions.plan(
+                session,
+                manager,
+                kind=SessionKind.TRAINING,
+                machine_id=laser.id,
+                title="Laser du soir",
+                start=paris(8, 19),
+                end=paris(8, 21),
+                seats=4,
+                now=NOW,
+            )
+        await say(fake, ALICE, "/sessions")
+        await tap(fake, ALICE, "Laser du soir")
+        await tap(fake, ALICE, "Sign up")
+        # Before: Lucas sees it as any member does.
+        await say(fake, LUCAS, "/sessions")
+        page = await tap(fake, LUCAS, "Laser du soir")
+        assert "Annuler cette séance" not in str(page.buttons())
+        # The manager picks him from the instructors of the laser.
+        await say(fake, MANAGER, "/sessions")
+        page = await tap(fake, MANAGER, "Laser du soir")
+        assert "🧑‍🏫 Formateur : Morgane" in plain(page)
+        choices = await tap(fake, MANAGER, "Choisir son formateur")
+        assert "Qui anime « Laser du soir » ?" in plain(choices)
+        assigned = await tap(fake, MANAGER, "Lucas")
+        assert "Lucas anime cette séance." in plain(assigned) and "🧑‍🏫 Formateur : Lucas" in plain(assigned)
+        clock.now = paris(8, 19, 5)
+        await say(fake, LUCAS, "/sessions")
+        await tap(fake, LUCAS, "Laser du soir")
+        await tap(fake, LUCAS, "Noter les présences")
+        came = await tap(fake, LUCAS, "Alice")
+        assert "Présents : 1 sur 1." in plain(came)
+    async with sessions() as session:
+        granted = await session.scalar(select(Authorization))
+        assert granted is not None and granted.granted_by_id == lucas.id
