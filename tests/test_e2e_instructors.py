@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.features.instructors.routes import MachineToggled, RolesShown
 from bot.features.sessions.routes import Attendance, AttendanceMarked, PlanAsked
 from models import instructors
 from models import sessions as lab_sessions
@@ -21,6 +22,13 @@ from tests.harness import ALICE, BOB, MANAGER, Clock, press_data, running_bot, s
 from tests.test_e2e_sessions import plain, tap_exact
 
 LUCAS = FakeUser(1004, "Lucas", username="lucas_fab", language_code="fr")
+
+
+async def _laser_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as session:
+        laser = await session.scalar(select(Machine.id).where(Machine.name == "Trotec Speedy"))
+        assert laser is not None
+        return laser
 
 
 async def _member(sessions: async_sessionmaker[AsyncSession], user: FakeUser) -> Member:
@@ -43,6 +51,13 @@ async def test_a_manager_promotes_lucas_who_plans_a_laser_training_and_his_atten
         assert "Programmer une séance" not in str((await say(fake, LUCAS, "/sessions")).buttons())
         refused = await press_data(fake, LUCAS, PlanAsked().data())
         assert "Seuls les fabmanagers peuvent faire cela." in plain(refused)
+        lucas_id, laser_id = (await _member(sessions, LUCAS)).id, await _laser_id(sessions)
+        for forged in (MachineToggled(lucas_id, laser_id).data(), RolesShown(lucas_id).data()):
+            refused = await press_data(fake, LUCAS, forged)  # promoting himself
+            assert "Seuls les fabmanagers peuvent faire cela." in plain(refused)
+        assert "Seuls les fabmanagers peuvent faire cela." in plain(await say(fake, LUCAS, "/instructors"))
+        async with sessions() as session:
+            assert list(await session.scalars(select(InstructorRole))) == []
 
         # The manager finds Lucas, opens his instructor roles and toggles the laser on.
         found = await say(fake, MANAGER, "/authorize Lucas")
