@@ -443,10 +443,10 @@ class Repeated:
 async def repeat_weekly(
     session: AsyncSession, manager: Member, session_id: int, weeks: int, tz: ZoneInfo, now: datetime
 ) -> Repeated:
-    """Plan the session again at the same local time each week for `weeks` more weeks (managers
-    only), each a session of its own; a week on a closure day, or already past, is skipped and said.
+    """Plan the session again at the same local time each week for `weeks` more weeks (managers and
+    its instructor), each a session of its own; a week on a closure day, or already past, is skipped and said.
     Repeating twice (two presses, two managers) is AlreadyRepeated: the session's row is taken
-    first, so the second finds the first's repeats. The session's instructor may repeat it too."""
+    first, so the second finds the first's repeats."""
     if not 1 <= weeks <= REPEAT_WEEKS_MAX:
         raise BadRepeat(str(weeks))
     first = await get_session(session, session_id, lock=True)
@@ -761,8 +761,8 @@ async def _tell_called_off(
 async def cancel_session(
     session: AsyncSession, manager: Member, session_id: int, now: datetime, reason: str = ""
 ) -> int:
-    """Cancel a session not yet started (managers only); everyone signed up or waiting is told.
-    Return how many were told; cancelling twice is SessionCancelled. Its instructor may cancel it too."""
+    """Cancel a session not yet started (managers and its instructor); everyone signed up or waiting
+    is told. Return how many were told; cancelling twice is SessionCancelled."""
     lab_session = await get_session(session, session_id, lock=True)
     await require_runner(session, manager, lab_session)
     if lab_session.start_at <= now:

@@ -4,7 +4,9 @@
 page signs up, joins the waitlist, cancels, gives the .ics. Managers plan a session with buttons
 (type, machine or kind for a training, day, start, length, seats, minimum) and type its title,
 description and place; they cancel one (with a confirmation) and, once it has started, mark who
-came: at a training, that authorizes the member on its machine or kind."""
+came: at a training, that authorizes the member on its machine or kind. Instructors
+(bot/features/instructors) plan trainings on their machines and get these buttons on the sessions
+they run."""
 
 from __future__ import annotations
 
