@@ -9,6 +9,7 @@ from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
+from models.instructors import InstructorRole
 from models.leases import Lease
 from models.machines import Authorization, Machine, MachineKind, MachineStatus, TrainingRequest
 from models.maintenance import (
@@ -46,6 +47,7 @@ __all__ = [
     "DeclineReasonInput",
     "DigestRun",
     "Downtime",
+    "InstructorRole",
     "LabSession",
     "Lease",
     "Machine",

@@ -367,6 +367,20 @@ async def authorize(
     Open training requests the authorization covers are marked granted.
     """
     require_manager(manager)
+    return await record_training(session, manager.id, member, machine=machine, kind=kind, now=now)
+
+
+async def record_training(
+    session: AsyncSession,
+    granted_by_id: int | None,
+    member: Member,
+    *,
+    machine: Machine | None = None,
+    kind: MachineKind | None = None,
+    now: datetime,
+) -> bool:
+    """Authorize the member as `authorize` does, recorded as granted by `granted_by_id`: the caller
+    checked who may (a manager, or the instructor of a training session the member attended)."""
     if (machine is None) == (kind is None):
         raise ValueError("authorize a machine or a kind, not both")
     if member.erased_at is not None:  # an old training request's button: nobody is there any more
@@ -384,7 +398,7 @@ async def authorize(
         expiry = training_expiry(existing, await machines_covered(session, [existing]))
         if expiry is not None and expiry - timedelta(days=REFRESH_DAYS) <= now:
             # A refresher: the lapsing authorization ends (kept as the record) and a new one starts.
-            existing.revoked_at, existing.revoked_by_id, existing.revoke_reason = now, manager.id, RENEWED
+            existing.revoked_at, existing.revoked_by_id, existing.revoke_reason = now, granted_by_id, RENEWED
             existing = None
     if existing is None:
         session.add(
@@ -392,7 +406,7 @@ async def authorize(
                 member_id=member.id,
                 machine_id=machine.id if machine is not None else None,
                 machine_kind=kind,
-                granted_by_id=manager.id,
+                granted_by_id=granted_by_id,
                 granted_at=now,
             )
         )

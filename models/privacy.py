@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import audit, feeds, sessions, waitlist
+from models import audit, feeds, instructors, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -430,6 +430,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
             for c in checks
         ],
         **await sessions.export_of(session, member),
+        **await instructors.export_of(session, member),
         "waitlist": [
             {
                 "machine": machines.get(w.machine_id),
@@ -646,6 +647,7 @@ async def erase_member(
     await session.execute(delete(TrainingRequest).where(TrainingRequest.member_id == member.id))
     await session.execute(delete(WaitlistEntry).where(WaitlistEntry.member_id == member.id))
     await sessions.forget_member(session, member, now)
+    await instructors.forget_member(session, member)
     await feeds.revoke_feed(session, member)
     await _leave_projects(session, member, now)
     await session.execute(delete(ChatJoinRequest).where(ChatJoinRequest.telegram_user_id == telegram_id))
@@ -665,6 +667,7 @@ async def erase_member(
         "project memberships",
         "waitlist",
         "sessions' sign-ups",
+        "instructor roles",
         "calendar link",
         "pending messages",
         "name, username and contacts in texts about them",

@@ -11,7 +11,8 @@ of many members pressing at once, and a freed seat is given once.
 The clock's jobs (scheduler/sessions.py) remind each signed-up member once, and cancel a session
 still under its minimum number of participants at a deadline before its start; each claims its
 work by a conditional UPDATE. After the start a manager marks who came; at a training, that
-authorizes the member on its machine or kind (models/machines.authorize).
+authorizes the member on its machine or kind (models/machines.record_training). Instructors
+(models/instructors.py) plan trainings on their machines and run the sessions they instruct.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import outbox
+from models import instructors, outbox
 from models.base import (
     Base,
     clear_pending,
@@ -56,11 +57,12 @@ from models.base import (
     update_ids,
 )
 from models.bookings import BookingRules
-from models.errors import DomainError, InThePast, NotFound
+from models.errors import DomainError, InThePast, NotAllowed, NotFound
 from models.free_text import has_hidden_characters
-from models.machines import Machine, MachineKind, authorize, get_machine
+from models.instructors import NotAnInstructor, NotYourMachine, NotYourSession
+from models.machines import Machine, MachineKind, get_machine, record_training
 from models.maintenance.downtimes import free_session_machines, reserve_for_session, reserved_by
-from models.members import Member, require_manager
+from models.members import Member, get_member, require_manager
 from models.notices import Notice
 from models.opening import closed_days, local_datetime
 
@@ -111,6 +113,10 @@ class LabSession(Base):
     machine_id: Mapped[int | None] = mapped_column(ForeignKey("machines.id", ondelete="SET NULL"))
     machine_kind: Mapped[MachineKind | None] = mapped_column(enum_type(MachineKind, "session_machine_kind"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # Who runs it (participants, attendance, cancelling) besides the managers: its planner unless a
+    # manager assigned another instructor (models/instructors.py). A training's authorizations are
+    # recorded as granted by them.
+    instructor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(REASON_MAX))
@@ -385,10 +391,11 @@ async def plan(
     machine_kind: MachineKind | None = None,
     reserve: Sequence[int] = (),
 ) -> LabSession:
-    """Plan a session (managers only), or refuse with the reason; nothing is written on a refusal.
+    """Plan a session (managers, or an instructor a training on a machine or kind they instruct), or
+    refuse with the reason; nothing is written on a refusal. Its planner is its instructor.
 
     `reserve`: machines nobody may book during it (members with a booking then are warned)."""
-    require_manager(manager)
+    await require_planner(session, manager, kind, machine_id=machine_id, machine_kind=machine_kind)
     title = clean_title(title)
     place = _checked_line(place, PLACE_MAX, required=False)
     description = clean_description(description)
@@ -419,6 +426,7 @@ async def plan(
         machine_id=machine_id,
         machine_kind=machine_kind,
         created_by_id=manager.id,
+        instructor_id=manager.id,
         created_at=now,
         cancelled_automatically=False,
     )
@@ -448,14 +456,14 @@ class Repeated:
 async def repeat_weekly(
     session: AsyncSession, manager: Member, session_id: int, weeks: int, tz: ZoneInfo, now: datetime
 ) -> Repeated:
-    """Plan the session again at the same local time each week for `weeks` more weeks (managers
-    only), each a session of its own; a week on a closure day, or already past, is skipped and said.
+    """Plan the session again at the same local time each week for `weeks` more weeks (managers and
+    its instructor), each a session of its own; a week on a closure day, or already past, is skipped and said.
     Repeating twice (two presses, two managers) is AlreadyRepeated: the session's row is taken
     first, so the second finds the first's repeats."""
-    require_manager(manager)
     if not 1 <= weeks <= REPEAT_WEEKS_MAX:
         raise BadRepeat(str(weeks))
     first = await get_session(session, session_id, lock=True)
+    await require_runner(session, manager, first)
     if first.cancelled:
         raise SessionCancelled(str(session_id))
     repeated = await session.scalar(select(LabSession.id).where(LabSession.repeats_id == first.id).limit(1))
@@ -491,7 +499,7 @@ async def repeat_weekly(
             reserve=[d.machine_id for d in reserved],
             now=now,
         )
-        copy.repeats_id = first.id
+        copy.repeats_id, copy.instructor_id = first.id, first.instructor_id
         planned.append(copy)
     await session.flush()
     return Repeated(planned, skipped)
@@ -781,11 +789,11 @@ async def cancel_session(
     reason: str = "",
     booking_rules: BookingRules | None = None,
 ) -> int:
-    """Cancel a session not yet started (managers only); everyone signed up or waiting is told, and
-    the machines it reserved are free again (with `booking_rules`, their waitlists are offered the
-    time). Return how many were told; cancelling twice is SessionCancelled."""
-    require_manager(manager)
+    """Cancel a session not yet started (managers and its instructor); everyone signed up or waiting
+    is told, and the machines it reserved are free again (with `booking_rules`, their waitlists are
+    offered the time). Return how many were told; cancelling twice is SessionCancelled."""
     lab_session = await get_session(session, session_id, lock=True)
+    await require_runner(session, manager, lab_session)
     if lab_session.start_at <= now:
         raise SessionStarted(str(session_id))
     reason = " ".join(reason.split())[:REASON_MAX]
@@ -1026,28 +1034,97 @@ async def cancel_below_minimum(
     return MinimumChecked(read, cancelled)
 
 
+# --- who plans and runs a session ------------------------------------------------------------
+
+
+async def require_planner(
+    session: AsyncSession,
+    member: Member,
+    kind: SessionKind,
+    *,
+    machine_id: int | None = None,
+    machine_kind: MachineKind | None = None,
+) -> None:
+    """Refuse unless the member may plan this session: a manager any; an instructor only a training,
+    and (once its machine or kind is known) only on a machine or kind they instruct."""
+    if member.is_manager:
+        return
+    if not await instructors.is_instructor(session, member):
+        raise NotAllowed("managers and instructors only")
+    if kind is not SessionKind.TRAINING:
+        raise NotYourMachine(f"an instructor plans trainings, not a {kind}")
+    known = machine_id is not None or machine_kind is not None
+    if known and not await instructors.instructs(
+        session, member, machine_id=machine_id, machine_kind=machine_kind
+    ):
+        raise NotYourMachine(f"member {member.id} does not instruct {machine_id or machine_kind}")
+
+
+async def may_run(session: AsyncSession, member: Member, lab_session: LabSession) -> bool:
+    """Whether the member runs the session (its participants, attendance, cancelling): a manager, or
+    the instructor who planned it or was assigned to it, while they still instruct its machine."""
+    if member.is_manager:
+        return True
+    if member.id not in (lab_session.instructor_id, lab_session.created_by_id):
+        return False
+    return lab_session.kind is SessionKind.TRAINING and await instructors.instructs(
+        session, member, machine_id=lab_session.machine_id, machine_kind=lab_session.machine_kind
+    )
+
+
+async def require_runner(session: AsyncSession, member: Member, lab_session: LabSession) -> None:
+    if not await may_run(session, member, lab_session):
+        raise NotYourSession(f"session {lab_session.id}")
+
+
+async def assign_instructor(
+    session: AsyncSession, manager: Member, session_id: int, instructor_id: int
+) -> LabSession:
+    """Make this member the session's instructor (managers only): a manager, or for a training a
+    member who instructs its machine or kind. They run it, and grant its authorizations."""
+    require_manager(manager)
+    lab_session = await get_session(session, session_id, lock=True)
+    if lab_session.cancelled:
+        raise SessionCancelled(str(session_id))
+    chosen = await get_member(session, instructor_id)
+    if chosen.erased_at is not None:
+        raise NotFound(f"member {instructor_id}")
+    if not chosen.is_manager and not (
+        lab_session.kind is SessionKind.TRAINING
+        and await instructors.instructs(
+            session, chosen, machine_id=lab_session.machine_id, machine_kind=lab_session.machine_kind
+        )
+    ):
+        raise NotAnInstructor(f"member {instructor_id} for session {session_id}")
+    lab_session.instructor_id = chosen.id
+    await session.flush()
+    return lab_session
+
+
 # --- attendance -------------------------------------------------------------------------------
 
 
 async def participants(session: AsyncSession, manager: Member, session_id: int) -> list[SignUp]:
-    """Who has a seat in the session, in the order they signed up (managers only)."""
-    require_manager(manager)
-    await get_session(session, session_id)
+    """Who has a seat in the session, in the order they signed up (managers and its instructor)."""
+    await require_runner(session, manager, await get_session(session, session_id))
     return [s for s in await _participants(session, session_id) if s.status is SignUpStatus.SIGNED_UP]
 
 
 async def mark_attendance(
     session: AsyncSession, manager: Member, signup_id: int, attended: bool, now: datetime
 ) -> SignUp:
-    """Record whether a participant came (managers only, once the session has started). At a
-    training, coming authorizes the member on its machine or kind, granted by this manager."""
-    require_manager(manager)
+    """Record whether a participant came (managers and the session's instructor, once it has
+    started). At a training, coming authorizes the member on its machine or kind, recorded as granted
+    by the session's instructor (the one who trained them), or by whoever marked it if it has none."""
+    if not manager.is_manager and not await instructors.is_instructor(session, manager):
+        raise NotYourSession(f"signup {signup_id}")  # before any lookup: a member learns nothing from ids
     signup = await session.scalar(
         select(SignUp).options(joinedload(SignUp.member)).where(SignUp.id == signup_id)
     )
     if signup is None or signup.status is not SignUpStatus.SIGNED_UP:
         raise NotFound(f"signup {signup_id}")
     lab_session = await get_session(session, signup.session_id)
+    await require_runner(session, manager, lab_session)
     if lab_session.cancelled:
         raise SessionCancelled(str(lab_session.id))
     if lab_session.start_at > now:
@@ -1055,10 +1132,11 @@ async def mark_attendance(
     signup.attended, signup.attendance_marked_by_id = attended, manager.id
     await session.flush()
     if attended and lab_session.kind is SessionKind.TRAINING:
+        granted_by = lab_session.instructor_id if lab_session.instructor_id is not None else manager.id
         if lab_session.machine is not None:
-            await authorize(session, manager, signup.member, machine=lab_session.machine, now=now)
+            await record_training(session, granted_by, signup.member, machine=lab_session.machine, now=now)
         elif lab_session.machine_kind is not None:
-            await authorize(session, manager, signup.member, kind=lab_session.machine_kind, now=now)
+            await record_training(session, granted_by, signup.member, kind=lab_session.machine_kind, now=now)
     set_committed_value(signup, "session", lab_session)
     return signup
 
@@ -1102,8 +1180,9 @@ class DraftStage(enum.StrEnum):
 async def start_draft(
     session: AsyncSession, manager: Member, kind: SessionKind, now: datetime
 ) -> SessionDraft:
-    """Begin planning a session of this kind (managers only): any other question asked is dropped."""
-    require_manager(manager)
+    """Begin planning a session of this kind (managers; instructors a training): any other question
+    asked is dropped."""
+    await require_planner(session, manager, kind)
     await clear_pending(session, manager.id, keep=SessionDraft)
     return await put_pending(
         session,
@@ -1128,8 +1207,8 @@ async def start_draft(
 async def get_draft(
     session: AsyncSession, manager: Member, now: datetime, *, lock: bool = False
 ) -> SessionDraft:
-    """The manager's session being planned; NotFound if none (or one left for too long)."""
-    require_manager(manager)
+    """The manager's (or instructor's) session being planned; NotFound if none (or one left for too long)."""
+    await require_planner(session, manager, SessionKind.TRAINING)
     draft = await get_pending(session, SessionDraft, manager.id, lock=lock)
     if draft is None or draft.created_at < now - DRAFT_LIFETIME:
         raise NotFound(f"session draft of {manager.id}")
@@ -1146,6 +1225,10 @@ async def set_draft(session: AsyncSession, manager: Member, now: datetime, **val
         if name not in DRAFT_CHOICES:
             raise ValueError(f"not a draft choice: {name}")
         setattr(draft, name, value)
+    if {"machine_id", "machine_kind"} & values.keys():  # an instructor's machine, refused at once
+        await require_planner(
+            session, manager, draft.kind, machine_id=draft.machine_id, machine_kind=draft.machine_kind
+        )
     if draft.minimum is not None and draft.seats is not None and not 0 <= draft.minimum <= draft.seats:
         raise BadMinimum(f"{draft.minimum} of {draft.seats}")
     await session.flush()
@@ -1174,7 +1257,8 @@ async def pending_text(session: AsyncSession, member: Member, now: datetime) -> 
     draft = await get_pending(session, SessionDraft, member.id)
     if draft is None or draft.stage is None:
         return None
-    if not member.is_manager or draft.created_at < now - DRAFT_LIFETIME:
+    planner = member.is_manager or await instructors.is_instructor(session, member)
+    if not planner or draft.created_at < now - DRAFT_LIFETIME:
         await delete_by_key(session, SessionDraft, member.id)
         return None
     return draft
@@ -1279,6 +1363,9 @@ async def export_of(session: AsyncSession, member: Member) -> dict[str, Any]:
     marked = await session.scalars(
         select(SignUp).where(SignUp.attendance_marked_by_id == member.id).order_by(SignUp.id)
     )
+    instructed = await session.scalars(
+        select(LabSession).where(LabSession.instructor_id == member.id).order_by(LabSession.start_at)
+    )
     return {
         "session_signups": [
             {
@@ -1312,6 +1399,7 @@ async def export_of(session: AsyncSession, member: Member) -> dict[str, Any]:
             for p in planned
         ],
         "attendance_you_marked": [{"session_id": s.session_id, "attended": s.attended} for s in marked],
+        "sessions_you_instruct": [{"title": i.title, "start": _iso(i.start_at)} for i in instructed],
     }
 
 

@@ -51,7 +51,16 @@ async def test_command_menus_are_published_for_members_and_managers(
     ]
     assert published[("default", "en")] == published[("default", None)]
     manager_only = published[("chat", None)][len(published[("default", None)]) :]
-    assert manager_only == ["queue", "machine", "stock", "stats", "updates", "machines", "authorize"]
+    assert manager_only == [
+        "queue",
+        "machine",
+        "stock",
+        "stats",
+        "updates",
+        "machines",
+        "authorize",
+        "instructors",
+    ]
     manager_call = next(c for c in fake.calls_of("setMyCommands") if c.params["scope"]["type"] == "chat")
     assert manager_call.params["scope"]["chat_id"] == MANAGER.id
 

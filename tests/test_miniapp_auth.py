@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.auth import BadLaunchData, check_launch_data, sign_launch_data
+from models import instructors
+from models.machines import Machine
 from models.members import Member
+from tests.factories import make_member
 from tests.fakebot import FakeBotApi
 from tests.harness import ALICE, MANAGER, Clock, running_bot
 from tests.harness import test_settings as bot_settings
@@ -75,6 +78,16 @@ async def test_the_api_answers_only_signed_recent_calls(
         fresh = launch_data(fake, ALICE, clock())
         status, me = await api(port, "me", fresh)
         assert status == 200 and me["name"].startswith(ALICE.first_name) and me["manager"] is False
+        assert me["instructor_roles"] == []
+        async with sessions.begin() as session:  # Alice becomes an instructor for the laser
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            laser = await session.scalar(select(Machine).where(Machine.name == "Trotec Speedy"))
+            assert alice is not None and laser is not None
+            manager = await make_member(session, "Karim", manager=True)
+            await instructors.toggle_role(session, manager, alice.id, machine_id=laser.id, now=clock())
+        status, me = await api(port, "me", launch_data(fake, ALICE, clock()))
+        roles = [(r["machine"], r["machine_kind"]) for r in me["instructor_roles"]]
+        assert roles == [("Trotec Speedy", None)]
         status, me = await api(port, "me", launch_data(fake, MANAGER, clock()))
         assert status == 200 and me["manager"] is True
         async with sessions() as session:

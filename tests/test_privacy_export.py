@@ -18,6 +18,7 @@ from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
 from models.feeds import CalendarFeed
+from models.instructors import InstructorRole
 from models.machines import Authorization, MachineKind, TrainingRequest
 from models.maintenance import (
     Action,
@@ -74,6 +75,8 @@ HER_ACTION_ONLY = {
     ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
     ("session_signups", "attendance_marked_by_id"): {"attended"},
     ("training_requests", "answered_by_id"): {"declined_at", "decline_reason"},
+    ("instructor_roles", "granted_by_id"): {"granted_at", "machine_kind"},
+    ("lab_sessions", "instructor_id"): {"title", "start_at"},
 }
 
 
@@ -338,6 +341,7 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
         minimum=2,
         machine_kind=MachineKind.CNC,
         created_by_id=eve.id,
+        instructor_id=eve.id,
         created_at=T[62],
         cancelled_at=T[63],
         cancel_reason="Annulée par Évelyne",
@@ -366,6 +370,14 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
                 queued_at=T[69],
                 attended=False,
                 attendance_marked_by_id=eve.id,
+            ),
+        ]
+    )
+    session.add_all(
+        [
+            InstructorRole(member_id=eve.id, machine_kind=MachineKind.LASER_CUTTER, granted_at=T[88]),
+            InstructorRole(
+                member_id=bob.id, machine_kind=MachineKind.PC, granted_by_id=eve.id, granted_at=T[89]
             ),
         ]
     )

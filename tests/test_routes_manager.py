@@ -148,6 +148,7 @@ def test_the_authorization_keyboards_send_todays_data() -> None:
     assert _data(authorization_keyboards.member_trainings(TEXTS, BOB, [(12, "CNC")], [LASER])) == [
         "au:r:12",
         "au:g:3:7",
+        "in:m:7",
         "au:f",
         "au:0",
         "close",

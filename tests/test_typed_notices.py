@@ -362,6 +362,10 @@ ROWS_BEFORE_NOTICES: list[tuple[str, dict[str, Any]]] = [
         {"session_id": 3, "title": "Atelier soudure", "start": S, "end": E, "signed_up": 1, "minimum": 3},
     ),
     ("waitlist_opened", {"machine": "Prusa MK4", "machine_id": 1, "day": "2030-03-05"}),
+    ("instructor_role", {"given": True, "machine": "Trotec", "kind": None}),
+    ("instructor_role", {"given": True, "machine": None, "kind": "laser_cutter"}),
+    ("instructor_role", {"given": False, "machine": "Trotec", "kind": None}),
+    ("instructor_role", {"given": False, "machine": None, "kind": None}),
     (
         "training_session_proposed",
         {"session_id": 3, "title": "Formation laser", "start": S, "end": E, "machine": "Trotec"},

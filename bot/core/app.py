@@ -101,6 +101,7 @@ MANAGER_COMMANDS = [
     ("updates", N_("Software and firmware updates")),
     ("machines", N_("Machines and today's bookings")),
     ("authorize", N_("Authorize a member on a machine")),
+    ("instructors", N_("Instructors and their machines")),
 ]
 # What updates the bot asks Telegram for (the rest is never fetched).
 ALLOWED_UPDATES = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.features.authorizations import messages as authorizations
 from bot.features.booking import messages as booking
 from bot.features.checkin import messages as checkin
+from bot.features.instructors import messages as instructors
 from bot.features.maintenance import messages as maintenance
 from bot.features.on_behalf import messages as on_behalf
 from bot.features.projects import messages as projects
@@ -25,6 +26,7 @@ MODULES = (
     authorizations,
     booking,
     checkin,
+    instructors,
     maintenance,
     on_behalf,
     projects,

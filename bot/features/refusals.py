@@ -17,6 +17,7 @@ from bot.core.reply import Reply
 from bot.features.authorizations import refusals as authorizations
 from bot.features.booking import refusals as booking
 from bot.features.checkin import refusals as checkin
+from bot.features.instructors import refusals as instructors
 from bot.features.maintenance import refusals as maintenance
 from bot.features.my_bookings import refusals as my_bookings
 from bot.features.on_behalf import refusals as on_behalf
@@ -44,6 +45,7 @@ TABLES: dict[str, Refusals] = {
     "authorizations": authorizations.REFUSALS,
     "booking": booking.REFUSALS,
     "checkin": checkin.REFUSALS,
+    "instructors": instructors.REFUSALS,
     "maintenance": maintenance.REFUSALS,
     "my_bookings": my_bookings.REFUSALS,
     "on_behalf": on_behalf.REFUSALS,

@@ -13,6 +13,7 @@ from bot.core.feature import Feature
 from bot.features.authorizations.screens import FEATURE as AUTHORIZATIONS
 from bot.features.booking.screens import FEATURE as BOOKING
 from bot.features.checkin.screens import FEATURE as CHECKIN
+from bot.features.instructors.screens import FEATURE as INSTRUCTORS
 from bot.features.machines_today.screens import FEATURE as MACHINES_TODAY
 from bot.features.maintenance.feature import FEATURE as MAINTENANCE
 from bot.features.menu.screens import FEATURE as MENU
@@ -44,6 +45,7 @@ def features() -> list[Feature]:
         TRAININGS,
         PROJECTS,
         SESSIONS,
+        INSTRUCTORS,
         TRAINING_REQUESTS,
         STATS,
         PRIVACY,

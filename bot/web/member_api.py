@@ -25,7 +25,7 @@ from bot.features.keyboards import KIND_ICONS, KIND_NAMES
 from bot.features.refusals import refusal_text
 from bot.web.api import ApiError, Call, Endpoint
 from bot.web.page_texts import PageTexts
-from models import booking_edits, bookings, machines, planning, quotas, waitlist
+from models import booking_edits, bookings, instructors, machines, planning, quotas, waitlist
 from models.bookings import Booking
 from models.errors import AlreadyCancelled, AlreadyStarted, NotFound, SlotTaken
 from models.machines import KIND_ORDER, Machine, MachineKind
@@ -125,7 +125,8 @@ def _booking(call: Call, booking: Booking) -> dict[str, Any]:
 
 
 class Me(Endpoint):
-    """The member, their language and what they may see (the managers' tabs)."""
+    """The member, their language and what they may see (the managers' tabs); the machines and kinds
+    they instruct (models/instructors.py)."""
 
     async def show(self, call: Call) -> object:
         member = call.member
@@ -134,6 +135,7 @@ class Me(Endpoint):
             "name": member.display_name,
             "language": call.texts.language,
             "manager": member.is_manager,
+            "instructor_roles": (await instructors.export_of(call.session, member))["instructor_roles"],
         }
 
 

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup
 from bot.core.i18n import Texts
 from bot.features.authorizations import routes
 from bot.features.authorizations.reasons import REASON_LABELS
+from bot.features.instructors import routes as instructor_routes
 from bot.features.keyboards import button, machine_title, menu_button, nav_row, pager
 from bot.features.menu.routes import MainMenu
 from models.authorizations import REVOKE_REASONS
@@ -75,6 +76,7 @@ def member_trainings(
         [button(label(m.name, _("Authorize"), "🎓"), routes.GrantPressed(m.id, member.id))]
         for m in to_authorize[:MAX_TRAINING_BUTTONS]
     ]
+    keyboard.append([button("🧑‍🏫 " + _("Instructor roles"), instructor_routes.RolesShown(member.id))])
     keyboard.append([button("🔎 " + _("Another member"), routes.SearchAsked())])
     keyboard.append(nav_row(texts, routes.MachineList(0)))
     return InlineKeyboardMarkup(keyboard)

@@ -101,6 +101,7 @@ async def help_screen(turn: Turn) -> Reply:
             "/machines — " + _("machines and today's bookings"),
             "/authorize — "
             + _("find a member, authorize them on a machine that needs a training, or withdraw it"),
+            "/instructors — " + _("members who train others on given machines: promote one, or withdraw it"),
         ]
     reminder = turn.desk.settings.reminder_minutes
     if reminder:

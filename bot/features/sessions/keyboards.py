@@ -8,6 +8,7 @@ from datetime import date, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import N_, Texts
+from bot.features.instructors import routes as instructor_routes
 from bot.features.keyboards import (
     KIND_NAMES,
     button,
@@ -20,7 +21,7 @@ from bot.features.keyboards import (
 )
 from bot.features.menu.routes import MainMenu
 from bot.features.sessions import routes
-from models.machines import Machine
+from models.machines import Machine, MachineKind
 from models.sessions import SessionKind, SignUp, SignUpStatus, Upcoming
 
 KIND_LABELS = {
@@ -56,8 +57,11 @@ def session_list(
     return InlineKeyboardMarkup(keyboard)
 
 
-def session_page(texts: Texts, seen: Upcoming, now: datetime, *, manager: bool) -> InlineKeyboardMarkup:
-    """Sign up / join the waitlist, or cancel; the .ics; for managers, attendance and cancelling."""
+def session_page(
+    texts: Texts, seen: Upcoming, now: datetime, *, manager: bool, assigns: bool = False
+) -> InlineKeyboardMarkup:
+    """Sign up / join the waitlist, or cancel; the .ics; for those who run it (`manager`: a manager or
+    its instructor), attendance and cancelling; for the managers (`assigns`), its instructor."""
     _ = texts.gettext
     lab_session = seen.session
     session_id = lab_session.id
@@ -77,6 +81,9 @@ def session_page(texts: Texts, seen: Upcoming, now: datetime, *, manager: bool) 
             keyboard.append([button("📋 " + _("Mark who came"), routes.Attendance(session_id))])
         else:
             keyboard.append([button("🗑 " + _("Cancel this session"), routes.CancelSessionAsked(session_id))])
+    if assigns and not lab_session.cancelled:
+        assign = instructor_routes.AssignAsked(session_id)
+        keyboard.append([button("🧑‍🏫 " + _("Choose its instructor"), assign)])
     keyboard.append(nav_row(texts, routes.SessionList(0)))
     return InlineKeyboardMarkup(keyboard)
 
@@ -161,12 +168,14 @@ def kinds(texts: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(keyboard)
 
 
-def training_targets(texts: Texts, machines: Sequence[Machine]) -> InlineKeyboardMarkup:
+def training_targets(
+    texts: Texts, machines: Sequence[Machine], kinds: Sequence[MachineKind] = routes.MACHINE_KINDS
+) -> InlineKeyboardMarkup:
+    """The machines a training may be on, and the kinds (an instructor's own ones only)."""
     _ = texts.gettext
     keyboard = [[button(machine_title(m), routes.MachineChosen(m.id))] for m in machines[:30]]
     kinds_ = [
-        button(_("All: {kind}").format(kind=_(KIND_NAMES[k])), routes.MachineKindChosen(k))
-        for k in routes.MACHINE_KINDS
+        button(_("All: {kind}").format(kind=_(KIND_NAMES[k])), routes.MachineKindChosen(k)) for k in kinds
     ]
     keyboard += rows(kinds_, 2)
     keyboard.append(nav_row(texts, routes.PlanAsked()))

@@ -4,7 +4,9 @@
 page signs up, joins the waitlist, cancels, gives the .ics. Managers plan a session with buttons
 (type, machine or kind for a training, day, start, length, seats, minimum) and type its title,
 description and place; they cancel one (with a confirmation) and, once it has started, mark who
-came: at a training, that authorizes the member on its machine or kind."""
+came: at a training, that authorizes the member on its machine or kind. Instructors
+(bot/features/instructors) plan trainings on their machines and get these buttons on the sessions
+they run."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from bot.core.reply import Reply
 from bot.features import keyboards as shared
 from bot.features.sessions import keyboards, messages, routes
 from bot.web import ical
-from models import machines, sessions
-from models.members import require_manager
+from models import instructors, machines, members, sessions
+from models.machines import MachineKind
 from models.opening import local_datetime
 from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
 
@@ -55,12 +57,19 @@ def _what(turn: Turn, lab_session: LabSession) -> str:
 
 
 async def session_list(turn: Turn) -> Reply:
-    """The upcoming sessions with their seats left (managers also see those started today)."""
+    """The upcoming sessions with their seats left (managers, and instructors for the sessions they
+    run, also see those started lately: to mark who came)."""
     _ = turn._
     page = turn.press.page if isinstance(turn.press, routes.SessionList) else 0
-    manager = turn.member.is_manager
+    manager = turn.member.is_manager or await instructors.is_instructor(turn.session, turn.member)
     since = turn.now - ATTENDANCE_WINDOW if manager else None
     listed = await sessions.upcoming(turn.session, turn.member, turn.now, limit=200, since=since)
+    if manager and not turn.member.is_manager:  # an instructor: only their own sessions once started
+        listed = [
+            u
+            for u in listed
+            if u.session.start_at > turn.now or await sessions.may_run(turn.session, turn.member, u.session)
+        ]
     shown = listed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     if not listed:
         lines = ["🗓 " + _("No session is planned for now.")]
@@ -99,6 +108,10 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
         lines.append("📍 " + lab_session.place)
     if reserved := await sessions.reserved_machines(turn.session, lab_session.id):
         lines.append("🔒 " + _("Reserved: {machines}").format(machines=", ".join(m.name for m in reserved)))
+    if lab_session.instructor_id is not None:
+        instructor = await members.get_member(turn.session, lab_session.instructor_id)
+        if instructor.erased_at is None:
+            lines.append("🧑‍🏫 " + _("Instructor: {name}").format(name=instructor.display_name))
     if lab_session.description:
         lines += ["", lab_session.description, ""]
     if lab_session.cancelled:
@@ -130,7 +143,8 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
                 position=position
             )
         )
-    markup = keyboards.session_page(turn.texts, seen, turn.now, manager=turn.member.is_manager)
+    runs = await sessions.may_run(turn.session, turn.member, lab_session)
+    markup = keyboards.session_page(turn.texts, seen, turn.now, manager=runs, assigns=turn.member.is_manager)
     return Reply(text="\n".join(lines), markup=markup)
 
 
@@ -198,8 +212,8 @@ async def calendar_file(turn: Turn) -> Reply:
 async def ask_cancel_session(turn: Turn) -> Reply:
     """Cancel this session? Says who will be told."""
     _ = turn._
-    require_manager(turn.member)
     seen = await sessions.describe(turn.session, _session_of(turn), turn.member)
+    await sessions.require_runner(turn.session, turn.member, seen.session)
     if seen.session.cancelled:
         raise sessions.SessionCancelled(str(seen.session.id))
     told = seen.taken + seen.waiting
@@ -274,19 +288,28 @@ async def mark_attendance(turn: Turn) -> Reply:
 
 
 async def plan_asked(turn: Turn) -> Reply:
-    """Plan a session: its type first."""
-    require_manager(turn.member)
+    """Plan a session: its type first (an instructor plans a training: its machine first)."""
+    if not turn.member.is_manager:
+        await sessions.require_planner(turn.session, turn.member, SessionKind.TRAINING)
+        return await kind_chosen(turn, SessionKind.TRAINING)
     return Reply(text="➕ " + turn._("What kind of session?"), markup=keyboards.kinds(turn.texts))
 
 
-async def kind_chosen(turn: Turn) -> Reply:
-    kind = turn.pressed(routes.KindChosen).kind
+async def kind_chosen(turn: Turn, kind: SessionKind | None = None) -> Reply:
+    kind = kind or turn.pressed(routes.KindChosen).kind
     await sessions.start_draft(turn.session, turn.member, kind, turn.now)
     if kind is SessionKind.TRAINING:
         trained = await machines.machines_needing_training(turn.session)
+        kinds: tuple[MachineKind, ...] = routes.MACHINE_KINDS
+        if not turn.member.is_manager:  # an instructor: the machines and kinds they instruct
+            roles = await instructors.roles_of(turn.session, turn.member.id)
+            held = {r.machine_kind for r in roles if r.machine_kind is not None}
+            own = {r.machine_id for r in roles}
+            trained = [m for m in trained if m.id in own or m.kind in held]
+            kinds = tuple(k for k in kinds if k in held)
         return Reply(
             text="🎓 " + turn._("A training on which machine, or on every machine of a kind?"),
-            markup=keyboards.training_targets(turn.texts, trained),
+            markup=keyboards.training_targets(turn.texts, trained, kinds),
         )
     return _ask_day(turn)
 
