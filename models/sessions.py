@@ -396,6 +396,7 @@ async def plan(
 
     `reserve`: machines nobody may book during it (members with a booking then are warned)."""
     await require_planner(session, manager, kind, machine_id=machine_id, machine_kind=machine_kind)
+    await require_reserver(session, manager, reserve)
     title = clean_title(title)
     place = _checked_line(place, PLACE_MAX, required=False)
     description = clean_description(description)
@@ -1060,6 +1061,16 @@ async def require_planner(
         raise NotYourMachine(f"member {member.id} does not instruct {machine_id or machine_kind}")
 
 
+async def require_reserver(session: AsyncSession, member: Member, machine_ids: Iterable[int]) -> None:
+    """Refuse unless the member may reserve these machines: a manager any (as a downtime); an
+    instructor only the machines they instruct, never the rest of the lab's."""
+    if member.is_manager:
+        return
+    for machine_id in machine_ids:
+        if not await instructors.instructs(session, member, machine_id=machine_id, machine_kind=None):
+            raise NotYourMachine(f"member {member.id} does not instruct machine {machine_id}")
+
+
 async def may_run(session: AsyncSession, member: Member, lab_session: LabSession) -> bool:
     """Whether the member runs the session (its participants, attendance, cancelling): a manager, or
     the instructor who planned it or was assigned to it, while they still instruct its machine."""
@@ -1229,6 +1240,8 @@ async def set_draft(session: AsyncSession, manager: Member, now: datetime, **val
         await require_planner(
             session, manager, draft.kind, machine_id=draft.machine_id, machine_kind=draft.machine_kind
         )
+    if "reserved" in values:
+        await require_reserver(session, manager, draft.reserved_ids)
     if draft.minimum is not None and draft.seats is not None and not 0 <= draft.minimum <= draft.seats:
         raise BadMinimum(f"{draft.minimum} of {draft.seats}")
     await session.flush()

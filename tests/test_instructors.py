@@ -227,3 +227,17 @@ async def test_the_export_lists_the_roles_and_erasure_removes_them(session: Asyn
     await privacy.erase_member(session, lucas, ErasureReason.REQUEST, NOW)
     assert await _count(session, InstructorRole) == 0
     assert not await instructors.is_instructor(session, lucas)
+
+
+async def test_an_instructor_reserves_only_the_machines_they_instruct(session: AsyncSession) -> None:
+    _manager, lucas, laser, other_laser, cnc = await _lab(session)
+    for machine in (other_laser, cnc):  # the rest of the lab is the managers' to block (a downtime)
+        with pytest.raises(NotYourMachine):
+            await _training(session, lucas, machine_id=laser.id, reserve=[laser.id, machine.id])
+    assert await _count(session, LabSession) == 0
+    await lab_sessions.start_draft(session, lucas, SessionKind.TRAINING, NOW)
+    await lab_sessions.set_draft(session, lucas, NOW, machine_id=laser.id, machine_kind=None)
+    with pytest.raises(NotYourMachine):  # a forged toggle in the chat: refused at once
+        await lab_sessions.set_draft(session, lucas, NOW, reserved=f"{laser.id},{cnc.id}")
+    planned = await _training(session, lucas, machine_id=laser.id, reserve=[laser.id])
+    assert [m.id for m in await lab_sessions.reserved_machines(session, planned.id)] == [laser.id]

@@ -395,6 +395,12 @@ async def minimum_chosen(turn: Turn) -> Reply:
 async def _ask_reserve(turn: Turn, chosen: list[int]) -> Reply:
     """Which machines nobody may book during the session (a training's own is chosen already)."""
     listed = [m for m in await machines.list_machines(turn.session) if m.bookable]
+    if not turn.member.is_manager:  # an instructor reserves only the machines they instruct
+        listed = [
+            m
+            for m in listed
+            if await instructors.instructs(turn.session, turn.member, machine_id=m.id, machine_kind=None)
+        ]
     text = "🔒 " + turn._(
         "Reserve machines for the session? Nobody can book them during it; members who booked them "
         "then are warned. Tap to choose, then Continue."
