@@ -497,10 +497,14 @@ async def repeat_weekly(
             place=first.place,
             machine_id=first.machine_id,
             machine_kind=first.machine_kind,
-            reserve=[d.machine_id for d in reserved],
             now=now,
         )
         copy.repeats_id, copy.instructor_id = first.id, first.instructor_id
+        if reserved:  # what the first reserves (a manager may have chosen more than its instructor could)
+            machine_ids = [d.machine_id for d in reserved]
+            await reserve_for_session(
+                session, copy.id, copy.title, machine_ids, start, copy.end_at, manager.id, now
+            )
         planned.append(copy)
     await session.flush()
     return Repeated(planned, skipped)

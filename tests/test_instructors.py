@@ -241,3 +241,15 @@ async def test_an_instructor_reserves_only_the_machines_they_instruct(session: A
         await lab_sessions.set_draft(session, lucas, NOW, reserved=f"{laser.id},{cnc.id}")
     planned = await _training(session, lucas, machine_id=laser.id, reserve=[laser.id])
     assert [m.id for m in await lab_sessions.reserved_machines(session, planned.id)] == [laser.id]
+
+
+async def test_the_instructor_repeats_a_session_a_manager_planned_with_its_reserves(
+    session: AsyncSession,
+) -> None:
+    manager, lucas, laser, _other_laser, cnc = await _lab(session)
+    planned = await _training(session, manager, machine_id=laser.id, reserve=[laser.id, cnc.id])
+    await lab_sessions.assign_instructor(session, manager, planned.id, lucas.id)
+    (copy,) = (await lab_sessions.repeat_weekly(session, lucas, planned.id, 1, PARIS, NOW)).planned
+    reserved = await lab_sessions.reserved_machines(session, copy.id)
+    assert sorted(m.id for m in reserved) == sorted([laser.id, cnc.id])
+    assert copy.instructor_id == lucas.id
