@@ -36,7 +36,7 @@ from models.machines import (
 from models.members import Member
 from models.notices import Notice, Part
 from models.outbox import notify_member
-from models.sessions import LabSession, upcoming_trainings
+from models.sessions import SignUpStatus, Upcoming, upcoming_trainings
 
 # The warnings before a training lapses, in days, longest first: the first opens the refresher window.
 WARN_DAYS = (REFRESH_DAYS, 7)
@@ -68,6 +68,8 @@ class TrainingLapsing(Notice, kind="training_lapsing"):
     session_title: str | None = None
     session_start: datetime | None = None
     session_end: datetime | None = None
+    # The member holds a seat in it already (signed up after the first warning): no offer, a reminder.
+    session_signed_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,15 +164,15 @@ async def _claim(session: AsyncSession, authorization: Authorization, days: int,
 
 
 async def _next_session(
-    session: AsyncSession, refresher: Machine | None, expiry: datetime, now: datetime
-) -> LabSession | None:
-    """The next training session on the refresher's machine or kind, if one starts before the
-    training lapses or soon after it (SESSION_AFTER_LAPSE)."""
+    session: AsyncSession, member: Member, refresher: Machine | None, expiry: datetime, now: datetime
+) -> Upcoming | None:
+    """The next training session on the refresher's machine or kind (with the member's place in it),
+    if one starts before the training lapses or soon after it (SESSION_AFTER_LAPSE)."""
     if refresher is None:
         return None
-    upcoming = await upcoming_trainings(session, None, refresher, now, limit=1)
+    upcoming = await upcoming_trainings(session, member, refresher, now, limit=1)
     if upcoming and upcoming[0].session.start_at <= expiry + SESSION_AFTER_LAPSE:
-        return upcoming[0].session
+        return upcoming[0]
     return None
 
 
@@ -224,7 +226,8 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
         names = {m.id: m.name for m in trained}
         machine = next((m for m in trained if m.id == authorization.machine_id), None)
         refresher = _refresher(authorization, mine)
-        offered = await _next_session(session, refresher, expiry, now)
+        next_one = await _next_session(session, member, refresher, expiry, now)
+        offered = next_one.session if next_one else None
         notice = TrainingLapsing(
             expires=expiry,
             days=days,
@@ -237,6 +240,7 @@ async def warn_lapsing(session: AsyncSession, now: datetime) -> int:
             session_title=offered.title if offered else None,
             session_start=offered.start_at if offered else None,
             session_end=offered.end_at if offered else None,
+            session_signed_up=next_one is not None and next_one.mine is SignUpStatus.SIGNED_UP,
         )
         notify_member(session, member, notice, now)
         sent += 1

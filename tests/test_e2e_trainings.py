@@ -262,3 +262,30 @@ async def test_a_full_session_puts_them_on_its_waitlist_and_a_cancelled_one_is_r
         assert stale is not None
         refused = await press_data(fake, BOB_FR, stale)
         assert "Cette séance a été annulée. Rien n'a été modifié." in str(refused.params.get("text"))
+
+
+async def _bob_and_a_training_in_3_days(fake: FakeBotApi, sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Morgane and Bob have started the bot, Bob is trained on the laser; a training is planned."""
+    for user in (MANAGER, BOB_FR):
+        await say(fake, user, "/start")
+    await _bob_trained_on_the_laser(sessions)
+    return await _training_session(sessions, seats=4, days=3)
+
+
+async def test_signed_up_after_the_first_warning_the_second_says_so_and_offers_no_sign_up(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    clock = Clock()
+    async with running_bot(test_settings(fake, database_url), clock) as app:
+        planned = await _bob_and_a_training_in_3_days(fake, sessions)
+        await _warned(fake, app, clock, EXPIRY - timedelta(days=30))
+        await tap(fake, BOB_FR, "M'inscrire à cette séance")
+        assert await _bob_signups(sessions) == [(planned, SignUpStatus.SIGNED_UP)]
+
+        clock.now = EXPIRY - timedelta(days=7)
+        assert await warn_lapsing_trainings(job_context(app)) == 1
+        second = await fake.wait_for_call("sendMessage", BOB.id, text_contains="dans 7 jours")
+        text = (second.text or "").replace("\xa0", " ")
+        assert "Votre inscription à la séance de formation « Formation laser », " in text
+        assert "est enregistrée : à bientôt !" in text and "Inscrivez-vous" not in text
+        assert [label for label, _d in second.buttons()] == ["📋 Mes habilitations"]

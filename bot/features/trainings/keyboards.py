@@ -22,9 +22,10 @@ def lapsing(texts: Texts, notice: TrainingLapsing) -> InlineKeyboardMarkup:
     _ = texts.gettext
     keyboard = []
     if notice.session_id is not None:
-        keyboard.append(
-            [button("✅ " + _("Sign up to this session"), sessions.SignUpPressed(notice.session_id))]
-        )
+        if not notice.session_signed_up:  # signed up already: their seat is in /sessions
+            keyboard.append(
+                [button("✅ " + _("Sign up to this session"), sessions.SignUpPressed(notice.session_id))]
+            )
     elif notice.machine_id is not None:
         keyboard.append([button("🎓 " + _("Ask for a training"), booking.AskTraining(notice.machine_id))])
     keyboard.append([button("📋 " + _("My trainings"), routes.MyTrainings())])

@@ -50,7 +50,13 @@ def _training_lapsing(texts: Texts, p: TrainingLapsing) -> Outgoing:
             )
         )
         lines += [f"• {b.machine}, {texts.span(b.start, b.end)}" for b in p.later[:10]]
-    if p.session_id is not None and p.session_start is not None and p.session_end is not None:
+    if p.session_signed_up and p.session_start is not None and p.session_end is not None:
+        lines.append(
+            _("You are signed up to the training session « {title} », {when}: see you there.").format(
+                title=p.session_title or "", when=texts.when(p.session_start, p.session_end)
+            )
+        )
+    elif p.session_id is not None and p.session_start is not None and p.session_end is not None:
         lines.append(
             _(
                 "Next training session: « {title} », {when}. Sign up in one tap "
