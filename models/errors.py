@@ -77,6 +77,14 @@ class MachineReserved(InMaintenance):
         self.title, self.until = title, until
 
 
+class AlreadyReserved(DomainError):
+    """Another session reserves the machine for part of that time (`machine`; `title`: that session's)."""
+
+    def __init__(self, machine: str, title: str) -> None:
+        super().__init__(f"{machine} reserved by {title}")
+        self.machine, self.title = machine, title
+
+
 class AlreadyCancelled(DomainError):
     """The booking was cancelled before."""
 

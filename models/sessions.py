@@ -61,7 +61,12 @@ from models.errors import DomainError, InThePast, NotAllowed, NotFound
 from models.free_text import has_hidden_characters
 from models.instructors import NotAnInstructor, NotYourMachine, NotYourSession
 from models.machines import Machine, MachineKind, get_machine, record_training
-from models.maintenance.downtimes import free_session_machines, reserve_for_session, reserved_by
+from models.maintenance.downtimes import (
+    check_reservable,
+    free_session_machines,
+    reserve_for_session,
+    reserved_by,
+)
 from models.members import Member, get_member, require_manager
 from models.notices import Notice
 from models.opening import closed_days, local_datetime
@@ -415,6 +420,7 @@ async def plan(
             await get_machine(session, machine_id)
     elif machine_id is not None or machine_kind is not None:
         raise TrainingNeedsMachine(f"a {kind} is for no machine")
+    await check_reservable(session, list(reserve), start, end)
     lab_session = LabSession(
         kind=kind,
         title=title,

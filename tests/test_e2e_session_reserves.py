@@ -4,16 +4,18 @@ naming the session), another member cannot book the printer then, and is told wh
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.sessions.routes import ReserveToggled
 from models import sessions as lab_sessions
 from models.downtime import Downtime
 from models.machines import Machine
-from models.sessions import SessionKind
+from models.sessions import LabSession, SessionKind
 from tests.factories import NOW, make_member, paris
-from tests.fakebot import FakeBotApi, FakeUser
+from tests.fakebot import ApiCall, FakeBotApi, FakeUser
 from tests.harness import ALICE, BOB, MANAGER, Clock, press_data, running_bot, say, tap, test_settings
 from tests.test_e2e_sessions import plain, tap_exact
 from tests.test_miniapp_api import TUESDAY_10, running_app
@@ -28,6 +30,18 @@ WARNING = (
 )
 
 
+async def _workshop_on_friday_afternoon(fake: FakeBotApi) -> ApiCall:
+    """The manager plans a workshop on Friday 8 March, 14:00–18:00, up to the machines it reserves."""
+    await say(fake, MANAGER, "/sessions")
+    await tap(fake, MANAGER, "Programmer une séance")
+    await tap(fake, MANAGER, "Atelier")
+    await tap(fake, MANAGER, "ven. 8 mars")
+    await tap(fake, MANAGER, "14:00")
+    await tap_exact(fake, MANAGER, "4 h")
+    await tap_exact(fake, MANAGER, "6")
+    return await tap_exact(fake, MANAGER, "0")
+
+
 async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_others_from_booking_it(
     fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
 ) -> None:
@@ -37,14 +51,7 @@ async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_other
             await tap(fake, BOB_FR, label)
 
         # The manager plans the workshop with buttons, reserving the printer.
-        await say(fake, MANAGER, "/sessions")
-        await tap(fake, MANAGER, "Programmer une séance")
-        await tap(fake, MANAGER, "Atelier")
-        await tap(fake, MANAGER, "ven. 8 mars")
-        await tap(fake, MANAGER, "14:00")
-        await tap_exact(fake, MANAGER, "4 h")
-        await tap_exact(fake, MANAGER, "6")
-        reserve = await tap_exact(fake, MANAGER, "0")
+        reserve = await _workshop_on_friday_afternoon(fake)
         assert "Réserver des machines pour la séance ? Personne ne pourra les réserver" in plain(reserve)
         assert "⬜ Prusa MK4" in [label for label, _d in reserve.buttons()]
         chosen = await tap(fake, MANAGER, "Prusa MK4")
@@ -82,25 +89,36 @@ async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_other
         )
 
 
-async def test_the_mini_apps_booking_is_refused_in_a_reserved_time_naming_the_session(
-    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
-) -> None:
+async def _printer_reserved(
+    sessions: async_sessionmaker[AsyncSession], kind: SessionKind, title: str, start: datetime, end: datetime
+) -> int:
+    """Léa, a manager, plans a session reserving the printer (a training is on it); its id."""
     async with sessions.begin() as session:
         manager = await make_member(session, "Léa", manager=True)
         printer = await session.scalar(select(Machine).where(Machine.name == "Prusa MK4"))
         assert printer is not None
-        printer_id = printer.id
+        on = {"machine_id": printer.id} if kind is SessionKind.TRAINING else {}
         await lab_sessions.plan(
             session,
             manager,
-            kind=SessionKind.WORKSHOP,
-            title="Atelier impression 3D",
-            start=paris(5, 9),
-            end=paris(5, 12),
-            seats=6,
+            kind=kind,
+            title=title,
+            start=start,
+            end=end,
+            seats=4,
             now=NOW,
-            reserve=[printer_id],
+            reserve=[printer.id],
+            **on,
         )
+        return printer.id
+
+
+async def test_the_mini_apps_booking_is_refused_in_a_reserved_time_naming_the_session(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    printer_id = await _printer_reserved(
+        sessions, SessionKind.WORKSHOP, "Atelier impression 3D", paris(5, 9), paris(5, 12)
+    )
     async with running_app(fake, database_url) as app:
         body = {"machine": printer_id, "start": TUESDAY_10, "minutes": 60}
         status, refused = await app(ALICE, "book", body)
@@ -141,3 +159,24 @@ async def test_a_training_on_the_laser_has_the_laser_chosen_already_and_it_can_b
     async with sessions() as session:
         held = await session.scalar(select(Downtime).where(Downtime.session_id.is_not(None)))
         assert held is not None and (held.start_at, held.end_at) == (paris(8, 18), paris(8, 20))
+
+
+async def test_a_second_workshop_reserving_the_printer_then_is_refused_naming_the_first(
+    fake: FakeBotApi, database_url: str, sessions: async_sessionmaker[AsyncSession], lab: None
+) -> None:
+    await _printer_reserved(sessions, SessionKind.TRAINING, "Formation Prusa", paris(8, 17), paris(8, 19))
+    async with running_bot(test_settings(fake, database_url), Clock()):
+        await _workshop_on_friday_afternoon(fake)
+        await tap(fake, MANAGER, "Prusa MK4")
+        await tap(fake, MANAGER, "Continuer")
+        await say(fake, MANAGER, "Atelier impression 3D")
+        place = await tap(fake, MANAGER, "Sans description")
+        (at_the_lab,) = [data for label, data in place.buttons() if "Au lab" in label]
+        assert at_the_lab is not None
+        refused = await press_data(fake, MANAGER, at_the_lab)
+        assert refused.params.get("text") == (
+            "La machine Prusa MK4 est déjà réservée par la séance « Formation Prusa » sur une partie de ce "
+            "créneau. Rien n'a été modifié."
+        )
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LabSession)) == 1

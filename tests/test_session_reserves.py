@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import booking_edits, bookings, maintenance, planning, typed_booking, waitlist
 from models import sessions as lab_sessions
 from models.downtime import Downtime
-from models.errors import InMaintenance, MachineReserved, NotFound
+from models.errors import AlreadyReserved, InMaintenance, MachineReserved, NotFound
 from models.machines import MachineKind, MachineStatus
 from models.members import Member
 from models.outbox import OutboxMessage
@@ -186,3 +186,23 @@ async def test_a_weekly_repeat_reserves_the_same_machines_each_week(session: Asy
     assert [m.name for m in await lab_sessions.reserved_machines(session, copy.id)] == ["Prusa MK4"]
     with pytest.raises(MachineReserved):
         await bookings.book(session, bob, printer.id, paris(15, 15), 60, RULES, NOW)
+
+
+async def test_a_machine_another_session_reserves_then_is_refused_naming_it_and_nothing_is_planned(
+    session: AsyncSession,
+) -> None:
+    await open_every_day(session)
+    printer = await make_machine(session, "Prusa MK4")
+    other = await make_machine(session, "Bambu X1")
+    morgane = await make_member(session, "Morgane", manager=True)
+    first = await _workshop(session, morgane, [printer.id])
+    count = select(func.count()).select_from(LabSession)
+    with pytest.raises(AlreadyReserved) as refused:  # overlapping its end, with another machine too
+        await _workshop(session, morgane, [other.id, printer.id], start=paris(8, 17), end=paris(8, 19))
+    assert (refused.value.machine, refused.value.title) == ("Prusa MK4", TITLE)
+    assert await session.scalar(count) == 1
+    # Right after it, or once it is cancelled, the machine can be reserved again.
+    await _workshop(session, morgane, [printer.id], start=END, end=paris(8, 19))
+    await lab_sessions.cancel_session(session, morgane, first.id, NOW)
+    again = await _workshop(session, morgane, [printer.id])
+    assert [m.id for m in await lab_sessions.reserved_machines(session, again.id)] == [printer.id]

@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 from models import waitlist
 from models.base import stamp_once
 from models.bookings import Booking, BookingRules, BookingStatus, availability
-from models.downtime import Downtime, first_downtime_over
-from models.errors import NotFound
+from models.downtime import Downtime, first_downtime_over, reservation_over
+from models.errors import AlreadyReserved, NotFound
 from models.free_text import one_line
 from models.machines import MachineStatus, get_any_machine
 from models.maintenance.errors import BadWindow, DowntimeOver
@@ -214,11 +214,10 @@ async def reserve_for_session(
     """Reserve the machines for a session's time, as a planned downtime naming the session: nobody
     books them then. Members with a booking in it are warned (it is kept, they decide) and told which
     session; return how many bookings were warned. An unknown or retired machine is NotFound."""
+    await check_reservable(session, machine_ids, start, end)
     warned = 0
     for machine_id in dict.fromkeys(machine_ids):
         machine = await get_any_machine(session, machine_id, lock=True)
-        if machine.status is MachineStatus.RETIRED:
-            raise NotFound(f"machine {machine_id}")
         downtime = Downtime(
             machine_id=machine.id,
             start_at=start,
@@ -238,6 +237,19 @@ async def reserve_for_session(
             notify_member(session, booking.member, warning, now)
             warned += 1
     return warned
+
+
+async def check_reservable(
+    session: AsyncSession, machine_ids: list[int], start: datetime, end: datetime
+) -> None:
+    """Refuse unless a session may reserve these machines for [start, end): each known, not retired,
+    and not reserved by another session for part of that time (AlreadyReserved, naming it)."""
+    for machine_id in dict.fromkeys(machine_ids):
+        machine = await get_any_machine(session, machine_id, lock=True)
+        if machine.status is MachineStatus.RETIRED:
+            raise NotFound(f"machine {machine_id}")
+        if (other := await reservation_over(session, machine.id, start, end)) is not None:
+            raise AlreadyReserved(machine.name, other.reason)
 
 
 async def reserved_by(session: AsyncSession, session_id: int) -> list[Downtime]:

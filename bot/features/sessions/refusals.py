@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusals
-from models import sessions
+from models import errors, sessions
 from models.errors import DomainError
 
 
@@ -16,7 +16,15 @@ def _too_late(texts: Texts, refusal: DomainError) -> str:
     ).format(moment=texts.moment(refusal.deadline))
 
 
+def _already_reserved(texts: Texts, refusal: DomainError) -> str:
+    assert isinstance(refusal, errors.AlreadyReserved)
+    return texts.gettext(
+        "{machine} is already reserved by the session « {title} » for part of that time. Nothing was changed."
+    ).format(machine=refusal.machine, title=refusal.title)
+
+
 REFUSALS: Refusals = {
+    errors.AlreadyReserved: _already_reserved,
     sessions.BadSessionTimes: N_("A session must end after it starts, on the same day. Nothing was changed."),
     sessions.BadSeats: N_("A session has between 1 and 500 seats. Nothing was changed."),
     sessions.BadMinimum: N_(
