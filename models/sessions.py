@@ -46,6 +46,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import instructors, outbox
+from models.authorizations import withdraw_granted
 from models.base import (
     Base,
     clear_pending,
@@ -161,6 +162,11 @@ class SignUp(Base):
     # Whether they came: None while nobody said.
     attended: Mapped[bool | None]
     attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The authorization marking them present at a training granted (None: none, or they already had
+    # one): undoing the mark withdraws it.
+    granted_authorization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorizations.id", ondelete="SET NULL")
+    )
 
     member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     session: Mapped[LabSession] = relationship(lazy="raise")
@@ -1111,11 +1117,18 @@ async def participants(session: AsyncSession, manager: Member, session_id: int) 
 
 
 async def mark_attendance(
-    session: AsyncSession, manager: Member, signup_id: int, attended: bool, now: datetime
+    session: AsyncSession,
+    manager: Member,
+    signup_id: int,
+    attended: bool,
+    now: datetime,
+    tz: ZoneInfo | None = None,
 ) -> SignUp:
     """Record whether a participant came (managers and the session's instructor, once it has
     started). At a training, coming authorizes the member on its machine or kind, recorded as granted
-    by the session's instructor (the one who trained them), or by whoever marked it if it has none."""
+    by the session's instructor (the one who trained them), or by whoever marked it if it has none;
+    marking them absent afterwards withdraws what that granted (the member is told, and bookings that
+    needed it are cancelled, their slots offered to the waitlist with the lab's `tz`)."""
     if not manager.is_manager and not await instructors.is_instructor(session, manager):
         raise NotYourSession(f"signup {signup_id}")  # before any lookup: a member learns nothing from ids
     signup = await session.scalar(
@@ -1131,12 +1144,23 @@ async def mark_attendance(
         raise SessionNotStarted(str(lab_session.id))
     signup.attended, signup.attendance_marked_by_id = attended, manager.id
     await session.flush()
-    if attended and lab_session.kind is SessionKind.TRAINING:
+    if attended and lab_session.kind is SessionKind.TRAINING and signup.granted_authorization_id is None:
         granted_by = lab_session.instructor_id if lab_session.instructor_id is not None else manager.id
+        granted = None
         if lab_session.machine is not None:
-            await record_training(session, granted_by, signup.member, machine=lab_session.machine, now=now)
+            granted = await record_training(
+                session, granted_by, signup.member, machine=lab_session.machine, now=now
+            )
         elif lab_session.machine_kind is not None:
-            await record_training(session, granted_by, signup.member, kind=lab_session.machine_kind, now=now)
+            granted = await record_training(
+                session, granted_by, signup.member, kind=lab_session.machine_kind, now=now
+            )
+        signup.granted_authorization_id = granted.id if granted is not None else None
+    elif not attended and signup.granted_authorization_id is not None:
+        # A « present » tapped by mistake: the training it granted was never given.
+        await withdraw_granted(session, manager, signup.granted_authorization_id, now, tz=tz)
+        signup.granted_authorization_id = None
+    await session.flush()
     set_committed_value(signup, "session", lab_session)
     return signup
 

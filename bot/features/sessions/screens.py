@@ -273,7 +273,9 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
 
 async def mark_attendance(turn: Turn) -> Reply:
     press = turn.pressed(routes.AttendanceMarked)
-    signup = await sessions.mark_attendance(turn.session, turn.member, press.signup, press.came, turn.now)
+    signup = await sessions.mark_attendance(
+        turn.session, turn.member, press.signup, press.came, turn.now, turn.desk.settings.tz
+    )
     reply = await attendance(turn, signup.session_id)
     name = signup.member.display_name
     reply.toast = (
