@@ -244,6 +244,19 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         await _message_to(fake, ALICE, "You are now authorized on Trotec Speedy", after=mark)
         absent = await tap_exact(fake, MANAGER, "❌", nth=1)  # Bob's row
         assert "❌ Bob" in str(absent.buttons())
+        # Alice's « present » was a mistake after all: the authorization it gave goes, and she is told why.
+        mark = fake.mark()
+        await tap_exact(fake, MANAGER, "❌", nth=0)
+        withdrawn = await _message_to(
+            fake, ALICE, "Your authorization on Trotec Speedy was withdrawn", after=mark
+        )
+        assert "Reason: Your attendance at the training session had been marked by mistake" in plain(
+            withdrawn
+        )
+        async with sessions() as session:
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            assert alice is not None and not await machines.is_authorized(session, alice, laser)
+        await tap(fake, MANAGER, "Alice")  # she did come: present again, authorized again
     async with sessions() as session:
         alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
         bob = await session.scalar(select(Member).where(Member.telegram_id == BOB.id))
