@@ -68,6 +68,8 @@ PLACE_MAX = 200
 REASON_MAX = 200
 SEATS_MAX = 500
 REPEAT_WEEKS_MAX = 12
+GUEST_NAME_MAX = 80
+GUEST_CONTACT_MAX = 120
 LENGTH_MAX = timedelta(days=1)  # a session is held in a day (workshops over weeks: several sessions)
 
 
@@ -121,6 +123,8 @@ class LabSession(Base):
     erased_unmarked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The session this one repeats weekly (planned in one go with it).
     repeats_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="SET NULL"))
+    # Open to the public: managers add guests (not members) by name and contact (models/session_guests.py).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     machine: Mapped[Machine | None] = relationship(lazy="raise")
 
@@ -158,6 +162,27 @@ class SignUp(Base):
     session: Mapped[LabSession] = relationship(lazy="raise")
 
 
+class SessionGuest(Base):
+    """A guest of a public session (not a member): a seat like a member's, or a walk-in counted at
+    attendance. Their name and contact are personal data, erased after the session (retention);
+    the row stays, anonymous, for the counts (with the age bracket and situation, if asked)."""
+
+    __tablename__ = "session_guests"
+    __table_args__ = (Index("ix_session_guests_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(String(GUEST_NAME_MAX))
+    contact: Mapped[str | None] = mapped_column(String(GUEST_CONTACT_MAX))
+    age_bracket: Mapped[str | None] = mapped_column(String(12))
+    situation: Mapped[str | None] = mapped_column(String(12))
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+
 class SessionDraft(Base):
     """A session a manager is planning in the chat, one choice at a time (one row per manager).
 
@@ -180,6 +205,7 @@ class SessionDraft(Base):
     title: Mapped[str | None] = mapped_column(String(TITLE_MAX))
     description: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(20))
+    public: Mapped[bool | None] = mapped_column(Boolean)
 
 
 @dataclass(frozen=True)
@@ -375,6 +401,7 @@ async def plan(
     place: str = "",
     machine_id: int | None = None,
     machine_kind: MachineKind | None = None,
+    public: bool = False,
 ) -> LabSession:
     """Plan a session (managers only), or refuse with the reason; nothing is written on a refusal."""
     require_manager(manager)
@@ -410,6 +437,7 @@ async def plan(
         created_by_id=manager.id,
         created_at=now,
         cancelled_automatically=False,
+        public=public,
     )
     session.add(lab_session)
     await session.flush()
@@ -474,6 +502,7 @@ async def repeat_weekly(
             place=first.place,
             machine_id=first.machine_id,
             machine_kind=first.machine_kind,
+            public=first.public,
             now=now,
         )
         copy.repeats_id = first.id
@@ -494,14 +523,25 @@ async def get_session(session: AsyncSession, session_id: int, *, lock: bool = Fa
 
 
 async def seats_taken(session: AsyncSession, session_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(SignUp)
-            .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
-        )
-        or 0
+    """Members with a seat, and guests (a public session's)."""
+    members = await session.scalar(
+        select(func.count())
+        .select_from(SignUp)
+        .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
     )
+    return (members or 0) + (await guests_counted(session, [session_id])).get(session_id, 0)
+
+
+async def guests_counted(session: AsyncSession, session_ids: list[int]) -> dict[int, int]:
+    """How many guests each session has (walk-ins included)."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(SessionGuest.session_id, func.count())
+        .where(SessionGuest.session_id.in_(session_ids))
+        .group_by(SessionGuest.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
 
 
 @dataclass(frozen=True)
@@ -553,6 +593,7 @@ async def upcoming(
 
 async def _described(session: AsyncSession, rows: list[LabSession], member: Member | None) -> list[Upcoming]:
     counts = await _counts(session, [s.id for s in rows])
+    guests = await guests_counted(session, [s.id for s in rows])
     mine: dict[int, SignUpStatus] = {}
     if member is not None and rows:
         mine = {
@@ -566,7 +607,7 @@ async def _described(session: AsyncSession, rows: list[LabSession], member: Memb
     return [
         Upcoming(
             s,
-            counts.get((s.id, SignUpStatus.SIGNED_UP), 0),
+            counts.get((s.id, SignUpStatus.SIGNED_UP), 0) + guests.get(s.id, 0),
             counts.get((s.id, SignUpStatus.WAITLISTED), 0),
             mine.get(s.id),
         )
@@ -1089,6 +1130,7 @@ async def start_draft(
         title=None,
         description=None,
         stage=None,
+        public=None,
     )
 
 
@@ -1131,6 +1173,7 @@ DRAFT_CHOICES = frozenset(
         "title",
         "description",
         "stage",
+        "public",
     }
 )
 
@@ -1167,6 +1210,7 @@ async def plan_draft(
         place=place,
         machine_id=draft.machine_id,
         machine_kind=draft.machine_kind,
+        public=bool(draft.public),
         now=now,
     )
     await delete_by_key(session, SessionDraft, manager.id)

@@ -15,9 +15,9 @@ from bot.core.feature import Feature
 from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards as shared
-from bot.features.sessions import keyboards, messages, routes
+from bot.features.sessions import guests, keyboards, messages, routes
 from bot.web import ical
-from models import machines, sessions
+from models import machines, session_guests, sessions
 from models.members import require_manager
 from models.opening import local_datetime
 from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
@@ -128,6 +128,9 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
                 position=position
             )
         )
+    if turn.member.is_manager and lab_session.public:
+        lines.append("🌍 " + _("Open to the public: guests are added by the lab's team."))
+        await session_guests.drop_guest_input(turn.session, turn.member)
     markup = keyboards.session_page(turn.texts, seen, turn.now, manager=turn.member.is_manager)
     return Reply(text="\n".join(lines), markup=markup)
 
@@ -232,6 +235,10 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
     lab_session = await sessions.get_session(turn.session, session_id)
     lines = [f"📋 {lab_session.title} — {turn.texts.when(lab_session.start_at, lab_session.end_at)}"]
     figures = await sessions.attendance_of(turn.session, session_id)
+    guests_here = await session_guests.guests_of(turn.session, session_id)
+    if guests_here:
+        came = sum(1 for g in guests_here if g.attended)
+        lines.append(_("Guests who came: {came} of {count}.").format(came=came, count=len(guests_here)))
     if not figures.participants:
         lines.append(_("Nobody signed up."))
     else:
@@ -250,7 +257,9 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
             )
         if lab_session.kind is SessionKind.TRAINING:
             lines.append(_("Those who came are authorized on the training's machines."))
-    return Reply(text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people))
+    return Reply(
+        text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people, guests_here)
+    )
 
 
 async def mark_attendance(turn: Turn) -> Reply:
@@ -353,10 +362,24 @@ async def seats_chosen(turn: Turn) -> Reply:
 
 async def minimum_chosen(turn: Turn) -> Reply:
     await sessions.set_draft(
+        turn.session, turn.member, turn.now, minimum=turn.pressed(routes.MinimumChosen).minimum
+    )
+    return Reply(
+        text="🌍 "
+        + turn._(
+            "Is it open to the public? You will then add guests who are not members, by their name and "
+            "phone number or e-mail address."
+        ),
+        markup=keyboards.public_or_not(turn.texts),
+    )
+
+
+async def public_chosen(turn: Turn) -> Reply:
+    await sessions.set_draft(
         turn.session,
         turn.member,
         turn.now,
-        minimum=turn.pressed(routes.MinimumChosen).minimum,
+        public=turn.pressed(routes.PublicChosen).public,
         stage=DraftStage.TITLE,
     )
     return _ask_title(turn)
@@ -493,6 +516,19 @@ FEATURE = Feature(
         routes.Attendance: attendance,
         routes.AttendanceMarked: mark_attendance,
         routes.RepeatChosen: repeat_chosen,
+        routes.PublicChosen: public_chosen,
+        routes.GuestAsked: guests.guest_asked,
+        routes.GuestAgeChosen: guests.age_chosen,
+        routes.GuestSituationChosen: guests.situation_chosen,
+        routes.GuestProfileSkipped: guests.profile_skipped,
+        routes.WalkInAdded: guests.walk_in_added,
+        routes.GuestMarked: guests.guest_marked,
     },
-    awaits=[typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text)],
+    awaits=[
+        typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text),
+        typed_answer(
+            lambda turn: session_guests.pending_guest(turn.session, turn.member, turn.now),
+            guests.took_guest_text,
+        ),
+    ],
 )
