@@ -31,7 +31,20 @@ def figures(texts: Texts, days: int) -> InlineKeyboardMarkup:
         [
             [button("🧾 " + _("Bookings as CSV"), routes.CsvAsked(days))],
             [button("👥 " + _("Check-ins per member"), routes.MembersAsked(days))],
+            [button("📋 " + _("Activity report for funders"), routes.ActivityReportAsked(days))],
             [button("⬅️ " + _("Other period"), routes.PeriodChosen(0))],
+        ]
+    )
+
+
+def activity_report(texts: Texts, days: int) -> InlineKeyboardMarkup:
+    """Under the activity report: it as CSV, or back to the period's figures."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🧾 " + _("Activity report as CSV"), routes.ActivityCsvAsked(days))],
+            [button("⬅️ " + _("Back to the figures"), routes.PeriodChosen(days))],
+            [menu_button(texts)],
         ]
     )
 

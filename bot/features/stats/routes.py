@@ -28,3 +28,15 @@ class MembersAsked(Button, action="ss:m"):
     """Check-ins and no-shows per member over the last `days` days (managers only)."""
 
     days: Days
+
+
+class ActivityReportAsked(Button, action="ss:r"):
+    """The funders' activity report over the last `days` days: sessions held, participants (managers only)."""
+
+    days: Days
+
+
+class ActivityCsvAsked(Button, action="ss:rc"):
+    """The funders' activity report as a CSV file."""
+
+    days: Days
