@@ -35,6 +35,7 @@ from models.sessions import (
     SessionNotStarted,
     SessionStarted,
     get_session,
+    refresh_announcement,
     seats_taken,
 )
 
@@ -129,7 +130,10 @@ async def add_guest(
         raise SessionStarted(str(session_id))
     if await seats_taken(session, session_id) >= lab_session.seats:
         raise SessionFull(str(session_id))
-    return await _new_guest(session, manager, session_id, now, name=name, contact=contact, walk_in=False)
+    guest = await _new_guest(session, manager, session_id, now, name=name, contact=contact, walk_in=False)
+    if await seats_taken(session, session_id) >= lab_session.seats:
+        await refresh_announcement(session, lab_session, now)  # the last seat: « Complet »
+    return guest
 
 
 async def _new_guest(

@@ -844,6 +844,11 @@ async def announce(session: AsyncSession, lab_session: LabSession, chat: str | N
     return True
 
 
+async def refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
+    """The announcement brought up to date from outside this module (a guest took the last seat)."""
+    return await _refresh_announcement(session, lab_session, now)
+
+
 async def _refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
     """Bring the session's announcement up to date (seats run out, seats again, cancelled): a post
     not sent yet is rewritten (or dropped, if the session is cancelled), a post sent is edited.

@@ -53,6 +53,15 @@ async def test_a_manager_adds_guests_to_a_public_session_and_marks_who_came(
         added = plain(await tap(fake, MANAGER, "Retraité"))
         assert "Invité inscrit : Jeanne Martin." in added
         assert "1 place restante (2 places en tout)" in added
+        assert "Invités :\n• Jeanne Martin — 06 12 34 56 78" in added
+        # Cancelling would tell the members; the guest is to be told by the manager, who has the number.
+        asked = plain(await tap(fake, MANAGER, "Annuler cette séance"))
+        assert "0 personne inscrite ou en attente va être prévenue." in asked
+        assert (
+            "1 invité n'est pas sur Telegram : prévenez-le vous-même.\n• Jeanne Martin — 06 12 34 56 78"
+            in asked
+        )
+        await tap(fake, MANAGER, "Non, la garder")
 
         clock.now = paris(8, 18, 10)
         await say(fake, MANAGER, "/sessions")

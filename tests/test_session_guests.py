@@ -13,6 +13,7 @@ from models import session_guests
 from models import sessions as lab_sessions
 from models.errors import NotAllowed
 from models.members import Member
+from models.outbox import OutboxMessage
 from models.session_guests import AgeBracket, GuestInput, Situation
 from models.sessions import LabSession, SessionGuest, SessionKind, SignUpStatus
 from tests.factories import NOW, make_member, paris
@@ -139,3 +140,12 @@ async def test_retention_erases_guests_names_after_the_session_and_keeps_the_cou
     ).one()
     assert tuple(row) == (None, None, "under18")
     assert await lab_sessions.seats_taken(session, workshop.id) == 1
+
+
+async def test_a_guest_taking_the_last_seat_marks_the_announcement_full(session: AsyncSession) -> None:
+    manager = await make_member(session, "Morgane", manager=True)
+    workshop = await _plan(session, manager, seats=1)
+    assert await lab_sessions.announce(session, workshop, "-1001234567890", NOW)
+    await session_guests.add_guest(session, manager, workshop.id, "Jeanne", "0612345678", NOW)
+    (post,) = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "session_announced"))
+    assert post.payload["seats_left"] == 0

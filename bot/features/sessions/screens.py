@@ -20,7 +20,7 @@ from bot.web import ical
 from models import machines, session_guests, sessions
 from models.members import require_manager
 from models.opening import local_datetime
-from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
+from models.sessions import DraftStage, LabSession, SessionGuest, SessionKind, SignUpStatus, Upcoming
 
 PAGE_SIZE = 8
 # How long after its start a session stays on a manager's list (to mark who came): a Saturday
@@ -131,8 +131,16 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
     if turn.member.is_manager and lab_session.public:
         lines.append("🌍 " + _("Open to the public: guests are added by the lab's team."))
         await session_guests.drop_guest_input(turn.session, turn.member)
+        guests_here = [g for g in await session_guests.guests_of(turn.session, session_id) if not g.walk_in]
+        if guests_here:
+            lines.append(_("Guests:") + "".join(_guest_line(g) for g in guests_here[:30]))
     markup = keyboards.session_page(turn.texts, seen, turn.now, manager=turn.member.is_manager)
     return Reply(text="\n".join(lines), markup=markup)
+
+
+def _guest_line(guest: SessionGuest) -> str:
+    """« • Jeanne Martin — 06 12 34 56 78 » (erased ones are not listed: their session is long over)."""
+    return f"\n• {guest.name} — {guest.contact}" if guest.name else ""
 
 
 def session_payload(payload: str) -> int | None:
@@ -203,7 +211,8 @@ async def ask_cancel_session(turn: Turn) -> Reply:
     seen = await sessions.describe(turn.session, _session_of(turn), turn.member)
     if seen.session.cancelled:
         raise sessions.SessionCancelled(str(seen.session.id))
-    told = seen.taken + seen.waiting
+    guests_here = await session_guests.guests_of(turn.session, seen.session.id)
+    told = seen.taken - len(guests_here) + seen.waiting
     text = _("Cancel « {title} » ({when})?").format(
         title=seen.session.title, when=turn.texts.when(seen.session.start_at, seen.session.end_at)
     )
@@ -212,6 +221,13 @@ async def ask_cancel_session(turn: Turn) -> Reply:
         "{count} people signed up or waiting will be told.",
         told,
     ).format(count=told)
+    if guests_here:
+        text += "\n" + turn.texts.ngettext(
+            "{count} guest is not on Telegram: tell them yourself.",
+            "{count} guests are not on Telegram: tell them yourself.",
+            len(guests_here),
+        ).format(count=len(guests_here))
+        text += "".join(_guest_line(g) for g in guests_here)
     return Reply(text=text, markup=keyboards.confirm_cancel(turn.texts, seen.session.id))
 
 
