@@ -175,11 +175,42 @@ async def csv_file(turn: Turn) -> Reply:
 
 
 async def activity(turn: Turn) -> Reply:
+    """The funders' activity report over the last days pressed."""
+    days, start, end = _pressed_period(turn, routes.ActivityReportAsked)
+    return await _activity(turn, start, end, days)
+
+
+def _calendar_period(turn: Turn, period: routes.CalendarPeriod) -> tuple[datetime, datetime]:
+    """This month or this year up to the end of today, or the whole of last month, in the lab's zone."""
+    today = turn.desk.rules.today(turn.now)
+    tz = turn.texts.tz
+    end = local_datetime(today, 24 * 60, tz)
+    if period is routes.CalendarPeriod.THIS_YEAR:
+        return local_datetime(today.replace(month=1, day=1), 0, tz), end
+    first = today.replace(day=1)
+    if period is routes.CalendarPeriod.THIS_MONTH:
+        return local_datetime(first, 0, tz), end
+    last_month = (first - timedelta(days=1)).replace(day=1)
+    return local_datetime(last_month, 0, tz), local_datetime(first, 0, tz)
+
+
+async def activity_calendar(turn: Turn) -> Reply:
+    """The funders' activity report for this month, last month or this year (or it as CSV)."""
+    members.require_manager(turn.member)
+    press = turn.pressed(routes.ActivityCalendarAsked)
+    start, end = _calendar_period(turn, press.period)
+    if press.csv:
+        return await _activity_csv(turn, start, end, press.period.value)
+    return await _activity(turn, start, end, 30, press.period)
+
+
+async def _activity(
+    turn: Turn, start: datetime, end: datetime, days: int, shown: routes.CalendarPeriod | None = None
+) -> Reply:
     """The funders' activity report: the sessions held by type, their hours, participants and
     attendance, guests by age bracket and situation; no name."""
     _ = turn._
     texts = turn.texts
-    days, start, end = _pressed_period(turn, routes.ActivityReportAsked)
     report = await session_report.activity_report(turn.session, start, end, turn.now)
     total = report.total
     lines = [
@@ -223,7 +254,7 @@ async def activity(turn: Turn) -> Reply:
         lines += ["", _("Guests by situation:")]
         lines += [_count_line(turn, _(SITUATION_NAMES[s]), report.situations[s]) for s in Situation]
     lines += ["", _("No name in this report: it can be sent to your funders as it is.")]
-    return Reply(text="\n".join(lines), markup=stats_keyboards.activity_report(texts, days))
+    return Reply(text="\n".join(lines), markup=stats_keyboards.activity_report(texts, days, shown))
 
 
 def _count_line(turn: Turn, name: str, count: int) -> str:
@@ -241,11 +272,18 @@ def _rate(turn: Turn, rate: float | None) -> str:
 async def activity_csv(turn: Turn) -> Reply:
     """The funders' activity report as a CSV file."""
     days, start, end = _pressed_period(turn, routes.ActivityCsvAsked)
+    return await _activity_csv(turn, start, end, f"{days}d")
+
+
+async def _activity_csv(turn: Turn, start: datetime, end: datetime, label: str) -> Reply:
     report = await session_report.activity_report(turn.session, start, end, turn.now)
+    texts = turn.texts
     return Reply(
         text="🧾 "
-        + turn._("The activity report of the last {count} days, without names.").format(count=days),
-        document=(f"fabdesk-activity-{days}d.csv", session_report.report_csv(report)),
+        + turn._("The activity report, {first} – {last}, without names.").format(
+            first=texts.day(start), last=texts.day(end - timedelta(seconds=1))
+        ),
+        document=(f"fabdesk-activity-{label}.csv", session_report.report_csv(report)),
         new_message=True,
     )
 
@@ -259,5 +297,6 @@ FEATURE = Feature(
         routes.MembersAsked: per_member,
         routes.ActivityReportAsked: activity,
         routes.ActivityCsvAsked: activity_csv,
+        routes.ActivityCalendarAsked: activity_calendar,
     },
 )
