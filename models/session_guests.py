@@ -17,6 +17,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -340,3 +341,17 @@ async def took_guest_text(
 async def drop_guest_input(session: AsyncSession, member: Member) -> None:
     """Forget the guest the manager was typing (they went back to the session)."""
     await delete_by_key(session, GuestInput, member.id)
+
+
+async def export_of(session: AsyncSession, member: Member) -> dict[str, Any]:
+    """For the member's data export (/mydata): the guests they added or counted, as that they did and
+    when (the guests' names and contacts are the guests' data, not theirs)."""
+    added = await session.scalars(
+        select(SessionGuest).where(SessionGuest.added_by_id == member.id).order_by(SessionGuest.id)
+    )
+    return {
+        "guests_you_added": [
+            {"session_id": g.session_id, "walk_in": g.walk_in, "added_at": g.added_at.isoformat()}
+            for g in added
+        ]
+    }
