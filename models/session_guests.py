@@ -37,6 +37,7 @@ from models.sessions import (
     SessionStarted,
     get_session,
     refresh_announcement,
+    seat_freed,
     seats_taken,
 )
 
@@ -203,17 +204,20 @@ async def mark_guest(
     return guest
 
 
-async def remove_guest(session: AsyncSession, manager: Member, guest_id: int, now: datetime) -> int:
-    """Take a guest off a session not started (they cancelled): their seat is free again. Return
-    the session's id."""
+async def remove_guest(session: AsyncSession, manager: Member, guest_id: int, now: datetime) -> SessionGuest:
+    """Take a guest off a session not started (they cancelled, or asked to be forgotten: the row goes
+    with their name and contact); their seat goes to the first on the waitlist, who is told."""
     require_manager(manager)
     guest = await get_guest(session, guest_id)
     lab_session = await get_session(session, guest.session_id, lock=True)
+    if lab_session.cancelled:
+        raise SessionCancelled(str(lab_session.id))
     if lab_session.start_at <= now:
         raise SessionStarted(str(lab_session.id))
     await session.delete(guest)
     await session.flush()
-    return lab_session.id
+    await seat_freed(session, lab_session, now)
+    return guest
 
 
 async def guests_of(session: AsyncSession, session_id: int) -> list[SessionGuest]:

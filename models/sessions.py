@@ -844,6 +844,15 @@ async def announce(session: AsyncSession, lab_session: LabSession, chat: str | N
     return True
 
 
+async def seat_freed(session: AsyncSession, lab_session: LabSession, now: datetime) -> list[SignUp]:
+    """A seat of the (locked) session freed from outside this module (a guest taken off): it goes to
+    the first on the waitlist, or the announcement says there are seats again."""
+    promoted = await _give_freed_seats(session, lab_session, now)
+    if not promoted and await seats_taken(session, lab_session.id) == lab_session.seats - 1:
+        await _refresh_announcement(session, lab_session, now)
+    return promoted
+
+
 async def refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
     """The announcement brought up to date from outside this module (a guest took the last seat)."""
     return await _refresh_announcement(session, lab_session, now)

@@ -54,6 +54,17 @@ async def test_a_manager_adds_guests_to_a_public_session_and_marks_who_came(
         assert "Invité inscrit : Jeanne Martin." in added
         assert "1 place restante (2 places en tout)" in added
         assert "Invités :\n• Jeanne Martin — 06 12 34 56 78" in added
+        # A second guest, who cancels: taken off, the seat is free again.
+        await tap(fake, MANAGER, "Ajouter un invité")
+        await say(fake, MANAGER, "Paul Durand")
+        await say(fake, MANAGER, "paul@example.org")
+        await tap(fake, MANAGER, "Passer")
+        assert "Complet" in plain(await tap(fake, MANAGER, "Passer"))
+        listed = await tap(fake, MANAGER, "Retirer un invité")
+        assert "Quel invité s'est désisté ?" in plain(listed)
+        removed = plain(await tap(fake, MANAGER, "Paul Durand"))
+        assert "Paul Durand n'est plus inscrit : la place est de nouveau libre." in removed
+        assert "1 place restante" in removed and "Paul" not in removed.split("libre.")[1]
         # Cancelling would tell the members; the guest is to be told by the manager, who has the number.
         asked = plain(await tap(fake, MANAGER, "Annuler cette séance"))
         assert "0 personne inscrite ou en attente va être prévenue." in asked

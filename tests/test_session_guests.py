@@ -56,6 +56,20 @@ async def test_a_guest_takes_a_seat_like_a_member_and_the_next_member_waits(sess
     with pytest.raises(session_guests.SessionFull):
         await session_guests.add_guest(session, manager, workshop.id, "Paul", "paul@example.org", NOW)
     assert await _guests(session) == 1
+    # The guest cancels: her seat goes to Bob, first on the waitlist, who is told.
+    await session_guests.remove_guest(session, manager, guest.id, NOW)
+    assert await _guests(session) == 0
+    await session.refresh(waiting.signup)
+    assert waiting.signup.status is SignUpStatus.SIGNED_UP and waiting.signup.promoted_at == NOW
+    told = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "session_seat_given"))
+    assert [m.chat_id for m in told] == [bob.telegram_id]
+    with pytest.raises(lab_sessions.SessionStarted):
+        await session_guests.remove_guest(
+            session,
+            manager,
+            (await session_guests.add_walk_in(session, manager, workshop.id, START)).id,
+            START,
+        )
 
 
 async def test_guests_are_refused_with_a_reason_and_nothing_written(session: AsyncSession) -> None:

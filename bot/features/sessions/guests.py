@@ -118,3 +118,26 @@ async def guest_marked(turn: Turn) -> Reply:
     reply = await screens.attendance(turn, guest.session_id)
     reply.toast = turn._("Guest marked as come.") if press.came else turn._("Guest marked as absent.")
     return reply
+
+
+async def guests_to_remove(turn: Turn) -> Reply:
+    """The session's guests: tap one to take them off (their seat is free again)."""
+    session_id = turn.pressed(routes.GuestsToRemove).session
+    listed = [g for g in await session_guests.guests_of(turn.session, session_id) if not g.walk_in]
+    text = (
+        "🙅 " + turn._("Which guest cancelled? Their seat goes to the first on the waitlist.")
+        if listed
+        else turn._("This session has no guest.")
+    )
+    return Reply(text=text, markup=keyboards.guests_to_remove(turn.texts, session_id, listed))
+
+
+async def guest_removed(turn: Turn) -> Reply:
+    """Take the guest off; back to the session's page."""
+    from bot.features.sessions import screens
+
+    guest = await session_guests.remove_guest(
+        turn.session, turn.member, turn.pressed(routes.GuestRemoved).guest, turn.now
+    )
+    head = "🙅 " + turn._("{name} is no longer signed up; the seat is free again.").format(name=guest.name)
+    return await screens.session_page(turn, guest.session_id, head)

@@ -73,8 +73,11 @@ def session_page(texts: Texts, seen: Upcoming, now: datetime, *, manager: bool) 
         keyboard.append([button("🙅 " + _("Leave the waitlist"), routes.CancelSignUp(session_id))])
     if not lab_session.cancelled and seen.mine is SignUpStatus.SIGNED_UP:
         keyboard.append([button("📆 " + _("Add to my calendar (.ics)"), routes.CalendarFile(session_id))])
-    if manager and open_ and lab_session.public and seen.seats_left:
-        keyboard.append([button("👤 " + _("Add a guest"), routes.GuestAsked(session_id))])
+    if manager and open_ and lab_session.public:
+        guest_row = [button("🙅 " + _("Remove a guest"), routes.GuestsToRemove(session_id))]
+        if seen.seats_left:
+            guest_row.insert(0, button("👤 " + _("Add a guest"), routes.GuestAsked(session_id)))
+        keyboard.append(guest_row)
     if manager and not lab_session.cancelled:
         if lab_session.start_at <= now:
             keyboard.append([button("📋 " + _("Mark who came"), routes.Attendance(session_id))])
@@ -277,3 +280,12 @@ def guest_situations(texts: Texts, guest_id: int) -> InlineKeyboardMarkup:
 def guest_typing(texts: Texts, session_id: int) -> InlineKeyboardMarkup:
     """While a guest's name or contact is awaited: back to the session."""
     return InlineKeyboardMarkup([nav_row(texts, routes.SessionPage(session_id))])
+
+
+def guests_to_remove(texts: Texts, session_id: int, guests: Sequence[SessionGuest]) -> InlineKeyboardMarkup:
+    """A button a guest (tap: taken off the session), then back to the session."""
+    keyboard = [
+        [button(clip_label(g.name or "—", icon="🙅"), routes.GuestRemoved(g.id))] for g in guests[:48]
+    ]
+    keyboard.append(nav_row(texts, routes.SessionPage(session_id)))
+    return InlineKeyboardMarkup(keyboard)

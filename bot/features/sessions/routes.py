@@ -183,3 +183,15 @@ class GuestMarked(Button, action="ses:a:g"):
 
     guest: ID
     came: Flag
+
+
+class GuestsToRemove(Button, action="ses:g:r"):
+    """The guests of a session not started, to take one off (they cancelled)."""
+
+    session: ID
+
+
+class GuestRemoved(Button, action="ses:g:d"):
+    """Take this guest off: their seat is free again (the waitlist's first gets it)."""
+
+    guest: ID

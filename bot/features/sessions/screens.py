@@ -539,6 +539,8 @@ FEATURE = Feature(
         routes.GuestProfileSkipped: guests.profile_skipped,
         routes.WalkInAdded: guests.walk_in_added,
         routes.GuestMarked: guests.guest_marked,
+        routes.GuestsToRemove: guests.guests_to_remove,
+        routes.GuestRemoved: guests.guest_removed,
     },
     awaits=[
         typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text),
