@@ -2465,6 +2465,7 @@ class Judge:
         if c.op == "update" and c.changed <= {"status", "promoted_at"} and row["promoted_at"] is not None:
             # A seat given from the waitlist: someone's cancellation (or erasure) freed it.
             freed = any(x.action == "ses:c" and x.args[:1] == (session_id,) for x in self.acts)
+            freed = freed or self.managers_pressed("ses:g:d")  # a guest taken off (pressed by guest id)
             return None if freed or self.erased else "a seat given that nobody freed"
         if c.op == "update" and c.changed <= {"attended", "attendance_marked_by_id"}:
             return None if self.managers_pressed("ses:a:m", row["id"]) else "attendance marked by no manager"
@@ -2484,6 +2485,8 @@ class Judge:
             return None if chosen else "a guest's profile set by no manager"
         if c.op == "update" and c.changed <= {"attended"}:
             return None if self.managers_pressed("ses:a:g", row["id"]) else "a guest marked by no manager"
+        if c.op == "delete":
+            return None if self.managers_pressed("ses:g:d", row["id"]) else "a guest taken off by no manager"
         return "a guest changed"
 
     # ------------------------------------------------------------------ invariants
