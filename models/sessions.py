@@ -73,6 +73,8 @@ PLACE_MAX = 200
 REASON_MAX = 200
 SEATS_MAX = 500
 REPEAT_WEEKS_MAX = 12
+GUEST_NAME_MAX = 80
+GUEST_CONTACT_MAX = 120
 LENGTH_MAX = timedelta(days=1)  # a session is held in a day (workshops over weeks: several sessions)
 
 
@@ -130,6 +132,8 @@ class LabSession(Base):
     erased_unmarked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The session this one repeats weekly (planned in one go with it).
     repeats_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="SET NULL"))
+    # Open to the public: managers add guests (not members) by name and contact (models/session_guests.py).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     machine: Mapped[Machine | None] = relationship(lazy="raise")
 
@@ -172,6 +176,27 @@ class SignUp(Base):
     session: Mapped[LabSession] = relationship(lazy="raise")
 
 
+class SessionGuest(Base):
+    """A guest of a public session (not a member): a seat like a member's, or a walk-in counted at
+    attendance. Their name and contact are personal data, erased after the session (retention);
+    the row stays, anonymous, for the counts (with the age bracket and situation, if asked)."""
+
+    __tablename__ = "session_guests"
+    __table_args__ = (Index("ix_session_guests_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(String(GUEST_NAME_MAX))
+    contact: Mapped[str | None] = mapped_column(String(GUEST_CONTACT_MAX))
+    age_bracket: Mapped[str | None] = mapped_column(String(12))
+    situation: Mapped[str | None] = mapped_column(String(12))
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+
 class SessionDraft(Base):
     """A session a manager is planning in the chat, one choice at a time (one row per manager).
 
@@ -200,6 +225,8 @@ class SessionDraft(Base):
     @property
     def reserved_ids(self) -> list[int]:
         return [int(part) for part in (self.reserved or "").split(",") if part.isdigit()]
+
+    public: Mapped[bool | None] = mapped_column(Boolean)
 
 
 @dataclass(frozen=True)
@@ -396,6 +423,7 @@ async def plan(
     machine_id: int | None = None,
     machine_kind: MachineKind | None = None,
     reserve: Sequence[int] = (),
+    public: bool = False,
 ) -> LabSession:
     """Plan a session (managers, or an instructor a training on a machine or kind they instruct), or
     refuse with the reason; nothing is written on a refusal. Its planner is its instructor.
@@ -435,6 +463,7 @@ async def plan(
         instructor_id=manager.id,
         created_at=now,
         cancelled_automatically=False,
+        public=public,
     )
     session.add(lab_session)
     await session.flush()
@@ -503,6 +532,7 @@ async def repeat_weekly(
             machine_id=first.machine_id,
             machine_kind=first.machine_kind,
             reserve=[d.machine_id for d in reserved],
+            public=first.public,
             now=now,
         )
         copy.repeats_id, copy.instructor_id = first.id, first.instructor_id
@@ -531,14 +561,25 @@ async def reserved_machines(session: AsyncSession, session_id: int) -> list[Mach
 
 
 async def seats_taken(session: AsyncSession, session_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(SignUp)
-            .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
-        )
-        or 0
+    """Members with a seat, and guests (a public session's)."""
+    members = await session.scalar(
+        select(func.count())
+        .select_from(SignUp)
+        .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
     )
+    return (members or 0) + (await guests_counted(session, [session_id])).get(session_id, 0)
+
+
+async def guests_counted(session: AsyncSession, session_ids: list[int]) -> dict[int, int]:
+    """How many guests each session has (walk-ins included)."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(SessionGuest.session_id, func.count())
+        .where(SessionGuest.session_id.in_(session_ids))
+        .group_by(SessionGuest.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
 
 
 @dataclass(frozen=True)
@@ -590,6 +631,7 @@ async def upcoming(
 
 async def _described(session: AsyncSession, rows: list[LabSession], member: Member | None) -> list[Upcoming]:
     counts = await _counts(session, [s.id for s in rows])
+    guests = await guests_counted(session, [s.id for s in rows])
     mine: dict[int, SignUpStatus] = {}
     if member is not None and rows:
         mine = {
@@ -603,7 +645,7 @@ async def _described(session: AsyncSession, rows: list[LabSession], member: Memb
     return [
         Upcoming(
             s,
-            counts.get((s.id, SignUpStatus.SIGNED_UP), 0),
+            counts.get((s.id, SignUpStatus.SIGNED_UP), 0) + guests.get(s.id, 0),
             counts.get((s.id, SignUpStatus.WAITLISTED), 0),
             mine.get(s.id),
         )
@@ -845,6 +887,20 @@ async def announce(session: AsyncSession, lab_session: LabSession, chat: str | N
         subject=announcement_subject(lab_session.id),
     )
     return True
+
+
+async def seat_freed(session: AsyncSession, lab_session: LabSession, now: datetime) -> list[SignUp]:
+    """A seat of the (locked) session freed from outside this module (a guest taken off): it goes to
+    the first on the waitlist, or the announcement says there are seats again."""
+    promoted = await _give_freed_seats(session, lab_session, now)
+    if not promoted and await seats_taken(session, lab_session.id) == lab_session.seats - 1:
+        await _refresh_announcement(session, lab_session, now)
+    return promoted
+
+
+async def refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
+    """The announcement brought up to date from outside this module (a guest took the last seat)."""
+    return await _refresh_announcement(session, lab_session, now)
 
 
 async def _refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
@@ -1225,6 +1281,7 @@ async def start_draft(
         description=None,
         stage=None,
         reserved=None,
+        public=None,
     )
 
 
@@ -1272,6 +1329,7 @@ DRAFT_CHOICES = frozenset(
         "description",
         "stage",
         "reserved",
+        "public",
     }
 )
 
@@ -1310,6 +1368,7 @@ async def plan_draft(
         machine_id=draft.machine_id,
         machine_kind=draft.machine_kind,
         reserve=draft.reserved_ids,
+        public=bool(draft.public),
         now=now,
     )
     await delete_by_key(session, SessionDraft, manager.id)

@@ -44,7 +44,8 @@ async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_other
         await tap(fake, MANAGER, "14:00")
         await tap_exact(fake, MANAGER, "4 h")
         await tap_exact(fake, MANAGER, "6")
-        reserve = await tap_exact(fake, MANAGER, "0")
+        assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        reserve = await tap(fake, MANAGER, "Non, réservée aux membres")
         assert "Réserver des machines pour la séance ? Personne ne pourra les réserver" in plain(reserve)
         assert "⬜ Prusa MK4" in [label for label, _d in reserve.buttons()]
         chosen = await tap(fake, MANAGER, "Prusa MK4")
@@ -124,7 +125,8 @@ async def test_a_training_on_the_laser_has_the_laser_chosen_already_and_it_can_b
         await tap(fake, MANAGER, "18:00")
         await tap_exact(fake, MANAGER, "2 h")
         await tap_exact(fake, MANAGER, "4")
-        reserve = await tap_exact(fake, MANAGER, "0")
+        assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        reserve = await tap(fake, MANAGER, "Non, réservée aux membres")
         labels = [label for label, _d in reserve.buttons()]
         assert labels[:2] == ["⬜ Prusa MK4", "✅ Trotec Speedy"]
         unchosen = await tap(fake, MANAGER, "Trotec Speedy")

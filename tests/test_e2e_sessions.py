@@ -83,7 +83,10 @@ async def test_a_manager_plans_a_workshop_members_sign_up_and_a_freed_seat_goes_
         assert "Combien de places ?" in plain(await tap_exact(fake, MANAGER, "2 h"))
         minimum = await tap_exact(fake, MANAGER, "2")
         assert "Combien de participants au minimum ? En dessous, 24 h avant le début" in plain(minimum)
-        assert "Réserver des machines pour la séance ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        assert "Réserver des machines pour la séance ?" in plain(
+            await tap(fake, MANAGER, "Non, réservée aux membres")
+        )
         assert "Envoyez le titre de la séance" in plain(await tap(fake, MANAGER, "Continuer"))
         hidden = await say(fake, MANAGER, "Découpe\u200blaser")
         assert "caractère invisible ou de contrôle" in plain(hidden)
@@ -294,7 +297,8 @@ async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_t
         # The right choice goes on, and the session is planned.
         await say(fake, MANAGER, "/sessions")
         await _two_seats_workshop(fake)
-        assert "Réserver des machines" in plain(await tap_exact(fake, MANAGER, "2"))
+        await tap_exact(fake, MANAGER, "2")
+        assert "Réserver des machines" in plain(await tap(fake, MANAGER, "Non, réservée aux membres"))
         assert "Envoyez le titre de la séance" in plain(await tap(fake, MANAGER, "Continuer"))
         await say(fake, MANAGER, "Repair café")
         await tap(fake, MANAGER, "Sans description")
