@@ -27,8 +27,9 @@ from models.opening import Closure, OpeningHours
 from models.outbox import OutboxMessage
 from models.projects import ChatJoinRequest, Meeting, Project, ProjectDraft, ProjectInput, ProjectMember
 from models.quotas import Quota
+from models.session_guests import GuestInput
 from models.session_requests import DeclineReasonInput
-from models.sessions import LabSession, SessionDraft, SignUp
+from models.sessions import LabSession, SessionDraft, SessionGuest, SignUp
 from models.stock import Consumable, StockInput, StockMovement
 from models.typed_booking import BookingStep
 from models.updates import UpdateCheck, UpdateItem, VersionInput
@@ -47,6 +48,7 @@ __all__ = [
     "DeclineReasonInput",
     "DigestRun",
     "Downtime",
+    "GuestInput",
     "InstructorRole",
     "LabSession",
     "Lease",
@@ -72,6 +74,7 @@ __all__ = [
     "ReportDraft",
     "Role",
     "SessionDraft",
+    "SessionGuest",
     "Severity",
     "SignUp",
     "StockInput",

@@ -22,6 +22,7 @@ from models.errors import DomainError, NotFound
 from models.free_text import has_hidden_characters
 from models.machines import (
     REASON_MAX,
+    RENEWED,
     Authorization,
     Machine,
     MachineKind,
@@ -41,6 +42,8 @@ SEARCH_LIFETIME = timedelta(hours=1)
 # The reasons a manager picks from buttons when withdrawing an authorization (stored as these
 # words, told to the member in their language); anything else is the manager's own words.
 REVOKE_REASONS = ("safety", "damage", "rules")
+# Not a manager's choice: a « present » at a training tapped by mistake, then undone.
+ATTENDANCE_UNDONE = "attendance_undone"
 
 
 # At most this many helpers are named on a machine's page.
@@ -313,10 +316,51 @@ async def revoke(
     (their slots offered to the waitlist with the lab's `tz`), and the member is told, with the reason."""
     reason = clean_reason(reason) if reason is not None else None
     authorization = await get_authorization(session, manager, authorization_id)
+    return await _withdraw(session, manager, authorization, now, tz, reason)
+
+
+async def withdraw_granted(
+    session: AsyncSession, by: Member, authorization_id: int, now: datetime, tz: ZoneInfo | None = None
+) -> Revoked | None:
+    """Withdraw an authorization a training's attendance granted, that attendance being undone (`by`:
+    whoever may mark it, checked by the caller). If it replaced a lapsing one (a refresher), that one
+    is back in force as it was, and nothing else changes; otherwise as `revoke`, the member told why.
+    None if it was withdrawn already."""
+    authorization = await session.get(Authorization, authorization_id)
+    if authorization is None or authorization.revoked_at is not None:
+        return None
+    renewed = await session.scalar(
+        select(Authorization).where(
+            Authorization.member_id == authorization.member_id,
+            Authorization.machine_id == authorization.machine_id
+            if authorization.machine_id is not None
+            else Authorization.machine_kind == authorization.machine_kind,
+            Authorization.revoke_reason == RENEWED,
+            Authorization.revoked_at == authorization.granted_at,
+        )
+    )
+    if renewed is None:
+        return await _withdraw(session, by, authorization, now, tz, ATTENDANCE_UNDONE)
+    renewed.revoked_at = renewed.revoked_by_id = renewed.revoke_reason = None
+    if not await stamp_once(session, authorization, "revoked_at", now):
+        return None
+    authorization.revoked_by_id, authorization.revoke_reason = by.id, ATTENDANCE_UNDONE
+    await session.flush()
+    return None
+
+
+async def _withdraw(
+    session: AsyncSession,
+    by: Member,
+    authorization: Authorization,
+    now: datetime,
+    tz: ZoneInfo | None,
+    reason: str | None,
+) -> Revoked:
     # One conditional UPDATE: two managers pressing at once withdraw it once.
     if not await stamp_once(session, authorization, "revoked_at", now):
-        raise AlreadyRevoked(str(authorization_id))
-    authorization.revoked_by_id, authorization.revoke_reason = manager.id, reason
+        raise AlreadyRevoked(str(authorization.id))
+    authorization.revoked_by_id, authorization.revoke_reason = by.id, reason
     member = await get_member(session, authorization.member_id)
     cancelled = await bookings_needing_training(session, member, authorization, now)
     for booking in cancelled:

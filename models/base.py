@@ -123,6 +123,7 @@ PENDING_TABLES = (
     "on_behalf_asks",
     "booking_steps",
     "session_drafts",
+    "guest_inputs",
     "revoke_reason_inputs",
     "decline_reasons",
 )
@@ -141,6 +142,21 @@ async def get_pending(
     (column,) = inspect(model).primary_key
     query = select(model).where(column == member_id).with_for_update()
     return await session.scalar(query.execution_options(populate_existing=True))
+
+
+async def fresh_pending(
+    session: AsyncSession, model: type[PendingRow], member_id: int, *, allowed: bool, asked_since: datetime
+) -> PendingRow | None:
+    """The member's question of this kind if they may still answer it (`allowed`) and it was asked
+    after `asked_since` (its `created_at`); otherwise it is dropped and None returned."""
+    row = await get_pending(session, model, member_id)
+    if row is None:
+        return None
+    # Every pending table has created_at; the TypeVar (bound to Base) cannot say so.
+    if not allowed or getattr(row, "created_at") < asked_since:  # noqa: B009
+        await delete_by_key(session, model, member_id)
+        return None
+    return row
 
 
 async def put_pending(

@@ -367,7 +367,7 @@ async def authorize(
     Open training requests the authorization covers are marked granted.
     """
     require_manager(manager)
-    return await record_training(session, manager.id, member, machine=machine, kind=kind, now=now)
+    return await record_training(session, manager.id, member, machine=machine, kind=kind, now=now) is not None
 
 
 async def record_training(
@@ -378,9 +378,10 @@ async def record_training(
     machine: Machine | None = None,
     kind: MachineKind | None = None,
     now: datetime,
-) -> bool:
+) -> Authorization | None:
     """Authorize the member as `authorize` does, recorded as granted by `granted_by_id`: the caller
-    checked who may (a manager, or the instructor of a training session the member attended)."""
+    checked who may (a manager, or the instructor of a training session the member attended). Return
+    the new authorization, None if one in force already covered it."""
     if (machine is None) == (kind is None):
         raise ValueError("authorize a machine or a kind, not both")
     if member.erased_at is not None:  # an old training request's button: nobody is there any more
@@ -400,16 +401,16 @@ async def record_training(
             # A refresher: the lapsing authorization ends (kept as the record) and a new one starts.
             existing.revoked_at, existing.revoked_by_id, existing.revoke_reason = now, granted_by_id, RENEWED
             existing = None
+    granted = None
     if existing is None:
-        session.add(
-            Authorization(
-                member_id=member.id,
-                machine_id=machine.id if machine is not None else None,
-                machine_kind=kind,
-                granted_by_id=granted_by_id,
-                granted_at=now,
-            )
+        granted = Authorization(
+            member_id=member.id,
+            machine_id=machine.id if machine is not None else None,
+            machine_kind=kind,
+            granted_by_id=granted_by_id,
+            granted_at=now,
         )
+        session.add(granted)
     covered = select(Machine.id).where(
         Machine.id == machine.id if machine is not None else Machine.kind == kind
     )
@@ -426,7 +427,7 @@ async def record_training(
         notice = Authorized(machine=machine.name if machine else None, machine_kind=kind)
         notify_member(session, member, notice, now)
     await session.flush()
-    return existing is None
+    return granted
 
 
 async def request_training(

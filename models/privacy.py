@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import audit, feeds, instructors, sessions, waitlist
+from models import audit, feeds, instructors, session_guests, sessions, waitlist
 from models.base import PENDING_TABLES, Base, clear_pending
 from models.bookings import Booking, BookingStatus
 from models.downtime import Downtime
@@ -431,6 +431,7 @@ async def export_member_data(session: AsyncSession, member: Member) -> dict[str,
         ],
         **await sessions.export_of(session, member),
         **await instructors.export_of(session, member),
+        **await session_guests.export_of(session, member),
         "waitlist": [
             {
                 "machine": machines.get(w.machine_id),
@@ -574,6 +575,10 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     "leases": ("name", "holder"),  # the process polling Telegram
     "project_drafts": ("stage",),
     "session_drafts": ("stage", "reserved"),  # the typed answer awaited; the machines reserved (ids)
+    # A public session's guests are not members: their name and contact are erased by the retention
+    # job once the session is long over (models/session_guests.py); a guest being typed lasts an hour.
+    "session_guests": ("name", "contact", "age_bracket", "situation"),
+    "guest_inputs": ("stage", "name"),
     "project_inputs": ("purpose",),
     # Telegram's ids of photos and albums: hers are dropped with her reports and drafts.
     "reports": ("photo_ids",),

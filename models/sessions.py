@@ -46,6 +46,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import instructors, outbox
+from models.authorizations import withdraw_granted
 from models.base import (
     Base,
     clear_pending,
@@ -77,6 +78,8 @@ PLACE_MAX = 200
 REASON_MAX = 200
 SEATS_MAX = 500
 REPEAT_WEEKS_MAX = 12
+GUEST_NAME_MAX = 80
+GUEST_CONTACT_MAX = 120
 LENGTH_MAX = timedelta(days=1)  # a session is held in a day (workshops over weeks: several sessions)
 
 
@@ -134,6 +137,8 @@ class LabSession(Base):
     erased_unmarked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The session this one repeats weekly (planned in one go with it).
     repeats_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="SET NULL"))
+    # Open to the public: managers add guests (not members) by name and contact (models/session_guests.py).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     machine: Mapped[Machine | None] = relationship(lazy="raise")
 
@@ -166,9 +171,35 @@ class SignUp(Base):
     # Whether they came: None while nobody said.
     attended: Mapped[bool | None]
     attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The authorization marking them present at a training granted (None: none, or they already had
+    # one): undoing the mark withdraws it.
+    granted_authorization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorizations.id", ondelete="SET NULL")
+    )
 
     member: Mapped[Member] = relationship(lazy="raise", foreign_keys=[member_id])
     session: Mapped[LabSession] = relationship(lazy="raise")
+
+
+class SessionGuest(Base):
+    """A guest of a public session (not a member): a seat like a member's, or a walk-in counted at
+    attendance. Their name and contact are personal data, erased after the session (retention);
+    the row stays, anonymous, for the counts (with the age bracket and situation, if asked)."""
+
+    __tablename__ = "session_guests"
+    __table_args__ = (Index("ix_session_guests_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(String(GUEST_NAME_MAX))
+    contact: Mapped[str | None] = mapped_column(String(GUEST_CONTACT_MAX))
+    age_bracket: Mapped[str | None] = mapped_column(String(12))
+    situation: Mapped[str | None] = mapped_column(String(12))
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool | None]
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
 
 
 class SessionDraft(Base):
@@ -199,6 +230,8 @@ class SessionDraft(Base):
     @property
     def reserved_ids(self) -> list[int]:
         return [int(part) for part in (self.reserved or "").split(",") if part.isdigit()]
+
+    public: Mapped[bool | None] = mapped_column(Boolean)
 
 
 @dataclass(frozen=True)
@@ -395,6 +428,7 @@ async def plan(
     machine_id: int | None = None,
     machine_kind: MachineKind | None = None,
     reserve: Sequence[int] = (),
+    public: bool = False,
 ) -> LabSession:
     """Plan a session (managers, or an instructor a training on a machine or kind they instruct), or
     refuse with the reason; nothing is written on a refusal. Its planner is its instructor.
@@ -436,6 +470,7 @@ async def plan(
         instructor_id=manager.id,
         created_at=now,
         cancelled_automatically=False,
+        public=public,
     )
     session.add(lab_session)
     await session.flush()
@@ -503,6 +538,7 @@ async def repeat_weekly(
             place=first.place,
             machine_id=first.machine_id,
             machine_kind=first.machine_kind,
+            public=first.public,
             now=now,
         )
         copy.repeats_id, copy.instructor_id = first.id, first.instructor_id
@@ -536,14 +572,25 @@ async def reserved_machines(session: AsyncSession, session_id: int) -> list[Mach
 
 
 async def seats_taken(session: AsyncSession, session_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(SignUp)
-            .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
-        )
-        or 0
+    """Members with a seat, and guests (a public session's)."""
+    members = await session.scalar(
+        select(func.count())
+        .select_from(SignUp)
+        .where(SignUp.session_id == session_id, SignUp.status == SignUpStatus.SIGNED_UP)
     )
+    return (members or 0) + (await guests_counted(session, [session_id])).get(session_id, 0)
+
+
+async def guests_counted(session: AsyncSession, session_ids: list[int]) -> dict[int, int]:
+    """How many guests each session has (walk-ins included)."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(SessionGuest.session_id, func.count())
+        .where(SessionGuest.session_id.in_(session_ids))
+        .group_by(SessionGuest.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
 
 
 @dataclass(frozen=True)
@@ -595,6 +642,7 @@ async def upcoming(
 
 async def _described(session: AsyncSession, rows: list[LabSession], member: Member | None) -> list[Upcoming]:
     counts = await _counts(session, [s.id for s in rows])
+    guests = await guests_counted(session, [s.id for s in rows])
     mine: dict[int, SignUpStatus] = {}
     if member is not None and rows:
         mine = {
@@ -608,7 +656,7 @@ async def _described(session: AsyncSession, rows: list[LabSession], member: Memb
     return [
         Upcoming(
             s,
-            counts.get((s.id, SignUpStatus.SIGNED_UP), 0),
+            counts.get((s.id, SignUpStatus.SIGNED_UP), 0) + guests.get(s.id, 0),
             counts.get((s.id, SignUpStatus.WAITLISTED), 0),
             mine.get(s.id),
         )
@@ -850,6 +898,20 @@ async def announce(session: AsyncSession, lab_session: LabSession, chat: str | N
         subject=announcement_subject(lab_session.id),
     )
     return True
+
+
+async def seat_freed(session: AsyncSession, lab_session: LabSession, now: datetime) -> list[SignUp]:
+    """A seat of the (locked) session freed from outside this module (a guest taken off): it goes to
+    the first on the waitlist, or the announcement says there are seats again."""
+    promoted = await _give_freed_seats(session, lab_session, now)
+    if not promoted and await seats_taken(session, lab_session.id) == lab_session.seats - 1:
+        await _refresh_announcement(session, lab_session, now)
+    return promoted
+
+
+async def refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
+    """The announcement brought up to date from outside this module (a guest took the last seat)."""
+    return await _refresh_announcement(session, lab_session, now)
 
 
 async def _refresh_announcement(session: AsyncSession, lab_session: LabSession, now: datetime) -> int:
@@ -1132,11 +1194,18 @@ async def participants(session: AsyncSession, manager: Member, session_id: int) 
 
 
 async def mark_attendance(
-    session: AsyncSession, manager: Member, signup_id: int, attended: bool, now: datetime
+    session: AsyncSession,
+    manager: Member,
+    signup_id: int,
+    attended: bool,
+    now: datetime,
+    tz: ZoneInfo | None = None,
 ) -> SignUp:
     """Record whether a participant came (managers and the session's instructor, once it has
     started). At a training, coming authorizes the member on its machine or kind, recorded as granted
-    by the session's instructor (the one who trained them), or by whoever marked it if it has none."""
+    by the session's instructor (the one who trained them), or by whoever marked it if it has none;
+    marking them absent afterwards withdraws what that granted (the member is told, and bookings that
+    needed it are cancelled, their slots offered to the waitlist with the lab's `tz`)."""
     if not manager.is_manager and not await instructors.is_instructor(session, manager):
         raise NotYourSession(f"signup {signup_id}")  # before any lookup: a member learns nothing from ids
     signup = await session.scalar(
@@ -1152,12 +1221,23 @@ async def mark_attendance(
         raise SessionNotStarted(str(lab_session.id))
     signup.attended, signup.attendance_marked_by_id = attended, manager.id
     await session.flush()
-    if attended and lab_session.kind is SessionKind.TRAINING:
+    if attended and lab_session.kind is SessionKind.TRAINING and signup.granted_authorization_id is None:
         granted_by = lab_session.instructor_id if lab_session.instructor_id is not None else manager.id
+        granted = None
         if lab_session.machine is not None:
-            await record_training(session, granted_by, signup.member, machine=lab_session.machine, now=now)
+            granted = await record_training(
+                session, granted_by, signup.member, machine=lab_session.machine, now=now
+            )
         elif lab_session.machine_kind is not None:
-            await record_training(session, granted_by, signup.member, kind=lab_session.machine_kind, now=now)
+            granted = await record_training(
+                session, granted_by, signup.member, kind=lab_session.machine_kind, now=now
+            )
+        signup.granted_authorization_id = granted.id if granted is not None else None
+    elif not attended and signup.granted_authorization_id is not None:
+        # A « present » tapped by mistake: the training it granted was never given.
+        await withdraw_granted(session, manager, signup.granted_authorization_id, now, tz=tz)
+        signup.granted_authorization_id = None
+    await session.flush()
     set_committed_value(signup, "session", lab_session)
     return signup
 
@@ -1222,6 +1302,7 @@ async def start_draft(
         description=None,
         stage=None,
         reserved=None,
+        public=None,
     )
 
 
@@ -1271,6 +1352,7 @@ DRAFT_CHOICES = frozenset(
         "description",
         "stage",
         "reserved",
+        "public",
     }
 )
 
@@ -1309,6 +1391,7 @@ async def plan_draft(
         machine_id=draft.machine_id,
         machine_kind=draft.machine_kind,
         reserve=draft.reserved_ids,
+        public=bool(draft.public),
         now=now,
     )
     await delete_by_key(session, SessionDraft, manager.id)

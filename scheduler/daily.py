@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from models import digest, privacy, projects, stock, updates, waitlist
+from models import digest, privacy, projects, session_guests, stock, updates, waitlist
 from models.db import hold_job_lock
 from scheduler.lab import Lab
 
@@ -58,6 +58,7 @@ async def apply_retention(desk: Lab) -> int:
                 session, desk.settings.retention_months, desk.clock(), desk.settings.tz
             )
             await waitlist.close_past(session, desk.clock().astimezone(desk.settings.tz).date(), desk.clock())
+            await session_guests.erase_past_guests(session, desk.settings.retention_months, desk.clock())
         total += erased
         if erased < privacy.RETENTION_BATCH:
             break

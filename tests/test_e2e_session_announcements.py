@@ -35,6 +35,7 @@ async def plan_through_buttons(fake: FakeBotApi, title: str, seats: str = "2") -
     await tap_exact(fake, MANAGER, "2 h")
     await tap_exact(fake, MANAGER, seats)
     await tap_exact(fake, MANAGER, "0")
+    await tap(fake, MANAGER, "Non, réservée aux membres")
     await tap(fake, MANAGER, "Continuer")  # no machine reserved
     await say(fake, MANAGER, title)
     await say(fake, MANAGER, "Venez avec vos objets en panne.")

@@ -39,7 +39,8 @@ async def _workshop_on_friday_afternoon(fake: FakeBotApi) -> ApiCall:
     await tap(fake, MANAGER, "14:00")
     await tap_exact(fake, MANAGER, "4 h")
     await tap_exact(fake, MANAGER, "6")
-    return await tap_exact(fake, MANAGER, "0")
+    assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+    return await tap(fake, MANAGER, "Non, réservée aux membres")
 
 
 async def test_a_workshop_reserving_the_printer_warns_its_booker_and_keeps_others_from_booking_it(
@@ -142,7 +143,8 @@ async def test_a_training_on_the_laser_has_the_laser_chosen_already_and_it_can_b
         await tap(fake, MANAGER, "18:00")
         await tap_exact(fake, MANAGER, "2 h")
         await tap_exact(fake, MANAGER, "4")
-        reserve = await tap_exact(fake, MANAGER, "0")
+        assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        reserve = await tap(fake, MANAGER, "Non, réservée aux membres")
         labels = [label for label, _d in reserve.buttons()]
         assert labels[:2] == ["⬜ Prusa MK4", "✅ Trotec Speedy"]
         unchosen = await tap(fake, MANAGER, "Trotec Speedy")

@@ -83,7 +83,10 @@ async def test_a_manager_plans_a_workshop_members_sign_up_and_a_freed_seat_goes_
         assert "Combien de places ?" in plain(await tap_exact(fake, MANAGER, "2 h"))
         minimum = await tap_exact(fake, MANAGER, "2")
         assert "Combien de participants au minimum ? En dessous, 24 h avant le début" in plain(minimum)
-        assert "Réserver des machines pour la séance ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        assert "Est-elle ouverte au public ?" in plain(await tap_exact(fake, MANAGER, "0"))
+        assert "Réserver des machines pour la séance ?" in plain(
+            await tap(fake, MANAGER, "Non, réservée aux membres")
+        )
         assert "Envoyez le titre de la séance" in plain(await tap(fake, MANAGER, "Continuer"))
         hidden = await say(fake, MANAGER, "Découpe\u200blaser")
         assert "caractère invisible ou de contrôle" in plain(hidden)
@@ -244,6 +247,19 @@ async def test_marking_who_came_at_a_training_authorizes_them(
         await _message_to(fake, ALICE, "You are now authorized on Trotec Speedy", after=mark)
         absent = await tap_exact(fake, MANAGER, "❌", nth=1)  # Bob's row
         assert "❌ Bob" in str(absent.buttons())
+        # Alice's « present » was a mistake after all: the authorization it gave goes, and she is told why.
+        mark = fake.mark()
+        await tap_exact(fake, MANAGER, "❌", nth=0)
+        withdrawn = await _message_to(
+            fake, ALICE, "Your authorization on Trotec Speedy was withdrawn", after=mark
+        )
+        assert "Reason: Your attendance at the training session had been marked by mistake" in plain(
+            withdrawn
+        )
+        async with sessions() as session:
+            alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
+            assert alice is not None and not await machines.is_authorized(session, alice, laser)
+        await tap(fake, MANAGER, "Alice")  # she did come: present again, authorized again
     async with sessions() as session:
         alice = await session.scalar(select(Member).where(Member.telegram_id == ALICE.id))
         bob = await session.scalar(select(Member).where(Member.telegram_id == BOB.id))
@@ -281,7 +297,8 @@ async def test_a_minimum_above_the_seats_is_refused_at_its_press_not_after_the_t
         # The right choice goes on, and the session is planned.
         await say(fake, MANAGER, "/sessions")
         await _two_seats_workshop(fake)
-        assert "Réserver des machines" in plain(await tap_exact(fake, MANAGER, "2"))
+        await tap_exact(fake, MANAGER, "2")
+        assert "Réserver des machines" in plain(await tap(fake, MANAGER, "Non, réservée aux membres"))
         assert "Envoyez le titre de la séance" in plain(await tap(fake, MANAGER, "Continuer"))
         await say(fake, MANAGER, "Repair café")
         await tap(fake, MANAGER, "Sans description")

@@ -1819,6 +1819,7 @@ JOB_CHANGES = {
     ("waitlist", "update"): {"done_at", "notified_at"},
     ("session_signups", "update"): {"reminded_at", "status", "promoted_at"},
     ("lab_sessions", "update"): {"minimum_checked_at", "cancelled_at", "cancelled_automatically"},
+    ("session_guests", "update"): {"name", "contact", "erased_at"},  # the retention job
 }
 
 
@@ -2464,10 +2465,29 @@ class Judge:
         if c.op == "update" and c.changed <= {"status", "promoted_at"} and row["promoted_at"] is not None:
             # A seat given from the waitlist: someone's cancellation (or erasure) freed it.
             freed = any(x.action == "ses:c" and x.args[:1] == (session_id,) for x in self.acts)
+            freed = freed or self.managers_pressed("ses:g:d")  # a guest taken off (pressed by guest id)
             return None if freed or self.erased else "a seat given that nobody freed"
         if c.op == "update" and c.changed <= {"attended", "attendance_marked_by_id"}:
             return None if self.managers_pressed("ses:a:m", row["id"]) else "attendance marked by no manager"
         return "a sign-up changed"
+
+    def t_session_guests(self, c: Change) -> str | None:
+        """A public session's guest: added by a manager who typed (name, contact), or a walk-in
+        counted by a manager's press; their profile and attendance set by a manager's press."""
+        row = c.row
+        if c.op == "insert" and row["walk_in"]:
+            return None if self.managers_pressed("ses:a:w", row["session_id"]) else "a walk-in nobody counted"
+        if c.op == "insert":
+            by = row["added_by_id"]
+            return None if self.manager(by) and self.typed(by) else "a guest no manager added"
+        if c.op == "update" and c.changed <= {"age_bracket", "situation"}:
+            chosen = any(self.managers_pressed(action, row["id"]) for action in ("ses:g:a", "ses:g:s"))
+            return None if chosen else "a guest's profile set by no manager"
+        if c.op == "update" and c.changed <= {"attended"}:
+            return None if self.managers_pressed("ses:a:g", row["id"]) else "a guest marked by no manager"
+        if c.op == "delete":
+            return None if self.managers_pressed("ses:g:d", row["id"]) else "a guest taken off by no manager"
+        return "a guest changed"
 
     # ------------------------------------------------------------------ invariants
 

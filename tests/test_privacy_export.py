@@ -46,8 +46,9 @@ from models.projects import (
     Role,
     Visibility,
 )
+from models.session_guests import GuestInput
 from models.session_requests import DeclineReasonInput
-from models.sessions import LabSession, SessionDraft, SessionKind, SignUp, SignUpStatus
+from models.sessions import LabSession, SessionDraft, SessionGuest, SessionKind, SignUp, SignUpStatus
 from models.stock import Consumable, MovementReason, StockInput, StockMovement
 from models.typed_booking import BookingStep
 from models.updates import CheckAction, UpdateCheck, UpdateItem, VersionInput
@@ -74,6 +75,7 @@ HER_ACTION_ONLY = {
     ("chat_join_requests", "decided_by_id"): {"decision", "decided_at"},
     ("bookings", "booked_by_id"): {"start_at", "end_at", "created_at"},
     ("session_signups", "attendance_marked_by_id"): {"attended"},
+    ("session_guests", "added_by_id"): {"added_at"},  # that she added a guest, not the guest's name
     ("training_requests", "answered_by_id"): {"declined_at", "decline_reason"},
     ("instructor_roles", "granted_by_id"): {"granted_at", "machine_kind"},
     ("lab_sessions", "instructor_id"): {"title", "start_at"},
@@ -393,6 +395,12 @@ async def everything_about(session: AsyncSession, eve: Member, bob: Member) -> N
     session.add(answered)
     await session.flush()
     session.add(DeclineReasonInput(member_id=eve.id, request_id=answered.id, created_at=T[75]))
+    session.add(
+        GuestInput(member_id=eve.id, session_id=workshop.id, created_at=T[76], stage="contact", name="Léa")
+    )
+    session.add(
+        SessionGuest(session_id=workshop.id, added_by_id=eve.id, name="Jeanne", walk_in=False, added_at=T[77])
+    )
     sent = queue_row(
         session,
         chat_id=eve.telegram_id,

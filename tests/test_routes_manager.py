@@ -44,6 +44,10 @@ EXAMPLES: list[Button] = [
     stats.PeriodChosen(days=90),
     stats.CsvAsked(days=30),
     stats.MembersAsked(days=30),
+    stats.ActivityReportAsked(days=30),
+    stats.ActivityCsvAsked(days=90),
+    stats.ActivityCalendarAsked(period=stats.CalendarPeriod.THIS_MONTH, csv=False),
+    stats.ActivityCalendarAsked(period=stats.CalendarPeriod.THIS_YEAR, csv=True),
 ]
 MODULES = (authorizations, machines_today, stats)
 
@@ -171,6 +175,16 @@ def test_the_overview_and_statistics_keyboards_send_todays_data() -> None:
     assert _data(today_keyboards.pages_and_menu(TEXTS, 0, False)) == ["menu"]
     assert _data(today_keyboards.pages_and_menu(TEXTS, 1, True)) == ["mg:p:0", "mg:p:2", "menu"]
     assert _data(stats_keyboards.periods(TEXTS)) == ["ss:7", "ss:30", "ss:90", "menu"]
-    assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:m:30", "ss:0"]
+    assert _data(stats_keyboards.figures(TEXTS, 30)) == ["ss:c:30", "ss:m:30", "ss:r:30", "ss:0"]
+    assert _data(stats_keyboards.activity_report(TEXTS, 30)) == [
+        "ss:rc:30",
+        "ss:rm:0:0",
+        "ss:rm:1:0",
+        "ss:rm:2:0",
+        "ss:30",
+        "menu",
+    ]
+    shown = stats_keyboards.activity_report(TEXTS, 30, stats.CalendarPeriod.LAST_MONTH)
+    assert _data(shown) == ["ss:rm:1:1", "ss:rm:0:0", "ss:rm:2:0", "ss:30", "menu"]
     # The weekly summary's button (bot/features/stats/messages.py).
     assert _data(keyboards.single(TEXTS, "📊", "Statistics", stats.PeriodChosen(0))) == ["ss:0"]

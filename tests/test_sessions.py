@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import machines, privacy
+from models import bookings, machines, privacy
 from models import sessions as lab_sessions
+from models.authorizations import ATTENDANCE_UNDONE
+from models.bookings import BookingStatus
 from models.errors import InThePast, NotAllowed, NotFound
-from models.machines import Authorization, MachineKind
+from models.machines import Authorization, MachineKind, add_months
 from models.members import Member
 from models.opening import Closure
 from models.outbox import OutboxMessage
@@ -25,7 +27,8 @@ from models.sessions import (
     SignUp,
     SignUpStatus,
 )
-from tests.factories import NOW, PARIS, make_machine, make_member, paris
+from tests.factories import NOW, PARIS, make_machine, make_member, open_every_day, paris
+from tests.factories import RULES as BOOKING_RULES
 
 RULES = SessionRules(
     cancel_before=timedelta(hours=2), reminder_lead=timedelta(minutes=120), minimum_before=timedelta(hours=24)
@@ -341,6 +344,54 @@ async def test_attendance_is_marked_after_the_start_and_grants_the_training(sess
     # Marking again changes the record, grants nothing twice.
     await lab_sessions.mark_attendance(session, manager, alice_seat.id, True, START)
     assert await session.scalar(select(func.count()).select_from(Authorization)) == 2
+
+
+async def test_undoing_a_mistaken_present_withdraws_only_what_that_tap_granted(session: AsyncSession) -> None:
+    """Alice marked present by mistake: her new authorization goes, and the laser booking she made with
+    it; Bob, already trained, keeps his; Carol's lapsing training that the tap renewed is back as it was."""
+    await open_every_day(session)
+    manager = await make_member(session, "Morgane", manager=True)
+    alice, bob, carol = [await make_member(session, n) for n in ("Alice", "Bob", "Carol")]
+    laser = await make_machine(
+        session, "Trotec Speedy", kind=MachineKind.LASER_CUTTER, requires_training=True
+    )
+    laser.training_valid_months = 12
+    assert await machines.authorize(session, manager, bob, machine=laser, now=NOW)
+    long_ago = add_months(NOW, -12) + timedelta(days=10)  # lapses 10 days after NOW: refreshable
+    assert await machines.authorize(session, manager, carol, machine=laser, now=long_ago)
+    training = await _plan(
+        session, manager, kind=SessionKind.TRAINING, machine_id=laser.id, title="Laser 101", seats=3
+    )
+    seats = {
+        m.id: (await lab_sessions.sign_up(session, m, training.id, NOW)).signup for m in (alice, bob, carol)
+    }
+    for seat in seats.values():
+        await lab_sessions.mark_attendance(session, manager, seat.id, True, START, PARIS)
+    assert await machines.is_authorized(session, alice, laser, now=END)
+    booking = await bookings.book(session, alice, laser.id, paris(12, 10), 60, BOOKING_RULES, END)
+
+    for seat in seats.values():
+        await lab_sessions.mark_attendance(session, manager, seat.id, False, END, PARIS)
+        # Tapped twice: nothing more is withdrawn.
+        await lab_sessions.mark_attendance(session, manager, seat.id, False, END, PARIS)
+
+    assert not await machines.is_authorized(session, alice, laser, now=END)
+    assert booking.status is BookingStatus.CANCELLED
+    assert await machines.is_authorized(session, bob, laser, now=END)
+    assert await machines.is_authorized(session, carol, laser, now=END)
+    rows = list(await session.scalars(select(Authorization).order_by(Authorization.id)))
+    assert [(r.member_id, r.revoked_at is None, r.revoke_reason) for r in rows] == [
+        (bob.id, True, None),
+        (carol.id, True, None),  # her own, in force again until it lapses
+        (alice.id, False, ATTENDANCE_UNDONE),
+        (carol.id, False, ATTENDANCE_UNDONE),  # the refresher the tap gave
+    ]
+    (told,) = await _kinds(session, "authorization_revoked")
+    assert told.member_id == alice.id and told.payload["reason"] == ATTENDANCE_UNDONE
+    assert len(told.payload["cancelled"]) == 1
+    # Present again: a training given after all authorizes her anew.
+    await lab_sessions.mark_attendance(session, manager, seats[alice.id].id, True, END, PARIS)
+    assert await machines.is_authorized(session, alice, laser, now=END)
 
 
 async def test_forgetting_a_member_deletes_her_sign_ups_and_frees_her_seat(session: AsyncSession) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from telegram import Bot, InputFile
@@ -42,8 +43,11 @@ class FakeApi:
     status: int = 200
     answer: dict[str, Any] = field(default_factory=lambda: {"ok": True, "result": ME})
 
+    proxy_auth: list[str | None] = field(default_factory=list)  # Proxy-Authorization of each request
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.paths.append(request.path)
+        self.proxy_auth.append(request.headers.get("Proxy-Authorization"))
         if request.path.endswith("/getMe") and not self.delay:
             return web.json_response({"ok": True, "result": ME})
         self.in_flight += 1
@@ -193,6 +197,40 @@ async def test_the_proxy_of_the_environment_is_used_and_no_proxy_honoured(
         monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
         async with make_bot(api, transport) as bot:
             assert (await bot.get_me()).username == "fab_bot"
+
+
+async def test_a_proxy_s_credentials_in_the_environment_are_sent_to_it(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", api.url.removesuffix("/bot").replace("://", "://fab:s3same@"))
+    monkeypatch.setenv("http_proxy", api.url.removesuffix("/bot").replace("://", "://fab:s3same@"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with make_bot(FakeApi(url="http://telegram.invalid/bot"), "aiohttp") as bot:
+        await bot.get_me()
+    assert api.proxy_auth == [aiohttp.encode_basic_auth("fab", "s3same")] * 2
+
+
+async def test_an_api_call_takes_no_trip_through_a_thread(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp's `trust_env` looks up .netrc and the proxies in a thread on every call (two thread hops
+    per API call, the CPU of a whole statement): the environment is read once per host instead."""
+    loop = asyncio.get_running_loop()
+    hops: list[object] = []
+    run_in_executor = loop.run_in_executor
+
+    def counted(executor: Any, func: Any, *args: Any) -> Any:
+        hops.append(func)
+        return run_in_executor(executor, func, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counted)
+    api.answer = {"ok": True, "result": MESSAGE}
+    async with make_bot(api, "aiohttp") as bot:
+        for n in range(5):
+            await bot.send_message(42, f"n° {n}")
+    assert len(api.received) == 5
+    assert len(hops) == 1  # the environment's proxy for 127.0.0.1, looked up once
 
 
 async def test_no_log_line_holds_the_token_at_debug(api: FakeApi, caplog: pytest.LogCaptureFixture) -> None:

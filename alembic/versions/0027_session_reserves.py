@@ -1,7 +1,7 @@
 """sessions reserve machines
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-04 22:55:00.000000
 
 A session may reserve machines for its time: a planned downtime row that names the session

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     session_reminder_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
     session_cancel_hours: int = Field(default=2, ge=0, le=14 * 24)
     session_minimum_hours: int = Field(default=24, ge=0, le=14 * 24)
+    # Ask a public session's guests their age bracket and situation (optional), for the funders' report.
+    session_guest_profile: bool = False
     # The lab's announcement channel or group (its id, or @username): new sessions are posted there.
     announce_chat: str | None = Field(default=None, pattern=r"^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$")
     retention_months: int = Field(default=24, ge=0, le=240)

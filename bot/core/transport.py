@@ -10,7 +10,9 @@ gives, with its semantics:
   number is seconds; uploads take `media_write_timeout` as their write timeout, like PTB's;
 - timeouts raise `telegram.error.TimedOut`, any other transport failure `telegram.error.NetworkError`;
   the HTTP status and body go back to PTB, which maps 400/403/429… to its errors;
-- proxies from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), or one given explicitly;
+- proxies from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, read once per host, as httpx
+  reads them once per client: aiohttp's `trust_env` looks them up, and `.netrc`, in a thread on every
+  call, two thread hops per API call), or one given explicitly;
 - form-encoded parameters, multipart when files are sent (`RequestData.multipart_data`).
 
 aiohttp has no write timeout of its own: the sending of the request is given a deadline, pushed back after
@@ -23,15 +25,18 @@ Nothing here logs a URL: the token is in every one.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from types import SimpleNamespace
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from yarl import URL
 
 POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: All connections in the connection pool are occupied. Request was *not* sent to "
@@ -64,6 +69,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect_timeout",
+        "_env_proxies",
         "_media_write_timeout",
         "_pool",
         "_pool_size",
@@ -93,6 +99,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._proxy = proxy
+        # Per (scheme, host): the environment's proxy (None: none, or NO_PROXY names the host).
+        self._env_proxies: dict[tuple[str, str], URL | None] = {}
         # Built in initialize(): an aiohttp session belongs to the running event loop.
         self._session: aiohttp.ClientSession | None = None
         self._pool = asyncio.Semaphore(connection_pool_size)
@@ -106,6 +114,7 @@ class AiohttpRequest(BaseRequest):
         """Open the connection pool (again, after a shutdown)."""
         if self._session is not None and not self._session.closed:
             return
+        self._env_proxies.clear()  # read the environment again, as a new httpx client would
         trace = aiohttp.TraceConfig()
         trace.on_connection_create_end.append(_push_deadline)
         trace.on_connection_reuseconn.append(_push_deadline)
@@ -114,7 +123,7 @@ class AiohttpRequest(BaseRequest):
             # One connection per pool slot; the semaphore in do_request is what waits (pool_timeout).
             connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
             headers={"User-Agent": self.USER_AGENT},
-            trust_env=True,  # HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as httpx reads them
+            trust_env=False,  # the environment's proxies are looked up once per host (_proxy_for)
             trace_configs=[trace],
             # Cookies are never part of the Bot API; skipping the jar saves work on every call.
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -159,12 +168,13 @@ class AiohttpRequest(BaseRequest):
             async with asyncio.timeout(None) as deadline:
                 sending = _Sending(deadline=deadline, step=_later(write, read))
                 try:
+                    proxy = await self._proxy_for(url)
                     response = await session.request(
                         method,
                         url,
                         data=body,
                         headers=headers,
-                        proxy=self._proxy,
+                        proxy=proxy,
                         timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read),
                         trace_request_ctx=sending,
                     )
@@ -180,6 +190,26 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {_reason(exc)}") from exc
         finally:
             self._pool.release()
+
+    async def _proxy_for(self, url: str) -> URL | str | None:
+        """The proxy for this URL: the one given, else the environment's (HTTP(S)_PROXY unless NO_PROXY
+        names the host), looked up once per scheme and host (it reads files: in a thread, once)."""
+        if self._proxy is not None:
+            return self._proxy
+        scheme, _, rest = url.partition("://")
+        key = (scheme, rest.split("/", 1)[0])
+        if key not in self._env_proxies:
+            self._env_proxies[key] = await asyncio.to_thread(_env_proxy, URL(url))
+        return self._env_proxies[key]
+
+
+def _env_proxy(url: URL) -> URL | None:
+    with suppress(LookupError):
+        proxy, auth = get_env_proxy_for_url(url)
+        # Credentials go back into the URL: aiohttp turns a proxy URL's user and password into the
+        # Proxy-Authorization header (its `proxy_auth` argument is deprecated).
+        return proxy if auth is None else proxy.with_user(auth.login).with_password(auth.password)
+    return None
 
 
 def build_request(transport: Literal["aiohttp", "httpx"], **options: Any) -> BaseRequest:

@@ -22,7 +22,8 @@ from bot.features.keyboards import (
 from bot.features.menu.routes import MainMenu
 from bot.features.sessions import routes
 from models.machines import Machine, MachineKind
-from models.sessions import SessionKind, SignUp, SignUpStatus, Upcoming
+from models.session_guests import AgeBracket, Situation
+from models.sessions import SessionGuest, SessionKind, SignUp, SignUpStatus, Upcoming
 
 KIND_LABELS = {
     SessionKind.TRAINING: "🎓",
@@ -76,6 +77,11 @@ def session_page(
         keyboard.append([button("🙅 " + _("Leave the waitlist"), routes.CancelSignUp(session_id))])
     if not lab_session.cancelled and seen.mine is SignUpStatus.SIGNED_UP:
         keyboard.append([button("📆 " + _("Add to my calendar (.ics)"), routes.CalendarFile(session_id))])
+    if assigns and open_ and lab_session.public:  # guests are the managers' (models/session_guests.py)
+        guest_row = [button("🙅 " + _("Remove a guest"), routes.GuestsToRemove(session_id))]
+        if seen.seats_left:
+            guest_row.insert(0, button("👤 " + _("Add a guest"), routes.GuestAsked(session_id)))
+        keyboard.append(guest_row)
     if manager and not lab_session.cancelled:
         if lab_session.start_at <= now:
             keyboard.append([button("📋 " + _("Mark who came"), routes.Attendance(session_id))])
@@ -132,8 +138,11 @@ def confirm_cancel(texts: Texts, session_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def attendance(texts: Texts, session_id: int, people: Sequence[SignUp]) -> InlineKeyboardMarkup:
-    """A row a participant: their name (tap: came) and ❌ (did not come)."""
+def attendance(
+    texts: Texts, session_id: int, people: Sequence[SignUp], guests: Sequence[SessionGuest] = ()
+) -> InlineKeyboardMarkup:
+    """A row a participant: their name (tap: came) and ❌ (did not come); then the guests (a walk-in
+    without a name: « Guest 2 »), and a button counting one more walk-in."""
     marks = {None: "❔", True: "✅", False: "❌"}
     keyboard = [
         [
@@ -145,6 +154,15 @@ def attendance(texts: Texts, session_id: int, people: Sequence[SignUp]) -> Inlin
         ]
         for signup in people[:48]
     ]
+    for number, guest in enumerate(guests[: max(0, 90 - len(keyboard))], start=1):
+        name = guest.name or texts.gettext("Guest {number}").format(number=number)
+        keyboard.append(
+            [
+                button(clip_label(name, icon=marks[guest.attended]), routes.GuestMarked(guest.id, True)),
+                button("❌", routes.GuestMarked(guest.id, False)),
+            ]
+        )
+    keyboard.append([button("➕ " + texts.gettext("A walk-in guest came"), routes.WalkInAdded(session_id))])
     keyboard.append(nav_row(texts, routes.SessionPage(session_id)))
     return InlineKeyboardMarkup(keyboard)
 
@@ -236,3 +254,63 @@ def skip(texts: Texts, label: str) -> InlineKeyboardMarkup:
 def typing(texts: Texts) -> InlineKeyboardMarkup:
     """While the title is awaited: leave."""
     return InlineKeyboardMarkup([nav_row(texts, MainMenu())])
+
+
+def public_or_not(texts: Texts) -> InlineKeyboardMarkup:
+    """Open to the public (guests added by name), or to members only."""
+    _ = texts.gettext
+    return InlineKeyboardMarkup(
+        [
+            [button("🌍 " + _("Yes, open to the public"), routes.PublicChosen(True))],
+            [button("🔒 " + _("No, members only"), routes.PublicChosen(False))],
+            nav_row(texts, routes.PlanAsked()),
+        ]
+    )
+
+
+AGE_BRACKET_NAMES = {
+    AgeBracket.UNDER_18: N_("Under 18"),
+    AgeBracket.FROM_18_TO_25: N_("18–25"),
+    AgeBracket.FROM_26_TO_64: N_("26–64"),
+    AgeBracket.OVER_65: N_("65 and over"),
+}
+SITUATION_NAMES = {
+    Situation.EMPLOYED: N_("In work"),
+    Situation.JOB_SEEKER: N_("Job seeker"),
+    Situation.STUDENT: N_("Student"),
+    Situation.RETIRED: N_("Retired"),
+    Situation.OTHER: N_("Other"),
+}
+
+
+def guest_ages(texts: Texts, guest_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    keyboard = rows(
+        [button(_(AGE_BRACKET_NAMES[a]), routes.GuestAgeChosen(guest_id, a)) for a in routes.AGE_BRACKETS], 2
+    )
+    keyboard.append([button("⏭ " + _("Skip"), routes.GuestProfileSkipped(guest_id, 0))])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def guest_situations(texts: Texts, guest_id: int) -> InlineKeyboardMarkup:
+    _ = texts.gettext
+    keyboard = rows(
+        [button(_(SITUATION_NAMES[s]), routes.GuestSituationChosen(guest_id, s)) for s in routes.SITUATIONS],
+        2,
+    )
+    keyboard.append([button("⏭ " + _("Skip"), routes.GuestProfileSkipped(guest_id, 1))])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def guest_typing(texts: Texts, session_id: int) -> InlineKeyboardMarkup:
+    """While a guest's name or contact is awaited: back to the session."""
+    return InlineKeyboardMarkup([nav_row(texts, routes.SessionPage(session_id))])
+
+
+def guests_to_remove(texts: Texts, session_id: int, guests: Sequence[SessionGuest]) -> InlineKeyboardMarkup:
+    """A button a guest (tap: taken off the session), then back to the session."""
+    keyboard = [
+        [button(clip_label(g.name or "—", icon="🙅"), routes.GuestRemoved(g.id))] for g in guests[:48]
+    ]
+    keyboard.append(nav_row(texts, routes.SessionPage(session_id)))
+    return InlineKeyboardMarkup(keyboard)

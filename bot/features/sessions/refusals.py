@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.i18n import N_, Texts
 from bot.core.refusals import Refusals
-from models import errors, sessions
+from models import errors, session_guests, sessions
 from models.errors import DomainError
 
 
@@ -46,4 +46,12 @@ REFUSALS: Refusals = {
     sessions.AlreadyRepeated: N_("This session already repeats every week. Nothing was changed."),
     sessions.BadRepeat: N_("A session repeats for 1 to 12 more weeks. Nothing was changed."),
     sessions.NotSignedUp: N_("You are not signed up to this session. Nothing was changed."),
+    session_guests.NotPublic: N_("Only a session open to the public takes guests. Nothing was changed."),
+    session_guests.SessionFull: N_("Every seat is taken: no guest can be added. Nothing was changed."),
+    session_guests.BadGuestName: N_(
+        "Please send the guest's name: 1 to 80 characters, with letters, and no invisible character."
+    ),
+    session_guests.BadGuestContact: N_(
+        "Please send a phone number (such as 06 12 34 56 78 or +33 6 12 34 56 78) or an e-mail address."
+    ),
 }

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from bot.core.routes import ID, Between, Button, Day, Flag, OneOf
 from models.machines import MachineKind
+from models.session_guests import AgeBracket, Situation
 from models.sessions import SessionKind
 
 Page = Annotated[int, Between(0, 999)]
@@ -138,3 +139,69 @@ class ReserveToggled(Button, action="ses:p:r"):
 
 class ReserveDone(Button, action="ses:p:rd"):
     """The machines reserved are chosen (maybe none): the title next."""
+
+
+# --- public sessions' guests (models/session_guests.py) ---------------------------------------
+
+AGE_BRACKETS = (AgeBracket.UNDER_18, AgeBracket.FROM_18_TO_25, AgeBracket.FROM_26_TO_64, AgeBracket.OVER_65)
+SITUATIONS = (
+    Situation.EMPLOYED,
+    Situation.JOB_SEEKER,
+    Situation.STUDENT,
+    Situation.RETIRED,
+    Situation.OTHER,
+)
+
+
+class PublicChosen(Button, action="ses:p:o"):
+    """Whether the session planned is open to the public (takes guests)."""
+
+    public: Flag
+
+
+class GuestAsked(Button, action="ses:g"):
+    """Add a guest to a public session: their name is typed next, then their contact."""
+
+    session: ID
+
+
+class GuestAgeChosen(Button, action="ses:g:a"):
+    guest: ID
+    bracket: Annotated[AgeBracket, OneOf(AGE_BRACKETS)]
+
+
+class GuestSituationChosen(Button, action="ses:g:s"):
+    guest: ID
+    situation: Annotated[Situation, OneOf(SITUATIONS)]
+
+
+class GuestProfileSkipped(Button, action="ses:g:x"):
+    """No answer to this question (0: the age bracket, 1: the situation)."""
+
+    guest: ID
+    step: Annotated[int, Between(0, 1)]
+
+
+class WalkInAdded(Button, action="ses:a:w"):
+    """A guest who came without signing up: counted, as come."""
+
+    session: ID
+
+
+class GuestMarked(Button, action="ses:a:g"):
+    """This guest came (or did not)."""
+
+    guest: ID
+    came: Flag
+
+
+class GuestsToRemove(Button, action="ses:g:r"):
+    """The guests of a session not started, to take one off (they cancelled)."""
+
+    session: ID
+
+
+class GuestRemoved(Button, action="ses:g:d"):
+    """Take this guest off: their seat is free again (the waitlist's first gets it)."""
+
+    guest: ID

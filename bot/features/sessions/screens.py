@@ -17,12 +17,12 @@ from bot.core.feature import Feature
 from bot.core.inputs import typed_answer
 from bot.core.reply import Reply
 from bot.features import keyboards as shared
-from bot.features.sessions import keyboards, messages, routes
+from bot.features.sessions import guests, keyboards, messages, routes
 from bot.web import ical
-from models import instructors, machines, members, sessions
+from models import instructors, machines, members, session_guests, sessions
 from models.machines import MachineKind
 from models.opening import local_datetime
-from models.sessions import DraftStage, LabSession, SessionKind, SignUpStatus, Upcoming
+from models.sessions import DraftStage, LabSession, SessionGuest, SessionKind, SignUpStatus, Upcoming
 
 PAGE_SIZE = 8
 # How long after its start a session stays on a manager's list (to mark who came): a Saturday
@@ -144,8 +144,19 @@ async def session_page(turn: Turn, session_id: int | None = None, head: str = ""
             )
         )
     runs = await sessions.may_run(turn.session, turn.member, lab_session)
+    if turn.member.is_manager and lab_session.public:
+        lines.append("🌍 " + _("Open to the public: guests are added by the lab's team."))
+        await session_guests.drop_guest_input(turn.session, turn.member)
+        guests_here = [g for g in await session_guests.guests_of(turn.session, session_id) if not g.walk_in]
+        if guests_here:
+            lines.append(_("Guests:") + "".join(_guest_line(g) for g in guests_here[:30]))
     markup = keyboards.session_page(turn.texts, seen, turn.now, manager=runs, assigns=turn.member.is_manager)
     return Reply(text="\n".join(lines), markup=markup)
+
+
+def _guest_line(guest: SessionGuest) -> str:
+    """« • Jeanne Martin — 06 12 34 56 78 » (erased ones are not listed: their session is long over)."""
+    return f"\n• {guest.name} — {guest.contact}" if guest.name else ""
 
 
 def session_payload(payload: str) -> int | None:
@@ -216,7 +227,8 @@ async def ask_cancel_session(turn: Turn) -> Reply:
     await sessions.require_runner(turn.session, turn.member, seen.session)
     if seen.session.cancelled:
         raise sessions.SessionCancelled(str(seen.session.id))
-    told = seen.taken + seen.waiting
+    guests_here = await session_guests.guests_of(turn.session, seen.session.id)
+    told = seen.taken - len(guests_here) + seen.waiting
     text = _("Cancel « {title} » ({when})?").format(
         title=seen.session.title, when=turn.texts.when(seen.session.start_at, seen.session.end_at)
     )
@@ -225,6 +237,13 @@ async def ask_cancel_session(turn: Turn) -> Reply:
         "{count} people signed up or waiting will be told.",
         told,
     ).format(count=told)
+    if guests_here:
+        text += "\n" + turn.texts.ngettext(
+            "{count} guest is not on Telegram: tell them yourself.",
+            "{count} guests are not on Telegram: tell them yourself.",
+            len(guests_here),
+        ).format(count=len(guests_here))
+        text += "".join(_guest_line(g) for g in guests_here)
     return Reply(text=text, markup=keyboards.confirm_cancel(turn.texts, seen.session.id))
 
 
@@ -250,6 +269,10 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
     lab_session = await sessions.get_session(turn.session, session_id)
     lines = [f"📋 {lab_session.title} — {turn.texts.when(lab_session.start_at, lab_session.end_at)}"]
     figures = await sessions.attendance_of(turn.session, session_id)
+    guests_here = await session_guests.guests_of(turn.session, session_id)
+    if guests_here:
+        came = sum(1 for g in guests_here if g.attended)
+        lines.append(_("Guests who came: {came} of {count}.").format(came=came, count=len(guests_here)))
     if not figures.participants:
         lines.append(_("Nobody signed up."))
     else:
@@ -268,12 +291,16 @@ async def attendance(turn: Turn, session_id: int | None = None) -> Reply:
             )
         if lab_session.kind is SessionKind.TRAINING:
             lines.append(_("Those who came are authorized on the training's machines."))
-    return Reply(text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people))
+    return Reply(
+        text="\n".join(lines), markup=keyboards.attendance(turn.texts, session_id, people, guests_here)
+    )
 
 
 async def mark_attendance(turn: Turn) -> Reply:
     press = turn.pressed(routes.AttendanceMarked)
-    signup = await sessions.mark_attendance(turn.session, turn.member, press.signup, press.came, turn.now)
+    signup = await sessions.mark_attendance(
+        turn.session, turn.member, press.signup, press.came, turn.now, turn.desk.settings.tz
+    )
     reply = await attendance(turn, signup.session_id)
     name = signup.member.display_name
     reply.toast = (
@@ -386,8 +413,25 @@ async def seats_chosen(turn: Turn) -> Reply:
 
 
 async def minimum_chosen(turn: Turn) -> Reply:
-    draft = await sessions.set_draft(
+    await sessions.set_draft(
         turn.session, turn.member, turn.now, minimum=turn.pressed(routes.MinimumChosen).minimum
+    )
+    return Reply(
+        text="🌍 "
+        + turn._(
+            "Is it open to the public? You will then add guests who are not members, by their name and "
+            "phone number or e-mail address."
+        ),
+        markup=keyboards.public_or_not(turn.texts),
+    )
+
+
+async def public_chosen(turn: Turn) -> Reply:
+    draft = await sessions.set_draft(
+        turn.session,
+        turn.member,
+        turn.now,
+        public=turn.pressed(routes.PublicChosen).public,
     )
     return await _ask_reserve(turn, draft.reserved_ids)
 
@@ -556,6 +600,21 @@ FEATURE = Feature(
         routes.RepeatChosen: repeat_chosen,
         routes.ReserveToggled: reserve_toggled,
         routes.ReserveDone: reserve_done,
+        routes.PublicChosen: public_chosen,
+        routes.GuestAsked: guests.guest_asked,
+        routes.GuestAgeChosen: guests.age_chosen,
+        routes.GuestSituationChosen: guests.situation_chosen,
+        routes.GuestProfileSkipped: guests.profile_skipped,
+        routes.WalkInAdded: guests.walk_in_added,
+        routes.GuestMarked: guests.guest_marked,
+        routes.GuestsToRemove: guests.guests_to_remove,
+        routes.GuestRemoved: guests.guest_removed,
     },
-    awaits=[typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text)],
+    awaits=[
+        typed_answer(lambda turn: sessions.pending_text(turn.session, turn.member, turn.now), took_text),
+        typed_answer(
+            lambda turn: session_guests.pending_guest(turn.session, turn.member, turn.now),
+            guests.took_guest_text,
+        ),
+    ],
 )
