@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.cache import Area
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -49,20 +50,34 @@ def local_datetime(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
 
 
+async def _load_calendar(
+    session: AsyncSession,
+) -> tuple[dict[int, tuple[tuple[int, int], ...]], dict[date, str]]:
+    """Every opening interval by weekday (sorted), and every closure day with its reason."""
+    hours: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
+    rows = await session.execute(
+        select(OpeningHours.weekday, OpeningHours.opens_minute, OpeningHours.closes_minute)
+    )
+    for weekday, opens, closes in rows.tuples():
+        hours[weekday].append((opens, closes))
+    closures = await session.execute(select(Closure.day, Closure.reason))
+    return {d: tuple(sorted(i)) for d, i in hours.items()}, dict(closures.tuples().all())
+
+
+# Read on nearly every screen, written by the import and managers only (models/cache.py).
+CALENDAR = Area("calendar", _load_calendar, (OpeningHours, Closure))
+
+
 async def weekly_hours(session: AsyncSession) -> dict[int, list[tuple[int, int]]]:
     """Opening intervals by weekday, each sorted."""
-    hours: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    for row in await session.scalars(select(OpeningHours)):
-        hours[row.weekday].append((row.opens_minute, row.closes_minute))
-    for intervals in hours.values():
-        intervals.sort()
-    return hours
+    hours, _closures = await CALENDAR.get(session)
+    return {d: list(intervals) for d, intervals in hours.items()}
 
 
 async def closed_days(session: AsyncSession, first: date, last: date) -> dict[date, str]:
     """Closure days between first and last (inclusive), with their reason."""
-    rows = await session.scalars(select(Closure).where(Closure.day >= first, Closure.day <= last))
-    return {row.day: row.reason for row in rows}
+    _hours, closures = await CALENDAR.get(session)
+    return {day: reason for day, reason in closures.items() if first <= day <= last}
 
 
 class LabCalendar:
@@ -75,7 +90,12 @@ class LabCalendar:
 
     @classmethod
     async def load(cls, session: AsyncSession, first: date, last: date, tz: ZoneInfo) -> LabCalendar:
-        return cls(await weekly_hours(session), await closed_days(session, first, last), tz)
+        hours, closures = await CALENDAR.get(session)
+        return cls(
+            {d: list(i) for d, i in hours.items()},
+            {day: reason for day, reason in closures.items() if first <= day <= last},
+            tz,
+        )
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Opening intervals of the day in UTC (so arithmetic is safe across DST); none when closed."""
