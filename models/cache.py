@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Integer, String, event, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
@@ -31,6 +31,7 @@ INFO_KEY = "fabdesk_catalog"
 _CHECKED = "fabdesk_catalog_checked"  # (transaction, versions) read in this transaction
 _BYPASS = "fabdesk_catalog_bypass"  # (transaction, areas) written in this transaction
 WATCHED: dict[type, set[str]] = {}  # table class -> the areas its writes bump (filled by Area below)
+AREAS: list[str] = []  # every area's name
 
 
 class CacheVersion(Base):
@@ -82,6 +83,7 @@ class Area(Generic[T]):
     def __init__(self, name: str, load: Callable[[AsyncSession], Awaitable[T]], watched: Iterable[type]):
         self.name = name
         self.load = load
+        AREAS.append(name)
         for table in watched:
             WATCHED.setdefault(table, set()).add(name)
 
@@ -123,6 +125,12 @@ def _bump(session: Session, areas: Iterable[str]) -> None:
     bypass = session.info.get(_BYPASS)
     done: set[str] = bypass[1] if bypass is not None and bypass[0] is transaction else set()
     session.info[_BYPASS] = (transaction, done | set(areas))
+
+
+async def bump_all(connection: AsyncConnection) -> None:
+    """Bump every area's version: for what writes the tables without the ORM (a backup's restore)."""
+    for area in AREAS:
+        await connection.execute(BUMP, {"name": area})
 
 
 def _areas_of(objects: Iterable[object]) -> set[str]:

@@ -50,34 +50,35 @@ def local_datetime(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
 
 
-async def _load_calendar(
-    session: AsyncSession,
-) -> tuple[dict[int, tuple[tuple[int, int], ...]], dict[date, str]]:
-    """Every opening interval by weekday (sorted), and every closure day with its reason."""
+async def _load_hours(session: AsyncSession) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Every opening interval, by weekday, sorted."""
     hours: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
     rows = await session.execute(
         select(OpeningHours.weekday, OpeningHours.opens_minute, OpeningHours.closes_minute)
     )
     for weekday, opens, closes in rows.tuples():
         hours[weekday].append((opens, closes))
-    closures = await session.execute(select(Closure.day, Closure.reason))
-    return {d: tuple(sorted(i)) for d, i in hours.items()}, dict(closures.tuples().all())
+    return {d: tuple(sorted(intervals)) for d, intervals in hours.items()}
+
+
+async def _load_closures(session: AsyncSession) -> dict[date, str]:
+    """Every closure day, with its reason."""
+    return dict((await session.execute(select(Closure.day, Closure.reason))).tuples().all())
 
 
 # Read on nearly every screen, written by the import and managers only (models/cache.py).
-CALENDAR = Area("calendar", _load_calendar, (OpeningHours, Closure))
+HOURS = Area("opening_hours", _load_hours, (OpeningHours,))
+CLOSURES = Area("closures", _load_closures, (Closure,))
 
 
 async def weekly_hours(session: AsyncSession) -> dict[int, list[tuple[int, int]]]:
     """Opening intervals by weekday, each sorted."""
-    hours, _closures = await CALENDAR.get(session)
-    return {d: list(intervals) for d, intervals in hours.items()}
+    return {d: list(intervals) for d, intervals in (await HOURS.get(session)).items()}
 
 
 async def closed_days(session: AsyncSession, first: date, last: date) -> dict[date, str]:
     """Closure days between first and last (inclusive), with their reason."""
-    _hours, closures = await CALENDAR.get(session)
-    return {day: reason for day, reason in closures.items() if first <= day <= last}
+    return {day: reason for day, reason in (await CLOSURES.get(session)).items() if first <= day <= last}
 
 
 class LabCalendar:
@@ -90,12 +91,7 @@ class LabCalendar:
 
     @classmethod
     async def load(cls, session: AsyncSession, first: date, last: date, tz: ZoneInfo) -> LabCalendar:
-        hours, closures = await CALENDAR.get(session)
-        return cls(
-            {d: list(i) for d, i in hours.items()},
-            {day: reason for day, reason in closures.items() if first <= day <= last},
-            tz,
-        )
+        return cls(await weekly_hours(session), await closed_days(session, first, last), tz)
 
     def intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Opening intervals of the day in UTC (so arithmetic is safe across DST); none when closed."""
