@@ -38,6 +38,7 @@ class CacheVersion(Base):
     """The version of one cached area: bumped in the transaction of every write to its tables."""
 
     __tablename__ = "cache_versions"
+    __table_args__ = ({"info": {"bookkeeping": True}},)  # written by every process, about no one
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -571,6 +571,7 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     # Which fabdesk process claimed or sent a message (host:pid:tag), and what it is about ("booking:12").
     "outbox": ("kind", "claimed_by", "sent_by", "subject"),
     "leases": ("name", "holder"),  # the process polling Telegram
+    "cache_versions": ("name",),  # which cached area ("opening_hours"): models/cache.py
     "project_drafts": ("stage",),
     "session_drafts": ("stage",),  # which typed answer is awaited ("title", "description")
     "project_inputs": ("purpose",),
