@@ -9,7 +9,9 @@ Invalidation across processes: the table `cache_versions` holds a version per ar
 same transaction as every write to that area's tables. No writer has to remember it: every ORM session
 bumps it itself, at flush, for any ORM write (an object added, changed or deleted, or an
 ORM `insert`/`update`/`delete` statement) to a watched table. A transaction reads the versions once,
-on its first cached read (one SELECT), and reloads an area whose version moved; so another process
+with the first statement of every update (the member's row carries the sum of the versions,
+models/members.py), or else on its first cached read (one SELECT), and reloads an area when the
+sum moved (any area's change reloads all: they change a few times a year); so another process
 sees a committed change from its next transaction on, and this process from the transaction after
 the write. Within the writing transaction the cache is bypassed (the database is read as before),
 and a transaction that rolls back leaves the version, and the cache, as they were.
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Integer, String, event, select, text
+from sqlalchemy import Integer, String, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -45,7 +47,7 @@ class CacheVersion(Base):
 
 
 class Catalog:
-    """The cached areas of one session factory, each with the version it was loaded at."""
+    """The cached areas of one session factory, each with the generation it was loaded at."""
 
     def __init__(self) -> None:
         self._loaded: dict[str, tuple[int, Any]] = {}
@@ -60,16 +62,26 @@ def catalog_of(session: AsyncSession) -> Catalog | None:
     return catalog if isinstance(catalog, Catalog) else None
 
 
-async def _versions(session: AsyncSession) -> dict[str, int]:
-    """The areas' versions as this transaction sees them: read once per transaction."""
-    transaction = session.sync_session.get_transaction()
+def generation() -> Any:
+    """The sum of every area's version, as a column: it grows at every bump, whichever area. A
+    statement every update runs anyway (the member's: models/members.py) carries it, so checking the
+    cache costs no statement of its own; `seen` records it for the transaction."""
+    return select(func.coalesce(func.sum(CacheVersion.version), 0)).scalar_subquery()
+
+
+def seen(session: AsyncSession, value: int) -> None:
+    """Record the generation this transaction read (in a statement of its own choosing)."""
+    session.info[_CHECKED] = (session.sync_session.get_transaction(), value)
+
+
+async def _generation(session: AsyncSession) -> int:
+    """The generation as this transaction sees it: read once per transaction, at most."""
     checked = session.info.get(_CHECKED)
-    if checked is not None and checked[0] is transaction:
+    if checked is not None and checked[0] is session.sync_session.get_transaction():
         return checked[1]  # type: ignore[no-any-return]
-    rows = await session.execute(select(CacheVersion.name, CacheVersion.version))
-    versions = {name: version for name, version in rows.tuples()}
-    session.info[_CHECKED] = (session.sync_session.get_transaction(), versions)
-    return versions
+    value = int(await session.scalar(select(generation())) or 0)
+    seen(session, value)
+    return value
 
 
 def _bypassed(session: AsyncSession, name: str) -> bool:
@@ -95,8 +107,8 @@ class Area(Generic[T]):
         catalog = catalog_of(session)
         if catalog is None or _bypassed(session, self.name):
             return await self.load(session)
-        version = (await _versions(session)).get(self.name, 0)
-        if _bypassed(session, self.name):  # the versions' SELECT flushed a write
+        version = await _generation(session)
+        if _bypassed(session, self.name):  # the generation's SELECT flushed a write
             return await self.load(session)
         loaded = catalog._loaded.get(self.name)
         if loaded is not None and loaded[0] == version:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import cache
 from models.base import Base, enum_type
 from models.errors import DomainError, NotAllowed, NotFound
 
@@ -124,7 +125,14 @@ async def register(
     # A known member (nearly every update): read the row, and write it only if something changed or
     # it was last seen more than SEEN_STEP ago. Most updates then write nothing here: their
     # transaction stays read-only (on PostgreSQL no WAL flush at commit, no dead row per press).
-    member = await find_by_telegram_id(session, telegram_id)
+    # The cache's generation rides along: the update's cached reads need no statement of their own.
+    found = (
+        await session.execute(select(Member, cache.generation()).where(Member.telegram_id == telegram_id))
+    ).first()
+    member = None
+    if found is not None:
+        member, generation = found
+        cache.seen(session, generation)
     if member is not None:
         _refresh(member, first_name, last_name, username, telegram_language, now)
         if member.role is not role:
