@@ -84,9 +84,12 @@ async def _generation(session: AsyncSession) -> int:
     return value
 
 
-def _bypassed(session: AsyncSession, name: str) -> bool:
+def _bypassed(session: AsyncSession) -> bool:
+    """Whether this transaction wrote a cached table: then it reads the database and stores nothing,
+    whichever area. (It sees its own bump in the generation: what it stored under that number, were
+    it to roll back, could be mistaken for the state after another transaction's bump to the same.)"""
     bypass = session.info.get(_BYPASS)
-    return bypass is not None and bypass[0] is session.sync_session.get_transaction() and name in bypass[1]
+    return bypass is not None and bypass[0] is session.sync_session.get_transaction()
 
 
 class Area(Generic[T]):
@@ -105,10 +108,10 @@ class Area(Generic[T]):
         if session.autoflush and (session.new or session.dirty or session.deleted):
             await session.flush()  # as the query it replaces would have (and a write marks the bypass)
         catalog = catalog_of(session)
-        if catalog is None or _bypassed(session, self.name):
+        if catalog is None or _bypassed(session):
             return await self.load(session)
         version = await _generation(session)
-        if _bypassed(session, self.name):  # the generation's SELECT flushed a write
+        if _bypassed(session):  # the generation's SELECT flushed a write
             return await self.load(session)
         loaded = catalog._loaded.get(self.name)
         if loaded is not None and loaded[0] == version:

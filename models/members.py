@@ -125,14 +125,7 @@ async def register(
     # A known member (nearly every update): read the row, and write it only if something changed or
     # it was last seen more than SEEN_STEP ago. Most updates then write nothing here: their
     # transaction stays read-only (on PostgreSQL no WAL flush at commit, no dead row per press).
-    # The cache's generation rides along: the update's cached reads need no statement of their own.
-    found = (
-        await session.execute(select(Member, cache.generation()).where(Member.telegram_id == telegram_id))
-    ).first()
-    member = None
-    if found is not None:
-        member, generation = found
-        cache.seen(session, generation)
+    member = await find_by_telegram_id(session, telegram_id)
     if member is not None:
         _refresh(member, first_name, last_name, username, telegram_language, now)
         if member.role is not role:
@@ -307,4 +300,13 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
 
 
 async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
-    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    # The cache's generation rides along (models/cache.py): this is the first statement of nearly
+    # every update (`register`), so the update's cached reads need no statement of their own.
+    found = (
+        await session.execute(select(Member, cache.generation()).where(Member.telegram_id == telegram_id))
+    ).first()
+    if found is None:
+        return None
+    member, generation = found
+    cache.seen(session, generation)
+    return member  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import downtime, machines, opening, quotas, schedule
@@ -238,8 +238,6 @@ async def test_every_write_to_a_cached_table_bumps_its_version_in_the_same_trans
 
     before = await versions()
     async with sessions.begin() as session:  # a bulk ORM statement, no object: do_orm_execute
-        from sqlalchemy import update
-
         await session.execute(update(OpeningHours).values(closes_minute=1200))
     after = await versions()
     assert after["opening_hours"] > before.get("opening_hours", 0)
@@ -271,3 +269,19 @@ async def test_a_machine_changed_elsewhere_is_seen_and_the_cached_copy_writes_li
     async with sessions.begin() as session:
         with pytest.raises(NotFound):
             await machines.get_machine(session, machine_id)
+
+
+@pytest.mark.usefixtures("lab")
+async def test_a_rolled_back_write_stores_nothing_another_bump_could_be_mistaken_for(
+    sessions: async_sessionmaker[AsyncSession], sessions_b: async_sessionmaker[AsyncSession]
+) -> None:
+    day = NOW.astimezone(PARIS).date()
+    async with sessions.begin() as session:  # A writes the hours (one bump), then reads the closures...
+        await session.execute(update(OpeningHours).values(closes_minute=1200))
+        assert await opening.closed_days(session, day, day) == {}
+        await session.rollback()  # ...and changes its mind
+    async with sessions_b.begin() as session:  # B's bump takes the versions where A's had
+        await schedule.add_closure(session, await manager(session), day, "Inventaire", NOW, PARIS)
+
+    async with sessions.begin() as session:
+        assert await opening.closed_days(session, day, day) == {day: "Inventaire"}
