@@ -96,6 +96,10 @@ def dump(path: Path) -> None:
                     {"sql": sql, "count": int(v["count"]), "total_ms": round(v["s"] * 1000, 1)}
                     for sql, v in statements
                 ],
+                "most_run_statements": [
+                    {"sql": sql, "count": int(v["count"]), "total_ms": round(v["s"] * 1000, 1)}
+                    for sql, v in sorted(PER_STATEMENT.items(), key=lambda item: -item[1]["count"])[:25]
+                ],
             },
             indent=2,
         )

@@ -5,6 +5,7 @@ from models.authorizations import MemberSearch
 from models.base import Base
 from models.booked_for import OnBehalfAsk
 from models.bookings import Booking, BookingStatus
+from models.cache import CacheVersion
 from models.checkin import NoShowReleased
 from models.digest import DigestRun, WeeklyRun
 from models.downtime import Downtime
@@ -41,6 +42,7 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "BookingStep",
+    "CacheVersion",
     "CalendarFeed",
     "ChatJoinRequest",
     "Closure",

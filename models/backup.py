@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models import Base
 from models.base import UTCDateTime
+from models.cache import CacheVersion, bump_all
 
 FORMAT = "fabdesk-backup"
 # 2: the file ends with {"end": ..., "rows": {table: count}, "sha256": ...}. Files of version 1 have no
@@ -92,6 +93,12 @@ class _Writer:
         self.out.write(data)
 
 
+def _tables() -> list[Table]:
+    """The tables a backup holds: all but the cache's versions (models/cache.py), which say nothing
+    of the lab: a restored database starts them again, and every process reads its data afresh."""
+    return [table for table in Base.metadata.sorted_tables if table.name != CacheVersion.__tablename__]
+
+
 async def write_backup(engine: AsyncEngine, path: Path, now: datetime) -> Summary:
     """Write every table to `path` from one snapshot (the bot may keep running meanwhile)."""
     options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
@@ -108,7 +115,7 @@ async def write_backup(engine: AsyncEngine, path: Path, now: datetime) -> Summar
                 writer.line(
                     {"format": FORMAT, "version": VERSION, "revision": revision, "at": now.isoformat()}
                 )
-                for table in Base.metadata.sorted_tables:
+                for table in _tables():
                     names = [c.name for c in table.columns]
                     writer.line({"table": table.name, "columns": names})
                     counts[table.name] = 0
@@ -119,7 +126,7 @@ async def write_backup(engine: AsyncEngine, path: Path, now: datetime) -> Summar
                 end = {"end": FORMAT, "rows": counts, "sha256": writer.digest.hexdigest()}
                 out.write((json.dumps(end) + "\n").encode("utf-8"))
     partial.replace(path)  # a backup file is never half-written
-    return Summary(len(Base.metadata.sorted_tables), sum(counts.values()), revision)
+    return Summary(len(counts), sum(counts.values()), revision)
 
 
 def _read(handle: IO[bytes], digest: Any) -> Iterator[tuple[int, Any]]:
@@ -135,8 +142,8 @@ def _read(handle: IO[bytes], digest: Any) -> Iterator[tuple[int, Any]]:
 
 
 async def _check_empty(connection: AsyncConnection) -> None:
-    """Every fabdesk table must be empty (alembic_version is not one of them)."""
-    for table in Base.metadata.sorted_tables:
+    """Every fabdesk table must be empty (alembic_version is not one of them, nor cache_versions)."""
+    for table in _tables():
         if await connection.scalar(select(literal(1)).select_from(table).limit(1)) is not None:
             raise BackupError(
                 f"the database is not empty (table {table.name} has rows): restore into a new, empty database"
@@ -146,7 +153,7 @@ async def _check_empty(connection: AsyncConnection) -> None:
 async def restore_backup(engine: AsyncEngine, path: Path, head: str) -> Summary:
     """Load a backup into this (migrated, empty) database, all or nothing: the file's end line (row
     counts and checksum) is checked before the transaction commits."""
-    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    tables = {t.name: t for t in _tables()}
     rows = 0
     counts: dict[str, int] = {}
     warnings: list[str] = []
@@ -171,6 +178,7 @@ async def restore_backup(engine: AsyncEngine, path: Path, head: str) -> Summary:
             )
         async with engine.begin() as connection:
             await _check_empty(connection)
+            await bump_all(connection)  # a process that cached the empty lab reads it again
             table: Table | None = None
             columns: list[str] = []
             decoders: list[Any] = []

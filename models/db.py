@@ -10,6 +10,8 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models.cache import INFO_KEY, Catalog
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SqliteDriver = Literal["inline", "aiosqlite"]
 
@@ -81,9 +83,12 @@ async def check_connection(engine: AsyncEngine) -> None:
         raise DatabaseUnavailable(str(exc)) from exc
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded attributes after commit, so handlers can render after the transaction."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, *, cached: bool = True) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit, so handlers can render after the transaction,
+    sharing one Catalog (models/cache.py: what only the import or a manager changes, kept in memory,
+    invalidated by version across processes); `cached=False`: every read goes to the database."""
+    info = {INFO_KEY: Catalog()} if cached else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def job_lock_key(job: str) -> int:

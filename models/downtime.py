@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.cache import Area
+from models.machines import Machine
 
 T = TypeVar("T")
 
@@ -36,19 +38,30 @@ class Downtime(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("lab_sessions.id", ondelete="CASCADE"))
 
 
+async def _load_downtimes(session: AsyncSession) -> dict[int, tuple[tuple[datetime, datetime], ...]]:
+    """Every planned (not cancelled) downtime window, by machine, in order."""
+    rows = await session.execute(
+        select(Downtime.machine_id, Downtime.start_at, Downtime.end_at)
+        .where(Downtime.cancelled_at.is_(None))
+        .order_by(Downtime.machine_id, Downtime.start_at)
+    )
+    by_machine: dict[int, list[tuple[datetime, datetime]]] = {}
+    for machine_id, start_at, end_at in rows.tuples():
+        by_machine.setdefault(machine_id, []).append((start_at, end_at))
+    return {machine_id: tuple(windows) for machine_id, windows in by_machine.items()}
+
+
+# Read by every free-slot screen, planned by managers only (models/cache.py): a few a month. A
+# machine's deletion takes its downtimes with it (ON DELETE CASCADE): machines' writes bump it too.
+DOWNTIMES = Area("downtimes", _load_downtimes, (Downtime, Machine))
+
+
 async def downtimes_between(
     session: AsyncSession, machine_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
     """Planned downtime windows of the machine overlapping [start, end)."""
-    rows = await session.execute(
-        select(Downtime.start_at, Downtime.end_at).where(
-            Downtime.machine_id == machine_id,
-            Downtime.cancelled_at.is_(None),
-            Downtime.start_at < end,
-            Downtime.end_at > start,
-        )
-    )
-    return [(row.start_at, row.end_at) for row in rows]
+    windows = (await DOWNTIMES.get(session)).get(machine_id, ())
+    return [(w_start, w_end) for w_start, w_end in windows if w_start < end and w_end > start]
 
 
 async def first_downtime_over(

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from models.base import Base, enum_type
+from models.cache import Area
 from models.errors import (
     AlreadyAuthorized,
     DomainError,
@@ -219,6 +221,31 @@ async def list_machines(session: AsyncSession, *, include_retired: bool = False)
     return sorted(machines, key=lambda m: (KIND_ORDER.index(m.kind), m.name.lower()))
 
 
+async def _load_machines(session: AsyncSession) -> dict[int, Machine]:
+    """Every machine, as detached copies: a session takes its own with `session.merge(load=False)`."""
+    keys = [attribute.key for attribute in Machine.__mapper__.column_attrs]
+    found = {}
+    for row in await session.execute(select(*(getattr(Machine, key) for key in keys))):
+        machine = Machine(**dict(zip(keys, row, strict=True)))
+        make_transient_to_detached(machine)  # as if loaded: clean, with its identity
+        found[machine.id] = machine
+    return found
+
+
+# A machine and its settings: read by every booking screen, changed by the import, managers and
+# maintenance (its status), each through the ORM, which bumps the version (models/cache.py).
+MACHINES = Area("machines", _load_machines, (Machine,))
+
+
+async def _machine_by_id(session: AsyncSession, machine_id: int) -> Machine | None:
+    """session.get(Machine, id), served from the cache: the session's own copy of the machine."""
+    held = session.sync_session.identity_map.get(identity_key(Machine, machine_id))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    cached = (await MACHINES.get(session)).get(machine_id)
+    return None if cached is None else await session.merge(cached, load=False)
+
+
 async def get_machine(session: AsyncSession, machine_id: int, *, booking_lock: bool = False) -> Machine:
     """Return the machine, or NotFound (also for retired machines, which are gone for members).
 
@@ -235,7 +262,7 @@ async def get_machine(session: AsyncSession, machine_id: int, *, booking_lock: b
             .execution_options(populate_existing=True)
         )
     else:
-        machine = await session.get(Machine, machine_id)
+        machine = await _machine_by_id(session, machine_id)
     if machine is None or machine.status is MachineStatus.RETIRED:
         raise NotFound(f"machine {machine_id}")
     return machine
@@ -484,7 +511,7 @@ async def get_any_machine(session: AsyncSession, machine_id: int, *, lock: bool 
             .execution_options(populate_existing=True)
         )
     else:
-        machine = await session.get(Machine, machine_id)
+        machine = await _machine_by_id(session, machine_id)
     if machine is None:
         raise NotFound(f"machine {machine_id}")
     return machine

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import cache
 from models.base import Base, enum_type
 from models.errors import DomainError, NotAllowed, NotFound
 
@@ -299,4 +300,13 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
 
 
 async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
-    return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+    # The cache's generation rides along (models/cache.py): this is the first statement of nearly
+    # every update (`register`), so the update's cached reads need no statement of their own.
+    found = (
+        await session.execute(select(Member, cache.generation()).where(Member.telegram_id == telegram_id))
+    ).first()
+    if found is None:
+        return None
+    member, generation = found
+    cache.seen(session, generation)
+    return member  # type: ignore[no-any-return]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.cache import Area
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -49,20 +50,35 @@ def local_datetime(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
 
 
+async def _load_hours(session: AsyncSession) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Every opening interval, by weekday, sorted."""
+    hours: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
+    rows = await session.execute(
+        select(OpeningHours.weekday, OpeningHours.opens_minute, OpeningHours.closes_minute)
+    )
+    for weekday, opens, closes in rows.tuples():
+        hours[weekday].append((opens, closes))
+    return {d: tuple(sorted(intervals)) for d, intervals in hours.items()}
+
+
+async def _load_closures(session: AsyncSession) -> dict[date, str]:
+    """Every closure day, with its reason."""
+    return dict((await session.execute(select(Closure.day, Closure.reason))).tuples().all())
+
+
+# Read on nearly every screen, written by the import and managers only (models/cache.py).
+HOURS = Area("opening_hours", _load_hours, (OpeningHours,))
+CLOSURES = Area("closures", _load_closures, (Closure,))
+
+
 async def weekly_hours(session: AsyncSession) -> dict[int, list[tuple[int, int]]]:
     """Opening intervals by weekday, each sorted."""
-    hours: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    for row in await session.scalars(select(OpeningHours)):
-        hours[row.weekday].append((row.opens_minute, row.closes_minute))
-    for intervals in hours.values():
-        intervals.sort()
-    return hours
+    return {d: list(intervals) for d, intervals in (await HOURS.get(session)).items()}
 
 
 async def closed_days(session: AsyncSession, first: date, last: date) -> dict[date, str]:
     """Closure days between first and last (inclusive), with their reason."""
-    rows = await session.scalars(select(Closure).where(Closure.day >= first, Closure.day <= last))
-    return {row.day: row.reason for row in rows}
+    return {day: reason for day, reason in (await CLOSURES.get(session)).items() if first <= day <= last}
 
 
 class LabCalendar:

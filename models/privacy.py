@@ -573,6 +573,7 @@ NOT_ABOUT_MEMBERS: dict[str, tuple[str, ...]] = {
     # Which fabdesk process claimed or sent a message (host:pid:tag), and what it is about ("booking:12").
     "outbox": ("kind", "claimed_by", "sent_by", "subject"),
     "leases": ("name", "holder"),  # the process polling Telegram
+    "cache_versions": ("name",),  # which cached area ("opening_hours"): models/cache.py
     "project_drafts": ("stage",),
     "session_drafts": ("stage", "reserved"),  # the typed answer awaited; the machines reserved (ids)
     # A public session's guests are not members: their name and contact are erased by the retention

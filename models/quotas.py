@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_type
+from models.cache import Area
 from models.errors import DomainError
 from models.machines import Machine, MachineKind
 from models.members import Member, require_manager
@@ -187,20 +188,31 @@ class LateCancellation(DomainError):
 # --- Reading and setting the limits. ---
 
 
+async def _load_limits(session: AsyncSession) -> dict[tuple[str, object], dict[str, int | None]]:
+    """Every quota row's values, by ("machine", id) or ("kind", kind)."""
+    return {
+        ("machine", row.machine_id) if row.machine_id is not None else ("kind", row.machine_kind): {
+            name: getattr(row, name) for name in LIMIT_FIELDS
+        }
+        for row in await session.scalars(select(Quota))
+    }
+
+
+# Read on most booking screens, written by the import and managers only (models/cache.py). A
+# machine's deletion takes its quota with it (ON DELETE CASCADE): machines' writes bump it too.
+LIMITS = Area("limits", _load_limits, (Quota, Machine))
+
+
 async def limits_for(session: AsyncSession, machine: Machine) -> Limits:
     """The machine's limits: its own values, else its kind's, field by field."""
-    rows = list(
-        await session.scalars(
-            select(Quota).where((Quota.machine_id == machine.id) | (Quota.machine_kind == machine.kind))
-        )
-    )
-    own = next((row for row in rows if row.machine_id == machine.id), None)
-    of_kind = next((row for row in rows if row.machine_kind == machine.kind), None)
+    rows = await LIMITS.get(session)
+    own = rows.get(("machine", machine.id))
+    of_kind = rows.get(("kind", machine.kind))
     found: dict[str, Limit] = {}
     for name in LIMIT_FIELDS:
-        if own is not None and (value := getattr(own, name)) is not None:
+        if own is not None and (value := own[name]) is not None:
             found[name] = Limit(value, of_kind=False)
-        elif of_kind is not None and (value := getattr(of_kind, name)) is not None:
+        elif of_kind is not None and (value := of_kind[name]) is not None:
             found[name] = Limit(value, of_kind=True)
     return Limits(kind=machine.kind, **found)  # type: ignore[arg-type]
 

@@ -53,6 +53,7 @@ async def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
                     for row in await connection.execute(select(table).order_by(*table.primary_key.columns))
                 ]
                 for table in Base.metadata.sorted_tables
+                if table.name != "cache_versions"  # not backed up: models/backup.py
             }
     finally:
         await engine.dispose()
