@@ -43,6 +43,10 @@ def _example(cls: type[errors.DomainError]) -> errors.DomainError:
         return _quota_example(cls)
     if issubclass(cls, errors.TrainingLapsed):
         return cls("Trotec", datetime(2030, 3, 5, 8, 45, tzinfo=UTC))
+    if issubclass(cls, errors.MachineReserved):
+        return cls("Atelier impression 3D", datetime(2030, 3, 5, 17, 0, tzinfo=UTC))
+    if issubclass(cls, errors.AlreadyReserved):
+        return cls("Prusa", "Atelier impression 3D")
     return cls("Prusa")
 
 
