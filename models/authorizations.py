@@ -341,10 +341,11 @@ async def withdraw_granted(
     )
     if renewed is None:
         return await _withdraw(session, by, authorization, now, tz, ATTENDANCE_UNDONE)
-    renewed.revoked_at = renewed.revoked_by_id = renewed.revoke_reason = None
+    # Withdrawn first, once (two presses at once): only the press that withdrew it restores the old one.
     if not await stamp_once(session, authorization, "revoked_at", now):
         return None
     authorization.revoked_by_id, authorization.revoke_reason = by.id, ATTENDANCE_UNDONE
+    renewed.revoked_at = renewed.revoked_by_id = renewed.revoke_reason = None
     await session.flush()
     return None
 
