@@ -23,6 +23,9 @@ from telegram.ext import Application, ExtBot
 CURRENT = {"action": "(no update: jobs, start-up)"}
 PER_ACTION: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
 PER_STATEMENT: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+# The statements of the last update seen of each action, in order (what `statements.py --show` prints).
+SAMPLE: dict[str, list[str]] = {}
+RUNNING: list[str] = []
 
 
 def action_of(update: object) -> str:
@@ -47,6 +50,7 @@ def _after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any
     action["statements"] += 1
     action["sql_s"] += elapsed
     key = " ".join(statement.split())[:160]
+    RUNNING.append(key)
     PER_STATEMENT[key]["count"] += 1
     PER_STATEMENT[key]["s"] += elapsed
 
@@ -57,6 +61,7 @@ def _wrap() -> None:
 
     async def traced_process_update(self: Application, update: object) -> None:  # type: ignore[type-arg]
         CURRENT["action"] = action_of(update)
+        RUNNING.clear()
         began = time.perf_counter()
         try:
             await process_update(self, update)
@@ -64,6 +69,7 @@ def _wrap() -> None:
             entry = PER_ACTION[CURRENT["action"]]
             entry["updates"] += 1
             entry["wall_s"] += time.perf_counter() - began
+            SAMPLE[CURRENT["action"]] = list(RUNNING)
             CURRENT["action"] = "(no update: jobs, start-up)"
 
     async def traced_post(self: Bot, endpoint: str, *args: Any, **kwargs: Any) -> Any:
@@ -86,6 +92,7 @@ def dump(path: Path) -> None:
             "sql_ms_per_update": round(entry.get("sql_s", 0) * 1000 / updates, 2),
             "wall_ms_per_update": round(entry.get("wall_s", 0) * 1000 / updates, 2),
             "api_calls_per_update": round(entry.get("api_calls", 0) / updates, 1),
+            "sample": SAMPLE.get(name, []),
         }
     statements = sorted(PER_STATEMENT.items(), key=lambda item: -item[1]["s"])[:15]
     path.write_text(

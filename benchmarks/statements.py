@@ -61,6 +61,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=1_000)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--top", type=int, default=0, help="also print the N statements run most often")
+    parser.add_argument("--show", action="store_true", help="also print one update's statements per action")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     workdir = Path(tempfile.mkdtemp(prefix="fabdesk-statements-"))
@@ -87,6 +88,11 @@ async def main(argv: list[str] | None = None) -> int:
         say(f"{backend}: {latency['updates']} updates, CPU {latency['cpu_ms_per_update']} ms/update")
         for top in r["most_run_statements"][: args.top]:
             say(f"  {top['count']:>5}× {top['total_ms']:>8} ms  {top['sql']}")
+        if args.show:
+            for name in names:
+                say(f"  {name}:")
+                for sql in r["actions"].get(name, {}).get("sample", []):
+                    say(f"      {sql[:150]}")
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
